@@ -1,0 +1,174 @@
+package io.pushgate.api;
+
+import io.pushgate.bus.Addresses;
+import io.pushgate.config.Limit;
+import io.pushgate.config.PushgateConfig;
+import io.pushgate.merge.PushBatch;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The push API on the API port (POST /push/room, /push/all, GET /stats) and on the event bus
+ * (pushgate.push). Everything is validated here; the merger only ever sees well-formed batches.
+ */
+public final class PushApiVerticle extends VerticleBase {
+
+  private static final Logger log = Logger.getLogger(PushApiVerticle.class.getName());
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+  private static final String FORM = "application/x-www-form-urlencoded";
+  private static final String JSON = "application/json";
+
+  private final PushgateConfig config;
+  private final PushParser parser;
+  private final Map<ApiError, Long> refusals = new EnumMap<>(ApiError.class);
+  private long pushesAccepted;
+  private HttpServer server;
+
+  public PushApiVerticle(PushgateConfig config) {
+    this.config = config;
+    this.parser = new PushParser(config);
+  }
+
+  @Override
+  public Future<?> start() {
+    vertx.eventBus().<Object>consumer(Addresses.PUSH, this::onBusPush);
+
+    Router router = Router.router(vertx);
+    router.post("/push/*").handler(this::requireSupportedContentType);
+    router.post("/push/*").handler(BodyHandler.create(false).setBodyLimit(config.limit(Limit.MAX_BODY_BYTES)));
+    router.post("/push/room").handler(ctx -> push(ctx, true));
+    router.post("/push/all").handler(ctx -> push(ctx, false));
+    router.get("/stats").handler(ctx -> NodeStats.collect(vertx, config.shards(), apiStats())
+      .onSuccess(ctx::json)
+      .onFailure(ctx::fail));
+    router.route().failureHandler(this::renderFailure);
+    router.errorHandler(404, ctx -> refuse(ctx, ApiError.NOT_FOUND, "no such endpoint: " + ctx.request().method() + " " + ctx.request().path()));
+    router.errorHandler(405, ctx -> refuse(ctx, ApiError.METHOD_NOT_ALLOWED, ctx.request().method() + " is not allowed on " + ctx.request().path()));
+
+    HttpServerOptions options = new HttpServerOptions().setHost(config.apiHost()).setPort(config.apiPort());
+    return vertx.createHttpServer(options).requestHandler(router).listen().onSuccess(s -> server = s);
+  }
+
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private void requireSupportedContentType(RoutingContext ctx) {
+    String type = ctx.request().getHeader("Content-Type");
+    String base = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase();
+    if (!base.equals(FORM) && !base.equals(JSON)) {
+      refuse(ctx, ApiError.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be " + JSON + " or " + FORM + ", got '" + type + "'");
+      return;
+    }
+    ctx.next();
+  }
+
+  private void push(RoutingContext ctx, boolean toRoom) {
+    PushBatch batch;
+    try {
+      String type = ctx.request().getHeader("Content-Type").toLowerCase();
+      batch = type.startsWith(FORM)
+        ? parser.fromForm(ctx.request().getFormAttribute("room"), ctx.request().getFormAttribute("items"), toRoom)
+        : parser.fromJsonBody(ctx.body().buffer() == null ? io.vertx.core.buffer.Buffer.buffer() : ctx.body().buffer(), toRoom);
+    } catch (PushRefused e) {
+      refuse(ctx, e.error(), e.getMessage());
+      return;
+    }
+    submit(batch).onComplete(ar -> {
+      if (ar.succeeded()) {
+        ctx.json(new JsonObject().put("accepted", ar.result()));
+      } else {
+        PushRefused refused = asRefusal(ar.cause());
+        refuse(ctx, refused.error(), refused.getMessage());
+      }
+    });
+  }
+
+  private void onBusPush(Message<Object> msg) {
+    if (!(msg.body() instanceof JsonObject json)) {
+      count(ApiError.BAD_REQUEST);
+      msg.fail(ApiError.BAD_REQUEST.status(), ApiError.BAD_REQUEST.busMessage("body must be a JSON object {\"room\": ..., \"items\": [...]}"));
+      return;
+    }
+    PushBatch batch;
+    try {
+      batch = parser.fromJson(json, json.containsKey("room"));
+    } catch (PushRefused e) {
+      count(e.error());
+      msg.fail(e.error().status(), e.error().busMessage(e.getMessage()));
+      return;
+    }
+    submit(batch).onComplete(ar -> {
+      if (ar.succeeded()) {
+        msg.reply(new JsonObject().put("accepted", ar.result()));
+      } else {
+        PushRefused refused = asRefusal(ar.cause());
+        count(refused.error());
+        msg.fail(refused.error().status(), refused.error().busMessage(refused.getMessage()));
+      }
+    });
+  }
+
+  /** Hands the batch to this node's merger, which accepts it whole or refuses it whole. */
+  private Future<Integer> submit(PushBatch batch) {
+    return vertx.eventBus().<Integer>request(Addresses.MERGE, batch, LOCAL)
+      .map(Message::body)
+      .onSuccess(n -> pushesAccepted++);
+  }
+
+  private static PushRefused asRefusal(Throwable cause) {
+    if (cause instanceof ReplyException re && re.failureCode() == ApiError.QUEUE_FULL.status()) {
+      return new PushRefused(ApiError.QUEUE_FULL, re.getMessage());
+    }
+    log.log(Level.WARNING, "push could not be handed to the merger", cause);
+    return new PushRefused(ApiError.QUEUE_FULL, "node not ready to accept pushes: " + cause.getMessage());
+  }
+
+  private void renderFailure(RoutingContext ctx) {
+    int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
+    ApiError error = ApiError.forStatus(status);
+    String message = switch (error) {
+      case TOO_LARGE -> "body larger than " + Limit.MAX_BODY_BYTES.key() + "=" + config.limit(Limit.MAX_BODY_BYTES) + " bytes";
+      case INTERNAL -> "internal error";
+      default -> ctx.failure() != null && ctx.failure().getMessage() != null ? ctx.failure().getMessage() : "request refused";
+    };
+    if (error == ApiError.INTERNAL) {
+      log.log(Level.SEVERE, "API request failed: " + ctx.request().path(), ctx.failure());
+    }
+    refuse(ctx, error, message);
+  }
+
+  private void refuse(RoutingContext ctx, ApiError error, String message) {
+    count(error);
+    if (ctx.response().ended()) {
+      return;
+    }
+    ctx.response().setStatusCode(error.status()).putHeader("Content-Type", JSON).end(error.body(message).encode());
+  }
+
+  private void count(ApiError error) {
+    refusals.merge(error, 1L, Long::sum);
+  }
+
+  private JsonObject apiStats() {
+    JsonObject refused = new JsonObject();
+    for (ApiError e : ApiError.values()) {
+      refused.put(e.name(), refusals.getOrDefault(e, 0L));
+    }
+    return new JsonObject().put("pushesAccepted", pushesAccepted).put("refused", refused);
+  }
+}

@@ -1,0 +1,98 @@
+package io.pushgate.api;
+
+import io.pushgate.config.Limit;
+import io.pushgate.config.PushgateConfig;
+import io.pushgate.merge.PushBatch;
+import io.pushgate.protocol.RoomName;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Validates a push at the edge. Every item must be valid JSON, because one malformed item inside a
+ * merged frame would break every client's parse; each is re-serialised compactly once, here, and
+ * those bytes are what every client eventually receives.
+ */
+public final class PushParser {
+
+  private final int maxItems;
+  private final int maxItemBytes;
+
+  public PushParser(PushgateConfig config) {
+    this.maxItems = config.intLimit(Limit.MAX_ITEMS_PER_PUSH);
+    this.maxItemBytes = config.intLimit(Limit.MAX_ITEM_BYTES);
+  }
+
+  /** go-push's form body: {@code items} is a JSON array in a string. */
+  public PushBatch fromForm(String room, String items, boolean toRoom) {
+    if (items == null) {
+      throw new PushRefused(ApiError.BAD_REQUEST, "form field 'items' is missing");
+    }
+    Object parsed;
+    try {
+      parsed = Json.decodeValue(items);
+    } catch (DecodeException e) {
+      throw new PushRefused(ApiError.BAD_REQUEST, "form field 'items' is not valid JSON");
+    }
+    return batch(toRoom ? room : null, parsed, toRoom);
+  }
+
+  /** A JSON body {@code {"room": R, "items": [...]}}. */
+  public PushBatch fromJsonBody(Buffer body, boolean toRoom) {
+    Object parsed;
+    try {
+      parsed = Json.decodeValue(body);
+    } catch (DecodeException e) {
+      throw new PushRefused(ApiError.BAD_REQUEST, "body is not valid JSON");
+    }
+    if (!(parsed instanceof JsonObject json)) {
+      throw new PushRefused(ApiError.BAD_REQUEST, "body must be a JSON object {\"room\": ..., \"items\": [...]}");
+    }
+    return fromJson(json, toRoom);
+  }
+
+  /** An already-parsed object, as the event bus delivers it; no room (toRoom false) means all. */
+  public PushBatch fromJson(JsonObject json, boolean toRoom) {
+    Object room = json.getValue("room");
+    if (toRoom && room != null && !(room instanceof String)) {
+      throw new PushRefused(ApiError.BAD_ROOM, "room must be a string");
+    }
+    return batch(toRoom ? (String) room : null, json.getValue("items"), toRoom);
+  }
+
+  private PushBatch batch(String room, Object items, boolean toRoom) {
+    if (toRoom) {
+      String problem = RoomName.problem(room);
+      if (problem != null) {
+        throw new PushRefused(ApiError.BAD_ROOM, problem);
+      }
+    }
+    if (!(items instanceof JsonArray array)) {
+      throw new PushRefused(ApiError.BAD_REQUEST, "items must be a JSON array");
+    }
+    if (array.isEmpty()) {
+      throw new PushRefused(ApiError.BAD_REQUEST, "items must not be empty");
+    }
+    if (array.size() > maxItems) {
+      throw new PushRefused(ApiError.TOO_LARGE, array.size() + " items, more than " + Limit.MAX_ITEMS_PER_PUSH.key() + "=" + maxItems);
+    }
+    List<byte[]> encoded = new ArrayList<>(array.size());
+    long bytes = 0;
+    for (int i = 0; i < array.size(); i++) {
+      byte[] item = Json.encode(array.getValue(i)).getBytes(StandardCharsets.UTF_8);
+      if (item.length > maxItemBytes) {
+        throw new PushRefused(ApiError.TOO_LARGE, "item " + i + " is " + item.length + " bytes, more than "
+          + Limit.MAX_ITEM_BYTES.key() + "=" + maxItemBytes);
+      }
+      encoded.add(item);
+      bytes += item.length;
+    }
+    return new PushBatch(room, encoded, bytes);
+  }
+}

@@ -1,0 +1,35 @@
+package io.pushgate.bus;
+
+/**
+ * Event-bus addresses. Only {@link #PUSH} is public API (PROTOCOL.md); the rest are internal to a
+ * node and may change.
+ */
+public final class Addresses {
+
+  /** Request/reply push from any Vert.x member: {@code {"room": R, "items": [...]}}. */
+  public static final String PUSH = "pushgate.push";
+
+  /** Local: a validated {@code PushBatch} for this node's merger; the reply says accepted or 503. */
+  public static final String MERGE = "pushgate.local.merge";
+  /** Local: flush everything pending, then tell every shard to close its clients with 1001. */
+  public static final String DRAIN = "pushgate.local.drain";
+
+  /** Local: the node's readiness, {@code {"ready": bool, ...}}, asked by /ready. */
+  public static final String STATUS = "pushgate.local.status";
+
+  private static final String SHARD = "pushgate.local.shard.";
+  private static final String STATS = "pushgate.local.stats.";
+
+  private Addresses() {
+  }
+
+  /** Local: encoded frames (and the final drain) for shard {@code i}, in the merger's order. */
+  public static String shard(int i) {
+    return SHARD + i;
+  }
+
+  /** Local: a component's counters, e.g. {@code stats("merger")} or {@code stats("shard.0")}. */
+  public static String stats(String component) {
+    return STATS + component;
+  }
+}

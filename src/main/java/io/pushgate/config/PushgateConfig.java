@@ -1,0 +1,176 @@
+package io.pushgate.config;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The node's whole configuration: immutable, validated once at start, then handed to every verticle.
+ * Sources, later winning: built-in defaults, the JSON of {@code -conf} (default conf/pushgate.json),
+ * then {@code PUSHGATE_*} environment variables.
+ */
+public final class PushgateConfig {
+
+  private final Map<Setting, Object> settings;
+  private final Map<Limit, Long> limits;
+
+  private PushgateConfig(Map<Setting, Object> settings, Map<Limit, Long> limits) {
+    this.settings = settings;
+    this.limits = limits;
+  }
+
+  public static PushgateConfig defaults() {
+    return load(new JsonObject(), Map.of());
+  }
+
+  /**
+   * @throws IllegalArgumentException naming every bad key at once, so an operator fixes them in one go
+   */
+  public static PushgateConfig load(JsonObject json, Map<String, String> env) {
+    List<String> problems = new ArrayList<>();
+    Set<String> known = new HashSet<>();
+    Map<Setting, Object> settings = new EnumMap<>(Setting.class);
+    for (Setting s : Setting.values()) {
+      known.add(s.key());
+      Object raw = pick(json, env, s.key(), s.defaultValue());
+      if (s.isNumber()) {
+        Long n = number(raw, s.key(), s.minimum(), s.maximum(), problems);
+        settings.put(s, n == null ? s.defaultValue() : n);
+      } else if (raw instanceof String str && !str.isBlank()) {
+        settings.put(s, str);
+      } else {
+        problems.add(s.key() + " must be a non-empty string, got " + raw);
+        settings.put(s, s.defaultValue());
+      }
+    }
+    Map<Limit, Long> limits = new EnumMap<>(Limit.class);
+    for (Limit l : Limit.values()) {
+      known.add(l.key());
+      Long n = number(pick(json, env, l.key(), l.defaultValue()), l.key(), l.minimum(), Long.MAX_VALUE, problems);
+      limits.put(l, n == null ? l.defaultValue() : n);
+    }
+    for (String key : json.fieldNames()) {
+      if (!known.contains(key)) {
+        problems.add("unknown key '" + key + "'");
+      }
+    }
+    PushgateConfig config = new PushgateConfig(settings, limits);
+    config.crossCheck(problems);
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException("invalid configuration: " + String.join("; ", problems));
+    }
+    return config;
+  }
+
+  private void crossCheck(List<String> problems) {
+    if (limit(Limit.MAX_ITEM_BYTES) > limit(Limit.MAX_BATCH_BYTES)) {
+      problems.add(Limit.MAX_ITEM_BYTES.key() + " must not exceed " + Limit.MAX_BATCH_BYTES.key()
+        + ": an item has to fit in one PUSH frame");
+    }
+    if (limit(Limit.MAX_BATCH_BYTES) > limit(Limit.MAX_PENDING_BYTES)) {
+      problems.add(Limit.MAX_BATCH_BYTES.key() + " must not exceed " + Limit.MAX_PENDING_BYTES.key());
+    }
+    if (limit(Limit.MAX_OUTBOUND_BYTES) > Integer.MAX_VALUE || limit(Limit.MAX_FRAME_BYTES) > Integer.MAX_VALUE
+      || limit(Limit.MAX_BODY_BYTES) > Integer.MAX_VALUE) {
+      problems.add("maxOutboundBytes, maxFrameBytes and maxBodyBytes must each fit in 2^31-1");
+    }
+  }
+
+  private static Object pick(JsonObject json, Map<String, String> env, String key, Object fallback) {
+    String fromEnv = env.get(Setting.envName(key));
+    if (fromEnv != null) {
+      return fromEnv;
+    }
+    return json.containsKey(key) ? json.getValue(key) : fallback;
+  }
+
+  private static Long number(Object raw, String key, long min, long max, List<String> problems) {
+    long value;
+    if (raw instanceof Number n && n.doubleValue() == n.longValue()) {
+      value = n.longValue();
+    } else if (raw instanceof String s) {
+      try {
+        value = Long.parseLong(s.trim());
+      } catch (NumberFormatException e) {
+        problems.add(key + " must be an integer, got '" + s + "'");
+        return null;
+      }
+    } else {
+      problems.add(key + " must be an integer, got " + raw);
+      return null;
+    }
+    if (value < min || value > max) {
+      problems.add(key + " must be between " + min + " and " + max + ", got " + value);
+      return null;
+    }
+    return value;
+  }
+
+  public long limit(Limit limit) {
+    return limits.get(limit);
+  }
+
+  public int intLimit(Limit limit) {
+    return (int) Math.min(Integer.MAX_VALUE, limits.get(limit));
+  }
+
+  public String publicHost() {
+    return (String) settings.get(Setting.PUBLIC_HOST);
+  }
+
+  public int publicPort() {
+    return intSetting(Setting.PUBLIC_PORT);
+  }
+
+  public String apiHost() {
+    return (String) settings.get(Setting.API_HOST);
+  }
+
+  public int apiPort() {
+    return intSetting(Setting.API_PORT);
+  }
+
+  /** The configured shard count, with 0 resolved to 2 x cores like Vert.x's event-loop pool. */
+  public int shards() {
+    int n = intSetting(Setting.SHARDS);
+    return n > 0 ? n : 2 * Runtime.getRuntime().availableProcessors();
+  }
+
+  public long tickMillis() {
+    return (Long) settings.get(Setting.TICK_MILLIS);
+  }
+
+  public long heartbeatTimeoutMillis() {
+    return (Long) settings.get(Setting.HEARTBEAT_TIMEOUT_MILLIS);
+  }
+
+  public long closeTimeoutMillis() {
+    return (Long) settings.get(Setting.CLOSE_TIMEOUT_MILLIS);
+  }
+
+  private int intSetting(Setting s) {
+    return ((Long) settings.get(s)).intValue();
+  }
+
+  /** A copy with some keys replaced: how tests and the launcher's {@code -instances} adjust a loaded config. */
+  public PushgateConfig with(JsonObject overrides) {
+    return load(toJson().mergeIn(overrides), Map.of());
+  }
+
+  public JsonObject toJson() {
+    JsonObject json = new JsonObject();
+    settings.forEach((s, v) -> json.put(s.key(), v));
+    limits.forEach((l, v) -> json.put(l.key(), v));
+    return json;
+  }
+
+  @Override
+  public String toString() {
+    return toJson().encode();
+  }
+}

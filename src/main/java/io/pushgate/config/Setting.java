@@ -1,0 +1,78 @@
+package io.pushgate.config;
+
+/**
+ * The node's settings that are not limits: where it listens and how it paces itself.
+ * Like {@link Limit}, each carries its key, default, accepted range and README text.
+ */
+public enum Setting {
+  PUBLIC_HOST("publicHost", "0.0.0.0", "interface of the public port (WebSocket, browser files, /health, /ready)"),
+  PUBLIC_PORT("publicPort", 7777, 0, 65_535, "public port; 0 picks a free port (tests)"),
+  API_HOST("apiHost", "0.0.0.0", "interface of the API port; bind it to a private interface in production"),
+  API_PORT("apiPort", 7799, 0, 65_535, "API port (push API, /stats); 0 picks a free port (tests)"),
+  SHARDS("shards", 0, 0, 1_024,
+    "connection shard verticles, one per event loop; 0 means 2 x CPU cores. `-instances N` on the command line sets it too"),
+  TICK_MILLIS("tickMillis", 100, 1, 60_000,
+    "how often each room's pending items are merged, encoded once and written as one PUSH frame"),
+  HEARTBEAT_TIMEOUT_MILLIS("heartbeatTimeoutMillis", 60_000, 100, 3_600_000,
+    "a connection that sends no frame for this long is closed with 4001"),
+  CLOSE_TIMEOUT_MILLIS("closeTimeoutMillis", 5_000, 100, 600_000,
+    "after the server sends a close frame (1001 on SIGTERM, 4002, 4001, ...), how long the client has to answer before its socket is cut");
+
+  private final String key;
+  private final Object defaultValue;
+  private final long minimum;
+  private final long maximum;
+  private final String description;
+
+  Setting(String key, String defaultValue, String description) {
+    this(key, defaultValue, 0, 0, description);
+  }
+
+  Setting(String key, long defaultValue, long minimum, long maximum, String description) {
+    this(key, (Object) defaultValue, minimum, maximum, description);
+  }
+
+  private Setting(String key, Object defaultValue, long minimum, long maximum, String description) {
+    this.key = key;
+    this.defaultValue = defaultValue;
+    this.minimum = minimum;
+    this.maximum = maximum;
+    this.description = description;
+  }
+
+  public String key() {
+    return key;
+  }
+
+  public Object defaultValue() {
+    return defaultValue;
+  }
+
+  public boolean isNumber() {
+    return defaultValue instanceof Long;
+  }
+
+  public long minimum() {
+    return minimum;
+  }
+
+  public long maximum() {
+    return maximum;
+  }
+
+  public String description() {
+    return description;
+  }
+
+  /** {@code maxFrameBytes} is overridden by {@code PUSHGATE_MAX_FRAME_BYTES}. */
+  public static String envName(String key) {
+    StringBuilder name = new StringBuilder("PUSHGATE_");
+    for (char c : key.toCharArray()) {
+      if (Character.isUpperCase(c)) {
+        name.append('_');
+      }
+      name.append(Character.toUpperCase(c));
+    }
+    return name.toString();
+  }
+}

@@ -1,0 +1,113 @@
+package io.pushgate.node;
+
+import io.pushgate.bus.Addresses;
+import io.vertx.core.Deployable;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import io.vertx.launcher.application.HookContext;
+import io.vertx.launcher.application.VertxApplication;
+import io.vertx.launcher.application.VertxApplicationHooks;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.logging.LogManager;
+import java.util.logging.Logger;
+
+/**
+ * {@code java -jar pushgate.jar [-conf FILE] [-instances N] [-cluster ...]}: Vert.x's own launcher,
+ * with three pushgate habits: conf/pushgate.json is the default configuration, {@code -instances}
+ * sets the number of connection shards (not whole nodes), and SIGTERM drains before Vert.x stops.
+ */
+public final class Main implements VertxApplicationHooks {
+
+  static final Path DEFAULT_CONF = Path.of("conf", "pushgate.json");
+  public static void main(String[] args) {
+    if (System.getProperty("java.util.logging.manager") == null) {
+      System.setProperty("java.util.logging.manager", DrainingLogManager.class.getName());
+    }
+    configureLogging();
+    int code = new VertxApplication(args, new Main()).launch();
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  private static void configureLogging() {
+    if (System.getProperty("java.util.logging.config.file") != null) {
+      return;
+    }
+    try (InputStream in = Main.class.getResourceAsStream("/pushgate-logging.properties")) {
+      if (in != null) {
+        LogManager.getLogManager().readConfiguration(in);
+      }
+    } catch (IOException e) {
+      System.err.println("pushgate: could not read its logging configuration: " + e);
+    }
+  }
+
+  /** Not a static field: the logger must not exist before main() has chosen the LogManager. */
+  private static Logger log() {
+    return Logger.getLogger(Main.class.getName());
+  }
+
+  @Override
+  public Supplier<? extends Deployable> verticleSupplier() {
+    return NodeVerticle::new;
+  }
+
+  @Override
+  public JsonObject afterVertxOptionsParsed(JsonObject vertxOptions) {
+    return (vertxOptions == null ? new JsonObject() : vertxOptions).put("preferNativeTransport", true);
+  }
+
+  @Override
+  public JsonObject afterConfigParsed(JsonObject config) {
+    if (config != null && !config.isEmpty()) {
+      return config;
+    }
+    if (!Files.exists(DEFAULT_CONF)) {
+      log().info("no -conf given and no " + DEFAULT_CONF + ": using built-in defaults");
+      return new JsonObject();
+    }
+    try {
+      log().info("configuration from " + DEFAULT_CONF.toAbsolutePath());
+      return new JsonObject(Files.readString(DEFAULT_CONF));
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalStateException("cannot read " + DEFAULT_CONF.toAbsolutePath() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** {@code -instances N} means N shards in one node: the node verticle itself is deployed once. */
+  @Override
+  public JsonObject afterDeploymentOptionsParsed(JsonObject deploymentOptions) {
+    if (deploymentOptions == null) {
+      return null;
+    }
+    int instances = deploymentOptions.getInteger("instances", 1);
+    if (instances > 1) {
+      JsonObject config = deploymentOptions.getJsonObject("config", new JsonObject());
+      deploymentOptions.put("config", config.put("shards", instances));
+      deploymentOptions.put("instances", 1);
+    }
+    return deploymentOptions;
+  }
+
+  /** SIGTERM: flush what is merged, close every client with 1001, and only then let Vert.x stop. */
+  @Override
+  public void beforeStoppingVertx(HookContext context) {
+    log().info("stopping: draining clients");
+    try {
+      Object drained = context.vertx().eventBus()
+        .request(Addresses.DRAIN, null, new DeliveryOptions().setLocalOnly(true).setSendTimeout(60_000))
+        .map(Message::body).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      log().info("drained " + drained + "; stopping Vert.x");
+    } catch (Exception e) {
+      log().warning("drain did not complete: " + e);
+    }
+  }
+}

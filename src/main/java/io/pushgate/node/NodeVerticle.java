@@ -1,0 +1,82 @@
+package io.pushgate.node;
+
+import io.pushgate.api.PushApiVerticle;
+import io.pushgate.bus.Addresses;
+import io.pushgate.bus.LocalCodec;
+import io.pushgate.config.Limit;
+import io.pushgate.config.PushgateConfig;
+import io.pushgate.merge.MergerVerticle;
+import io.pushgate.merge.PushBatch;
+import io.pushgate.shard.ConnectionPermits;
+import io.pushgate.shard.ShardCommand;
+import io.pushgate.shard.ShardStats;
+import io.pushgate.shard.ShardVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
+
+/**
+ * One pushgate node: validates the configuration, then deploys the merger, the connection shards
+ * (one per event loop) and the push API, in the order a push travels backwards, so that nothing
+ * accepts work before what it hands work to is running.
+ */
+public final class NodeVerticle extends VerticleBase {
+
+  private static final Logger log = Logger.getLogger(NodeVerticle.class.getName());
+
+  private PushgateConfig config;
+  private boolean ready;
+  private final Instant startedAt = Instant.now();
+
+  public NodeVerticle() {
+  }
+
+  /** For tests and embedding: a node with this configuration instead of {@code config()}. */
+  public NodeVerticle(PushgateConfig config) {
+    this.config = config;
+  }
+
+  @Override
+  public Future<?> start() {
+    if (config == null) {
+      try {
+        config = PushgateConfig.load(config(), System.getenv());
+      } catch (IllegalArgumentException e) {
+        log.severe(e.getMessage());
+        return Future.failedFuture(e);
+      }
+    }
+    LocalCodec.register(vertx, PushBatch.class);
+    LocalCodec.register(vertx, ShardCommand.Deliver.class);
+    LocalCodec.register(vertx, ShardCommand.Drain.class);
+    LocalCodec.register(vertx, ShardStats.class);
+    vertx.eventBus().localConsumer(Addresses.STATUS, msg -> msg.reply(status()));
+
+    int shards = config.shards();
+    ConnectionPermits permits = new ConnectionPermits(config.intLimit(Limit.MAX_CONNECTIONS));
+    AtomicInteger nextShard = new AtomicInteger();
+    return vertx.deployVerticle(new MergerVerticle(config))
+      .compose(id -> vertx.deployVerticle(() -> new ShardVerticle(nextShard.getAndIncrement(), config, permits),
+        new DeploymentOptions().setInstances(shards)))
+      .compose(id -> vertx.deployVerticle(new PushApiVerticle(config)))
+      .onSuccess(id -> {
+        ready = true;
+        log.info("pushgate node ready: " + shards + " shards, WebSocket on " + config.publicHost() + ":" + config.publicPort()
+          + "/connect, push API on " + config.apiHost() + ":" + config.apiPort() + ", tick " + config.tickMillis() + " ms"
+          + (vertx.isClustered() ? ", clustered" : ", standalone") + ", native transport " + vertx.isNativeTransportEnabled());
+      });
+  }
+
+  private JsonObject status() {
+    return new JsonObject()
+      .put("ready", ready)
+      .put("clustered", vertx.isClustered())
+      .put("shards", config == null ? 0 : config.shards())
+      .put("startedAt", startedAt.toString());
+  }
+}

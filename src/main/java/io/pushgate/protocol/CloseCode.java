@@ -1,0 +1,45 @@
+package io.pushgate.protocol;
+
+/** The close codes of PROTOCOL.md; the server always sends one of these in its close frame. */
+public enum CloseCode {
+  NORMAL(1000, "normal close"),
+  GOING_AWAY(1001, "node shutting down"),
+  UNSUPPORTED_DATA(1003, "binary frames are not accepted"),
+  INVALID_PAYLOAD(1007, "a text frame must hold a JSON object"),
+  POLICY_VIOLATION(1008, "policy violation"),
+  MESSAGE_TOO_BIG(1009, "frame over the maximum size"),
+  INTERNAL_ERROR(1011, "internal error"),
+  TRY_AGAIN_LATER(1013, "node at its connection limit"),
+  HEARTBEAT_TIMEOUT(4001, "no frame within the heartbeat timeout"),
+  SLOW_CONSUMER(4002, "slow consumer: fell behind the outbound limit");
+
+  private final short code;
+  private final String reason;
+
+  CloseCode(int code, String reason) {
+    this.code = (short) code;
+    this.reason = reason;
+  }
+
+  public short code() {
+    return code;
+  }
+
+  public String reason() {
+    return reason;
+  }
+
+  /** The counter name in /stats, e.g. {@code closed.slow_consumer}. */
+  public String statName() {
+    return name().toLowerCase();
+  }
+
+  public static CloseCode of(int code) {
+    for (CloseCode c : values()) {
+      if (c.code == code) {
+        return c;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,57 @@
+package io.pushgate.protocol;
+
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * Builds the bytes of one PUSH frame, {@code {"type":"PUSH","data":{"room":R,"items":[..]}}},
+ * by concatenation: items arrive already validated and compact, so nothing is parsed again.
+ */
+public final class PushFrameEncoder {
+
+  private static final byte[] ROOM_PREFIX = "{\"type\":\"PUSH\",\"data\":{\"room\":".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] ITEMS_AFTER_ROOM = ",\"items\":[".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] ALL_PREFIX = "{\"type\":\"PUSH\",\"data\":{\"items\":[".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] SUFFIX = "]}}".getBytes(StandardCharsets.US_ASCII);
+
+  private PushFrameEncoder() {
+  }
+
+  /**
+   * @param room  null for a push to all
+   * @param items compact UTF-8 JSON values, in delivery order
+   * @param itemBytes the sum of the items' lengths, known to the caller
+   */
+  public static EncodedFrame encode(String room, List<byte[]> items, long itemBytes) {
+    byte[] quotedRoom = room == null ? null : quote(room);
+    long size = itemBytes + Math.max(0, items.size() - 1) + SUFFIX.length
+      + (room == null ? ALL_PREFIX.length : ROOM_PREFIX.length + quotedRoom.length + ITEMS_AFTER_ROOM.length);
+    ByteBuf buf = Unpooled.buffer((int) size, (int) size);
+    if (room == null) {
+      buf.writeBytes(ALL_PREFIX);
+    } else {
+      buf.writeBytes(ROOM_PREFIX).writeBytes(quotedRoom).writeBytes(ITEMS_AFTER_ROOM);
+    }
+    for (int i = 0; i < items.size(); i++) {
+      if (i > 0) {
+        buf.writeByte(',');
+      }
+      buf.writeBytes(items.get(i));
+    }
+    buf.writeBytes(SUFFIX);
+    return new EncodedFrame(room, buf, items.size());
+  }
+
+  private static byte[] quote(String s) {
+    byte[] body = JsonStringEncoder.getInstance().quoteAsUTF8(s);
+    byte[] quoted = new byte[body.length + 2];
+    quoted[0] = '"';
+    System.arraycopy(body, 0, quoted, 1, body.length);
+    quoted[quoted.length - 1] = '"';
+    return quoted;
+  }
+}

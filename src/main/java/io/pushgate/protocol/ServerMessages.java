@@ -1,0 +1,24 @@
+package io.pushgate.protocol;
+
+import io.vertx.core.json.JsonObject;
+
+/** The small replies of the protocol; PUSH frames are built by {@link PushFrameEncoder}. */
+public final class ServerMessages {
+
+  public static final String PONG = "{\"type\":\"PONG\",\"data\":{}}";
+
+  private ServerMessages() {
+  }
+
+  public static String ack(long id) {
+    return "{\"type\":\"ACK\",\"id\":" + id + "}";
+  }
+
+  public static String error(ErrorCode code, String message, Long id) {
+    JsonObject error = new JsonObject().put("type", "ERROR");
+    if (id != null) {
+      error.put("id", id);
+    }
+    return error.put("data", new JsonObject().put("code", code.name()).put("message", message)).encode();
+  }
+}

@@ -1,0 +1,378 @@
+package io.pushgate.shard;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.pushgate.bus.Addresses;
+import io.pushgate.config.Limit;
+import io.pushgate.config.PushgateConfig;
+import io.pushgate.protocol.ClientFrameDecoder;
+import io.pushgate.protocol.ClientRequest;
+import io.pushgate.protocol.CloseCode;
+import io.pushgate.protocol.DecodeResult;
+import io.pushgate.protocol.EncodedFrame;
+import io.pushgate.protocol.ErrorCode;
+import io.pushgate.protocol.ServerMessages;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.ServerWebSocketHandshake;
+import io.vertx.core.http.WebSocketFrame;
+import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.core.internal.http.WebSocketInternal;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One connection shard. Vert.x spreads the public port's accepted connections across the shard
+ * instances; each shard alone owns its connections and its room index, and writes only to its own
+ * sockets on its own event loop, so the delivery path needs no lock.
+ */
+public final class ShardVerticle extends VerticleBase {
+
+  private static final Logger log = Logger.getLogger(ShardVerticle.class.getName());
+
+  private final int index;
+  private final PushgateConfig config;
+  private final ConnectionPermits permits;
+  private final int maxFrameBytes;
+  private final int maxRooms;
+  private final long heartbeatTimeoutNanos;
+
+  private final Set<Connection> connections = new LinkedHashSet<>();
+  private final RoomIndex rooms = new RoomIndex();
+  private final ShardCounters counters = new ShardCounters();
+  /** Connections written to during the current delivery, flushed once at its end. */
+  private final List<Connection> toFlush = new ArrayList<>();
+  private HttpServer server;
+  private boolean draining;
+  private Promise<Void> drained;
+
+  public ShardVerticle(int index, PushgateConfig config, ConnectionPermits permits) {
+    this.index = index;
+    this.config = config;
+    this.permits = permits;
+    this.maxFrameBytes = config.intLimit(Limit.MAX_FRAME_BYTES);
+    this.maxRooms = config.intLimit(Limit.MAX_ROOMS_PER_CONNECTION);
+    this.heartbeatTimeoutNanos = config.heartbeatTimeoutMillis() * 1_000_000L;
+  }
+
+  @Override
+  public Future<?> start() {
+    vertx.eventBus().<ShardCommand>localConsumer(Addresses.shard(index), this::onCommand);
+    vertx.eventBus().localConsumer(Addresses.stats("shard." + index), msg -> msg.reply(stats()));
+    long sweep = Math.max(50, Math.min(1_000, config.heartbeatTimeoutMillis() / 4));
+    vertx.setPeriodic(sweep, id -> closeSilentConnections());
+
+    Router router = Router.router(vertx);
+    router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
+    router.get("/ready").handler(this::ready);
+    HttpServerOptions options = new HttpServerOptions()
+      .setHost(config.publicHost())
+      .setPort(config.publicPort())
+      .setMaxWebSocketFrameSize(maxFrameBytes)
+      .setMaxWebSocketMessageSize(maxFrameBytes)
+      // Each frame is encoded once and written to many sockets; per-connection deflate would undo that.
+      .setPerMessageWebSocketCompressionSupported(false)
+      .setPerFrameWebSocketCompressionSupported(false)
+      .setWebSocketClosingTimeout((int) Math.max(1, config.closeTimeoutMillis() / 1000));
+    return vertx.createHttpServer(options)
+      .webSocketHandshakeHandler(this::handshake)
+      .webSocketHandler(this::accept)
+      .requestHandler(router)
+      .listen()
+      .onSuccess(s -> server = s);
+  }
+
+  /** The port actually bound, for tests that ask for port 0. */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private void ready(RoutingContext ctx) {
+    if (draining) {
+      ctx.response().setStatusCode(503);
+      ctx.json(new JsonObject().put("ready", false).put("reason", "draining"));
+      return;
+    }
+    vertx.eventBus().<JsonObject>request(Addresses.STATUS, null, new DeliveryOptions().setLocalOnly(true).setSendTimeout(2_000))
+      .onComplete(ar -> {
+        JsonObject status = ar.succeeded() ? ar.result().body() : new JsonObject().put("ready", false).put("reason", "node not started");
+        ctx.response().setStatusCode(status.getBoolean("ready", false) ? 200 : 503);
+        ctx.json(status);
+      });
+  }
+
+  private void handshake(ServerWebSocketHandshake handshake) {
+    if (!"/connect".equals(handshake.path())) {
+      handshake.reject(404);
+    } else if (draining) {
+      // Refused before the upgrade, so the client's next attempt lands on a node that stays.
+      counters.refused(ShardCounters.Refusal.DRAINING);
+      handshake.reject(503);
+    } else {
+      handshake.accept();
+    }
+  }
+
+  private void accept(ServerWebSocket ws) {
+    // Vert.x's internal view of the socket gives the Netty context that the fan-out writes to.
+    Connection c = new Connection(ws, ((WebSocketInternal) ws).channelHandlerContext(), System.nanoTime());
+    if (!permits.tryAcquire()) {
+      counters.refused(ShardCounters.Refusal.CONNECTION_LIMIT);
+      c.closing = CloseCode.TRY_AGAIN_LATER;
+      ws.close(CloseCode.TRY_AGAIN_LATER.code(), CloseCode.TRY_AGAIN_LATER.reason());
+      return;
+    }
+    counters.accepted++;
+    connections.add(c);
+    ws.setWriteQueueMaxSize(config.intLimit(Limit.MAX_OUTBOUND_BYTES));
+    ws.frameHandler(frame -> onFrame(c, frame));
+    ws.exceptionHandler(e -> onException(c, e));
+    ws.closeHandler(v -> onClosed(c));
+  }
+
+  /**
+   * Netty's decoder reports an oversized frame (1009) or invalid UTF-8 (1007) as an exception, after
+   * which Vert.x would close with a plain 1000; closing here first puts the protocol's code on the wire.
+   */
+  private void onException(Connection c, Throwable e) {
+    if (e instanceof CorruptedWebSocketFrameException corrupted) {
+      CloseCode code = CloseCode.of(corrupted.closeStatus().code());
+      close(c, code != null ? code : CloseCode.POLICY_VIOLATION);
+    } else {
+      log.log(Level.FINE, "connection error", e);
+    }
+  }
+
+  private void onClosed(Connection c) {
+    if (c.closed) {
+      return;
+    }
+    c.closed = true;
+    if (c.closing == null) {
+      counters.clientCloses++;
+    }
+    if (c.partial != null) {
+      c.partial.release();
+      c.partial = null;
+    }
+    rooms.leaveAll(c);
+    connections.remove(c);
+    permits.release();
+    if (drained != null && connections.isEmpty()) {
+      drained.tryComplete();
+    }
+  }
+
+  private void onFrame(Connection c, WebSocketFrame frame) {
+    c.lastSeenNanos = System.nanoTime();
+    if (c.closing != null) {
+      return;
+    }
+    if (frame.isBinary()) {
+      close(c, CloseCode.UNSUPPORTED_DATA);
+    } else if (frame.isText()) {
+      if (frame.isFinal()) {
+        onMessage(c, frame.textData());
+      } else {
+        c.partial = Unpooled.buffer(Math.min(maxFrameBytes, 2 * frame.binaryData().length()), maxFrameBytes);
+        append(c, frame);
+      }
+    } else if (frame.isContinuation()) {
+      if (c.partial == null) {
+        return;
+      }
+      if (append(c, frame) && frame.isFinal()) {
+        String text = c.partial.toString(StandardCharsets.UTF_8);
+        c.partial.release();
+        c.partial = null;
+        onMessage(c, text);
+      }
+    }
+  }
+
+  /** @return false when the message grew past maxFrameBytes and the connection is being closed */
+  private boolean append(Connection c, WebSocketFrame frame) {
+    ByteBuf data = ((BufferInternal) frame.binaryData()).getByteBuf();
+    if (c.partial.readableBytes() + data.readableBytes() > maxFrameBytes) {
+      c.partial.release();
+      c.partial = null;
+      close(c, CloseCode.MESSAGE_TOO_BIG);
+      return false;
+    }
+    c.partial.writeBytes(data, data.readerIndex(), data.readableBytes());
+    return true;
+  }
+
+  private void onMessage(Connection c, String text) {
+    DecodeResult result = ClientFrameDecoder.decode(text);
+    if (result instanceof DecodeResult.Fatal fatal) {
+      close(c, fatal.code());
+    } else if (result instanceof DecodeResult.Rejected rejected) {
+      reject(c, rejected.code(), rejected.message(), rejected.id());
+    } else if (result instanceof DecodeResult.Request request) {
+      handle(c, request.request());
+    }
+  }
+
+  private void handle(Connection c, ClientRequest request) {
+    switch (request.type()) {
+      case PING -> reply(c, ServerMessages.PONG);
+      case JOIN -> {
+        if (!c.rooms.contains(request.room()) && c.rooms.size() >= maxRooms) {
+          reject(c, ErrorCode.ROOM_LIMIT, "already in " + maxRooms + " rooms (" + Limit.MAX_ROOMS_PER_CONNECTION.key() + ")", request.id());
+          return;
+        }
+        if (rooms.join(request.room(), c)) {
+          counters.joins++;
+        }
+      }
+      case LEAVE -> {
+        if (rooms.leave(request.room(), c)) {
+          counters.leaves++;
+        }
+      }
+    }
+    if (request.id() != null) {
+      reply(c, ServerMessages.ack(request.id()));
+    }
+  }
+
+  private void reject(Connection c, ErrorCode code, String message, Long id) {
+    counters.error(code);
+    reply(c, ServerMessages.error(code, message, id));
+  }
+
+  private void reply(Connection c, String text) {
+    if (!c.writable()) {
+      slowConsumer(c);
+      return;
+    }
+    c.channel.writeAndFlush(new TextWebSocketFrame(text), c.channel.voidPromise());
+  }
+
+  private void onCommand(Message<ShardCommand> msg) {
+    if (msg.body() instanceof ShardCommand.Deliver deliver) {
+      deliver(deliver.frames());
+    } else if (msg.body() instanceof ShardCommand.Drain) {
+      int clients = connections.size();
+      drain().onComplete(ar -> msg.reply(clients));
+    }
+  }
+
+  /**
+   * Writes each frame's shared bytes to the members of its room, then flushes every touched socket
+   * once: one syscall per connection per delivery, however many of its rooms had items.
+   */
+  private void deliver(List<EncodedFrame> frames) {
+    Set<Connection> slow = null;
+    for (EncodedFrame frame : frames) {
+      Iterable<Connection> targets = frame.room() == null ? connections : rooms.members(frame.room());
+      if (targets == null) {
+        continue;
+      }
+      for (Connection c : targets) {
+        if (c.closing != null) {
+          continue;
+        }
+        if (!c.channel.channel().isWritable()) {
+          // Over maxOutboundBytes: closed after the loop, which must not change the set it walks.
+          if (slow == null) {
+            slow = new LinkedHashSet<>();
+          }
+          slow.add(c);
+          continue;
+        }
+        c.channel.write(frame.newNettyFrame(), c.channel.voidPromise());
+        counters.framesWritten++;
+        counters.bytesWritten += frame.length();
+        if (!c.needsFlush) {
+          c.needsFlush = true;
+          toFlush.add(c);
+        }
+      }
+    }
+    for (Connection c : toFlush) {
+      c.needsFlush = false;
+      c.channel.flush();
+    }
+    toFlush.clear();
+    if (slow != null) {
+      slow.forEach(this::slowConsumer);
+    }
+  }
+
+  private void slowConsumer(Connection c) {
+    close(c, CloseCode.SLOW_CONSUMER);
+  }
+
+  /**
+   * Sends the close frame and leaves the connection's cleanup to its close handler. A client that
+   * does not answer (or does not read at all, like a slow consumer) has its socket cut after
+   * closeTimeoutMillis, so no connection outlives a close by more than that.
+   */
+  private void close(Connection c, CloseCode code) {
+    if (c.closing != null || c.closed) {
+      return;
+    }
+    c.closing = code;
+    counters.closedByServer(code);
+    c.ws.close(code.code(), code.reason());
+    vertx.setTimer(config.closeTimeoutMillis(), id -> {
+      if (!c.closed) {
+        c.channel.close();
+      }
+    });
+  }
+
+  private void closeSilentConnections() {
+    long now = System.nanoTime();
+    List<Connection> silent = null;
+    for (Connection c : connections) {
+      if (c.closing == null && now - c.lastSeenNanos > heartbeatTimeoutNanos) {
+        if (silent == null) {
+          silent = new ArrayList<>();
+        }
+        silent.add(c);
+      }
+    }
+    if (silent != null) {
+      silent.forEach(c -> close(c, CloseCode.HEARTBEAT_TIMEOUT));
+    }
+  }
+
+  private Future<Void> drain() {
+    draining = true;
+    if (drained == null) {
+      drained = Promise.promise();
+      if (connections.isEmpty()) {
+        drained.complete();
+      }
+      for (Connection c : new ArrayList<>(connections)) {
+        close(c, CloseCode.GOING_AWAY);
+      }
+    }
+    return drained.future();
+  }
+
+  private ShardStats stats() {
+    return new ShardStats(index, connections.size(), counters.toJson().put("rooms", rooms.rooms()), new HashSet<>(rooms.roomNames()));
+  }
+}

@@ -1,0 +1,142 @@
+package io.pushgate.shard;
+
+import io.pushgate.testing.Eventually;
+import io.pushgate.testing.TestClient;
+import io.pushgate.testing.TestNode;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Pushes through the HTTP API reach WebSocket clients: merged per tick, encoded once, in order. */
+class DeliveryTest {
+
+  @Test
+  void roomMembersGetEveryItemInOrderAndOthersNothing() {
+    try (TestNode node = TestNode.start(new JsonObject());
+         TestClient a = node.client().joinAcked("match-1", 1);
+         TestClient b = node.client().joinAcked("match-1", 1);
+         TestClient other = node.client().joinAcked("match-2", 1)) {
+      List<Object> expected = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        JsonObject item = new JsonObject().put("seq", i).put("text", "goal " + i);
+        expected.add(item);
+        assertEquals(200, node.pushJson("/push/room", new JsonObject().put("room", "match-1").put("items", new JsonArray().add(item))).statusCode());
+      }
+      assertEquals(expected, a.awaitItems("match-1", 20));
+      assertEquals(expected, b.awaitItems("match-1", 20));
+      // A push to match-2 after all of match-1 is a marker: nothing of match-1 may come before it.
+      node.pushJson("/push/room", new JsonObject().put("room", "match-2").put("items", new JsonArray().add("marker")));
+      JsonObject first = other.next();
+      assertEquals("match-2", first.getJsonObject("data").getString("room"));
+      assertEquals(new JsonArray().add("marker"), first.getJsonObject("data").getJsonArray("items"));
+    }
+  }
+
+  @Test
+  void goPushFormBodyAndPushToAllReachEveryone() {
+    try (TestNode node = TestNode.start(new JsonObject());
+         TestClient inRoom = node.client().joinAcked("默认房间", 7);
+         TestClient noRoom = node.client()) {
+      var response = node.post("/push/room", "application/x-www-form-urlencoded",
+        "room=" + java.net.URLEncoder.encode("默认房间", java.nio.charset.StandardCharsets.UTF_8)
+          + "&items=" + java.net.URLEncoder.encode("[{\"msg\":\"hi\"}]", java.nio.charset.StandardCharsets.UTF_8));
+      assertEquals(200, response.statusCode(), response.body());
+      assertEquals(new JsonObject().put("accepted", 1), new JsonObject(response.body()));
+      assertEquals(List.of(new JsonObject().put("msg", "hi")), inRoom.awaitItems("默认房间", 1));
+
+      assertEquals(200, node.post("/push/all", "application/x-www-form-urlencoded", "items=%5B1%2C2%5D").statusCode());
+      JsonObject toAll = noRoom.await(m -> "PUSH".equals(m.getString("type")));
+      assertTrue(!toAll.getJsonObject("data").containsKey("room"), "a push to all has no room: " + toAll);
+      assertEquals(new JsonArray().add(1).add(2), toAll.getJsonObject("data").getJsonArray("items"));
+      assertEquals(List.of(1, 2), inRoom.awaitItems(null, 2));
+    }
+  }
+
+  /**
+   * The shared-buffer trap: if one frame object or ByteBuf were shared between connections, every
+   * client after the first would receive an empty frame. Each must get the whole frame.
+   */
+  @Test
+  void oneEncodedFrameReachesEveryMemberIntact() {
+    try (TestNode node = TestNode.start(new JsonObject().put("shards", 1).put("tickMillis", 50))) {
+      List<TestClient> clients = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        clients.add(node.client().joinAcked("r", i));
+      }
+      JsonArray items = new JsonArray().add(new JsonObject().put("big", "x".repeat(3000))).add("second");
+      node.pushJson("/push/room", new JsonObject().put("room", "r").put("items", items));
+      for (TestClient c : clients) {
+        JsonObject push = c.await(m -> "PUSH".equals(m.getString("type")));
+        assertEquals(new JsonObject().put("type", "PUSH").put("data", new JsonObject().put("room", "r").put("items", items)), push);
+      }
+      JsonObject stats = Eventually.value("frames counted", node::stats, s -> s.getLong("framesWritten") >= 5);
+      assertEquals(1, stats.getLong("batches"), "one encode for the room's tick: " + stats);
+      assertEquals(5, stats.getLong("framesWritten"));
+      clients.forEach(TestClient::close);
+    }
+  }
+
+  @Test
+  void batchAtItsItemLimitIsFlushedEarlyAndOrderHolds() {
+    // A tick far longer than the test: only the early flush can deliver the first frames.
+    try (TestNode node = TestNode.start(new JsonObject().put("tickMillis", 60_000).put("maxBatchItems", 2));
+         TestClient c = node.client().joinAcked("r", 1)) {
+      node.pushJson("/push/room", new JsonObject().put("room", "r").put("items", new JsonArray().add(1).add(2).add(3).add(4).add(5)));
+      assertEquals(new JsonArray().add(1).add(2), c.next().getJsonObject("data").getJsonArray("items"));
+      assertEquals(new JsonArray().add(3).add(4), c.next().getJsonObject("data").getJsonArray("items"));
+      assertEquals(2, node.stats().getJsonObject("merger").getLong("earlyFlushes"));
+    }
+  }
+
+  @Test
+  void itemsOfOneTickShareOneFrame() {
+    try (TestNode node = TestNode.start(new JsonObject().put("tickMillis", 60_000));
+         TestClient c = node.client().joinAcked("r", 1)) {
+      for (int i = 0; i < 3; i++) {
+        node.pushJson("/push/room", new JsonObject().put("room", "r").put("items", new JsonArray().add(i)));
+      }
+      node.pushJson("/push/room", new JsonObject().put("room", "r2").put("items", new JsonArray().add("other room")));
+      // The drain flushes the pending tick: everything still merged arrives before the 1001 close.
+      node.vertx.eventBus().request(io.pushgate.bus.Addresses.DRAIN, null);
+      JsonObject push = c.next();
+      assertEquals(new JsonArray().add(0).add(1).add(2), push.getJsonObject("data").getJsonArray("items"));
+      assertEquals(1001, c.awaitClose());
+    }
+  }
+
+  @Test
+  void leaveStopsDelivery() {
+    try (TestNode node = TestNode.start(new JsonObject());
+         TestClient c = node.client().joinAcked("a", 1).joinAcked("b", 2)) {
+      c.send(new JsonObject().put("type", "LEAVE").put("id", 3).put("data", new JsonObject().put("room", "a")));
+      assertEquals(new JsonObject().put("type", "ACK").put("id", 3), c.next());
+      node.pushJson("/push/room", new JsonObject().put("room", "a").put("items", new JsonArray().add("gone")));
+      node.pushJson("/push/room", new JsonObject().put("room", "b").put("items", new JsonArray().add("here")));
+      JsonObject push = c.next();
+      assertEquals("b", push.getJsonObject("data").getString("room"), "room a was left: " + push);
+    }
+  }
+
+  @Test
+  void eventBusPushIsDeliveredAndRefusalsCarryHttpStatus() {
+    try (TestNode node = TestNode.start(new JsonObject());
+         TestClient c = node.client().joinAcked("r", 1)) {
+      JsonObject reply = TestNode.await(node.vertx.eventBus().<JsonObject>request(io.pushgate.bus.Addresses.PUSH,
+        new JsonObject().put("room", "r").put("items", new JsonArray().add("via bus")))).body();
+      assertEquals(new JsonObject().put("accepted", 1), reply);
+      assertEquals(List.of("via bus"), c.awaitItems("r", 1));
+
+      var failure = node.vertx.eventBus().request(io.pushgate.bus.Addresses.PUSH, new JsonObject().put("room", "").put("items", new JsonArray().add(1)));
+      Throwable cause = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, () -> TestNode.await(failure)).getCause().getCause();
+      var replyException = (io.vertx.core.eventbus.ReplyException) cause;
+      assertEquals(400, replyException.failureCode());
+      assertTrue(replyException.getMessage().startsWith("BAD_ROOM: "), replyException.getMessage());
+    }
+  }
+}

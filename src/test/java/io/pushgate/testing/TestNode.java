@@ -1,0 +1,104 @@
+package io.pushgate.testing;
+
+import io.pushgate.config.PushgateConfig;
+import io.pushgate.node.NodeVerticle;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.TimeUnit;
+
+/** A whole pushgate node in this JVM, on free loopback ports, with its own Vert.x. */
+public final class TestNode implements AutoCloseable {
+
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  public final Vertx vertx;
+  public final PushgateConfig config;
+
+  private TestNode(Vertx vertx, PushgateConfig config) {
+    this.vertx = vertx;
+    this.config = config;
+  }
+
+  /** @param overrides configuration keys to change from the defaults, e.g. {@code {"tickMillis": 20}} */
+  public static TestNode start(JsonObject overrides) {
+    JsonObject json = new JsonObject()
+      .put("publicHost", "127.0.0.1").put("apiHost", "127.0.0.1")
+      .put("publicPort", freePort()).put("apiPort", freePort())
+      .put("shards", 2)
+      .put("tickMillis", 20)
+      .mergeIn(overrides);
+    PushgateConfig config = PushgateConfig.defaults().with(json);
+    Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true));
+    await(vertx.deployVerticle(new NodeVerticle(config)));
+    return new TestNode(vertx, config);
+  }
+
+  public static <T> T await(io.vertx.core.Future<T> f) {
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  public static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  public int publicPort() {
+    return config.publicPort();
+  }
+
+  public int apiPort() {
+    return config.apiPort();
+  }
+
+  public TestClient client() {
+    return TestClient.connect(publicPort());
+  }
+
+  public HttpResponse<String> post(String path, String contentType, String body) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort() + path))
+      .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (contentType != null) {
+      request.header("Content-Type", contentType);
+    }
+    return send(request.build());
+  }
+
+  public HttpResponse<String> pushJson(String path, JsonObject body) {
+    return post(path, "application/json", body.encode());
+  }
+
+  public HttpResponse<String> get(int port, String path) {
+    return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build());
+  }
+
+  public JsonObject stats() {
+    return new JsonObject(get(apiPort(), "/stats").body());
+  }
+
+  private static HttpResponse<String> send(HttpRequest request) {
+    try {
+      return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException | InterruptedException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    await(vertx.close());
+  }
+}
