@@ -5,7 +5,7 @@ package io.pushgate.config;
  * Like {@link Limit}, each carries its key, default, accepted range and README text.
  */
 public enum Setting {
-  PUBLIC_HOST("publicHost", "0.0.0.0", "interface of the public port (WebSocket, browser files, /health, /ready)"),
+  PUBLIC_HOST("publicHost", "0.0.0.0", "interface of the public port (WebSocket /connect, /health, /ready)"),
   PUBLIC_PORT("publicPort", 7777, 0, 65_535, "public port; 0 picks a free port (tests)"),
   API_HOST("apiHost", "0.0.0.0", "interface of the API port; bind it to a private interface in production"),
   API_PORT("apiPort", 7799, 0, 65_535, "API port (push API, /stats); 0 picks a free port (tests)"),

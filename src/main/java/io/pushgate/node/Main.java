@@ -2,6 +2,7 @@ package io.pushgate.node;
 
 import io.pushgate.bus.Addresses;
 import io.vertx.core.Deployable;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
@@ -84,17 +85,13 @@ public final class Main implements VertxApplicationHooks {
 
   /** {@code -instances N} means N shards in one node: the node verticle itself is deployed once. */
   @Override
-  public JsonObject afterDeploymentOptionsParsed(JsonObject deploymentOptions) {
-    if (deploymentOptions == null) {
-      return null;
+  public void beforeDeployingVerticle(HookContext context) {
+    DeploymentOptions options = context.deploymentOptions();
+    if (options.getInstances() > 1) {
+      JsonObject config = options.getConfig() == null ? new JsonObject() : options.getConfig();
+      options.setConfig(config.put("shards", options.getInstances()));
+      options.setInstances(1);
     }
-    int instances = deploymentOptions.getInteger("instances", 1);
-    if (instances > 1) {
-      JsonObject config = deploymentOptions.getJsonObject("config", new JsonObject());
-      deploymentOptions.put("config", config.put("shards", instances));
-      deploymentOptions.put("instances", 1);
-    }
-    return deploymentOptions;
   }
 
   /** SIGTERM: flush what is merged, close every client with 1001, and only then let Vert.x stop. */

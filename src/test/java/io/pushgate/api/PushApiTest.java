@@ -1,0 +1,94 @@
+package io.pushgate.api;
+
+import io.pushgate.testing.TestNode;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Every refusal of the HTTP push API: its status and its JSON error body. */
+class PushApiTest {
+
+  private static TestNode node;
+
+  @BeforeAll
+  static void start() {
+    node = TestNode.start(new JsonObject()
+      .put("maxItemsPerPush", 3).put("maxItemBytes", 100).put("maxBodyBytes", 1_000).put("maxBatchBytes", 256)
+      .put("maxPendingBytes", 1_024).put("tickMillis", 60_000));
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  private static void assertRefused(HttpResponse<String> response, int status, String code) {
+    assertEquals(status, response.statusCode(), response.body());
+    assertEquals("application/json", response.headers().firstValue("Content-Type").orElse(""));
+    JsonObject error = new JsonObject(response.body()).getJsonObject("error");
+    assertEquals(code, error.getString("code"), response.body());
+    assertEquals(false, error.getString("message").isBlank());
+  }
+
+  @Test
+  void malformedBodiesAre400() {
+    assertRefused(node.post("/push/room", "application/json", "{not json"), 400, "BAD_REQUEST");
+    assertRefused(node.post("/push/room", "application/json", "[1]"), 400, "BAD_REQUEST");
+    assertRefused(node.pushJson("/push/room", new JsonObject().put("room", "r").put("items", "not an array")), 400, "BAD_REQUEST");
+    assertRefused(node.pushJson("/push/room", new JsonObject().put("room", "r").put("items", new JsonArray())), 400, "BAD_REQUEST");
+    assertRefused(node.post("/push/room", "application/x-www-form-urlencoded", "room=r&items=%5B%7Bbroken"), 400, "BAD_REQUEST");
+    assertRefused(node.post("/push/room", "application/x-www-form-urlencoded", "room=r"), 400, "BAD_REQUEST");
+  }
+
+  @Test
+  void badRoomsAre400BadRoom() {
+    assertRefused(node.pushJson("/push/room", new JsonObject().put("items", new JsonArray().add(1))), 400, "BAD_ROOM");
+    assertRefused(node.pushJson("/push/room", new JsonObject().put("room", "").put("items", new JsonArray().add(1))), 400, "BAD_ROOM");
+    assertRefused(node.pushJson("/push/room", new JsonObject().put("room", 5).put("items", new JsonArray().add(1))), 400, "BAD_ROOM");
+    assertRefused(node.pushJson("/push/room", new JsonObject().put("room", "x".repeat(129)).put("items", new JsonArray().add(1))), 400, "BAD_ROOM");
+  }
+
+  @Test
+  void overLimitsAre413() {
+    assertRefused(node.pushJson("/push/room", new JsonObject().put("room", "r").put("items", new JsonArray().add(1).add(2).add(3).add(4))), 413, "TOO_LARGE");
+    assertRefused(node.pushJson("/push/room", new JsonObject().put("room", "r").put("items", new JsonArray().add("x".repeat(99)))), 413, "TOO_LARGE");
+    assertRefused(node.post("/push/room", "application/json", "{\"room\":\"r\",\"items\":[\"" + "x".repeat(2_000) + "\"]}"), 413, "TOO_LARGE");
+  }
+
+  @Test
+  void otherContentTypesAre415AndUnknownPaths404() {
+    assertRefused(node.post("/push/room", "text/plain", "hello"), 415, "UNSUPPORTED_MEDIA_TYPE");
+    assertRefused(node.post("/push/room", null, "hello"), 415, "UNSUPPORTED_MEDIA_TYPE");
+    assertRefused(node.post("/push/nowhere", "application/json", "{}"), 404, "NOT_FOUND");
+    assertRefused(node.get(node.apiPort(), "/nowhere"), 404, "NOT_FOUND");
+    assertRefused(node.get(node.apiPort(), "/push/room"), 405, "METHOD_NOT_ALLOWED");
+  }
+
+  /**
+   * With a tick longer than the test, nothing leaves the merger but early flushes, and a room per
+   * push avoids those: once its bytes are full, pushes get 503.
+   */
+  @Test
+  void fullMergeQueueIs503AndNothingOfTheRefusedPushIsKept() {
+    JsonArray items = new JsonArray().add("y".repeat(90)).add("y".repeat(90));
+    int accepted = 0;
+    HttpResponse<String> response;
+    while ((response = node.pushJson("/push/room", new JsonObject().put("room", "queue-" + accepted).put("items", items))).statusCode() == 200) {
+      accepted++;
+      if (accepted > 100) {
+        throw new AssertionError("merge queue never filled");
+      }
+    }
+    assertRefused(response, 503, "QUEUE_FULL");
+    JsonObject merger = node.stats().getJsonObject("merger");
+    // Each push is 2 items of 92 bytes; the queue holds 1,024 bytes: 5 pushes fit, the 6th does not.
+    assertEquals(5, accepted, merger.encode());
+    assertEquals(accepted * 2L * 92, merger.getLong("pendingBytes"));
+  }
+}

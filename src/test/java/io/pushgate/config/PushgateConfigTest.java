@@ -1,0 +1,69 @@
+package io.pushgate.config;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PushgateConfigTest {
+
+  @Test
+  void shippedConfigFileLoadsAndMatchesTheDefaults() throws IOException {
+    JsonObject shipped = new JsonObject(Files.readString(Path.of("conf", "pushgate.json")));
+    assertEquals(PushgateConfig.defaults().toJson(), PushgateConfig.load(shipped, Map.of()).toJson());
+  }
+
+  @Test
+  void environmentOverridesTheFile() {
+    PushgateConfig config = PushgateConfig.load(new JsonObject().put("tickMillis", 50).put("maxConnections", 10),
+      Map.of("PUSHGATE_TICK_MILLIS", "25", "PUSHGATE_PUBLIC_PORT", "8080"));
+    assertEquals(25, config.tickMillis());
+    assertEquals(8080, config.publicPort());
+    assertEquals(10, config.limit(Limit.MAX_CONNECTIONS));
+  }
+
+  @Test
+  void everyProblemIsNamedAtOnce() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PushgateConfig.load(
+      new JsonObject().put("tickMilis", 5).put("publicPort", 70_000).put("maxConnections", "many"),
+      Map.of("PUSHGATE_MAX_FRAME_BYTES", "1")));
+    assertTrue(e.getMessage().contains("unknown key 'tickMilis'"), e.getMessage());
+    assertTrue(e.getMessage().contains("publicPort must be between 0 and 65535, got 70000"), e.getMessage());
+    assertTrue(e.getMessage().contains("maxConnections must be an integer, got 'many'"), e.getMessage());
+    assertTrue(e.getMessage().contains("maxFrameBytes must be between 64"), e.getMessage());
+  }
+
+  @Test
+  void anItemMustFitInABatch() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PushgateConfig.load(
+      new JsonObject().put("maxItemBytes", 100_000).put("maxBatchBytes", 65_536), Map.of()));
+    assertTrue(e.getMessage().contains("maxItemBytes must not exceed maxBatchBytes"), e.getMessage());
+  }
+
+  @Test
+  void envNamesAreUpperSnakeCase() {
+    assertEquals("PUSHGATE_MAX_ROOMS_PER_CONNECTION", Setting.envName(Limit.MAX_ROOMS_PER_CONNECTION.key()));
+    assertEquals("PUSHGATE_API_PORT", Setting.envName(Setting.API_PORT.key()));
+  }
+
+  /** README is where operators look: every key, its environment variable and every limit's behaviour must be there. */
+  @Test
+  void readmeDocumentsEveryKey() throws IOException {
+    String readme = Files.readString(Path.of("README.md"));
+    for (Setting s : Setting.values()) {
+      assertTrue(readme.contains("`" + s.key() + "`"), "README lacks setting " + s.key());
+      assertTrue(readme.contains("`" + Setting.envName(s.key()) + "`"), "README lacks " + Setting.envName(s.key()));
+    }
+    for (Limit l : Limit.values()) {
+      assertTrue(readme.contains("`" + l.key() + "`"), "README lacks limit " + l.key());
+      assertTrue(readme.contains(l.atLimit()), "README lacks what happens at " + l.key());
+    }
+  }
+}

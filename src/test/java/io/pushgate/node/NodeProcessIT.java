@@ -1,0 +1,70 @@
+package io.pushgate.node;
+
+import io.pushgate.testing.Eventually;
+import io.pushgate.testing.TestClient;
+import io.pushgate.testing.TestNode;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The packaged jar as users run it: {@code java -jar target/pushgate.jar -conf FILE}, stopped by SIGTERM. */
+class NodeProcessIT {
+
+  @Test
+  void sigtermFlushesWhatIsMergedClosesClientsWith1001AndExits(@TempDir Path dir) throws Exception {
+    int publicPort = TestNode.freePort();
+    int apiPort = TestNode.freePort();
+    Path conf = dir.resolve("node.json");
+    // A long tick: the pushed item is still merged, not sent, when SIGTERM arrives.
+    Files.writeString(conf, new JsonObject().put("publicHost", "127.0.0.1").put("apiHost", "127.0.0.1")
+      .put("publicPort", publicPort).put("apiPort", apiPort).put("tickMillis", 60_000).encode());
+    Path log = dir.resolve("node.log");
+    Process node = new ProcessBuilder("java", "-jar", Path.of("target", "pushgate.jar").toString(), "-conf", conf.toString(), "-instances", "3")
+      .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    try {
+      HttpClient http = HttpClient.newHttpClient();
+      Eventually.await("node ready", () -> status(http, "http://127.0.0.1:" + publicPort + "/ready") == 200, java.time.Duration.ofSeconds(30));
+      TestClient client = TestClient.connect(publicPort).joinAcked("r", 1);
+      HttpResponse<String> push = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + "/push/room"))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("room", "r").put("items", new JsonArray().add("last words")).encode())).build(),
+        HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, push.statusCode());
+      JsonObject stats = new JsonObject(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + "/stats")).build(),
+        HttpResponse.BodyHandlers.ofString()).body());
+      assertEquals(3, stats.getJsonArray("shards").size(), "-instances 3 means three shards");
+
+      node.destroy(); // SIGTERM
+      assertEquals(List.of("last words"), client.awaitItems("r", 1));
+      assertEquals(1001, client.awaitClose());
+      assertTrue(node.waitFor(30, TimeUnit.SECONDS), "node exited");
+      String output = Files.readString(log);
+      assertTrue(output.contains("drained {\"clientsClosed\":1"), output);
+      assertTrue(!output.contains("WARNING: Illegal") && !output.contains("WARNING: An illegal"), output);
+    } finally {
+      node.destroyForcibly();
+    }
+  }
+
+  private static int status(HttpClient http, String url) {
+    try {
+      return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (IOException | InterruptedException e) {
+      return -1;
+    }
+  }
+}

@@ -1,0 +1,59 @@
+package io.pushgate.protocol;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class ClientFrameDecoderTest {
+
+  @Test
+  void decodesTheThreeRequests() {
+    assertEquals(new DecodeResult.Request(new ClientRequest(ClientRequest.Type.PING, null, null, false)),
+      ClientFrameDecoder.decode("{\"type\":\"PING\",\"data\":{}}"));
+    assertEquals(new DecodeResult.Request(new ClientRequest(ClientRequest.Type.JOIN, 42L, "默认房间", true)),
+      ClientFrameDecoder.decode("{\"id\":42,\"type\":\"JOIN\",\"data\":{\"room\":\"默认房间\",\"online\":true,\"extra\":[1,{\"a\":2}]}}"));
+    assertEquals(new DecodeResult.Request(new ClientRequest(ClientRequest.Type.LEAVE, null, "r", false)),
+      ClientFrameDecoder.decode("{\"type\":\"LEAVE\",\"data\":{\"room\":\"r\"}}"));
+  }
+
+  @Test
+  void notAJsonObjectIsFatal1007() {
+    for (String text : new String[] {"", "[]", "42", "\"PING\"", "{", "{\"type\":\"PING\"} {}", "nonsense"}) {
+      DecodeResult r = ClientFrameDecoder.decode(text);
+      assertEquals(DecodeResult.Fatal.class, r.getClass(), text);
+      assertEquals(CloseCode.INVALID_PAYLOAD, ((DecodeResult.Fatal) r).code());
+    }
+  }
+
+  @Test
+  void deepNestingIsRefusedWithoutRecursion() {
+    String deep = "{\"type\":\"PING\",\"data\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}";
+    assertEquals(CloseCode.INVALID_PAYLOAD, ((DecodeResult.Fatal) ClientFrameDecoder.decode(deep)).code());
+  }
+
+  @Test
+  void wrongShapesAreRejectedWithTheirCodeAndId() {
+    assertEquals(ErrorCode.UNKNOWN_TYPE, rejected("{\"type\":\"SUBSCRIBE\",\"id\":1}").code());
+    assertEquals(1L, rejected("{\"type\":\"SUBSCRIBE\",\"id\":1}").id());
+    assertEquals(ErrorCode.BAD_REQUEST, rejected("{\"type\":7}").code());
+    assertEquals(ErrorCode.BAD_REQUEST, rejected("{\"data\":{}}").code());
+    assertEquals(ErrorCode.BAD_REQUEST, rejected("{\"type\":\"JOIN\"}").code());
+    assertEquals(ErrorCode.BAD_REQUEST, rejected("{\"type\":\"JOIN\",\"data\":\"r\"}").code());
+    assertEquals(ErrorCode.BAD_REQUEST, rejected("{\"type\":\"PING\",\"id\":\"x\"}").code());
+    assertEquals(ErrorCode.BAD_ROOM, rejected("{\"type\":\"JOIN\",\"data\":{\"room\":5}}").code());
+    assertEquals(ErrorCode.BAD_ROOM, rejected("{\"type\":\"JOIN\",\"data\":{\"room\":\"\"}}").code());
+    assertEquals(ErrorCode.BAD_ROOM, rejected("{\"type\":\"LEAVE\",\"data\":{\"room\":\"a\\nb\"}}").code());
+  }
+
+  @Test
+  void roomNamesCountCharactersNotBytes() {
+    assertEquals(null, RoomName.problem("房".repeat(128)));
+    assertEquals(null, RoomName.problem("😀".repeat(128)));
+    assertEquals("room is longer than 128 characters", RoomName.problem("😀".repeat(129)));
+    assertEquals("room contains an unpaired surrogate", RoomName.problem("a\uD800b"));
+  }
+
+  private static DecodeResult.Rejected rejected(String text) {
+    return (DecodeResult.Rejected) ClientFrameDecoder.decode(text);
+  }
+}
