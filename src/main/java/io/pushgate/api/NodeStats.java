@@ -29,7 +29,8 @@ final class NodeStats {
     }
     Future<JsonObject> merger = vertx.eventBus().<JsonObject>request(Addresses.stats("merger"), null, LOCAL).map(Message::body);
     Future<JsonObject> node = vertx.eventBus().<JsonObject>request(Addresses.STATUS, null, LOCAL).map(Message::body);
-    return Future.all(Future.all(shardFutures), merger, node).map(all -> {
+    Future<JsonObject> cluster = vertx.eventBus().<JsonObject>request(Addresses.stats("cluster"), null, LOCAL).map(Message::body);
+    return Future.all(Future.all(shardFutures), merger, node, cluster).map(all -> {
       JsonObject totals = new JsonObject();
       JsonArray perShard = new JsonArray();
       Set<String> rooms = new HashSet<>();
@@ -59,6 +60,7 @@ final class NodeStats {
         .put("refused", totals.remove("refused"))
         .put("errors", totals.remove("errors"))
         .put("merger", m)
+        .put("cluster", cluster.result())
         .put("api", api);
     });
   }

@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -45,7 +46,8 @@ public final class PushApiVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    vertx.eventBus().<Object>consumer(Addresses.PUSH, this::onBusPush);
+    MessageConsumer<Object> busPushes = vertx.eventBus().consumer(Addresses.PUSH, this::onBusPush);
+    vertx.eventBus().localConsumer(Addresses.API_DRAIN, msg -> busPushes.unregister().onComplete(ar -> msg.reply(ar.succeeded())));
 
     Router router = Router.router(vertx);
     router.post("/push/*").handler(this::requireSupportedContentType);
@@ -60,7 +62,9 @@ public final class PushApiVerticle extends VerticleBase {
     router.errorHandler(405, ctx -> refuse(ctx, ApiError.METHOD_NOT_ALLOWED, ctx.request().method() + " is not allowed on " + ctx.request().path()));
 
     HttpServerOptions options = new HttpServerOptions().setHost(config.apiHost()).setPort(config.apiPort());
-    return vertx.createHttpServer(options).requestHandler(router).listen().onSuccess(s -> server = s);
+    return busPushes.completion()
+      .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
+      .onSuccess(s -> server = s);
   }
 
   public int actualPort() {
@@ -123,9 +127,9 @@ public final class PushApiVerticle extends VerticleBase {
     });
   }
 
-  /** Hands the batch to this node's merger, which accepts it whole or refuses it whole. */
+  /** Hands the batch on: this node's merger accepts it whole or refuses it whole, then it goes to every node. */
   private Future<Integer> submit(PushBatch batch) {
-    return vertx.eventBus().<Integer>request(Addresses.MERGE, batch, LOCAL)
+    return vertx.eventBus().<Integer>request(Addresses.SUBMIT, batch, LOCAL)
       .map(Message::body)
       .onSuccess(n -> pushesAccepted++);
   }

@@ -9,10 +9,19 @@ public final class Addresses {
   /** Request/reply push from any Vert.x member: {@code {"room": R, "items": [...]}}. */
   public static final String PUSH = "pushgate.push";
 
+  /** Local: a validated {@code PushBatch} from the API: accepted here, then broadcast to the other nodes. */
+  public static final String SUBMIT = "pushgate.local.submit";
+  /** Cluster: one consumer per node; a push accepted by one node, for every other node's merger. */
+  public static final String CLUSTER_PUSH = "pushgate.cluster.push";
+
   /** Local: a validated {@code PushBatch} for this node's merger; the reply says accepted or 503. */
   public static final String MERGE = "pushgate.local.merge";
-  /** Local: flush everything pending, then tell every shard to close its clients with 1001. */
+  /** Local: the node's shutdown sequence, answered when every client got its 1001. */
   public static final String DRAIN = "pushgate.local.drain";
+  /** Local: the API stops taking event-bus pushes, so pushers' requests go to nodes that stay. */
+  public static final String API_DRAIN = "pushgate.local.api.drain";
+  /** Local: flush everything pending, then tell every shard to close its clients with 1001. */
+  public static final String MERGE_DRAIN = "pushgate.local.merge.drain";
 
   /** Local: the node's readiness, {@code {"ready": bool, ...}}, asked by /ready. */
   public static final String STATUS = "pushgate.local.status";

@@ -62,7 +62,7 @@ public final class MergerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     vertx.eventBus().<PushBatch>localConsumer(Addresses.MERGE, this::onPush);
-    vertx.eventBus().localConsumer(Addresses.DRAIN, this::onDrain);
+    vertx.eventBus().localConsumer(Addresses.MERGE_DRAIN, this::onDrain);
     vertx.eventBus().localConsumer(Addresses.stats("merger"), msg -> msg.reply(stats()));
     vertx.setPeriodic(config.tickMillis(), id -> tick());
     return Future.succeededFuture();

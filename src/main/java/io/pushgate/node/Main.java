@@ -3,6 +3,12 @@ package io.pushgate.node;
 import io.pushgate.bus.Addresses;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
+import io.vertx.core.VertxOptions;
+import io.pushgate.cluster.ClusterSetup;
+import io.vertx.launcher.application.ExitCodes;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
@@ -14,6 +20,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.logging.LogManager;
@@ -32,7 +39,8 @@ public final class Main implements VertxApplicationHooks {
       System.setProperty("java.util.logging.manager", DrainingLogManager.class.getName());
     }
     configureLogging();
-    int code = new VertxApplication(args, new Main()).launch();
+    boolean clustered = Arrays.stream(args).anyMatch(a -> a.equalsIgnoreCase("-cluster") || a.equalsIgnoreCase("--cluster"));
+    int code = new VertxApplication(args, new Main(clustered)).launch();
     if (code != 0) {
       System.exit(code);
     }
@@ -51,6 +59,12 @@ public final class Main implements VertxApplicationHooks {
     }
   }
 
+  private final boolean clustered;
+
+  Main(boolean clustered) {
+    this.clustered = clustered;
+  }
+
   /** Not a static field: the logger must not exist before main() has chosen the LogManager. */
   private static Logger log() {
     return Logger.getLogger(Main.class.getName());
@@ -59,6 +73,25 @@ public final class Main implements VertxApplicationHooks {
   @Override
   public Supplier<? extends Deployable> verticleSupplier() {
     return NodeVerticle::new;
+  }
+
+  /** With -cluster, Hazelcast from an explicit file: never Vert.x's silent multicast default. */
+  @Override
+  public VertxBuilder createVertxBuilder(VertxOptions options) {
+    VertxBuilder builder = Vertx.builder().with(options);
+    if (!clustered) {
+      return builder;
+    }
+    Path config = ClusterSetup.configPath();
+    try {
+      HazelcastClusterManager manager = ClusterSetup.clusterManager(config);
+      log().info("cluster configuration from " + config.toAbsolutePath());
+      return builder.withClusterManager(manager);
+    } catch (IllegalStateException e) {
+      log().severe(e.getMessage());
+      System.exit(ExitCodes.VERTX_INITIALIZATION);
+      throw e;
+    }
   }
 
   @Override

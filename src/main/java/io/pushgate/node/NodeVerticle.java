@@ -3,6 +3,7 @@ package io.pushgate.node;
 import io.pushgate.api.PushApiVerticle;
 import io.pushgate.bus.Addresses;
 import io.pushgate.bus.LocalCodec;
+import io.pushgate.cluster.ClusterBridgeVerticle;
 import io.pushgate.config.Limit;
 import io.pushgate.config.PushgateConfig;
 import io.pushgate.merge.MergerVerticle;
@@ -14,9 +15,12 @@ import io.pushgate.shard.ShardVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
@@ -32,6 +36,8 @@ public final class NodeVerticle extends VerticleBase {
   private PushgateConfig config;
   private boolean ready;
   private final Instant startedAt = Instant.now();
+  /** Tells this node's broadcasts from the others'; new at every start, so a restarted node is a new origin. */
+  private final String nodeId = UUID.randomUUID().toString();
 
   public NodeVerticle() {
   }
@@ -56,11 +62,13 @@ public final class NodeVerticle extends VerticleBase {
     LocalCodec.register(vertx, ShardCommand.Drain.class);
     LocalCodec.register(vertx, ShardStats.class);
     vertx.eventBus().localConsumer(Addresses.STATUS, msg -> msg.reply(status()));
+    vertx.eventBus().localConsumer(Addresses.DRAIN, this::drain);
 
     int shards = config.shards();
     ConnectionPermits permits = new ConnectionPermits(config.intLimit(Limit.MAX_CONNECTIONS));
     AtomicInteger nextShard = new AtomicInteger();
     return vertx.deployVerticle(new MergerVerticle(config))
+      .compose(id -> vertx.deployVerticle(new ClusterBridgeVerticle(nodeId)))
       .compose(id -> vertx.deployVerticle(() -> new ShardVerticle(nextShard.getAndIncrement(), config, permits),
         new DeploymentOptions().setInstances(shards)))
       .compose(id -> vertx.deployVerticle(new PushApiVerticle(config)))
@@ -72,9 +80,24 @@ public final class NodeVerticle extends VerticleBase {
       });
   }
 
+  /**
+   * Shutdown in the order a push travels: no new event-bus pushes reach this node, then the merger
+   * flushes what it holds and the shards close their clients with 1001 after the last frame.
+   */
+  private void drain(Message<Object> msg) {
+    ready = false;
+    DeliveryOptions options = new DeliveryOptions().setLocalOnly(true).setSendTimeout(config.closeTimeoutMillis() + 10_000);
+    vertx.eventBus().request(Addresses.API_DRAIN, null, options)
+      .recover(e -> Future.succeededFuture())
+      .compose(v -> vertx.eventBus().<JsonObject>request(Addresses.MERGE_DRAIN, null, options))
+      .onSuccess(reply -> msg.reply(reply.body()))
+      .onFailure(e -> msg.fail(500, "drain failed: " + e.getMessage()));
+  }
+
   private JsonObject status() {
     return new JsonObject()
       .put("ready", ready)
+      .put("nodeId", nodeId)
       .put("clustered", vertx.isClustered())
       .put("shards", config == null ? 0 : config.shards())
       .put("startedAt", startedAt.toString());

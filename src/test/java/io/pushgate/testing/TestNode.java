@@ -28,6 +28,11 @@ public final class TestNode implements AutoCloseable {
 
   /** @param overrides configuration keys to change from the defaults, e.g. {@code {"tickMillis": 20}} */
   public static TestNode start(JsonObject overrides) {
+    return start(Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true)), overrides);
+  }
+
+  /** A node in a given (for example clustered) Vert.x; closing the node closes that Vert.x. */
+  public static TestNode start(Vertx vertx, JsonObject overrides) {
     JsonObject json = new JsonObject()
       .put("publicHost", "127.0.0.1").put("apiHost", "127.0.0.1")
       .put("publicPort", freePort()).put("apiPort", freePort())
@@ -35,7 +40,6 @@ public final class TestNode implements AutoCloseable {
       .put("tickMillis", 20)
       .mergeIn(overrides);
     PushgateConfig config = PushgateConfig.defaults().with(json);
-    Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true));
     await(vertx.deployVerticle(new NodeVerticle(config)));
     return new TestNode(vertx, config);
   }

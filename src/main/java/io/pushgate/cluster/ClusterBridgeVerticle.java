@@ -1,0 +1,112 @@
+package io.pushgate.cluster;
+
+import io.pushgate.bus.Addresses;
+import io.pushgate.merge.PushBatch;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.spi.cluster.ClusterManager;
+
+import java.util.logging.Logger;
+
+/**
+ * Where a push crosses the cluster. A push validated by this node's API is first accepted (or
+ * refused, 503) by this node's merger, then published once to every other node. Each node has
+ * exactly one cluster consumer, this verticle's, whatever its shard and room counts, so the
+ * Hazelcast subscription map stays one entry per node and a push crosses the network once per node.
+ * Standalone, it only forwards to the merger.
+ */
+public final class ClusterBridgeVerticle extends VerticleBase {
+
+  private static final Logger log = Logger.getLogger(ClusterBridgeVerticle.class.getName());
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+  private static final DeliveryOptions BROADCAST = new DeliveryOptions().setCodecName(ClusterPushCodec.NAME);
+  private static final long REFUSAL_LOG_INTERVAL_NANOS = 10_000_000_000L;
+
+  private final String nodeId;
+  private long broadcastsSent;
+  private long broadcastsReceived;
+  private long remoteItemsAccepted;
+  private long remoteItemsRefused;
+  private long lastRefusalLog;
+
+  public ClusterBridgeVerticle(String nodeId) {
+    this.nodeId = nodeId;
+  }
+
+  @Override
+  public Future<?> start() {
+    vertx.eventBus().<PushBatch>localConsumer(Addresses.SUBMIT, this::onSubmit);
+    vertx.eventBus().localConsumer(Addresses.stats("cluster"), msg -> msg.reply(stats()));
+    if (!vertx.isClustered()) {
+      return Future.succeededFuture();
+    }
+    try {
+      vertx.eventBus().registerCodec(new ClusterPushCodec());
+    } catch (IllegalStateException alreadyRegistered) {
+      // a second node in the same Vert.x instance (tests)
+    }
+    MessageConsumer<ClusterPush> consumer = vertx.eventBus().consumer(Addresses.CLUSTER_PUSH, this::onBroadcast);
+    // Ready only once the subscription is in the cluster: from then on, no broadcast misses this node.
+    return consumer.completion();
+  }
+
+  private void onSubmit(Message<PushBatch> msg) {
+    PushBatch batch = msg.body();
+    vertx.eventBus().<Integer>request(Addresses.MERGE, batch, LOCAL).map(Message::body).onComplete(ar -> {
+      if (ar.failed()) {
+        int code = ar.cause() instanceof ReplyException re ? re.failureCode() : 500;
+        msg.fail(code, ar.cause().getMessage());
+        return;
+      }
+      if (vertx.isClustered()) {
+        broadcastsSent++;
+        vertx.eventBus().publish(Addresses.CLUSTER_PUSH, new ClusterPush(nodeId, batch), BROADCAST);
+      }
+      msg.reply(ar.result());
+    });
+  }
+
+  private void onBroadcast(Message<ClusterPush> msg) {
+    ClusterPush push = msg.body();
+    if (nodeId.equals(push.origin())) {
+      return; // this node's merger took it before it was published
+    }
+    broadcastsReceived++;
+    int items = push.batch().items().size();
+    vertx.eventBus().request(Addresses.MERGE, push.batch(), LOCAL).onComplete(ar -> {
+      if (ar.succeeded()) {
+        remoteItemsAccepted += items;
+        return;
+      }
+      // The pusher already has its 200 from the accepting node; all this node can do is count and say so.
+      remoteItemsRefused += items;
+      long now = System.nanoTime();
+      if (now - lastRefusalLog > REFUSAL_LOG_INTERVAL_NANOS) {
+        lastRefusalLog = now;
+        log.warning("dropped " + items + " items broadcast by node " + push.origin() + ": " + ar.cause().getMessage()
+          + " (total dropped: " + remoteItemsRefused + "; raise maxPendingBytes or add nodes)");
+      }
+    });
+  }
+
+  private JsonObject stats() {
+    JsonObject stats = new JsonObject()
+      .put("nodeId", nodeId)
+      .put("clustered", vertx.isClustered())
+      .put("broadcastsSent", broadcastsSent)
+      .put("broadcastsReceived", broadcastsReceived)
+      .put("remoteItemsAccepted", remoteItemsAccepted)
+      .put("remoteItemsRefused", remoteItemsRefused);
+    ClusterManager manager = ((VertxInternal) vertx).clusterManager();
+    if (manager != null) {
+      stats.put("members", manager.getNodes().size()).put("memberIds", manager.getNodes());
+    }
+    return stats;
+  }
+}

@@ -1,0 +1,104 @@
+package io.pushgate.cluster;
+
+import io.pushgate.bus.Addresses;
+import io.pushgate.example.PushingService;
+import io.pushgate.testing.Eventually;
+import io.pushgate.testing.TestClient;
+import io.pushgate.testing.TestCluster;
+import io.pushgate.testing.TestNode;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Three pushgate nodes and one pushing service, each a clustered Vert.x with its own Hazelcast
+ * member, in this JVM on loopback. Pushes through any node's HTTP API or through the event bus
+ * reach every room member on every node exactly once, in order per pusher.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterDeliveryTest {
+
+  private static final TestCluster cluster = new TestCluster(5801, 4);
+  private static final List<TestNode> nodes = new ArrayList<>();
+  private static Vertx service;
+
+  @BeforeAll
+  static void start() {
+    for (int i = 0; i < 3; i++) {
+      nodes.add(TestNode.start(cluster.member(), new JsonObject().put("tickMillis", i == 2 ? 60_000 : 20)));
+    }
+    service = cluster.member();
+    Eventually.await("4 members seen by every node", () -> nodes.stream()
+      .allMatch(n -> n.stats().getJsonObject("cluster").getInteger("members") == 4));
+  }
+
+  @AfterAll
+  static void stop() {
+    nodes.forEach(TestNode::close);
+    TestNode.await(service.close());
+  }
+
+  @Test
+  @Order(1)
+  void everyMemberOnEveryNodeGetsEveryItemOnceInOrderPerPusher() {
+    List<TestClient> clients = new ArrayList<>();
+    for (TestNode node : nodes.subList(0, 2)) {
+      clients.add(node.client().joinAcked("match", 1));
+      clients.add(node.client().joinAcked("match", 1));
+    }
+    TestClient elsewhere = nodes.get(1).client().joinAcked("other", 1);
+    for (int i = 0; i < 10; i++) {
+      for (int n = 0; n < 2; n++) {
+        var response = nodes.get(n).pushJson("/push/room", new JsonObject().put("room", "match")
+          .put("items", new JsonArray().add(new JsonObject().put("via", "http-" + n).put("seq", i))));
+        assertEquals(200, response.statusCode(), response.body());
+      }
+      JsonObject reply = TestNode.await(PushingService.push(service, "match", new JsonArray().add(new JsonObject().put("via", "bus").put("seq", i))));
+      assertEquals(new JsonObject().put("accepted", 1), reply);
+    }
+    for (TestClient c : clients) {
+      List<Object> items = c.awaitItems("match", 30);
+      for (String via : List.of("http-0", "http-1", "bus")) {
+        List<Integer> seqs = items.stream().map(o -> (JsonObject) o).filter(o -> via.equals(o.getString("via")))
+          .map(o -> o.getInteger("seq")).toList();
+        assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), seqs, "items from " + via + " exactly once, in order");
+      }
+    }
+    elsewhere.send(new JsonObject().put("type", "PING").put("id", 2));
+    assertEquals("PONG", elsewhere.next().getString("type"), "nothing of room match reached room other");
+    clients.forEach(TestClient::close);
+    elsewhere.close();
+  }
+
+  /**
+   * Node 2 ticks once a minute, so whatever reaches it waits in its merger. Pushes through nodes 0
+   * and 1 must leave node 2 as one frame: merging happens on the receiving node. It drains node 2,
+   * so it runs last.
+   */
+  @Test
+  @Order(2)
+  void pushesFromDifferentNodesShareOneFrameOnTheReceivingNode() {
+    TestNode receiver = nodes.get(2);
+    try (TestClient c = receiver.client().joinAcked("merged", 1)) {
+      long before = receiver.stats().getJsonObject("cluster").getLong("broadcastsReceived");
+      nodes.get(0).pushJson("/push/room", new JsonObject().put("room", "merged").put("items", new JsonArray().add("from 0")));
+      nodes.get(1).pushJson("/push/room", new JsonObject().put("room", "merged").put("items", new JsonArray().add("from 1")));
+      Eventually.await("both broadcasts at node 2", () -> receiver.stats().getJsonObject("cluster").getLong("broadcastsReceived") == before + 2);
+      receiver.vertx.eventBus().request(Addresses.DRAIN, null);
+      JsonArray items = c.next().getJsonObject("data").getJsonArray("items");
+      assertEquals(2, items.size(), "one frame with both items: " + items);
+      assertEquals(1001, c.awaitClose());
+    }
+  }
+}

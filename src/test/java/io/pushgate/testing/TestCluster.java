@@ -1,0 +1,48 @@
+package io.pushgate.testing;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+
+import java.util.UUID;
+
+/** Clustered Vert.x instances on loopback: Hazelcast TCP-IP, a cluster name no other test shares. */
+public final class TestCluster {
+
+  private final String name = "pushgate-test-" + UUID.randomUUID();
+  private final int basePort;
+  private final int size;
+
+  /** @param basePort first Hazelcast port; members use basePort .. basePort + size - 1 */
+  public TestCluster(int basePort, int size) {
+    this.basePort = basePort;
+    this.size = size;
+  }
+
+  public Config hazelcastConfig() {
+    Config config = new Config().setClusterName(name);
+    config.setProperty("hazelcast.socket.bind.any", "false");
+    config.setProperty("hazelcast.phone.home.enabled", "false");
+    config.setProperty("hazelcast.wait.seconds.before.join", "0");
+    config.setProperty("hazelcast.logging.type", "jdk");
+    config.setProperty("hazelcast.shutdownhook.enabled", "false");
+    config.getNetworkConfig().setPort(basePort).setPortAutoIncrement(true).setPortCount(size);
+    config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
+    JoinConfig join = config.getNetworkConfig().getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getTcpIpConfig().setEnabled(true);
+    for (int i = 0; i < size; i++) {
+      join.getTcpIpConfig().addMember("127.0.0.1:" + (basePort + i));
+    }
+    return config;
+  }
+
+  public Vertx member() {
+    VertxOptions options = new VertxOptions().setPreferNativeTransport(true);
+    options.getEventBusOptions().setHost("127.0.0.1");
+    return TestNode.await(Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hazelcastConfig())).buildClustered());
+  }
+}
