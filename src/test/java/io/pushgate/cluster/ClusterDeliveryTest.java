@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterDeliveryTest {
 
-  private static final TestCluster cluster = new TestCluster(5801, 4);
+  private static final TestCluster cluster = new TestCluster(TestNode.freePortRange(4), 4);
   private static final List<TestNode> nodes = new ArrayList<>();
   private static Vertx service;
 

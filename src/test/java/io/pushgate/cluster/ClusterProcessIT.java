@@ -48,9 +48,14 @@ class ClusterProcessIT {
   /** conf/cluster.xml as shipped, with a cluster name and port range no other run shares. */
   private static Path clusterXml(Path dir) throws IOException {
     String shipped = Files.readString(Path.of("conf", "cluster.xml"));
+    int base = TestNode.freePortRange(10);
     String xml = shipped.replace("<cluster-name>pushgate-dev</cluster-name>", "<cluster-name>pushgate-it-" + UUID.randomUUID() + "</cluster-name>")
-      .replace("127.0.0.1:57", "127.0.0.1:59").replace(">5701</port>", ">5901</port>");
-    assertTrue(xml.contains(">5901</port>") && xml.contains("127.0.0.1:5903"), "the shipped cluster.xml changed shape: " + xml);
+      .replace(">5701</port>", ">" + base + "</port>");
+    for (int i = 0; i < 10; i++) {
+      xml = xml.replace("<member>127.0.0.1:" + (5701 + i) + "</member>", "<member>127.0.0.1:" + (base + i) + "</member>");
+    }
+    assertTrue(xml.contains(">" + base + "</port>") && xml.contains("127.0.0.1:" + (base + 2) + "<") && !xml.contains(":5701<"),
+      "the shipped cluster.xml changed shape: " + xml);
     Path file = dir.resolve("cluster.xml");
     Files.writeString(file, xml);
     return file;

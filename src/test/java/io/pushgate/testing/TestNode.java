@@ -60,6 +60,26 @@ public final class TestNode implements AutoCloseable {
     }
   }
 
+  /** The first of {@code count} consecutive free ports, so that parallel runs never share Hazelcast ports. */
+  public static int freePortRange(int count) {
+    java.util.Random random = new java.util.Random();
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int base = 20_000 + random.nextInt(20_000);
+      boolean free = true;
+      for (int p = base; p < base + count && free; p++) {
+        try (ServerSocket s = new ServerSocket(p, 1, java.net.InetAddress.getLoopbackAddress())) {
+          s.setReuseAddress(true);
+        } catch (IOException busy) {
+          free = false;
+        }
+      }
+      if (free) {
+        return base;
+      }
+    }
+    throw new AssertionError("no " + count + " consecutive free ports");
+  }
+
   public int publicPort() {
     return config.publicPort();
   }
