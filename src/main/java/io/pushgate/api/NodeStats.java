@@ -59,6 +59,7 @@ final class NodeStats {
         .put("closed", totals.remove("closed"))
         .put("refused", totals.remove("refused"))
         .put("errors", totals.remove("errors"))
+        .put("security", totals.remove("security"))
         .put("merger", m)
         .put("cluster", cluster.result())
         .put("api", api);

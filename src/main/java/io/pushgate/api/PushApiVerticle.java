@@ -4,6 +4,8 @@ import io.pushgate.bus.Addresses;
 import io.pushgate.config.Limit;
 import io.pushgate.config.PushgateConfig;
 import io.pushgate.merge.PushBatch;
+import io.pushgate.security.ApiKeys;
+import io.pushgate.security.ServerLimits;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -50,6 +52,7 @@ public final class PushApiVerticle extends VerticleBase {
     vertx.eventBus().localConsumer(Addresses.API_DRAIN, msg -> busPushes.unregister().onComplete(ar -> msg.reply(ar.succeeded())));
 
     Router router = Router.router(vertx);
+    ApiKeys.protect(router, config); // first: with keys configured, nothing else runs without one
     router.post("/push/*").handler(this::requireSupportedContentType);
     router.post("/push/*").handler(BodyHandler.create(false).setBodyLimit(config.limit(Limit.MAX_BODY_BYTES)));
     router.post("/push/room").handler(ctx -> push(ctx, true));
@@ -62,6 +65,7 @@ public final class PushApiVerticle extends VerticleBase {
     router.errorHandler(405, ctx -> refuse(ctx, ApiError.METHOD_NOT_ALLOWED, ctx.request().method() + " is not allowed on " + ctx.request().path()));
 
     HttpServerOptions options = new HttpServerOptions().setHost(config.apiHost()).setPort(config.apiPort());
+    ServerLimits.apply(options, config);
     return busPushes.completion()
       .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
       .onSuccess(s -> server = s);

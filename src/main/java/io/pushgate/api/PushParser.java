@@ -4,6 +4,7 @@ import io.pushgate.config.Limit;
 import io.pushgate.config.PushgateConfig;
 import io.pushgate.merge.PushBatch;
 import io.pushgate.protocol.RoomName;
+import io.pushgate.security.BoundedJson;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
@@ -23,10 +24,22 @@ public final class PushParser {
 
   private final int maxItems;
   private final int maxItemBytes;
+  private final int maxItemDepth;
+  /** A JSON body is an object holding the items array: two levels above each item. */
+  private final BoundedJson bodyJson;
+  /** A form's items field is the array itself: one level above each item. */
+  private final BoundedJson formJson;
 
   public PushParser(PushgateConfig config) {
     this.maxItems = config.intLimit(Limit.MAX_ITEMS_PER_PUSH);
     this.maxItemBytes = config.intLimit(Limit.MAX_ITEM_BYTES);
+    this.maxItemDepth = config.intLimit(Limit.MAX_ITEM_DEPTH);
+    this.bodyJson = new BoundedJson(maxItemDepth + 2);
+    this.formJson = new BoundedJson(maxItemDepth + 1);
+  }
+
+  private PushRefused tooDeep() {
+    return new PushRefused(ApiError.BAD_REQUEST, "JSON nested more than " + Limit.MAX_ITEM_DEPTH.key() + "=" + maxItemDepth + " levels inside an item");
   }
 
   /** go-push's form body: {@code items} is a JSON array in a string. */
@@ -36,7 +49,9 @@ public final class PushParser {
     }
     Object parsed;
     try {
-      parsed = Json.decodeValue(items);
+      parsed = formJson.decode(items);
+    } catch (BoundedJson.TooDeep e) {
+      throw tooDeep();
     } catch (DecodeException e) {
       throw new PushRefused(ApiError.BAD_REQUEST, "form field 'items' is not valid JSON");
     }
@@ -47,7 +62,9 @@ public final class PushParser {
   public PushBatch fromJsonBody(Buffer body, boolean toRoom) {
     Object parsed;
     try {
-      parsed = Json.decodeValue(body);
+      parsed = bodyJson.decode(body);
+    } catch (BoundedJson.TooDeep e) {
+      throw tooDeep();
     } catch (DecodeException e) {
       throw new PushRefused(ApiError.BAD_REQUEST, "body is not valid JSON");
     }

@@ -41,8 +41,8 @@ public final class PushgateConfig {
       if (s.isNumber()) {
         Long n = number(raw, s.key(), s.minimum(), s.maximum(), problems);
         settings.put(s, n == null ? s.defaultValue() : n);
-      } else if (raw instanceof String str && !str.isBlank()) {
-        settings.put(s, str);
+      } else if (raw instanceof String str && (!str.isBlank() || s.isOptional())) {
+        settings.put(s, s.isOptional() ? str.trim() : str);
       } else {
         problems.add(s.key() + " must be a non-empty string, got " + raw);
         settings.put(s, s.defaultValue());
@@ -79,6 +79,7 @@ public final class PushgateConfig {
       || limit(Limit.MAX_BODY_BYTES) > Integer.MAX_VALUE) {
       problems.add("maxOutboundBytes, maxFrameBytes and maxBodyBytes must each fit in 2^31-1");
     }
+    problems.addAll(io.pushgate.security.SecurityConfig.problems(this));
   }
 
   private static Object pick(JsonObject json, Map<String, String> env, String key, Object fallback) {
@@ -153,6 +154,11 @@ public final class PushgateConfig {
     return (Long) settings.get(Setting.CLOSE_TIMEOUT_MILLIS);
   }
 
+  /** A text setting; empty when an optional one is not set. */
+  public String text(Setting s) {
+    return String.valueOf(settings.get(s));
+  }
+
   private int intSetting(Setting s) {
     return ((Long) settings.get(s)).intValue();
   }
@@ -169,8 +175,15 @@ public final class PushgateConfig {
     return json;
   }
 
+  /** The configuration with every secret setting that is set replaced by "***": safe to log. */
   @Override
   public String toString() {
-    return toJson().encode();
+    JsonObject json = toJson();
+    for (Setting s : Setting.values()) {
+      if (s.isSecret() && !text(s).isEmpty()) {
+        json.put(s.key(), "***");
+      }
+    }
+    return json.encode();
   }
 }

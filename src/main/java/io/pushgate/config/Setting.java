@@ -15,6 +15,23 @@ public enum Setting {
     "how often each room's pending items are merged, encoded once and written as one PUSH frame"),
   HEARTBEAT_TIMEOUT_MILLIS("heartbeatTimeoutMillis", 60_000, 100, 3_600_000,
     "a connection that sends no frame for this long is closed with 4001"),
+  // Security: each is empty by default, which leaves its feature off (see README, Security).
+  JWT_HS256_SECRET("jwtHs256Secret", "",
+    "HS256 secret (at least 32 bytes) for connection tokens; set it or jwtRs256PublicKey and every `GET /connect` needs `?token=JWT`"),
+  JWT_RS256_PUBLIC_KEY("jwtRs256PublicKey", "",
+    "RS256 public key for connection tokens: the PEM text (`-----BEGIN PUBLIC KEY-----...`) or the path of a PEM file"),
+  ALLOWED_ORIGINS("allowedOrigins", "",
+    "comma-separated origins (`https://app.example.com`) whose browser handshakes are accepted; another `Origin` gets HTTP 403. Empty: any origin"),
+  API_KEYS("apiKeys", "",
+    "comma-separated API keys (each at least 16 characters); when set, every request on the API port needs `Authorization: Bearer KEY` with one of them. Several keys allow rotation"),
+  EVENT_BUS_TLS_KEY_STORE("eventBusTlsKeyStore", "",
+    "with -cluster: PKCS12 key store (path) of this node's key and certificate; set, the event bus between nodes runs TLS with client certificates required"),
+  EVENT_BUS_TLS_KEY_STORE_PASSWORD("eventBusTlsKeyStorePassword", "",
+    "password of eventBusTlsKeyStore"),
+  EVENT_BUS_TLS_TRUST_STORE("eventBusTlsTrustStore", "",
+    "PKCS12 store of the certificates a peer must present on the event bus; empty: the key store itself (one shared cluster certificate)"),
+  EVENT_BUS_TLS_TRUST_STORE_PASSWORD("eventBusTlsTrustStorePassword", "",
+    "password of eventBusTlsTrustStore; empty: eventBusTlsKeyStorePassword"),
   CLOSE_TIMEOUT_MILLIS("closeTimeoutMillis", 5_000, 100, 600_000,
     "after the server sends a close frame (1001 on SIGTERM, 4002, 4001, ...), how long the client has to answer before its socket is cut");
 
@@ -62,6 +79,17 @@ public enum Setting {
 
   public String description() {
     return description;
+  }
+
+  /** A text setting whose empty default means "off": empty is a valid value for it. */
+  public boolean isOptional() {
+    return "".equals(defaultValue);
+  }
+
+  /** Secrets never appear in {@link PushgateConfig#toString()} (and so never in a log line). */
+  public boolean isSecret() {
+    return this == JWT_HS256_SECRET || this == API_KEYS || this == EVENT_BUS_TLS_KEY_STORE_PASSWORD
+      || this == EVENT_BUS_TLS_TRUST_STORE_PASSWORD;
   }
 
   /** {@code maxFrameBytes} is overridden by {@code PUSHGATE_MAX_FRAME_BYTES}. */

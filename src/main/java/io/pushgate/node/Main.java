@@ -7,6 +7,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.pushgate.cluster.ClusterSetup;
+import io.pushgate.config.PushgateConfig;
+import io.pushgate.security.EventBusTls;
 import io.vertx.launcher.application.ExitCodes;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -60,6 +62,8 @@ public final class Main implements VertxApplicationHooks {
   }
 
   private final boolean clustered;
+  /** The configuration JSON, known before Vert.x is built: event-bus TLS must be set up front. */
+  private JsonObject config = new JsonObject();
 
   Main(boolean clustered) {
     this.clustered = clustered;
@@ -86,8 +90,12 @@ public final class Main implements VertxApplicationHooks {
     try {
       HazelcastClusterManager manager = ClusterSetup.clusterManager(config);
       log().info("cluster configuration from " + config.toAbsolutePath());
-      return builder.withClusterManager(manager);
-    } catch (IllegalStateException e) {
+      PushgateConfig pushgate = PushgateConfig.load(this.config, System.getenv());
+      EventBusTls.apply(options.getEventBusOptions(), pushgate);
+      log().info("event bus between nodes: " + (EventBusTls.enabled(pushgate) ? "TLS, client certificates required" : "plain TCP (no TLS)"));
+      // A new builder: the event-bus options above must be in the options it is built with.
+      return Vertx.builder().with(options).withClusterManager(manager);
+    } catch (IllegalStateException | IllegalArgumentException e) {
       log().severe(e.getMessage());
       System.exit(ExitCodes.VERTX_INITIALIZATION);
       throw e;
@@ -101,6 +109,12 @@ public final class Main implements VertxApplicationHooks {
 
   @Override
   public JsonObject afterConfigParsed(JsonObject config) {
+    JsonObject parsed = readConfig(config);
+    this.config = parsed;
+    return parsed;
+  }
+
+  private JsonObject readConfig(JsonObject config) {
     if (config != null && !config.isEmpty()) {
       return config;
     }

@@ -8,6 +8,7 @@ import io.pushgate.config.Limit;
 import io.pushgate.config.PushgateConfig;
 import io.pushgate.merge.MergerVerticle;
 import io.pushgate.merge.PushBatch;
+import io.pushgate.security.NodeSecurity;
 import io.pushgate.shard.ConnectionPermits;
 import io.pushgate.shard.ShardCommand;
 import io.pushgate.shard.ShardStats;
@@ -64,12 +65,19 @@ public final class NodeVerticle extends VerticleBase {
     vertx.eventBus().localConsumer(Addresses.STATUS, msg -> msg.reply(status()));
     vertx.eventBus().localConsumer(Addresses.DRAIN, this::drain);
 
+    NodeSecurity security;
+    try {
+      security = NodeSecurity.create(vertx, config);
+    } catch (IllegalArgumentException e) {
+      log.severe(e.getMessage());
+      return Future.failedFuture(e);
+    }
     int shards = config.shards();
     ConnectionPermits permits = new ConnectionPermits(config.intLimit(Limit.MAX_CONNECTIONS));
     AtomicInteger nextShard = new AtomicInteger();
     return vertx.deployVerticle(new MergerVerticle(config))
       .compose(id -> vertx.deployVerticle(new ClusterBridgeVerticle(nodeId)))
-      .compose(id -> vertx.deployVerticle(() -> new ShardVerticle(nextShard.getAndIncrement(), config, permits),
+      .compose(id -> vertx.deployVerticle(() -> new ShardVerticle(nextShard.getAndIncrement(), config, permits, security),
         new DeploymentOptions().setInstances(shards)))
       .compose(id -> vertx.deployVerticle(new PushApiVerticle(config)))
       .onSuccess(id -> {

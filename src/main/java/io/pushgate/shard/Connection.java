@@ -3,6 +3,7 @@ package io.pushgate.shard;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.pushgate.protocol.CloseCode;
+import io.pushgate.security.ClientSession;
 import io.vertx.core.http.ServerWebSocket;
 
 import java.util.HashSet;
@@ -25,6 +26,10 @@ final class Connection {
   CloseCode closing;
   boolean needsFlush;
   boolean closed;
+  /** Its token's grant and its rate buckets (io.pushgate.security). */
+  ClientSession session;
+  /** Fragments of the message in {@link #partial}, bounded by maxFragmentsPerMessage. */
+  int fragments;
 
   Connection(ServerWebSocket ws, ChannelHandlerContext channel, long nowNanos) {
     this.ws = ws;

@@ -14,6 +14,9 @@ import io.pushgate.protocol.DecodeResult;
 import io.pushgate.protocol.EncodedFrame;
 import io.pushgate.protocol.ErrorCode;
 import io.pushgate.protocol.ServerMessages;
+import io.pushgate.security.ClientSession;
+import io.pushgate.security.NodeSecurity;
+import io.pushgate.security.ShardGuard;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -54,6 +57,9 @@ public final class ShardVerticle extends VerticleBase {
   private final int maxFrameBytes;
   private final int maxRooms;
   private final long heartbeatTimeoutNanos;
+  private final NodeSecurity security;
+  private final int maxFragments;
+  private ShardGuard guard;
 
   private final Set<Connection> connections = new LinkedHashSet<>();
   private final RoomIndex rooms = new RoomIndex();
@@ -64,8 +70,10 @@ public final class ShardVerticle extends VerticleBase {
   private boolean draining;
   private Promise<Void> drained;
 
-  public ShardVerticle(int index, PushgateConfig config, ConnectionPermits permits) {
+  public ShardVerticle(int index, PushgateConfig config, ConnectionPermits permits, NodeSecurity security) {
     this.index = index;
+    this.security = security;
+    this.maxFragments = config.intLimit(Limit.MAX_FRAGMENTS_PER_MESSAGE);
     this.config = config;
     this.permits = permits;
     this.maxFrameBytes = config.intLimit(Limit.MAX_FRAME_BYTES);
@@ -75,6 +83,7 @@ public final class ShardVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    guard = security.forShard(vertx, index);
     vertx.eventBus().<ShardCommand>localConsumer(Addresses.shard(index), this::onCommand);
     vertx.eventBus().localConsumer(Addresses.stats("shard." + index), msg -> msg.reply(stats()));
     long sweep = Math.max(50, Math.min(1_000, config.heartbeatTimeoutMillis() / 4));
@@ -92,10 +101,11 @@ public final class ShardVerticle extends VerticleBase {
       .setPerMessageWebSocketCompressionSupported(false)
       .setPerFrameWebSocketCompressionSupported(false)
       .setWebSocketClosingTimeout((int) Math.max(1, config.closeTimeoutMillis() / 1000));
+    guard.configure(options);
     return vertx.createHttpServer(options)
+      .connectionHandler(guard::onConnection)
       .webSocketHandshakeHandler(this::handshake)
-      .webSocketHandler(this::accept)
-      .requestHandler(router)
+      .requestHandler(guard.trackRequests(router))
       .listen()
       .onSuccess(s -> server = s);
   }
@@ -127,13 +137,15 @@ public final class ShardVerticle extends VerticleBase {
       counters.refused(ShardCounters.Refusal.DRAINING);
       handshake.reject(503);
     } else {
-      handshake.accept();
+      // Rate limits (429), Origin (403) and token (401); accept() gets the WebSockets that pass.
+      guard.admit(handshake, this::accept);
     }
   }
 
-  private void accept(ServerWebSocket ws) {
+  private void accept(ServerWebSocket ws, ClientSession session) {
     // Vert.x's internal view of the socket gives the Netty context that the fan-out writes to.
     Connection c = new Connection(ws, ((WebSocketInternal) ws).channelHandlerContext(), System.nanoTime());
+    c.session = session;
     if (!permits.tryAcquire()) {
       counters.refused(ShardCounters.Refusal.CONNECTION_LIMIT);
       c.closing = CloseCode.TRY_AGAIN_LATER;
@@ -146,6 +158,7 @@ public final class ShardVerticle extends VerticleBase {
     ws.frameHandler(frame -> onFrame(c, frame));
     ws.exceptionHandler(e -> onException(c, e));
     ws.closeHandler(v -> onClosed(c));
+    guard.watchExpiry(session, () -> close(c, CloseCode.POLICY_VIOLATION));
   }
 
   /**
@@ -173,6 +186,7 @@ public final class ShardVerticle extends VerticleBase {
       c.partial.release();
       c.partial = null;
     }
+    guard.release(c.session);
     rooms.leaveAll(c);
     connections.remove(c);
     permits.release();
@@ -183,7 +197,7 @@ public final class ShardVerticle extends VerticleBase {
 
   private void onFrame(Connection c, WebSocketFrame frame) {
     c.lastSeenNanos = System.nanoTime();
-    if (c.closing != null) {
+    if (c.closing != null || !admitFrame(c, frame)) {
       return;
     }
     if (frame.isBinary()) {
@@ -206,6 +220,54 @@ public final class ShardVerticle extends VerticleBase {
         onMessage(c, text);
       }
     }
+  }
+
+  /**
+   * The per-connection limits a frame meets before it is read: the message rate (ERROR RATE_LIMITED,
+   * then 1008), pings answered while the client reads nothing (4002), fragments per message (1009).
+   * @return false when the frame goes no further
+   */
+  private boolean admitFrame(Connection c, WebSocketFrame frame) {
+    if (frame.isClose()) {
+      return true;
+    }
+    ClientSession.FrameVerdict verdict = c.session.onFrame(c.lastSeenNanos);
+    if (verdict == ClientSession.FrameVerdict.CLOSE) {
+      close(c, CloseCode.POLICY_VIOLATION);
+      return false;
+    }
+    if (verdict == ClientSession.FrameVerdict.LIMITED) {
+      // The message this frame belongs to is dropped whole; it is answered once.
+      boolean dropsMessage = frame.isText() || (frame.isContinuation() && c.partial != null);
+      if (c.partial != null) {
+        c.partial.release();
+        c.partial = null;
+      }
+      if (dropsMessage) {
+        reject(c, ErrorCode.RATE_LIMITED, c.session.limitedMessage(), frame.isText() && frame.isFinal() ? idOf(frame.textData()) : null);
+      }
+      return false;
+    }
+    if (frame.isPing() && !c.channel.channel().isWritable()) {
+      // Vert.x answers every ping with a pong whether or not the client reads: bound that backlog too.
+      slowConsumer(c);
+      return false;
+    }
+    if (frame.isText() && !frame.isFinal()) {
+      c.fragments = 1;
+    } else if (frame.isContinuation() && c.partial != null && ++c.fragments > maxFragments) {
+      c.partial.release();
+      c.partial = null;
+      close(c, CloseCode.MESSAGE_TOO_BIG);
+      return false;
+    }
+    return true;
+  }
+
+  private static Long idOf(String text) {
+    DecodeResult result = ClientFrameDecoder.decode(text);
+    return result instanceof DecodeResult.Request r ? r.request().id()
+      : result instanceof DecodeResult.Rejected r ? r.id() : null;
   }
 
   /** @return false when the message grew past maxFrameBytes and the connection is being closed */
@@ -233,6 +295,13 @@ public final class ShardVerticle extends VerticleBase {
   }
 
   private void handle(Connection c, ClientRequest request) {
+    if (request.type() == ClientRequest.Type.JOIN) {
+      ClientSession.Refusal refusal = c.session.checkJoin(request.room(), System.nanoTime());
+      if (refusal != null) {
+        reject(c, refusal.code(), refusal.message(), request.id());
+        return;
+      }
+    }
     switch (request.type()) {
       case PING -> reply(c, ServerMessages.PONG);
       case JOIN -> {
@@ -373,6 +442,6 @@ public final class ShardVerticle extends VerticleBase {
   }
 
   private ShardStats stats() {
-    return new ShardStats(index, connections.size(), counters.toJson().put("rooms", rooms.rooms()), new HashSet<>(rooms.roomNames()));
+    return new ShardStats(index, connections.size(), counters.toJson().put("rooms", rooms.rooms()).put("security", guard.stats()), new HashSet<>(rooms.roomNames()));
   }
 }

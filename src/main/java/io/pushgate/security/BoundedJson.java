@@ -1,0 +1,68 @@
+package io.pushgate.security;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.jackson.JacksonCodec;
+
+import java.io.IOException;
+
+/**
+ * {@code Json.decodeValue} with a nesting bound: Vert.x's own decoder into JsonObject/JsonArray, fed
+ * by a parser whose {@link StreamReadConstraints} refuse deeper documents while streaming, before
+ * any tree of that depth is built (Jackson's default allows 1,000 levels; building those recurses).
+ * Otherwise as lenient as Vert.x's codec (C-style comments allowed), so valid pushes decode exactly
+ * as before.
+ */
+public final class BoundedJson {
+
+  /** The document nests deeper than the bound. */
+  public static final class TooDeep extends DecodeException {
+    TooDeep(String message) {
+      super(message);
+    }
+  }
+
+  private final JsonFactory factory;
+  private final int maxDepth;
+
+  /** @param maxDepth the most arrays and objects open at once, the document's own included */
+  public BoundedJson(int maxDepth) {
+    this.maxDepth = maxDepth;
+    this.factory = JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(maxDepth).build())
+      .configure(JsonReadFeature.ALLOW_JAVA_COMMENTS, true)
+      .build();
+  }
+
+  public Object decode(Buffer json) throws DecodeException {
+    try {
+      return decode(factory.createParser(json.getBytes()));
+    } catch (IOException e) {
+      throw new DecodeException(e.getMessage(), e);
+    }
+  }
+
+  public Object decode(String json) throws DecodeException {
+    try {
+      return decode(factory.createParser(json));
+    } catch (IOException e) {
+      throw new DecodeException(e.getMessage(), e);
+    }
+  }
+
+  private Object decode(JsonParser parser) {
+    try {
+      return JacksonCodec.fromParser(parser, Object.class);
+    } catch (DecodeException e) {
+      if (e.getCause() instanceof StreamConstraintsException) {
+        throw new TooDeep("JSON nested deeper than " + maxDepth + " levels");
+      }
+      throw e;
+    }
+  }
+}

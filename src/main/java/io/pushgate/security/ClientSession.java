@@ -1,0 +1,82 @@
+package io.pushgate.security;
+
+import io.pushgate.config.Limit;
+import io.pushgate.protocol.ErrorCode;
+
+/**
+ * One connection's security state: what its token grants, and its message and JOIN buckets. Owned by
+ * the connection's shard and touched only on its event loop. A connection with no token and no
+ * per-connection limit shares {@link #unlimited}, which holds no state at all.
+ */
+public final class ClientSession {
+
+  /** What to do with a client frame. */
+  public enum FrameVerdict { ALLOW, LIMITED, CLOSE }
+
+  /** Why a JOIN is refused: the ERROR to answer it with; the connection stays. */
+  public record Refusal(ErrorCode code, String message) {
+  }
+
+  private final Grant grant;
+  private final SecurityStats stats;
+  private final TokenBucket messages;
+  private final long messagesPerSecond;
+  private final TokenBucket joins;
+  private final long joinsPerSecond;
+  /** Frames refused in a row since the last one allowed. */
+  private long strikes;
+  /** The timer closing the connection when its token expires; -1 for none. */
+  long expiryTimer = -1;
+
+  ClientSession(Grant grant, SecurityStats stats, long messagesPerSecond, long joinsPerSecond, long nowNanos) {
+    this.grant = grant;
+    this.stats = stats;
+    this.messagesPerSecond = messagesPerSecond;
+    this.messages = messagesPerSecond > 0 ? new TokenBucket(messagesPerSecond, nowNanos) : null;
+    this.joinsPerSecond = joinsPerSecond;
+    this.joins = joinsPerSecond > 0 ? new TokenBucket(joinsPerSecond, nowNanos) : null;
+  }
+
+  static ClientSession unlimited(SecurityStats stats) {
+    return new ClientSession(Grant.OPEN, stats, 0, 0, 0);
+  }
+
+  public Grant grant() {
+    return grant;
+  }
+
+  /**
+   * Every frame (data, continuation, ping) takes a token. Without one the frame is refused; a
+   * connection refused {@code maxMessagesPerSecond} more times without a frame getting through in
+   * between is flooding, and is closed.
+   */
+  public FrameVerdict onFrame(long nowNanos) {
+    if (messages == null || messages.tryTake(nowNanos)) {
+      strikes = 0;
+      return FrameVerdict.ALLOW;
+    }
+    if (++strikes > messagesPerSecond) {
+      stats.messageRateClosed.increment();
+      return FrameVerdict.CLOSE;
+    }
+    stats.messagesLimited.increment();
+    return FrameVerdict.LIMITED;
+  }
+
+  public String limitedMessage() {
+    return "more than " + Limit.MAX_MESSAGES_PER_SECOND.key() + "=" + messagesPerSecond + ": message not processed";
+  }
+
+  /** @return null when the JOIN may proceed, else the ERROR to answer it with */
+  public Refusal checkJoin(String room, long nowNanos) {
+    if (!grant.rooms().allows(room)) {
+      stats.forbiddenJoins.increment();
+      return new Refusal(ErrorCode.FORBIDDEN, "the token does not allow this room");
+    }
+    if (joins != null && !joins.tryTake(nowNanos)) {
+      stats.joinsLimited.increment();
+      return new Refusal(ErrorCode.RATE_LIMITED, "more than " + Limit.MAX_JOINS_PER_SECOND.key() + "=" + joinsPerSecond + " JOINs per second");
+    }
+    return null;
+  }
+}

@@ -1,0 +1,73 @@
+package io.pushgate.security;
+
+import io.pushgate.config.PushgateConfig;
+import io.pushgate.config.Setting;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.KeyStoreOptions;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * TLS for the clustered event bus (the TCP links over which nodes hand each other pushes). Both
+ * directions present a certificate and each side requires the other's to chain to the trust store,
+ * so a process that reaches the event-bus port without a cluster certificate can neither push nor
+ * read. Peers are authenticated by their certificate, not by host name: nodes reach each other by
+ * pod IP, which no certificate names. Hazelcast's own port (membership, the subscription map) is not
+ * covered; see README, Security.
+ */
+public final class EventBusTls {
+
+  private EventBusTls() {
+  }
+
+  public static boolean enabled(PushgateConfig config) {
+    return !config.text(Setting.EVENT_BUS_TLS_KEY_STORE).isEmpty();
+  }
+
+  /** Turns TLS on in {@code options} when a key store is configured; otherwise leaves them as they are. */
+  public static EventBusOptions apply(EventBusOptions options, PushgateConfig config) {
+    if (!enabled(config)) {
+      return options;
+    }
+    String keyStore = config.text(Setting.EVENT_BUS_TLS_KEY_STORE);
+    String keyPassword = config.text(Setting.EVENT_BUS_TLS_KEY_STORE_PASSWORD);
+    String trustStore = config.text(Setting.EVENT_BUS_TLS_TRUST_STORE);
+    String trustPassword = config.text(Setting.EVENT_BUS_TLS_TRUST_STORE_PASSWORD);
+    if (trustStore.isEmpty()) {
+      trustStore = keyStore;
+      trustPassword = keyPassword;
+    } else if (trustPassword.isEmpty()) {
+      trustPassword = keyPassword;
+    }
+    return options.setSsl(true)
+      .setKeyCertOptions(new KeyStoreOptions().setType("PKCS12").setPath(keyStore).setPassword(keyPassword))
+      .setTrustOptions(new KeyStoreOptions().setType("PKCS12").setPath(trustStore).setPassword(trustPassword))
+      .setClientAuth(ClientAuth.REQUIRED);
+  }
+
+  static List<String> problems(PushgateConfig config) {
+    List<String> problems = new ArrayList<>();
+    String keyStore = config.text(Setting.EVENT_BUS_TLS_KEY_STORE);
+    String trustStore = config.text(Setting.EVENT_BUS_TLS_TRUST_STORE);
+    if (keyStore.isEmpty()) {
+      if (!trustStore.isEmpty() || !config.text(Setting.EVENT_BUS_TLS_KEY_STORE_PASSWORD).isEmpty()) {
+        problems.add(Setting.EVENT_BUS_TLS_KEY_STORE.key() + " is needed for event-bus TLS (its password or trust store is set)");
+      }
+      return problems;
+    }
+    if (!Files.isReadable(Path.of(keyStore))) {
+      problems.add(Setting.EVENT_BUS_TLS_KEY_STORE.key() + ": cannot read " + keyStore);
+    }
+    if (config.text(Setting.EVENT_BUS_TLS_KEY_STORE_PASSWORD).isEmpty()) {
+      problems.add(Setting.EVENT_BUS_TLS_KEY_STORE_PASSWORD.key() + " is needed with " + Setting.EVENT_BUS_TLS_KEY_STORE.key());
+    }
+    if (!trustStore.isEmpty() && !Files.isReadable(Path.of(trustStore))) {
+      problems.add(Setting.EVENT_BUS_TLS_TRUST_STORE.key() + ": cannot read " + trustStore);
+    }
+    return problems;
+  }
+}

@@ -1,0 +1,79 @@
+package io.pushgate.security;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Handshakes per second, node-wide and per client IP address. One instance per node, shared by the
+ * shards (each handshake takes its lock once, for a few hundred nanoseconds; handshakes are rare
+ * next to frames). The per-IP buckets are an access-ordered map bounded by {@code maxTrackedIps}:
+ * the least recently seen address is forgotten first, which at worst gives it a full bucket again.
+ */
+public final class HandshakeLimiter {
+
+  /** Why a handshake may not proceed, or {@link #ALLOWED}. */
+  public enum Verdict { ALLOWED, NODE_RATE, IP_RATE }
+
+  private final long perNode;
+  private final long perIp;
+  private final int maxTrackedIps;
+  private final SecurityStats stats;
+  private final TokenBucket node;
+  private final LinkedHashMap<String, TokenBucket> ips;
+
+  /**
+   * @param perNode handshakes per second on the node, 0 for no limit
+   * @param perIp handshakes per second per address, 0 for no limit
+   */
+  public HandshakeLimiter(long perNode, long perIp, int maxTrackedIps, SecurityStats stats) {
+    this.perNode = perNode;
+    this.perIp = perIp;
+    this.maxTrackedIps = maxTrackedIps;
+    this.stats = stats;
+    this.node = perNode > 0 ? new TokenBucket(perNode, System.nanoTime()) : null;
+    this.ips = new LinkedHashMap<>(16, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, TokenBucket> eldest) {
+        if (size() > HandshakeLimiter.this.maxTrackedIps) {
+          HandshakeLimiter.this.stats.ipsEvicted.increment();
+          return true;
+        }
+        return false;
+      }
+    };
+  }
+
+  public boolean enabled() {
+    return perNode > 0 || perIp > 0;
+  }
+
+  /** Takes one handshake from the address's bucket, then from the node's. */
+  public synchronized Verdict check(String ip, long nowNanos) {
+    if (perIp > 0) {
+      TokenBucket bucket = ips.get(ip);
+      if (bucket == null) {
+        bucket = new TokenBucket(perIp, nowNanos);
+        ips.put(ip, bucket);
+      }
+      if (!bucket.tryTake(nowNanos)) {
+        return Verdict.IP_RATE;
+      }
+    }
+    if (node != null && !node.tryTake(nowNanos)) {
+      return Verdict.NODE_RATE;
+    }
+    return Verdict.ALLOWED;
+  }
+
+  /** Addresses currently tracked; never more than {@code maxTrackedIps}. */
+  public synchronized int trackedIps() {
+    return ips.size();
+  }
+
+  /** Forgets addresses whose buckets are full again: they carry no information any more. */
+  public synchronized int forgetIdle(long nowNanos) {
+    int before = ips.size();
+    ips.values().removeIf(b -> b.isFull(nowNanos));
+    return before - ips.size();
+  }
+}

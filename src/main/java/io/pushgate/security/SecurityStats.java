@@ -1,0 +1,45 @@
+package io.pushgate.security;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The node's security counters, shared by its shards (refusals are rare, so a LongAdder per counter
+ * costs nothing on the delivery path). Reported once per node, as {@code security} in /stats.
+ */
+public final class SecurityStats {
+
+  final LongAdder handshakeRateNode = new LongAdder();
+  final LongAdder handshakeRateIp = new LongAdder();
+  final LongAdder originRefused = new LongAdder();
+  final LongAdder tokenMissing = new LongAdder();
+  final LongAdder tokenInvalid = new LongAdder();
+  final LongAdder tokenExpiredClosed = new LongAdder();
+  final LongAdder messageRateClosed = new LongAdder();
+  final LongAdder messagesLimited = new LongAdder();
+  final LongAdder joinsLimited = new LongAdder();
+  final LongAdder forbiddenJoins = new LongAdder();
+  final LongAdder handshakeTimeouts = new LongAdder();
+  final LongAdder ipsEvicted = new LongAdder();
+
+  JsonObject toJson(int trackedIps) {
+    return new JsonObject()
+      .put("refused", new JsonObject()
+        .put("handshake_rate_node", handshakeRateNode.sum())
+        .put("handshake_rate_ip", handshakeRateIp.sum())
+        .put("origin", originRefused.sum())
+        .put("token_missing", tokenMissing.sum())
+        .put("token_invalid", tokenInvalid.sum()))
+      .put("closed", new JsonObject()
+        .put("token_expired", tokenExpiredClosed.sum())
+        .put("message_rate", messageRateClosed.sum()))
+      .put("rateLimited", new JsonObject()
+        .put("messages", messagesLimited.sum())
+        .put("joins", joinsLimited.sum()))
+      .put("forbiddenJoins", forbiddenJoins.sum())
+      .put("handshakeTimeouts", handshakeTimeouts.sum())
+      .put("trackedIps", trackedIps)
+      .put("ipsEvicted", ipsEvicted.sum());
+  }
+}
