@@ -40,13 +40,37 @@ public final class TestClient implements AutoCloseable {
 
   /** @param startPaused when true, nothing is read until {@link #resume()}. */
   public static TestClient connect(int port, boolean startPaused) {
+    return connect(URI.create("ws://127.0.0.1:" + port + "/connect"), java.util.Map.of(), startPaused);
+  }
+
+  /**
+   * A client of any URI (a token in its query) with extra handshake headers (an Origin).
+   * A refused handshake throws, its cause a {@link java.net.http.WebSocketHandshakeException}: see {@link #refusal}.
+   */
+  public static TestClient connect(URI uri, java.util.Map<String, String> headers, boolean startPaused) {
     Listener listener = new Listener(startPaused);
-    WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder()
-      .connectTimeout(TIMEOUT)
-      .buildAsync(URI.create("ws://127.0.0.1:" + port + "/connect"), listener)
-      .orTimeout(TIMEOUT.toSeconds(), TimeUnit.SECONDS)
-      .join();
+    WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(TIMEOUT);
+    headers.forEach(builder::header);
+    builder.buildAsync(uri, listener).orTimeout(TIMEOUT.toSeconds(), TimeUnit.SECONDS).join();
     return listener.client;
+  }
+
+  /** The HTTP status that refused this handshake, or 101 when it was accepted (the client is then closed). */
+  public static int handshakeStatus(URI uri, java.util.Map<String, String> headers) {
+    try (TestClient accepted = connect(uri, headers, false)) {
+      return 101;
+    } catch (java.util.concurrent.CompletionException e) {
+      return refusal(e);
+    }
+  }
+
+  public static int refusal(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.http.WebSocketHandshakeException h) {
+        return h.getResponse().statusCode();
+      }
+    }
+    throw new AssertionError("not a refused handshake", e);
   }
 
   private static final class Listener implements WebSocket.Listener {
