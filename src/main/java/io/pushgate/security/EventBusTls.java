@@ -4,7 +4,7 @@ import io.pushgate.config.PushgateConfig;
 import io.pushgate.config.Setting;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.ClientAuth;
-import io.vertx.core.net.KeyStoreOptions;
+import io.vertx.core.net.PfxOptions;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,9 +43,11 @@ public final class EventBusTls {
     } else if (trustPassword.isEmpty()) {
       trustPassword = keyPassword;
     }
+    // PfxOptions, not the generic KeyStoreOptions: Vert.x copies the event-bus options through JSON
+    // into its NetServer/NetClient options, and only the typed store options survive that copy.
     return options.setSsl(true)
-      .setKeyCertOptions(new KeyStoreOptions().setType("PKCS12").setPath(keyStore).setPassword(keyPassword))
-      .setTrustOptions(new KeyStoreOptions().setType("PKCS12").setPath(trustStore).setPassword(trustPassword))
+      .setKeyCertOptions(new PfxOptions().setPath(keyStore).setPassword(keyPassword))
+      .setTrustOptions(new PfxOptions().setPath(trustStore).setPassword(trustPassword))
       .setClientAuth(ClientAuth.REQUIRED);
   }
 

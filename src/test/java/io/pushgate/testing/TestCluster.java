@@ -41,8 +41,14 @@ public final class TestCluster {
   }
 
   public Vertx member() {
+    return member(options -> { });
+  }
+
+  /** A member whose options {@code customize} adjusts first, e.g. to turn on event-bus TLS. */
+  public Vertx member(java.util.function.Consumer<VertxOptions> customize) {
     VertxOptions options = new VertxOptions().setPreferNativeTransport(true);
     options.getEventBusOptions().setHost("127.0.0.1");
+    customize.accept(options);
     return TestNode.await(Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hazelcastConfig())).buildClustered());
   }
 }
