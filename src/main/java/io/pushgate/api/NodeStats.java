@@ -60,10 +60,28 @@ final class NodeStats {
         .put("refused", totals.remove("refused"))
         .put("errors", totals.remove("errors"))
         .put("security", totals.remove("security"))
+        .put("jvm", jvm())
         .put("merger", m)
         .put("cluster", cluster.result())
         .put("api", api);
     });
+  }
+
+  /** This JVM's memory, for operators and the soak (src/bench/soak.sh) to watch for leaks. */
+  private static JsonObject jvm() {
+    java.lang.management.MemoryUsage heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+    JsonObject jvm = new JsonObject()
+      .put("heapUsedBytes", heap.getUsed())
+      .put("heapCommittedBytes", heap.getCommitted())
+      .put("heapMaxBytes", heap.getMax())
+      // Netty's own count of the direct memory it allocated (-1 when it does not track it).
+      .put("nettyDirectBytes", io.netty.util.internal.PlatformDependent.usedDirectMemory());
+    for (java.lang.management.BufferPoolMXBean pool : java.lang.management.ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class)) {
+      if ("direct".equals(pool.getName())) {
+        jvm.put("directBufferBytes", pool.getMemoryUsed());
+      }
+    }
+    return jvm;
   }
 
   /** Adds every number of {@code from} into {@code into}, recursing into nested objects. */
