@@ -22,6 +22,9 @@ public final class SecurityStats {
   final LongAdder forbiddenJoins = new LongAdder();
   final LongAdder handshakeTimeouts = new LongAdder();
   final LongAdder ipsEvicted = new LongAdder();
+  final LongAdder requestLineTooLong = new LongAdder();
+  final LongAdder headersTooLarge = new LongAdder();
+  final LongAdder malformedRequests = new LongAdder();
 
   JsonObject toJson(int trackedIps) {
     return new JsonObject()
@@ -30,7 +33,10 @@ public final class SecurityStats {
         .put("handshake_rate_ip", handshakeRateIp.sum())
         .put("origin", originRefused.sum())
         .put("token_missing", tokenMissing.sum())
-        .put("token_invalid", tokenInvalid.sum()))
+        .put("token_invalid", tokenInvalid.sum())
+        .put("request_line_too_long", requestLineTooLong.sum())
+        .put("headers_too_large", headersTooLarge.sum())
+        .put("malformed_request", malformedRequests.sum()))
       .put("closed", new JsonObject()
         .put("token_expired", tokenExpiredClosed.sum())
         .put("message_rate", messageRateClosed.sum()))

@@ -1,8 +1,11 @@
 package io.pushgate.security;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.util.AttributeKey;
 import io.pushgate.config.Limit;
@@ -96,8 +99,11 @@ public final class ShardGuard {
         return; // closed, or became a WebSocket
       }
       HttpServerRequest last = clock.last;
-      if (last != null && !last.response().ended() && !last.response().closed()) {
-        arm(channel, clock); // a response is being sent, e.g. a file: look again later
+      boolean answering = last != null && !last.response().ended() && !last.response().closed();
+      // ended() turns true when a file starts sending; the file is still in the outbound buffer then.
+      ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
+      if (answering || (pending != null && !pending.isEmpty())) {
+        arm(channel, clock); // a response is being produced or sent: look again later
         return;
       }
       node.stats.handshakeTimeouts.increment();
@@ -108,6 +114,23 @@ public final class ShardGuard {
   private static Channel channel(HttpConnection conn) {
     return conn instanceof io.vertx.core.http.impl.HttpServerConnection http
       ? http.channelHandlerContext().channel() : null;
+  }
+
+  /**
+   * The server's invalid-request handler: counts request heads Netty refused (request line over
+   * maxRequestLineBytes, headers over maxHeaderBytes, malformed), then answers as Vert.x does (414,
+   * 431 or 400) and closes the connection.
+   */
+  public void onInvalidRequest(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    if (cause instanceof TooLongHttpLineException) {
+      node.stats.requestLineTooLong.increment();
+    } else if (cause instanceof TooLongHttpHeaderException) {
+      node.stats.headersTooLarge.increment();
+    } else {
+      node.stats.malformedRequests.increment();
+    }
+    HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(request);
   }
 
   // ---- handshake ----

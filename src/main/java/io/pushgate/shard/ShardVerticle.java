@@ -104,6 +104,7 @@ public final class ShardVerticle extends VerticleBase {
     guard.configure(options);
     return vertx.createHttpServer(options)
       .connectionHandler(guard::onConnection)
+      .invalidRequestHandler(guard::onInvalidRequest)
       .webSocketHandshakeHandler(this::handshake)
       .requestHandler(guard.trackRequests(router))
       .listen()

@@ -85,6 +85,9 @@ class ProtocolAbuseTest {
         assertEquals(101, c.handshake("/connect?token=" + "t".repeat(100), "X-Pad: " + "p".repeat(500) + "\r\n"), "under both limits");
       }
       assertStillServes(ws);
+      JsonObject refused = node.stats().getJsonObject("security").getJsonObject("refused");
+      assertEquals(1, refused.getLong("headers_too_large"), refused.encode());
+      assertEquals(1, refused.getLong("request_line_too_long"), refused.encode());
     }
   }
 
