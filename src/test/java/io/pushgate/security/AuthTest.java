@@ -122,8 +122,8 @@ class AuthTest {
     try (TestNode node = TestNode.start(new JsonObject().put("jwtHs256Secret", Tokens.SECRET))) {
       Tokens tokens = Tokens.hs256(node.vertx, Tokens.SECRET);
       try (TestClient longLived = TestClient.connect(connect(node, tokens.valid("u4", 600, new JsonObject())), Map.of(), false)) {
-        TestClient leaving = TestClient.connect(connect(node, tokens.valid("u5", 2, new JsonObject())), Map.of(), false);
-        TestClient expiring = TestClient.connect(connect(node, tokens.valid("u6", 2, new JsonObject())), Map.of(), false);
+        TestClient leaving = TestClient.connect(connect(node, tokens.valid("u5", 3, new JsonObject())), Map.of(), false);
+        TestClient expiring = TestClient.connect(connect(node, tokens.valid("u6", 3, new JsonObject())), Map.of(), false);
         leaving.close();
         Eventually.await("the leaving client is gone", () -> node.stats().getLong("connections") == 2);
         assertEquals(1008, expiring.awaitClose());

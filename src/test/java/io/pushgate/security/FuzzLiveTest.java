@@ -102,6 +102,10 @@ class FuzzLiveTest {
         return s.getLong("connections") == 1 && s.getLong("rooms") == 1;
       }, Duration.ofSeconds(30));
       assertEquals(200, node.get(node.publicPort(), "/health").statusCode());
+      JsonObject stats = node.stats();
+      assertEquals(0, stats.getJsonObject("closed").getLong("internal_error"), "no fuzz input is an internal error");
+      assertEquals(0, stats.getJsonObject("api").getJsonObject("refused").getLong("INTERNAL"), "no fuzz body is a 500");
+      assertEquals(0, stats.getJsonObject("closed").getLong("slow_consumer"), "the well-behaved client kept up");
     }
   }
 
