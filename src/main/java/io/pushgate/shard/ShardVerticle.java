@@ -390,6 +390,9 @@ public final class ShardVerticle extends VerticleBase {
   }
 
   private void slowConsumer(Connection c) {
+    if (!c.channel.channel().isActive()) {
+      return; // not slow but gone (reset by the client): its close handler cleans up, uncounted
+    }
     close(c, CloseCode.SLOW_CONSUMER);
   }
 
