@@ -30,7 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A running node under thousands of random and mutated frames (JDK client and raw socket) and HTTP
  * bodies, while a well-behaved client in a room keeps receiving: it must get every item pushed to
  * it, in order, and afterwards the node's connection and room counts must be back at their baseline.
- * The seed is printed; {@code -Dfuzz.seed=N} replays a run.
+ * The seed is printed; {@code -Dfuzz.seed=N} replays its inputs (how many go to each connection
+ * still depends on when the node closes one).
  */
 class FuzzLiveTest {
 
