@@ -127,7 +127,9 @@ class ClientProtocolTest {
       long until = System.nanoTime() + 1_500_000_000L;
       while (!silent.isClosed() && System.nanoTime() < until) {
         alive.raw().sendPing(ByteBuffer.allocate(0)).join();
-        Eventually.await("a short while", () -> true);
+        // Paced: a ping flood (100,000+/s unpaced) outruns the pong reads and is a slow consumer (4002).
+        long sent = System.nanoTime();
+        Eventually.await("20 ms between pings", () -> System.nanoTime() - sent > 20_000_000L);
       }
       assertEquals(4001, silent.awaitClose());
       alive.send(request("PING", 1L, null));
