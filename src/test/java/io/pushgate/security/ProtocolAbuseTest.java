@@ -236,6 +236,32 @@ class ProtocolAbuseTest {
     }
   }
 
+  /**
+   * Pings from a client that reads nothing: Vert.x answers each with a pong, which queue up on the
+   * node. Once they pass maxOutboundBytes the client is a slow consumer (4002, socket cut after
+   * closeTimeoutMillis) instead of a growing buffer. Bounded at 200,000 pings (25 MB).
+   */
+  @Test
+  void pingsFromAClientThatNeverReadsEndAsASlowConsumer() {
+    try (TestNode node = TestNode.start(new JsonObject().put("maxOutboundBytes", 16_384).put("closeTimeoutMillis", 200));
+         TestClient bystander = node.client();
+         RawClient c = RawClient.connect(null, node.publicPort(), 4_096)) {
+      assertEquals(101, c.handshake());
+      int sent = 0;
+      try {
+        while (sent < 200_000 && node.stats().getJsonObject("closed").getLong("slow_consumer") == 0) {
+          for (int i = 0; i < 1_000; i++, sent++) {
+            c.sendFrame(RawClient.OP_PING, true, new byte[125]);
+          }
+        }
+      } catch (AssertionError cut) {
+        // the node cut the socket: writes fail
+      }
+      Eventually.await("the slow consumer counted", () -> node.stats().getJsonObject("closed").getLong("slow_consumer") == 1);
+      assertStillServes(bystander);
+    }
+  }
+
   /** From 127.0.0.2 until it is refused; 127.0.0.3 has a bucket of its own. */
   @Test
   void handshakesOverThePerIpRateGet429AndOtherAddressesDoNot() {

@@ -51,8 +51,16 @@ public final class RawClient implements AutoCloseable {
 
   /** @param localAddress a loopback address to connect from (127.0.0.2, ...), or null */
   public static RawClient connect(String localAddress, int port) {
+    return connect(localAddress, port, 0);
+  }
+
+  /** @param receiveBuffer the socket's receive buffer in bytes (small: backpressure comes sooner), 0 for the default */
+  public static RawClient connect(String localAddress, int port, int receiveBuffer) {
     try {
       Socket s = new Socket();
+      if (receiveBuffer > 0) {
+        s.setReceiveBufferSize(receiveBuffer);
+      }
       if (localAddress != null) {
         s.bind(new InetSocketAddress(InetAddress.getByName(localAddress), 0));
       }
