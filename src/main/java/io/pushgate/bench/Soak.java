@@ -49,6 +49,8 @@ public final class Soak {
   private static final int RECEIVERS = 16;
   private static final int CHURNERS = 24;
   private static final int SLOW_CLIENTS = 4;
+  /** How long a slow client lives before it is replaced (the node cuts it at maxOutboundBytes before that, or not). */
+  private static final int SLOW_CLIENT_SECONDS = 8;
   private static final int ROOMS = 4;
   /** Target pushes per second to each room (1 to 3 items each). */
   private static final int PUSHES_PER_SECOND = 40;
@@ -67,7 +69,7 @@ public final class Soak {
   private final AtomicLong churnConnections = new AtomicLong();
   private final AtomicLong churnRefused = new AtomicLong();
   private final AtomicLong churnErrors = new AtomicLong();
-  private final AtomicLong slowCut = new AtomicLong();
+  private final AtomicLong slowOpened = new AtomicLong();
   private final AtomicLong pushRetries = new AtomicLong();
   private final Map<String, AtomicInteger> pushedPerRoom = new ConcurrentHashMap<>();
   private int publicPort;
@@ -232,7 +234,7 @@ public final class Soak {
       .put("churnConnections", churnConnections.get())
       .put("churnRefusedWith401", churnRefused.get())
       .put("churnErrors", churnErrors.get())
-      .put("slowClientsCutByNode", slowCut.get())
+      .put("slowClientsOpened", slowOpened.get())
       .put("pushRetries", pushRetries.get())
       .put("connectionsAccepted", end.getLong("connectionsAccepted") - first.getLong("connectionsAccepted"))
       .put("closed", end.getJsonObject("closed"))
@@ -243,6 +245,9 @@ public final class Soak {
       .put("heapAfterGcEndMb", mb(heapEnd))
       .put("rssEndMb", mb(rss()));
     log("summary " + summary.encode());
+    if (seconds >= 20 && end.getJsonObject("closed").getLong("slow_consumer") == 0) {
+      failures.add("no slow client was cut with 4002: the node buffered for clients that read nothing");
+    }
     if (churnConnections.get() == 0 || summary.getLong("itemsExpectedPerReceiver") == 0) {
       failures.add("the soak did nothing: no churn or no pushes");
     }
@@ -312,44 +317,98 @@ public final class Soak {
     }
   }
 
-  /** Clients that join the heavy room and never read: the node must cut them (4002), not buffer forever. */
+  /**
+   * Clients that join the heavy room and never read, on plain sockets with a 4 KB receive buffer (the
+   * JDK client keeps reading into its own buffers): the node must cut them (4002), not buffer forever.
+   * A client that reads nothing never notices being cut, so each is replaced after a few seconds; the
+   * node's closed.slow_consumer in the summary counts the cuts.
+   */
   private void slowClients(long deadline) {
-    List<CollectingListener> open = new ArrayList<>();
-    List<WebSocket> sockets = new ArrayList<>();
+    List<java.net.Socket> sockets = new ArrayList<>();
+    List<Long> openedAt = new ArrayList<>();
     while (System.nanoTime() < deadline) {
-      for (int i = 0; i < open.size(); i++) {
-        if (open.get(i).closed.isDone()) {
-          // A client that reads nothing never sees the 4002 close frame, only its socket cut after
-          // closeTimeoutMillis; the node counts the 4002 (closed.slow_consumer in the summary).
-          slowCut.incrementAndGet();
-          sockets.get(i).abort();
-          open.remove(i);
-          sockets.remove(i);
+      for (int i = 0; i < sockets.size(); i++) {
+        if (System.nanoTime() - openedAt.get(i) > TimeUnit.SECONDS.toNanos(SLOW_CLIENT_SECONDS)) {
+          closeQuietly(sockets.remove(i));
+          openedAt.remove(i);
           i--;
         }
       }
-      while (open.size() < SLOW_CLIENTS) {
-        CollectingListener listener = new CollectingListener(null);
-        listener.reading = false;
+      while (sockets.size() < SLOW_CLIENTS) {
         try {
-          WebSocket ws = connect(token("slow", 3_600), listener);
-          send(ws, new JsonObject().put("type", "JOIN").put("data", new JsonObject().put("room", HEAVY_ROOM)));
-          send(ws, new JsonObject().put("type", "JOIN").put("data", new JsonObject().put("room", "soak-0")));
-          open.add(listener);
-          sockets.add(ws);
-        } catch (RuntimeException e) {
+          sockets.add(openSlowClient());
+          openedAt.add(System.nanoTime());
+          slowOpened.incrementAndGet();
+        } catch (IOException e) {
           churnErrors.incrementAndGet();
           break;
         }
       }
       pause(200, deadline);
     }
-    sockets.forEach(WebSocket::abort);
+    sockets.forEach(Soak::closeQuietly);
+  }
+
+  /** A WebSocket handshake and two JOINs written by hand; afterwards the socket is never read. */
+  private java.net.Socket openSlowClient() throws IOException {
+    java.net.Socket socket = new java.net.Socket();
+    socket.setReceiveBufferSize(4_096);
+    socket.setSoTimeout(10_000);
+    socket.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), publicPort), 10_000);
+    try {
+      java.io.OutputStream out = socket.getOutputStream();
+      out.write(("GET /connect?token=" + token("slow", 3_600) + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+        + "Connection: Upgrade\r\nSec-WebSocket-Key: c29hay1zbG93LWNsaWVudA==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      java.io.InputStream in = socket.getInputStream();
+      StringBuilder head = new StringBuilder();
+      while (!head.toString().endsWith("\r\n\r\n")) {
+        int b = in.read();
+        if (b < 0) {
+          throw new IOException("closed during the handshake");
+        }
+        head.append((char) b);
+      }
+      if (!head.toString().startsWith("HTTP/1.1 101")) {
+        throw new IOException("handshake refused: " + head.toString().lines().findFirst().orElse(""));
+      }
+      for (String room : List.of(HEAVY_ROOM, "soak-0")) {
+        out.write(maskedText(new JsonObject().put("type", "JOIN").put("data", new JsonObject().put("room", room)).encode()));
+      }
+      out.flush();
+      return socket;
+    } catch (IOException e) {
+      closeQuietly(socket);
+      throw e;
+    }
+  }
+
+  /** One client text frame (always masked, as RFC 6455 requires), for payloads under 126 bytes. */
+  private static byte[] maskedText(String text) {
+    byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+    byte[] mask = {0x5a, 0x3c, 0x11, 0x7e};
+    byte[] frame = new byte[6 + payload.length];
+    frame[0] = (byte) 0x81;
+    frame[1] = (byte) (0x80 | payload.length);
+    System.arraycopy(mask, 0, frame, 2, 4);
+    for (int i = 0; i < payload.length; i++) {
+      frame[6 + i] = (byte) (payload[i] ^ mask[i % 4]);
+    }
+    return frame;
+  }
+
+  private static void closeQuietly(java.net.Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // closing anyway
+    }
   }
 
   /** Pushes to every soak room, to the heavy room and to all, paced; a refused push is retried whole. */
   private void pushes(long deadline) {
-    String pad = "x".repeat(2_000);
+    String pad = "x".repeat(6_000);
     long interval = 1_000_000_000L / PUSHES_PER_SECOND;
     long next = System.nanoTime();
     Random random = new Random(7);
