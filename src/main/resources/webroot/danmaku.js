@@ -110,10 +110,14 @@ export class DanmakuStage {
   }
 
   pump() {
-    const now = performance.now();
+    // Lanes are planned on the animation clock, and each animation is pinned to start at the planned
+    // instant (startTime below): a busy main thread or a late first frame then cannot push a bullet
+    // behind its plan and into the next one.
+    const now = document.timeline.currentTime ?? performance.now();
+    const wall = performance.now();
     while (this.queue.length) {
       const next = this.queue[0];
-      if (now - next.at > this.maxWaitMs) { // stale (e.g. the tab was hidden): skip it
+      if (wall - next.at > this.maxWaitMs) { // stale (e.g. the tab was hidden): skip it
         this.queue.shift().el.remove();
         this.dropped++;
         continue;
@@ -124,7 +128,7 @@ export class DanmakuStage {
         break;
       }
       this.queue.shift();
-      this.fly(next.el, next.w, lane);
+      this.fly(next.el, next.w, lane, now);
     }
     if (this.queue.length && this.frame == null) {
       this.frame = requestAnimationFrame(() => {
@@ -134,7 +138,7 @@ export class DanmakuStage {
     }
   }
 
-  fly(el, w, lane) {
+  fly(el, w, lane, startTime) {
     const y = this.topPx + lane * this.laneHeight;
     const from = `translate(${this.width}px, ${y}px)`;
     const to = `translate(${-w - 8}px, ${y}px)`;
@@ -142,6 +146,7 @@ export class DanmakuStage {
     el.style.visibility = '';
     el.dataset.lane = String(lane);
     const animation = el.animate([{transform: from}, {transform: to}], {duration: this.durationMs, easing: 'linear'});
+    animation.startTime = startTime;
     animation.onfinish = () => el.remove();
     animation.oncancel = () => el.remove();
   }

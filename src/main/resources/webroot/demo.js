@@ -41,6 +41,8 @@ function setState(state, detail = {}) {
   el.dataset.state = state;
   stageEl.dataset.state = state;
   document.documentElement.dataset.pgState = state;
+  // The count is only known while connected: keep the last one, dimmed, until ONLINE comes again.
+  document.querySelector('.viewers-badge').classList.toggle('stale', state !== 'open');
   let text;
   if (state === 'open') {
     text = 'live';
@@ -124,6 +126,7 @@ form.addEventListener('submit', async (event) => {
   }
   button.disabled = true;
   let reenableAt = 0;
+  mineRecently.set(text, performance.now()); // before the request: the push may come before its answer
   try {
     const response = await fetch('/demo/publish', {
       method: 'POST',
@@ -132,8 +135,10 @@ form.addEventListener('submit', async (event) => {
     });
     const body = await response.json().catch(() => null);
     const message = body?.error?.message;
+    if (!response.ok) {
+      mineRecently.delete(text);
+    }
     if (response.ok) {
-      mineRecently.set(text, performance.now());
       input.value = '';
       notice.hidden = true;
     } else if (response.status === 404) {
@@ -150,6 +155,7 @@ form.addEventListener('submit', async (event) => {
       showNotice('error', `Could not send (HTTP ${response.status}${message ? ': ' + message : ''}). Please try again.`);
     }
   } catch (e) {
+    mineRecently.delete(text);
     showNotice('error', `Could not reach the server to send: ${e.message}`);
   } finally {
     setTimeout(() => {
