@@ -4,6 +4,7 @@ import io.pushgate.bus.Addresses;
 import io.pushgate.config.Limit;
 import io.pushgate.config.PushgateConfig;
 import io.pushgate.merge.PushBatch;
+import io.pushgate.protocol.RoomName;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -35,6 +36,9 @@ public final class PushApiVerticle extends VerticleBase {
 
   private final PushgateConfig config;
   private final PushParser parser;
+  private static final int DEMO_TEXT_CHARS = 200;
+
+  private final TokenBucket demoBucket;
   private final Map<ApiError, Long> refusals = new EnumMap<>(ApiError.class);
   private long pushesAccepted;
   private HttpServer server;
@@ -42,11 +46,13 @@ public final class PushApiVerticle extends VerticleBase {
   public PushApiVerticle(PushgateConfig config) {
     this.config = config;
     this.parser = new PushParser(config);
+    this.demoBucket = new TokenBucket(config.limit(Limit.DEMO_PUBLISH_PER_SECOND));
   }
 
   @Override
   public Future<?> start() {
     MessageConsumer<Object> busPushes = vertx.eventBus().consumer(Addresses.PUSH, this::onBusPush);
+    vertx.eventBus().<JsonObject>localConsumer(Addresses.DEMO_PUBLISH, this::onDemoPublish);
     vertx.eventBus().localConsumer(Addresses.API_DRAIN, msg -> busPushes.unregister().onComplete(ar -> msg.reply(ar.succeeded())));
 
     Router router = Router.router(vertx);
@@ -54,6 +60,7 @@ public final class PushApiVerticle extends VerticleBase {
     router.post("/push/*").handler(BodyHandler.create(false).setBodyLimit(config.limit(Limit.MAX_BODY_BYTES)));
     router.post("/push/room").handler(ctx -> push(ctx, true));
     router.post("/push/all").handler(ctx -> push(ctx, false));
+    router.get("/rooms/:room").handler(this::roomOnline);
     router.get("/stats").handler(ctx -> NodeStats.collect(vertx, config.shards(), apiStats())
       .onSuccess(ctx::json)
       .onFailure(ctx::fail));
@@ -114,6 +121,52 @@ public final class PushApiVerticle extends VerticleBase {
     } catch (PushRefused e) {
       count(e.error());
       msg.fail(e.error().status(), e.error().busMessage(e.getMessage()));
+      return;
+    }
+    submit(batch).onComplete(ar -> {
+      if (ar.succeeded()) {
+        msg.reply(new JsonObject().put("accepted", ar.result()));
+      } else {
+        PushRefused refused = asRefusal(ar.cause());
+        count(refused.error());
+        msg.fail(refused.error().status(), refused.error().busMessage(refused.getMessage()));
+      }
+    });
+  }
+
+  /** {@code {"room": R, "online": N}}: the room's connections across the cluster, as of the last online interval. */
+  private void roomOnline(RoutingContext ctx) {
+    String room = ctx.pathParam("room");
+    String problem = RoomName.problem(room);
+    if (problem != null) {
+      refuse(ctx, ApiError.BAD_ROOM, problem);
+      return;
+    }
+    vertx.eventBus().<Integer>request(Addresses.ROOM_ONLINE, room, LOCAL)
+      .onSuccess(reply -> ctx.json(new JsonObject().put("room", room).put("online", reply.body())))
+      .onFailure(ctx::fail);
+  }
+
+  /** The demo page's comments: one short text per request, rate limited node-wide, pushed like any item. */
+  private void onDemoPublish(Message<JsonObject> msg) {
+    JsonObject body = msg.body();
+    Object text = body.getValue("text");
+    PushBatch batch;
+    try {
+      if (!(text instanceof String t) || t.isBlank() || t.codePointCount(0, t.length()) > DEMO_TEXT_CHARS) {
+        throw new PushRefused(ApiError.BAD_REQUEST, "text must be a non-empty string of at most " + DEMO_TEXT_CHARS + " characters");
+      }
+      JsonObject item = new JsonObject().put("text", t.strip()).put("ts", System.currentTimeMillis());
+      batch = parser.fromJson(new JsonObject().put("room", body.getValue("room")).put("items", new io.vertx.core.json.JsonArray().add(item)), true);
+    } catch (PushRefused e) {
+      count(e.error());
+      msg.fail(e.error().status(), e.error().busMessage(e.getMessage()));
+      return;
+    }
+    if (!demoBucket.tryTake()) {
+      count(ApiError.RATE_LIMITED);
+      msg.fail(ApiError.RATE_LIMITED.status(), ApiError.RATE_LIMITED.busMessage("demo comments are limited to "
+        + config.limit(Limit.DEMO_PUBLISH_PER_SECOND) + " a second on this node; try again shortly"));
       return;
     }
     submit(batch).onComplete(ar -> {
