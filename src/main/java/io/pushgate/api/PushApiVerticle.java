@@ -1,6 +1,10 @@
 package io.pushgate.api;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.pushgate.bus.Addresses;
+import io.pushgate.metrics.Metrics;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.pushgate.config.Limit;
 import io.pushgate.config.PushgateConfig;
 import io.pushgate.merge.PushBatch;
@@ -18,8 +22,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
-import java.util.EnumMap;
-import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -39,7 +41,8 @@ public final class PushApiVerticle extends VerticleBase {
   private static final int DEMO_TEXT_CHARS = 200;
 
   private final TokenBucket demoBucket;
-  private final Map<ApiError, Long> refusals = new EnumMap<>(ApiError.class);
+  /** Indexed by ordinal, readable by a metrics scrape on another thread. */
+  private final long[] refusals = new long[ApiError.values().length];
   private long pushesAccepted;
   private HttpServer server;
 
@@ -60,6 +63,16 @@ public final class PushApiVerticle extends VerticleBase {
     router.post("/push/*").handler(BodyHandler.create(false).setBodyLimit(config.limit(Limit.MAX_BODY_BYTES)));
     router.post("/push/room").handler(ctx -> push(ctx, true));
     router.post("/push/all").handler(ctx -> push(ctx, false));
+    MeterRegistry registry = Metrics.registry();
+    if (registry != null) {
+      for (ApiError e : ApiError.values()) {
+        Metrics.counter(registry, "pushgate_api_refusals", "push API requests refused", Tags.of("code", e.name(), "status", String.valueOf(e.status())),
+          this, api -> api.refusals[e.ordinal()]);
+      }
+      router.get("/metrics").handler(PrometheusScrapingHandler.create(Metrics.REGISTRY));
+    } else {
+      router.get("/metrics").handler(ctx -> refuse(ctx, ApiError.NOT_FOUND, "metrics are off in this Vert.x instance"));
+    }
     router.get("/rooms/:room").handler(this::roomOnline);
     router.get("/stats").handler(ctx -> NodeStats.collect(vertx, config.shards(), apiStats())
       .onSuccess(ctx::json)
@@ -218,13 +231,13 @@ public final class PushApiVerticle extends VerticleBase {
   }
 
   private void count(ApiError error) {
-    refusals.merge(error, 1L, Long::sum);
+    refusals[error.ordinal()]++;
   }
 
   private JsonObject apiStats() {
     JsonObject refused = new JsonObject();
     for (ApiError e : ApiError.values()) {
-      refused.put(e.name(), refusals.getOrDefault(e, 0L));
+      refused.put(e.name(), refusals[e.ordinal()]);
     }
     return new JsonObject().put("pushesAccepted", pushesAccepted).put("refused", refused);
   }

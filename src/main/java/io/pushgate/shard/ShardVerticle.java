@@ -4,7 +4,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.pushgate.bus.Addresses;
+import io.pushgate.metrics.Metrics;
 import io.pushgate.config.Limit;
 import io.pushgate.config.PushgateConfig;
 import io.pushgate.protocol.ClientFrameDecoder;
@@ -88,6 +92,14 @@ public final class ShardVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    MeterRegistry registry = Metrics.registry();
+    if (registry != null) {
+      counters.bind(registry, index);
+      Tags tags = Tags.of("shard", String.valueOf(index));
+      // Sizes read from another thread: a racy but harmless read of one int field each.
+      Gauge.builder("pushgate_connections", connections, Set::size).description("open WebSocket connections").tags(tags).register(registry);
+      Gauge.builder("pushgate_rooms", rooms, RoomIndex::rooms).description("rooms with members on this shard").tags(tags).register(registry);
+    }
     vertx.eventBus().<ShardCommand>localConsumer(Addresses.shard(index), this::onCommand);
     vertx.eventBus().localConsumer(Addresses.stats("shard." + index), msg -> msg.reply(stats()));
     vertx.eventBus().localConsumer(Addresses.shardCounts(index), msg -> msg.reply(new RoomCounts(rooms.counts())));
