@@ -50,6 +50,11 @@ class MetricsTest {
       assertTrue(metrics.contains("jvm_memory_used_bytes"), "JVM metrics");
 
       // Every metric the Grafana dashboard in k8s/ queries must exist, or its panel stays empty.
+      // GC pauses appear once a collection has happened.
+      metrics = Eventually.value("a GC pause recorded", () -> {
+        System.gc();
+        return node.get(node.apiPort(), "/metrics").body();
+      }, m -> m.contains("jvm_gc_pause_seconds_sum"));
       String dashboard = java.nio.file.Files.readString(java.nio.file.Path.of("k8s", "grafana-dashboard.json"));
       Matcher used = Pattern.compile("\\b((?:pushgate|vertx|jvm)_[a-z_]+)\\{").matcher(dashboard);
       int checked = 0;
