@@ -11,12 +11,14 @@ import io.pushgate.merge.PushBatch;
 import io.pushgate.protocol.RoomName;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -107,7 +109,7 @@ public final class PushApiVerticle extends VerticleBase {
       String type = ctx.request().getHeader("Content-Type").toLowerCase();
       batch = type.startsWith(FORM)
         ? parser.fromForm(ctx.request().getFormAttribute("room"), ctx.request().getFormAttribute("items"), toRoom)
-        : parser.fromJsonBody(ctx.body().buffer() == null ? io.vertx.core.buffer.Buffer.buffer() : ctx.body().buffer(), toRoom);
+        : parser.fromJsonBody(ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer(), toRoom);
     } catch (PushRefused e) {
       refuse(ctx, e.error(), e.getMessage());
       return;
@@ -124,27 +126,30 @@ public final class PushApiVerticle extends VerticleBase {
 
   private void onBusPush(Message<Object> msg) {
     if (!(msg.body() instanceof JsonObject json)) {
-      count(ApiError.BAD_REQUEST);
-      msg.fail(ApiError.BAD_REQUEST.status(), ApiError.BAD_REQUEST.busMessage("body must be a JSON object {\"room\": ..., \"items\": [...]}"));
+      failBus(msg, new PushRefused(ApiError.BAD_REQUEST, "body must be a JSON object {\"room\": ..., \"items\": [...]}"));
       return;
     }
-    PushBatch batch;
     try {
-      batch = parser.fromJson(json, json.containsKey("room"));
+      submitForBus(msg, parser.fromJson(json, json.containsKey("room")));
     } catch (PushRefused e) {
-      count(e.error());
-      msg.fail(e.error().status(), e.error().busMessage(e.getMessage()));
-      return;
+      failBus(msg, e);
     }
+  }
+
+  /** Submits and answers an event-bus request with {@code {"accepted": N}} or the refusal's status and message. */
+  private void submitForBus(Message<?> msg, PushBatch batch) {
     submit(batch).onComplete(ar -> {
       if (ar.succeeded()) {
         msg.reply(new JsonObject().put("accepted", ar.result()));
       } else {
-        PushRefused refused = asRefusal(ar.cause());
-        count(refused.error());
-        msg.fail(refused.error().status(), refused.error().busMessage(refused.getMessage()));
+        failBus(msg, asRefusal(ar.cause()));
       }
     });
+  }
+
+  private void failBus(Message<?> msg, PushRefused refused) {
+    count(refused.error());
+    msg.fail(refused.error().status(), refused.error().busMessage(refused.getMessage()));
   }
 
   /** {@code {"room": R, "online": N}}: the room's connections across the cluster, as of the last online interval. */
@@ -164,33 +169,20 @@ public final class PushApiVerticle extends VerticleBase {
   private void onDemoPublish(Message<JsonObject> msg) {
     JsonObject body = msg.body();
     Object text = body.getValue("text");
-    PushBatch batch;
     try {
       if (!(text instanceof String t) || t.isBlank() || t.codePointCount(0, t.length()) > DEMO_TEXT_CHARS) {
         throw new PushRefused(ApiError.BAD_REQUEST, "text must be a non-empty string of at most " + DEMO_TEXT_CHARS + " characters");
       }
       JsonObject item = new JsonObject().put("text", t.strip()).put("ts", System.currentTimeMillis());
-      batch = parser.fromJson(new JsonObject().put("room", body.getValue("room")).put("items", new io.vertx.core.json.JsonArray().add(item)), true);
-    } catch (PushRefused e) {
-      count(e.error());
-      msg.fail(e.error().status(), e.error().busMessage(e.getMessage()));
-      return;
-    }
-    if (!demoBucket.tryTake()) {
-      count(ApiError.RATE_LIMITED);
-      msg.fail(ApiError.RATE_LIMITED.status(), ApiError.RATE_LIMITED.busMessage("demo comments are limited to "
-        + config.limit(Limit.DEMO_PUBLISH_PER_SECOND) + " a second on this node; try again shortly"));
-      return;
-    }
-    submit(batch).onComplete(ar -> {
-      if (ar.succeeded()) {
-        msg.reply(new JsonObject().put("accepted", ar.result()));
-      } else {
-        PushRefused refused = asRefusal(ar.cause());
-        count(refused.error());
-        msg.fail(refused.error().status(), refused.error().busMessage(refused.getMessage()));
+      PushBatch batch = parser.fromJson(new JsonObject().put("room", body.getValue("room")).put("items", new JsonArray().add(item)), true);
+      if (!demoBucket.tryTake()) {
+        throw new PushRefused(ApiError.RATE_LIMITED, "demo comments are limited to "
+          + config.limit(Limit.DEMO_PUBLISH_PER_SECOND) + " a second on this node; try again shortly");
       }
-    });
+      submitForBus(msg, batch);
+    } catch (PushRefused e) {
+      failBus(msg, e);
+    }
   }
 
   /** Hands the batch on: this node's merger accepts it whole or refuses it whole, then it goes to every node. */
