@@ -153,7 +153,15 @@ public final class ShardVerticle extends VerticleBase {
     counters.accepted++;
     connections.add(c);
     ws.setWriteQueueMaxSize(config.intLimit(Limit.MAX_OUTBOUND_BYTES));
-    ws.frameHandler(frame -> onFrame(c, frame));
+    ws.frameHandler(frame -> {
+      try {
+        onFrame(c, frame);
+      } catch (RuntimeException e) {
+        // A bug must cost one connection, not the shard: close it with 1011 and say why.
+        log.log(Level.SEVERE, "closing a connection after an internal error", e);
+        close(c, CloseCode.INTERNAL_ERROR);
+      }
+    });
     ws.exceptionHandler(e -> onException(c, e));
     ws.closeHandler(v -> onClosed(c));
   }
