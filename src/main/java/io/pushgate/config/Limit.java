@@ -23,6 +23,8 @@ public enum Limit {
     "the room's batch is flushed before the tick ends: one PUSH frame never carries more item bytes"),
   MAX_PENDING_BYTES("maxPendingBytes", 64L * 1024 * 1024, 1_024,
     "the merger holds no more item bytes between ticks; further pushes are refused whole with 503 QUEUE_FULL"),
+  DEMO_PUBLISH_PER_SECOND("demoPublishPerSecond", 5, 1,
+    "further POST /demo/publish requests in that second get 429 RATE_LIMITED (node-wide; only when demoPublish is on)"),
   MAX_OUTBOUND_BYTES("maxOutboundBytes", 1_048_576, 1_024,
     "a connection with more unsent bytes queued than this is closed with 4002 (counted as closed.slow_consumer)");
 

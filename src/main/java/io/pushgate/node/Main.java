@@ -3,10 +3,10 @@ package io.pushgate.node;
 import io.pushgate.bus.Addresses;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
-import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.pushgate.cluster.ClusterSetup;
+import io.pushgate.metrics.Metrics;
 import io.vertx.launcher.application.ExitCodes;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -78,7 +78,7 @@ public final class Main implements VertxApplicationHooks {
   /** With -cluster, Hazelcast from an explicit file: never Vert.x's silent multicast default. */
   @Override
   public VertxBuilder createVertxBuilder(VertxOptions options) {
-    VertxBuilder builder = Vertx.builder().with(options);
+    VertxBuilder builder = Metrics.enable(options);
     if (!clustered) {
       return builder;
     }

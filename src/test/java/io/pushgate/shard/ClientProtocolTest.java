@@ -181,4 +181,23 @@ class ClientProtocolTest {
       assertEquals(4002, slow.awaitClose());
     }
   }
+
+  /** A slow client that never reads again cannot hold its socket (or its buffers) past closeTimeoutMillis. */
+  @Test
+  void slowConsumerThatNeverReadsIsCutAfterTheCloseTimeout() {
+    try (TestNode node = TestNode.start(new JsonObject().put("maxOutboundBytes", 65_536).put("closeTimeoutMillis", 500));
+         TestClient stuck = TestClient.connect(node.publicPort(), true);
+         TestClient other = node.client()) {
+      stuck.send(request("JOIN", null, new JsonObject().put("room", "r")));
+      Eventually.await("joined", () -> node.stats().getLong("joins") == 1);
+      String pad = "p".repeat(15_000);
+      for (int pushed = 0; node.stats().getJsonObject("closed").getLong("slow_consumer") == 0 && pushed < 4_000; pushed++) {
+        node.pushJson("/push/room", new JsonObject().put("room", "r").put("items", new JsonArray().add(pad)));
+      }
+      assertEquals(1, node.stats().getJsonObject("closed").getLong("slow_consumer"));
+      Eventually.await("the stuck socket is cut and forgotten", () -> node.stats().getInteger("connections") == 1 && node.stats().getInteger("rooms") == 0);
+      other.send(request("PING", null, null));
+      assertEquals("PONG", other.next().getString("type"));
+    }
+  }
 }
