@@ -152,13 +152,14 @@ async function apiPush(room, items) {
 
 async function openDemo(name) {
   const page = await context.newPage();
+  page.e2eName = name;
   page.consoleErrors = [];
   page.on('pageerror', (e) => page.consoleErrors.push('pageerror: ' + e.message));
   page.on('console', (m) => m.type() === 'error' && page.consoleErrors.push('console: ' + m.text()));
   pages[name] = page;
   await page.goto(`http://127.0.0.1:${ports.public}/?room=${encodeURIComponent(ROOM)}`, {timeout: 15_000});
   // Record what the page's client went through, to tell a reconnect apart from a socket that stayed.
-  await page.waitForFunction(() => window.pushgateDemo && window.pushgateDemo.client, null, {timeout: 10_000});
+  await waitIn(page, 'demo client (window.pushgateDemo)', () => window.pushgateDemo && window.pushgateDemo.client, null);
   await page.evaluate(() => {
     const t = (window.__e2e = {states: [], onlineSinceDrop: []});
     const {client} = window.pushgateDemo;
@@ -176,18 +177,31 @@ async function openDemo(name) {
 const stateOf = (page) => page.evaluate(() => document.documentElement.dataset.pgState ?? '-');
 const viewersOf = (page) => page.evaluate(() => document.getElementById('viewers')?.textContent ?? '-');
 
+/** page.waitForFunction, failing with what was awaited, on which page, and what the page shows. */
+async function waitIn(page, what, fn, arg, {timeoutMs = 10_000, everyMs = 100} = {}) {
+  try {
+    await page.waitForFunction(fn, arg, {timeout: timeoutMs, polling: everyMs});
+  } catch (e) {
+    if (e.name !== 'TimeoutError') {
+      throw e;
+    }
+    const seen = await Promise.all([stateOf(page), viewersOf(page)]).catch(() => ['?', '?']);
+    throw new Error(`${page.e2eName}: no ${what} within ${timeoutMs} ms (page shows state ${seen[0]}, viewers ${seen[1]})`);
+  }
+}
+
 async function waitOpen(page, timeoutMs = 20_000) {
-  await page.waitForFunction(() => document.documentElement.dataset.pgState === 'open', null, {timeout: timeoutMs, polling: 100});
+  await waitIn(page, 'open connection', () => document.documentElement.dataset.pgState === 'open', null, {timeoutMs});
 }
 
 async function waitViewers(page, count, timeoutMs = 15_000) {
-  await page.waitForFunction((n) => document.getElementById('viewers').textContent === String(n), count, {timeout: timeoutMs, polling: 100});
+  await waitIn(page, `viewer count ${count}`, (n) => document.getElementById('viewers').textContent === String(n), count, {timeoutMs});
 }
 
 async function waitBullet(page, text, timeoutMs = 10_000) {
-  await page.waitForFunction(
+  await waitIn(page, `bullet "${text}" on the stage`,
     (t) => [...document.querySelectorAll('#lanes .bullet')].some((b) => b.textContent === t && b.style.visibility !== 'hidden'),
-    text, {timeout: timeoutMs, polling: 50});
+    text, {timeoutMs, everyMs: 50});
 }
 
 /** Bullets on screen, per lane, overlapping horizontally (what a viewer would see as a pile-up). */
@@ -214,6 +228,11 @@ function overlapsNow() {
 
 async function main() {
   fs.mkdirSync(outDir, {recursive: true});
+  for (const file of fs.readdirSync(outDir)) { // evidence of an earlier run would mislead
+    if (/^(failure-.*\.png|server-\d+\.log|demo\.png)$/.test(file)) {
+      fs.rmSync(path.join(outDir, file));
+    }
+  }
   assert(process.env.PUSHGATE_E2E_SERVER || fs.existsSync(jar), `${jar} is missing: run mvn package (or mvn verify) first`);
   assert(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`);
   ports = {public: await freePort(), api: await freePort()};
@@ -262,7 +281,7 @@ async function main() {
     await pages.pageA.fill('#comment', text);
     await pages.pageA.click('#send');
     await Promise.all([waitBullet(pages.pageA, text), waitBullet(pages.pageB, text)]);
-    await pages.pageA.waitForFunction(() => document.getElementById('comment').value === '', null, {timeout: 5_000});
+    await waitIn(pages.pageA, 'empty box after sending', () => document.getElementById('comment').value === '', null, {timeoutMs: 5_000});
     const mine = await pages.pageA.evaluate((t) => [...document.querySelectorAll('#lanes .bullet.mine')].some((b) => b.textContent === t), text);
     assert(mine, 'the sender sees its own comment marked as its own');
   });
@@ -285,14 +304,14 @@ async function main() {
     const exit = await stopServer(server);
     log(`node exited after SIGTERM: ${JSON.stringify(exit)}`);
     await Promise.all(Object.values(pages).map((page) =>
-      page.waitForFunction(() => window.__e2e.states.includes('reconnecting'), null, {timeout: 10_000, polling: 50})));
+      waitIn(page, 'state reconnecting', () => window.__e2e.states.includes('reconnecting'), null, {everyMs: 50})));
     await waitReady(startServer());
   });
 
   await step('both pages reconnect and rejoin by themselves: open again, 2 viewers again', async () => {
     for (const page of Object.values(pages)) {
       await waitOpen(page, 45_000);
-      await page.waitForFunction(() => window.__e2e.onlineSinceDrop.includes(2), null, {timeout: 15_000, polling: 100});
+      await waitIn(page, 'ONLINE count 2 after the reconnect', () => window.__e2e.onlineSinceDrop.includes(2), null, {timeoutMs: 15_000});
       await waitViewers(page, 2, 5_000);
     }
   });
@@ -310,17 +329,18 @@ async function main() {
         status, contentType: 'application/json', headers: status === 429 ? {'Retry-After': '1'} : {},
         body: JSON.stringify({error: {code: 'X', message: 'text too long'}}),
       }));
-      await page.waitForFunction(() => !document.getElementById('send').disabled, null, {timeout: 5_000});
+      await waitIn(page, 'enabled send button', () => !document.getElementById('send').disabled, null, {timeoutMs: 5_000});
       await page.fill('#comment', 'refused ' + status);
       await page.click('#send');
-      await page.waitForFunction((re) => new RegExp(re, 'i').test(document.getElementById('notice').textContent) &&
-        !document.getElementById('notice').hidden, expected.source, {timeout: 5_000});
+      await waitIn(page, `notice matching ${expected} after a ${status}`, (re) => new RegExp(re, 'i').test(document.getElementById('notice').textContent) &&
+        !document.getElementById('notice').hidden, expected.source, {timeoutMs: 5_000});
       await page.unroute('**/demo/publish');
     }
   });
 
   await step('the five-line example works on a blank page of the same origin', async () => {
     const page = await context.newPage();
+    page.e2eName = 'fiveLines';
     page.consoleErrors = [];
     page.on('pageerror', (e) => page.consoleErrors.push('pageerror: ' + e.message));
     page.on('console', (m) => m.type() === 'error' && page.consoleErrors.push('console: ' + m.text()));
@@ -341,9 +361,9 @@ async function main() {
         document.title = 'joined';`;
       document.head.append(script);
     });
-    await page.waitForFunction(() => document.title === 'joined', null, {timeout: 15_000, polling: 50});
+    await waitIn(page, 'resolved join (title "joined")', () => document.title === 'joined', null, {timeoutMs: 15_000, everyMs: 50});
     await apiPush('lobby', [{text: 'five lines'}]);
-    await page.waitForFunction(() => document.getElementById('out').textContent === 'five lines', null, {timeout: 10_000, polling: 50});
+    await waitIn(page, 'pushed item in the list', () => document.getElementById('out').textContent === 'five lines', null, {everyMs: 50});
   });
 
   await step('no script errors on the pages', async () => {

@@ -36,7 +36,10 @@ function showNotice(kind, text) {
   }
 }
 
+let countdown = null;
+
 function setState(state, detail = {}) {
+  clearInterval(countdown);
   const el = $('state');
   el.dataset.state = state;
   stageEl.dataset.state = state;
@@ -50,7 +53,17 @@ function setState(state, detail = {}) {
     text = 'connecting…';
   } else if (state === 'reconnecting') {
     const why = CLOSE_WORDS[detail.code] ?? (detail.code ? 'closed ' + detail.code : 'connection lost');
-    text = detail.delayMs >= 1000 ? `${why} · retrying in ${Math.round(detail.delayMs / 100) / 10} s` : `${why} · reconnecting…`;
+    const retryAt = Date.now() + (detail.delayMs ?? 0);
+    const tick = () => {
+      const left = Math.ceil((retryAt - Date.now()) / 1000);
+      $('state-text').textContent = left >= 1 ? `${why} · retrying in ${left} s` : `${why} · reconnecting…`;
+      if (left < 1) {
+        clearInterval(countdown);
+      }
+    };
+    countdown = setInterval(tick, 250);
+    tick();
+    text = $('state-text').textContent;
   } else {
     text = 'disconnected';
   }
