@@ -268,6 +268,21 @@ describe('client against a scripted server', () => {
     c.pg.close();
   });
 
+  test('a room refused when joined again after a reconnect is dropped and reported as an error event', async () => {
+    const c = client();
+    const ws = await opened(c);
+    const joined = Promise.all([c.pg.join('keep'), c.pg.join('vip')]);
+    ws.ackAll('JOIN');
+    await joined;
+    ws.drop(1001);
+    const ws2 = await opened(c, 1);
+    const rejoin = ws2.sentOf('JOIN').find((m) => m.data.room === 'vip');
+    ws2.deliver({type: 'ERROR', id: rejoin.id, data: {code: 'FORBIDDEN', message: 'token no longer allows vip'}});
+    assert.deepEqual(c.errors.map((e) => [e.code, e.room]), [['FORBIDDEN', 'vip']]);
+    assert.deepEqual(c.pg.rooms, ['keep']);
+    c.pg.close();
+  });
+
   test('repeated failures back off within the growing full-jitter windows', async () => {
     const c = client({backoffBaseMs: 4, backoffMaxMs: 16});
     let ws = await opened(c);

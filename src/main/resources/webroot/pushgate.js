@@ -157,7 +157,6 @@ export class PushgateClient {
   #listeners = new Map();
   #ws = null;
   #wsOpened = false;
-  #everOpened = false;
   #attempt = 0;
   #nextId = 1;
   /** room -> {online}: what the page asked for; joined again on every open. */
@@ -191,7 +190,7 @@ export class PushgateClient {
     }
     socketUrl(url, null); // throws now on an address that can never work
     this.#watchPage();
-    // Open on the next microtask, so that listeners added right after connect() see 'connecting'.
+    // Start on the next microtask, so that listeners added right after connect() miss no event.
     queueMicrotask(() => this.#start(!this.#token && !!this.#getToken));
   }
 
@@ -313,6 +312,7 @@ export class PushgateClient {
       ws = new this.#WebSocket(socketUrl(this.#url, this.#token));
     } catch (e) {
       this.#emit('error', new PushgateError('FATAL_CLOSE', 'pushgate: cannot open ' + this.#url + ': ' + e.message, {cause: e}));
+      this.#failPending(new PushgateError('CLOSED', 'pushgate: client stopped: ' + e.message));
       this.#finish({code: 1006, reason: e.message});
       return;
     }
@@ -328,7 +328,6 @@ export class PushgateClient {
   #onOpen() {
     clearTimeout(this.#timers.connect);
     this.#wsOpened = true;
-    this.#everOpened = true;
     this.#lastReceivedAt = this.#lastPingAt = Date.now();
     this.#timers.stable = setTimeout(() => (this.#attempt = 0), this.#opts.stableMs);
     this.#timers.heartbeat = setInterval(() => this.#heartbeat(), this.#opts.heartbeatMs);
