@@ -33,7 +33,15 @@ final class PublicRoutes {
     } else {
       router.post("/demo/publish").handler(ctx -> refuse(ctx, ApiError.NOT_FOUND, "demo publishing is off (demoPublish=false)"));
     }
-    router.route().handler(StaticHandler.create("webroot").setIndexPage("index.html"));
+    // The client and page change with every release: browsers revalidate instead of keeping a stale copy for a day.
+    router.route().handler(ctx -> {
+      ctx.response().putHeader("Cache-Control", "no-cache");
+      if (ctx.request().path().endsWith(".d.ts")) {
+        ctx.addHeadersEndHandler(v -> ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8"));
+      }
+      ctx.next();
+    });
+    router.route().handler(StaticHandler.create("webroot").setIndexPage("index.html").setCachingEnabled(false));
     router.route().failureHandler(ctx -> refuse(ctx, ApiError.forStatus(ctx.statusCode() > 0 ? ctx.statusCode() : 500),
       ctx.statusCode() == 413 ? "body too large" : "request failed"));
     router.errorHandler(404, ctx -> refuse(ctx, ApiError.NOT_FOUND, "no such page: " + ctx.request().path()));
@@ -74,6 +82,9 @@ final class PublicRoutes {
   }
 
   private static void refuse(RoutingContext ctx, ApiError error, String message) {
+    if (error == ApiError.RATE_LIMITED) {
+      ctx.response().putHeader("Retry-After", "1");
+    }
     if (!ctx.response().ended()) {
       ctx.response().setStatusCode(error.status()).putHeader("Content-Type", "application/json").end(error.body(message).encode());
     }
