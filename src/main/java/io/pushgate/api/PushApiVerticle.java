@@ -1,26 +1,31 @@
 package io.pushgate.api;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.pushgate.bus.Addresses;
+import io.pushgate.metrics.Metrics;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.pushgate.config.Limit;
 import io.pushgate.config.PushgateConfig;
 import io.pushgate.merge.PushBatch;
 import io.pushgate.security.ApiKeys;
 import io.pushgate.security.ServerLimits;
+import io.pushgate.protocol.RoomName;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
-import java.util.EnumMap;
-import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -37,18 +42,24 @@ public final class PushApiVerticle extends VerticleBase {
 
   private final PushgateConfig config;
   private final PushParser parser;
-  private final Map<ApiError, Long> refusals = new EnumMap<>(ApiError.class);
+  private static final int DEMO_TEXT_CHARS = 200;
+
+  private final TokenBucket demoBucket;
+  /** Indexed by ordinal, readable by a metrics scrape on another thread. */
+  private final long[] refusals = new long[ApiError.values().length];
   private long pushesAccepted;
   private HttpServer server;
 
   public PushApiVerticle(PushgateConfig config) {
     this.config = config;
     this.parser = new PushParser(config);
+    this.demoBucket = new TokenBucket(config.limit(Limit.DEMO_PUBLISH_PER_SECOND));
   }
 
   @Override
   public Future<?> start() {
     MessageConsumer<Object> busPushes = vertx.eventBus().consumer(Addresses.PUSH, this::onBusPush);
+    vertx.eventBus().<JsonObject>localConsumer(Addresses.DEMO_PUBLISH, this::onDemoPublish);
     vertx.eventBus().localConsumer(Addresses.API_DRAIN, msg -> busPushes.unregister().onComplete(ar -> msg.reply(ar.succeeded())));
 
     Router router = Router.router(vertx);
@@ -57,6 +68,17 @@ public final class PushApiVerticle extends VerticleBase {
     router.post("/push/*").handler(BodyHandler.create(false).setBodyLimit(config.limit(Limit.MAX_BODY_BYTES)));
     router.post("/push/room").handler(ctx -> push(ctx, true));
     router.post("/push/all").handler(ctx -> push(ctx, false));
+    MeterRegistry registry = Metrics.registry();
+    if (registry != null) {
+      for (ApiError e : ApiError.values()) {
+        Metrics.counter(registry, "pushgate_api_refusals", "push API requests refused", Tags.of("code", e.name(), "status", String.valueOf(e.status())),
+          this, api -> api.refusals[e.ordinal()]);
+      }
+      router.get("/metrics").handler(PrometheusScrapingHandler.create(Metrics.REGISTRY));
+    } else {
+      router.get("/metrics").handler(ctx -> refuse(ctx, ApiError.NOT_FOUND, "metrics are off in this Vert.x instance"));
+    }
+    router.get("/rooms/:room").handler(this::roomOnline);
     router.get("/stats").handler(ctx -> NodeStats.collect(vertx, config.shards(), apiStats())
       .onSuccess(ctx::json)
       .onFailure(ctx::fail));
@@ -91,7 +113,7 @@ public final class PushApiVerticle extends VerticleBase {
       String type = ctx.request().getHeader("Content-Type").toLowerCase();
       batch = type.startsWith(FORM)
         ? parser.fromForm(ctx.request().getFormAttribute("room"), ctx.request().getFormAttribute("items"), toRoom)
-        : parser.fromJsonBody(ctx.body().buffer() == null ? io.vertx.core.buffer.Buffer.buffer() : ctx.body().buffer(), toRoom);
+        : parser.fromJsonBody(ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer(), toRoom);
     } catch (PushRefused e) {
       refuse(ctx, e.error(), e.getMessage());
       return;
@@ -108,27 +130,63 @@ public final class PushApiVerticle extends VerticleBase {
 
   private void onBusPush(Message<Object> msg) {
     if (!(msg.body() instanceof JsonObject json)) {
-      count(ApiError.BAD_REQUEST);
-      msg.fail(ApiError.BAD_REQUEST.status(), ApiError.BAD_REQUEST.busMessage("body must be a JSON object {\"room\": ..., \"items\": [...]}"));
+      failBus(msg, new PushRefused(ApiError.BAD_REQUEST, "body must be a JSON object {\"room\": ..., \"items\": [...]}"));
       return;
     }
-    PushBatch batch;
     try {
-      batch = parser.fromJson(json, json.containsKey("room"));
+      submitForBus(msg, parser.fromJson(json, json.containsKey("room")));
     } catch (PushRefused e) {
-      count(e.error());
-      msg.fail(e.error().status(), e.error().busMessage(e.getMessage()));
-      return;
+      failBus(msg, e);
     }
+  }
+
+  /** Submits and answers an event-bus request with {@code {"accepted": N}} or the refusal's status and message. */
+  private void submitForBus(Message<?> msg, PushBatch batch) {
     submit(batch).onComplete(ar -> {
       if (ar.succeeded()) {
         msg.reply(new JsonObject().put("accepted", ar.result()));
       } else {
-        PushRefused refused = asRefusal(ar.cause());
-        count(refused.error());
-        msg.fail(refused.error().status(), refused.error().busMessage(refused.getMessage()));
+        failBus(msg, asRefusal(ar.cause()));
       }
     });
+  }
+
+  private void failBus(Message<?> msg, PushRefused refused) {
+    count(refused.error());
+    msg.fail(refused.error().status(), refused.error().busMessage(refused.getMessage()));
+  }
+
+  /** {@code {"room": R, "online": N}}: the room's connections across the cluster, as of the last online interval. */
+  private void roomOnline(RoutingContext ctx) {
+    String room = ctx.pathParam("room");
+    String problem = RoomName.problem(room);
+    if (problem != null) {
+      refuse(ctx, ApiError.BAD_ROOM, problem);
+      return;
+    }
+    vertx.eventBus().<Integer>request(Addresses.ROOM_ONLINE, room, LOCAL)
+      .onSuccess(reply -> ctx.json(new JsonObject().put("room", room).put("online", reply.body())))
+      .onFailure(ctx::fail);
+  }
+
+  /** The demo page's comments: one short text per request, rate limited node-wide, pushed like any item. */
+  private void onDemoPublish(Message<JsonObject> msg) {
+    JsonObject body = msg.body();
+    Object text = body.getValue("text");
+    try {
+      if (!(text instanceof String t) || t.isBlank() || t.codePointCount(0, t.length()) > DEMO_TEXT_CHARS) {
+        throw new PushRefused(ApiError.BAD_REQUEST, "text must be a non-empty string of at most " + DEMO_TEXT_CHARS + " characters");
+      }
+      JsonObject item = new JsonObject().put("text", t.strip()).put("ts", System.currentTimeMillis());
+      PushBatch batch = parser.fromJson(new JsonObject().put("room", body.getValue("room")).put("items", new JsonArray().add(item)), true);
+      if (!demoBucket.tryTake()) {
+        throw new PushRefused(ApiError.RATE_LIMITED, "demo comments are limited to "
+          + config.limit(Limit.DEMO_PUBLISH_PER_SECOND) + " a second on this node; try again shortly");
+      }
+      submitForBus(msg, batch);
+    } catch (PushRefused e) {
+      failBus(msg, e);
+    }
   }
 
   /** Hands the batch on: this node's merger accepts it whole or refuses it whole, then it goes to every node. */
@@ -169,13 +227,13 @@ public final class PushApiVerticle extends VerticleBase {
   }
 
   private void count(ApiError error) {
-    refusals.merge(error, 1L, Long::sum);
+    refusals[error.ordinal()]++;
   }
 
   private JsonObject apiStats() {
     JsonObject refused = new JsonObject();
     for (ApiError e : ApiError.values()) {
-      refused.put(e.name(), refusals.getOrDefault(e, 0L));
+      refused.put(e.name(), refusals[e.ordinal()]);
     }
     return new JsonObject().put("pushesAccepted", pushesAccepted).put("refused", refused);
   }

@@ -26,6 +26,13 @@ public final class Addresses {
   /** Local: the node's readiness, {@code {"ready": bool, ...}}, asked by /ready. */
   public static final String STATUS = "pushgate.local.status";
 
+  /** Local: a room's connection count across the cluster, for GET /rooms/{room}. */
+  public static final String ROOM_ONLINE = "pushgate.local.online.room";
+  /** Cluster: every node's per-room connection counts, published once per online interval. */
+  public static final String CLUSTER_ONLINE = "pushgate.cluster.online";
+  /** Local: a comment from the demo page, checked against the demo rate limit by the API. */
+  public static final String DEMO_PUBLISH = "pushgate.local.demo.publish";
+
   private static final String SHARD = "pushgate.local.shard.";
   private static final String STATS = "pushgate.local.stats.";
 
@@ -35,6 +42,11 @@ public final class Addresses {
   /** Local: encoded frames (and the final drain) for shard {@code i}, in the merger's order. */
   public static String shard(int i) {
     return SHARD + i;
+  }
+
+  /** Local: shard {@code i}'s member count per room, asked once per online interval. */
+  public static String shardCounts(int i) {
+    return SHARD + i + ".counts";
   }
 
   /** Local: a component's counters, e.g. {@code stats("merger")} or {@code stats("shard.0")}. */

@@ -1,6 +1,9 @@
 package io.pushgate.cluster;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.pushgate.bus.Addresses;
+import io.pushgate.metrics.Metrics;
 import io.pushgate.merge.PushBatch;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -41,6 +44,13 @@ public final class ClusterBridgeVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    MeterRegistry registry = Metrics.registry();
+    if (registry != null) {
+      Metrics.counter(registry, "pushgate_cluster_broadcasts_sent", "pushes published to the other nodes", Tags.empty(), this, b -> b.broadcastsSent);
+      Metrics.counter(registry, "pushgate_cluster_broadcasts_received", "pushes received from other nodes", Tags.empty(), this, b -> b.broadcastsReceived);
+      Metrics.counter(registry, "pushgate_cluster_remote_items", "items received from other nodes", Tags.of("outcome", "accepted"), this, b -> b.remoteItemsAccepted);
+      Metrics.counter(registry, "pushgate_cluster_remote_items", "items received from other nodes", Tags.of("outcome", "dropped"), this, b -> b.remoteItemsRefused);
+    }
     vertx.eventBus().<PushBatch>localConsumer(Addresses.SUBMIT, this::onSubmit);
     vertx.eventBus().localConsumer(Addresses.stats("cluster"), msg -> msg.reply(stats()));
     if (!vertx.isClustered()) {

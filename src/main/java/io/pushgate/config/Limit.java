@@ -23,6 +23,8 @@ public enum Limit {
     "the room's batch is flushed before the tick ends: one PUSH frame never carries more item bytes"),
   MAX_PENDING_BYTES("maxPendingBytes", 64L * 1024 * 1024, 1_024,
     "the merger holds no more item bytes between ticks; further pushes are refused whole with 503 QUEUE_FULL"),
+  DEMO_PUBLISH_PER_SECOND("demoPublishPerSecond", 5, 1,
+    "further POST /demo/publish requests in that second get 429 RATE_LIMITED (node-wide; only when demoPublish is on)"),
   // Abuse and rate limits (io.pushgate.security). A rate of 0 turns that limit off, its default.
   MAX_HANDSHAKES_PER_SECOND("maxHandshakesPerSecond", 0, 0,
     "0 is off. Over this many WebSocket handshakes per second on the node (bursts up to the same number), a handshake is refused with HTTP 429 before the upgrade (counted as security.refused.handshake_rate_node)"),

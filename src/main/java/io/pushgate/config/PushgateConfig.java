@@ -41,6 +41,14 @@ public final class PushgateConfig {
       if (s.isNumber()) {
         Long n = number(raw, s.key(), s.minimum(), s.maximum(), problems);
         settings.put(s, n == null ? s.defaultValue() : n);
+      } else if (s.isBoolean()) {
+        Boolean b = raw instanceof Boolean bool ? bool
+          : "true".equalsIgnoreCase(String.valueOf(raw)) ? Boolean.TRUE
+          : "false".equalsIgnoreCase(String.valueOf(raw)) ? Boolean.FALSE : null;
+        if (b == null) {
+          problems.add(s.key() + " must be true or false, got " + raw);
+        }
+        settings.put(s, b == null ? s.defaultValue() : b);
       } else if (raw instanceof String str && (!str.isBlank() || s.isOptional())) {
         settings.put(s, s.isOptional() ? str.trim() : str);
       } else {
@@ -148,6 +156,14 @@ public final class PushgateConfig {
 
   public long heartbeatTimeoutMillis() {
     return (Long) settings.get(Setting.HEARTBEAT_TIMEOUT_MILLIS);
+  }
+
+  public long onlineIntervalMillis() {
+    return (Long) settings.get(Setting.ONLINE_INTERVAL_MILLIS);
+  }
+
+  public boolean demoPublish() {
+    return (Boolean) settings.get(Setting.DEMO_PUBLISH);
   }
 
   public long closeTimeoutMillis() {

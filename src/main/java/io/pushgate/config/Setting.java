@@ -5,7 +5,7 @@ package io.pushgate.config;
  * Like {@link Limit}, each carries its key, default, accepted range and README text.
  */
 public enum Setting {
-  PUBLIC_HOST("publicHost", "0.0.0.0", "interface of the public port (WebSocket /connect, /health, /ready)"),
+  PUBLIC_HOST("publicHost", "0.0.0.0", "interface of the public port (WebSocket /connect, /health, /ready, the browser client and demo page)"),
   PUBLIC_PORT("publicPort", 7777, 0, 65_535, "public port; 0 picks a free port (tests)"),
   API_HOST("apiHost", "0.0.0.0", "interface of the API port; bind it to a private interface in production"),
   API_PORT("apiPort", 7799, 0, 65_535, "API port (push API, /stats); 0 picks a free port (tests)"),
@@ -15,6 +15,10 @@ public enum Setting {
     "how often each room's pending items are merged, encoded once and written as one PUSH frame"),
   HEARTBEAT_TIMEOUT_MILLIS("heartbeatTimeoutMillis", 60_000, 100, 3_600_000,
     "a connection that sends no frame for this long is closed with 4001"),
+  ONLINE_INTERVAL_MILLIS("onlineIntervalMillis", 1_000, 100, 60_000,
+    "how often nodes share their per-room connection counts and ONLINE messages go out (only when a count changed)"),
+  DEMO_PUBLISH("demoPublish", false,
+    "serve POST /demo/publish on the public port, so the demo page can send comments; never enable it on a public deployment without auth"),
   // Security: each is empty by default, which leaves its feature off (see README, Security).
   JWT_HS256_SECRET("jwtHs256Secret", "",
     "HS256 secret (at least 32 bytes) for connection tokens; set it or jwtRs256PublicKey and every `GET /connect` needs `?token=JWT`"),
@@ -42,7 +46,11 @@ public enum Setting {
   private final String description;
 
   Setting(String key, String defaultValue, String description) {
-    this(key, defaultValue, 0, 0, description);
+    this(key, (Object) defaultValue, 0, 0, description);
+  }
+
+  Setting(String key, boolean defaultValue, String description) {
+    this(key, (Object) defaultValue, 0, 0, description);
   }
 
   Setting(String key, long defaultValue, long minimum, long maximum, String description) {
@@ -67,6 +75,10 @@ public enum Setting {
 
   public boolean isNumber() {
     return defaultValue instanceof Long;
+  }
+
+  public boolean isBoolean() {
+    return defaultValue instanceof Boolean;
   }
 
   public long minimum() {

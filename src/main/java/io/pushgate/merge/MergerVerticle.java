@@ -1,6 +1,12 @@
 package io.pushgate.merge;
 
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import io.pushgate.bus.Addresses;
+import io.pushgate.metrics.Metrics;
 import io.pushgate.config.Limit;
 import io.pushgate.config.PushgateConfig;
 import io.pushgate.protocol.EncodedFrame;
@@ -50,6 +56,8 @@ public final class MergerVerticle extends VerticleBase {
   private long earlyFlushes;
   private long bytesEncoded;
   private long maxTickNanos;
+  private DistributionSummary batchItems;
+  private Timer tickTimer;
 
   public MergerVerticle(PushgateConfig config) {
     this.config = config;
@@ -61,6 +69,19 @@ public final class MergerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    MeterRegistry registry = Metrics.registry();
+    if (registry != null) {
+      Metrics.counter(registry, "pushgate_pushes_accepted", "pushes accepted by this node's merger", Tags.empty(), this, m -> m.pushesAccepted);
+      Metrics.counter(registry, "pushgate_items_pushed", "items accepted by this node's merger", Tags.empty(), this, m -> m.itemsAccepted);
+      Metrics.counter(registry, "pushgate_pushes_refused", "pushes refused by the merger (queue full or draining)", Tags.empty(), this, m -> m.pushesRefused);
+      Metrics.counter(registry, "pushgate_early_flushes", "batches flushed before the tick at their item or byte limit", Tags.empty(), this, m -> m.earlyFlushes);
+      Metrics.counter(registry, "pushgate_bytes_encoded", "PUSH frame bytes encoded (once per room per tick)", Tags.empty(), this, m -> m.bytesEncoded);
+      Gauge.builder("pushgate_pending_bytes", this, m -> m.pendingBytes).description("item bytes waiting for the tick").register(registry);
+      batchItems = DistributionSummary.builder("pushgate_batch_items").description("items per encoded PUSH frame")
+        .publishPercentileHistogram().maximumExpectedValue((double) maxBatchItems).register(registry);
+      tickTimer = Timer.builder("pushgate_tick").description("time to encode and hand out one tick's frames")
+        .publishPercentileHistogram().register(registry);
+    }
     vertx.eventBus().<PushBatch>localConsumer(Addresses.MERGE, this::onPush);
     vertx.eventBus().localConsumer(Addresses.MERGE_DRAIN, this::onDrain);
     vertx.eventBus().localConsumer(Addresses.stats("merger"), msg -> msg.reply(stats()));
@@ -114,6 +135,9 @@ public final class MergerVerticle extends VerticleBase {
     pendingBytes -= batch.bytes();
     EncodedFrame frame = batch.encode();
     batches++;
+    if (batchItems != null) {
+      batchItems.record(frame.items());
+    }
     bytesEncoded += frame.length();
     return frame;
   }
@@ -131,7 +155,11 @@ public final class MergerVerticle extends VerticleBase {
       frames.add(flush(null));
     }
     deliver(frames);
-    maxTickNanos = Math.max(maxTickNanos, System.nanoTime() - start);
+    long took = System.nanoTime() - start;
+    maxTickNanos = Math.max(maxTickNanos, took);
+    if (tickTimer != null) {
+      tickTimer.record(took, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
   }
 
   private void deliver(List<EncodedFrame> frames) {

@@ -3,12 +3,12 @@ package io.pushgate.node;
 import io.pushgate.bus.Addresses;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
-import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.pushgate.cluster.ClusterSetup;
 import io.pushgate.config.PushgateConfig;
 import io.pushgate.security.EventBusTls;
+import io.pushgate.metrics.Metrics;
 import io.vertx.launcher.application.ExitCodes;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -82,7 +82,7 @@ public final class Main implements VertxApplicationHooks {
   /** With -cluster, Hazelcast from an explicit file: never Vert.x's silent multicast default. */
   @Override
   public VertxBuilder createVertxBuilder(VertxOptions options) {
-    VertxBuilder builder = Vertx.builder().with(options);
+    VertxBuilder builder = Metrics.enable(options);
     if (!clustered) {
       return builder;
     }
@@ -93,8 +93,8 @@ public final class Main implements VertxApplicationHooks {
       PushgateConfig pushgate = PushgateConfig.load(this.config, System.getenv());
       EventBusTls.apply(options.getEventBusOptions(), pushgate);
       log().info("event bus between nodes: " + (EventBusTls.enabled(pushgate) ? "TLS, client certificates required" : "plain TCP (no TLS)"));
-      // A new builder: the event-bus options above must be in the options it is built with.
-      return Vertx.builder().with(options).withClusterManager(manager);
+      // The builder holds these options by reference: the event-bus TLS above is in what it builds.
+      return builder.withClusterManager(manager);
     } catch (IllegalStateException | IllegalArgumentException e) {
       log().severe(e.getMessage());
       System.exit(ExitCodes.VERTX_INITIALIZATION);

@@ -11,7 +11,9 @@ import io.pushgate.merge.PushBatch;
 import io.pushgate.security.NodeSecurity;
 import io.pushgate.shard.ConnectionPermits;
 import io.pushgate.shard.ShardCommand;
+import io.pushgate.shard.RoomCounts;
 import io.pushgate.shard.ShardStats;
+import io.pushgate.online.OnlineVerticle;
 import io.pushgate.shard.ShardVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -62,6 +64,8 @@ public final class NodeVerticle extends VerticleBase {
     LocalCodec.register(vertx, ShardCommand.Deliver.class);
     LocalCodec.register(vertx, ShardCommand.Drain.class);
     LocalCodec.register(vertx, ShardStats.class);
+    LocalCodec.register(vertx, ShardCommand.Online.class);
+    LocalCodec.register(vertx, RoomCounts.class);
     vertx.eventBus().localConsumer(Addresses.STATUS, msg -> msg.reply(status()));
     vertx.eventBus().localConsumer(Addresses.DRAIN, this::drain);
 
@@ -77,8 +81,9 @@ public final class NodeVerticle extends VerticleBase {
     AtomicInteger nextShard = new AtomicInteger();
     return vertx.deployVerticle(new MergerVerticle(config))
       .compose(id -> vertx.deployVerticle(new ClusterBridgeVerticle(nodeId)))
-      .compose(id -> vertx.deployVerticle(() -> new ShardVerticle(nextShard.getAndIncrement(), config, permits, security),
-        new DeploymentOptions().setInstances(shards)))
+      .compose(id -> vertx.deployVerticle(() -> new ShardVerticle(nextShard.getAndIncrement(), config, permits,
+        v -> PublicRoutes.create(v, config), security), new DeploymentOptions().setInstances(shards)))
+      .compose(id -> vertx.deployVerticle(new OnlineVerticle(config, nodeId)))
       .compose(id -> vertx.deployVerticle(new PushApiVerticle(config)))
       .onSuccess(id -> {
         ready = true;

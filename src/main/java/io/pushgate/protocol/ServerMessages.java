@@ -14,6 +14,13 @@ public final class ServerMessages {
     return "{\"type\":\"ACK\",\"id\":" + id + "}";
   }
 
+  /** {@code {"type":"ONLINE","data":{"room":R,"count":N}}}, encoded once for all of a room's watchers. */
+  public static EncodedFrame online(String room, int count) {
+    String text = new JsonObject().put("type", "ONLINE").put("data", new JsonObject().put("room", room).put("count", count)).encode();
+    byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return new EncodedFrame(room, io.netty.buffer.Unpooled.wrappedBuffer(bytes), 0);
+  }
+
   public static String error(ErrorCode code, String message, Long id) {
     JsonObject error = new JsonObject().put("type", "ERROR");
     if (id != null) {

@@ -33,6 +33,10 @@ public final class NodeSecurity {
   public static NodeSecurity create(Vertx vertx, PushgateConfig config) {
     TokenVerifier verifier = TokenVerifier.create(vertx, config.text(Setting.JWT_HS256_SECRET), SecurityConfig.rs256PublicKeyPem(config));
     NodeSecurity security = new NodeSecurity(config, verifier);
+    io.micrometer.core.instrument.MeterRegistry registry = io.pushgate.metrics.Metrics.registry();
+    if (registry != null) {
+      security.stats.bind(registry, security.limiter);
+    }
     if (config.limit(Limit.MAX_HANDSHAKES_PER_SECOND_PER_IP) > 0) {
       vertx.setPeriodic(FORGET_IDLE_MILLIS, id -> security.limiter.forgetIdle(System.nanoTime()));
     }

@@ -26,6 +26,30 @@ public final class SecurityStats {
   final LongAdder headersTooLarge = new LongAdder();
   final LongAdder malformedRequests = new LongAdder();
 
+  /** The same counters for GET /metrics: {@code pushgate_security_events_total{event=...}}. */
+  void bind(io.micrometer.core.instrument.MeterRegistry registry, HandshakeLimiter limiter) {
+    java.util.Map<String, LongAdder> events = new java.util.LinkedHashMap<>();
+    events.put("handshake_rate_node", handshakeRateNode);
+    events.put("handshake_rate_ip", handshakeRateIp);
+    events.put("origin_refused", originRefused);
+    events.put("token_missing", tokenMissing);
+    events.put("token_invalid", tokenInvalid);
+    events.put("token_expired_closed", tokenExpiredClosed);
+    events.put("message_rate_closed", messageRateClosed);
+    events.put("messages_rate_limited", messagesLimited);
+    events.put("joins_rate_limited", joinsLimited);
+    events.put("forbidden_joins", forbiddenJoins);
+    events.put("handshake_timeouts", handshakeTimeouts);
+    events.put("ips_evicted", ipsEvicted);
+    events.put("request_line_too_long", requestLineTooLong);
+    events.put("headers_too_large", headersTooLarge);
+    events.put("malformed_requests", malformedRequests);
+    events.forEach((event, adder) -> io.pushgate.metrics.Metrics.counter(registry, "pushgate_security_events",
+      "refusals, closes and limits of io.pushgate.security", io.micrometer.core.instrument.Tags.of("event", event), adder, LongAdder::doubleValue));
+    io.micrometer.core.instrument.Gauge.builder("pushgate_security_tracked_ips", limiter, HandshakeLimiter::trackedIps)
+      .description("client addresses with a handshake bucket").register(registry);
+  }
+
   JsonObject toJson(int trackedIps) {
     return new JsonObject()
       .put("refused", new JsonObject()

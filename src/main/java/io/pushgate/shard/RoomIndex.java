@@ -10,6 +10,8 @@ import java.util.Set;
 final class RoomIndex {
 
   private final Map<String, Set<Connection>> members = new HashMap<>();
+  /** Members that joined with "online": true, the only ones told the room's count. */
+  private final Map<String, Set<Connection>> watchers = new HashMap<>();
 
   /** @return false when the connection was already a member */
   boolean join(String room, Connection c) {
@@ -18,6 +20,11 @@ final class RoomIndex {
     }
     members.computeIfAbsent(room, r -> new LinkedHashSet<>()).add(c);
     return true;
+  }
+
+  /** Adds a member of {@code room} to its watchers; JOIN with "online": true. */
+  void watch(String room, Connection c) {
+    watchers.computeIfAbsent(room, r -> new LinkedHashSet<>()).add(c);
   }
 
   /** @return false when the connection was not a member */
@@ -37,10 +44,36 @@ final class RoomIndex {
   }
 
   private void removeMember(String room, Connection c) {
-    Set<Connection> set = members.get(room);
+    remove(members, room, c);
+    remove(watchers, room, c);
+  }
+
+  private static void remove(Map<String, Set<Connection>> index, String room, Connection c) {
+    Set<Connection> set = index.get(room);
     if (set != null && set.remove(c) && set.isEmpty()) {
-      members.remove(room);
+      index.remove(room);
     }
+  }
+
+  Map<String, Set<Connection>> watchers() {
+    return watchers;
+  }
+
+  boolean watching(String room, Connection c) {
+    Set<Connection> set = watchers.get(room);
+    return set != null && set.contains(c);
+  }
+
+  int members(String room, int ifAbsent) {
+    Set<Connection> set = members.get(room);
+    return set == null ? ifAbsent : set.size();
+  }
+
+  /** A copy of every room's member count, for the online counter on another thread. */
+  Map<String, Integer> counts() {
+    Map<String, Integer> counts = new HashMap<>(members.size() * 2);
+    members.forEach((room, set) -> counts.put(room, set.size()));
+    return counts;
   }
 
   Collection<Connection> members(String room) {

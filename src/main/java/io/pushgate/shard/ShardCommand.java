@@ -3,12 +3,17 @@ package io.pushgate.shard;
 import io.pushgate.protocol.EncodedFrame;
 
 import java.util.List;
+import java.util.Map;
 
 /** What the merger sends a shard, in order, on {@code Addresses.shard(i)}. */
 public sealed interface ShardCommand {
 
   /** Frames of one tick (or one early flush), each to be written to the members of its room. */
   record Deliver(List<EncodedFrame> frames) implements ShardCommand {
+  }
+
+  /** Cluster-wide connection counts per room: send ONLINE to watchers of rooms whose count changed. */
+  record Online(Map<String, Integer> totals) implements ShardCommand {
   }
 
   /** The node is stopping and everything pending was delivered: close every client with 1001. */

@@ -4,7 +4,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.pushgate.bus.Addresses;
+import io.pushgate.metrics.Metrics;
 import io.pushgate.config.Limit;
 import io.pushgate.config.PushgateConfig;
 import io.pushgate.protocol.ClientFrameDecoder;
@@ -19,8 +23,8 @@ import io.pushgate.security.NodeSecurity;
 import io.pushgate.security.ShardGuard;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -29,15 +33,16 @@ import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.internal.http.WebSocketInternal;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -54,6 +59,7 @@ public final class ShardVerticle extends VerticleBase {
   private final int index;
   private final PushgateConfig config;
   private final ConnectionPermits permits;
+  private final Function<Vertx, Router> publicRoutes;
   private final int maxFrameBytes;
   private final int maxRooms;
   private final long heartbeatTimeoutNanos;
@@ -66,16 +72,28 @@ public final class ShardVerticle extends VerticleBase {
   private final ShardCounters counters = new ShardCounters();
   /** Connections written to during the current delivery, flushed once at its end. */
   private final List<Connection> toFlush = new ArrayList<>();
+  /** Connections found over their outbound limit during the current delivery. */
+  private Set<Connection> slow;
   private HttpServer server;
   private boolean draining;
   private Promise<Void> drained;
 
-  public ShardVerticle(int index, PushgateConfig config, ConnectionPermits permits, NodeSecurity security) {
+  /** Last ONLINE count sent per room, so watchers hear only changes. */
+  private final Map<String, Integer> onlineSent = new HashMap<>();
+  private Map<String, Integer> onlineTotals = Map.of();
+
+  /**
+   * @param publicRoutes the public port's HTTP routes besides /connect (health, files, demo),
+   *                     composed by the node so the shard knows only connections
+   */
+  public ShardVerticle(int index, PushgateConfig config, ConnectionPermits permits, Function<Vertx, Router> publicRoutes,
+                       NodeSecurity security) {
     this.index = index;
     this.security = security;
     this.maxFragments = config.intLimit(Limit.MAX_FRAGMENTS_PER_MESSAGE);
     this.config = config;
     this.permits = permits;
+    this.publicRoutes = publicRoutes;
     this.maxFrameBytes = config.intLimit(Limit.MAX_FRAME_BYTES);
     this.maxRooms = config.intLimit(Limit.MAX_ROOMS_PER_CONNECTION);
     this.heartbeatTimeoutNanos = config.heartbeatTimeoutMillis() * 1_000_000L;
@@ -84,14 +102,21 @@ public final class ShardVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     guard = security.forShard(vertx, index);
+    MeterRegistry registry = Metrics.registry();
+    if (registry != null) {
+      counters.bind(registry, index);
+      Tags tags = Tags.of("shard", String.valueOf(index));
+      // Sizes read from another thread: a racy but harmless read of one int field each.
+      Gauge.builder("pushgate_connections", connections, Set::size).description("open WebSocket connections").tags(tags).register(registry);
+      Gauge.builder("pushgate_rooms", rooms, RoomIndex::rooms).description("rooms with members on this shard").tags(tags).register(registry);
+    }
     vertx.eventBus().<ShardCommand>localConsumer(Addresses.shard(index), this::onCommand);
     vertx.eventBus().localConsumer(Addresses.stats("shard." + index), msg -> msg.reply(stats()));
+    vertx.eventBus().localConsumer(Addresses.shardCounts(index), msg -> msg.reply(new RoomCounts(rooms.counts())));
     long sweep = Math.max(50, Math.min(1_000, config.heartbeatTimeoutMillis() / 4));
     vertx.setPeriodic(sweep, id -> closeSilentConnections());
 
-    Router router = Router.router(vertx);
-    router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
-    router.get("/ready").handler(this::ready);
+    Router router = publicRoutes.apply(vertx);
     HttpServerOptions options = new HttpServerOptions()
       .setHost(config.publicHost())
       .setPort(config.publicPort())
@@ -114,20 +139,6 @@ public final class ShardVerticle extends VerticleBase {
   /** The port actually bound, for tests that ask for port 0. */
   public int actualPort() {
     return server.actualPort();
-  }
-
-  private void ready(RoutingContext ctx) {
-    if (draining) {
-      ctx.response().setStatusCode(503);
-      ctx.json(new JsonObject().put("ready", false).put("reason", "draining"));
-      return;
-    }
-    vertx.eventBus().<JsonObject>request(Addresses.STATUS, null, new DeliveryOptions().setLocalOnly(true).setSendTimeout(2_000))
-      .onComplete(ar -> {
-        JsonObject status = ar.succeeded() ? ar.result().body() : new JsonObject().put("ready", false).put("reason", "node not started");
-        ctx.response().setStatusCode(status.getBoolean("ready", false) ? 200 : 503);
-        ctx.json(status);
-      });
   }
 
   private void handshake(ServerWebSocketHandshake handshake) {
@@ -156,7 +167,15 @@ public final class ShardVerticle extends VerticleBase {
     counters.accepted++;
     connections.add(c);
     ws.setWriteQueueMaxSize(config.intLimit(Limit.MAX_OUTBOUND_BYTES));
-    ws.frameHandler(frame -> onFrame(c, frame));
+    ws.frameHandler(frame -> {
+      try {
+        onFrame(c, frame);
+      } catch (RuntimeException e) {
+        // A bug must cost one connection, not the shard: close it with 1011 and say why.
+        log.log(Level.SEVERE, "closing a connection after an internal error", e);
+        close(c, CloseCode.INTERNAL_ERROR);
+      }
+    });
     ws.exceptionHandler(e -> onException(c, e));
     ws.closeHandler(v -> onClosed(c));
     guard.watchExpiry(session, () -> close(c, CloseCode.POLICY_VIOLATION));
@@ -313,6 +332,10 @@ public final class ShardVerticle extends VerticleBase {
         if (rooms.join(request.room(), c)) {
           counters.joins++;
         }
+        if (request.online() && !rooms.watching(request.room(), c)) {
+          rooms.watch(request.room(), c);
+          tellOnlineCount(c, request.room());
+        }
       }
       case LEAVE -> {
         if (rooms.leave(request.room(), c)) {
@@ -341,6 +364,9 @@ public final class ShardVerticle extends VerticleBase {
   private void onCommand(Message<ShardCommand> msg) {
     if (msg.body() instanceof ShardCommand.Deliver deliver) {
       deliver(deliver.frames());
+    } else if (msg.body() instanceof ShardCommand.Online online) {
+      onlineTotals = online.totals();
+      sendOnlineCounts();
     } else if (msg.body() instanceof ShardCommand.Drain) {
       int clients = connections.size();
       drain().onComplete(ar -> msg.reply(clients));
@@ -352,41 +378,76 @@ public final class ShardVerticle extends VerticleBase {
    * once: one syscall per connection per delivery, however many of its rooms had items.
    */
   private void deliver(List<EncodedFrame> frames) {
-    Set<Connection> slow = null;
     for (EncodedFrame frame : frames) {
       Iterable<Connection> targets = frame.room() == null ? connections : rooms.members(frame.room());
-      if (targets == null) {
-        continue;
-      }
-      for (Connection c : targets) {
-        if (c.closing != null) {
-          continue;
-        }
-        if (!c.channel.channel().isWritable()) {
-          // Over maxOutboundBytes: closed after the loop, which must not change the set it walks.
-          if (slow == null) {
-            slow = new LinkedHashSet<>();
-          }
-          slow.add(c);
-          continue;
-        }
-        c.channel.write(frame.newNettyFrame(), c.channel.voidPromise());
-        counters.framesWritten++;
-        counters.bytesWritten += frame.length();
-        if (!c.needsFlush) {
-          c.needsFlush = true;
-          toFlush.add(c);
+      if (targets != null) {
+        for (Connection c : targets) {
+          write(c, frame);
         }
       }
     }
+    flushAndCloseSlow();
+  }
+
+  private void write(Connection c, EncodedFrame frame) {
+    if (c.closing != null) {
+      return;
+    }
+    if (!c.channel.channel().isWritable()) {
+      // Over maxOutboundBytes: closed after the loop, which must not change the set it walks.
+      if (slow == null) {
+        slow = new LinkedHashSet<>();
+      }
+      slow.add(c);
+      return;
+    }
+    c.channel.write(frame.newNettyFrame(), c.channel.voidPromise());
+    counters.framesWritten++;
+    counters.bytesWritten += frame.length();
+    if (!c.needsFlush) {
+      c.needsFlush = true;
+      toFlush.add(c);
+    }
+  }
+
+  private void flushAndCloseSlow() {
     for (Connection c : toFlush) {
       c.needsFlush = false;
       c.channel.flush();
     }
     toFlush.clear();
     if (slow != null) {
-      slow.forEach(this::slowConsumer);
+      Set<Connection> closing = slow;
+      slow = null;
+      closing.forEach(this::slowConsumer);
     }
+  }
+
+  /** ONLINE to every watcher of a room whose cluster-wide count changed since it was last sent. */
+  private void sendOnlineCounts() {
+    onlineSent.keySet().retainAll(rooms.watchers().keySet());
+    rooms.watchers().forEach((room, watchers) -> {
+      Integer count = onlineTotals.get(room);
+      if (count == null || count.equals(onlineSent.get(room))) {
+        return;
+      }
+      onlineSent.put(room, count);
+      EncodedFrame frame = ServerMessages.online(room, count);
+      for (Connection c : watchers) {
+        write(c, frame);
+      }
+    });
+    flushAndCloseSlow();
+  }
+
+  /** A new watcher hears the count at once: the last one sent, else the best this node knows. */
+  private void tellOnlineCount(Connection c, String room) {
+    Integer count = onlineSent.get(room);
+    if (count == null) {
+      count = Math.max(onlineTotals.getOrDefault(room, 0), rooms.members(room, 0));
+    }
+    write(c, ServerMessages.online(room, count));
+    flushAndCloseSlow();
   }
 
   private void slowConsumer(Connection c) {

@@ -81,13 +81,30 @@ class ClusterDeliveryTest {
     elsewhere.close();
   }
 
+  /** Watchers on different nodes see the same cluster-wide count, and so does GET /rooms on any node. */
+  @Test
+  @Order(2)
+  void onlineCountsAreClusterWide() {
+    try (TestClient a = nodes.get(0).client(); TestClient b = nodes.get(1).client(); TestClient c = nodes.get(2).client().joinAcked("arena", 1)) {
+      a.send(new JsonObject().put("type", "JOIN").put("data", new JsonObject().put("room", "arena").put("online", true)));
+      b.send(new JsonObject().put("type", "JOIN").put("data", new JsonObject().put("room", "arena").put("online", true)));
+      for (TestClient watcher : List.of(a, b)) {
+        JsonObject three = watcher.await(m -> "ONLINE".equals(m.getString("type")) && m.getJsonObject("data").getInteger("count") == 3);
+        assertEquals("arena", three.getJsonObject("data").getString("room"));
+      }
+      for (TestNode node : nodes) {
+        Eventually.await("node counts 3", () -> new JsonObject(node.get(node.apiPort(), "/rooms/arena").body()).getInteger("online") == 3);
+      }
+    }
+  }
+
   /**
    * Node 2 ticks once a minute, so whatever reaches it waits in its merger. Pushes through nodes 0
    * and 1 must leave node 2 as one frame: merging happens on the receiving node. It drains node 2,
    * so it runs last.
    */
   @Test
-  @Order(2)
+  @Order(3)
   void pushesFromDifferentNodesShareOneFrameOnTheReceivingNode() {
     TestNode receiver = nodes.get(2);
     try (TestClient c = receiver.client().joinAcked("merged", 1)) {

@@ -159,7 +159,17 @@ class ClusterProcessIT {
     for (TestClient c : clients.subList(0, 2)) {
       assertEquals(List.of(13, 14, 15, 16, 17, 18), sorted(c.awaitItems("live", 6)));
     }
-    fresh.close();
+    // SIGTERM: the node drains (1001 to its clients) and leaves the cluster cleanly, so the
+    // others see two members without waiting for a failure detector.
+    restarted.process().destroy();
+    assertEquals(1001, fresh.awaitClose());
+    assertTrue(restarted.process().waitFor(30, TimeUnit.SECONDS), "drained node exited");
+    Eventually.await("survivors see 2 members after the graceful leave", () -> members(nodes.get(0)) == 2 && members(nodes.get(1)) == 2,
+      Duration.ofSeconds(10));
+    push(nodes.get(0), "live", 19);
+    for (TestClient c : clients.subList(0, 2)) {
+      assertEquals(List.of(19), c.awaitItems("live", 1));
+    }
     clients.forEach(TestClient::close);
   }
 

@@ -1,0 +1,92 @@
+package io.pushgate.node;
+
+import io.pushgate.api.ApiError;
+import io.pushgate.bus.Addresses;
+import io.pushgate.config.PushgateConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+
+/**
+ * The public port's plain HTTP: liveness, readiness, the browser client and demo page, and the
+ * demo's comment endpoint. Every shard serves these beside /connect, on the same port.
+ */
+final class PublicRoutes {
+
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true).setSendTimeout(5_000);
+  private static final int DEMO_BODY_BYTES = 2_048;
+
+  private PublicRoutes() {
+  }
+
+  static Router create(Vertx vertx, PushgateConfig config) {
+    Router router = Router.router(vertx);
+    router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
+    router.get("/ready").handler(ctx -> ready(vertx, ctx));
+    if (config.demoPublish()) {
+      router.post("/demo/publish").handler(BodyHandler.create(false).setBodyLimit(DEMO_BODY_BYTES)).handler(ctx -> demoPublish(vertx, ctx));
+    } else {
+      router.post("/demo/publish").handler(ctx -> refuse(ctx, ApiError.NOT_FOUND, "demo publishing is off (demoPublish=false)"));
+    }
+    // The client and page change with every release: browsers revalidate instead of keeping a stale copy for a day.
+    router.route().handler(ctx -> {
+      ctx.response().putHeader("Cache-Control", "no-cache");
+      if (ctx.request().path().endsWith(".d.ts")) {
+        ctx.addHeadersEndHandler(v -> ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8"));
+      }
+      ctx.next();
+    });
+    router.route().handler(StaticHandler.create("webroot").setIndexPage("index.html").setCachingEnabled(false));
+    router.route().failureHandler(ctx -> refuse(ctx, ApiError.forStatus(ctx.statusCode() > 0 ? ctx.statusCode() : 500),
+      ctx.statusCode() == 413 ? "body too large" : "request failed"));
+    router.errorHandler(404, ctx -> refuse(ctx, ApiError.NOT_FOUND, "no such page: " + ctx.request().path()));
+    router.errorHandler(405, ctx -> refuse(ctx, ApiError.METHOD_NOT_ALLOWED, ctx.request().method() + " is not allowed on " + ctx.request().path()));
+    return router;
+  }
+
+  private static void ready(Vertx vertx, RoutingContext ctx) {
+    vertx.eventBus().<JsonObject>request(Addresses.STATUS, null, LOCAL).onComplete(ar -> {
+      JsonObject status = ar.succeeded() ? ar.result().body() : new JsonObject().put("ready", false).put("reason", "node not started");
+      ctx.response().setStatusCode(status.getBoolean("ready", false) ? 200 : 503);
+      ctx.json(status);
+    });
+  }
+
+  private static void demoPublish(Vertx vertx, RoutingContext ctx) {
+    JsonObject body;
+    try {
+      body = ctx.body().asJsonObject();
+    } catch (RuntimeException e) {
+      body = null;
+    }
+    if (body == null) {
+      refuse(ctx, ApiError.BAD_REQUEST, "body must be JSON {\"room\": R, \"text\": T}");
+      return;
+    }
+    vertx.eventBus().<JsonObject>request(Addresses.DEMO_PUBLISH, body, LOCAL).onComplete(ar -> {
+      if (ar.succeeded()) {
+        ctx.json(ar.result().body());
+      } else if (ar.cause() instanceof ReplyException re && re.failureCode() > 0) {
+        ApiError error = ApiError.forStatus(re.failureCode());
+        String message = re.getMessage().startsWith(error.name() + ": ") ? re.getMessage().substring(error.name().length() + 2) : re.getMessage();
+        refuse(ctx, error, message);
+      } else {
+        refuse(ctx, ApiError.QUEUE_FULL, "node not ready: " + ar.cause().getMessage());
+      }
+    });
+  }
+
+  private static void refuse(RoutingContext ctx, ApiError error, String message) {
+    if (error == ApiError.RATE_LIMITED) {
+      ctx.response().putHeader("Retry-After", "1");
+    }
+    if (!ctx.response().ended()) {
+      ctx.response().setStatusCode(error.status()).putHeader("Content-Type", "application/json").end(error.body(message).encode());
+    }
+  }
+}

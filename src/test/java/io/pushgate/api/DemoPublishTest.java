@@ -1,0 +1,50 @@
+package io.pushgate.api;
+
+import io.pushgate.testing.TestClient;
+import io.pushgate.testing.TestNode;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** POST /demo/publish on the public port: off by default, rate limited when on. */
+class DemoPublishTest {
+
+  private static HttpResponse<String> publish(TestNode node, String body) throws Exception {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.publicPort() + "/demo/publish"))
+      .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void offByDefault() throws Exception {
+    try (TestNode node = TestNode.start(new JsonObject())) {
+      HttpResponse<String> r = publish(node, "{\"room\":\"demo\",\"text\":\"hi\"}");
+      assertEquals(404, r.statusCode());
+      assertEquals("NOT_FOUND", new JsonObject(r.body()).getJsonObject("error").getString("code"));
+    }
+  }
+
+  @Test
+  void commentsReachTheRoomAndTheRateLimitAnswers429() throws Exception {
+    try (TestNode node = TestNode.start(new JsonObject().put("demoPublish", true).put("demoPublishPerSecond", 1));
+         TestClient viewer = node.client().joinAcked("demo", 1)) {
+      assertEquals(400, publish(node, "{\"room\":\"demo\",\"text\":\"\"}").statusCode());
+      assertEquals(400, publish(node, "{\"room\":\"\",\"text\":\"x\"}").statusCode());
+      assertEquals(400, publish(node, "not json").statusCode());
+      HttpResponse<String> first = publish(node, "{\"room\":\"demo\",\"text\":\" 666 \"}");
+      assertEquals(200, first.statusCode(), first.body());
+      JsonObject item = (JsonObject) viewer.awaitItems("demo", 1).get(0);
+      assertEquals("666", item.getString("text"));
+      assertTrue(Math.abs(System.currentTimeMillis() - item.getLong("ts")) < 60_000, "ts is the server's clock in ms: " + item);
+      HttpResponse<String> second = publish(node, "{\"room\":\"demo\",\"text\":\"again\"}");
+      assertEquals(429, second.statusCode(), second.body());
+      assertEquals("RATE_LIMITED", new JsonObject(second.body()).getJsonObject("error").getString("code"));
+    }
+  }
+}

@@ -1,0 +1,69 @@
+package io.pushgate.api;
+
+import io.pushgate.metrics.Metrics;
+import io.pushgate.testing.Eventually;
+import io.pushgate.testing.TestClient;
+import io.pushgate.testing.TestNode;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** GET /metrics in Prometheus format, with pushgate's meters, Vert.x's event bus and the JVM. */
+class MetricsTest {
+
+  private static double sample(String metrics, String nameAndLabels) {
+    Matcher m = Pattern.compile("^" + Pattern.quote(nameAndLabels) + " ([0-9.eE+-]+)$", Pattern.MULTILINE).matcher(metrics);
+    if (!m.find()) {
+      throw new AssertionError("no sample " + nameAndLabels + " in\n" + metrics);
+    }
+    return Double.parseDouble(m.group(1));
+  }
+
+  @Test
+  void countersFollowWhatHappened() throws java.io.IOException {
+    try (TestNode node = TestNode.start(Metrics.enable(new VertxOptions().setPreferNativeTransport(true)).build(), new JsonObject().put("shards", 1));
+         TestClient c = node.client().joinAcked("r", 1)) {
+      node.pushJson("/push/room", new JsonObject().put("room", "r").put("items", new JsonArray().add(1).add(2).add(3)));
+      c.awaitItems("r", 3);
+      node.post("/push/room", "text/plain", "x");
+      c.raw().sendBinary(java.nio.ByteBuffer.wrap(new byte[] {1}), true).join();
+      assertEquals(1003, c.awaitClose());
+      String metrics = Eventually.value("closed connection counted", () -> node.get(node.apiPort(), "/metrics").body(),
+        m -> m.contains("pushgate_closes_total{code=\"1003\",reason=\"unsupported_data\",shard=\"0\"} 1.0"));
+      assertEquals(3.0, sample(metrics, "pushgate_items_pushed_total"));
+      assertEquals(1.0, sample(metrics, "pushgate_pushes_accepted_total"));
+      assertEquals(1.0, sample(metrics, "pushgate_joins_total{shard=\"0\"}"));
+      assertEquals(1.0, sample(metrics, "pushgate_frames_written_total{shard=\"0\"}"));
+      assertEquals(1.0, sample(metrics, "pushgate_api_refusals_total{code=\"UNSUPPORTED_MEDIA_TYPE\",status=\"415\"}"));
+      assertEquals(1.0, sample(metrics, "pushgate_batch_items_count"));
+      assertEquals(3.0, sample(metrics, "pushgate_batch_items_sum"));
+      assertTrue(metrics.contains("pushgate_connections{shard=\"0\"}"), "connections gauge");
+      assertTrue(metrics.contains("pushgate_tick_seconds_count"), "tick timer");
+      assertTrue(metrics.contains("vertx_eventbus_"), "Vert.x event-bus metrics");
+      assertTrue(metrics.contains("jvm_memory_used_bytes"), "JVM metrics");
+
+      // Every metric the Grafana dashboard in k8s/ queries must exist, or its panel stays empty.
+      // GC pauses appear once a collection has happened.
+      metrics = Eventually.value("a GC pause recorded", () -> {
+        System.gc();
+        return node.get(node.apiPort(), "/metrics").body();
+      }, m -> m.contains("jvm_gc_pause_seconds_sum"));
+      String dashboard = java.nio.file.Files.readString(java.nio.file.Path.of("k8s", "grafana-dashboard.json"));
+      Matcher used = Pattern.compile("\\b((?:pushgate|vertx|jvm)_[a-z_]+)\\{").matcher(dashboard);
+      int checked = 0;
+      while (used.find()) {
+        String name = used.group(1);
+        assertTrue(Pattern.compile("^" + name + "[{ ]", Pattern.MULTILINE).matcher(metrics).find(), "dashboard queries " + name + ", not in /metrics");
+        checked++;
+      }
+      assertTrue(checked >= 18, "dashboard queries found: " + checked);
+    }
+  }
+}
