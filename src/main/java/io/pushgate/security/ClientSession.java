@@ -51,7 +51,10 @@ public final class ClientSession {
    * between is flooding, and is closed.
    */
   public FrameVerdict onFrame(long nowNanos) {
-    if (messages == null || messages.tryTake(nowNanos)) {
+    if (messages == null) {
+      return FrameVerdict.ALLOW; // no state touched: the unlimited session is shared by every shard
+    }
+    if (messages.tryTake(nowNanos)) {
       strikes = 0;
       return FrameVerdict.ALLOW;
     }
