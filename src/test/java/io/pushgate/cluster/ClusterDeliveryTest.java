@@ -72,7 +72,10 @@ class ClusterDeliveryTest {
       for (String via : List.of("http-0", "http-1", "bus")) {
         List<Integer> seqs = items.stream().map(o -> (JsonObject) o).filter(o -> via.equals(o.getString("via")))
           .map(o -> o.getInteger("seq")).toList();
-        assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), seqs, "items from " + via + " exactly once, in order");
+        // Order is promised per accepting node (PROTOCOL.md): each HTTP pusher uses one node, while
+        // event-bus requests are spread round-robin over the nodes, so for those only "exactly once" holds.
+        List<Integer> expected = List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+        assertEquals(expected, via.equals("bus") ? seqs.stream().sorted().toList() : seqs, "items from " + via);
       }
     }
     elsewhere.send(new JsonObject().put("type", "PING").put("id", 2));
