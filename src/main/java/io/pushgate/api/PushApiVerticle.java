@@ -11,6 +11,7 @@ import io.pushgate.merge.PushBatch;
 import io.pushgate.security.ApiKeys;
 import io.pushgate.security.ServerLimits;
 import io.pushgate.protocol.RoomName;
+import io.pushgate.security.TokenBucket;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -53,7 +54,7 @@ public final class PushApiVerticle extends VerticleBase {
   public PushApiVerticle(PushgateConfig config) {
     this.config = config;
     this.parser = new PushParser(config);
-    this.demoBucket = new TokenBucket(config.limit(Limit.DEMO_PUBLISH_PER_SECOND));
+    this.demoBucket = new TokenBucket(config.limit(Limit.DEMO_PUBLISH_PER_SECOND), System.nanoTime());
   }
 
   @Override
@@ -179,7 +180,7 @@ public final class PushApiVerticle extends VerticleBase {
       }
       JsonObject item = new JsonObject().put("text", t.strip()).put("ts", System.currentTimeMillis());
       PushBatch batch = parser.fromJson(new JsonObject().put("room", body.getValue("room")).put("items", new JsonArray().add(item)), true);
-      if (!demoBucket.tryTake()) {
+      if (!demoBucket.tryTake(System.nanoTime())) {
         throw new PushRefused(ApiError.RATE_LIMITED, "demo comments are limited to "
           + config.limit(Limit.DEMO_PUBLISH_PER_SECOND) + " a second on this node; try again shortly");
       }
