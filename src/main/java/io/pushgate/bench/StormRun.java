@@ -1,0 +1,77 @@
+package io.pushgate.bench;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Reconnect storm: every subscriber connects and joins (ramped), all close, and once the server has
+ * let them go, all reconnect and rejoin at the same instant. The clock starts at that instant, in the
+ * coordinator, and each child measures against it on the machine's one monotonic clock.
+ */
+final class StormRun {
+
+  private static final long TARGET_MICROS = 2_000_000;
+
+  private final Coordinator c;
+  private final BenchOptions o;
+
+  StormRun(Coordinator c) {
+    this.c = c;
+    this.o = c.options();
+  }
+
+  JsonObject run() throws Exception {
+    c.phase("connecting");
+    JsonObject ready = c.all(WorkerProtocol.CONNECT, WorkerProtocol.READY, o.maxSeconds * 1_000L);
+    c.phase("dropping");
+    c.all(WorkerProtocol.DROP, WorkerProtocol.DROPPED, 60_000);
+    boolean serverEmpty = o.target != BenchOptions.Target.PUSHGATE
+      || Coordinator.waitFor(() -> c.serverStats().getInteger("connections", -1) == 0, 20_000);
+    JsonObject before = c.serverStats();
+    Thread.sleep(500);
+
+    c.phase("storm");
+    ProcStats.Sample server0 = c.server();
+    long t0 = System.nanoTime();
+    JsonObject rejoined = c.all(WorkerProtocol.RECONNECT + " " + t0, WorkerProtocol.REJOINED, (o.stormTimeout + 30) * 1_000L);
+    long lastDoneMillis = (rejoined.getLong("endNanos", t0) - t0) / 1_000_000;
+    ProcStats.Sample server1 = c.server();
+    JsonObject after = c.serverStats();
+    JsonObject last = c.all(WorkerProtocol.FINISH + " 0", WorkerProtocol.FINAL, 60_000);
+
+    LatencyHistogram rejoin = Outcome.histogram(last, "rejoin");
+    long within = rejoin.countAtMost(TARGET_MICROS);
+    JsonObject failures = subtract(last.getJsonObject("connectFailures", new JsonObject()),
+      ready.getJsonObject("connectFailures", new JsonObject()));
+    JsonObject storm = new JsonObject()
+      .put("clients", o.connections)
+      .put("joinedBeforeStorm", ready.getLong("joined", 0L))
+      .put("serverEmptyBeforeStorm", serverEmpty)
+      .put("rejoined", rejoin.total())
+      .put("rejoinedWithin2s", within)
+      .put("rejoinMs", rejoin.summaryMillis())
+      .put("allRejoinedMs", rejoin.total() == o.connections ? rejoin.quantileMicros(1.0) / 1000.0 : null)
+      .put("lastAttemptEndedMs", lastDoneMillis)
+      .put("failedAttempts", failures)
+      .put("failedAttemptsTotal", failures.stream().mapToLong(e -> ((Number) e.getValue()).longValue()).sum())
+      .put("serverRefusedDelta", subtract(after.getJsonObject("refused", new JsonObject()), before.getJsonObject("refused", new JsonObject())));
+    JsonObject targets = new JsonObject()
+      .put("allRejoinedWithin2s", within == o.connections)
+      .put("noFailedHandshake", failures.isEmpty());
+    return new JsonObject().put("storm", storm).put("targets", targets)
+      .put("server", server1.since(server0))
+      .put("clients", Outcome.clients(last));
+  }
+
+  private static JsonObject subtract(JsonObject after, JsonObject before) {
+    JsonObject out = new JsonObject();
+    after.forEach(e -> {
+      if (e.getValue() instanceof Number n) {
+        long d = n.longValue() - before.getLong(e.getKey(), 0L);
+        if (d != 0) {
+          out.put(e.getKey(), d);
+        }
+      }
+    });
+    return out;
+  }
+}
