@@ -194,11 +194,12 @@ final class Coordinator {
       ProcStats.Sample gen = generator();
       long items = p.getLong("items", 0L);
       double seconds = (server.nanos() - lastServer.nanos()) / 1e9;
-      String line = String.format("[%6.1fs] %-10s conns %6d joined %6d failed %4d | pushed %8d | items %,13d (%s/s) | server cpu %4.0f%% rss %6.0f MB | generator cpu %4.0f%% | load %.2f",
+      String line = String.format("[%6.1fs] %-10s conns %6d joined %6d failed %4d | pushed %8d | items %,13d (%s/s) | server cpu %4.0f%% rss %6.0f MB | generator cpu %4.0f%% | others %4.0f%% | load %.2f",
         (System.nanoTime() - startNanos) / 1e9, phase,
         p.getLong("opened", 0L) - p.getLong("closed", 0L), p.getLong("joined", 0L), p.getLong("failed", 0L),
         publisher == null ? 0 : publisher.accepted(), items, Summary.si((items - lastItems) / seconds),
-        percent(server, lastServer, seconds), server.rssKb() / 1024.0, percent(gen, lastGenerator, seconds), ProcStats.load1());
+        percent(server, lastServer, seconds), server.rssKb() / 1024.0, percent(gen, lastGenerator, seconds),
+        ProcStats.othersPercent(lastServer, server, lastGenerator, gen), ProcStats.load1());
       lastServer = server;
       lastGenerator = gen;
       lastItems = items;

@@ -31,8 +31,10 @@ final class IdleRun {
     long joined = ready.getLong("joined", 0L);
 
     ProcStats.Sample holdStart = c.server();
+    ProcStats.Sample genStart = c.generator();
     c.hold("holding", o.hold);
     ProcStats.Sample holdEnd = c.server();
+    ProcStats.Sample genEnd = c.generator();
     c.phase("measuring");
     long heap = o.jcmd && pid > 0 ? HeapProbe.liveBytes(pid) : -1;
     ProcStats.Sample end = c.server();
@@ -49,6 +51,7 @@ final class IdleRun {
       .put("rssMB", ProcStats.round(end.rssKb() / 1024.0, 1))
       .put("rssPerConnectionBytes", Math.round(perConnection))
       .put("cpuPercentWhileIdle", holdEnd.since(holdStart).getDouble("cpuPercent"))
+      .put("othersCpuPercent", ProcStats.othersPercent(holdStart, holdEnd, genStart, genEnd))
       .put("kernel", kernel(tcpBase, tcpEnd, joined));
     if (heap >= 0 && heapBase >= 0) {
       idle.put("heapLiveBaseMB", ProcStats.round(heapBase / 1048576.0, 1))

@@ -14,13 +14,19 @@ final class ProcStats {
   private static final double TICKS_PER_SECOND = 100.0;
 
   /** One reading of a group of processes (a server's master and workers, or the generator). */
-  record Sample(long nanos, double cpuSeconds, long rssKb) {
+  record Sample(long nanos, double cpuSeconds, double sysSeconds, long rssKb, double machineBusySeconds) {
 
+    /**
+     * CPU use over the interval. {@code sysSeconds} is the kernel's share: on loopback the sender's
+     * write also runs the receiver's TCP stack. {@code othersCpuPercent} is everything the machine
+     * did besides the processes sampled together with it (see {@link Coordinator}).
+     */
     JsonObject since(Sample start) {
       double seconds = (nanos - start.nanos) / 1e9;
       double cpu = cpuSeconds - start.cpuSeconds;
       return new JsonObject()
         .put("cpuSeconds", round(cpu, 3))
+        .put("sysSeconds", round(sysSeconds - start.sysSeconds, 3))
         .put("cpuPercent", seconds > 0 ? round(100 * cpu / seconds, 1) : 0.0)
         .put("rssMB", round(rssKb / 1024.0, 1));
     }
@@ -29,25 +35,52 @@ final class ProcStats {
   private ProcStats() {
   }
 
-  static Sample sample(List<Long> pids) {
-    double cpu = 0;
-    long rss = 0;
-    for (long pid : pids) {
-      cpu += cpuSeconds(pid);
-      rss += rssKb(pid);
-    }
-    return new Sample(System.nanoTime(), cpu, rss);
+  /**
+   * What the rest of the machine used while server and generator ran, in percent of one core: other
+   * sessions share these two cores, and a figure taken while they were busy is worth less.
+   */
+  static double othersPercent(Sample server0, Sample server1, Sample gen0, Sample gen1) {
+    double seconds = (server1.nanos() - server0.nanos()) / 1e9;
+    double others = (server1.machineBusySeconds() - server0.machineBusySeconds())
+      - (server1.cpuSeconds() - server0.cpuSeconds()) - (gen1.cpuSeconds() - gen0.cpuSeconds());
+    return seconds <= 0 ? 0 : round(Math.max(0, 100 * others / seconds), 1);
   }
 
-  /** utime + stime of a live process; 0 once it is gone. */
-  static double cpuSeconds(long pid) {
+  static Sample sample(List<Long> pids) {
+    double cpu = 0;
+    double sys = 0;
+    long rss = 0;
+    for (long pid : pids) {
+      double[] userSys = userSys(pid);
+      cpu += userSys[0] + userSys[1];
+      sys += userSys[1];
+      rss += rssKb(pid);
+    }
+    return new Sample(System.nanoTime(), cpu, sys, rss, machineBusySeconds());
+  }
+
+  /** utime and stime of a live process, in seconds; zeros once it is gone. */
+  static double[] userSys(long pid) {
     String stat = read(Path.of("/proc", String.valueOf(pid), "stat"));
     if (stat.isEmpty()) {
-      return 0;
+      return new double[2];
     }
     // The command name in parentheses may hold spaces; the numbered fields start after its ')'.
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
+    return new double[] {Long.parseLong(f[11]) / TICKS_PER_SECOND, Long.parseLong(f[12]) / TICKS_PER_SECOND};
+  }
+
+  /** CPU seconds the whole machine spent busy (all cores; /proc/stat, everything but idle and iowait). */
+  static double machineBusySeconds() {
+    String first = read(Path.of("/proc/stat")).split("\n", 2)[0];
+    String[] f = first.trim().split("\\s+");
+    long busy = 0;
+    for (int i = 1; i < f.length && i <= 8; i++) {
+      if (i != 4 && i != 5) {
+        busy += Long.parseLong(f[i]);
+      }
+    }
+    return busy / TICKS_PER_SECOND;
   }
 
   static long rssKb(long pid) {

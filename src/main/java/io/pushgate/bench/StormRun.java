@@ -31,10 +31,12 @@ final class StormRun {
 
     c.phase("storm");
     ProcStats.Sample server0 = c.server();
+    ProcStats.Sample gen0 = c.generator();
     long t0 = System.nanoTime();
     JsonObject rejoined = c.all(WorkerProtocol.RECONNECT + " " + t0, WorkerProtocol.REJOINED, (o.stormTimeout + 30) * 1_000L);
     long lastDoneMillis = (rejoined.getLong("endNanos", t0) - t0) / 1_000_000;
     ProcStats.Sample server1 = c.server();
+    ProcStats.Sample gen1 = c.generator();
     JsonObject after = c.serverStats();
     JsonObject last = c.all(WorkerProtocol.FINISH + " 0", WorkerProtocol.FINAL, 60_000);
 
@@ -58,7 +60,8 @@ final class StormRun {
       .put("allRejoinedWithin2s", within == o.connections)
       .put("noFailedHandshake", failures.isEmpty());
     return new JsonObject().put("storm", storm).put("targets", targets)
-      .put("server", server1.since(server0))
+      .put("server", server1.since(server0)).put("generator", gen1.since(gen0))
+      .put("othersCpuPercent", ProcStats.othersPercent(server0, server1, gen0, gen1))
       .put("clients", Outcome.clients(last));
   }
 

@@ -21,7 +21,11 @@ final class Summary {
   static String of(JsonObject r) {
     StringBuilder s = new StringBuilder("-- ").append(r.getString("mode")).append(" against ").append(r.getString("target"))
       .append(", ").append(r.getInteger("connections")).append(" connections, load ")
-      .append(r.getDouble("loadStart")).append(" -> ").append(r.getDouble("loadEnd")).append('\n');
+      .append(r.getDouble("loadStart")).append(" -> ").append(r.getDouble("loadEnd"));
+    if (r.containsKey("othersCpuPercent")) {
+      s.append(", other processes ").append(r.getDouble("othersCpuPercent")).append("% CPU");
+    }
+    s.append('\n');
     if (r.containsKey("idle")) {
       JsonObject i = r.getJsonObject("idle");
       s.append(String.format("   joined %d; server RSS %.1f -> %.1f MB: %,d bytes per connection", i.getLong("joined"),
@@ -30,8 +34,8 @@ final class Summary {
         s.append(String.format("; live heap %.1f -> %.1f MB: %,d bytes per connection", i.getDouble("heapLiveBaseMB"),
           i.getDouble("heapLiveMB"), i.getLong("heapPerConnectionBytes")));
       }
-      s.append(String.format("%n   kernel slab +%.1f MB (both ends); idle server CPU %.1f%%", i.getJsonObject("kernel").getDouble("slabDeltaMB"),
-        i.getDouble("cpuPercentWhileIdle")));
+      s.append(String.format("%n   kernel slab +%.1f MB (both ends); idle server CPU %.1f%%, other processes %.1f%%",
+        i.getJsonObject("kernel").getDouble("slabDeltaMB"), i.getDouble("cpuPercentWhileIdle"), i.getDouble("othersCpuPercent")));
     }
     if (r.containsKey("fanout")) {
       JsonObject f = r.getJsonObject("fanout");
