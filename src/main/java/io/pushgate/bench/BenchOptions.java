@@ -38,7 +38,7 @@ final class BenchOptions {
       --storm-timeout S           storm: give up on reconnecting after S seconds (default 20)
       --server-pid P[,P...]       processes whose CPU time and RSS are the server's (e.g. nginx workers)
       --jcmd                      also take the server's live heap with jcmd GC.class_histogram (Java servers)
-      --child-jvm "FLAGS"         JVM flags of the child processes (default "-Xms256m -Xmx2g -XX:+UseParallelGC")
+      --child-jvm "FLAGS"         JVM flags of the child processes (default "-Xms1g -Xmx4g -XX:+UseParallelGC")
       --max-seconds S             hard bound on the whole run (default: derived from the other options)
     """;
 
@@ -65,7 +65,7 @@ final class BenchOptions {
   int stormTimeout = 20;
   List<Long> serverPids = new ArrayList<>();
   boolean jcmd;
-  String childJvm = "-Xms256m -Xmx2g -XX:+UseParallelGC";
+  String childJvm = "-Xms1g -Xmx4g -XX:+UseParallelGC";
   int maxSeconds;
 
   boolean child;
@@ -135,7 +135,7 @@ final class BenchOptions {
     childIndex = integer(v, "child-index", 0);
     childOffset = integer(v, "child-offset", 0);
     childCount = integer(v, "child-count", connections);
-    maxSeconds = integer(v, "max-seconds", 90 + duration + warmup + hold + stormTimeout + connections / 500);
+    maxSeconds = integer(v, "max-seconds", 240 + duration + warmup + hold + stormTimeout + connections / 500);
   }
 
   private static int integer(Map<String, String> v, String key, int fallback) {

@@ -52,7 +52,7 @@ final class FanoutRun {
     ProcStats.Sample gen1 = c.generator();
     long items1 = c.progress().getLong("items", 0L);
     JsonObject stats = c.serverStats();
-    JsonObject last = c.all(WorkerProtocol.FINISH + " " + pushed, WorkerProtocol.FINAL, 60_000);
+    JsonObject last = c.all(WorkerProtocol.FINISH + " " + pushed, WorkerProtocol.FINAL, WorkerProtocol.FINAL_TIMEOUT_MILLIS);
 
     long distinct = last.getLong("items", 0L) - last.getLong("duplicates", 0L);
     double ratio = expected == 0 ? 0 : distinct / (double) expected;

@@ -40,7 +40,7 @@ final class IdleRun {
     ProcStats.Sample end = c.server();
     JsonObject tcpEnd = ProcStats.tcp();
     JsonObject stillOpen = c.progress();
-    JsonObject last = c.all(WorkerProtocol.FINISH + " 0", WorkerProtocol.FINAL, 60_000);
+    JsonObject last = c.all(WorkerProtocol.FINISH + " 0", WorkerProtocol.FINAL, WorkerProtocol.FINAL_TIMEOUT_MILLIS);
 
     double perConnection = joined == 0 ? 0 : (end.rssKb() - base.rssKb()) * 1024.0 / joined;
     JsonObject idle = new JsonObject()

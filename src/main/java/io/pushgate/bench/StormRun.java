@@ -38,7 +38,7 @@ final class StormRun {
     ProcStats.Sample server1 = c.server();
     ProcStats.Sample gen1 = c.generator();
     JsonObject after = c.serverStats();
-    JsonObject last = c.all(WorkerProtocol.FINISH + " 0", WorkerProtocol.FINAL, 60_000);
+    JsonObject last = c.all(WorkerProtocol.FINISH + " 0", WorkerProtocol.FINAL, WorkerProtocol.FINAL_TIMEOUT_MILLIS);
 
     LatencyHistogram rejoin = Outcome.histogram(last, "rejoin");
     long within = rejoin.countAtMost(TARGET_MICROS);

@@ -23,6 +23,8 @@ final class WorkerProtocol {
   static final String DROPPED = "DROPPED";
   static final String REJOINED = "REJOINED";
   static final String FINAL = "FINAL";
+  /** A child that fell far behind first works through what its sockets still hold. */
+  static final long FINAL_TIMEOUT_MILLIS = 180_000;
 
   /** Fields that combine as a maximum over lanes and children, not as a sum. */
   private static final Set<String> MAXIMA = Set.of("millis", "endNanos");
