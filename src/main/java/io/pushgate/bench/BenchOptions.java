@@ -36,6 +36,7 @@ final class BenchOptions {
       --loops N                   event loops per child process (default 2)
       --connect-concurrency N     handshakes in flight per child while ramping up (default 256)
       --storm-timeout S           storm: give up on reconnecting after S seconds (default 20)
+      --storm-rounds N            storm: drop and reconnect N times, measure the last (default 2: one warms the JIT)
       --server-pid P[,P...]       processes whose CPU time and RSS are the server's (e.g. nginx workers)
       --jcmd                      also take the server's live heap with jcmd GC.class_histogram (Java servers)
       --child-jvm "FLAGS"         JVM flags of the child processes (default "-Xms1g -Xmx4g -XX:+UseParallelGC")
@@ -63,6 +64,7 @@ final class BenchOptions {
   int loops = 2;
   int connectConcurrency = 256;
   int stormTimeout = 20;
+  int stormRounds = 2;
   List<Long> serverPids = new ArrayList<>();
   boolean jcmd;
   String childJvm = "-Xms1g -Xmx4g -XX:+UseParallelGC";
@@ -125,6 +127,7 @@ final class BenchOptions {
     loops = integer(v, "loops", loops);
     connectConcurrency = integer(v, "connect-concurrency", connectConcurrency);
     stormTimeout = integer(v, "storm-timeout", stormTimeout);
+    stormRounds = integer(v, "storm-rounds", stormRounds);
     if (v.containsKey("server-pid")) {
       Arrays.stream(v.get("server-pid").split(",")).map(String::trim).filter(s -> !s.isEmpty())
         .forEach(p -> serverPids.add(Long.parseLong(p)));
@@ -135,7 +138,7 @@ final class BenchOptions {
     childIndex = integer(v, "child-index", 0);
     childOffset = integer(v, "child-offset", 0);
     childCount = integer(v, "child-count", connections);
-    maxSeconds = integer(v, "max-seconds", 240 + duration + warmup + hold + stormTimeout + connections / 500);
+    maxSeconds = integer(v, "max-seconds", 240 + duration + warmup + hold + stormRounds * (stormTimeout + 30) + connections / 500);
   }
 
   private static int integer(Map<String, String> v, String key, int fallback) {
@@ -158,6 +161,7 @@ final class BenchOptions {
     positive("per-process", perProcess);
     positive("loops", loops);
     positive("connect-concurrency", connectConcurrency);
+    positive("storm-rounds", stormRounds);
     positive("max-seconds", maxSeconds);
     if (itemBytes < ItemCodec.MIN_BYTES) {
       throw new IllegalArgumentException("--item-bytes must be at least " + ItemCodec.MIN_BYTES);

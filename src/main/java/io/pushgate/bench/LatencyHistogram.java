@@ -34,6 +34,12 @@ final class LatencyHistogram {
     }
   }
 
+  void reset() {
+    java.util.Arrays.fill(counts, 0);
+    total = 0;
+    maxMicros = 0;
+  }
+
   long total() {
     return total;
   }

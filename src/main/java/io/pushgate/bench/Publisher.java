@@ -52,7 +52,7 @@ final class Publisher {
     this.codec = new ItemCodec(options.itemBytes);
     this.uri = options.pushUri();
     this.nchan = options.target == BenchOptions.Target.NCHAN;
-    this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setLocalAddress("127.0.0.1")
+    this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
         .setPipelining(true).setPipeliningLimit(MAX_IN_FLIGHT),
       new PoolOptions().setHttp1MaxSize(1));
   }

@@ -44,6 +44,7 @@ final class Worker {
   private final Vertx vertx;
   private final List<Lane> lanes = new ArrayList<>();
   private final List<WebSocketClient> clients = new ArrayList<>();
+  private final List<String> sources;
   private final List<Subscriber> subscribers = new ArrayList<>();
   private final FrameReader reader;
   private final boolean nchan;
@@ -58,15 +59,15 @@ final class Worker {
     for (int i = 0; i < options.loops; i++) {
       lanes.add(new Lane(((VertxInternal) vertx).createEventLoopContext()));
     }
-    for (String source : Loopback.sources(options.sources)) {
-      clients.add(vertx.createWebSocketClient(new WebSocketClientOptions()
-        .setLocalAddress(source)
+    sources = Loopback.sources(options.sources);
+    for (String source : sources) {
+      clients.add(SourceBoundClient.create(vertx, new WebSocketClientOptions()
         .setMaxConnections(Integer.MAX_VALUE)
         .setConnectTimeout(10_000)
         .setMaxFrameSize(FRAME_LIMIT)
         .setMaxMessageSize(FRAME_LIMIT)
         .setTryUsePerFrameCompression(false)
-        .setTryUsePerMessageCompression(false)));
+        .setTryUsePerMessageCompression(false), source));
     }
     long warmupItems = options.mode == BenchOptions.Mode.FANOUT ? (long) options.rate * options.warmup : 0;
     reader = new FrameReader(new ItemCodec(options.itemBytes), nchan, warmupItems);
@@ -105,6 +106,7 @@ final class Worker {
         case WorkerProtocol.DROP -> WorkerProtocol.send(WorkerProtocol.DROPPED, await(worker.dropAll()));
         case WorkerProtocol.RECONNECT -> {
           worker.stormStartNanos = Long.parseLong(parts[1]);
+          worker.lanes.forEach(lane -> lane.context.runOnContext(v -> lane.tally.rejoin.reset()));
           worker.stormDeadlineNanos = worker.stormStartNanos + TimeUnit.SECONDS.toNanos(options.stormTimeout);
           WorkerProtocol.send(WorkerProtocol.REJOINED, await(worker.connectAll(Integer.MAX_VALUE, worker.stormDeadlineNanos)));
         }
@@ -210,6 +212,10 @@ final class Worker {
 
   private void attach(Subscriber s, WebSocket ws, Consumer<Boolean> whenDone) {
     Tally tally = s.lane.tally;
+    String source = sources.get(s.index % clients.size());
+    if (!source.equals(ws.localAddress().hostAddress())) {
+      tally.failed("source address " + ws.localAddress().hostAddress() + " instead of " + source);
+    }
     s.ws = ws;
     s.closing = false;
     s.joined = false;
