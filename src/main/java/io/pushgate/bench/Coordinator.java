@@ -132,6 +132,11 @@ final class Coordinator {
     return WorkerProtocol.sum(parts);
   }
 
+  /** A command that has no reply, to every child. */
+  void tell(String command) {
+    workers.forEach(w -> w.send(command));
+  }
+
   JsonObject progress() {
     return WorkerProtocol.sum(workers.stream().map(WorkerProcess::progress).toList());
   }

@@ -38,6 +38,7 @@ final class FanoutRun {
     // JIT compilation and pool growth at the start are not the steady state: CPU is counted after
     // the warm-up, against the items delivered after it too.
     c.hold("warming", o.warmup);
+    c.tell(WorkerProtocol.MEASURE + " " + ItemCodec.nowMicros());
     ProcStats.Sample server0 = c.server();
     ProcStats.Sample gen0 = c.generator();
     long items0 = c.progress().getLong("items", 0L);

@@ -19,12 +19,21 @@ final class FrameReader {
 
   private final ItemCodec codec;
   private final boolean nchan;
-  private final long warmupItems;
+  /**
+   * Items stamped before this (monotonic µs) are left out of the latency: the warm-up. Set by the
+   * coordinator when the warm-up ends; a count of items would be wrong for a server that could not
+   * take the publisher's rate.
+   */
+  private volatile long measureFromMicros;
 
-  FrameReader(ItemCodec codec, boolean nchan, long warmupItems) {
+  FrameReader(ItemCodec codec, boolean nchan, long measureFromMicros) {
     this.codec = codec;
     this.nchan = nchan;
-    this.warmupItems = warmupItems;
+    this.measureFromMicros = measureFromMicros;
+  }
+
+  void measureFrom(long micros) {
+    measureFromMicros = micros;
   }
 
   static byte[] pushPrefix(String room) {
@@ -74,7 +83,7 @@ final class FrameReader {
   private void item(Subscriber s, long seq, long stamp, long now) {
     s.onItem(seq);
     s.lane.tally.itemsReceived++;
-    if (seq >= warmupItems) {
+    if (stamp >= measureFromMicros) {
       s.lane.tally.latency.record(now - stamp);
     }
   }

@@ -69,8 +69,8 @@ final class Worker {
         .setTryUsePerFrameCompression(false)
         .setTryUsePerMessageCompression(false), source));
     }
-    long warmupItems = options.mode == BenchOptions.Mode.FANOUT ? (long) options.rate * options.warmup : 0;
-    reader = new FrameReader(new ItemCodec(options.itemBytes), nchan, warmupItems);
+    reader = new FrameReader(new ItemCodec(options.itemBytes), nchan,
+      options.mode == BenchOptions.Mode.FANOUT && options.warmup > 0 ? Long.MAX_VALUE : 0);
     Map<String, byte[]> prefixes = new HashMap<>();
     for (int i = 0; i < options.childCount; i++) {
       int global = options.childOffset + i;
@@ -103,6 +103,7 @@ final class Worker {
       String[] parts = line.trim().split(" ");
       switch (parts[0]) {
         case WorkerProtocol.CONNECT -> WorkerProtocol.send(WorkerProtocol.READY, await(worker.connectAll(options.connectConcurrency, 0)));
+        case WorkerProtocol.MEASURE -> worker.reader.measureFrom(Long.parseLong(parts[1]));
         case WorkerProtocol.DROP -> WorkerProtocol.send(WorkerProtocol.DROPPED, await(worker.dropAll()));
         case WorkerProtocol.RECONNECT -> {
           worker.stormStartNanos = Long.parseLong(parts[1]);

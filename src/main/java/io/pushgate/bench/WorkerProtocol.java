@@ -13,6 +13,8 @@ import java.util.Set;
 final class WorkerProtocol {
 
   static final String CONNECT = "CONNECT";
+  /** {@code MEASURE micros}: latency counts items stamped from then on; no reply. */
+  static final String MEASURE = "MEASURE";
   static final String DROP = "DROP";
   static final String RECONNECT = "RECONNECT";
   static final String FINISH = "FINISH";
