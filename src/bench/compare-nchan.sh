@@ -21,6 +21,7 @@ NODE_PID=
 NGINX_PID=
 
 cleanup() {
+  local status=$?
   if [ -n "$NGINX_PID" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
     kill -QUIT "$NGINX_PID" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$NGINX_PID" 2>/dev/null || break; sleep 0.1; done
@@ -31,6 +32,7 @@ cleanup() {
     for _ in $(seq 1 150); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$NODE_PID" 2>/dev/null || true
   fi
+  if [ "$status" -eq 0 ]; then rm -rf "$WORK"; else echo "compare: logs kept in $WORK" >&2; fi
 }
 trap cleanup EXIT
 

@@ -20,9 +20,8 @@ final class Subscriber {
   WebSocket ws;
   boolean joined;
   boolean closing;
-  /** When the last (re)connect attempt started, nanoTime; for the storm's connect-to-join time. */
-  long attemptStartNanos;
-  int attempts;
+  /** Told once whether the current connect attempt ended joined; null when no attempt waits. */
+  java.util.function.Consumer<Boolean> whenJoined;
 
   private long next;
   private long window;

@@ -186,8 +186,6 @@ final class Worker {
 
   private void open(Subscriber s, Consumer<Boolean> whenDone) {
     s.lane.context.runOnContext(v -> {
-      s.attempts++;
-      s.attemptStartNanos = System.nanoTime();
       URI uri = options.wsUri(s.room);
       WebSocketConnectOptions connect = new WebSocketConnectOptions()
         .setHost(uri.getHost()).setPort(uri.getPort()).setURI(uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()))
@@ -221,10 +219,10 @@ final class Worker {
     s.closing = false;
     s.joined = false;
     tally.opened++;
-    Consumer<Boolean>[] pending = new Consumer[] {whenDone};
+    s.whenJoined = whenDone;
     ws.handler(frame -> {
       if (reader.read(s, frame) == FrameReader.Kind.ACK && !s.joined) {
-        joined(s, pending);
+        joined(s);
       }
     });
     ws.closeHandler(v -> {
@@ -234,30 +232,32 @@ final class Worker {
       }
       s.ws = null;
       s.joined = false;
-      if (pending[0] != null) {
+      if (s.whenJoined != null) {
         tally.failed("closed before join (" + ws.closeStatusCode() + ")");
-        pending[0].accept(false);
-        pending[0] = null;
+        Consumer<Boolean> failed = s.whenJoined;
+        s.whenJoined = null;
+        failed.accept(false);
       }
     });
     ws.exceptionHandler(e -> { });
     if (nchan) {
       // nchan subscribes at the handshake; there is no JOIN to acknowledge.
-      joined(s, pending);
+      joined(s);
     } else {
       ws.writeFinalTextFrame("{\"type\":\"JOIN\",\"id\":1,\"data\":{\"room\":" + io.vertx.core.json.Json.encode(s.room) + "}}");
     }
   }
 
-  private void joined(Subscriber s, Consumer<Boolean>[] pending) {
+  private void joined(Subscriber s) {
     s.joined = true;
     s.lane.tally.joined++;
     if (stormStartNanos != 0) {
       s.lane.tally.rejoin.record((System.nanoTime() - stormStartNanos) / 1_000);
     }
-    if (pending[0] != null) {
-      pending[0].accept(true);
-      pending[0] = null;
+    if (s.whenJoined != null) {
+      Consumer<Boolean> done = s.whenJoined;
+      s.whenJoined = null;
+      done.accept(true);
     }
   }
 
