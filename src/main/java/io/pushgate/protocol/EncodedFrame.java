@@ -6,22 +6,32 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One PUSH frame's bytes, encoded once per room per tick and written to every member.
+ * One PUSH frame, encoded once per room per tick and written to every member: the whole WebSocket
+ * frame as it goes on the wire, header included, in direct memory.
  *
- * <p>Each write gets its own duplicate of the shared buffer: Netty's frame encoder advances the
- * reader index of what it writes, and a buffer shared without duplicating would reach every
- * connection after the first as an empty frame. Vert.x's {@code writeFinalTextFrame(String)} would
- * instead re-encode the string per connection, so shards write Netty text frames over these bytes.
+ * <p>Server frames are never masked, so the header is the same for every connection and can be
+ * written once with the payload; a shard then writes these bytes below the WebSocket encoder, and
+ * the socket sends them straight from this memory. A heap buffer in a {@link TextWebSocketFrame}
+ * would cost, per connection, a frame object, a header buffer, and a copy of the payload into
+ * direct memory before the syscall.
+ *
+ * <p>Each write gets its own duplicate of the shared buffer: the socket advances the reader index of
+ * what it writes, and a buffer shared without duplicating would reach every connection after the
+ * first as an empty frame. The frame's own reference is never released; the memory is a
+ * {@link java.nio.ByteBuffer#allocateDirect direct ByteBuffer}, which the GC frees once the frame and
+ * the last write's duplicate are gone, so no shard has to agree with another on who releases it.
  */
 public final class EncodedFrame {
 
   private final String room;
-  private final ByteBuf bytes;
+  private final ByteBuf wire;
+  private final int headerLength;
   private final int items;
 
-  EncodedFrame(String room, ByteBuf bytes, int items) {
+  EncodedFrame(String room, ByteBuf wire, int headerLength, int items) {
     this.room = room;
-    this.bytes = bytes;
+    this.wire = wire;
+    this.headerLength = headerLength;
     this.items = items;
   }
 
@@ -34,21 +44,26 @@ public final class EncodedFrame {
     return items;
   }
 
+  /** Payload bytes: the JSON text, without the WebSocket header. */
   public int length() {
-    return bytes.readableBytes();
+    return wire.readableBytes() - headerLength;
   }
 
   /**
-   * A text frame over the shared bytes, for exactly one connection's write. The encoder releases
-   * what it writes, so each write holds its own reference; the frame's own reference is never
-   * released and the GC frees the heap bytes once the last write is done.
+   * The complete frame for exactly one connection's write, to be written below the WebSocket
+   * encoder (it is a plain ByteBuf, which that encoder passes on untouched).
    */
-  public TextWebSocketFrame newNettyFrame() {
-    return new TextWebSocketFrame(true, 0, bytes.retainedDuplicate());
+  public ByteBuf newWireBuffer() {
+    return wire.retainedDuplicate();
   }
 
-  /** For tests and logs only: decodes the bytes. */
+  /** The payload as a Netty text frame, for a write that goes through the WebSocket encoder. */
+  public TextWebSocketFrame newNettyFrame() {
+    return new TextWebSocketFrame(true, 0, wire.retainedSlice(wire.readerIndex() + headerLength, length()));
+  }
+
+  /** For tests and logs only: decodes the payload. */
   public String text() {
-    return bytes.toString(bytes.readerIndex(), bytes.readableBytes(), StandardCharsets.UTF_8);
+    return wire.toString(wire.readerIndex() + headerLength, length(), StandardCharsets.UTF_8);
   }
 }

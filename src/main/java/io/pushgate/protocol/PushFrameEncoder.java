@@ -4,12 +4,14 @@ import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * Builds the bytes of one PUSH frame, {@code {"type":"PUSH","data":{"room":R,"items":[..]}}},
- * by concatenation: items arrive already validated and compact, so nothing is parsed again.
+ * Builds one PUSH frame, {@code {"type":"PUSH","data":{"room":R,"items":[..]}}}, by concatenation:
+ * items arrive already validated and compact, so nothing is parsed again. The bytes are the whole
+ * WebSocket text frame (RFC 6455 section 5.2: FIN, text opcode, unmasked length), see {@link EncodedFrame}.
  */
 public final class PushFrameEncoder {
 
@@ -17,6 +19,8 @@ public final class PushFrameEncoder {
   private static final byte[] ITEMS_AFTER_ROOM = ",\"items\":[".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] ALL_PREFIX = "{\"type\":\"PUSH\",\"data\":{\"items\":[".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] SUFFIX = "]}}".getBytes(StandardCharsets.US_ASCII);
+  /** FIN set, opcode 1 (text), no extension bits. */
+  private static final int FIN_TEXT = 0x81;
 
   private PushFrameEncoder() {
   }
@@ -30,7 +34,10 @@ public final class PushFrameEncoder {
     byte[] quotedRoom = room == null ? null : quote(room);
     long size = itemBytes + Math.max(0, items.size() - 1) + SUFFIX.length
       + (room == null ? ALL_PREFIX.length : ROOM_PREFIX.length + quotedRoom.length + ITEMS_AFTER_ROOM.length);
-    ByteBuf buf = Unpooled.buffer((int) size, (int) size);
+    int header = headerLength(size);
+    // A direct ByteBuffer, so the GC frees it: Netty's own direct buffers are freed only by release().
+    ByteBuf buf = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect((int) (header + size))).clear();
+    writeHeader(buf, size);
     if (room == null) {
       buf.writeBytes(ALL_PREFIX);
     } else {
@@ -43,7 +50,31 @@ public final class PushFrameEncoder {
       buf.writeBytes(items.get(i));
     }
     buf.writeBytes(SUFFIX);
-    return new EncodedFrame(room, buf, items.size());
+    return new EncodedFrame(room, buf, header, items.size());
+  }
+
+  /** Any other server message shared by many connections (ONLINE), as a whole wire frame. */
+  static EncodedFrame frame(String room, byte[] payload) {
+    int header = headerLength(payload.length);
+    ByteBuf buf = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(header + payload.length)).clear();
+    writeHeader(buf, payload.length);
+    buf.writeBytes(payload);
+    return new EncodedFrame(room, buf, header, 0);
+  }
+
+  static int headerLength(long payload) {
+    return payload < 126 ? 2 : payload <= 0xFFFF ? 4 : 10;
+  }
+
+  private static void writeHeader(ByteBuf buf, long payload) {
+    buf.writeByte(FIN_TEXT);
+    if (payload < 126) {
+      buf.writeByte((int) payload);
+    } else if (payload <= 0xFFFF) {
+      buf.writeByte(126).writeShort((int) payload);
+    } else {
+      buf.writeByte(127).writeLong(payload);
+    }
   }
 
   private static byte[] quote(String s) {

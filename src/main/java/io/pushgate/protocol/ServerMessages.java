@@ -18,7 +18,7 @@ public final class ServerMessages {
   public static EncodedFrame online(String room, int count) {
     String text = new JsonObject().put("type", "ONLINE").put("data", new JsonObject().put("room", room).put("count", count)).encode();
     byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    return new EncodedFrame(room, io.netty.buffer.Unpooled.wrappedBuffer(bytes), 0);
+    return PushFrameEncoder.frame(room, bytes);
   }
 
   public static String error(ErrorCode code, String message, Long id) {

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Efficiency against a peer (issue 6, target 3): the same fan-out — SUBSCRIBERS in one room, RATE
+# items/s, one item per publish request — against pushgate and against nchan (nginx's pub/sub
+# module, which sends every message as its own frame), one after the other in one run on this
+# machine. Each server's CPU seconds come from /proc (nginx: master and workers); the figure is
+# items delivered per server CPU-second, and the ratio pushgate / nchan.
+#
+# Needs root for apt-get (nginx, libnginx-mod-nchan) and target/pushgate.jar (mvn package).
+# Everything listens on 127.0.0.1 only; both servers are stopped at the end.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+SUBSCRIBERS=${SUBSCRIBERS:-5000}
+RATE=${RATE:-200}
+DURATION=${DURATION:-20}
+# pushgate's JIT needs ~15 s of this load before it stops compiling; nginx is unaffected.
+WARMUP=${WARMUP:-15}
+JAR=target/pushgate.jar
+WORK=$(mktemp -d /tmp/pushgate-compare.XXXXXX)
+NODE_PID=
+NGINX_PID=
+
+cleanup() {
+  local status=$?
+  if [ -n "$NGINX_PID" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
+    kill -QUIT "$NGINX_PID" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$NGINX_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$NGINX_PID" 2>/dev/null || true
+  fi
+  if [ -n "$NODE_PID" ] && kill -0 "$NODE_PID" 2>/dev/null; then
+    kill -TERM "$NODE_PID" 2>/dev/null || true
+    for _ in $(seq 1 150); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$NODE_PID" 2>/dev/null || true
+  fi
+  if [ "$status" -eq 0 ]; then rm -rf "$WORK"; else echo "compare: logs kept in $WORK" >&2; fi
+}
+trap cleanup EXIT
+
+fail() {
+  echo "compare: FAIL: $*" >&2
+  exit 1
+}
+
+[ -f "$JAR" ] || fail "$JAR is missing: run mvn -B package -DskipTests first"
+
+if ! dpkg -s nginx libnginx-mod-nchan >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx libnginx-mod-nchan >/dev/null
+fi
+NCHAN_MODULE=/usr/lib/nginx/modules/ngx_nchan_module.so
+[ -f "$NCHAN_MODULE" ] || fail "$NCHAN_MODULE not found after installing libnginx-mod-nchan"
+
+free_port() {
+  local port
+  for _ in $(seq 1 50); do
+    port=$((20000 + RANDOM % 20000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return 0
+    fi
+  done
+  fail "no free port found"
+}
+PUBLIC_PORT=$(free_port)
+API_PORT=$(free_port)
+NCHAN_PORT=$(free_port)
+
+# Like pushgate, which runs one event loop per core, nginx gets one worker per core. Subscribers
+# only receive; publishers post one message per item to the same channel id ("room").
+cat >"$WORK/nginx.conf" <<CONF
+load_module $NCHAN_MODULE;
+worker_processes auto;
+worker_rlimit_nofile 20000;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log warn;
+events { worker_connections 19000; }
+http {
+  access_log off;
+  # The publisher pipelines its requests over one connection; nginx's default of closing it after
+  # 1,000 requests would fail the ones in flight and reorder their retries.
+  keepalive_requests 100000000;
+  keepalive_timeout 300s;
+  client_body_temp_path $WORK/body;
+  proxy_temp_path $WORK/proxy;
+  fastcgi_temp_path $WORK/fastcgi;
+  uwsgi_temp_path $WORK/uwsgi;
+  scgi_temp_path $WORK/scgi;
+  server {
+    listen 127.0.0.1:$NCHAN_PORT;
+    location ~ ^/sub/(\w+)\$ {
+      nchan_subscriber websocket;
+      nchan_channel_id \$1;
+    }
+    location ~ ^/pub/(\w+)\$ {
+      nchan_publisher http;
+      nchan_channel_id \$1;
+      nchan_message_buffer_length 1000;
+      nchan_message_timeout 60s;
+    }
+  }
+}
+CONF
+
+echo "== machine: $(nproc) cores, $(free -h | awk '/^Mem:/ {print $2}') memory, $(uname -r), $(java -version 2>&1 | head -1), $(nginx -v 2>&1), load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+PUSHGATE_PUBLIC_HOST=127.0.0.1 PUSHGATE_API_HOST=127.0.0.1 \
+PUSHGATE_PUBLIC_PORT=$PUBLIC_PORT PUSHGATE_API_PORT=$API_PORT \
+  java ${PUSHGATE_JVM:--Xms1g -Xmx1g -XX:+UseParallelGC} -jar "$JAR" >"$WORK/node.log" 2>&1 &
+NODE_PID=$!
+for _ in $(seq 1 150); do
+  grep -q "pushgate node ready" "$WORK/node.log" && break
+  kill -0 "$NODE_PID" 2>/dev/null || { cat "$WORK/node.log" >&2; fail "pushgate exited at start"; }
+  sleep 0.1
+done
+grep -q "pushgate node ready" "$WORK/node.log" || fail "pushgate was not ready within 15 s"
+
+nginx -c "$WORK/nginx.conf" -p "$WORK" || fail "nginx did not start (see $WORK/nginx-error.log)"
+for _ in $(seq 1 50); do [ -s "$WORK/nginx.pid" ] && break; sleep 0.1; done
+NGINX_PID=$(cat "$WORK/nginx.pid")
+sleep 0.5
+NGINX_PIDS=$(echo "$NGINX_PID" $(pgrep -P "$NGINX_PID") | tr ' ' ',')
+
+common=(fanout --connections "$SUBSCRIBERS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP" --push-batch 1 --room bench)
+
+echo "== pushgate (pid $NODE_PID)"
+java -jar "$JAR" bench "${common[@]}" --target pushgate \
+  --ws "ws://127.0.0.1:$PUBLIC_PORT/connect" --push "http://127.0.0.1:$API_PORT/push/room" \
+  --server-pid "$NODE_PID" | tee "$WORK/pushgate.out"
+echo "== nchan (nginx pids $NGINX_PIDS)"
+java -jar "$JAR" bench "${common[@]}" --target nchan \
+  --ws "ws://127.0.0.1:$NCHAN_PORT/sub/{room}" --push "http://127.0.0.1:$NCHAN_PORT/pub/{room}" \
+  --server-pid "$NGINX_PIDS" | tee "$WORK/nchan.out"
+
+field() { # field FILE NAME: a top-level-unique numeric field of the RESULT line
+  grep '^RESULT {' "$1" | tail -1 | grep -oE "\"$2\":[0-9.eE+-]+" | head -1 | cut -d: -f2
+}
+pg=$(field "$WORK/pushgate.out" itemsPerServerCpuSecond)
+nc=$(field "$WORK/nchan.out" itemsPerServerCpuSecond)
+[ -n "$pg" ] && [ -n "$nc" ] || fail "a RESULT line is missing"
+
+echo
+echo "== items delivered per server CPU-second, $SUBSCRIBERS subscribers x $RATE items/s, $DURATION s"
+printf '%-10s %14s %10s %14s %14s\n' server "items/CPU-s" "CPU-s" "delivered" "ratio"
+for s in pushgate nchan; do
+  printf '%-10s %14s %10s %14s %14s\n' "$s" "$(field "$WORK/$s.out" itemsPerServerCpuSecond)" \
+    "$(field "$WORK/$s.out" cpuSeconds)" "$(field "$WORK/$s.out" distinct)" "$(field "$WORK/$s.out" deliveryRatio)"
+done
+ratio=$(awk -v a="$pg" -v b="$nc" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "inf" }')
+echo "COMPARE {\"subscribers\":$SUBSCRIBERS,\"rate\":$RATE,\"duration\":$DURATION,\"warmup\":$WARMUP,\"pushgateItemsPerCpuSecond\":$pg,\"nchanItemsPerCpuSecond\":$nc,\"ratio\":$ratio}"
+echo "pushgate delivers ${ratio}x as many items per server CPU-second as nchan (target: 20x)"

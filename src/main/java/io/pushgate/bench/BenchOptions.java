@@ -1,0 +1,201 @@
+package io.pushgate.bench;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The command line of the generator, shared by the coordinator and its child processes. */
+final class BenchOptions {
+
+  enum Mode { IDLE, FANOUT, STORM }
+
+  enum Target { PUSHGATE, NCHAN }
+
+  static final String USAGE = """
+    usage: java -jar pushgate.jar bench MODE [options]     (MODE: idle | fanout | storm)
+      --target pushgate|nchan     server kind (default pushgate)
+      --ws URL                    subscribe URL; {room} is replaced (default ws://127.0.0.1:7777/connect,
+                                  nchan: ws://127.0.0.1:8090/sub/{room})
+      --push URL                  publish URL (default http://127.0.0.1:7799/push/room, nchan: http://127.0.0.1:8090/pub/{room})
+      --connections N             subscribers (default 1000)
+      --room NAME                 room of fanout and storm; idle uses NAME-0 … NAME-(rooms-1) (default bench)
+      --rooms R                   idle: rooms to spread the connections over (default 1)
+      --rate N                    fanout: items per second (default 1000)
+      --item-bytes B              size of one item's JSON (default 100, at least 48)
+      --push-batch N              most items in one publish request (default 1000; nchan always 1)
+      --duration S                fanout: seconds of publishing that are measured (default 10)
+      --warmup S                  fanout: seconds of publishing before that, left out of latency and CPU (default 2)
+      --hold S                    idle: seconds to hold every connection before measuring (default 10)
+      --tick-ms T                 the server's tick, for the latency target tick+50 ms (default 100)
+      --sources K                 source addresses 127.0.0.2 … 127.0.0.(K+1) (default 8)
+      --per-process N             most connections in one child process (default 9500; the limit is 20,000 files)
+      --loops N                   event loops per child process (default 2)
+      --connect-concurrency N     handshakes in flight per child while ramping up (default 256)
+      --storm-timeout S           storm: give up on reconnecting after S seconds (default 20)
+      --storm-rounds N            storm: drop and reconnect N times, measure the last (default 2: one warms the JIT)
+      --server-pid P[,P...]       processes whose CPU time and RSS are the server's (e.g. nginx workers)
+      --jcmd                      also take the server's live heap with jcmd GC.class_histogram (Java servers)
+      --child-jvm "FLAGS"         JVM flags of the child processes (default "-Xms1g -Xmx4g -XX:+UseParallelGC")
+      --max-seconds S             hard bound on the whole run (default: derived from the other options)
+    """;
+
+  private static final Set<String> FLAGS = Set.of("jcmd", "child");
+
+  Mode mode;
+  Target target = Target.PUSHGATE;
+  String ws;
+  String push;
+  int connections = 1000;
+  String room = "bench";
+  int rooms = 1;
+  int rate = 1000;
+  int itemBytes = 100;
+  int pushBatch = 1000;
+  int duration = 10;
+  int warmup = 2;
+  int hold = 10;
+  int tickMillis = 100;
+  int sources = 8;
+  int perProcess = 9500;
+  int loops = 2;
+  int connectConcurrency = 256;
+  int stormTimeout = 20;
+  int stormRounds = 2;
+  List<Long> serverPids = new ArrayList<>();
+  boolean jcmd;
+  String childJvm = "-Xms1g -Xmx4g -XX:+UseParallelGC";
+  int maxSeconds;
+
+  boolean child;
+  int childIndex;
+  int childOffset;
+  int childCount;
+
+  /** The arguments as given, so that a child process is launched with exactly the same options. */
+  String[] raw;
+
+  static BenchOptions parse(String[] args) {
+    BenchOptions o = new BenchOptions();
+    o.raw = args.clone();
+    Map<String, String> values = new HashMap<>();
+    List<String> positional = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (!a.startsWith("--")) {
+        positional.add(a);
+        continue;
+      }
+      String key = a.substring(2);
+      if (FLAGS.contains(key)) {
+        values.put(key, "true");
+      } else if (i + 1 < args.length) {
+        values.put(key, args[++i]);
+      } else {
+        throw new IllegalArgumentException(a + " needs a value");
+      }
+    }
+    if (positional.size() != 1) {
+      throw new IllegalArgumentException("give exactly one mode (idle, fanout, storm), got " + positional);
+    }
+    o.mode = Mode.valueOf(positional.get(0).toUpperCase());
+    o.apply(values);
+    o.validate();
+    return o;
+  }
+
+  private void apply(Map<String, String> v) {
+    target = Target.valueOf(v.getOrDefault("target", "pushgate").toUpperCase());
+    boolean nchan = target == Target.NCHAN;
+    ws = v.getOrDefault("ws", nchan ? "ws://127.0.0.1:8090/sub/{room}" : "ws://127.0.0.1:7777/connect");
+    push = v.getOrDefault("push", nchan ? "http://127.0.0.1:8090/pub/{room}" : "http://127.0.0.1:7799/push/room");
+    connections = integer(v, "connections", connections);
+    room = v.getOrDefault("room", room);
+    rooms = integer(v, "rooms", rooms);
+    rate = integer(v, "rate", rate);
+    itemBytes = integer(v, "item-bytes", itemBytes);
+    pushBatch = nchan ? 1 : integer(v, "push-batch", pushBatch);
+    duration = integer(v, "duration", duration);
+    warmup = integer(v, "warmup", warmup);
+    hold = integer(v, "hold", hold);
+    tickMillis = integer(v, "tick-ms", tickMillis);
+    sources = integer(v, "sources", sources);
+    perProcess = integer(v, "per-process", perProcess);
+    loops = integer(v, "loops", loops);
+    connectConcurrency = integer(v, "connect-concurrency", connectConcurrency);
+    stormTimeout = integer(v, "storm-timeout", stormTimeout);
+    stormRounds = integer(v, "storm-rounds", stormRounds);
+    if (v.containsKey("server-pid")) {
+      Arrays.stream(v.get("server-pid").split(",")).map(String::trim).filter(s -> !s.isEmpty())
+        .forEach(p -> serverPids.add(Long.parseLong(p)));
+    }
+    jcmd = v.containsKey("jcmd");
+    childJvm = v.getOrDefault("child-jvm", childJvm);
+    child = v.containsKey("child");
+    childIndex = integer(v, "child-index", 0);
+    childOffset = integer(v, "child-offset", 0);
+    childCount = integer(v, "child-count", connections);
+    maxSeconds = integer(v, "max-seconds", 240 + duration + warmup + hold + stormRounds * (stormTimeout + 30) + connections / 500);
+  }
+
+  private static int integer(Map<String, String> v, String key, int fallback) {
+    String s = v.get(key);
+    try {
+      return s == null ? fallback : Integer.parseInt(s.replace("_", ""));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--" + key + " must be a whole number, got '" + s + "'");
+    }
+  }
+
+  private void validate() {
+    Loopback.require(ws.replace("{room}", "r"));
+    Loopback.require(push.replace("{room}", "r"));
+    Loopback.sources(sources);
+    positive("connections", connections);
+    positive("rooms", rooms);
+    positive("rate", rate);
+    positive("duration", duration);
+    positive("per-process", perProcess);
+    positive("loops", loops);
+    positive("connect-concurrency", connectConcurrency);
+    positive("storm-rounds", stormRounds);
+    positive("max-seconds", maxSeconds);
+    if (itemBytes < ItemCodec.MIN_BYTES) {
+      throw new IllegalArgumentException("--item-bytes must be at least " + ItemCodec.MIN_BYTES);
+    }
+    if (perProcess > 19_500) {
+      throw new IllegalArgumentException("--per-process over 19,500 would pass the 20,000 open files of one process");
+    }
+  }
+
+  private static void positive(String key, int value) {
+    if (value < 1) {
+      throw new IllegalArgumentException("--" + key + " must be at least 1");
+    }
+  }
+
+  String roomOf(int connection) {
+    return mode == Mode.IDLE && rooms > 1 ? room + "-" + (connection % rooms) : room;
+  }
+
+  URI wsUri(String roomName) {
+    return URI.create(ws.replace("{room}", java.net.URLEncoder.encode(roomName, java.nio.charset.StandardCharsets.UTF_8)));
+  }
+
+  URI pushUri() {
+    return URI.create(push.replace("{room}", java.net.URLEncoder.encode(room, java.nio.charset.StandardCharsets.UTF_8)));
+  }
+
+  /** pushgate's /stats on the same host and port as its push API. */
+  URI statsUri() {
+    URI p = pushUri();
+    return URI.create("http://" + p.getHost() + ":" + p.getPort() + "/stats");
+  }
+
+  int processes() {
+    return (connections + perProcess - 1) / perProcess;
+  }
+}

@@ -1,0 +1,97 @@
+package io.pushgate.bench;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Fan-out: every subscriber in one room, a publisher at a steady rate for --warmup plus --duration
+ * seconds, then a wait until every subscriber has everything (or the time is up). Server CPU is
+ * counted from the end of the warm-up to the end of that wait, and so are the delivered items that
+ * the efficiency figure divides by it; loss, duplicates and order cover the whole run.
+ */
+final class FanoutRun {
+
+  /** After publishing stops, how long the last items may take beyond one tick. */
+  private static final long DRAIN_GRACE_MILLIS = 5_000;
+
+  private final Coordinator c;
+  private final BenchOptions o;
+
+  FanoutRun(Coordinator c) {
+    this.c = c;
+    this.o = c.options();
+  }
+
+  JsonObject run() throws Exception {
+    c.phase("connecting");
+    long connectStart = System.nanoTime();
+    JsonObject ready = c.all(WorkerProtocol.CONNECT, WorkerProtocol.READY, o.maxSeconds * 1_000L);
+    long connectMillis = (System.nanoTime() - connectStart) / 1_000_000;
+    long joined = ready.getLong("joined", 0L);
+    // nchan subscribes during its handshake and has no JOIN acknowledgement: give it a moment.
+    c.hold("settling", 1);
+
+    Publisher publisher = new Publisher(c.vertx(), o);
+    c.publishing(publisher);
+    publisher.start();
+    // JIT compilation and pool growth at the start are not the steady state: CPU is counted after
+    // the warm-up, against the items delivered after it too.
+    c.hold("warming", o.warmup);
+    c.tell(WorkerProtocol.MEASURE + " " + ItemCodec.nowMicros());
+    ProcStats.Sample server0 = c.server();
+    ProcStats.Sample gen0 = c.generator();
+    long items0 = c.progress().getLong("items", 0L);
+    c.hold("publishing", o.duration);
+    c.phase("draining");
+    publisher.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    long pushed = publisher.accepted();
+    long expected = pushed * joined;
+    boolean complete = Coordinator.waitFor(() -> c.progress().getLong("items", 0L) >= expected,
+      o.tickMillis + DRAIN_GRACE_MILLIS);
+    ProcStats.Sample server1 = c.server();
+    ProcStats.Sample gen1 = c.generator();
+    long items1 = c.progress().getLong("items", 0L);
+    JsonObject stats = c.serverStats();
+    JsonObject last = c.all(WorkerProtocol.FINISH + " " + pushed, WorkerProtocol.FINAL, WorkerProtocol.FINAL_TIMEOUT_MILLIS);
+
+    long distinct = last.getLong("items", 0L) - last.getLong("duplicates", 0L);
+    double ratio = expected == 0 ? 0 : distinct / (double) expected;
+    JsonObject serverUse = server1.since(server0);
+    double cpu = serverUse.getDouble("cpuSeconds");
+    double window = (server1.nanos() - server0.nanos()) / 1e9;
+    long measured = items1 - items0;
+    JsonObject latency = Outcome.histogram(last, "latency").summaryMillis();
+    JsonObject fanout = new JsonObject()
+      .put("subscribers", joined)
+      .put("connectMillis", connectMillis)
+      .put("rate", o.rate)
+      .put("itemBytes", o.itemBytes)
+      .put("pushed", pushed)
+      .put("expected", expected)
+      .put("received", last.getLong("items", 0L))
+      .put("distinct", distinct)
+      .put("lost", last.getLong("lost", 0L))
+      .put("connectionsWithLoss", last.getLong("connectionsWithLoss", 0L))
+      .put("duplicates", last.getLong("duplicates", 0L))
+      .put("outOfOrder", last.getLong("outOfOrder", 0L))
+      .put("deliveryRatio", ProcStats.round(ratio, 6))
+      .put("drainedInTime", complete)
+      .put("frames", last.getLong("frames", 0L))
+      .put("bytes", last.getLong("bytes", 0L))
+      .put("windowSeconds", ProcStats.round(window, 2))
+      .put("itemsInWindow", measured)
+      .put("itemsDeliveredPerSecond", Math.round(measured / window))
+      .put("latencyMs", latency)
+      .put("itemsPerServerCpuSecond", cpu > 0 ? Math.round(measured / cpu) : 0)
+      .put("publisher", publisher.toJson());
+    JsonObject targets = new JsonObject()
+      .put("deliveryRatioOne", last.getLong("lost", 0L) == 0 && last.getLong("duplicates", 0L) == 0 && expected > 0 && distinct == expected)
+      .put("p99WithinTickPlus50ms", latency.getDouble("p99") <= o.tickMillis + 50);
+    return new JsonObject().put("fanout", fanout).put("targets", targets)
+      .put("server", serverUse).put("generator", gen1.since(gen0))
+      .put("othersCpuPercent", ProcStats.othersPercent(server0, server1, gen0, gen1))
+      .put("clients", Outcome.clients(last))
+      .put("serverStats", stats);
+  }
+}

@@ -1,0 +1,150 @@
+package io.pushgate.bench;
+
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** CPU time and memory of processes, and the machine's load and socket memory, from /proc. */
+final class ProcStats {
+
+  /** USER_HZ: the unit of utime and stime in /proc/PID/stat, 100 on every Linux x86 ABI. */
+  private static final double TICKS_PER_SECOND = 100.0;
+
+  /** One reading of a group of processes (a server's master and workers, or the generator). */
+  record Sample(long nanos, double cpuSeconds, double sysSeconds, long rssKb, double machineBusySeconds) {
+
+    /**
+     * CPU use over the interval. {@code sysSeconds} is the kernel's share: on loopback the sender's
+     * write also runs the receiver's TCP stack. {@code othersCpuPercent} is everything the machine
+     * did besides the processes sampled together with it (see {@link Coordinator}).
+     */
+    JsonObject since(Sample start) {
+      double seconds = (nanos - start.nanos) / 1e9;
+      double cpu = cpuSeconds - start.cpuSeconds;
+      return new JsonObject()
+        .put("cpuSeconds", round(cpu, 3))
+        .put("sysSeconds", round(sysSeconds - start.sysSeconds, 3))
+        .put("cpuPercent", seconds > 0 ? round(100 * cpu / seconds, 1) : 0.0)
+        .put("rssMB", round(rssKb / 1024.0, 1));
+    }
+  }
+
+  private ProcStats() {
+  }
+
+  /**
+   * What the rest of the machine used while server and generator ran, in percent of one core: other
+   * sessions share these two cores, and a figure taken while they were busy is worth less.
+   */
+  static double othersPercent(Sample server0, Sample server1, Sample gen0, Sample gen1) {
+    double seconds = (server1.nanos() - server0.nanos()) / 1e9;
+    double others = (server1.machineBusySeconds() - server0.machineBusySeconds())
+      - (server1.cpuSeconds() - server0.cpuSeconds()) - (gen1.cpuSeconds() - gen0.cpuSeconds());
+    return seconds <= 0 ? 0 : round(Math.max(0, 100 * others / seconds), 1);
+  }
+
+  static Sample sample(List<Long> pids) {
+    double cpu = 0;
+    double sys = 0;
+    long rss = 0;
+    for (long pid : pids) {
+      double[] userSys = userSys(pid);
+      cpu += userSys[0] + userSys[1];
+      sys += userSys[1];
+      rss += rssKb(pid);
+    }
+    return new Sample(System.nanoTime(), cpu, sys, rss, machineBusySeconds());
+  }
+
+  /** utime and stime of a live process, in seconds; zeros once it is gone. */
+  static double[] userSys(long pid) {
+    String stat = read(Path.of("/proc", String.valueOf(pid), "stat"));
+    if (stat.isEmpty()) {
+      return new double[2];
+    }
+    // The command name in parentheses may hold spaces; the numbered fields start after its ')'.
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return new double[] {Long.parseLong(f[11]) / TICKS_PER_SECOND, Long.parseLong(f[12]) / TICKS_PER_SECOND};
+  }
+
+  /** CPU seconds the whole machine spent busy (all cores; /proc/stat, everything but idle and iowait). */
+  static double machineBusySeconds() {
+    String first = read(Path.of("/proc/stat")).split("\n", 2)[0];
+    String[] f = first.trim().split("\\s+");
+    long busy = 0;
+    for (int i = 1; i < f.length && i <= 8; i++) {
+      if (i != 4 && i != 5) {
+        busy += Long.parseLong(f[i]);
+      }
+    }
+    return busy / TICKS_PER_SECOND;
+  }
+
+  static long rssKb(long pid) {
+    return statusField(pid, "VmRSS:");
+  }
+
+  static long statusField(long pid, String field) {
+    for (String line : read(Path.of("/proc", String.valueOf(pid), "status")).split("\n")) {
+      if (line.startsWith(field)) {
+        return Long.parseLong(line.substring(field.length()).trim().split("\\s+")[0]);
+      }
+    }
+    return 0;
+  }
+
+  static boolean alive(long pid) {
+    return Files.exists(Path.of("/proc", String.valueOf(pid), "stat"));
+  }
+
+  /** The 1-minute load average: how busy the shared machine is, other sessions included. */
+  static double load1() {
+    String s = read(Path.of("/proc/loadavg"));
+    return s.isEmpty() ? -1 : Double.parseDouble(s.split(" ")[0]);
+  }
+
+  /**
+   * Kernel-wide TCP socket state: sockets in use, TIME_WAIT, and the pages of socket buffer memory.
+   * Client and server share the loopback, so this counts both ends of every connection.
+   */
+  static JsonObject tcp() {
+    JsonObject out = new JsonObject();
+    for (String line : read(Path.of("/proc/net/sockstat")).split("\n")) {
+      if (line.startsWith("TCP:")) {
+        String[] f = line.substring(4).trim().split("\\s+");
+        for (int i = 0; i + 1 < f.length; i += 2) {
+          out.put(f[i], Long.parseLong(f[i + 1]));
+        }
+      }
+    }
+    // Java opens dual-stack sockets, which the kernel counts as TCP6 even for 127.0.0.1.
+    for (String line : read(Path.of("/proc/net/sockstat6")).split("\n")) {
+      if (line.startsWith("TCP6:")) {
+        String[] f = line.substring(5).trim().split("\\s+");
+        out.put("inuse6", Long.parseLong(f[1]));
+      }
+    }
+    for (String line : read(Path.of("/proc/meminfo")).split("\n")) {
+      if (line.startsWith("Slab:")) {
+        out.put("slabKb", Long.parseLong(line.substring(5).trim().split("\\s+")[0]));
+      }
+    }
+    return out;
+  }
+
+  static double round(double value, int places) {
+    double scale = Math.pow(10, places);
+    return Math.round(value * scale) / scale;
+  }
+
+  private static String read(Path path) {
+    try {
+      return Files.readString(path);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+}

@@ -1,0 +1,147 @@
+package io.pushgate.bench;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+
+import java.net.URI;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Publishes numbered, stamped items at a steady rate over one pipelined HTTP/1.1 connection: a server
+ * answers the requests of one connection in order, so the order it accepts them in is the order they
+ * were numbered, and a few requests in flight keep the rate when the shared cores make each answer
+ * slow. A refused request is sent again unchanged (same numbers, same stamps): the sequence stays
+ * gapless, the retry's delay shows up in the latency where it belongs, and the items that overtook it
+ * are counted out of order.
+ */
+final class Publisher {
+
+  private static final long PUMP_MILLIS = 2;
+  private static final long RETRY_MILLIS = 10;
+  private static final int MAX_IN_FLIGHT = 8;
+
+  private final Vertx vertx;
+  private final BenchOptions options;
+  private final ItemCodec codec;
+  private final HttpClient http;
+  private final URI uri;
+  private final boolean nchan;
+  private final Map<String, Long> refusals = new TreeMap<>();
+  private long startNanos;
+  private long timer = -1;
+  private boolean stopping;
+  private int inFlight;
+  private long created;
+  private long accepted;
+  private long requests;
+  private Promise<Void> stopped;
+
+  Publisher(Vertx vertx, BenchOptions options) {
+    this.vertx = vertx;
+    this.options = options;
+    this.codec = new ItemCodec(options.itemBytes);
+    this.uri = options.pushUri();
+    this.nchan = options.target == BenchOptions.Target.NCHAN;
+    this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
+        .setPipelining(true).setPipeliningLimit(MAX_IN_FLIGHT),
+      new PoolOptions().setHttp1MaxSize(1));
+  }
+
+  /** Starts publishing on the Vert.x event loop. */
+  void start() {
+    vertx.runOnContext(v -> {
+      startNanos = System.nanoTime();
+      timer = vertx.setPeriodic(PUMP_MILLIS, id -> pump());
+    });
+  }
+
+  /** Stops creating items; completes once everything created has been accepted (or given up on). */
+  Future<Void> stop() {
+    Promise<Void> p = Promise.promise();
+    vertx.runOnContext(v -> {
+      stopping = true;
+      vertx.cancelTimer(timer);
+      stopped = p;
+      if (inFlight == 0) {
+        p.tryComplete();
+      }
+    });
+    return p.future();
+  }
+
+  private void pump() {
+    while (inFlight < MAX_IN_FLIGHT && !stopping) {
+      long due = (long) ((System.nanoTime() - startNanos) / 1e9 * options.rate) - created;
+      int n = (int) Math.min(due, options.pushBatch);
+      if (n <= 0) {
+        return;
+      }
+      inFlight++;
+      send(body(n), n);
+    }
+  }
+
+  private Buffer body(int n) {
+    long stamp = ItemCodec.nowMicros();
+    if (nchan) {
+      Buffer item = Buffer.buffer(codec.size());
+      codec.write(item, created++, stamp);
+      return item;
+    }
+    Buffer body = Buffer.buffer(32 + n * (codec.size() + 1));
+    body.appendString("{\"room\":").appendString(Json.encode(options.room)).appendString(",\"items\":[");
+    for (int i = 0; i < n; i++) {
+      if (i > 0) {
+        body.appendByte((byte) ',');
+      }
+      codec.write(body, created++, stamp);
+    }
+    return body.appendString("]}");
+  }
+
+  private void send(Buffer body, int items) {
+    requests++;
+    RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setHost(uri.getHost()).setPort(uri.getPort())
+      .setURI(uri.getRawPath()).putHeader("Content-Type", "application/json");
+    http.request(request)
+      .compose(req -> req.send(body))
+      .compose(resp -> resp.body().map(b -> resp.statusCode()))
+      .onComplete(ar -> {
+        int status = ar.succeeded() ? ar.result() : 0;
+        if (status >= 200 && status < 300) {
+          accepted += items;
+          inFlight--;
+          if (stopping) {
+            if (inFlight == 0) {
+              stopped.tryComplete();
+            }
+          } else {
+            pump();
+          }
+          return;
+        }
+        refusals.merge(ar.succeeded() ? "http " + status : ar.cause().getClass().getSimpleName(), 1L, Long::sum);
+        vertx.setTimer(RETRY_MILLIS, id -> send(body, items));
+      });
+  }
+
+  /** Read on the event loop, or after {@link #stop()} completed. */
+  long accepted() {
+    return accepted;
+  }
+
+  JsonObject toJson() {
+    return new JsonObject().put("itemsAccepted", accepted).put("requests", requests)
+      .put("refusals", new JsonObject(new TreeMap<String, Object>(refusals)));
+  }
+}

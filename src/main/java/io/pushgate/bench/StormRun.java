@@ -1,0 +1,95 @@
+package io.pushgate.bench;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Reconnect storm: every subscriber connects and joins (ramped), all close, and once the server has
+ * let them go, all reconnect and rejoin at the same instant. The clock starts at that instant, in the
+ * coordinator, and each child measures against it on the machine's one monotonic clock. Done
+ * --storm-rounds times; the last round is the figure, the earlier ones warm both JITs.
+ */
+final class StormRun {
+
+  private static final long TARGET_MICROS = 2_000_000;
+
+  private final Coordinator c;
+  private final BenchOptions o;
+
+  StormRun(Coordinator c) {
+    this.c = c;
+    this.o = c.options();
+  }
+
+  JsonObject run() throws Exception {
+    c.phase("connecting");
+    JsonObject ready = c.all(WorkerProtocol.CONNECT, WorkerProtocol.READY, o.maxSeconds * 1_000L);
+    JsonArray rounds = new JsonArray();
+    boolean serverEmpty = true;
+    JsonObject before = new JsonObject();
+    JsonObject after = new JsonObject();
+    JsonObject failuresBefore = ready.getJsonObject("connectFailures", new JsonObject());
+    ProcStats.Sample server0 = null;
+    ProcStats.Sample server1 = null;
+    ProcStats.Sample gen0 = null;
+    ProcStats.Sample gen1 = null;
+    for (int round = 1; round <= o.stormRounds; round++) {
+      c.phase("dropping");
+      c.all(WorkerProtocol.DROP, WorkerProtocol.DROPPED, 60_000);
+      serverEmpty = o.target != BenchOptions.Target.PUSHGATE
+        || Coordinator.waitFor(() -> c.serverStats().getInteger("connections", -1) == 0, 20_000);
+      before = c.serverStats();
+      Thread.sleep(500);
+      failuresBefore = c.progress().getJsonObject("connectFailures", new JsonObject());
+
+      c.phase("storm " + round);
+      server0 = c.server();
+      gen0 = c.generator();
+      long t0 = System.nanoTime();
+      JsonObject rejoined = c.all(WorkerProtocol.RECONNECT + " " + t0, WorkerProtocol.REJOINED, (o.stormTimeout + 30) * 1_000L);
+      server1 = c.server();
+      gen1 = c.generator();
+      after = c.serverStats();
+      rounds.add(new JsonObject().put("round", round).put("joined", rejoined.getLong("joined", 0L))
+        .put("lastAttemptEndedMs", (rejoined.getLong("endNanos", t0) - t0) / 1_000_000)
+        .put("serverCpuSeconds", server1.since(server0).getDouble("cpuSeconds")));
+    }
+    JsonObject last = c.all(WorkerProtocol.FINISH + " 0", WorkerProtocol.FINAL, WorkerProtocol.FINAL_TIMEOUT_MILLIS);
+
+    LatencyHistogram rejoin = Outcome.histogram(last, "rejoin");
+    long within = rejoin.countAtMost(TARGET_MICROS);
+    JsonObject failures = subtract(last.getJsonObject("connectFailures", new JsonObject()), failuresBefore);
+    JsonObject storm = new JsonObject()
+      .put("clients", o.connections)
+      .put("joinedBeforeStorm", ready.getLong("joined", 0L))
+      .put("serverEmptyBeforeStorm", serverEmpty)
+      .put("rejoined", rejoin.total())
+      .put("rejoinedWithin2s", within)
+      .put("rejoinMs", rejoin.summaryMillis())
+      .put("allRejoinedMs", rejoin.total() == o.connections ? rejoin.quantileMicros(1.0) / 1000.0 : null)
+      .put("rounds", rounds)
+      .put("failedAttempts", failures)
+      .put("failedAttemptsTotal", failures.stream().mapToLong(e -> ((Number) e.getValue()).longValue()).sum())
+      .put("serverRefusedDelta", subtract(after.getJsonObject("refused", new JsonObject()), before.getJsonObject("refused", new JsonObject())));
+    JsonObject targets = new JsonObject()
+      .put("allRejoinedWithin2s", within == o.connections)
+      .put("noFailedHandshake", failures.isEmpty());
+    return new JsonObject().put("storm", storm).put("targets", targets)
+      .put("server", server1.since(server0)).put("generator", gen1.since(gen0))
+      .put("othersCpuPercent", ProcStats.othersPercent(server0, server1, gen0, gen1))
+      .put("clients", Outcome.clients(last));
+  }
+
+  private static JsonObject subtract(JsonObject after, JsonObject before) {
+    JsonObject out = new JsonObject();
+    after.forEach(e -> {
+      if (e.getValue() instanceof Number n) {
+        long d = n.longValue() - before.getLong(e.getKey(), 0L);
+        if (d != 0) {
+          out.put(e.getKey(), d);
+        }
+      }
+    });
+    return out;
+  }
+}

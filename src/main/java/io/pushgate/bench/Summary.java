@@ -1,0 +1,65 @@
+package io.pushgate.bench;
+
+import io.vertx.core.json.JsonObject;
+
+/** The few lines a person reads after the RESULT line, which holds everything. */
+final class Summary {
+
+  private Summary() {
+  }
+
+  static String si(double v) {
+    if (v >= 1e6) {
+      return String.format("%.2fM", v / 1e6);
+    }
+    if (v >= 1e3) {
+      return String.format("%.1fk", v / 1e3);
+    }
+    return String.format("%.0f", v);
+  }
+
+  static String of(JsonObject r) {
+    StringBuilder s = new StringBuilder("-- ").append(r.getString("mode")).append(" against ").append(r.getString("target"))
+      .append(", ").append(r.getInteger("connections")).append(" connections, load ")
+      .append(r.getDouble("loadStart")).append(" -> ").append(r.getDouble("loadEnd"));
+    if (r.containsKey("othersCpuPercent")) {
+      s.append(", other processes ").append(r.getDouble("othersCpuPercent")).append("% CPU");
+    }
+    s.append('\n');
+    if (r.containsKey("idle")) {
+      JsonObject i = r.getJsonObject("idle");
+      s.append(String.format("   joined %d; server RSS %.1f -> %.1f MB: %,d bytes per connection", i.getLong("joined"),
+        i.getDouble("rssBaseMB"), i.getDouble("rssMB"), i.getLong("rssPerConnectionBytes")));
+      if (i.containsKey("heapPerConnectionBytes")) {
+        s.append(String.format("; live heap %.1f -> %.1f MB: %,d bytes per connection", i.getDouble("heapLiveBaseMB"),
+          i.getDouble("heapLiveMB"), i.getLong("heapPerConnectionBytes")));
+      }
+      s.append(String.format("%n   kernel slab +%.1f MB (both ends); idle server CPU %.1f%%, other processes %.1f%%",
+        i.getJsonObject("kernel").getDouble("slabDeltaMB"), i.getDouble("cpuPercentWhileIdle"), i.getDouble("othersCpuPercent")));
+    }
+    if (r.containsKey("fanout")) {
+      JsonObject f = r.getJsonObject("fanout");
+      JsonObject l = f.getJsonObject("latencyMs");
+      s.append(String.format("   %d subscribers x %d items/s: pushed %,d, delivered %,d of %,d (ratio %s), lost %d, duplicates %d, out of order %d%n",
+        f.getLong("subscribers"), f.getInteger("rate"), f.getLong("pushed"), f.getLong("distinct"), f.getLong("expected"),
+        f.getDouble("deliveryRatio"), f.getLong("lost"), f.getLong("duplicates"), f.getLong("outOfOrder")));
+      s.append(String.format("   %s items/s delivered; latency p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+        si(f.getLong("itemsDeliveredPerSecond")), l.getDouble("p50"), l.getDouble("p99"), l.getDouble("max")));
+      s.append(String.format("   server %.2f CPU-s (%.0f%%), RSS %.0f MB: %s items per server CPU-second; generator %.0f%% CPU",
+        r.getJsonObject("server").getDouble("cpuSeconds"), r.getJsonObject("server").getDouble("cpuPercent"),
+        r.getJsonObject("server").getDouble("rssMB"), si(f.getLong("itemsPerServerCpuSecond")),
+        r.getJsonObject("generator").getDouble("cpuPercent")));
+    }
+    if (r.containsKey("storm")) {
+      JsonObject st = r.getJsonObject("storm");
+      JsonObject ms = st.getJsonObject("rejoinMs");
+      s.append(String.format("   %d of %d rejoined, %d within 2 s; rejoin p50 %.0f ms, p99 %.0f ms, max %.0f ms; failed attempts %s",
+        st.getLong("rejoined"), st.getInteger("clients"), st.getLong("rejoinedWithin2s"), ms.getDouble("p50"),
+        ms.getDouble("p99"), ms.getDouble("max"), st.getJsonObject("failedAttempts").encode()));
+    }
+    if (r.containsKey("targets")) {
+      s.append("\n   targets: ").append(r.getJsonObject("targets").encode());
+    }
+    return s.toString();
+  }
+}

@@ -1,0 +1,89 @@
+package io.pushgate.bench;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Counters of one lane, one child or the whole run; the same JSON shape at every level. */
+final class Tally {
+
+  long opened;
+  long joined;
+  long closed;
+  long framesReceived;
+  long itemsReceived;
+  long bytesReceived;
+  long unexpectedFrames;
+  /** Connect attempts that failed, by reason (exception class or HTTP status). */
+  final Map<String, Long> connectFailures = new TreeMap<>();
+  /** Closes the subscriber did not ask for, by close code. */
+  final Map<String, Long> serverCloses = new TreeMap<>();
+  /** ERROR messages from the server, by code. */
+  final Map<String, Long> errors = new TreeMap<>();
+  final LatencyHistogram latency = new LatencyHistogram();
+  /** Storm: from the coordinator's "reconnect now" to each subscriber's JOIN acknowledged. */
+  final LatencyHistogram rejoin = new LatencyHistogram();
+
+  void failed(String reason) {
+    connectFailures.merge(reason, 1L, Long::sum);
+  }
+
+  long failed() {
+    return connectFailures.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /** The counters without the histograms: small enough for a line every second. */
+  JsonObject progressJson() {
+    return new JsonObject()
+      .put("opened", opened).put("joined", joined).put("closed", closed)
+      .put("frames", framesReceived).put("items", itemsReceived).put("bytes", bytesReceived)
+      .put("failed", failed())
+      .put("connectFailures", new JsonObject(new TreeMap<String, Object>(connectFailures)))
+      .put("serverCloses", new JsonObject(new TreeMap<String, Object>(serverCloses)));
+  }
+
+  JsonObject toJson() {
+    return progressJson()
+      .put("unexpectedFrames", unexpectedFrames)
+      .put("errors", new JsonObject(new TreeMap<String, Object>(errors)))
+      .put("latency", latency.toJson())
+      .put("rejoin", rejoin.toJson());
+  }
+
+  void add(Tally other) {
+    opened += other.opened;
+    joined += other.joined;
+    closed += other.closed;
+    framesReceived += other.framesReceived;
+    itemsReceived += other.itemsReceived;
+    bytesReceived += other.bytesReceived;
+    unexpectedFrames += other.unexpectedFrames;
+    other.connectFailures.forEach((k, v) -> connectFailures.merge(k, v, Long::sum));
+    other.serverCloses.forEach((k, v) -> serverCloses.merge(k, v, Long::sum));
+    other.errors.forEach((k, v) -> errors.merge(k, v, Long::sum));
+    latency.merge(other.latency);
+    rejoin.merge(other.rejoin);
+  }
+
+  void add(JsonObject json) {
+    opened += json.getLong("opened", 0L);
+    joined += json.getLong("joined", 0L);
+    closed += json.getLong("closed", 0L);
+    framesReceived += json.getLong("frames", 0L);
+    itemsReceived += json.getLong("items", 0L);
+    bytesReceived += json.getLong("bytes", 0L);
+    unexpectedFrames += json.getLong("unexpectedFrames", 0L);
+    mergeCounts(connectFailures, json.getJsonObject("connectFailures"));
+    mergeCounts(serverCloses, json.getJsonObject("serverCloses"));
+    mergeCounts(errors, json.getJsonObject("errors"));
+    latency.merge(json.getJsonObject("latency"));
+    rejoin.merge(json.getJsonObject("rejoin"));
+  }
+
+  private static void mergeCounts(Map<String, Long> into, JsonObject from) {
+    if (from != null) {
+      from.forEach(e -> into.merge(e.getKey(), ((Number) e.getValue()).longValue(), Long::sum));
+    }
+  }
+}
