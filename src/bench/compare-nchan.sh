@@ -50,17 +50,8 @@ fi
 NCHAN_MODULE=/usr/lib/nginx/modules/ngx_nchan_module.so
 [ -f "$NCHAN_MODULE" ] || fail "$NCHAN_MODULE not found after installing libnginx-mod-nchan"
 
-free_port() {
-  local port
-  for _ in $(seq 1 50); do
-    port=$((20000 + RANDOM % 20000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"
-      return 0
-    fi
-  done
-  fail "no free port found"
-}
+# shellcheck source=src/bench/lib.sh
+. src/bench/lib.sh
 PUBLIC_PORT=$(free_port)
 API_PORT=$(free_port)
 NCHAN_PORT=$(free_port)

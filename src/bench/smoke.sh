@@ -29,18 +29,8 @@ fail() {
 
 [ -f "$JAR" ] || fail "$JAR is missing: run mvn verify (or mvn package) first"
 
-# A port nothing answers on; the node would refuse to start on a taken one anyway.
-free_port() {
-  local port
-  for _ in $(seq 1 50); do
-    port=$((20000 + RANDOM % 20000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"
-      return 0
-    fi
-  done
-  fail "no free port found"
-}
+# shellcheck source=src/bench/lib.sh
+. src/bench/lib.sh
 PUBLIC_PORT=$(free_port)
 API_PORT=$(free_port)
 [ "$PUBLIC_PORT" != "$API_PORT" ] || API_PORT=$(free_port)
