@@ -1,7 +1,6 @@
 package io.pushgate.protocol;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 
 import java.nio.charset.StandardCharsets;
 
@@ -11,7 +10,7 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Server frames are never masked, so the header is the same for every connection and can be
  * written once with the payload; a shard then writes these bytes below the WebSocket encoder, and
- * the socket sends them straight from this memory. A heap buffer in a {@link TextWebSocketFrame}
+ * the socket sends them straight from this memory. A heap buffer in a Netty {@code TextWebSocketFrame}
  * would cost, per connection, a frame object, a header buffer, and a copy of the payload into
  * direct memory before the syscall.
  *
@@ -55,11 +54,6 @@ public final class EncodedFrame {
    */
   public ByteBuf newWireBuffer() {
     return wire.retainedDuplicate();
-  }
-
-  /** The payload as a Netty text frame, for a write that goes through the WebSocket encoder. */
-  public TextWebSocketFrame newNettyFrame() {
-    return new TextWebSocketFrame(true, 0, wire.retainedSlice(wire.readerIndex() + headerLength, length()));
   }
 
   /** For tests and logs only: decodes the payload. */
