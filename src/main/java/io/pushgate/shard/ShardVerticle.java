@@ -274,7 +274,12 @@ public final class ShardVerticle extends VerticleBase {
 
   private void onCommand(Message<ShardCommand> msg) {
     if (msg.body() instanceof ShardCommand.Deliver deliver) {
-      deliver(deliver.frames());
+      try {
+        deliver(deliver.frames());
+      } finally {
+        // The writes hold their own references until sent; this shard's reference ends here.
+        deliver.frames().forEach(EncodedFrame::release);
+      }
     } else if (msg.body() instanceof ShardCommand.Drain) {
       int clients = connections.size();
       drain().onComplete(ar -> msg.reply(clients));
