@@ -162,11 +162,14 @@ public final class MergerVerticle extends VerticleBase {
     }
   }
 
+  /** Each shard gets its own reference to every frame and releases it once written; the merger's goes here. */
   private void deliver(List<EncodedFrame> frames) {
     ShardCommand.Deliver command = new ShardCommand.Deliver(List.copyOf(frames));
+    frames.forEach(frame -> frame.retain(shards));
     for (int i = 0; i < shards; i++) {
       vertx.eventBus().send(Addresses.shard(i), command, LOCAL);
     }
+    frames.forEach(EncodedFrame::release);
   }
 
   private void onDrain(Message<Object> msg) {

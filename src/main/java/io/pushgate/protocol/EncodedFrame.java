@@ -16,9 +16,11 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Each write gets its own duplicate of the shared buffer: the socket advances the reader index of
  * what it writes, and a buffer shared without duplicating would reach every connection after the
- * first as an empty frame. The frame's own reference is never released; the memory is a
- * {@link java.nio.ByteBuffer#allocateDirect direct ByteBuffer}, which the GC frees once the frame and
- * the last write's duplicate are gone, so no shard has to agree with another on who releases it.
+ * first as an empty frame. The memory is freed when the last reference is released: the merger
+ * holds one and gives one to each shard ({@link #retain}), each shard releases its own once it has
+ * written the frame ({@link #release}), and each write's duplicate holds one until the socket has
+ * sent it. Not left to the GC: a cleaner-freed direct buffer counts against the JVM's direct-memory
+ * limit until a collection runs, and with many rooms that limit forces full GCs.
  */
 public final class EncodedFrame {
 
@@ -54,6 +56,22 @@ public final class EncodedFrame {
    */
   public ByteBuf newWireBuffer() {
     return wire.retainedDuplicate();
+  }
+
+  /** Takes {@code count} more references, one for each shard the frame is handed to. */
+  public EncodedFrame retain(int count) {
+    wire.retain(count);
+    return this;
+  }
+
+  /** Gives back one reference; the last returns the memory to the pool. */
+  public void release() {
+    wire.release();
+  }
+
+  /** References still held, for tests. */
+  int refCnt() {
+    return wire.refCnt();
   }
 
   /** For tests and logs only: decodes the payload. */

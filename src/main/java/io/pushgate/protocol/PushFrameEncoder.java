@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -26,6 +25,8 @@ public final class PushFrameEncoder {
   }
 
   /**
+   * The frame holds one reference, its caller's, to be released when the caller is done with it.
+   *
    * @param room  null for a push to all
    * @param items compact UTF-8 JSON values, in delivery order
    * @param itemBytes the sum of the items' lengths, known to the caller
@@ -35,8 +36,7 @@ public final class PushFrameEncoder {
     long size = itemBytes + Math.max(0, items.size() - 1) + SUFFIX.length
       + (room == null ? ALL_PREFIX.length : ROOM_PREFIX.length + quotedRoom.length + ITEMS_AFTER_ROOM.length);
     int header = headerLength(size);
-    // A direct ByteBuffer, so the GC frees it: Netty's own direct buffers are freed only by release().
-    ByteBuf buf = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect((int) (header + size))).clear();
+    ByteBuf buf = Unpooled.directBuffer((int) (header + size), (int) (header + size));
     writeHeader(buf, size);
     if (room == null) {
       buf.writeBytes(ALL_PREFIX);
@@ -53,10 +53,14 @@ public final class PushFrameEncoder {
     return new EncodedFrame(room, buf, header, items.size());
   }
 
-  /** Any other server message shared by many connections (ONLINE), as a whole wire frame. */
+  /**
+   * Any other server message shared by many connections (ONLINE), as a whole wire frame. Unlike a
+   * PUSH frame it is never handed between verticles, so nobody releases it: its memory is a direct
+   * ByteBuffer that the GC frees. These are a few per room per online interval.
+   */
   static EncodedFrame frame(String room, byte[] payload) {
     int header = headerLength(payload.length);
-    ByteBuf buf = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(header + payload.length)).clear();
+    ByteBuf buf = Unpooled.wrappedBuffer(java.nio.ByteBuffer.allocateDirect(header + payload.length)).clear();
     writeHeader(buf, payload.length);
     buf.writeBytes(payload);
     return new EncodedFrame(room, buf, header, 0);

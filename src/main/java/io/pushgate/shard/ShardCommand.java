@@ -8,7 +8,10 @@ import java.util.Map;
 /** What the merger sends a shard, in order, on {@code Addresses.shard(i)}. */
 public sealed interface ShardCommand {
 
-  /** Frames of one tick (or one early flush), each to be written to the members of its room. */
+  /**
+   * Frames of one tick (or one early flush), each to be written to the members of its room. The
+   * receiving shard owns one reference to each frame and must release it.
+   */
   record Deliver(List<EncodedFrame> frames) implements ShardCommand {
   }
 

@@ -367,7 +367,12 @@ public final class ShardVerticle extends VerticleBase {
 
   private void onCommand(Message<ShardCommand> msg) {
     if (msg.body() instanceof ShardCommand.Deliver deliver) {
-      deliver(deliver.frames());
+      try {
+        deliver(deliver.frames());
+      } finally {
+        // The writes hold their own references until sent; this shard's reference ends here.
+        deliver.frames().forEach(EncodedFrame::release);
+      }
     } else if (msg.body() instanceof ShardCommand.Online online) {
       onlineTotals = online.totals();
       sendOnlineCounts();

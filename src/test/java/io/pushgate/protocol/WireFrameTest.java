@@ -33,6 +33,7 @@ class WireFrameTest {
       assertEquals(frame.text(), decoded.text());
       decoded.release();
       client.finishAndReleaseAll();
+      frame.release();
     }
   }
 
@@ -46,5 +47,20 @@ class WireFrameTest {
     assertEquals(length, second.readableBytes());
     assertEquals(Unpooled.wrappedBuffer(new byte[] {(byte) 0x81, (byte) frame.length()}), second.slice(0, 2));
     second.release();
+    frame.release();
+  }
+
+  /** The pooled memory goes back once the merger and every shard released their references. */
+  @Test
+  void lastReleaseFreesTheFrame() {
+    EncodedFrame frame = PushFrameEncoder.encode("r", List.of("1".getBytes(StandardCharsets.UTF_8)), 1);
+    ByteBuf write = frame.retain(2).newWireBuffer();
+    frame.release();
+    frame.release();
+    assertTrue(frame.refCnt() > 0, "a write not yet sent keeps the frame");
+    write.release();
+    assertEquals(1, frame.refCnt(), "one shard still holds the frame");
+    frame.release();
+    assertEquals(0, frame.refCnt());
   }
 }
