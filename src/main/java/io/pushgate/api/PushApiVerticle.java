@@ -19,7 +19,6 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -49,7 +48,6 @@ public final class PushApiVerticle extends VerticleBase {
   /** Indexed by ordinal, readable by a metrics scrape on another thread. */
   private final long[] refusals = new long[ApiError.values().length];
   private long pushesAccepted;
-  private HttpServer server;
 
   public PushApiVerticle(PushgateConfig config) {
     this.config = config;
@@ -90,13 +88,9 @@ public final class PushApiVerticle extends VerticleBase {
     HttpServerOptions options = new HttpServerOptions().setHost(config.apiHost()).setPort(config.apiPort());
     ServerLimits.apply(options, config);
     return busPushes.completion()
-      .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
-      .onSuccess(s -> server = s);
+      .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen());
   }
 
-  public int actualPort() {
-    return server.actualPort();
-  }
 
   private void requireSupportedContentType(RoutingContext ctx) {
     String type = ctx.request().getHeader("Content-Type");

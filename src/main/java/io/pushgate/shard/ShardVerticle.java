@@ -26,7 +26,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
@@ -74,7 +73,6 @@ public final class ShardVerticle extends VerticleBase {
   private final List<Connection> toFlush = new ArrayList<>();
   /** Connections found over their outbound limit during the current delivery. */
   private Set<Connection> slow;
-  private HttpServer server;
   private boolean draining;
   private Promise<Void> drained;
 
@@ -136,14 +134,9 @@ public final class ShardVerticle extends VerticleBase {
       .invalidRequestHandler(guard::onInvalidRequest)
       .webSocketHandshakeHandler(this::handshake)
       .requestHandler(guard.trackRequests(router))
-      .listen()
-      .onSuccess(s -> server = s);
+      .listen();
   }
 
-  /** The port actually bound, for tests that ask for port 0. */
-  public int actualPort() {
-    return server.actualPort();
-  }
 
   private void handshake(ServerWebSocketHandshake handshake) {
     if (!"/connect".equals(handshake.path())) {
