@@ -95,7 +95,7 @@ final class Worker {
     watchdog.start();
     Worker worker = new Worker(options);
     WorkerProtocol.send(WorkerProtocol.HELLO, new JsonObject().put("pid", ProcessHandle.current().pid()));
-    worker.vertx.setPeriodic(PROGRESS_MILLIS, id -> worker.progress()
+    long progressTimer = worker.vertx.setPeriodic(PROGRESS_MILLIS, id -> worker.progress()
       .onSuccess(p -> WorkerProtocol.send(WorkerProtocol.PROGRESS, p)));
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     String line;
@@ -113,6 +113,8 @@ final class Worker {
         }
         case WorkerProtocol.FINISH -> {
           WorkerProtocol.send(WorkerProtocol.FINAL, await(worker.finish(Long.parseLong(parts[1]))));
+          // A progress tick racing the close would find the lanes' event loops gone.
+          worker.vertx.cancelTimer(progressTimer);
           worker.vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
           System.exit(0);
         }

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Tags;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
@@ -31,6 +32,10 @@ public final class Metrics {
       .setEnabled(true)
       .setRegistryName(REGISTRY)
       .setJvmMetricsEnabled(true)
+      // The shards take each WebSocket over from Vert.x after its handshake (see shard.Connection), so
+      // Vert.x's HTTP server metrics would count those connections as open for ever; pushgate_connections
+      // and the pushgate_push*/api counters say what they said, correctly.
+      .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
       .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
     return io.vertx.core.Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory());
   }

@@ -179,13 +179,19 @@ public final class ShardGuard {
       ? unlimited : new ClientSession(grant, node.stats, messagesPerSecond, joinsPerSecond, System.nanoTime());
     handshake.accept().onSuccess(ws -> {
       Channel channel = ((WebSocketInternal) ws).channelHandlerContext().channel();
-      HeadClock clock = channel.attr(CLOCK).getAndSet(null);
+      HeadClock clock = removeClock(channel);
       if (clock != null && clock.timer >= 0) {
         vertx.cancelTimer(clock.timer);
       }
       installUtf8Validator(channel.pipeline());
       onAccepted.accept(ws, session);
     });
+  }
+
+  /** Removes the attribute itself, not only its value: an idle WebSocket should not keep an empty slot. */
+  @SuppressWarnings("deprecation")
+  private static HeadClock removeClock(Channel channel) {
+    return channel.attr(CLOCK).getAndRemove();
   }
 
   /**

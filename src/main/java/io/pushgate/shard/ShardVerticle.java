@@ -2,8 +2,17 @@ package io.pushgate.shard;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -29,8 +38,6 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
-import io.vertx.core.http.WebSocketFrame;
-import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.ext.web.Router;
 
@@ -64,6 +71,8 @@ public final class ShardVerticle extends VerticleBase {
   private final long heartbeatTimeoutNanos;
   private final NodeSecurity security;
   private final int maxFragments;
+  /** Outbound bytes a connection may have queued before it counts as a slow consumer (4002). */
+  private final WriteBufferWaterMark outboundLimit;
   private ShardGuard guard;
 
   private final Set<Connection> connections = new LinkedHashSet<>();
@@ -89,6 +98,8 @@ public final class ShardVerticle extends VerticleBase {
     this.index = index;
     this.security = security;
     this.maxFragments = config.intLimit(Limit.MAX_FRAGMENTS_PER_MESSAGE);
+    int maxOutbound = config.intLimit(Limit.MAX_OUTBOUND_BYTES);
+    this.outboundLimit = new WriteBufferWaterMark(maxOutbound / 2, maxOutbound);
     this.config = config;
     this.permits = permits;
     this.publicRoutes = publicRoutes;
@@ -152,37 +163,31 @@ public final class ShardVerticle extends VerticleBase {
   }
 
   private void accept(ServerWebSocket ws, ClientSession session) {
-    // Vert.x's internal view of the socket gives the Netty context that the fan-out writes to.
-    Connection c = new Connection(ws, ((WebSocketInternal) ws).channelHandlerContext(), System.nanoTime());
-    c.session = session;
     if (!permits.tryAcquire()) {
       counters.refused(ShardCounters.Refusal.CONNECTION_LIMIT);
-      c.closing = CloseCode.TRY_AGAIN_LATER;
       ws.close(CloseCode.TRY_AGAIN_LATER.code(), CloseCode.TRY_AGAIN_LATER.reason());
       return;
     }
     counters.accepted++;
+    Connection c = new Connection(this, session, System.nanoTime());
     connections.add(c);
-    ws.setWriteQueueMaxSize(config.intLimit(Limit.MAX_OUTBOUND_BYTES));
-    ws.frameHandler(frame -> {
-      try {
-        onFrame(c, frame);
-      } catch (RuntimeException e) {
-        // A bug must cost one connection, not the shard: close it with 1011 and say why.
-        log.log(Level.SEVERE, "closing a connection after an internal error", e);
-        close(c, CloseCode.INTERNAL_ERROR);
-      }
-    });
-    ws.exceptionHandler(e -> onException(c, e));
-    ws.closeHandler(v -> onClosed(c));
+    // From here the socket is ours: the connection replaces Vert.x's WebSocket handler, after which
+    // nothing holds Vert.x's request, response and WebSocket objects (about 7 KB per idle
+    // connection). Vert.x's server still owns the channel's accept and its shutdown.
+    ChannelHandlerContext vertxHandler = ((WebSocketInternal) ws).channelHandlerContext();
+    vertxHandler.channel().config().setWriteBufferWaterMark(outboundLimit);
+    vertxHandler.pipeline().replace(vertxHandler.name(), "pushgate", c);
     guard.watchExpiry(session, () -> close(c, CloseCode.POLICY_VIOLATION));
+    if (!c.channel.channel().isActive()) {
+      onClosed(c); // gone while it was handed over: no channelInactive will come
+    }
   }
 
   /**
    * Netty's decoder reports an oversized frame (1009) or invalid UTF-8 (1007) as an exception, after
    * which Vert.x would close with a plain 1000; closing here first puts the protocol's code on the wire.
    */
-  private void onException(Connection c, Throwable e) {
+  void onException(Connection c, Throwable e) {
     if (e instanceof CorruptedWebSocketFrameException corrupted) {
       CloseCode code = CloseCode.of(corrupted.closeStatus().code());
       close(c, code != null ? code : CloseCode.POLICY_VIOLATION);
@@ -191,7 +196,7 @@ public final class ShardVerticle extends VerticleBase {
     }
   }
 
-  private void onClosed(Connection c) {
+  void onClosed(Connection c) {
     if (c.closed) {
       return;
     }
@@ -212,31 +217,64 @@ public final class ShardVerticle extends VerticleBase {
     }
   }
 
-  private void onFrame(Connection c, WebSocketFrame frame) {
+  void onFrame(Connection c, WebSocketFrame frame) {
+    try {
+      handleFrame(c, frame);
+    } catch (RuntimeException e) {
+      // A bug must cost one connection, not the shard: close it with 1011 and say why.
+      log.log(Level.SEVERE, "closing a connection after an internal error", e);
+      close(c, CloseCode.INTERNAL_ERROR);
+    }
+  }
+
+  private void handleFrame(Connection c, WebSocketFrame frame) {
     c.lastSeenNanos = System.nanoTime();
+    if (frame instanceof CloseWebSocketFrame close) {
+      onCloseFrame(c, close);
+      return;
+    }
     if (c.closing != null || !admitFrame(c, frame)) {
       return;
     }
-    if (frame.isBinary()) {
+    if (frame instanceof PingWebSocketFrame) {
+      c.channel.writeAndFlush(new PongWebSocketFrame(frame.content().retainedDuplicate()), c.channel.voidPromise());
+    } else if (frame instanceof BinaryWebSocketFrame) {
       close(c, CloseCode.UNSUPPORTED_DATA);
-    } else if (frame.isText()) {
-      if (frame.isFinal()) {
-        onMessage(c, frame.textData());
+    } else if (frame instanceof TextWebSocketFrame text) {
+      if (frame.isFinalFragment()) {
+        onMessage(c, text.text());
       } else {
-        c.partial = Unpooled.buffer(Math.min(maxFrameBytes, 2 * frame.binaryData().length()), maxFrameBytes);
+        c.partial = Unpooled.buffer(Math.min(maxFrameBytes, 2 * frame.content().readableBytes()), maxFrameBytes);
         append(c, frame);
       }
-    } else if (frame.isContinuation()) {
+    } else if (frame instanceof ContinuationWebSocketFrame) {
       if (c.partial == null) {
         return;
       }
-      if (append(c, frame) && frame.isFinal()) {
+      if (append(c, frame) && frame.isFinalFragment()) {
         String text = c.partial.toString(StandardCharsets.UTF_8);
         c.partial.release();
         c.partial = null;
         onMessage(c, text);
       }
     }
+    // A pong needs nothing more: it already counted as a sign of life.
+  }
+
+  /**
+   * The client's close frame: either its answer to ours, after which the TCP connection ends, or its
+   * own close, which is echoed with its status code (RFC 6455, 5.5.1) before the server ends the
+   * TCP connection.
+   */
+  private void onCloseFrame(Connection c, CloseWebSocketFrame close) {
+    if (c.closeSent) {
+      c.channel.close();
+      return;
+    }
+    c.closeSent = true;
+    int status = close.statusCode();
+    CloseWebSocketFrame echo = status < 0 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(status, "");
+    c.channel.writeAndFlush(echo).addListener(ChannelFutureListener.CLOSE);
   }
 
   /**
@@ -245,9 +283,6 @@ public final class ShardVerticle extends VerticleBase {
    * @return false when the frame goes no further
    */
   private boolean admitFrame(Connection c, WebSocketFrame frame) {
-    if (frame.isClose()) {
-      return true;
-    }
     ClientSession.FrameVerdict verdict = c.session.onFrame(c.lastSeenNanos);
     if (verdict == ClientSession.FrameVerdict.CLOSE) {
       close(c, CloseCode.POLICY_VIOLATION);
@@ -255,24 +290,25 @@ public final class ShardVerticle extends VerticleBase {
     }
     if (verdict == ClientSession.FrameVerdict.LIMITED) {
       // The message this frame belongs to is dropped whole; it is answered once.
-      boolean dropsMessage = frame.isText() || (frame.isContinuation() && c.partial != null);
+      boolean text = frame instanceof TextWebSocketFrame;
+      boolean dropsMessage = text || (frame instanceof ContinuationWebSocketFrame && c.partial != null);
       if (c.partial != null) {
         c.partial.release();
         c.partial = null;
       }
       if (dropsMessage) {
-        reject(c, ErrorCode.RATE_LIMITED, c.session.limitedMessage(), frame.isText() && frame.isFinal() ? idOf(frame.textData()) : null);
+        reject(c, ErrorCode.RATE_LIMITED, c.session.limitedMessage(), text && frame.isFinalFragment() ? idOf(((TextWebSocketFrame) frame).text()) : null);
       }
       return false;
     }
-    if (frame.isPing() && !c.channel.channel().isWritable()) {
-      // Vert.x answers every ping with a pong whether or not the client reads: bound that backlog too.
+    if (frame instanceof PingWebSocketFrame && !c.channel.channel().isWritable()) {
+      // Every ping is answered with a pong, whether or not the client reads: bound that backlog too.
       slowConsumer(c);
       return false;
     }
-    if (frame.isText() && !frame.isFinal()) {
+    if (frame instanceof TextWebSocketFrame && !frame.isFinalFragment()) {
       c.fragments = 1;
-    } else if (frame.isContinuation() && c.partial != null && ++c.fragments > maxFragments) {
+    } else if (frame instanceof ContinuationWebSocketFrame && c.partial != null && ++c.fragments > maxFragments) {
       c.partial.release();
       c.partial = null;
       close(c, CloseCode.MESSAGE_TOO_BIG);
@@ -289,7 +325,7 @@ public final class ShardVerticle extends VerticleBase {
 
   /** @return false when the message grew past maxFrameBytes and the connection is being closed */
   private boolean append(Connection c, WebSocketFrame frame) {
-    ByteBuf data = ((BufferInternal) frame.binaryData()).getByteBuf();
+    ByteBuf data = frame.content();
     if (c.partial.readableBytes() + data.readableBytes() > maxFrameBytes) {
       c.partial.release();
       c.partial = null;
@@ -472,7 +508,10 @@ public final class ShardVerticle extends VerticleBase {
     }
     c.closing = code;
     counters.closedByServer(code);
-    c.ws.close(code.code(), code.reason());
+    if (!c.closeSent) {
+      c.closeSent = true;
+      c.channel.writeAndFlush(new CloseWebSocketFrame(code.code(), code.reason()), c.channel.voidPromise());
+    }
     vertx.setTimer(config.closeTimeoutMillis(), id -> {
       if (!c.closed) {
         c.channel.close();
