@@ -1,7 +1,5 @@
 package io.pushgate.bench;
 
-import io.vertx.core.http.WebSocket;
-
 /**
  * One simulated viewer: its socket and what it has received. Only its lane's event loop touches it.
  *
@@ -17,7 +15,7 @@ final class Subscriber {
   final String room;
   final Lane lane;
   final byte[] pushPrefix;
-  WebSocket ws;
+  ClientSocket ws;
   boolean joined;
   boolean closing;
   /** Told once whether the current connect attempt ended joined; null when no attempt waits. */

@@ -4,7 +4,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
@@ -217,36 +216,33 @@ final class Worker {
     if (!source.equals(ws.localAddress().hostAddress())) {
       tally.failed("source address " + ws.localAddress().hostAddress() + " instead of " + source);
     }
-    s.ws = ws;
     s.closing = false;
     s.joined = false;
     tally.opened++;
     s.whenJoined = whenDone;
-    ws.handler(frame -> {
+    s.ws = ClientSocket.takeOver(ws, frame -> {
       if (reader.read(s, frame) == FrameReader.Kind.ACK && !s.joined) {
         joined(s);
       }
-    });
-    ws.closeHandler(v -> {
+    }, status -> {
       tally.closed++;
       if (!s.closing) {
-        tally.serverCloses.merge(String.valueOf(ws.closeStatusCode()), 1L, Long::sum);
+        tally.serverCloses.merge(String.valueOf(status), 1L, Long::sum);
       }
       s.ws = null;
       s.joined = false;
       if (s.whenJoined != null) {
-        tally.failed("closed before join (" + ws.closeStatusCode() + ")");
+        tally.failed("closed before join (" + status + ")");
         Consumer<Boolean> failed = s.whenJoined;
         s.whenJoined = null;
         failed.accept(false);
       }
     });
-    ws.exceptionHandler(e -> { });
     if (nchan) {
       // nchan subscribes at the handshake; there is no JOIN to acknowledge.
       joined(s);
     } else {
-      ws.writeFinalTextFrame("{\"type\":\"JOIN\",\"id\":1,\"data\":{\"room\":" + io.vertx.core.json.Json.encode(s.room) + "}}");
+      s.ws.sendText("{\"type\":\"JOIN\",\"id\":1,\"data\":{\"room\":" + io.vertx.core.json.Json.encode(s.room) + "}}");
     }
   }
 
@@ -268,7 +264,7 @@ final class Worker {
     long round = lane.pingRound++;
     for (Subscriber s : lane.subscribers) {
       if (s.ws != null && s.joined && (s.index + round) % PING_EVERY_SECONDS == 0) {
-        s.ws.writePing(Buffer.buffer());
+        s.ws.ping();
       }
     }
   }
