@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Reads what a subscriber receives. A pushgate PUSH frame of this run's room and item layout is
@@ -46,30 +47,38 @@ final class FrameReader {
     tally.framesReceived++;
     tally.bytesReceived += frame.length();
     long now = ItemCodec.nowMicros();
-    if (nchan ? readNchan(s, frame, now) : readPush(s, frame, now)) {
+    int length = frame.length();
+    if (s.lane.scratch.length < length) {
+      s.lane.scratch = new byte[Math.max(length, 2 * s.lane.scratch.length)];
+    }
+    byte[] bytes = s.lane.scratch;
+    frame.getBytes(0, length, bytes);
+    if (nchan ? readNchan(s, bytes, length, now) : readPush(s, bytes, length, now)) {
       return Kind.ITEMS;
     }
     return readSlowly(s, frame, now);
   }
 
-  private boolean readNchan(Subscriber s, Buffer frame, long now) {
-    if (frame.length() != codec.size() || !codec.matches(frame, 0)) {
+  private boolean readNchan(Subscriber s, byte[] frame, int length, long now) {
+    if (length != codec.size() || !codec.matches(frame, length, 0)) {
       return false;
     }
     item(s, ItemCodec.seq(frame, 0), ItemCodec.stamp(frame, 0), now);
     return true;
   }
 
-  private boolean readPush(Subscriber s, Buffer frame, long now) {
+  private boolean readPush(Subscriber s, byte[] frame, int length, long now) {
     byte[] prefix = s.pushPrefix;
     int stride = codec.size() + 1;
-    int body = frame.length() - prefix.length - SUFFIX.length + 1;
-    if (body < stride || body % stride != 0 || !startsWith(frame, prefix)) {
+    int body = length - prefix.length - SUFFIX.length + 1;
+    if (body < stride || body % stride != 0 || !Arrays.equals(frame, 0, prefix.length, prefix, 0, prefix.length)
+      || !Arrays.equals(frame, length - SUFFIX.length, length, SUFFIX, 0, SUFFIX.length)) {
       return false;
     }
     int count = body / stride;
     for (int i = 0; i < count; i++) {
-      if (!codec.matches(frame, prefix.length + i * stride)) {
+      int at = prefix.length + i * stride;
+      if (!codec.matches(frame, length, at) || frame[at + codec.size()] != (i == count - 1 ? ']' : ',')) {
         return false;
       }
     }
@@ -86,15 +95,6 @@ final class FrameReader {
     if (stamp >= measureFromMicros) {
       s.lane.tally.latency.record(now - stamp);
     }
-  }
-
-  private static boolean startsWith(Buffer frame, byte[] prefix) {
-    for (int i = 0; i < prefix.length; i++) {
-      if (frame.getByte(i) != prefix[i]) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private Kind readSlowly(Subscriber s, Buffer frame, long now) {

@@ -15,6 +15,8 @@ final class Lane {
   final Tally tally = new Tally();
   final List<Subscriber> subscribers = new ArrayList<>();
   long pingRound;
+  /** The frame being read, copied out of its (direct) buffer once so that items parse from an array. */
+  byte[] scratch = new byte[64 * 1024];
 
   Lane(Context context) {
     this.context = context;
