@@ -39,7 +39,7 @@ final class BenchOptions {
       --storm-rounds N            storm: drop and reconnect N times, measure the last (default 2: one warms the JIT)
       --server-pid P[,P...]       processes whose CPU time and RSS are the server's (e.g. nginx workers)
       --jcmd                      also take the server's live heap with jcmd GC.class_histogram (Java servers)
-      --child-jvm "FLAGS"         JVM flags of the child processes (default "-Xms1g -Xmx4g -XX:+UseParallelGC")
+      --child-jvm "FLAGS"         JVM flags of the child processes (default "-Xms1g -Xmx4g -XX:+UseParallelGC", plus -XX:TieredStopAtLevel=1 in storm)
       --max-seconds S             hard bound on the whole run (default: derived from the other options)
     """;
 
@@ -133,7 +133,9 @@ final class BenchOptions {
         .forEach(p -> serverPids.add(Long.parseLong(p)));
     }
     jcmd = v.containsKey("jcmd");
-    childJvm = v.getOrDefault("child-jvm", childJvm);
+    // A storm's children run each handshake path a few thousand times and exit: C2 would still be
+    // compiling it when the round ends, on the cores the server needs, so storms stop at C1.
+    childJvm = v.getOrDefault("child-jvm", mode == Mode.STORM ? childJvm + " -XX:TieredStopAtLevel=1" : childJvm);
     child = v.containsKey("child");
     childIndex = integer(v, "child-index", 0);
     childOffset = integer(v, "child-offset", 0);

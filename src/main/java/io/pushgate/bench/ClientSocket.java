@@ -1,38 +1,56 @@
 package io.pushgate.bench;
 
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.ChannelFactory;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.WebSocket;
 import io.vertx.core.internal.buffer.BufferInternal;
-import io.vertx.core.internal.http.WebSocketInternal;
 
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
 /**
- * A subscriber's socket after its handshake. Vert.x's client opens it (source address, upgrade);
- * then this handler replaces Vert.x's in the pipeline and reads Netty's frames where the decoder
- * left them. Vert.x would copy every inbound frame into a new heap buffer, which at ten million
- * items a second made the generator, not the server, the bottleneck. Runs on the channel's event
- * loop, which is the subscriber's lane.
+ * One subscriber's WebSocket on a plain Netty channel: bound to its loopback source address,
+ * upgraded by Netty's client handshaker, then read where the frame decoder leaves each frame.
+ * Vert.x's WebSocket client cost the generator more CPU than the server spent per handshake in a
+ * reconnect storm, and copied every inbound frame into a new heap buffer; the generator must
+ * measure the server, not itself. Everything runs on the channel's event loop, the subscriber's lane.
  */
 final class ClientSocket extends ChannelInboundHandlerAdapter {
 
   /** RFC 6455: the connection closed without a close frame. */
   static final int ABNORMAL = 1006;
+  private static final int MAX_FRAME_BYTES = 1 << 20;
+  private static final int MAX_RESPONSE_BYTES = 16 * 1024;
   private static final long CLOSE_WAIT_SECONDS = 5;
 
   private final Consumer<Buffer> onFrame;
@@ -48,22 +66,105 @@ final class ClientSocket extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * Takes {@code ws}'s socket over. {@code onFrame} gets each text or binary frame's payload, valid
-   * only during the call; {@code onClosed} the server's close status (1006 when none came).
+   * Connects from {@code source} and upgrades. The future fails with "http NNN" when the server
+   * answers the upgrade with another status. Once open, {@code onFrame} gets each data frame's
+   * payload (valid only during the call) and {@code onClosed} the server's close status (1006 when
+   * none came).
    */
-  static ClientSocket takeOver(WebSocket ws, Consumer<Buffer> onFrame, IntConsumer onClosed) {
+  static Future<ClientSocket> connect(EventLoop loop, ChannelFactory<? extends Channel> channels, URI uri, String source, long timeoutMillis,
+                                      Consumer<Buffer> onFrame, IntConsumer onClosed) {
+    Promise<ClientSocket> opened = Promise.promise();
     ClientSocket socket = new ClientSocket(onFrame, onClosed);
-    ChannelHandlerContext vertxHandler = ((WebSocketInternal) ws).channelHandlerContext();
-    vertxHandler.pipeline().replace(vertxHandler.name(), "bench", socket);
-    if (!socket.ctx.channel().isActive()) {
-      socket.ctx.executor().execute(() -> onClosed.accept(ABNORMAL));
+    WebSocketClientHandshaker handshaker = WebSocketClientHandshakerFactory.newHandshaker(uri, WebSocketVersion.V13, null,
+      false, new DefaultHttpHeaders(), MAX_FRAME_BYTES);
+    Bootstrap bootstrap = new Bootstrap()
+      .group(loop)
+      .channelFactory(channels)
+      .option(ChannelOption.TCP_NODELAY, true)
+      .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeoutMillis)
+      .handler(new ChannelInitializer<Channel>() {
+        @Override
+        protected void initChannel(Channel ch) {
+          ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(MAX_RESPONSE_BYTES),
+            new Upgrade(handshaker, socket, opened, timeoutMillis));
+        }
+      });
+    bootstrap.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), new InetSocketAddress(source, 0))
+      .addListener(f -> {
+        if (!f.isSuccess()) {
+          opened.tryFail(f.cause());
+        }
+      });
+    return opened.future();
+  }
+
+  /** Sends the upgrade once connected and hands the channel to the socket once the server agrees. */
+  private static final class Upgrade extends SimpleChannelInboundHandler<FullHttpResponse> {
+
+    private final WebSocketClientHandshaker handshaker;
+    private final ClientSocket socket;
+    private final Promise<ClientSocket> opened;
+    private final long timeoutMillis;
+    private ScheduledFuture<?> timeout;
+
+    Upgrade(WebSocketClientHandshaker handshaker, ClientSocket socket, Promise<ClientSocket> opened, long timeoutMillis) {
+      this.handshaker = handshaker;
+      this.socket = socket;
+      this.opened = opened;
+      this.timeoutMillis = timeoutMillis;
     }
-    return socket;
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+      timeout = ctx.executor().schedule(() -> {
+        if (opened.tryFail("handshake timeout")) {
+          ctx.close();
+        }
+      }, timeoutMillis, TimeUnit.MILLISECONDS);
+      handshaker.handshake(ctx.channel());
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse response) {
+      timeout.cancel(false);
+      if (!HttpResponseStatus.SWITCHING_PROTOCOLS.equals(response.status())) {
+        opened.tryFail("http " + response.status().code());
+        ctx.close();
+        return;
+      }
+      try {
+        handshaker.finishHandshake(ctx.channel(), response);
+      } catch (RuntimeException e) {
+        opened.tryFail(e);
+        ctx.close();
+        return;
+      }
+      ctx.pipeline().replace(this, "bench", socket);
+      opened.tryComplete(socket);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      if (timeout != null) {
+        timeout.cancel(false);
+      }
+      opened.tryFail("closed during the handshake");
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      opened.tryFail(cause);
+      ctx.close();
+    }
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+  }
+
+  InetSocketAddress localAddress() {
+    return (InetSocketAddress) ctx.channel().localAddress();
   }
 
   void sendText(String text) {

@@ -140,9 +140,37 @@ final class ProcStats {
     return Math.round(value * scale) / scale;
   }
 
+  /**
+   * The kernel's count of connections dropped because a listen queue was full (TcpExt
+   * ListenOverflows, all sockets of the machine); each such client waits for its SYN retransmit,
+   * one second or more.
+   */
+  static long listenOverflows() {
+    String[] lines = read(Path.of("/proc/net/netstat")).split("\n");
+    for (int i = 0; i + 1 < lines.length; i++) {
+      if (lines[i].startsWith("TcpExt:") && lines[i + 1].startsWith("TcpExt:")) {
+        List<String> names = List.of(lines[i].trim().split("\\s+"));
+        String[] values = lines[i + 1].trim().split("\\s+");
+        int at = names.indexOf("ListenOverflows");
+        return at > 0 && at < values.length ? Long.parseLong(values[at]) : -1;
+      }
+    }
+    return -1;
+  }
+
+  /** net.core.somaxconn: the longest accept queue a listening socket may ask for. */
+  static long somaxconn() {
+    String value = read(Path.of("/proc/sys/net/core/somaxconn")).trim();
+    return value.isEmpty() ? -1 : Long.parseLong(value);
+  }
+
+  /**
+   * Reads to the end of the stream: Files.readString trusts the size the file reports, and a
+   * /proc/sys file reports a size that makes it return only the first byte ("3" for 32768).
+   */
   private static String read(Path path) {
-    try {
-      return Files.readString(path);
+    try (java.io.InputStream in = Files.newInputStream(path)) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
     } catch (IOException e) {
       return "";
     }

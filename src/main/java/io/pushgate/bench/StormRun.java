@@ -22,6 +22,12 @@ final class StormRun {
   }
 
   JsonObject run() throws Exception {
+    if (ProcStats.somaxconn() >= 0 && ProcStats.somaxconn() < o.connections) {
+      System.err.println("bench storm: net.core.somaxconn is " + ProcStats.somaxconn() + ", below " + o.connections
+        + " clients: SYNs beyond the accept queue are dropped and retried after 1 s (see listenOverflows per round);"
+        + " raise it with sysctl -w net.core.somaxconn=" + Math.max(4096, Integer.highestOneBit(o.connections) * 2)
+        + " and restart the server");
+    }
     c.phase("connecting");
     JsonObject ready = c.all(WorkerProtocol.CONNECT, WorkerProtocol.READY, o.maxSeconds * 1_000L);
     JsonArray rounds = new JsonArray();
@@ -45,6 +51,7 @@ final class StormRun {
       c.phase("storm " + round);
       server0 = c.server();
       gen0 = c.generator();
+      long overflows0 = ProcStats.listenOverflows();
       long t0 = System.nanoTime();
       JsonObject rejoined = c.all(WorkerProtocol.RECONNECT + " " + t0, WorkerProtocol.REJOINED, (o.stormTimeout + 30) * 1_000L);
       server1 = c.server();
@@ -52,7 +59,8 @@ final class StormRun {
       after = c.serverStats();
       rounds.add(new JsonObject().put("round", round).put("joined", rejoined.getLong("joined", 0L))
         .put("lastAttemptEndedMs", (rejoined.getLong("endNanos", t0) - t0) / 1_000_000)
-        .put("serverCpuSeconds", server1.since(server0).getDouble("cpuSeconds")));
+        .put("serverCpuSeconds", server1.since(server0).getDouble("cpuSeconds"))
+        .put("listenOverflows", ProcStats.listenOverflows() - overflows0));
     }
     JsonObject last = c.all(WorkerProtocol.FINISH + " 0", WorkerProtocol.FINAL, WorkerProtocol.FINAL_TIMEOUT_MILLIS);
 
@@ -61,6 +69,7 @@ final class StormRun {
     JsonObject failures = subtract(last.getJsonObject("connectFailures", new JsonObject()), failuresBefore);
     JsonObject storm = new JsonObject()
       .put("clients", o.connections)
+      .put("somaxconn", ProcStats.somaxconn())
       .put("joinedBeforeStorm", ready.getLong("joined", 0L))
       .put("serverEmptyBeforeStorm", serverEmpty)
       .put("rejoined", rejoin.total())

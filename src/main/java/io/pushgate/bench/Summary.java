@@ -1,5 +1,6 @@
 package io.pushgate.bench;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /** The few lines a person reads after the RESULT line, which holds everything. */
@@ -56,6 +57,10 @@ final class Summary {
       s.append(String.format("   %d of %d rejoined, %d within 2 s; rejoin p50 %.0f ms, p99 %.0f ms, max %.0f ms; failed attempts %s",
         st.getLong("rejoined"), st.getInteger("clients"), st.getLong("rejoinedWithin2s"), ms.getDouble("p50"),
         ms.getDouble("p99"), ms.getDouble("max"), st.getJsonObject("failedAttempts").encode()));
+      JsonArray rounds = st.getJsonArray("rounds");
+      JsonObject lastRound = rounds.isEmpty() ? new JsonObject() : rounds.getJsonObject(rounds.size() - 1);
+      s.append(String.format("%n   server %.2f CPU-s in the last round; listen-queue overflows %d (somaxconn %d)",
+        lastRound.getDouble("serverCpuSeconds", 0.0), lastRound.getLong("listenOverflows", -1L), st.getLong("somaxconn", -1L)));
     }
     if (r.containsKey("targets")) {
       s.append("\n   targets: ").append(r.getJsonObject("targets").encode());

@@ -4,16 +4,12 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.http.WebSocketClientOptions;
-import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,7 +30,7 @@ import java.util.function.Function;
  */
 final class Worker {
 
-  private static final int FRAME_LIMIT = 1 << 20;
+  private static final long CONNECT_TIMEOUT_MILLIS = 10_000;
   private static final int PING_EVERY_SECONDS = 20;
   /** Often enough that the coordinator sees the last items arrive within a fraction of a tick. */
   private static final long PROGRESS_MILLIS = 100;
@@ -42,7 +38,6 @@ final class Worker {
   private final BenchOptions options;
   private final Vertx vertx;
   private final List<Lane> lanes = new ArrayList<>();
-  private final List<WebSocketClient> clients = new ArrayList<>();
   private final List<String> sources;
   private final List<Subscriber> subscribers = new ArrayList<>();
   private final FrameReader reader;
@@ -59,15 +54,6 @@ final class Worker {
       lanes.add(new Lane(((VertxInternal) vertx).createEventLoopContext()));
     }
     sources = Loopback.sources(options.sources);
-    for (String source : sources) {
-      clients.add(SourceBoundClient.create(vertx, new WebSocketClientOptions()
-        .setMaxConnections(Integer.MAX_VALUE)
-        .setConnectTimeout(10_000)
-        .setMaxFrameSize(FRAME_LIMIT)
-        .setMaxMessageSize(FRAME_LIMIT)
-        .setTryUsePerFrameCompression(false)
-        .setTryUsePerMessageCompression(false), source));
-    }
     reader = new FrameReader(new ItemCodec(options.itemBytes), nchan,
       options.mode == BenchOptions.Mode.FANOUT && options.warmup > 0 ? Long.MAX_VALUE : 0);
     Map<String, byte[]> prefixes = new HashMap<>();
@@ -187,62 +173,65 @@ final class Worker {
 
   private void open(Subscriber s, Consumer<Boolean> whenDone) {
     s.lane.context.runOnContext(v -> {
-      URI uri = options.wsUri(s.room);
-      WebSocketConnectOptions connect = new WebSocketConnectOptions()
-        .setHost(uri.getHost()).setPort(uri.getPort()).setURI(uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()))
-        .setTimeout(10_000);
-      clients.get(s.index % clients.size()).connect(connect).onComplete(ar -> {
+      String source = sources.get(s.index % sources.size());
+      ClientSocket.connect(((ContextInternal) s.lane.context).nettyEventLoop(), ((VertxInternal) vertx).transport().channelFactory(false),
+        options.wsUri(s.room), source, CONNECT_TIMEOUT_MILLIS,
+        frame -> {
+          if (reader.read(s, frame) == FrameReader.Kind.ACK && !s.joined) {
+            joined(s);
+          }
+        },
+        status -> closed(s, status)).onComplete(ar -> {
         if (ar.failed()) {
           s.lane.tally.failed(reason(ar.cause()));
           whenDone.accept(false);
           return;
         }
-        attach(s, ar.result(), whenDone);
+        attach(s, ar.result(), source, whenDone);
       });
     });
   }
 
   private static String reason(Throwable t) {
     String message = String.valueOf(t.getMessage());
-    if (message.contains("status code")) {
-      return "http " + message.replaceAll(".*status code ([0-9]+).*", "$1");
+    if (message.startsWith("http ") || message.startsWith("handshake timeout")) {
+      return message;
     }
     return t.getClass().getSimpleName();
   }
 
-  private void attach(Subscriber s, WebSocket ws, Consumer<Boolean> whenDone) {
+  private void attach(Subscriber s, ClientSocket socket, String source, Consumer<Boolean> whenDone) {
     Tally tally = s.lane.tally;
-    String source = sources.get(s.index % clients.size());
-    if (!source.equals(ws.localAddress().hostAddress())) {
-      tally.failed("source address " + ws.localAddress().hostAddress() + " instead of " + source);
+    String local = socket.localAddress().getAddress().getHostAddress();
+    if (!source.equals(local)) {
+      tally.failed("source address " + local + " instead of " + source);
     }
+    s.ws = socket;
     s.closing = false;
     s.joined = false;
     tally.opened++;
     s.whenJoined = whenDone;
-    s.ws = ClientSocket.takeOver(ws, frame -> {
-      if (reader.read(s, frame) == FrameReader.Kind.ACK && !s.joined) {
-        joined(s);
-      }
-    }, status -> {
-      tally.closed++;
-      if (!s.closing) {
-        tally.serverCloses.merge(String.valueOf(status), 1L, Long::sum);
-      }
-      s.ws = null;
-      s.joined = false;
-      if (s.whenJoined != null) {
-        tally.failed("closed before join (" + status + ")");
-        Consumer<Boolean> failed = s.whenJoined;
-        s.whenJoined = null;
-        failed.accept(false);
-      }
-    });
     if (nchan) {
       // nchan subscribes at the handshake; there is no JOIN to acknowledge.
       joined(s);
     } else {
-      s.ws.sendText("{\"type\":\"JOIN\",\"id\":1,\"data\":{\"room\":" + io.vertx.core.json.Json.encode(s.room) + "}}");
+      socket.sendText("{\"type\":\"JOIN\",\"id\":1,\"data\":{\"room\":" + io.vertx.core.json.Json.encode(s.room) + "}}");
+    }
+  }
+
+  private void closed(Subscriber s, int status) {
+    Tally tally = s.lane.tally;
+    tally.closed++;
+    if (!s.closing) {
+      tally.serverCloses.merge(String.valueOf(status), 1L, Long::sum);
+    }
+    s.ws = null;
+    s.joined = false;
+    if (s.whenJoined != null) {
+      tally.failed("closed before join (" + status + ")");
+      Consumer<Boolean> failed = s.whenJoined;
+      s.whenJoined = null;
+      failed.accept(false);
     }
   }
 
