@@ -1,6 +1,7 @@
 package io.pushgate.shard;
 
 import io.pushgate.testing.Eventually;
+import io.pushgate.testing.RawClient;
 import io.pushgate.testing.TestClient;
 import io.pushgate.testing.TestNode;
 import io.vertx.core.json.JsonArray;
@@ -199,6 +200,32 @@ class ClientProtocolTest {
       Eventually.await("the stuck socket is cut and forgotten", () -> node.stats().getInteger("connections") == 1 && node.stats().getInteger("rooms") == 0);
       other.send(request("PING", null, null));
       assertEquals("PONG", other.next().getString("type"));
+    }
+  }
+
+  /**
+   * The shard answers WebSocket control frames itself once it holds the socket: a ping gets a pong
+   * with the same payload, and the client's close is echoed with its code before the server ends
+   * the TCP connection, counted as a client close and forgotten.
+   */
+  @Test
+  void controlFramesAreAnsweredAndTheClientsCloseIsEchoed() {
+    try (TestNode node = TestNode.start(new JsonObject()); RawClient raw = RawClient.connect(node.publicPort())) {
+      assertEquals(101, raw.handshake());
+      raw.sendText(request("JOIN", 1L, new JsonObject().put("room", "r")).encode());
+      assertEquals(new JsonObject().put("type", "ACK").put("id", 1), new JsonObject(raw.readFrame().text()));
+      byte[] payload = "are-you-there".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      raw.sendFrame(RawClient.OP_PING, true, payload);
+      RawClient.Frame pong = raw.readFrame();
+      assertEquals(RawClient.OP_PONG, pong.opcode());
+      assertEquals("are-you-there", new String(pong.payload(), java.nio.charset.StandardCharsets.US_ASCII));
+      raw.sendFrame(RawClient.OP_PONG, true, new byte[0]); // unsolicited: ignored, no answer
+      byte[] close = ByteBuffer.allocate(2 + 3).putShort((short) 4000).put("bye".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).array();
+      raw.sendFrame(RawClient.OP_CLOSE, true, close);
+      assertEquals(4000, raw.awaitClose());
+      raw.awaitEof();
+      Eventually.await("the connection is forgotten", () -> node.stats().getInteger("connections") == 0 && node.stats().getInteger("rooms") == 0);
+      assertEquals(1, node.stats().getJsonObject("closed").getLong("by_client"));
     }
   }
 }
