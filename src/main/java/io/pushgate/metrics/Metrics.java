@@ -5,8 +5,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.spi.metrics.VertxMetrics;
+import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
-import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
@@ -26,18 +27,25 @@ public final class Metrics {
   private Metrics() {
   }
 
-  /** A Vert.x builder whose instance records metrics into {@link #REGISTRY}. */
-  public static VertxBuilder enable(VertxOptions options) {
+  /**
+   * A Vert.x builder whose instance records metrics into {@link #REGISTRY}, except Vert.x's own HTTP
+   * and TCP server metrics for {@code publicPort} (see {@link HttpMetricsExceptPort}).
+   */
+  public static VertxBuilder enable(VertxOptions options, int publicPort) {
     options.setMetricsOptions(new MicrometerMetricsOptions()
       .setEnabled(true)
       .setRegistryName(REGISTRY)
       .setJvmMetricsEnabled(true)
-      // The shards take each WebSocket over from Vert.x after its handshake (see shard.Connection), so
-      // Vert.x's HTTP server metrics would count those connections as open for ever; pushgate_connections
-      // and the pushgate_push*/api counters say what they said, correctly.
-      .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
+      // Server meters carry the address they listen on, so the API port's requests are told apart
+      // from the event bus's cluster port (two or three values: no cardinality risk).
+      .addLabels(Label.LOCAL)
       .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
-    return io.vertx.core.Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory());
+    return io.vertx.core.Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory() {
+      @Override
+      public VertxMetrics metrics(VertxOptions vertxOptions) {
+        return new HttpMetricsExceptPort(super.metrics(vertxOptions), publicPort);
+      }
+    });
   }
 
   /** The registry, or null when this Vert.x runs without metrics (most tests). */

@@ -86,7 +86,7 @@ public final class Main implements VertxApplicationHooks {
   /** With -cluster, Hazelcast from an explicit file: never Vert.x's silent multicast default. */
   @Override
   public VertxBuilder createVertxBuilder(VertxOptions options) {
-    VertxBuilder builder = Metrics.enable(options);
+    VertxBuilder builder = Metrics.enable(options, PushgateConfig.load(config, System.getenv()).publicPort());
     if (!clustered) {
       return builder;
     }
