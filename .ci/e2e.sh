@@ -26,7 +26,7 @@ if [ ! -x "$chromium" ]; then
     exit 1
   fi
 fi
-echo "e2e: $("$chromium" --version 2>/dev/null | head -1)"
+echo "e2e: $("$chromium" --version 2>/dev/null | sed -n 1p)"
 
 if [ ! -f target/pushgate.jar ] && [ -z "${PUSHGATE_E2E_SERVER:-}" ]; then
   echo "e2e: target/pushgate.jar is missing, building it (mvn package -DskipTests)"

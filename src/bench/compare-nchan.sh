@@ -92,7 +92,7 @@ http {
 }
 CONF
 
-echo "== machine: $(nproc) cores, $(free -h | awk '/^Mem:/ {print $2}') memory, $(uname -r), $(java -version 2>&1 | head -1), $(nginx -v 2>&1), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== machine: $(nproc) cores, $(free -h | awk '/^Mem:/ {print $2}') memory, $(uname -r), $(java -version 2>&1 | sed -n 1p), $(nginx -v 2>&1), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 PUSHGATE_PUBLIC_HOST=127.0.0.1 PUSHGATE_API_HOST=127.0.0.1 \
 PUSHGATE_PUBLIC_PORT=$PUBLIC_PORT PUSHGATE_API_PORT=$API_PORT \
@@ -123,7 +123,7 @@ java -jar "$JAR" bench "${common[@]}" --target nchan \
   --server-pid "$NGINX_PIDS" | tee "$WORK/nchan.out"
 
 field() { # field FILE NAME: a top-level-unique numeric field of the RESULT line
-  grep '^RESULT {' "$1" | tail -1 | grep -oE "\"$2\":[0-9.eE+-]+" | head -1 | cut -d: -f2
+  grep '^RESULT {' "$1" | tail -1 | grep -oE "\"$2\":[0-9.eE+-]+" | sed -n 1p | cut -d: -f2
 }
 pg=$(field "$WORK/pushgate.out" itemsPerServerCpuSecond)
 nc=$(field "$WORK/nchan.out" itemsPerServerCpuSecond)
