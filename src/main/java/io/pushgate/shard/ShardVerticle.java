@@ -172,7 +172,7 @@ public final class ShardVerticle extends VerticleBase {
     Connection c = new Connection(this, session, System.nanoTime());
     connections.add(c);
     // From here the socket is ours: the connection replaces Vert.x's WebSocket handler, after which
-    // nothing holds Vert.x's request, response and WebSocket objects (about 7 KB per idle
+    // nothing holds Vert.x's request, response and WebSocket objects (about 8 KB per idle
     // connection). Vert.x's server still owns the channel's accept and its shutdown.
     ChannelHandlerContext vertxHandler = ((WebSocketInternal) ws).channelHandlerContext();
     vertxHandler.channel().config().setWriteBufferWaterMark(outboundLimit);
@@ -184,13 +184,15 @@ public final class ShardVerticle extends VerticleBase {
   }
 
   /**
-   * Netty's decoder reports an oversized frame (1009) or invalid UTF-8 (1007) as an exception, after
-   * which Vert.x would close with a plain 1000; closing here first puts the protocol's code on the wire.
+   * Netty's decoder reports an oversized frame (1009), invalid UTF-8 (1007) or a protocol violation
+   * as an exception and then discards everything the client sends, its close frame included: the
+   * shard sends the protocol's close code and ends the TCP connection at once (RFC 6455, 7.1.7)
+   * instead of waiting closeTimeoutMillis for an answer it could not read.
    */
   void onException(Connection c, Throwable e) {
     if (e instanceof CorruptedWebSocketFrameException corrupted) {
       CloseCode code = CloseCode.of(corrupted.closeStatus().code());
-      close(c, code != null ? code : CloseCode.POLICY_VIOLATION);
+      close(c, code != null ? code : CloseCode.POLICY_VIOLATION, true);
     } else {
       log.log(Level.FINE, "connection error", e);
     }
@@ -503,6 +505,11 @@ public final class ShardVerticle extends VerticleBase {
    * closeTimeoutMillis, so no connection outlives a close by more than that.
    */
   private void close(Connection c, CloseCode code) {
+    close(c, code, false);
+  }
+
+  /** @param endAfterFrame end the TCP connection once the close frame is sent, without waiting for the client's */
+  private void close(Connection c, CloseCode code, boolean endAfterFrame) {
     if (c.closing != null || c.closed) {
       return;
     }
@@ -510,7 +517,14 @@ public final class ShardVerticle extends VerticleBase {
     counters.closedByServer(code);
     if (!c.closeSent) {
       c.closeSent = true;
-      c.channel.writeAndFlush(new CloseWebSocketFrame(code.code(), code.reason()), c.channel.voidPromise());
+      CloseWebSocketFrame frame = new CloseWebSocketFrame(code.code(), code.reason());
+      if (endAfterFrame) {
+        c.channel.writeAndFlush(frame).addListener(ChannelFutureListener.CLOSE);
+      } else {
+        c.channel.writeAndFlush(frame, c.channel.voidPromise());
+      }
+    } else if (endAfterFrame) {
+      c.channel.close();
     }
     vertx.setTimer(config.closeTimeoutMillis(), id -> {
       if (!c.closed) {
