@@ -240,7 +240,7 @@ class ProtocolAbuseTest {
   }
 
   /**
-   * Pings from a client that reads nothing: Vert.x answers each with a pong, which queue up on the
+   * Pings from a client that reads nothing: the shard answers each with a pong, which queue up on the
    * node. Once they pass maxOutboundBytes the client is a slow consumer (4002, socket cut after
    * closeTimeoutMillis) instead of a growing buffer. Bounded at 200,000 pings (25 MB).
    */
