@@ -88,7 +88,9 @@ public final class PushApiVerticle extends VerticleBase {
     HttpServerOptions options = new HttpServerOptions().setHost(config.apiHost()).setPort(config.apiPort());
     ServerLimits.apply(options, config);
     return busPushes.completion()
-      .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen());
+      .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
+      .recover(e -> Future.failedFuture(new IllegalStateException("cannot listen on the API port "
+        + config.apiHost() + ":" + config.apiPort() + " (apiPort): " + e.getMessage(), e)));
   }
 
 

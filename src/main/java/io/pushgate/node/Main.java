@@ -145,9 +145,22 @@ public final class Main implements VertxApplicationHooks {
     }
   }
 
+  /** Set once the node verticle is deployed: before that there are no clients to drain. */
+  private volatile boolean deployed;
+
+  @Override
+  public void afterVerticleDeployed(HookContext context) {
+    deployed = true;
+  }
+
   /** SIGTERM: flush what is merged, close every client with 1001, and only then let Vert.x stop. */
   @Override
   public void beforeStoppingVertx(HookContext context) {
+    if (!deployed) {
+      // A failed start (a port in use, a bad configuration) stops Vert.x too: say so, not "draining".
+      log().info("stopping: the node did not start, there are no clients to drain");
+      return;
+    }
     log().info("stopping: draining clients");
     try {
       Object drained = context.vertx().eventBus()

@@ -145,7 +145,9 @@ public final class ShardVerticle extends VerticleBase {
       .invalidRequestHandler(guard::onInvalidRequest)
       .webSocketHandshakeHandler(this::handshake)
       .requestHandler(guard.trackRequests(router))
-      .listen();
+      .listen()
+      .recover(e -> Future.failedFuture(new IllegalStateException("cannot listen on the public port "
+        + config.publicHost() + ":" + config.publicPort() + " (publicPort): " + e.getMessage(), e)));
   }
 
 

@@ -60,6 +60,29 @@ class NodeProcessIT {
     }
   }
 
+  /** An operator who starts a node on a port that is taken learns which one, and the node exits. */
+  @Test
+  void aPortInUseStopsTheNodeWithAMessageNamingIt(@TempDir Path dir) throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+      int publicPort = taken.getLocalPort();
+      Path conf = dir.resolve("node.json");
+      Files.writeString(conf, new JsonObject().put("publicHost", "127.0.0.1").put("apiHost", "127.0.0.1")
+        .put("publicPort", publicPort).put("apiPort", TestNode.freePort()).encode());
+      Path log = dir.resolve("node.log");
+      Process node = new ProcessBuilder("java", "-jar", Path.of("target", "pushgate.jar").toString(), "-conf", conf.toString())
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      try {
+        assertTrue(node.waitFor(30, TimeUnit.SECONDS), "node exited");
+        String output = Files.readString(log);
+        assertEquals(15, node.exitValue(), output); // Vert.x's launcher: the verticle failed to deploy
+        assertTrue(output.contains("cannot listen on the public port 127.0.0.1:" + publicPort + " (publicPort)"), output);
+        assertTrue(output.contains("the node did not start") && !output.contains("draining clients"), output);
+      } finally {
+        node.destroyForcibly();
+      }
+    }
+  }
+
   private static int status(HttpClient http, String url) {
     try {
       return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
