@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI smoke of the load generator (issue 6): a node on free loopback ports, a few hundred subscribers in
 # one room for a few seconds, and the RESULT line must have its shape and a delivery ratio of exactly
-# 1.0 with no loss and no duplicates. It builds nothing: run it after `mvn verify` (target/pushgate.jar).
+# 1.0 with no loss and no duplicates; then one reconnect-storm round of the same clients, in which
+# every client must rejoin and no handshake may fail. It builds nothing: run it after `mvn verify` (target/pushgate.jar).
 # The numbers it prints are not checked against any target: a shared CI machine is no benchmark.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -72,5 +73,20 @@ grep -qF '"lost":0,' <<<"$result" || fail "items were lost"
 grep -qF '"duplicates":0,' <<<"$result" || fail "items were duplicated"
 grep -qF '"outOfOrder":0,' <<<"$result" || fail "items arrived out of order"
 grep -qF '"pushed":0,' <<<"$result" && fail "nothing was pushed"
+
+set +e
+timeout 50 java -Xmx512m -jar "$JAR" bench storm \
+  --ws "ws://127.0.0.1:$PUBLIC_PORT/connect" --push "http://127.0.0.1:$API_PORT/push/room" \
+  --connections "$CONNECTIONS" --storm-rounds 1 --sources 2 --server-pid "$NODE_PID" --max-seconds 45 | tee "$WORK/storm.out"
+status=${PIPESTATUS[0]}
+set -e
+[ "$status" -eq 0 ] || fail "bench storm exited with $status"
+storm=$(grep '^RESULT {' "$WORK/storm.out" | tail -1 | cut -c8-)
+[ -n "$storm" ] || fail "no storm RESULT line"
+for field in '"mode":"storm"' '"rejoinMs":{"count":' '"listenOverflows":' '"somaxconn":' '"serverCpuSeconds":'; do
+  grep -qF "$field" <<<"$storm" || fail "storm RESULT lacks $field"
+done
+grep -qF "\"rejoined\":$CONNECTIONS," <<<"$storm" || fail "not all $CONNECTIONS clients rejoined after the storm"
+grep -qF '"failedAttemptsTotal":0,' <<<"$storm" || fail "handshakes failed in the storm"
 
 echo "smoke: OK (node pid $NODE_PID, ports $PUBLIC_PORT/$API_PORT)"
