@@ -44,6 +44,14 @@ final class Connection extends ChannelInboundHandlerAdapter {
     this.lastSeenNanos = nowNanos;
   }
 
+  /** Frees the message being reassembled, if any. */
+  void dropPartial() {
+    if (partial != null) {
+      partial.release();
+      partial = null;
+    }
+  }
+
   boolean writable() {
     return closing == null && channel.channel().isWritable();
   }

@@ -208,10 +208,7 @@ public final class ShardVerticle extends VerticleBase {
     if (c.closing == null) {
       counters.clientCloses++;
     }
-    if (c.partial != null) {
-      c.partial.release();
-      c.partial = null;
-    }
+    c.dropPartial();
     guard.release(c.session);
     rooms.leaveAll(c);
     connections.remove(c);
@@ -257,8 +254,7 @@ public final class ShardVerticle extends VerticleBase {
       }
       if (append(c, frame) && frame.isFinalFragment()) {
         String text = c.partial.toString(StandardCharsets.UTF_8);
-        c.partial.release();
-        c.partial = null;
+        c.dropPartial();
         onMessage(c, text);
       }
     }
@@ -296,10 +292,7 @@ public final class ShardVerticle extends VerticleBase {
       // The message this frame belongs to is dropped whole; it is answered once.
       boolean text = frame instanceof TextWebSocketFrame;
       boolean dropsMessage = text || (frame instanceof ContinuationWebSocketFrame && c.partial != null);
-      if (c.partial != null) {
-        c.partial.release();
-        c.partial = null;
-      }
+      c.dropPartial();
       if (dropsMessage) {
         reject(c, ErrorCode.RATE_LIMITED, c.session.limitedMessage(), text && frame.isFinalFragment() ? idOf(((TextWebSocketFrame) frame).text()) : null);
       }
@@ -313,8 +306,7 @@ public final class ShardVerticle extends VerticleBase {
     if (frame instanceof TextWebSocketFrame && !frame.isFinalFragment()) {
       c.fragments = 1;
     } else if (frame instanceof ContinuationWebSocketFrame && c.partial != null && ++c.fragments > maxFragments) {
-      c.partial.release();
-      c.partial = null;
+      c.dropPartial();
       close(c, CloseCode.MESSAGE_TOO_BIG);
       return false;
     }
@@ -331,8 +323,7 @@ public final class ShardVerticle extends VerticleBase {
   private boolean append(Connection c, WebSocketFrame frame) {
     ByteBuf data = frame.content();
     if (c.partial.readableBytes() + data.readableBytes() > maxFrameBytes) {
-      c.partial.release();
-      c.partial = null;
+      c.dropPartial();
       close(c, CloseCode.MESSAGE_TOO_BIG);
       return false;
     }
