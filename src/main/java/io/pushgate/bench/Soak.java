@@ -667,18 +667,10 @@ public final class Soak {
     return stats().getJsonObject("jvm").getLong("heapUsedBytes");
   }
 
-  /** The node's resident set size in bytes, from /proc. */
+  /** The node's resident set size in bytes, from /proc; -1 when it cannot be read. */
   private long rss() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(node.pid()), "status"))) {
-        if (line.startsWith("VmRSS:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-        }
-      }
-    } catch (IOException | NumberFormatException e) {
-      return -1;
-    }
-    return -1;
+    long kb = ProcStats.rssKb(node.pid());
+    return kb > 0 ? kb * 1024 : -1;
   }
 
   private static void pause(long millis, long deadlineNanos) {
