@@ -59,6 +59,7 @@ final class NodeStats {
         .put("closed", totals.remove("closed"))
         .put("refused", totals.remove("refused"))
         .put("errors", totals.remove("errors"))
+        .put("fanout", totals.remove("fanout"))
         .put("security", totals.remove("security"))
         .put("jvm", jvm())
         .put("merger", m)

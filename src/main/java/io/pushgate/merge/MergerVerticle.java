@@ -105,7 +105,7 @@ public final class MergerVerticle extends VerticleBase {
     for (byte[] item : push.items()) {
       if (batch.wouldOverflow(item, maxBatchItems, maxBatchBytes)) {
         earlyFlushes++;
-        deliver(List.of(flush(push.room())));
+        deliver(List.of(flush(push.room())), System.nanoTime());
         batch = batchFor(push.room());
       }
       batch.add(item);
@@ -154,7 +154,7 @@ public final class MergerVerticle extends VerticleBase {
     if (pendingAll != null) {
       frames.add(flush(null));
     }
-    deliver(frames);
+    deliver(frames, start);
     long took = System.nanoTime() - start;
     maxTickNanos = Math.max(maxTickNanos, took);
     if (tickTimer != null) {
@@ -163,8 +163,8 @@ public final class MergerVerticle extends VerticleBase {
   }
 
   /** Each shard gets its own reference to every frame and releases it once written; the merger's goes here. */
-  private void deliver(List<EncodedFrame> frames) {
-    ShardCommand.Deliver command = new ShardCommand.Deliver(List.copyOf(frames));
+  private void deliver(List<EncodedFrame> frames, long tickNanos) {
+    ShardCommand.Deliver command = new ShardCommand.Deliver(List.copyOf(frames), tickNanos);
     frames.forEach(frame -> frame.retain(shards));
     for (int i = 0; i < shards; i++) {
       vertx.eventBus().send(Addresses.shard(i), command, LOCAL);

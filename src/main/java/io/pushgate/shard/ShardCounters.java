@@ -24,6 +24,7 @@ final class ShardCounters {
   final long[] serverCloses = new long[CloseCode.values().length];
   final long[] refused = new long[Refusal.values().length];
   final long[] errors = new long[ErrorCode.values().length];
+  final FanoutLag fanout = new FanoutLag();
 
   void closedByServer(CloseCode code) {
     serverCloses[code.ordinal()]++;
@@ -40,6 +41,7 @@ final class ShardCounters {
   /** Exposes the counters as Prometheus meters tagged with the shard; read at scrape time. */
   void bind(MeterRegistry registry, int shard) {
     Tags tags = Tags.of("shard", String.valueOf(shard));
+    fanout.bind(registry, tags);
     Metrics.counter(registry, "pushgate_connections_accepted", "WebSocket connections accepted", tags, this, c -> c.accepted);
     Metrics.counter(registry, "pushgate_joins", "room joins", tags, this, c -> c.joins);
     Metrics.counter(registry, "pushgate_leaves", "room leaves (explicit)", tags, this, c -> c.leaves);
@@ -81,6 +83,7 @@ final class ShardCounters {
       .put("bytesWritten", bytesWritten)
       .put("closed", closes)
       .put("refused", refusals)
-      .put("errors", errorCounts);
+      .put("errors", errorCounts)
+      .put("fanout", fanout.toJson());
   }
 }

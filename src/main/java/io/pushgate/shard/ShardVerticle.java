@@ -393,6 +393,7 @@ public final class ShardVerticle extends VerticleBase {
     if (msg.body() instanceof ShardCommand.Deliver deliver) {
       try {
         deliver(deliver.frames());
+        counters.fanout.record(System.nanoTime() - deliver.tickNanos());
       } finally {
         // The writes hold their own references until sent; this shard's reference ends here.
         deliver.frames().forEach(EncodedFrame::release);

@@ -49,6 +49,7 @@ class MetricsTest {
       assertEquals(3.0, sample(metrics, "pushgate_batch_items_sum"));
       assertTrue(metrics.contains("pushgate_connections{shard=\"0\"}"), "connections gauge");
       assertTrue(metrics.contains("pushgate_tick_seconds_count"), "tick timer");
+      assertEquals(1.0, sample(metrics, "pushgate_fanout_seconds_count{shard=\"0\"}"), "one tick delivered by shard 0");
       assertTrue(metrics.contains("vertx_eventbus_"), "Vert.x event-bus metrics");
       assertTrue(metrics.contains("jvm_memory_used_bytes"), "JVM metrics");
       // Vert.x's HTTP metrics cover the API port only: the public port's WebSockets are taken over

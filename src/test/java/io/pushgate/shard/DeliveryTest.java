@@ -78,6 +78,10 @@ class DeliveryTest {
       JsonObject stats = Eventually.value("frames counted", node::stats, s -> s.getLong("framesWritten") >= 5);
       assertEquals(1, stats.getLong("batches"), "one encode for the room's tick: " + stats);
       assertEquals(5, stats.getLong("framesWritten"));
+      // One delivery on the one shard, timed from the tick: the histogram counts it once.
+      JsonObject fanout = stats.getJsonObject("fanout");
+      assertEquals(1, fanout.getLong("count"), "fan-out timings: " + fanout);
+      assertEquals(1, fanout.getJsonObject("le").getLong("+Inf"));
       clients.forEach(TestClient::close);
     }
   }
