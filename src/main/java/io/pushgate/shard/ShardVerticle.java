@@ -414,11 +414,14 @@ public final class ShardVerticle extends VerticleBase {
    * which the WebSocket encoder passes a plain ByteBuf on unchanged.
    */
   private void deliver(List<EncodedFrame> frames) {
+    // One frame (the usual tick: one busy room) reaches each socket once, so each is flushed as it
+    // is written: one pass over the connections instead of a write pass and a flush pass.
+    boolean flushNow = frames.size() == 1;
     for (EncodedFrame frame : frames) {
       Iterable<Connection> targets = frame.room() == null ? connections : rooms.members(frame.room());
       if (targets != null) {
         for (Connection c : targets) {
-          write(c, frame);
+          write(c, frame, flushNow);
         }
       }
     }
@@ -426,6 +429,10 @@ public final class ShardVerticle extends VerticleBase {
   }
 
   private void write(Connection c, EncodedFrame frame) {
+    write(c, frame, false);
+  }
+
+  private void write(Connection c, EncodedFrame frame, boolean flushNow) {
     if (c.closing != null) {
       return;
     }
@@ -437,9 +444,13 @@ public final class ShardVerticle extends VerticleBase {
       slow.add(c);
       return;
     }
-    c.channel.write(frame.newWireBuffer(), c.channel.voidPromise());
     counters.framesWritten++;
     counters.bytesWritten += frame.length();
+    if (flushNow) {
+      c.channel.writeAndFlush(frame.newWireBuffer(), c.channel.voidPromise());
+      return;
+    }
+    c.channel.write(frame.newWireBuffer(), c.channel.voidPromise());
     if (!c.needsFlush) {
       c.needsFlush = true;
       toFlush.add(c);

@@ -115,6 +115,28 @@ class DeliveryTest {
   }
 
   @Test
+  void aTickWithSeveralRoomsReachesEachMemberOncePerRoom() {
+    try (TestNode node = TestNode.start(new JsonObject().put("shards", 1).put("tickMillis", 60_000));
+         TestClient both = node.client().joinAcked("a", 1).joinAcked("b", 2);
+         TestClient onlyB = node.client().joinAcked("b", 1)) {
+      node.pushJson("/push/room", new JsonObject().put("room", "a").put("items", new JsonArray().add("a1")));
+      node.pushJson("/push/room", new JsonObject().put("room", "b").put("items", new JsonArray().add("b1").add("b2")));
+      // One tick (the drain's) holds two frames: each is written to its members and every socket is
+      // flushed once at the end, before the 1001 close.
+      node.vertx.eventBus().request(io.pushgate.bus.Addresses.DRAIN, null);
+      java.util.Map<String, JsonArray> got = new java.util.HashMap<>();
+      for (int i = 0; i < 2; i++) {
+        JsonObject data = both.next().getJsonObject("data");
+        got.put(data.getString("room"), data.getJsonArray("items"));
+      }
+      assertEquals(java.util.Map.of("a", new JsonArray().add("a1"), "b", new JsonArray().add("b1").add("b2")), got);
+      assertEquals(1001, both.awaitClose());
+      assertEquals(new JsonArray().add("b1").add("b2"), onlyB.next().getJsonObject("data").getJsonArray("items"));
+      assertEquals(1001, onlyB.awaitClose());
+    }
+  }
+
+  @Test
   void leaveStopsDelivery() {
     try (TestNode node = TestNode.start(new JsonObject());
          TestClient c = node.client().joinAcked("a", 1).joinAcked("b", 2)) {
