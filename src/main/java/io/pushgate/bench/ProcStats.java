@@ -6,6 +6,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /** CPU time and memory of processes, and the machine's load and socket memory, from /proc. */
 final class ProcStats {
@@ -14,7 +17,8 @@ final class ProcStats {
   private static final double TICKS_PER_SECOND = 100.0;
 
   /** One reading of a group of processes (a server's master and workers, or the generator). */
-  record Sample(long nanos, double cpuSeconds, double sysSeconds, long rssKb, double machineBusySeconds) {
+  record Sample(long nanos, double cpuSeconds, double sysSeconds, long rssKb, double machineBusySeconds,
+                Map<String, Double> threads) {
 
     /**
      * CPU use over the interval. {@code sysSeconds} is the kernel's share: on loopback the sender's
@@ -24,11 +28,14 @@ final class ProcStats {
     JsonObject since(Sample start) {
       double seconds = (nanos - start.nanos) / 1e9;
       double cpu = cpuSeconds - start.cpuSeconds;
+      JsonObject byThread = new JsonObject();
+      threads.forEach((group, t) -> byThread.put(group, round(t - start.threads.getOrDefault(group, 0.0), 2)));
       return new JsonObject()
         .put("cpuSeconds", round(cpu, 3))
         .put("sysSeconds", round(sysSeconds - start.sysSeconds, 3))
         .put("cpuPercent", seconds > 0 ? round(100 * cpu / seconds, 1) : 0.0)
-        .put("rssMB", round(rssKb / 1024.0, 1));
+        .put("rssMB", round(rssKb / 1024.0, 1))
+        .put("threads", byThread);
     }
   }
 
@@ -50,13 +57,53 @@ final class ProcStats {
     double cpu = 0;
     double sys = 0;
     long rss = 0;
+    Map<String, Double> threads = new TreeMap<>();
     for (long pid : pids) {
       double[] userSys = userSys(pid);
       cpu += userSys[0] + userSys[1];
       sys += userSys[1];
       rss += rssKb(pid);
+      addThreadCpu(pid, threads);
     }
-    return new Sample(System.nanoTime(), cpu, sys, rss, machineBusySeconds());
+    return new Sample(System.nanoTime(), cpu, sys, rss, machineBusySeconds(), threads);
+  }
+
+  /**
+   * Adds the CPU seconds of each live thread of the process to its group: what a JVM's event loops
+   * did apart from its JIT compilers and garbage collector, which a short run still pays for and
+   * a long-running server does not. Threads that ended are not counted here, only in the total.
+   */
+  private static void addThreadCpu(long pid, Map<String, Double> groups) {
+    Path tasks = Path.of("/proc", String.valueOf(pid), "task");
+    try (Stream<Path> list = Files.list(tasks)) {
+      list.forEach(task -> {
+        String stat = read(task.resolve("stat"));
+        int open = stat.indexOf('(');
+        int close = stat.lastIndexOf(')');
+        if (open < 0 || close < open) {
+          return;
+        }
+        String[] f = stat.substring(close + 2).split(" ");
+        double seconds = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
+        groups.merge(threadGroup(stat.substring(open + 1, close)), seconds, Double::sum);
+      });
+    } catch (IOException | RuntimeException e) {
+      // The process ended between listing and reading: its threads count in the total only.
+    }
+  }
+
+  /** The group of a thread by its name (Linux keeps the first 15 characters). */
+  static String threadGroup(String name) {
+    if (name.startsWith("vert.x-eventloo")) {
+      return "eventLoops";
+    }
+    if (name.contains("CompilerThre")) {
+      return "jit";
+    }
+    if (name.startsWith("GC Thread") || name.startsWith("G1 ") || name.equals("VM Thread")) {
+      return "gc";
+    }
+    return "other";
   }
 
   /** utime and stime of a live process, in seconds; zeros once it is gone. */

@@ -50,6 +50,16 @@ final class Summary {
         r.getJsonObject("server").getDouble("cpuSeconds"), r.getJsonObject("server").getDouble("cpuPercent"),
         r.getJsonObject("server").getDouble("rssMB"), si(f.getLong("itemsPerServerCpuSecond")),
         r.getJsonObject("generator").getDouble("cpuPercent")));
+      JsonObject threads = r.getJsonObject("server").getJsonObject("threads", new JsonObject());
+      if (threads.containsKey("jit")) {
+        s.append(String.format("%n   server threads: event loops %.2f s, JIT %.2f s, GC %.2f s, other %.2f s",
+          threads.getDouble("eventLoops", 0.0), threads.getDouble("jit", 0.0), threads.getDouble("gc", 0.0), threads.getDouble("other", 0.0)));
+      }
+      JsonObject lag = f.getJsonObject("serverFanoutMs", new JsonObject());
+      if (lag.containsKey("mean")) {
+        s.append(String.format("%n   server fan-out (tick to last write, per shard): mean %.1f ms, p50 <= %s ms, p99 <= %s ms over %d deliveries",
+          lag.getDouble("mean"), lag.getString("p50AtMost"), lag.getString("p99AtMost"), lag.getLong("deliveries")));
+      }
     }
     if (r.containsKey("storm")) {
       JsonObject st = r.getJsonObject("storm");
