@@ -13,8 +13,10 @@ cd "$(dirname "$0")/../.."
 SUBSCRIBERS=${SUBSCRIBERS:-5000}
 RATE=${RATE:-200}
 DURATION=${DURATION:-20}
-# pushgate's JIT needs ~15 s of this load before it stops compiling; nginx is unaffected.
-WARMUP=${WARMUP:-15}
+# pushgate's JIT keeps compiling its warm paths (the push API, pings) for minutes at 200 requests a
+# second; after 45 s it still takes ~5% of the window (RESULT's server.threads.jit), after 15 s
+# ~10%. A long-running server does not pay it. nginx is unaffected.
+WARMUP=${WARMUP:-45}
 JAR=target/pushgate.jar
 WORK=$(mktemp -d /tmp/pushgate-compare.XXXXXX)
 NODE_PID=
@@ -136,6 +138,9 @@ for s in pushgate nchan; do
   printf '%-10s %14s %10s %14s %14s\n' "$s" "$(field "$WORK/$s.out" itemsPerServerCpuSecond)" \
     "$(field "$WORK/$s.out" cpuSeconds)" "$(field "$WORK/$s.out" distinct)" "$(field "$WORK/$s.out" deliveryRatio)"
 done
+jit=$(field "$WORK/pushgate.out" jit)
+loops=$(field "$WORK/pushgate.out" eventLoops)
+echo "pushgate's CPU-s: event loops ${loops:-?}, JIT compilers ${jit:-?} (counted in its total above)"
 ratio=$(awk -v a="$pg" -v b="$nc" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "inf" }')
 echo "COMPARE {\"subscribers\":$SUBSCRIBERS,\"rate\":$RATE,\"duration\":$DURATION,\"warmup\":$WARMUP,\"pushgateItemsPerCpuSecond\":$pg,\"nchanItemsPerCpuSecond\":$nc,\"ratio\":$ratio}"
 echo "pushgate delivers ${ratio}x as many items per server CPU-second as nchan (target: 20x)"
