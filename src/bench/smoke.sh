@@ -64,9 +64,12 @@ result=$(grep '^RESULT {' "$WORK/bench.out" | tail -1 | cut -c8-)
 # Vert.x writes compact JSON, so each field is one exact substring.
 for field in '"mode":"fanout"' '"target":"pushgate"' '"subscribers":' '"pushed":' '"expected":' \
              '"latencyMs":{"count":' '"p50":' '"p99":' '"max":' '"itemsPerServerCpuSecond":' '"server":{"cpuSeconds":' \
-             '"generator":{"cpuSeconds":' '"date":' '"loadStart":'; do
+             '"generator":{"cpuSeconds":' '"date":' '"loadStart":' '"eventLoops":' '"serverFanoutMs":{"deliveries":'; do
   grep -qF "$field" <<<"$result" || fail "RESULT lacks $field"
 done
+# The server's own share must have been measured: ticks delivered in the window, with a mean.
+grep -qE '"serverFanoutMs":\{"deliveries":[1-9][0-9]*,"mean":' <<<"$result" || fail "no fan-out timings from the server's /stats"
+
 grep -qF "\"subscribers\":$CONNECTIONS," <<<"$result" || fail "not all $CONNECTIONS subscribers joined"
 grep -qF '"deliveryRatio":1.0,' <<<"$result" || fail "delivery ratio is not exactly 1.0"
 grep -qF '"lost":0,' <<<"$result" || fail "items were lost"
