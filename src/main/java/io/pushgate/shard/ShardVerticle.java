@@ -408,7 +408,7 @@ public final class ShardVerticle extends VerticleBase {
   }
 
   /**
-   * Writes each frame's shared bytes to the members of its room, then flushes every touched socket
+   * Writes each frame's shared bytes to the members of its room and flushes every touched socket
    * once: one syscall per connection per delivery, however many of its rooms had items. The bytes
    * are a complete WebSocket frame in direct memory, written from this handler's context, below
    * which the WebSocket encoder passes a plain ByteBuf on unchanged.
