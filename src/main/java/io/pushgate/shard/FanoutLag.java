@@ -22,16 +22,25 @@ final class FanoutLag {
   static final long[] BOUNDS_MILLIS = {1, 2, 5, 10, 20, 50, 100, 150, 200, 300, 500, 1_000, 2_000, 5_000};
 
   private final long[] counts = new long[BOUNDS_MILLIS.length + 1];
+  private final long tickNanos;
   private long sumMicros;
+  private long overTick;
   private Timer timer;
+
+  FanoutLag(long tickMillis) {
+    this.tickNanos = tickMillis * 1_000_000;
+  }
 
   void bind(MeterRegistry registry, Tags tags) {
     timer = Timer.builder("pushgate_fanout")
       .description("time from the merger's tick to this shard having written the tick's frames to every socket")
       .tags(tags).publishPercentileHistogram().register(registry);
+    io.pushgate.metrics.Metrics.counter(registry, "pushgate_fanout_over_tick",
+      "ticks this shard took longer to write than tickMillis: the node is short of CPU for its audience", tags, this, f -> f.overTick);
   }
 
-  void record(long nanos) {
+  /** Records one delivery; true when it took longer than the tick, the sign of a node falling behind. */
+  boolean record(long nanos) {
     int i = 0;
     while (i < BOUNDS_MILLIS.length && nanos > BOUNDS_MILLIS[i] * 1_000_000) {
       i++;
@@ -41,6 +50,15 @@ final class FanoutLag {
     if (timer != null) {
       timer.record(nanos, TimeUnit.NANOSECONDS);
     }
+    if (nanos > tickNanos) {
+      overTick++;
+      return true;
+    }
+    return false;
+  }
+
+  long overTick() {
+    return overTick;
   }
 
   /**
@@ -56,6 +74,6 @@ final class FanoutLag {
     }
     cumulative += counts[BOUNDS_MILLIS.length];
     le.put("+Inf", cumulative);
-    return new JsonObject().put("count", cumulative).put("sumMicros", sumMicros).put("le", le);
+    return new JsonObject().put("count", cumulative).put("sumMicros", sumMicros).put("overTick", overTick).put("le", le);
   }
 }

@@ -24,7 +24,11 @@ final class ShardCounters {
   final long[] serverCloses = new long[CloseCode.values().length];
   final long[] refused = new long[Refusal.values().length];
   final long[] errors = new long[ErrorCode.values().length];
-  final FanoutLag fanout = new FanoutLag();
+  final FanoutLag fanout;
+
+  ShardCounters(long tickMillis) {
+    fanout = new FanoutLag(tickMillis);
+  }
 
   void closedByServer(CloseCode code) {
     serverCloses[code.ordinal()]++;

@@ -61,6 +61,7 @@ import java.util.logging.Logger;
 public final class ShardVerticle extends VerticleBase {
 
   private static final Logger log = Logger.getLogger(ShardVerticle.class.getName());
+  private static final long LATE_TICK_WARNING_INTERVAL_NANOS = 60_000_000_000L;
 
   private final int index;
   private final PushgateConfig config;
@@ -77,7 +78,10 @@ public final class ShardVerticle extends VerticleBase {
 
   private final Set<Connection> connections = new LinkedHashSet<>();
   private final RoomIndex rooms = new RoomIndex();
-  private final ShardCounters counters = new ShardCounters();
+  private final ShardCounters counters;
+  /** When this shard last warned of a tick written late, and how many came since (nanoTime). */
+  private long lastLateTickWarning;
+  private long lateTicksSinceWarning;
   /** Connections written to during the current delivery, flushed once at its end. */
   private final List<Connection> toFlush = new ArrayList<>();
   /** Connections found over their outbound limit during the current delivery. */
@@ -101,6 +105,7 @@ public final class ShardVerticle extends VerticleBase {
     int maxOutbound = config.intLimit(Limit.MAX_OUTBOUND_BYTES);
     this.outboundLimit = new WriteBufferWaterMark(maxOutbound / 2, maxOutbound);
     this.config = config;
+    this.counters = new ShardCounters(config.tickMillis());
     this.permits = permits;
     this.publicRoutes = publicRoutes;
     this.maxFrameBytes = config.intLimit(Limit.MAX_FRAME_BYTES);
@@ -393,7 +398,10 @@ public final class ShardVerticle extends VerticleBase {
     if (msg.body() instanceof ShardCommand.Deliver deliver) {
       try {
         deliver(deliver.frames());
-        counters.fanout.record(System.nanoTime() - deliver.tickNanos());
+        long lag = System.nanoTime() - deliver.tickNanos();
+        if (counters.fanout.record(lag)) {
+          warnOfLateTick(lag);
+        }
       } finally {
         // The writes hold their own references until sent; this shard's reference ends here.
         deliver.frames().forEach(EncodedFrame::release);
@@ -430,6 +438,21 @@ public final class ShardVerticle extends VerticleBase {
 
   private void write(Connection c, EncodedFrame frame) {
     write(c, frame, false);
+  }
+
+  /** At most one line a minute per shard: a node that falls behind would otherwise log every tick. */
+  private void warnOfLateTick(long lagNanos) {
+    lateTicksSinceWarning++;
+    long now = System.nanoTime();
+    if (lastLateTickWarning != 0 && now - lastLateTickWarning < LATE_TICK_WARNING_INTERVAL_NANOS) {
+      return;
+    }
+    log.warning("shard " + index + ": a tick took " + lagNanos / 1_000_000 + " ms to reach all " + connections.size()
+      + " sockets, longer than tickMillis=" + config.tickMillis() + " (" + lateTicksSinceWarning
+      + (lastLateTickWarning == 0 ? " such tick" : " such ticks in the last minute")
+      + "): this node is short of CPU for its audience; add nodes or CPU, or raise tickMillis (pushgate_fanout_seconds)");
+    lastLateTickWarning = now;
+    lateTicksSinceWarning = 0;
   }
 
   private void write(Connection c, EncodedFrame frame, boolean flushNow) {
