@@ -83,9 +83,8 @@ final class ProcStats {
         if (open < 0 || close < open) {
           return;
         }
-        String[] f = stat.substring(close + 2).split(" ");
-        double seconds = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
-        groups.merge(threadGroup(stat.substring(open + 1, close)), seconds, Double::sum);
+        double[] userSys = userSys(stat);
+        groups.merge(threadGroup(stat.substring(open + 1, close)), userSys[0] + userSys[1], Double::sum);
       });
     } catch (IOException | RuntimeException e) {
       // The process ended between listing and reading: its threads count in the total only.
@@ -108,7 +107,11 @@ final class ProcStats {
 
   /** utime and stime of a live process, in seconds; zeros once it is gone. */
   static double[] userSys(long pid) {
-    String stat = read(Path.of("/proc", String.valueOf(pid), "stat"));
+    return userSys(read(Path.of("/proc", String.valueOf(pid), "stat")));
+  }
+
+  /** utime and stime, in seconds, from the text of a process's or a thread's stat file. */
+  private static double[] userSys(String stat) {
     if (stat.isEmpty()) {
       return new double[2];
     }
