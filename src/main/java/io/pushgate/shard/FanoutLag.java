@@ -3,6 +3,7 @@ package io.pushgate.shard;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.pushgate.metrics.Metrics;
 import io.vertx.core.json.JsonObject;
 
 import java.util.concurrent.TimeUnit;
@@ -35,7 +36,7 @@ final class FanoutLag {
     timer = Timer.builder("pushgate_fanout")
       .description("time from the merger's tick to this shard having written the tick's frames to every socket")
       .tags(tags).publishPercentileHistogram().register(registry);
-    io.pushgate.metrics.Metrics.counter(registry, "pushgate_fanout_over_tick",
+    Metrics.counter(registry, "pushgate_fanout_over_tick",
       "ticks this shard took longer to write than tickMillis: the node is short of CPU for its audience", tags, this, f -> f.overTick);
   }
 
@@ -55,10 +56,6 @@ final class FanoutLag {
       return true;
     }
     return false;
-  }
-
-  long overTick() {
-    return overTick;
   }
 
   /**

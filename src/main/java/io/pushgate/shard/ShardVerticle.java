@@ -415,6 +415,21 @@ public final class ShardVerticle extends VerticleBase {
     }
   }
 
+  /** At most one line a minute per shard: a node that falls behind would otherwise log every tick. */
+  private void warnOfLateTick(long lagNanos) {
+    lateTicksSinceWarning++;
+    long now = System.nanoTime();
+    if (lastLateTickWarning != 0 && now - lastLateTickWarning < LATE_TICK_WARNING_INTERVAL_NANOS) {
+      return;
+    }
+    log.warning("shard " + index + ": a tick took " + lagNanos / 1_000_000 + " ms to reach all " + connections.size()
+      + " sockets, longer than tickMillis=" + config.tickMillis() + " (" + lateTicksSinceWarning
+      + (lastLateTickWarning == 0 ? " such tick" : " such ticks in the last minute")
+      + "): this node is short of CPU for its audience; add nodes or CPU, or raise tickMillis (pushgate_fanout_seconds)");
+    lastLateTickWarning = now;
+    lateTicksSinceWarning = 0;
+  }
+
   /**
    * Writes each frame's shared bytes to the members of its room and flushes every touched socket
    * once: one syscall per connection per delivery, however many of its rooms had items. The bytes
@@ -438,21 +453,6 @@ public final class ShardVerticle extends VerticleBase {
 
   private void write(Connection c, EncodedFrame frame) {
     write(c, frame, false);
-  }
-
-  /** At most one line a minute per shard: a node that falls behind would otherwise log every tick. */
-  private void warnOfLateTick(long lagNanos) {
-    lateTicksSinceWarning++;
-    long now = System.nanoTime();
-    if (lastLateTickWarning != 0 && now - lastLateTickWarning < LATE_TICK_WARNING_INTERVAL_NANOS) {
-      return;
-    }
-    log.warning("shard " + index + ": a tick took " + lagNanos / 1_000_000 + " ms to reach all " + connections.size()
-      + " sockets, longer than tickMillis=" + config.tickMillis() + " (" + lateTicksSinceWarning
-      + (lastLateTickWarning == 0 ? " such tick" : " such ticks in the last minute")
-      + "): this node is short of CPU for its audience; add nodes or CPU, or raise tickMillis (pushgate_fanout_seconds)");
-    lastLateTickWarning = now;
-    lateTicksSinceWarning = 0;
   }
 
   private void write(Connection c, EncodedFrame frame, boolean flushNow) {
