@@ -37,10 +37,6 @@ public final class Main implements VertxApplicationHooks {
 
   static final Path DEFAULT_CONF = Path.of("conf", "pushgate.json");
   public static void main(String[] args) {
-    if (args.length > 0 && args[0].equals("bench")) {
-      io.pushgate.bench.Bench.main(Arrays.copyOfRange(args, 1, args.length));
-      return;
-    }
     if (System.getProperty("java.util.logging.manager") == null) {
       System.setProperty("java.util.logging.manager", DrainingLogManager.class.getName());
     }

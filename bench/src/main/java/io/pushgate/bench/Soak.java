@@ -34,9 +34,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A soak of one pushgate node, run as a separate process from target/pushgate.jar, with tokens and
- * API keys on: for a given time, churn (connect, join, ping, leave, disconnect or drop; some tokens
- * expire meanwhile, some are invalid), pushes to rooms and to all, and slow clients that never read.
+ * A soak of one pushgate node, run as a separate process from the server's target/pushgate.jar (this
+ * class is in the bench jar), with tokens and API keys on: for a given time, churn (connect, join,
+ * ping, leave, disconnect or drop; some tokens expire meanwhile, some are invalid), pushes to rooms
+ * and to all, and slow clients that never read.
  * Well-behaved receivers stay in their rooms the whole time and must get every item, in order.
  * Every second it prints connections, rooms, heap and RSS. At the end everyone leaves, and the node
  * must be back to 0 connections and 0 rooms, with its heap after a full GC near where it started.

@@ -16,7 +16,9 @@ final class BenchOptions {
   enum Target { PUSHGATE, NCHAN }
 
   static final String USAGE = """
-    usage: java -jar pushgate.jar bench MODE [options]     (MODE: idle | fanout | storm)
+    usage: java -jar bench/target/pushgate-bench.jar MODE [options]     (MODE: idle | fanout | storm)
+           java -jar bench/target/pushgate-bench.jar soak [SECONDS [SERVER_JAR [WORK_DIR]]]
+                                  (defaults 30, target/pushgate.jar, target/soak; see src/bench/soak.sh)
       --target pushgate|nchan     server kind (default pushgate)
       --ws URL                    subscribe URL; {room} is replaced (default ws://127.0.0.1:7777/connect,
                                   nchan: ws://127.0.0.1:8090/sub/{room})

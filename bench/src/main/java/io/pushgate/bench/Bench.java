@@ -1,18 +1,26 @@
 package io.pushgate.bench;
 
+import java.util.Arrays;
+import java.util.List;
+
 /**
- * {@code java -jar pushgate.jar bench MODE [options]}: the load generator of issue 6. See
- * {@link BenchOptions#USAGE} and BENCHMARKS.md. With {@code --child} this process is one of the
- * coordinator's workers instead.
+ * {@code java -jar bench/target/pushgate-bench.jar MODE [options]}: the load generator, a jar of its
+ * own beside the server's. See {@link BenchOptions#USAGE} and BENCHMARKS.md. With {@code --child}
+ * this process is one of the coordinator's workers instead; {@code soak} runs {@link Soak}.
  */
 public final class Bench {
 
   private Bench() {
   }
 
-  public static void main(String[] args) {
-    if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
+  public static void main(String[] args) throws Exception {
+    List<String> words = List.of(args);
+    if (words.isEmpty() || words.contains("--help") || words.contains("-h")) {
       System.out.print(BenchOptions.USAGE);
+      return;
+    }
+    if (args[0].equals("soak")) {
+      Soak.main(Arrays.copyOfRange(args, 1, args.length));
       return;
     }
     BenchOptions options;
