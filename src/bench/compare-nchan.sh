@@ -5,7 +5,8 @@
 # machine. Each server's CPU seconds come from /proc (nginx: master and workers); the figure is
 # items delivered per server CPU-second, and the ratio pushgate / nchan.
 #
-# Needs root for apt-get (nginx, libnginx-mod-nchan) and target/pushgate.jar (mvn package).
+# Needs root for apt-get (nginx, libnginx-mod-nchan) and target/pushgate.jar (mvn package); builds the
+# load generator's jar (bench/target/pushgate-bench.jar) when it is missing or older than its sources.
 # Everything listens on 127.0.0.1 only; both servers are stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -54,6 +55,7 @@ NCHAN_MODULE=/usr/lib/nginx/modules/ngx_nchan_module.so
 
 # shellcheck source=src/bench/lib.sh
 . src/bench/lib.sh
+build_bench_jar
 PUBLIC_PORT=$(free_port)
 API_PORT=$(free_port)
 NCHAN_PORT=$(free_port)
@@ -116,11 +118,11 @@ NGINX_PIDS=$(echo "$NGINX_PID" $(pgrep -P "$NGINX_PID") | tr ' ' ',')
 common=(fanout --connections "$SUBSCRIBERS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP" --push-batch 1 --room bench)
 
 echo "== pushgate (pid $NODE_PID)"
-java -jar "$JAR" bench "${common[@]}" --target pushgate \
+java -jar "$BENCH_JAR" "${common[@]}" --target pushgate \
   --ws "ws://127.0.0.1:$PUBLIC_PORT/connect" --push "http://127.0.0.1:$API_PORT/push/room" \
   --server-pid "$NODE_PID" | tee "$WORK/pushgate.out"
 echo "== nchan (nginx pids $NGINX_PIDS)"
-java -jar "$JAR" bench "${common[@]}" --target nchan \
+java -jar "$BENCH_JAR" "${common[@]}" --target nchan \
   --ws "ws://127.0.0.1:$NCHAN_PORT/sub/{room}" --push "http://127.0.0.1:$NCHAN_PORT/pub/{room}" \
   --server-pid "$NGINX_PIDS" | tee "$WORK/nchan.out"
 

@@ -2,7 +2,9 @@
 # CI smoke of the load generator (issue 6): a node on free loopback ports, a few hundred subscribers in
 # one room for a few seconds, and the RESULT line must have its shape and a delivery ratio of exactly
 # 1.0 with no loss and no duplicates; then one reconnect-storm round of the same clients, in which
-# every client must rejoin and no handshake may fail. It builds nothing: run it after `mvn verify` (target/pushgate.jar).
+# every client must rejoin and no handshake may fail. It does not build the server: run it after
+# `mvn verify` (target/pushgate.jar). It builds the load generator's jar (bench/target/pushgate-bench.jar)
+# when that is missing or older than its sources.
 # The numbers it prints are not checked against any target: a shared CI machine is no benchmark.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -32,6 +34,7 @@ fail() {
 
 # shellcheck source=src/bench/lib.sh
 . src/bench/lib.sh
+build_bench_jar
 PUBLIC_PORT=$(free_port)
 API_PORT=$(free_port)
 [ "$PUBLIC_PORT" != "$API_PORT" ] || API_PORT=$(free_port)
@@ -50,7 +53,7 @@ done
 [ -n "$ready" ] || { cat "$WORK/node.log" >&2; fail "the node was not ready within 15 s"; }
 
 set +e
-timeout 50 java -Xmx512m -jar "$JAR" bench fanout \
+timeout 50 java -Xmx512m -jar "$BENCH_JAR" fanout \
   --ws "ws://127.0.0.1:$PUBLIC_PORT/connect" --push "http://127.0.0.1:$API_PORT/push/room" \
   --connections "$CONNECTIONS" --rate 200 --duration "$SECONDS_OF_PUSH" --warmup 1 --tick-ms 50 \
   --sources 2 --server-pid "$NODE_PID" --max-seconds 45 | tee "$WORK/bench.out"
@@ -78,7 +81,7 @@ grep -qF '"outOfOrder":0,' <<<"$result" || fail "items arrived out of order"
 grep -qF '"pushed":0,' <<<"$result" && fail "nothing was pushed"
 
 set +e
-timeout 50 java -Xmx512m -jar "$JAR" bench storm \
+timeout 50 java -Xmx512m -jar "$BENCH_JAR" storm \
   --ws "ws://127.0.0.1:$PUBLIC_PORT/connect" --push "http://127.0.0.1:$API_PORT/push/room" \
   --connections "$CONNECTIONS" --storm-rounds 1 --sources 2 --server-pid "$NODE_PID" --max-seconds 45 | tee "$WORK/storm.out"
 status=${PIPESTATUS[0]}
