@@ -170,6 +170,16 @@ public final class PushgateConfig {
     return (Long) settings.get(Setting.CLOSE_TIMEOUT_MILLIS);
   }
 
+  /** A boolean setting. */
+  public boolean flag(Setting s) {
+    return (Boolean) settings.get(s);
+  }
+
+  /** A numeric setting. */
+  public long number(Setting s) {
+    return (Long) settings.get(s);
+  }
+
   /** A text setting; empty when an optional one is not set. */
   public String text(Setting s) {
     return String.valueOf(settings.get(s));

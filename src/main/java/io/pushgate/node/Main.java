@@ -82,7 +82,16 @@ public final class Main implements VertxApplicationHooks {
   /** With -cluster, Hazelcast from an explicit file: never Vert.x's silent multicast default. */
   @Override
   public VertxBuilder createVertxBuilder(VertxOptions options) {
-    VertxBuilder builder = Metrics.enable(options, PushgateConfig.load(config, System.getenv()).publicPort());
+    PushgateConfig pushgate;
+    try {
+      pushgate = PushgateConfig.load(config, System.getenv());
+    } catch (IllegalArgumentException e) {
+      // The node verticle would say the same, but only after Vert.x (and Hazelcast) started for nothing.
+      log().severe(e.getMessage());
+      System.exit(ExitCodes.VERTX_INITIALIZATION);
+      throw e;
+    }
+    VertxBuilder builder = Metrics.enable(options, pushgate.publicPort());
     if (!clustered) {
       return builder;
     }
@@ -90,7 +99,6 @@ public final class Main implements VertxApplicationHooks {
     try {
       HazelcastClusterManager manager = ClusterSetup.clusterManager(config);
       log().info("cluster configuration from " + config.toAbsolutePath());
-      PushgateConfig pushgate = PushgateConfig.load(this.config, System.getenv());
       EventBusTls.apply(options.getEventBusOptions(), pushgate);
       log().info("event bus between nodes: " + (EventBusTls.enabled(pushgate) ? "TLS, client certificates required" : "plain TCP (no TLS)"));
       // The builder holds these options by reference: the event-bus TLS above is in what it builds.

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -33,9 +34,34 @@ public final class SecurityConfig {
   private SecurityConfig() {
   }
 
+  /**
+   * Text that marks a value as a stand-in, never a real secret: shipped examples and placeholders
+   * say so, and a node that starts with one would be protected by a value anyone can read.
+   */
+  private static final List<String> PLACEHOLDER_MARKS = List.of("placeholder", "replace-me", "replace_me", "changeme", "change-me");
+  /** Example values that README and the manifests show or once showed: public, so never usable. */
+  static final Set<String> DOCUMENTED_EXAMPLES = Set.of(
+    "FAKE-PLACEHOLDER-replace-me-jwt-hs256-secret-0000000000",
+    "FAKE-PLACEHOLDER-replace-me-api-key-00000000");
+
   /** Every problem of the security settings, each naming its key; empty when all are fine. */
   public static List<String> problems(PushgateConfig config) {
     List<String> problems = new ArrayList<>();
+    if (!isLoopback(config.apiHost()) && list(config.text(Setting.API_KEYS)).isEmpty() && !config.flag(Setting.API_INSECURE)) {
+      problems.add(Setting.API_HOST.key() + "=" + config.apiHost() + " is not a loopback address and " + Setting.API_KEYS.key()
+        + " is empty: anyone who reaches port " + config.apiPort() + " could push to every client and read /stats. Set "
+        + Setting.API_KEYS.key() + ", or bind " + Setting.API_HOST.key() + " to 127.0.0.1, or set "
+        + Setting.API_INSECURE.key() + "=true if nothing else can reach that interface");
+    }
+    for (Setting s : Setting.values()) {
+      if (s.isSecret()) {
+        for (String value : s == Setting.API_KEYS ? list(config.text(s)) : List.of(config.text(s))) {
+          if (isPlaceholder(value)) {
+            problems.add(s.key() + " holds a placeholder or a documented example value, which is public: generate a real one (README, Security)");
+          }
+        }
+      }
+    }
     String secret = config.text(Setting.JWT_HS256_SECRET);
     if (!secret.isEmpty() && secret.getBytes(StandardCharsets.UTF_8).length < MIN_HS256_SECRET_BYTES) {
       problems.add(Setting.JWT_HS256_SECRET.key() + " must be at least " + MIN_HS256_SECRET_BYTES + " bytes");
@@ -60,6 +86,47 @@ public final class SecurityConfig {
     }
     problems.addAll(EventBusTls.problems(config));
     return problems;
+  }
+
+  /** What the operator should hear at start about settings that are allowed but unsafe. */
+  public static List<String> warnings(PushgateConfig config) {
+    List<String> warnings = new ArrayList<>();
+    if (!isLoopback(config.apiHost()) && list(config.text(Setting.API_KEYS)).isEmpty()) {
+      warnings.add("the push API listens on " + config.apiHost() + ":" + config.apiPort() + " without API keys ("
+        + Setting.API_INSECURE.key() + "=true): anyone who reaches it can push to every client and read /stats");
+    }
+    return warnings;
+  }
+
+  static boolean isPlaceholder(String value) {
+    if (value.isEmpty()) {
+      return false;
+    }
+    String lower = value.toLowerCase(java.util.Locale.ROOT);
+    return DOCUMENTED_EXAMPLES.contains(value) || PLACEHOLDER_MARKS.stream().anyMatch(lower::contains);
+  }
+
+  /**
+   * Whether {@code host} names only this machine: "localhost" or a literal loopback address. Names
+   * are not resolved, so any other host name counts as reachable from the network.
+   */
+  static boolean isLoopback(String host) {
+    String h = host.trim();
+    if (h.equalsIgnoreCase("localhost")) {
+      return true;
+    }
+    if (h.startsWith("[") && h.endsWith("]")) {
+      h = h.substring(1, h.length() - 1);
+    }
+    boolean literal = h.contains(":") || h.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
+    if (!literal) {
+      return false;
+    }
+    try {
+      return java.net.InetAddress.getByName(h).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
   }
 
   /** A comma-separated setting as its non-empty, trimmed entries. */

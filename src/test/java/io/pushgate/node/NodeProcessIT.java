@@ -83,6 +83,28 @@ class NodeProcessIT {
     }
   }
 
+  /** The jar as shipped refuses to open its push API to the network without keys, and says which two settings decide. */
+  @Test
+  void anOpenApiOnAllInterfacesStopsTheNodeAtStart(@TempDir Path dir) throws Exception {
+    Path log = dir.resolve("node.log");
+    ProcessBuilder builder = new ProcessBuilder("java", "-jar", Path.of("target", "pushgate.jar").toString())
+      .redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().put("PUSHGATE_API_HOST", "0.0.0.0");
+    builder.environment().put("PUSHGATE_PUBLIC_HOST", "127.0.0.1");
+    builder.environment().put("PUSHGATE_PUBLIC_PORT", String.valueOf(TestNode.freePort()));
+    builder.environment().put("PUSHGATE_API_PORT", String.valueOf(TestNode.freePort()));
+    Process node = builder.start();
+    try {
+      assertTrue(node.waitFor(30, TimeUnit.SECONDS), "node exited");
+      String output = Files.readString(log);
+      assertTrue(node.exitValue() != 0, output);
+      assertTrue(output.contains("apiHost=0.0.0.0 is not a loopback address and apiKeys is empty"), output);
+      assertTrue(!output.contains("pushgate node ready"), output);
+    } finally {
+      node.destroyForcibly();
+    }
+  }
+
   private static int status(HttpClient http, String url) {
     try {
       return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();

@@ -18,16 +18,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SecurityConfigTest {
 
+  /**
+   * The development config needs no secret, because its API listens on loopback only, while the
+   * rate limits that protect a node from one client are on as shipped.
+   */
   @Test
-  void everythingIsOffInTheShippedDevelopmentConfig() throws IOException {
+  void theShippedDevelopmentConfigNeedsNoSecretsAndItsRateLimitsAreOn() throws IOException {
     PushgateConfig shipped = PushgateConfig.load(new JsonObject(Files.readString(Path.of("conf", "pushgate.json"))), Map.of());
     for (Setting s : new Setting[] {Setting.JWT_HS256_SECRET, Setting.JWT_RS256_PUBLIC_KEY, Setting.ALLOWED_ORIGINS,
       Setting.API_KEYS, Setting.EVENT_BUS_TLS_KEY_STORE}) {
       assertEquals("", shipped.text(s), s.key());
     }
+    assertEquals("127.0.0.1", shipped.apiHost());
+    assertFalse(shipped.flag(Setting.API_INSECURE));
     for (Limit l : new Limit[] {Limit.MAX_HANDSHAKES_PER_SECOND, Limit.MAX_HANDSHAKES_PER_SECOND_PER_IP,
       Limit.MAX_MESSAGES_PER_SECOND, Limit.MAX_JOINS_PER_SECOND}) {
-      assertEquals(0, shipped.limit(l), l.key());
+      assertEquals(l.defaultValue(), shipped.limit(l), l.key());
+      assertTrue(shipped.limit(l) > 0, l.key() + " is on");
     }
     assertFalse(EventBusTls.enabled(shipped));
   }
