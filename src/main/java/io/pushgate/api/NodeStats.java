@@ -30,7 +30,8 @@ final class NodeStats {
     Future<JsonObject> merger = vertx.eventBus().<JsonObject>request(Addresses.stats("merger"), null, LOCAL).map(Message::body);
     Future<JsonObject> node = vertx.eventBus().<JsonObject>request(Addresses.STATUS, null, LOCAL).map(Message::body);
     Future<JsonObject> cluster = vertx.eventBus().<JsonObject>request(Addresses.stats("cluster"), null, LOCAL).map(Message::body);
-    return Future.all(Future.all(shardFutures), merger, node, cluster).map(all -> {
+    Future<JsonObject> online = vertx.eventBus().<JsonObject>request(Addresses.stats("online"), null, LOCAL).map(Message::body);
+    return Future.all(List.of(Future.all(shardFutures), merger, node, cluster, online)).map(all -> {
       JsonObject totals = new JsonObject();
       JsonArray perShard = new JsonArray();
       Set<String> rooms = new HashSet<>();
@@ -56,6 +57,7 @@ final class NodeStats {
         .put("connectionsAccepted", totals.remove("accepted"))
         .put("joins", totals.remove("joins"))
         .put("leaves", totals.remove("leaves"))
+        .put("roomLimitRefusals", totals.remove("roomLimitRefusals"))
         .put("closed", totals.remove("closed"))
         .put("refused", totals.remove("refused"))
         .put("errors", totals.remove("errors"))
@@ -64,6 +66,7 @@ final class NodeStats {
         .put("jvm", jvm())
         .put("merger", m)
         .put("cluster", cluster.result())
+        .put("online", online.result())
         .put("api", api);
     });
   }

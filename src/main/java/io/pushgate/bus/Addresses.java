@@ -44,6 +44,11 @@ public final class Addresses {
     return SHARD + i;
   }
 
+  /** Cluster: node {@code nodeId}'s member count of one room, asked by GET /rooms/{room} on another node. */
+  public static String onlineQuery(String nodeId) {
+    return CLUSTER_ONLINE + ".query." + nodeId;
+  }
+
   /** Local: shard {@code i}'s member count per room, asked once per online interval. */
   public static String shardCounts(int i) {
     return SHARD + i + ".counts";

@@ -9,7 +9,10 @@ import io.pushgate.config.PushgateConfig;
 import io.pushgate.merge.MergerVerticle;
 import io.pushgate.merge.PushBatch;
 import io.pushgate.security.NodeSecurity;
-import io.pushgate.shard.ConnectionPermits;
+import io.pushgate.security.SecurityConfig;
+import io.pushgate.vertx.VertxInternals;
+import io.pushgate.shard.Budget;
+import io.pushgate.shard.NodeRooms;
 import io.pushgate.shard.ShardCommand;
 import io.pushgate.shard.RoomCounts;
 import io.pushgate.shard.ShardStats;
@@ -39,8 +42,12 @@ public final class NodeVerticle extends VerticleBase {
   private PushgateConfig config;
   private boolean ready;
   private final Instant startedAt = Instant.now();
-  /** Tells this node's broadcasts from the others'; new at every start, so a restarted node is a new origin. */
-  private final String nodeId = UUID.randomUUID().toString();
+  /**
+   * Tells this node's broadcasts from the others'; new at every start, so a restarted node is a new
+   * origin. Clustered, it is the cluster manager's own id of this member, so that peers can check a
+   * message's sender against the current members.
+   */
+  private String nodeId;
 
   public NodeVerticle() {
   }
@@ -60,6 +67,8 @@ public final class NodeVerticle extends VerticleBase {
         return Future.failedFuture(e);
       }
     }
+    SecurityConfig.warnings(config).forEach(log::warning);
+    nodeId = vertx.isClustered() ? VertxInternals.clusterManager(vertx).getNodeId() : UUID.randomUUID().toString();
     LocalCodec.register(vertx, PushBatch.class);
     LocalCodec.register(vertx, ShardCommand.Deliver.class);
     LocalCodec.register(vertx, ShardCommand.Drain.class);
@@ -77,11 +86,12 @@ public final class NodeVerticle extends VerticleBase {
       return Future.failedFuture(e);
     }
     int shards = config.shards();
-    ConnectionPermits permits = new ConnectionPermits(config.intLimit(Limit.MAX_CONNECTIONS));
+    Budget permits = new Budget(config.intLimit(Limit.MAX_CONNECTIONS));
+    NodeRooms nodeRooms = new NodeRooms(config.intLimit(Limit.MAX_ROOMS));
     AtomicInteger nextShard = new AtomicInteger();
     return vertx.deployVerticle(new MergerVerticle(config))
-      .compose(id -> vertx.deployVerticle(new ClusterBridgeVerticle(nodeId)))
-      .compose(id -> vertx.deployVerticle(() -> new ShardVerticle(nextShard.getAndIncrement(), config, permits,
+      .compose(id -> vertx.deployVerticle(new ClusterBridgeVerticle(nodeId, config)))
+      .compose(id -> vertx.deployVerticle(() -> new ShardVerticle(nextShard.getAndIncrement(), config, permits, nodeRooms,
         v -> PublicRoutes.create(v, config), security), new DeploymentOptions().setInstances(shards)))
       .compose(id -> vertx.deployVerticle(new OnlineVerticle(config, nodeId)))
       .compose(id -> vertx.deployVerticle(new PushApiVerticle(config)))

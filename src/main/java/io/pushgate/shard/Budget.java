@@ -3,20 +3,21 @@ package io.pushgate.shard;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The node-wide connection budget ({@code maxConnections}). It is the one object the shards share:
- * a single atomic counter touched once per handshake and once per close, never on the delivery
- * path. Splitting the budget per shard instead would refuse clients on a full shard while another
- * has room, because accepted connections are spread round-robin but close unevenly.
+ * A node-wide bound shared by the shards ({@code maxConnections}, {@code maxRooms}): a single
+ * atomic counter touched when something is taken or given back, never on the delivery path.
+ * Splitting a budget per shard instead would refuse on a full shard while another has room,
+ * because accepted connections are spread round-robin but close unevenly.
  */
-public final class ConnectionPermits {
+public final class Budget {
 
   private final int max;
   private final AtomicInteger used = new AtomicInteger();
 
-  public ConnectionPermits(int max) {
+  public Budget(int max) {
     this.max = max;
   }
 
+  /** Takes one unit; false, taking nothing, when the budget is spent. */
   public boolean tryAcquire() {
     while (true) {
       int now = used.get();
@@ -33,7 +34,7 @@ public final class ConnectionPermits {
     used.decrementAndGet();
   }
 
-  public int used() {
+  int used() {
     return used.get();
   }
 }

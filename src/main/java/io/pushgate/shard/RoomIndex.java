@@ -2,6 +2,7 @@ package io.pushgate.shard;
 
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
@@ -9,22 +10,57 @@ import java.util.Set;
 /** Room → members of this shard. Only the shard's event loop reads or writes it. */
 final class RoomIndex {
 
+  /** What a JOIN did to the index. */
+  enum Joined { NEW_MEMBER, ALREADY_MEMBER, NODE_FULL }
+
+  private final NodeRooms nodeRooms;
   private final Map<String, Set<Connection>> members = new HashMap<>();
   /** Members that joined with "online": true, the only ones told the room's count. */
   private final Map<String, Set<Connection>> watchers = new HashMap<>();
+  /** Rooms whose member count changed since the last {@link #report()}. */
+  private Set<String> recounted = new HashSet<>();
+  /** Rooms that gained their first watcher (true) or lost their last (false) since the last report. */
+  private Map<String, Boolean> watchChanges = new HashMap<>();
 
-  /** @return false when the connection was already a member */
-  boolean join(String room, Connection c) {
-    if (!c.rooms.add(room)) {
-      return false;
+  RoomIndex(NodeRooms nodeRooms) {
+    this.nodeRooms = nodeRooms;
+  }
+
+  /** A room new to this shard takes one of the node's {@code maxRooms} first. */
+  Joined join(String room, Connection c) {
+    if (c.rooms.contains(room)) {
+      return Joined.ALREADY_MEMBER;
     }
-    members.computeIfAbsent(room, r -> new LinkedHashSet<>()).add(c);
-    return true;
+    Set<Connection> set = members.get(room);
+    if (set == null) {
+      if (!nodeRooms.acquire(room)) {
+        return Joined.NODE_FULL;
+      }
+      set = new LinkedHashSet<>();
+      members.put(room, set);
+    }
+    set.add(c);
+    c.rooms.add(room);
+    recounted.add(room);
+    return Joined.NEW_MEMBER;
   }
 
   /** Adds a member of {@code room} to its watchers; JOIN with "online": true. */
   void watch(String room, Connection c) {
-    watchers.computeIfAbsent(room, r -> new LinkedHashSet<>()).add(c);
+    Set<Connection> set = watchers.get(room);
+    if (set == null) {
+      set = new LinkedHashSet<>();
+      watchers.put(room, set);
+      watchChanged(room, true);
+    }
+    set.add(c);
+  }
+
+  /** Records a room's watched state against the last report: a change and its undoing cancel out. */
+  private void watchChanged(String room, boolean watched) {
+    if (watchChanges.remove(room) == null) {
+      watchChanges.put(room, watched);
+    }
   }
 
   /** @return false when the connection was not a member */
@@ -44,15 +80,23 @@ final class RoomIndex {
   }
 
   private void removeMember(String room, Connection c) {
-    remove(members, room, c);
-    remove(watchers, room, c);
+    recounted.add(room);
+    if (remove(members, room, c)) {
+      nodeRooms.release(room);
+    }
+    if (remove(watchers, room, c)) {
+      watchChanged(room, false);
+    }
   }
 
-  private static void remove(Map<String, Set<Connection>> index, String room, Connection c) {
+  /** @return true when the room's set emptied and left the index */
+  private static boolean remove(Map<String, Set<Connection>> index, String room, Connection c) {
     Set<Connection> set = index.get(room);
     if (set != null && set.remove(c) && set.isEmpty()) {
       index.remove(room);
+      return true;
     }
+    return false;
   }
 
   Map<String, Set<Connection>> watchers() {
@@ -69,11 +113,21 @@ final class RoomIndex {
     return set == null ? ifAbsent : set.size();
   }
 
-  /** A copy of every room's member count, for the online counter on another thread. */
-  Map<String, Integer> counts() {
-    Map<String, Integer> counts = new HashMap<>(members.size() * 2);
-    members.forEach((room, set) -> counts.put(room, set.size()));
-    return counts;
+  /**
+   * What changed since the last report, for the online counter on another thread: the member count
+   * of every room that gained or lost members (0 when it has none left), and the rooms that gained
+   * their first watcher or lost their last. Its size is bounded by the changes, not by the rooms.
+   */
+  RoomCounts report() {
+    Map<String, Integer> counts = new HashMap<>(recounted.size() * 2);
+    for (String room : recounted) {
+      Set<Connection> set = members.get(room);
+      counts.put(room, set == null ? 0 : set.size());
+    }
+    RoomCounts report = new RoomCounts(counts, watchChanges);
+    recounted = new HashSet<>();
+    watchChanges = new HashMap<>();
+    return report;
   }
 
   Collection<Connection> members(String room) {

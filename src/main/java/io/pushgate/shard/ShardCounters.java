@@ -20,6 +20,8 @@ final class ShardCounters {
   long framesWritten;
   long bytesWritten;
   long clientCloses;
+  /** JOINs refused because the node held maxRooms distinct rooms. */
+  long roomLimitRefusals;
   /** Indexed by ordinal: arrays, not maps, so a metrics scrape on another thread can read them safely. */
   final long[] serverCloses = new long[CloseCode.values().length];
   final long[] refused = new long[Refusal.values().length];
@@ -52,6 +54,7 @@ final class ShardCounters {
     Metrics.counter(registry, "pushgate_frames_written", "WebSocket frames written to clients (PUSH and ONLINE)", tags, this, c -> c.framesWritten);
     Metrics.counter(registry, "pushgate_bytes_written", "payload bytes written to clients", tags, this, c -> c.bytesWritten);
     Metrics.counter(registry, "pushgate_closes", "connections closed", tags.and("code", "client", "reason", "by_client"), this, c -> c.clientCloses);
+    Metrics.counter(registry, "pushgate_room_limit_refusals", "JOINs refused because the node held maxRooms distinct rooms", tags, this, c -> c.roomLimitRefusals);
     for (CloseCode code : CloseCode.values()) {
       Metrics.counter(registry, "pushgate_closes", "connections closed", tags.and("code", String.valueOf(code.code()), "reason", code.statName()),
         this, c -> c.serverCloses[code.ordinal()]);
@@ -85,6 +88,7 @@ final class ShardCounters {
       .put("leaves", leaves)
       .put("framesWritten", framesWritten)
       .put("bytesWritten", bytesWritten)
+      .put("roomLimitRefusals", roomLimitRefusals)
       .put("closed", closes)
       .put("refused", refusals)
       .put("errors", errorCounts)

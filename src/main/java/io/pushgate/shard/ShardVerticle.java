@@ -38,7 +38,7 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
-import io.vertx.core.internal.http.WebSocketInternal;
+import io.pushgate.vertx.VertxInternals;
 import io.vertx.ext.web.Router;
 
 import java.nio.charset.StandardCharsets;
@@ -65,7 +65,7 @@ public final class ShardVerticle extends VerticleBase {
 
   private final int index;
   private final PushgateConfig config;
-  private final ConnectionPermits permits;
+  private final Budget permits;
   private final Function<Vertx, Router> publicRoutes;
   private final int maxFrameBytes;
   private final int maxRooms;
@@ -77,7 +77,7 @@ public final class ShardVerticle extends VerticleBase {
   private ShardGuard guard;
 
   private final Set<Connection> connections = new LinkedHashSet<>();
-  private final RoomIndex rooms = new RoomIndex();
+  private final RoomIndex rooms;
   private final ShardCounters counters;
   /** When this shard last warned of a tick written late, and how many came since (nanoTime). */
   private long lastLateTickWarning;
@@ -97,9 +97,10 @@ public final class ShardVerticle extends VerticleBase {
    * @param publicRoutes the public port's HTTP routes besides /connect (health, files, demo),
    *                     composed by the node so the shard knows only connections
    */
-  public ShardVerticle(int index, PushgateConfig config, ConnectionPermits permits, Function<Vertx, Router> publicRoutes,
-                       NodeSecurity security) {
+  public ShardVerticle(int index, PushgateConfig config, Budget permits, NodeRooms nodeRooms,
+                       Function<Vertx, Router> publicRoutes, NodeSecurity security) {
     this.index = index;
+    this.rooms = new RoomIndex(nodeRooms);
     this.security = security;
     this.maxFragments = config.intLimit(Limit.MAX_FRAGMENTS_PER_MESSAGE);
     int maxOutbound = config.intLimit(Limit.MAX_OUTBOUND_BYTES);
@@ -126,7 +127,7 @@ public final class ShardVerticle extends VerticleBase {
     }
     vertx.eventBus().<ShardCommand>localConsumer(Addresses.shard(index), this::onCommand);
     vertx.eventBus().localConsumer(Addresses.stats("shard." + index), msg -> msg.reply(stats()));
-    vertx.eventBus().localConsumer(Addresses.shardCounts(index), msg -> msg.reply(new RoomCounts(rooms.counts())));
+    vertx.eventBus().localConsumer(Addresses.shardCounts(index), msg -> msg.reply(rooms.report()));
     long sweep = Math.max(50, Math.min(1_000, config.heartbeatTimeoutMillis() / 4));
     vertx.setPeriodic(sweep, id -> closeSilentConnections());
 
@@ -149,7 +150,7 @@ public final class ShardVerticle extends VerticleBase {
       .connectionHandler(guard::onConnection)
       .invalidRequestHandler(guard::onInvalidRequest)
       .webSocketHandshakeHandler(this::handshake)
-      .requestHandler(guard.trackRequests(router))
+      .requestHandler(router)
       .listen()
       .recover(e -> Future.failedFuture(new IllegalStateException("cannot listen on the public port "
         + config.publicHost() + ":" + config.publicPort() + " (publicPort): " + e.getMessage(), e)));
@@ -171,6 +172,7 @@ public final class ShardVerticle extends VerticleBase {
 
   private void accept(ServerWebSocket ws, ClientSession session) {
     if (!permits.tryAcquire()) {
+      guard.release(session);
       counters.refused(ShardCounters.Refusal.CONNECTION_LIMIT);
       ws.close(CloseCode.TRY_AGAIN_LATER.code(), CloseCode.TRY_AGAIN_LATER.reason());
       return;
@@ -181,9 +183,7 @@ public final class ShardVerticle extends VerticleBase {
     // From here the socket is ours: the connection replaces Vert.x's WebSocket handler, after which
     // nothing holds Vert.x's request, response and WebSocket objects (about 8 KB per idle
     // connection). Vert.x's server still owns the channel's accept and its shutdown.
-    ChannelHandlerContext vertxHandler = ((WebSocketInternal) ws).channelHandlerContext();
-    vertxHandler.channel().config().setWriteBufferWaterMark(outboundLimit);
-    vertxHandler.pipeline().replace(vertxHandler.name(), "pushgate", c);
+    VertxInternals.takeOver(ws, "pushgate", c, outboundLimit);
     guard.watchExpiry(session, () -> close(c, CloseCode.POLICY_VIOLATION));
     if (!c.channel.channel().isActive()) {
       onClosed(c); // gone while it was handed over: no channelInactive will come
@@ -362,7 +362,14 @@ public final class ShardVerticle extends VerticleBase {
           reject(c, ErrorCode.ROOM_LIMIT, "already in " + maxRooms + " rooms (" + Limit.MAX_ROOMS_PER_CONNECTION.key() + ")", request.id());
           return;
         }
-        if (rooms.join(request.room(), c)) {
+        RoomIndex.Joined joined = rooms.join(request.room(), c);
+        if (joined == RoomIndex.Joined.NODE_FULL) {
+          counters.roomLimitRefusals++;
+          reject(c, ErrorCode.ROOM_LIMIT, "this node already has " + Limit.MAX_ROOMS.key() + "=" + config.limit(Limit.MAX_ROOMS)
+            + " rooms with members", request.id());
+          return;
+        }
+        if (joined == RoomIndex.Joined.NEW_MEMBER) {
           counters.joins++;
         }
         if (request.online() && !rooms.watching(request.room(), c)) {

@@ -1,0 +1,78 @@
+package io.pushgate.vertx;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.internal.http.WebSocketInternal;
+import io.vertx.core.spi.cluster.ClusterManager;
+
+/**
+ * The one place where pushgate reaches below Vert.x's public API: every cast to a Vert.x
+ * {@code internal} or {@code impl} type and every change to a connection's Netty pipeline. A Vert.x
+ * upgrade that moves these breaks here and nowhere else. {@code internal} types are preferred; the
+ * only {@code impl} one is the HTTP server connection, whose channel no internal type exposes.
+ */
+public final class VertxInternals {
+
+  /** The name of Vert.x's own handler in a connection's pipeline, after which ours are placed. */
+  private static final String VERTX_HANDLER = "handler";
+
+  private VertxInternals() {
+  }
+
+  /** The Netty channel of an HTTP server connection, or null for a kind that does not expose one. */
+  public static Channel channel(HttpConnection connection) {
+    return connection instanceof io.vertx.core.http.impl.HttpServerConnection http ? http.channelHandlerContext().channel() : null;
+  }
+
+  /** The Netty channel under an accepted WebSocket. */
+  public static Channel channel(ServerWebSocket ws) {
+    return ((WebSocketInternal) ws).channelHandlerContext().channel();
+  }
+
+  /**
+   * Vert.x's server WebSocket does not validate text frames as UTF-8 (Netty adds its validator only
+   * through WebSocketServerProtocolHandler, which Vert.x does not use), so invalid bytes would reach
+   * the decoder as U+FFFD. Netty's validator, placed after the frame decoder, raises a
+   * CorruptedWebSocketFrameException (1007) instead, which the shard turns into its close frame.
+   */
+  public static void installUtf8Validator(ServerWebSocket ws) {
+    ChannelPipeline pipeline = channel(ws).pipeline();
+    if (pipeline.get(Utf8FrameValidator.class) != null) {
+      return;
+    }
+    if (pipeline.get(VERTX_HANDLER) != null) {
+      pipeline.addBefore(VERTX_HANDLER, "pushgate-utf8", new Utf8FrameValidator(false));
+    } else {
+      pipeline.addLast("pushgate-utf8", new Utf8FrameValidator(false));
+    }
+  }
+
+  /**
+   * Replaces Vert.x's WebSocket handler with {@code handler}, which from then on receives the
+   * connection's frames; nothing holds Vert.x's request, response and WebSocket objects afterwards.
+   * {@code outboundLimit} bounds what the channel queues before it reports itself unwritable.
+   */
+  public static void takeOver(ServerWebSocket ws, String name, ChannelHandler handler, WriteBufferWaterMark outboundLimit) {
+    ChannelHandlerContext vertxHandler = ((WebSocketInternal) ws).channelHandlerContext();
+    vertxHandler.channel().config().setWriteBufferWaterMark(outboundLimit);
+    vertxHandler.pipeline().replace(vertxHandler.name(), name, handler);
+  }
+
+  /** Puts {@code handler} first in the connection's pipeline, to see every byte it reads. */
+  public static void addFirst(Channel channel, String name, ChannelHandler handler) {
+    channel.pipeline().addFirst(name, handler);
+  }
+
+  /** The cluster manager of a clustered Vert.x, null when standalone. */
+  public static ClusterManager clusterManager(Vertx vertx) {
+    return ((VertxInternal) vertx).clusterManager();
+  }
+}
