@@ -9,6 +9,7 @@ import io.pushgate.config.Limit;
 import io.pushgate.config.PushgateConfig;
 import io.pushgate.merge.PushBatch;
 import io.pushgate.security.ApiKeys;
+import io.pushgate.security.RequestDeadline;
 import io.pushgate.security.ServerLimits;
 import io.pushgate.protocol.RoomName;
 import io.pushgate.security.TokenBucket;
@@ -26,6 +27,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -43,11 +45,14 @@ public final class PushApiVerticle extends VerticleBase {
   private final PushgateConfig config;
   private final PushParser parser;
   private static final int DEMO_TEXT_CHARS = 200;
+  /** The demo's anonymous publishing reaches only rooms meant for it, never a real room. */
+  static final String DEMO_ROOM_PREFIX = "demo";
 
   private final TokenBucket demoBucket;
   /** Indexed by ordinal, readable by a metrics scrape on another thread. */
   private final long[] refusals = new long[ApiError.values().length];
   private long pushesAccepted;
+  private long requestTimeouts;
 
   public PushApiVerticle(PushgateConfig config) {
     this.config = config;
@@ -62,7 +67,9 @@ public final class PushApiVerticle extends VerticleBase {
     vertx.eventBus().localConsumer(Addresses.API_DRAIN, msg -> busPushes.unregister().onComplete(ar -> msg.reply(ar.succeeded())));
 
     Router router = Router.router(vertx);
-    ApiKeys.protect(router, config); // first: with keys configured, nothing else runs without one
+    RequestDeadline deadline = new RequestDeadline(config.limit(Limit.API_REQUEST_TIMEOUT_MILLIS), () -> requestTimeouts++);
+    router.route().handler(deadline::onRequest);
+    ApiKeys.protect(router, config); // then: with keys configured, nothing else runs without one
     router.post("/push/*").handler(this::requireSupportedContentType);
     router.post("/push/*").handler(BodyHandler.create(false).setBodyLimit(config.limit(Limit.MAX_BODY_BYTES)));
     router.post("/push/room").handler(ctx -> push(ctx, true));
@@ -73,6 +80,8 @@ public final class PushApiVerticle extends VerticleBase {
         Metrics.counter(registry, "pushgate_api_refusals", "push API requests refused", Tags.of("code", e.name(), "status", String.valueOf(e.status())),
           this, api -> api.refusals[e.ordinal()]);
       }
+      Metrics.counter(registry, "pushgate_api_request_timeouts", "API connections closed because a request was not complete within apiRequestTimeoutMillis",
+        Tags.empty(), this, api -> api.requestTimeouts);
       router.get("/metrics").handler(PrometheusScrapingHandler.create(Metrics.REGISTRY));
     } else {
       router.get("/metrics").handler(ctx -> refuse(ctx, ApiError.NOT_FOUND, "metrics are off in this Vert.x instance"));
@@ -86,9 +95,12 @@ public final class PushApiVerticle extends VerticleBase {
     router.errorHandler(405, ctx -> refuse(ctx, ApiError.METHOD_NOT_ALLOWED, ctx.request().method() + " is not allowed on " + ctx.request().path()));
 
     HttpServerOptions options = new HttpServerOptions().setHost(config.apiHost()).setPort(config.apiPort());
-    ServerLimits.apply(options, config);
+    // HTTP/1.1 only, as on the public port: with cleartext HTTP/2 detection Vert.x announces a
+    // connection only once a whole request head has arrived, too late for the request deadline.
+    ServerLimits.apply(options, config).setHttp2ClearTextEnabled(false)
+      .setIdleTimeout((int) config.limit(Limit.API_IDLE_TIMEOUT_MILLIS)).setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
     return busPushes.completion()
-      .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
+      .compose(v -> vertx.createHttpServer(options).connectionHandler(deadline::onConnection).requestHandler(router).listen())
       .recover(e -> Future.failedFuture(new IllegalStateException("cannot listen on the API port "
         + config.apiHost() + ":" + config.apiPort() + " (apiPort): " + e.getMessage(), e)));
   }
@@ -176,6 +188,9 @@ public final class PushApiVerticle extends VerticleBase {
       }
       JsonObject item = new JsonObject().put("text", t.strip()).put("ts", System.currentTimeMillis());
       PushBatch batch = parser.fromJson(new JsonObject().put("room", body.getValue("room")).put("items", new JsonArray().add(item)), true);
+      if (!batch.room().startsWith(DEMO_ROOM_PREFIX)) {
+        throw new PushRefused(ApiError.FORBIDDEN, "the demo publishes only to rooms whose name starts with '" + DEMO_ROOM_PREFIX + "'");
+      }
       if (!demoBucket.tryTake(System.nanoTime())) {
         throw new PushRefused(ApiError.RATE_LIMITED, "demo comments are limited to "
           + config.limit(Limit.DEMO_PUBLISH_PER_SECOND) + " a second on this node; try again shortly");
@@ -198,7 +213,7 @@ public final class PushApiVerticle extends VerticleBase {
       return new PushRefused(ApiError.QUEUE_FULL, re.getMessage());
     }
     log.log(Level.WARNING, "push could not be handed to the merger", cause);
-    return new PushRefused(ApiError.QUEUE_FULL, "node not ready to accept pushes: " + cause.getMessage());
+    return new PushRefused(ApiError.QUEUE_FULL, "node not ready to accept pushes, retry shortly");
   }
 
   private void renderFailure(RoutingContext ctx) {
@@ -232,6 +247,6 @@ public final class PushApiVerticle extends VerticleBase {
     for (ApiError e : ApiError.values()) {
       refused.put(e.name(), refusals[e.ordinal()]);
     }
-    return new JsonObject().put("pushesAccepted", pushesAccepted).put("refused", refused);
+    return new JsonObject().put("pushesAccepted", pushesAccepted).put("refused", refused).put("requestTimeouts", requestTimeouts);
   }
 }

@@ -27,18 +27,28 @@ public final class ClientSession {
   private long strikes;
   /** The timer closing the connection when its token expires; -1 for none. */
   long expiryTimer = -1;
+  /** The keys this connection is counted under for maxConnectionsPerIp and maxConnectionsPerUser; null when not. */
+  final String ipKey;
+  final String userKey;
 
-  ClientSession(Grant grant, SecurityStats stats, long messagesPerSecond, long joinsPerSecond, long nowNanos) {
+  /**
+   * @param rejoinAllowance one-time messages and JOINs on top of both buckets: a client that
+   *                        reconnects rejoins all its rooms at once, and must not lose one to a limit
+   */
+  ClientSession(Grant grant, SecurityStats stats, long messagesPerSecond, long joinsPerSecond, long rejoinAllowance,
+                String ipKey, String userKey, long nowNanos) {
     this.grant = grant;
     this.stats = stats;
     this.messagesPerSecond = messagesPerSecond;
-    this.messages = messagesPerSecond > 0 ? new TokenBucket(messagesPerSecond, nowNanos) : null;
+    this.messages = messagesPerSecond > 0 ? new TokenBucket(messagesPerSecond, rejoinAllowance, nowNanos) : null;
     this.joinsPerSecond = joinsPerSecond;
-    this.joins = joinsPerSecond > 0 ? new TokenBucket(joinsPerSecond, nowNanos) : null;
+    this.joins = joinsPerSecond > 0 ? new TokenBucket(joinsPerSecond, rejoinAllowance, nowNanos) : null;
+    this.ipKey = ipKey;
+    this.userKey = userKey;
   }
 
   static ClientSession unlimited(SecurityStats stats) {
-    return new ClientSession(Grant.OPEN, stats, 0, 0, 0);
+    return new ClientSession(Grant.OPEN, stats, 0, 0, 0, null, null, 0);
   }
 
   public Grant grant() {

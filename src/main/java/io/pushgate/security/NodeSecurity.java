@@ -20,6 +20,8 @@ public final class NodeSecurity {
   final TokenVerifier verifier;
   final OriginPolicy origins;
   final HandshakeLimiter limiter;
+  final ConnectionCounts perIp;
+  final ConnectionCounts perUser;
 
   private NodeSecurity(PushgateConfig config, TokenVerifier verifier) {
     this.config = config;
@@ -27,11 +29,13 @@ public final class NodeSecurity {
     this.origins = new OriginPolicy(SecurityConfig.list(config.text(Setting.ALLOWED_ORIGINS)));
     this.limiter = new HandshakeLimiter(config.limit(Limit.MAX_HANDSHAKES_PER_SECOND),
       config.limit(Limit.MAX_HANDSHAKES_PER_SECOND_PER_IP), config.intLimit(Limit.MAX_TRACKED_IPS), stats);
+    this.perIp = new ConnectionCounts(config.intLimit(Limit.MAX_CONNECTIONS_PER_IP));
+    this.perUser = new ConnectionCounts(verifier == null ? 0 : config.intLimit(Limit.MAX_CONNECTIONS_PER_USER));
   }
 
   /** @throws IllegalArgumentException when a configured key cannot be used */
   public static NodeSecurity create(Vertx vertx, PushgateConfig config) {
-    TokenVerifier verifier = TokenVerifier.create(vertx, config.text(Setting.JWT_HS256_SECRET), SecurityConfig.rs256PublicKeyPem(config));
+    TokenVerifier verifier = TokenVerifier.create(vertx, config);
     NodeSecurity security = new NodeSecurity(config, verifier);
     io.micrometer.core.instrument.MeterRegistry registry = io.pushgate.metrics.Metrics.registry();
     if (registry != null) {
@@ -46,10 +50,6 @@ public final class NodeSecurity {
   /** The guard of one shard; shard 0 reports the node's counters in /stats. */
   public ShardGuard forShard(Vertx vertx, int shard) {
     return new ShardGuard(this, vertx, shard == 0);
-  }
-
-  public boolean authenticates() {
-    return verifier != null;
   }
 
   JsonObject stats() {

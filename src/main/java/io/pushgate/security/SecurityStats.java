@@ -25,6 +25,8 @@ public final class SecurityStats {
   final LongAdder requestLineTooLong = new LongAdder();
   final LongAdder headersTooLarge = new LongAdder();
   final LongAdder malformedRequests = new LongAdder();
+  final LongAdder connectionsPerIp = new LongAdder();
+  final LongAdder connectionsPerUser = new LongAdder();
 
   /** The same counters for GET /metrics: {@code pushgate_security_events_total{event=...}}. */
   void bind(io.micrometer.core.instrument.MeterRegistry registry, HandshakeLimiter limiter) {
@@ -44,6 +46,8 @@ public final class SecurityStats {
     events.put("request_line_too_long", requestLineTooLong);
     events.put("headers_too_large", headersTooLarge);
     events.put("malformed_requests", malformedRequests);
+    events.put("connections_per_ip", connectionsPerIp);
+    events.put("connections_per_user", connectionsPerUser);
     events.forEach((event, adder) -> io.pushgate.metrics.Metrics.counter(registry, "pushgate_security_events",
       "refusals, closes and limits of io.pushgate.security", io.micrometer.core.instrument.Tags.of("event", event), adder, LongAdder::doubleValue));
     io.micrometer.core.instrument.Gauge.builder("pushgate_security_tracked_ips", limiter, HandshakeLimiter::trackedIps)
@@ -60,7 +64,9 @@ public final class SecurityStats {
         .put("token_invalid", tokenInvalid.sum())
         .put("request_line_too_long", requestLineTooLong.sum())
         .put("headers_too_large", headersTooLarge.sum())
-        .put("malformed_request", malformedRequests.sum()))
+        .put("malformed_request", malformedRequests.sum())
+        .put("connections_per_ip", connectionsPerIp.sum())
+        .put("connections_per_user", connectionsPerUser.sum()))
       .put("closed", new JsonObject()
         .put("token_expired", tokenExpiredClosed.sum())
         .put("message_rate", messageRateClosed.sum()))

@@ -17,7 +17,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
-import io.vertx.core.internal.http.WebSocketInternal;
+import io.pushgate.vertx.VertxInternals;
 import io.vertx.core.json.JsonObject;
 
 import java.util.List;
@@ -39,6 +39,7 @@ public final class ShardGuard {
   private final long handshakeTimeoutMillis;
   private final long messagesPerSecond;
   private final long joinsPerSecond;
+  private final long rejoinAllowance;
   private final ClientSession unlimited;
 
   ShardGuard(NodeSecurity node, Vertx vertx, boolean reportsNodeStats) {
@@ -49,6 +50,7 @@ public final class ShardGuard {
     this.handshakeTimeoutMillis = config.limit(Limit.HANDSHAKE_TIMEOUT_MILLIS);
     this.messagesPerSecond = config.limit(Limit.MAX_MESSAGES_PER_SECOND);
     this.joinsPerSecond = config.limit(Limit.MAX_JOINS_PER_SECOND);
+    this.rejoinAllowance = config.limit(Limit.MAX_ROOMS_PER_CONNECTION);
     this.unlimited = ClientSession.unlimited(node.stats);
   }
 
@@ -64,15 +66,14 @@ public final class ShardGuard {
 
   // ---- handshake timeout ----
 
-  /** A connection's state until it becomes a WebSocket: its timer and its latest plain request. */
+  /** A connection's deadline until it becomes a WebSocket. */
   private static final class HeadClock {
     long timer = -1;
-    HttpServerRequest last;
   }
 
   /** The server's connection handler: every new TCP connection starts its handshake clock. */
   public void onConnection(HttpConnection conn) {
-    Channel channel = channel(conn);
+    Channel channel = VertxInternals.channel(conn);
     if (channel == null) {
       return;
     }
@@ -81,39 +82,19 @@ public final class ShardGuard {
     arm(channel, clock);
   }
 
-  /** Wraps the public port's request handler so that the clock knows when a response is in progress. */
-  public Handler<HttpServerRequest> trackRequests(Handler<HttpServerRequest> next) {
-    return request -> {
-      Channel channel = channel(request.connection());
-      HeadClock clock = channel == null ? null : channel.attr(CLOCK).get();
-      if (clock != null) {
-        clock.last = request;
-      }
-      next.handle(request);
-    };
-  }
-
+  /**
+   * One deadline from TCP accept to the upgrade, whatever the connection does meanwhile: a response
+   * the client never reads, pipelined requests or a body trickled a byte at a time would each keep
+   * a deadline that waits for them open for ever, outside every connection limit.
+   */
   private void arm(Channel channel, HeadClock clock) {
     clock.timer = vertx.setTimer(handshakeTimeoutMillis, id -> {
       if (!channel.isActive() || channel.attr(CLOCK).get() != clock) {
         return; // closed, or became a WebSocket
       }
-      HttpServerRequest last = clock.last;
-      boolean answering = last != null && !last.response().ended() && !last.response().closed();
-      // ended() turns true when a file starts sending; the file is still in the outbound buffer then.
-      ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
-      if (answering || (pending != null && !pending.isEmpty())) {
-        arm(channel, clock); // a response is being produced or sent: look again later
-        return;
-      }
       node.stats.handshakeTimeouts.increment();
       channel.close();
     });
-  }
-
-  private static Channel channel(HttpConnection conn) {
-    return conn instanceof io.vertx.core.http.impl.HttpServerConnection http
-      ? http.channelHandlerContext().channel() : null;
   }
 
   /**
@@ -141,8 +122,7 @@ public final class ShardGuard {
    */
   public void admit(ServerWebSocketHandshake handshake, BiConsumer<ServerWebSocket, ClientSession> onAccepted) {
     if (node.limiter.enabled()) {
-      String ip = handshake.remoteAddress() == null ? "?" : handshake.remoteAddress().hostAddress();
-      HandshakeLimiter.Verdict verdict = node.limiter.check(ip, System.nanoTime());
+      HandshakeLimiter.Verdict verdict = node.limiter.check(clientAddress(handshake), System.nanoTime());
       if (verdict != HandshakeLimiter.Verdict.ALLOWED) {
         (verdict == HandshakeLimiter.Verdict.IP_RATE ? node.stats.handshakeRateIp : node.stats.handshakeRateNode).increment();
         handshake.reject(429);
@@ -175,40 +155,48 @@ public final class ShardGuard {
   }
 
   private void accept(ServerWebSocketHandshake handshake, Grant grant, BiConsumer<ServerWebSocket, ClientSession> onAccepted) {
-    ClientSession session = grant == Grant.OPEN && messagesPerSecond == 0 && joinsPerSecond == 0
-      ? unlimited : new ClientSession(grant, node.stats, messagesPerSecond, joinsPerSecond, System.nanoTime());
+    String ipKey = null;
+    if (node.perIp.enabled()) {
+      ipKey = clientAddress(handshake);
+      if (!node.perIp.tryAcquire(ipKey)) {
+        node.stats.connectionsPerIp.increment();
+        handshake.reject(429);
+        return;
+      }
+    }
+    String userKey = null;
+    if (node.perUser.enabled() && grant.subject() != null) {
+      userKey = grant.subject();
+      if (!node.perUser.tryAcquire(userKey)) {
+        if (ipKey != null) {
+          node.perIp.release(ipKey);
+        }
+        node.stats.connectionsPerUser.increment();
+        handshake.reject(429);
+        return;
+      }
+    }
+    ClientSession session = grant == Grant.OPEN && messagesPerSecond == 0 && joinsPerSecond == 0 && ipKey == null
+      ? unlimited : new ClientSession(grant, node.stats, messagesPerSecond, joinsPerSecond, rejoinAllowance, ipKey, userKey, System.nanoTime());
     handshake.accept().onSuccess(ws -> {
-      Channel channel = ((WebSocketInternal) ws).channelHandlerContext().channel();
-      HeadClock clock = removeClock(channel);
+      HeadClock clock = removeClock(VertxInternals.channel(ws));
       if (clock != null && clock.timer >= 0) {
         vertx.cancelTimer(clock.timer);
       }
-      installUtf8Validator(channel.pipeline());
+      VertxInternals.installUtf8Validator(ws);
       onAccepted.accept(ws, session);
-    });
+    }).onFailure(e -> release(session));
+  }
+
+  /** The address per-IP limits count: the TCP peer, IPv6 grouped by /64. */
+  private static String clientAddress(ServerWebSocketHandshake handshake) {
+    return ClientAddress.group(handshake.remoteAddress() == null ? null : handshake.remoteAddress().hostAddress());
   }
 
   /** Removes the attribute itself, not only its value: an idle WebSocket should not keep an empty slot. */
   @SuppressWarnings("deprecation")
   private static HeadClock removeClock(Channel channel) {
     return channel.attr(CLOCK).getAndRemove();
-  }
-
-  /**
-   * Vert.x's server WebSocket does not validate text frames as UTF-8 (Netty adds its validator only
-   * through WebSocketServerProtocolHandler, which Vert.x does not use), so invalid bytes would reach
-   * the decoder as U+FFFD. Netty's validator, placed after the frame decoder, raises a
-   * CorruptedWebSocketFrameException (1007) instead, which the shard turns into its close frame.
-   */
-  static void installUtf8Validator(ChannelPipeline pipeline) {
-    if (pipeline.get(Utf8FrameValidator.class) != null) {
-      return;
-    }
-    if (pipeline.get("handler") != null) {
-      pipeline.addBefore("handler", "pushgate-utf8", new Utf8FrameValidator(false));
-    } else {
-      pipeline.addLast("pushgate-utf8", new Utf8FrameValidator(false));
-    }
   }
 
   static String token(String query) {
@@ -239,11 +227,17 @@ public final class ShardGuard {
     }
   }
 
-  /** The connection closed: its timer goes with it. */
+  /** The connection closed (or was never opened): its timer and its place in the per-client counts go with it. */
   public void release(ClientSession session) {
     if (session.expiryTimer >= 0) {
       vertx.cancelTimer(session.expiryTimer);
       session.expiryTimer = -1;
+    }
+    if (session.ipKey != null) {
+      node.perIp.release(session.ipKey);
+    }
+    if (session.userKey != null) {
+      node.perUser.release(session.userKey);
     }
   }
 

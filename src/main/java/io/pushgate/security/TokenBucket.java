@@ -16,12 +16,20 @@ public final class TokenBucket {
 
   /** @param perSecond tokens per second, also the burst; at least 1 */
   public TokenBucket(long perSecond, long nowNanos) {
+    this(perSecond, 0, nowNanos);
+  }
+
+  /**
+   * @param perSecond tokens per second, also the burst; at least 1
+   * @param extra one-time tokens on top of a full bucket, spent before any other and never refilled
+   */
+  public TokenBucket(long perSecond, long extra, long nowNanos) {
     if (perSecond < 1) {
       throw new IllegalArgumentException("perSecond must be at least 1, got " + perSecond);
     }
     this.nanosPerToken = Math.max(1, SECOND / perSecond);
     this.capacityNanos = nanosPerToken * perSecond;
-    this.credit = capacityNanos;
+    this.credit = capacityNanos + nanosPerToken * Math.max(0, extra);
     this.last = nowNanos;
   }
 
@@ -29,7 +37,10 @@ public final class TokenBucket {
   public boolean tryTake(long nowNanos) {
     long elapsed = nowNanos - last;
     if (elapsed > 0) {
-      credit = elapsed >= capacityNanos ? capacityNanos : Math.min(capacityNanos, credit + elapsed);
+      // Refills up to a full bucket; credit above it (the one-time extra) is kept, not clipped.
+      if (credit < capacityNanos) {
+        credit = elapsed >= capacityNanos ? capacityNanos : Math.min(capacityNanos, credit + elapsed);
+      }
       last = nowNanos;
     }
     if (credit >= nanosPerToken) {

@@ -112,6 +112,20 @@ public final class RawClient implements AutoCloseable {
     return Integer.parseInt(parts[1]);
   }
 
+  /** Reads a whole HTTP response (head, and a body of Content-Length bytes) and returns its status code. */
+  public int readResponse() {
+    String head = readHead();
+    java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)\r\ncontent-length: *([0-9]+)").matcher(head);
+    try {
+      if (length.find()) {
+        in.readNBytes(Integer.parseInt(length.group(1)));
+      }
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+    return Integer.parseInt(head.split(" ", 3)[1]);
+  }
+
   private String readHead() {
     ByteArrayOutputStream head = new ByteArrayOutputStream();
     try {
