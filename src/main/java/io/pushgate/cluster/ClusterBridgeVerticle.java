@@ -4,14 +4,17 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.pushgate.bus.Addresses;
 import io.pushgate.metrics.Metrics;
+import io.pushgate.config.Limit;
+import io.pushgate.config.PushgateConfig;
 import io.pushgate.merge.PushBatch;
+import io.pushgate.protocol.ItemValidator;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.internal.VertxInternal;
+import io.pushgate.vertx.VertxInternals;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
 
@@ -32,14 +35,20 @@ public final class ClusterBridgeVerticle extends VerticleBase {
   private static final long REFUSAL_LOG_INTERVAL_NANOS = 10_000_000_000L;
 
   private final String nodeId;
+  private final PushgateConfig config;
+  private final ItemValidator items;
   private long broadcastsSent;
   private long broadcastsReceived;
   private long remoteItemsAccepted;
   private long remoteItemsRefused;
   private long lastRefusalLog;
+  private long remotePushesInvalid;
+  private long lastInvalidLog;
 
-  public ClusterBridgeVerticle(String nodeId) {
+  public ClusterBridgeVerticle(String nodeId, PushgateConfig config) {
     this.nodeId = nodeId;
+    this.config = config;
+    this.items = new ItemValidator(config.intLimit(Limit.MAX_ITEM_DEPTH));
   }
 
   @Override
@@ -50,6 +59,8 @@ public final class ClusterBridgeVerticle extends VerticleBase {
       Metrics.counter(registry, "pushgate_cluster_broadcasts_received", "pushes received from other nodes", Tags.empty(), this, b -> b.broadcastsReceived);
       Metrics.counter(registry, "pushgate_cluster_remote_items", "items received from other nodes", Tags.of("outcome", "accepted"), this, b -> b.remoteItemsAccepted);
       Metrics.counter(registry, "pushgate_cluster_remote_items", "items received from other nodes", Tags.of("outcome", "dropped"), this, b -> b.remoteItemsRefused);
+      Metrics.counter(registry, "pushgate_cluster_remote_pushes_invalid", "pushes from other nodes dropped as malformed or over this node's limits",
+        Tags.empty(), this, b -> b.remotePushesInvalid);
     }
     vertx.eventBus().<PushBatch>localConsumer(Addresses.SUBMIT, this::onSubmit);
     vertx.eventBus().localConsumer(Addresses.stats("cluster"), msg -> msg.reply(stats()));
@@ -57,7 +68,7 @@ public final class ClusterBridgeVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     try {
-      vertx.eventBus().registerCodec(new ClusterPushCodec());
+      vertx.eventBus().registerCodec(new ClusterPushCodec(config));
     } catch (IllegalStateException alreadyRegistered) {
       // a second node in the same Vert.x instance (tests)
     }
@@ -76,7 +87,7 @@ public final class ClusterBridgeVerticle extends VerticleBase {
       }
       if (vertx.isClustered()) {
         broadcastsSent++;
-        vertx.eventBus().publish(Addresses.CLUSTER_PUSH, new ClusterPush(nodeId, batch), BROADCAST);
+        vertx.eventBus().publish(Addresses.CLUSTER_PUSH, ClusterPush.of(nodeId, batch), BROADCAST);
       }
       msg.reply(ar.result());
     });
@@ -88,6 +99,17 @@ public final class ClusterBridgeVerticle extends VerticleBase {
       return; // this node's merger took it before it was published
     }
     broadcastsReceived++;
+    String problem = push.problem() != null ? push.problem() : itemProblem(push.batch());
+    if (problem != null) {
+      remotePushesInvalid++;
+      long now = System.nanoTime();
+      if (now - lastInvalidLog > REFUSAL_LOG_INTERVAL_NANOS) {
+        lastInvalidLog = now;
+        log.warning("dropped a push broadcast by " + push.origin() + ": " + problem + " (total dropped as invalid: " + remotePushesInvalid
+          + "); a cluster member sends what no pushgate node would: check what else can reach the event bus");
+      }
+      return;
+    }
     int items = push.batch().items().size();
     vertx.eventBus().request(Addresses.MERGE, push.batch(), LOCAL).onComplete(ar -> {
       if (ar.succeeded()) {
@@ -105,6 +127,17 @@ public final class ClusterBridgeVerticle extends VerticleBase {
     });
   }
 
+  /** Another node's push is checked as the API checks one: every item one valid JSON value. */
+  private String itemProblem(PushBatch batch) {
+    for (byte[] item : batch.items()) {
+      String problem = items.problem(item);
+      if (problem != null) {
+        return problem;
+      }
+    }
+    return null;
+  }
+
   private JsonObject stats() {
     JsonObject stats = new JsonObject()
       .put("nodeId", nodeId)
@@ -112,8 +145,9 @@ public final class ClusterBridgeVerticle extends VerticleBase {
       .put("broadcastsSent", broadcastsSent)
       .put("broadcastsReceived", broadcastsReceived)
       .put("remoteItemsAccepted", remoteItemsAccepted)
-      .put("remoteItemsRefused", remoteItemsRefused);
-    ClusterManager manager = ((VertxInternal) vertx).clusterManager();
+      .put("remoteItemsRefused", remoteItemsRefused)
+      .put("remotePushesInvalid", remotePushesInvalid);
+    ClusterManager manager = VertxInternals.clusterManager(vertx);
     if (manager != null) {
       stats.put("members", manager.getNodes().size()).put("memberIds", manager.getNodes());
     }

@@ -1,6 +1,9 @@
 package io.pushgate.cluster;
 
+import io.pushgate.config.Limit;
+import io.pushgate.config.PushgateConfig;
 import io.pushgate.merge.PushBatch;
+import io.pushgate.protocol.RoomName;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageCodec;
 
@@ -10,12 +13,29 @@ import java.util.List;
 
 /**
  * Wire form of a broadcast push: the items travel as the compact UTF-8 bytes the accepting node
- * already validated, so a receiving node neither parses nor re-encodes them.
+ * already validated, so a receiving node does not re-encode them.
  * Layout: origin, room (length -1 for all), item count, then each item as length + bytes.
+ *
+ * <p>Decoding trusts nothing it reads: every count and length is checked against this node's own
+ * limits and against the bytes that are really left before anything is allocated, and a message
+ * that fails is decoded as a refusal naming the problem, never as an exception or an allocation of
+ * whatever size a peer wrote.
  */
 public final class ClusterPushCodec implements MessageCodec<ClusterPush, ClusterPush> {
 
   public static final String NAME = "pushgate.cluster-push.v1";
+  /** Node ids are UUIDs: 36 characters. */
+  static final int MAX_ORIGIN_BYTES = 64;
+  /** A room id is at most 128 code points, each at most 4 bytes of UTF-8. */
+  static final int MAX_ROOM_BYTES = 4 * RoomName.MAX_CODE_POINTS;
+
+  private final int maxItems;
+  private final int maxItemBytes;
+
+  public ClusterPushCodec(PushgateConfig config) {
+    this.maxItems = config.intLimit(Limit.MAX_ITEMS_PER_PUSH);
+    this.maxItemBytes = config.intLimit(Limit.MAX_ITEM_BYTES);
+  }
 
   @Override
   public void encodeToWire(Buffer buffer, ClusterPush push) {
@@ -27,22 +47,83 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
     }
   }
 
+  /** Thrown inside decoding only, and turned into a refusal there. */
+  private static final class Malformed extends Exception {
+    Malformed(String message) {
+      super(message, null, false, false);
+    }
+  }
+
   @Override
   public ClusterPush decodeFromWire(int pos, Buffer buffer) {
-    int[] at = {pos};
-    String origin = readString(buffer, at);
-    String room = readString(buffer, at);
-    int count = buffer.getInt(at[0]);
-    at[0] += 4;
-    List<byte[]> items = new ArrayList<>(count);
-    long bytes = 0;
-    for (int i = 0; i < count; i++) {
-      int length = buffer.getInt(at[0]);
-      items.add(buffer.getBytes(at[0] + 4, at[0] + 4 + length));
-      at[0] += 4 + length;
-      bytes += length;
+    Reader in = new Reader(buffer, pos);
+    String origin = null;
+    try {
+      origin = in.string(MAX_ORIGIN_BYTES, "origin");
+      String room = in.string(MAX_ROOM_BYTES, "room");
+      if (room != null && RoomName.problem(room) != null) {
+        throw new Malformed("an invalid room name");
+      }
+      int count = in.length(maxItems, "item count");
+      if (count == 0) {
+        throw new Malformed("no items");
+      }
+      List<byte[]> items = new ArrayList<>(count);
+      long bytes = 0;
+      for (int i = 0; i < count; i++) {
+        byte[] item = in.bytes(maxItemBytes, "item");
+        items.add(item);
+        bytes += item.length;
+      }
+      return ClusterPush.of(origin, new PushBatch(room, items, bytes));
+    } catch (Malformed e) {
+      return ClusterPush.refused(origin, e.getMessage());
     }
-    return new ClusterPush(origin, new PushBatch(room, items, bytes));
+  }
+
+  /** Reads within the message: a length is checked against its limit and the bytes left first. */
+  private static final class Reader {
+    private final Buffer buffer;
+    private final int end;
+    private int at;
+
+    Reader(Buffer buffer, int pos) {
+      this.buffer = buffer;
+      this.at = pos;
+      this.end = buffer.length();
+    }
+
+    /** A length in [0, max] that fits in what is left; -1 only where {@code nullable}. */
+    int length(int max, String what) throws Malformed {
+      if (end - at < 4) {
+        throw new Malformed("a truncated " + what);
+      }
+      int n = buffer.getInt(at);
+      at += 4;
+      if (n < 0 || n > max) {
+        throw new Malformed(what + " " + n + " outside 0.." + max);
+      }
+      return n;
+    }
+
+    byte[] bytes(int max, String what) throws Malformed {
+      int n = length(max, what + " length");
+      if (end - at < n) {
+        throw new Malformed(what + " longer than the message");
+      }
+      byte[] b = buffer.getBytes(at, at + n);
+      at += n;
+      return b;
+    }
+
+    /** A UTF-8 string, or null when written as length -1. */
+    String string(int max, String what) throws Malformed {
+      if (end - at >= 4 && buffer.getInt(at) == -1) {
+        at += 4;
+        return null;
+      }
+      return new String(bytes(max, what), StandardCharsets.UTF_8);
+    }
   }
 
   private static void writeString(Buffer buffer, String s) {
@@ -52,17 +133,6 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
     }
     byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
     buffer.appendInt(bytes.length).appendBytes(bytes);
-  }
-
-  private static String readString(Buffer buffer, int[] at) {
-    int length = buffer.getInt(at[0]);
-    at[0] += 4;
-    if (length < 0) {
-      return null;
-    }
-    String s = buffer.getString(at[0], at[0] + length, "UTF-8");
-    at[0] += length;
-    return s;
   }
 
   @Override

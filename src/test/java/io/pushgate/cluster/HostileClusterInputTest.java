@@ -1,0 +1,123 @@
+package io.pushgate.cluster;
+
+import io.pushgate.bus.Addresses;
+import io.pushgate.testing.Eventually;
+import io.pushgate.testing.TestClient;
+import io.pushgate.testing.TestCluster;
+import io.pushgate.testing.TestNode;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageCodec;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A cluster member that sends what no pushgate node would: broadcasts whose counts and lengths are
+ * lies, items that are not JSON, rooms no client may name, and online counts in another node's name.
+ * Two real nodes in this JVM must drop all of it, count it, and go on delivering.
+ */
+class HostileClusterInputTest {
+
+  /** Sends whatever bytes it is given under the name of pushgate's broadcast codec. */
+  private static final class RawCodec implements MessageCodec<Buffer, Buffer> {
+    @Override
+    public void encodeToWire(Buffer buffer, Buffer bytes) {
+      buffer.appendBuffer(bytes);
+    }
+
+    @Override
+    public Buffer decodeFromWire(int pos, Buffer buffer) {
+      return buffer.getBuffer(pos, buffer.length());
+    }
+
+    @Override
+    public Buffer transform(Buffer bytes) {
+      return bytes;
+    }
+
+    @Override
+    public String name() {
+      return ClusterPushCodec.NAME;
+    }
+
+    @Override
+    public byte systemCodecID() {
+      return -1;
+    }
+  }
+
+  private static Buffer string(Buffer b, String s) {
+    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+    return b.appendInt(bytes.length).appendBytes(bytes);
+  }
+
+  private static Buffer push(String room, int count, byte[]... items) {
+    Buffer b = string(Buffer.buffer(), "attacker");
+    b = room == null ? b.appendInt(-1) : string(b, room);
+    b.appendInt(count);
+    for (byte[] item : items) {
+      b.appendInt(item.length).appendBytes(item);
+    }
+    return b;
+  }
+
+  @Test
+  void hostileBroadcastsAndCountsAreDroppedAndBothNodesKeepDelivering() {
+    TestCluster cluster = new TestCluster(TestNode.freePortRange(3), 3);
+    try (TestNode a = TestNode.start(cluster.member(), new JsonObject().put("onlineIntervalMillis", 200));
+         TestNode b = TestNode.start(cluster.member(), new JsonObject().put("onlineIntervalMillis", 200))) {
+      Vertx attacker = cluster.member();
+      try {
+        Eventually.await("3 members", () -> a.stats().getJsonObject("cluster").getInteger("members") == 3);
+        attacker.eventBus().registerCodec(new RawCodec());
+        DeliveryOptions raw = new DeliveryOptions().setCodecName(ClusterPushCodec.NAME);
+        byte[] ok = "1".getBytes(StandardCharsets.US_ASCII);
+        List<Buffer> hostile = List.of(
+          push("arena", 0x7fffffff),                                     // a count that would allocate until the JVM dies
+          push("arena", 1).appendInt(0x7ffffff0),                        // an item longer than the message
+          push("arena", 2, ok),                                          // fewer items than announced
+          push("arena", 1, "{not json".getBytes(StandardCharsets.UTF_8)), // an item that breaks every client's frame
+          push("arena", 1, "1 2".getBytes(StandardCharsets.UTF_8)),      // two values in one item
+          push("are*na", 1, ok),                                         // a room no client may name
+          push("x".repeat(600), 1, ok),                                  // a room longer than any room
+          push("arena", 1, new byte[20_000]),                            // an item over maxItemBytes
+          Buffer.buffer(new byte[] {0, 0}));                             // not even an origin
+        hostile.forEach(bytes -> attacker.eventBus().publish(Addresses.CLUSTER_PUSH, bytes, raw));
+        for (TestNode node : List.of(a, b)) {
+          Eventually.await("every hostile broadcast counted as invalid",
+            () -> node.stats().getJsonObject("cluster").getLong("remotePushesInvalid") == hostile.size());
+        }
+
+        try (TestClient onA = a.client(); TestClient onB = b.client()) {
+          onA.send(new JsonObject().put("type", "JOIN").put("id", 1).put("data", new JsonObject().put("room", "arena").put("online", true)));
+          onB.joinAcked("arena", 1);
+          // Counts in the name of a node that is no member, and malformed ones from a member.
+          for (int i = 0; i < 5; i++) {
+            attacker.eventBus().publish(Addresses.CLUSTER_ONLINE, new JsonObject().put("node", "not-a-member").put("full", true)
+              .put("watch", new JsonArray().add("arena")).put("counts", new JsonObject().put("arena", 1_000)));
+            attacker.eventBus().publish(Addresses.CLUSTER_ONLINE, new JsonObject().put("node", "not-a-member-either")
+              .put("counts", new JsonObject().put("arena", -7)));
+          }
+          Eventually.await("a and b count arena across the cluster", () ->
+            new JsonObject(a.get(a.apiPort(), "/rooms/arena").body()).getInteger("online") == 2
+              && new JsonObject(b.get(b.apiPort(), "/rooms/arena").body()).getInteger("online") == 2);
+          assertTrue(a.stats().getJsonObject("online").getLong("peerMessagesRefused") >= 10, a.stats().getJsonObject("online").encode());
+
+          assertEquals(200, a.pushJson("/push/room", new JsonObject().put("room", "arena").put("items", new JsonArray().add("still here"))).statusCode());
+          assertEquals(List.of("still here"), onA.awaitItems("arena", 1));
+          assertEquals(List.of("still here"), onB.awaitItems("arena", 1));
+        }
+      } finally {
+        TestNode.await(attacker.close());
+      }
+    }
+  }
+}
