@@ -1,8 +1,16 @@
 package io.pushgate.protocol;
 
-/** Room ids: any non-empty Unicode string of at most 128 characters without control characters. */
+/**
+ * Room ids (PROTOCOL.md): any non-empty Unicode string of at most 128 characters without control,
+ * format or line/paragraph separator characters (categories Cc, Cf, Zl, Zp), and without {@code *}.
+ * Invisible characters would let two different rooms look the same to a person; {@code *} is what
+ * a token's {@code rooms} claim uses as a wildcard, so a backend copying a user's room name into a
+ * claim can never grant more than that room.
+ */
 public final class RoomName {
   public static final int MAX_CODE_POINTS = 128;
+  /** The wildcard of token room patterns, never part of a room id. */
+  public static final char WILDCARD = '*';
 
   private RoomName() {
   }
@@ -17,15 +25,32 @@ public final class RoomName {
     }
     for (int i = 0; i < room.length(); i++) {
       char c = room.charAt(i);
-      if (Character.isISOControl(c)) {
-        return "room contains a control character";
-      }
       if (Character.isSurrogate(c)) {
         boolean paired = Character.isHighSurrogate(c) && i + 1 < room.length() && Character.isLowSurrogate(room.charAt(i + 1));
         if (!paired) {
           return "room contains an unpaired surrogate";
         }
+        if (Character.getType(room.codePointAt(i)) == Character.FORMAT) {
+          return "room contains an invisible format character";
+        }
         i++;
+        continue;
+      }
+      if (c == WILDCARD) {
+        return "room contains '*', which token room patterns use as a wildcard";
+      }
+      switch (Character.getType(c)) {
+        case Character.CONTROL -> {
+          return "room contains a control character";
+        }
+        case Character.FORMAT -> {
+          return "room contains an invisible format character";
+        }
+        case Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR -> {
+          return "room contains a line or paragraph separator";
+        }
+        default -> {
+        }
       }
     }
     return null;

@@ -53,6 +53,21 @@ class ClientFrameDecoderTest {
     assertEquals("room contains an unpaired surrogate", RoomName.problem("a\uD800b"));
   }
 
+  /** A room name cannot widen a token's grant, nor look like another room. */
+  @Test
+  void wildcardsAndInvisibleCharactersAreNotRoomNames() {
+    assertEquals("room contains '*', which token room patterns use as a wildcard", RoomName.problem("user-1*"));
+    assertEquals("room contains '*', which token room patterns use as a wildcard", RoomName.problem("*"));
+    assertEquals("room contains an invisible format character", RoomName.problem("lob\u200Bby"));      // zero-width space, Cf
+    assertEquals("room contains an invisible format character", RoomName.problem("lobby\u202E"));     // right-to-left override, Cf
+    assertEquals("room contains an invisible format character", RoomName.problem("a\uDB40\uDC01"));  // U+E0001 language tag, Cf
+    assertEquals("room contains a line or paragraph separator", RoomName.problem("a\u2028b"));        // Zl
+    assertEquals("room contains a line or paragraph separator", RoomName.problem("a\u2029b"));        // Zp
+    assertEquals(ErrorCode.BAD_ROOM, rejected("{\"type\":\"JOIN\",\"data\":{\"room\":\"game-*\"}}").code());
+    assertEquals(null, RoomName.problem("user-1:chat"));
+    assertEquals(null, RoomName.problem("默认房间"));
+  }
+
   private static DecodeResult.Rejected rejected(String text) {
     return (DecodeResult.Rejected) ClientFrameDecoder.decode(text);
   }

@@ -37,9 +37,22 @@ public final class Generators {
     });
   }
 
-  /** Valid room ids: 1 to 128 code points, none a control character, with CJK and astral ones. */
+  /**
+   * Valid room ids: 1 to 128 code points with CJK and astral ones, none a control, format or
+   * separator character (Cc, Cf, Zl, Zp) and no '*' (PROTOCOL.md, Room ids).
+   */
   public static Gen<String> room() {
-    return printable(1, 128);
+    return lists().of(printableCodePoint().map(Generators::roomSafe)).ofSizeBetween(1, 128).map(cps -> {
+      StringBuilder b = new StringBuilder();
+      cps.forEach(b::appendCodePoint);
+      return b.toString();
+    });
+  }
+
+  /** A printable code point as a room may hold it: one it may not is replaced by 'x'. */
+  private static int roomSafe(int cp) {
+    int type = Character.getType(cp);
+    return cp == '*' || type == Character.FORMAT || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR ? 'x' : cp;
   }
 
   /** Any Java string at all, lone surrogates and control characters included. */
