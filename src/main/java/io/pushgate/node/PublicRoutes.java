@@ -20,12 +20,15 @@ final class PublicRoutes {
 
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true).setSendTimeout(5_000);
   private static final int DEMO_BODY_BYTES = 2_048;
+  static final String CONTENT_SECURITY_POLICY =
+    "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
   private PublicRoutes() {
   }
 
   static Router create(Vertx vertx, PushgateConfig config) {
     Router router = Router.router(vertx);
+    router.route().handler(PublicRoutes::securityHeaders);
     router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
     router.get("/ready").handler(ctx -> ready(vertx, ctx));
     if (config.demoPublish()) {
@@ -33,6 +36,7 @@ final class PublicRoutes {
     } else {
       router.post("/demo/publish").handler(ctx -> refuse(ctx, ApiError.NOT_FOUND, "demo publishing is off (demoPublish=false)"));
     }
+    ClientScript.route(router);
     // The client and page change with every release: browsers revalidate instead of keeping a stale copy for a day.
     router.route().handler(ctx -> {
       ctx.response().putHeader("Cache-Control", "no-cache");
@@ -44,16 +48,29 @@ final class PublicRoutes {
     router.route().handler(StaticHandler.create("webroot").setIndexPage("index.html").setCachingEnabled(false));
     router.route().failureHandler(ctx -> refuse(ctx, ApiError.forStatus(ctx.statusCode() > 0 ? ctx.statusCode() : 500),
       ctx.statusCode() == 413 ? "body too large" : "request failed"));
-    router.errorHandler(404, ctx -> refuse(ctx, ApiError.NOT_FOUND, "no such page: " + ctx.request().path()));
-    router.errorHandler(405, ctx -> refuse(ctx, ApiError.METHOD_NOT_ALLOWED, ctx.request().method() + " is not allowed on " + ctx.request().path()));
+    // The path is not echoed: an error page that repeats what it was sent can carry a reflected payload.
+    router.errorHandler(404, ctx -> refuse(ctx, ApiError.NOT_FOUND, "no such page"));
+    router.errorHandler(405, ctx -> refuse(ctx, ApiError.METHOD_NOT_ALLOWED, ctx.request().method() + " is not allowed here"));
     return router;
   }
 
+  /**
+   * Every response of the public port: browsers must not guess a content type (a JSON error must
+   * never run as a script), and the demo page may load only its own files and open WebSockets.
+   */
+  private static void securityHeaders(RoutingContext ctx) {
+    ctx.response().putHeader("X-Content-Type-Options", "nosniff")
+      .putHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+      .putHeader("Referrer-Policy", "no-referrer");
+    ctx.next();
+  }
+
+  /** Ready or not, and nothing else: the node's id and start time are for /stats on the API port. */
   private static void ready(Vertx vertx, RoutingContext ctx) {
     vertx.eventBus().<JsonObject>request(Addresses.STATUS, null, LOCAL).onComplete(ar -> {
-      JsonObject status = ar.succeeded() ? ar.result().body() : new JsonObject().put("ready", false).put("reason", "node not started");
-      ctx.response().setStatusCode(status.getBoolean("ready", false) ? 200 : 503);
-      ctx.json(status);
+      boolean ready = ar.succeeded() && ar.result().body().getBoolean("ready", false);
+      ctx.response().setStatusCode(ready ? 200 : 503);
+      ctx.json(new JsonObject().put("ready", ready));
     });
   }
 
@@ -76,7 +93,7 @@ final class PublicRoutes {
         String message = re.getMessage().startsWith(error.name() + ": ") ? re.getMessage().substring(error.name().length() + 2) : re.getMessage();
         refuse(ctx, error, message);
       } else {
-        refuse(ctx, ApiError.QUEUE_FULL, "node not ready: " + ar.cause().getMessage());
+        refuse(ctx, ApiError.QUEUE_FULL, "node not ready, try again shortly");
       }
     });
   }

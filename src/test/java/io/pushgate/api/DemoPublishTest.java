@@ -42,6 +42,9 @@ class DemoPublishTest {
       JsonObject item = (JsonObject) viewer.awaitItems("demo", 1).get(0);
       assertEquals("666", item.getString("text"));
       assertTrue(Math.abs(System.currentTimeMillis() - item.getLong("ts")) < 60_000, "ts is the server's clock in ms: " + item);
+      HttpResponse<String> real = publish(node, "{\"room\":\"lobby\",\"text\":\"spam\"}");
+      assertEquals(403, real.statusCode(), "the demo may not publish into a real room: " + real.body());
+      assertEquals("FORBIDDEN", new JsonObject(real.body()).getJsonObject("error").getString("code"));
       HttpResponse<String> second = publish(node, "{\"room\":\"demo\",\"text\":\"again\"}");
       assertEquals(429, second.statusCode(), second.body());
       assertEquals("RATE_LIMITED", new JsonObject(second.body()).getJsonObject("error").getString("code"));

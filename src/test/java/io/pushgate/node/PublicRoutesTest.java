@@ -18,7 +18,7 @@ class PublicRoutesTest {
       assertEquals(new JsonObject().put("status", "UP"), new JsonObject(node.get(node.publicPort(), "/health").body()));
       HttpResponse<String> ready = node.get(node.publicPort(), "/ready");
       assertEquals(200, ready.statusCode());
-      assertEquals(true, new JsonObject(ready.body()).getBoolean("ready"));
+      assertEquals(new JsonObject().put("ready", true), new JsonObject(ready.body()), "readiness says nothing about the node");
 
       HttpResponse<String> client = node.get(node.publicPort(), "/pushgate.js");
       assertEquals(200, client.statusCode());
@@ -38,5 +38,29 @@ class PublicRoutesTest {
       assertEquals(404, missing.statusCode());
       assertEquals("NOT_FOUND", new JsonObject(missing.body()).getJsonObject("error").getString("code"));
     }
+  }
+
+  /** No response of the public port may be sniffed into a script, and the page loads only its own files. */
+  @Test
+  void everyResponseForbidsSniffingAndThePageHasAPolicy() {
+    try (TestNode node = TestNode.start(new JsonObject())) {
+      for (String path : new String[] {"/", "/pushgate.js", "/health", "/nope.html"}) {
+        HttpResponse<String> r = node.get(node.publicPort(), path);
+        assertEquals("nosniff", r.headers().firstValue("X-Content-Type-Options").orElse(""), path);
+        assertEquals(PublicRoutes.CONTENT_SECURITY_POLICY, r.headers().firstValue("Content-Security-Policy").orElse(""), path);
+      }
+      String probe = "/%3Cscript%3Ealert(1)%3C%2Fscript%3E.html";
+      HttpResponse<String> missing = node.get(node.publicPort(), probe);
+      assertEquals(404, missing.statusCode());
+      assertTrue(!missing.body().contains("script") && !missing.body().contains("alert"), "the 404 repeats what it was sent: " + missing.body());
+      assertEquals("*", node.get(node.publicPort(), "/pushgate.js").headers().firstValue("Access-Control-Allow-Origin").orElse(""),
+        "another origin's page may import the client");
+    }
+  }
+
+  @Test
+  void theClientsVersionComesFromItsOwnConstant() {
+    assertEquals("1.4.0", ClientScript.version("// x\nexport const VERSION = '1.4.0';\nexport function connect() {}"));
+    assertEquals(null, ClientScript.version("export function connect() {}"));
   }
 }
