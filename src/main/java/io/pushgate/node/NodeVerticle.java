@@ -11,6 +11,8 @@ import io.pushgate.merge.PushBatch;
 import io.pushgate.security.NodeSecurity;
 import io.pushgate.security.SecurityConfig;
 import io.pushgate.vertx.VertxInternals;
+import io.pushgate.metrics.Metrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.pushgate.shard.Budget;
 import io.pushgate.shard.NodeRooms;
 import io.pushgate.shard.ShardCommand;
@@ -41,6 +43,7 @@ public final class NodeVerticle extends VerticleBase {
 
   private PushgateConfig config;
   private boolean ready;
+  private Membership membership;
   private final Instant startedAt = Instant.now();
   /**
    * Tells this node's broadcasts from the others'; new at every start, so a restarted node is a new
@@ -68,6 +71,11 @@ public final class NodeVerticle extends VerticleBase {
       }
     }
     SecurityConfig.warnings(config).forEach(log::warning);
+    membership = new Membership(vertx, config);
+    MeterRegistry registry = Metrics.registry();
+    if (registry != null) {
+      NodeMeters.bind(registry, membership);
+    }
     nodeId = vertx.isClustered() ? VertxInternals.clusterManager(vertx).getNodeId() : UUID.randomUUID().toString();
     LocalCodec.register(vertx, PushBatch.class);
     LocalCodec.register(vertx, ShardCommand.Deliver.class);
@@ -117,12 +125,21 @@ public final class NodeVerticle extends VerticleBase {
       .onFailure(e -> msg.fail(500, "drain failed: " + e.getMessage()));
   }
 
+  /** The node's state for /ready and /stats; ready once deployed, not draining, and with enough peers. */
   private JsonObject status() {
-    return new JsonObject()
-      .put("ready", ready)
+    String lonely = membership == null ? null : membership.notEnough();
+    JsonObject status = new JsonObject()
+      .put("ready", ready && lonely == null)
       .put("nodeId", nodeId)
       .put("clustered", vertx.isClustered())
       .put("shards", config == null ? 0 : config.shards())
       .put("startedAt", startedAt.toString());
+    if (membership != null) {
+      status.mergeIn(NodeMeters.toJson(membership));
+    }
+    if (ready && lonely != null) {
+      status.put("notReadyBecause", lonely);
+    }
+    return status;
   }
 }
