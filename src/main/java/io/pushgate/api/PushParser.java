@@ -4,6 +4,7 @@ import io.pushgate.config.Limit;
 import io.pushgate.config.PushgateConfig;
 import io.pushgate.merge.PushBatch;
 import io.pushgate.protocol.RoomName;
+import io.pushgate.protocol.Target;
 import io.pushgate.security.BoundedJson;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
@@ -110,6 +111,6 @@ public final class PushParser {
       encoded.add(item);
       bytes += item.length;
     }
-    return new PushBatch(room, encoded, bytes);
+    return new PushBatch(toRoom ? Target.room(room) : Target.ALL, encoded, bytes);
   }
 }

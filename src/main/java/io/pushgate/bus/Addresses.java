@@ -9,12 +9,10 @@ public final class Addresses {
   /** Request/reply push from any Vert.x member: {@code {"room": R, "items": [...]}}. */
   public static final String PUSH = "pushgate.push";
 
-  /** Local: a validated {@code PushBatch} from the API: accepted here, then broadcast to the other nodes. */
-  public static final String SUBMIT = "pushgate.local.submit";
   /** Cluster: one consumer per node; a push accepted by one node, for every other node's merger. */
   public static final String CLUSTER_PUSH = "pushgate.cluster.push";
 
-  /** Local: a validated {@code PushBatch} for this node's merger; the reply says accepted or 503. */
+  /** Local: a validated {@code PushBatch} for this node's merger; the reply is a {@code MergeResult}. */
   public static final String MERGE = "pushgate.local.merge";
   /** Local: the node's shutdown sequence, answered when every client got its 1001. */
   public static final String DRAIN = "pushgate.local.drain";
@@ -34,7 +32,6 @@ public final class Addresses {
   public static final String DEMO_PUBLISH = "pushgate.local.demo.publish";
 
   private static final String SHARD = "pushgate.local.shard.";
-  private static final String STATS = "pushgate.local.stats.";
 
   private Addresses() {
   }
@@ -52,10 +49,5 @@ public final class Addresses {
   /** Local: shard {@code i}'s member count per room, asked once per online interval. */
   public static String shardCounts(int i) {
     return SHARD + i + ".counts";
-  }
-
-  /** Local: a component's counters, e.g. {@code stats("merger")} or {@code stats("shard.0")}. */
-  public static String stats(String component) {
-    return STATS + component;
   }
 }

@@ -1,9 +1,8 @@
 package io.pushgate.cluster;
 
-import io.pushgate.config.Limit;
-import io.pushgate.config.PushgateConfig;
 import io.pushgate.merge.PushBatch;
 import io.pushgate.protocol.RoomName;
+import io.pushgate.protocol.Target;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageCodec;
 
@@ -32,15 +31,15 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
   private final int maxItems;
   private final int maxItemBytes;
 
-  public ClusterPushCodec(PushgateConfig config) {
-    this.maxItems = config.intLimit(Limit.MAX_ITEMS_PER_PUSH);
-    this.maxItemBytes = config.intLimit(Limit.MAX_ITEM_BYTES);
+  public ClusterPushCodec(ClusterOptions options) {
+    this.maxItems = options.maxItemsPerPush();
+    this.maxItemBytes = options.maxItemBytes();
   }
 
   @Override
   public void encodeToWire(Buffer buffer, ClusterPush push) {
     writeString(buffer, push.origin());
-    writeString(buffer, push.batch().room());
+    writeString(buffer, push.batch().target().room());
     buffer.appendInt(push.batch().items().size());
     for (byte[] item : push.batch().items()) {
       buffer.appendInt(item.length).appendBytes(item);
@@ -75,7 +74,7 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
         items.add(item);
         bytes += item.length;
       }
-      return ClusterPush.of(origin, new PushBatch(room, items, bytes));
+      return ClusterPush.of(origin, new PushBatch(room == null ? Target.ALL : Target.room(room), items, bytes));
     } catch (Malformed e) {
       return ClusterPush.refused(origin, e.getMessage());
     }

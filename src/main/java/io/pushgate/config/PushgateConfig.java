@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The node's whole configuration: immutable, validated once at start, then handed to every verticle.
@@ -32,6 +33,14 @@ public final class PushgateConfig {
    * @throws IllegalArgumentException naming every bad key at once, so an operator fixes them in one go
    */
   public static PushgateConfig load(JsonObject json, Map<String, String> env) {
+    return load(json, env, config -> List.of());
+  }
+
+  /**
+   * The same, with the checks of the components that use the settings (security's, for keys and
+   * secrets): their problems join the same one message.
+   */
+  public static PushgateConfig load(JsonObject json, Map<String, String> env, Function<PushgateConfig, List<String>> componentChecks) {
     List<String> problems = new ArrayList<>();
     Set<String> known = new HashSet<>();
     Map<Setting, Object> settings = new EnumMap<>(Setting.class);
@@ -69,6 +78,7 @@ public final class PushgateConfig {
     }
     PushgateConfig config = new PushgateConfig(settings, limits);
     config.crossCheck(problems);
+    problems.addAll(componentChecks.apply(config));
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("invalid configuration: " + String.join("; ", problems));
     }
@@ -87,7 +97,6 @@ public final class PushgateConfig {
       || limit(Limit.MAX_BODY_BYTES) > Integer.MAX_VALUE) {
       problems.add("maxOutboundBytes, maxFrameBytes and maxBodyBytes must each fit in 2^31-1");
     }
-    problems.addAll(io.pushgate.security.SecurityConfig.problems(this));
   }
 
   private static Object pick(JsonObject json, Map<String, String> env, String key, Object fallback) {

@@ -1,6 +1,7 @@
 package io.pushgate.example;
 
 import io.pushgate.cluster.ClusterSetup;
+import io.pushgate.bus.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
@@ -19,8 +20,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PushingService {
 
-  public static final String ADDRESS = "pushgate.push";
-
   private PushingService() {
   }
 
@@ -30,7 +29,7 @@ public final class PushingService {
     if (room != null) {
       body.put("room", room);
     }
-    return vertx.eventBus().<JsonObject>request(ADDRESS, body).map(Message::body);
+    return vertx.eventBus().<JsonObject>request(Addresses.PUSH, body).map(Message::body);
   }
 
   public static void main(String[] args) throws Exception {

@@ -1,12 +1,14 @@
 package io.pushgate.merge;
 
+import io.pushgate.protocol.Target;
+
 import java.util.List;
 
 /**
- * One accepted push: validated, compact UTF-8 JSON items for one room, or for all when room is null.
+ * One accepted push: validated, compact UTF-8 JSON items for one target (a room, or all).
  * Immutable, so it can pass between verticles by reference.
  */
-public record PushBatch(String room, List<byte[]> items, long bytes) {
+public record PushBatch(Target target, List<byte[]> items, long bytes) {
 
   public PushBatch {
     items = List.copyOf(items);

@@ -2,19 +2,20 @@ package io.pushgate.merge;
 
 import io.pushgate.protocol.EncodedFrame;
 import io.pushgate.protocol.PushFrameEncoder;
+import io.pushgate.protocol.Target;
 
 import java.util.ArrayList;
 import java.util.List;
 
-/** Items waiting for the next tick for one target (a room, or all when room is null). */
+/** Items waiting for the next tick for one target (a room, or all). */
 final class RoomBatch {
 
-  private final String room;
+  private final Target target;
   private final List<byte[]> items = new ArrayList<>();
   private long bytes;
 
-  RoomBatch(String room) {
-    this.room = room;
+  RoomBatch(Target target) {
+    this.target = target;
   }
 
   /** Whether {@code item} would push this batch past either limit; an empty batch always takes it. */
@@ -31,11 +32,7 @@ final class RoomBatch {
     return bytes;
   }
 
-  int size() {
-    return items.size();
-  }
-
   EncodedFrame encode() {
-    return PushFrameEncoder.encode(room, items, bytes);
+    return PushFrameEncoder.encode(target, items, bytes);
   }
 }

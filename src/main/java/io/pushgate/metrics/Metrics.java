@@ -1,8 +1,6 @@
 package io.pushgate.metrics;
 
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.spi.metrics.VertxMetrics;
@@ -12,7 +10,6 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
 
-import java.util.function.ToDoubleFunction;
 
 /**
  * Prometheus metrics through Vert.x's Micrometer integration: Vert.x's own (event bus, HTTP, JVM)
@@ -51,10 +48,5 @@ public final class Metrics {
   /** The registry, or null when this Vert.x runs without metrics (most tests). */
   public static MeterRegistry registry() {
     return BackendRegistries.getNow(REGISTRY);
-  }
-
-  /** A monotonic counter read from its owner's field at scrape time. */
-  public static <T> void counter(MeterRegistry registry, String name, String help, Tags tags, T owner, ToDoubleFunction<T> read) {
-    FunctionCounter.builder(name, owner, read).description(help).tags(tags).register(registry);
   }
 }

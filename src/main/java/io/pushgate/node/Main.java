@@ -84,7 +84,7 @@ public final class Main implements VertxApplicationHooks {
   public VertxBuilder createVertxBuilder(VertxOptions options) {
     PushgateConfig pushgate;
     try {
-      pushgate = PushgateConfig.load(config, System.getenv());
+      pushgate = NodeConfig.load(config, System.getenv());
     } catch (IllegalArgumentException e) {
       // The node verticle would say the same, but only after Vert.x (and Hazelcast) started for nothing.
       log().severe(e.getMessage());

@@ -1,54 +1,54 @@
 package io.pushgate.node;
 
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.netty.util.internal.PlatformDependent;
-import io.vertx.core.json.JsonObject;
+import io.pushgate.metrics.Stats;
+import io.pushgate.shard.NodeRooms;
 
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 
 /**
- * The node's own gauges, read at scrape time: cluster members against the configured minimum,
- * direct memory against its limit, and the kernel's listen-queue overflows.
+ * The node's own figures, read at scrape or request time: distinct rooms, the configured minimum of
+ * cluster members, direct memory against its limit, the kernel's listen-queue overflows, and (in
+ * /stats only: Micrometer's jvm_* meters have them) the heap.
  */
 final class NodeMeters {
 
   private NodeMeters() {
   }
 
-  static void bind(MeterRegistry registry, Membership membership) {
-    Gauge.builder("pushgate_cluster_members", membership, Membership::members)
-      .description("cluster members this node sees, itself included (1 standalone)").register(registry);
-    Gauge.builder("pushgate_cluster_members_min", membership, Membership::min)
-      .description("minClusterMembers: fewer members than this and the node is not ready").register(registry);
-    Gauge.builder("pushgate_direct_memory_used_bytes", NodeMeters::directMemoryUsed)
-      .description("direct memory in use: Netty's own allocations (encoded frames) plus the JVM's direct buffers").register(registry);
-    Gauge.builder("pushgate_direct_memory_max_bytes", PlatformDependent::maxDirectMemory)
-      .description("the JVM's direct-memory limit (-XX:MaxDirectMemorySize, else about the heap's maximum)").register(registry);
-    FunctionCounter.builder("pushgate_listen_overflows", KernelCounters.class, k -> Math.max(0, KernelCounters.listenOverflows()))
-      .description("SYNs the kernel dropped at a full listen queue in this network namespace (TcpExt ListenOverflows); those clients retry after 1 s or more")
-      .register(registry);
+  static Stats declare(Membership membership, NodeRooms rooms) {
+    Stats stats = Stats.of(Tags.empty(), null);
+    stats.gauge("rooms", "pushgate_node_rooms", "distinct rooms with members on this node (bounded by maxRooms)", rooms::size);
+    stats.gauge("node.minClusterMembers", "pushgate_cluster_members_min", "minClusterMembers: with fewer members the node is not ready",
+      membership::min);
+    stats.gauge("node.directMemoryUsedBytes", "pushgate_direct_memory_used_bytes",
+      "direct memory in use: Netty's own allocations (encoded frames) plus the JVM's direct buffers", NodeMeters::directMemoryUsed);
+    stats.gauge("node.directMemoryMaxBytes", "pushgate_direct_memory_max_bytes",
+      "the JVM's direct-memory limit (-XX:MaxDirectMemorySize, else about the heap's maximum)", PlatformDependent::maxDirectMemory);
+    stats.count("node.listenOverflows", "pushgate_listen_overflows",
+      "SYNs the kernel dropped at a full listen queue in this network namespace (TcpExt ListenOverflows); those clients retry after 1 s or more",
+      Tags.empty(), () -> Math.max(0, KernelCounters.listenOverflows()));
+    stats.info("jvm.heapUsedBytes", () -> ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+    stats.info("jvm.heapCommittedBytes", () -> ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted());
+    stats.info("jvm.heapMaxBytes", () -> ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getMax());
+    // Netty's own count of the direct memory it allocated (-1 when it does not track it).
+    stats.info("jvm.nettyDirectBytes", PlatformDependent::usedDirectMemory);
+    stats.info("jvm.directBufferBytes", NodeMeters::jvmDirectBuffers);
+    return stats;
   }
 
   static long directMemoryUsed() {
-    long netty = Math.max(0, PlatformDependent.usedDirectMemory());
-    for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
-      if ("direct".equals(pool.getName())) {
-        return netty + pool.getMemoryUsed();
-      }
-    }
-    return netty;
+    return Math.max(0, PlatformDependent.usedDirectMemory()) + jvmDirectBuffers();
   }
 
-  /** The same figures for /stats. */
-  static JsonObject toJson(Membership membership) {
-    return new JsonObject()
-      .put("clusterMembers", membership.members())
-      .put("minClusterMembers", membership.min())
-      .put("directMemoryUsedBytes", directMemoryUsed())
-      .put("directMemoryMaxBytes", PlatformDependent.maxDirectMemory())
-      .put("listenOverflows", KernelCounters.listenOverflows());
+  private static long jvmDirectBuffers() {
+    for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+      if ("direct".equals(pool.getName())) {
+        return pool.getMemoryUsed();
+      }
+    }
+    return 0;
   }
 }

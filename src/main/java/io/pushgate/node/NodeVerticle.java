@@ -4,20 +4,24 @@ import io.pushgate.api.PushApiVerticle;
 import io.pushgate.bus.Addresses;
 import io.pushgate.bus.LocalCodec;
 import io.pushgate.cluster.ClusterBridgeVerticle;
+import io.pushgate.cluster.ClusterOptions;
+import io.pushgate.cluster.ClusterPushCodec;
+import io.pushgate.metrics.NodeStats;
+import io.pushgate.metrics.Stats;
+import io.pushgate.shard.ShardOptions;
 import io.pushgate.config.Limit;
 import io.pushgate.config.PushgateConfig;
+import io.pushgate.merge.MergeResult;
+import io.pushgate.merge.MergerOptions;
 import io.pushgate.merge.MergerVerticle;
 import io.pushgate.merge.PushBatch;
 import io.pushgate.security.NodeSecurity;
 import io.pushgate.security.SecurityConfig;
 import io.pushgate.vertx.VertxInternals;
-import io.pushgate.metrics.Metrics;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.pushgate.shard.Budget;
 import io.pushgate.shard.NodeRooms;
 import io.pushgate.shard.ShardCommand;
 import io.pushgate.shard.RoomCounts;
-import io.pushgate.shard.ShardStats;
 import io.pushgate.online.OnlineVerticle;
 import io.pushgate.shard.ShardVerticle;
 import io.vertx.core.DeploymentOptions;
@@ -28,6 +32,7 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
@@ -44,6 +49,7 @@ public final class NodeVerticle extends VerticleBase {
   private PushgateConfig config;
   private boolean ready;
   private Membership membership;
+  private final NodeStats stats = new NodeStats();
   private final Instant startedAt = Instant.now();
   /**
    * Tells this node's broadcasts from the others'; new at every start, so a restarted node is a new
@@ -62,53 +68,65 @@ public final class NodeVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    if (config == null) {
-      try {
-        config = PushgateConfig.load(config(), System.getenv());
-      } catch (IllegalArgumentException e) {
-        log.severe(e.getMessage());
-        return Future.failedFuture(e);
-      }
+    try {
+      config = config == null ? NodeConfig.load(config(), System.getenv()) : NodeConfig.check(config);
+    } catch (IllegalArgumentException e) {
+      log.severe(e.getMessage());
+      return Future.failedFuture(e);
     }
     SecurityConfig.warnings(config).forEach(log::warning);
-    membership = new Membership(vertx, config);
-    MeterRegistry registry = Metrics.registry();
-    if (registry != null) {
-      NodeMeters.bind(registry, membership);
-    }
     nodeId = vertx.isClustered() ? VertxInternals.clusterManager(vertx).getNodeId() : UUID.randomUUID().toString();
-    LocalCodec.register(vertx, PushBatch.class);
-    LocalCodec.register(vertx, ShardCommand.Deliver.class);
-    LocalCodec.register(vertx, ShardCommand.Drain.class);
-    LocalCodec.register(vertx, ShardStats.class);
-    LocalCodec.register(vertx, ShardCommand.Online.class);
-    LocalCodec.register(vertx, RoomCounts.class);
+    membership = new Membership(vertx, config);
+    NodeRooms nodeRooms = new NodeRooms(config.intLimit(Limit.MAX_ROOMS));
+    stats.add(NodeMeters.declare(membership, nodeRooms));
+    stats.add(Stats.of(io.micrometer.core.instrument.Tags.empty(), null)).info("node", this::status);
+    registerCodecs();
     vertx.eventBus().localConsumer(Addresses.STATUS, msg -> msg.reply(status()));
     vertx.eventBus().localConsumer(Addresses.DRAIN, this::drain);
 
     NodeSecurity security;
     try {
-      security = NodeSecurity.create(vertx, config);
+      security = NodeSecurity.create(vertx, config, stats);
     } catch (IllegalArgumentException e) {
       log.severe(e.getMessage());
       return Future.failedFuture(e);
     }
     int shards = config.shards();
-    Budget permits = new Budget(config.intLimit(Limit.MAX_CONNECTIONS));
-    NodeRooms nodeRooms = new NodeRooms(config.intLimit(Limit.MAX_ROOMS));
+    Budget connections = new Budget(config.intLimit(Limit.MAX_CONNECTIONS));
+    ShardOptions shardOptions = ShardOptions.from(config);
     AtomicInteger nextShard = new AtomicInteger();
-    return vertx.deployVerticle(new MergerVerticle(config))
-      .compose(id -> vertx.deployVerticle(new ClusterBridgeVerticle(nodeId, config)))
-      .compose(id -> vertx.deployVerticle(() -> new ShardVerticle(nextShard.getAndIncrement(), config, permits, nodeRooms,
-        v -> PublicRoutes.create(v, config), security), new DeploymentOptions().setInstances(shards)))
-      .compose(id -> vertx.deployVerticle(new OnlineVerticle(config, nodeId)))
-      .compose(id -> vertx.deployVerticle(new PushApiVerticle(config)))
+    return vertx.deployVerticle(new MergerVerticle(MergerOptions.from(config), stats))
+      .compose(id -> vertx.deployVerticle(new ClusterBridgeVerticle(nodeId, ClusterOptions.from(config), stats, vertx)))
+      .compose(id -> vertx.deployVerticle(() -> new ShardVerticle(nextShard.getAndIncrement(), shardOptions, connections, nodeRooms,
+        v -> PublicRoutes.create(v, config), security, stats), new DeploymentOptions().setInstances(shards)))
+      .compose(id -> vertx.deployVerticle(new OnlineVerticle(config, nodeId, stats)))
+      .compose(id -> vertx.deployVerticle(new PushApiVerticle(config, nodeId, stats)))
       .onSuccess(id -> {
         ready = true;
         log.info("pushgate node ready: " + shards + " shards, WebSocket on " + config.publicHost() + ":" + config.publicPort()
           + "/connect, push API on " + config.apiHost() + ":" + config.apiPort() + ", tick " + config.tickMillis() + " ms"
           + (vertx.isClustered() ? ", clustered" : ", standalone") + ", native transport " + vertx.isNativeTransportEnabled());
       });
+  }
+
+  /** Messages between this node's verticles travel by reference; broadcasts between nodes have their own wire form. */
+  private void registerCodecs() {
+    for (Class<?> local : List.of(PushBatch.class, MergeResult.Accepted.class, MergeResult.Refused.class, ShardCommand.Deliver.class,
+      ShardCommand.Drain.class, ShardCommand.Online.class, RoomCounts.class)) {
+      LocalCodec.register(vertx, local);
+    }
+    if (vertx.isClustered()) {
+      try {
+        vertx.eventBus().registerCodec(new ClusterPushCodec(ClusterOptions.from(config)));
+      } catch (IllegalStateException alreadyRegistered) {
+        // a second node in the same Vert.x instance (tests)
+      }
+    }
+  }
+
+  /** This node's /stats, the figures of every component added up. */
+  public NodeStats stats() {
+    return stats;
   }
 
   /**
@@ -134,9 +152,6 @@ public final class NodeVerticle extends VerticleBase {
       .put("clustered", vertx.isClustered())
       .put("shards", config == null ? 0 : config.shards())
       .put("startedAt", startedAt.toString());
-    if (membership != null) {
-      status.mergeIn(NodeMeters.toJson(membership));
-    }
     if (ready && lonely != null) {
       status.put("notReadyBecause", lonely);
     }

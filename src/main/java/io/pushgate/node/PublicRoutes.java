@@ -2,9 +2,9 @@ package io.pushgate.node;
 
 import io.pushgate.api.ApiError;
 import io.pushgate.bus.Addresses;
+import io.pushgate.bus.Local;
 import io.pushgate.config.PushgateConfig;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -18,7 +18,6 @@ import io.vertx.ext.web.handler.StaticHandler;
  */
 final class PublicRoutes {
 
-  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true).setSendTimeout(5_000);
   private static final int DEMO_BODY_BYTES = 2_048;
   static final String CONTENT_SECURITY_POLICY =
     "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
@@ -67,7 +66,7 @@ final class PublicRoutes {
 
   /** Ready or not, and nothing else: the node's id and start time are for /stats on the API port. */
   private static void ready(Vertx vertx, RoutingContext ctx) {
-    vertx.eventBus().<JsonObject>request(Addresses.STATUS, null, LOCAL).onComplete(ar -> {
+    vertx.eventBus().<JsonObject>request(Addresses.STATUS, null, Local.OPTIONS).onComplete(ar -> {
       boolean ready = ar.succeeded() && ar.result().body().getBoolean("ready", false);
       ctx.response().setStatusCode(ready ? 200 : 503);
       ctx.json(new JsonObject().put("ready", ready));
@@ -85,7 +84,7 @@ final class PublicRoutes {
       refuse(ctx, ApiError.BAD_REQUEST, "body must be JSON {\"room\": R, \"text\": T}");
       return;
     }
-    vertx.eventBus().<JsonObject>request(Addresses.DEMO_PUBLISH, body, LOCAL).onComplete(ar -> {
+    vertx.eventBus().<JsonObject>request(Addresses.DEMO_PUBLISH, body, Local.OPTIONS).onComplete(ar -> {
       if (ar.succeeded()) {
         ctx.json(ar.result().body());
       } else if (ar.cause() instanceof ReplyException re && re.failureCode() > 0) {

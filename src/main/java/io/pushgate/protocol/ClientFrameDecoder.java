@@ -97,13 +97,11 @@ public final class ClientFrameDecoder {
     if (type == null || type.isEmpty()) {
       return new DecodeResult.Rejected(ErrorCode.BAD_REQUEST, "type must be a string", id);
     }
-    ClientRequest.Type kind;
-    try {
-      kind = ClientRequest.Type.valueOf(type);
-    } catch (IllegalArgumentException e) {
+    MessageType kind = MessageType.fromClient(type);
+    if (kind == null || kind == MessageType.REFRESH) {
       return new DecodeResult.Rejected(ErrorCode.UNKNOWN_TYPE, "unknown type " + truncate(type), id);
     }
-    if (kind == ClientRequest.Type.PING) {
+    if (kind == MessageType.PING) {
       return new DecodeResult.Request(new ClientRequest(kind, id, null, false));
     }
     if (!dataIsObject) {

@@ -24,21 +24,21 @@ import java.nio.charset.StandardCharsets;
  */
 public final class EncodedFrame {
 
-  private final String room;
+  private final Target target;
   private final ByteBuf wire;
   private final int headerLength;
   private final int items;
 
-  EncodedFrame(String room, ByteBuf wire, int headerLength, int items) {
-    this.room = room;
+  EncodedFrame(Target target, ByteBuf wire, int headerLength, int items) {
+    this.target = target;
     this.wire = wire;
     this.headerLength = headerLength;
     this.items = items;
   }
 
-  /** null for a push to all. */
-  public String room() {
-    return room;
+  /** The room whose members get this frame, or all. */
+  public Target target() {
+    return target;
   }
 
   public int items() {

@@ -18,8 +18,6 @@ public final class PushFrameEncoder {
   private static final byte[] ITEMS_AFTER_ROOM = ",\"items\":[".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] ALL_PREFIX = "{\"type\":\"PUSH\",\"data\":{\"items\":[".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] SUFFIX = "]}}".getBytes(StandardCharsets.US_ASCII);
-  /** FIN set, opcode 1 (text), no extension bits. */
-  private static final int FIN_TEXT = 0x81;
 
   private PushFrameEncoder() {
   }
@@ -27,18 +25,18 @@ public final class PushFrameEncoder {
   /**
    * The frame holds one reference, its caller's, to be released when the caller is done with it.
    *
-   * @param room  null for a push to all
-   * @param items compact UTF-8 JSON values, in delivery order
+   * @param target    a room, or all
+   * @param items     compact UTF-8 JSON values, in delivery order
    * @param itemBytes the sum of the items' lengths, known to the caller
    */
-  public static EncodedFrame encode(String room, List<byte[]> items, long itemBytes) {
-    byte[] quotedRoom = room == null ? null : quote(room);
+  public static EncodedFrame encode(Target target, List<byte[]> items, long itemBytes) {
+    byte[] quotedRoom = target.isAll() ? null : quote(target.room());
     long size = itemBytes + Math.max(0, items.size() - 1) + SUFFIX.length
-      + (room == null ? ALL_PREFIX.length : ROOM_PREFIX.length + quotedRoom.length + ITEMS_AFTER_ROOM.length);
-    int header = headerLength(size);
+      + (target.isAll() ? ALL_PREFIX.length : ROOM_PREFIX.length + quotedRoom.length + ITEMS_AFTER_ROOM.length);
+    int header = TextFrame.headerLength(size);
     ByteBuf buf = Unpooled.directBuffer((int) (header + size), (int) (header + size));
-    writeHeader(buf, size);
-    if (room == null) {
+    TextFrame.writeHeader(buf, size);
+    if (target.isAll()) {
       buf.writeBytes(ALL_PREFIX);
     } else {
       buf.writeBytes(ROOM_PREFIX).writeBytes(quotedRoom).writeBytes(ITEMS_AFTER_ROOM);
@@ -50,35 +48,7 @@ public final class PushFrameEncoder {
       buf.writeBytes(items.get(i));
     }
     buf.writeBytes(SUFFIX);
-    return new EncodedFrame(room, buf, header, items.size());
-  }
-
-  /**
-   * Any other server message shared by many connections (ONLINE), as a whole wire frame. Unlike a
-   * PUSH frame it is never handed between verticles, so nobody releases it: its memory is a direct
-   * ByteBuffer that the GC frees. These are a few per room per online interval.
-   */
-  static EncodedFrame frame(String room, byte[] payload) {
-    int header = headerLength(payload.length);
-    ByteBuf buf = Unpooled.wrappedBuffer(java.nio.ByteBuffer.allocateDirect(header + payload.length)).clear();
-    writeHeader(buf, payload.length);
-    buf.writeBytes(payload);
-    return new EncodedFrame(room, buf, header, 0);
-  }
-
-  static int headerLength(long payload) {
-    return payload < 126 ? 2 : payload <= 0xFFFF ? 4 : 10;
-  }
-
-  private static void writeHeader(ByteBuf buf, long payload) {
-    buf.writeByte(FIN_TEXT);
-    if (payload < 126) {
-      buf.writeByte((int) payload);
-    } else if (payload <= 0xFFFF) {
-      buf.writeByte(126).writeShort((int) payload);
-    } else {
-      buf.writeByte(127).writeLong(payload);
-    }
+    return new EncodedFrame(target, buf, header, items.size());
   }
 
   private static byte[] quote(String s) {

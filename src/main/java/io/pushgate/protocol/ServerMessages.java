@@ -2,30 +2,41 @@ package io.pushgate.protocol;
 
 import io.vertx.core.json.JsonObject;
 
-/** The small replies of the protocol; PUSH frames are built by {@link PushFrameEncoder}. */
+import java.nio.charset.StandardCharsets;
+
+/** The small messages the server sends one connection (PONG, ACK, ERROR) and the shared ONLINE frame; PUSH frames are {@link PushFrameEncoder}'s. */
 public final class ServerMessages {
 
-  public static final String PONG = "{\"type\":\"PONG\",\"data\":{}}";
+  public static final String PONG = message(MessageType.PONG, null).put("data", new JsonObject()).encode();
 
   private ServerMessages() {
   }
 
-  public static String ack(long id) {
-    return "{\"type\":\"ACK\",\"id\":" + id + "}";
+  private static JsonObject message(MessageType type, Long id) {
+    JsonObject message = new JsonObject().put("type", type.name());
+    if (id != null) {
+      message.put("id", id);
+    }
+    return message;
   }
 
-  /** {@code {"type":"ONLINE","data":{"room":R,"count":N}}}, encoded once for all of a room's watchers. */
-  public static EncodedFrame online(String room, int count) {
-    String text = new JsonObject().put("type", "ONLINE").put("data", new JsonObject().put("room", room).put("count", count)).encode();
-    byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    return PushFrameEncoder.frame(room, bytes);
+  /** {@code {"type":"ACK","id":N}}. */
+  public static String ack(long id) {
+    return message(MessageType.ACK, id).encode();
+  }
+
+  /** {@code {"type":"ACK","id":N,"data":{...}}}, the id left out when the request had none. */
+  public static String ack(Long id, JsonObject data) {
+    return message(MessageType.ACK, id).put("data", data).encode();
   }
 
   public static String error(ErrorCode code, String message, Long id) {
-    JsonObject error = new JsonObject().put("type", "ERROR");
-    if (id != null) {
-      error.put("id", id);
-    }
-    return error.put("data", new JsonObject().put("code", code.name()).put("message", message)).encode();
+    return message(MessageType.ERROR, id).put("data", new JsonObject().put("code", code.name()).put("message", message)).encode();
+  }
+
+  /** {@code {"type":"ONLINE","data":{"room":R,"count":N}}}, framed once for all of a room's watchers. */
+  public static EncodedFrame online(String room, int count) {
+    String text = message(MessageType.ONLINE, null).put("data", new JsonObject().put("room", room).put("count", count)).encode();
+    return TextFrame.unreleased(Target.room(room), text.getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -51,6 +51,15 @@ public final class ClientSession {
     return new ClientSession(Grant.OPEN, stats, 0, 0, 0, null, null, 0);
   }
 
+  /**
+   * A session outside any node, its refusals counted nowhere: for a connection driven on its own,
+   * as the shard's unit tests do on an EmbeddedChannel. Rates of 0 are off.
+   */
+  public static ClientSession detached(Grant grant, long messagesPerSecond, long joinsPerSecond, long rejoinAllowance) {
+    return new ClientSession(grant, new SecurityStats(io.pushgate.metrics.Stats.of(io.micrometer.core.instrument.Tags.empty(), null)),
+      messagesPerSecond, joinsPerSecond, rejoinAllowance, null, null, System.nanoTime());
+  }
+
   public Grant grant() {
     return grant;
   }
@@ -69,10 +78,10 @@ public final class ClientSession {
       return FrameVerdict.ALLOW;
     }
     if (++strikes > messagesPerSecond) {
-      stats.messageRateClosed.increment();
+      stats.messageRateClosed.inc();
       return FrameVerdict.CLOSE;
     }
-    stats.messagesLimited.increment();
+    stats.messagesLimited.inc();
     return FrameVerdict.LIMITED;
   }
 
@@ -83,11 +92,11 @@ public final class ClientSession {
   /** @return null when the JOIN may proceed, else the ERROR to answer it with */
   public Refusal checkJoin(String room, long nowNanos) {
     if (!grant.rooms().allows(room)) {
-      stats.forbiddenJoins.increment();
+      stats.forbiddenJoins.inc();
       return new Refusal(ErrorCode.FORBIDDEN, "the token does not allow this room");
     }
     if (joins != null && !joins.tryTake(nowNanos)) {
-      stats.joinsLimited.increment();
+      stats.joinsLimited.inc();
       return new Refusal(ErrorCode.RATE_LIMITED, "more than " + Limit.MAX_JOINS_PER_SECOND.key() + "=" + joinsPerSecond + " JOINs per second");
     }
     return null;

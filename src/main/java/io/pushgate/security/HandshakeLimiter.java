@@ -35,7 +35,7 @@ public final class HandshakeLimiter {
       @Override
       protected boolean removeEldestEntry(Map.Entry<String, TokenBucket> eldest) {
         if (size() > HandshakeLimiter.this.maxTrackedIps) {
-          HandshakeLimiter.this.stats.ipsEvicted.increment();
+          HandshakeLimiter.this.stats.ipsEvicted.inc();
           return true;
         }
         return false;

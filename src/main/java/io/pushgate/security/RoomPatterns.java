@@ -68,8 +68,4 @@ public final class RoomPatterns {
     }
     return false;
   }
-
-  public boolean allowsAll() {
-    return prefixes.contains("");
-  }
 }

@@ -1,7 +1,5 @@
 package io.pushgate.security;
 
-import io.pushgate.config.Limit;
-import io.pushgate.config.PushgateConfig;
 import io.vertx.core.http.HttpServerOptions;
 
 /**
@@ -14,11 +12,11 @@ public final class ServerLimits {
   private ServerLimits() {
   }
 
-  public static HttpServerOptions apply(HttpServerOptions options, PushgateConfig config) {
+  public static HttpServerOptions apply(HttpServerOptions options, SecurityOptions limits) {
     // The same bound for a cleartext HTTP/2 request's headers, where a port allows HTTP/2.
-    options.getInitialSettings().setMaxHeaderListSize(config.limit(Limit.MAX_HEADER_BYTES));
+    options.getInitialSettings().setMaxHeaderListSize(limits.maxHeaderBytes());
     return options
-      .setMaxHeaderSize(config.intLimit(Limit.MAX_HEADER_BYTES))
-      .setMaxInitialLineLength(config.intLimit(Limit.MAX_REQUEST_LINE_BYTES));
+      .setMaxHeaderSize(limits.maxHeaderBytes())
+      .setMaxInitialLineLength(limits.maxRequestLineBytes());
   }
 }

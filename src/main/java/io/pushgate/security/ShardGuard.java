@@ -1,16 +1,10 @@
 package io.pushgate.security;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.util.AttributeKey;
-import io.pushgate.config.Limit;
-import io.pushgate.config.PushgateConfig;
-import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
@@ -18,7 +12,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
 import io.pushgate.vertx.VertxInternals;
-import io.vertx.core.json.JsonObject;
 
 import java.util.List;
 import java.util.function.BiConsumer;
@@ -35,22 +28,19 @@ public final class ShardGuard {
 
   private final NodeSecurity node;
   private final Vertx vertx;
-  private final boolean reportsNodeStats;
   private final long handshakeTimeoutMillis;
   private final long messagesPerSecond;
   private final long joinsPerSecond;
   private final long rejoinAllowance;
   private final ClientSession unlimited;
 
-  ShardGuard(NodeSecurity node, Vertx vertx, boolean reportsNodeStats) {
+  ShardGuard(NodeSecurity node, Vertx vertx) {
     this.node = node;
     this.vertx = vertx;
-    this.reportsNodeStats = reportsNodeStats;
-    PushgateConfig config = node.config;
-    this.handshakeTimeoutMillis = config.limit(Limit.HANDSHAKE_TIMEOUT_MILLIS);
-    this.messagesPerSecond = config.limit(Limit.MAX_MESSAGES_PER_SECOND);
-    this.joinsPerSecond = config.limit(Limit.MAX_JOINS_PER_SECOND);
-    this.rejoinAllowance = config.limit(Limit.MAX_ROOMS_PER_CONNECTION);
+    this.handshakeTimeoutMillis = node.options.handshakeTimeoutMillis();
+    this.messagesPerSecond = node.options.messagesPerSecond();
+    this.joinsPerSecond = node.options.joinsPerSecond();
+    this.rejoinAllowance = node.options.rejoinAllowance();
     this.unlimited = ClientSession.unlimited(node.stats);
   }
 
@@ -61,7 +51,7 @@ public final class ShardGuard {
    * not only once its first bytes arrive.
    */
   public HttpServerOptions configure(HttpServerOptions options) {
-    return ServerLimits.apply(options, node.config).setHttp2ClearTextEnabled(false);
+    return ServerLimits.apply(options, node.options).setHttp2ClearTextEnabled(false);
   }
 
   // ---- handshake timeout ----
@@ -92,7 +82,7 @@ public final class ShardGuard {
       if (!channel.isActive() || channel.attr(CLOCK).get() != clock) {
         return; // closed, or became a WebSocket
       }
-      node.stats.handshakeTimeouts.increment();
+      node.stats.handshakeTimeouts.inc();
       channel.close();
     });
   }
@@ -105,11 +95,11 @@ public final class ShardGuard {
   public void onInvalidRequest(HttpServerRequest request) {
     Throwable cause = request.decoderResult().cause();
     if (cause instanceof TooLongHttpLineException) {
-      node.stats.requestLineTooLong.increment();
+      node.stats.requestLineTooLong.inc();
     } else if (cause instanceof TooLongHttpHeaderException) {
-      node.stats.headersTooLarge.increment();
+      node.stats.headersTooLarge.inc();
     } else {
-      node.stats.malformedRequests.increment();
+      node.stats.malformedRequests.inc();
     }
     HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(request);
   }
@@ -124,13 +114,13 @@ public final class ShardGuard {
     if (node.limiter.enabled()) {
       HandshakeLimiter.Verdict verdict = node.limiter.check(clientAddress(handshake), System.nanoTime());
       if (verdict != HandshakeLimiter.Verdict.ALLOWED) {
-        (verdict == HandshakeLimiter.Verdict.IP_RATE ? node.stats.handshakeRateIp : node.stats.handshakeRateNode).increment();
+        (verdict == HandshakeLimiter.Verdict.IP_RATE ? node.stats.handshakeRateIp : node.stats.handshakeRateNode).inc();
         handshake.reject(429);
         return;
       }
     }
     if (!node.origins.allows(handshake.headers().get("Origin"))) {
-      node.stats.originRefused.increment();
+      node.stats.originRefused.inc();
       handshake.reject(403);
       return;
     }
@@ -140,7 +130,7 @@ public final class ShardGuard {
     }
     String token = token(handshake.query());
     if (token == null) {
-      node.stats.tokenMissing.increment();
+      node.stats.tokenMissing.inc();
       handshake.reject(401);
       return;
     }
@@ -148,7 +138,7 @@ public final class ShardGuard {
       if (ar.succeeded()) {
         accept(handshake, ar.result(), onAccepted);
       } else {
-        node.stats.tokenInvalid.increment();
+        node.stats.tokenInvalid.inc();
         handshake.reject(401);
       }
     });
@@ -159,7 +149,7 @@ public final class ShardGuard {
     if (node.perIp.enabled()) {
       ipKey = clientAddress(handshake);
       if (!node.perIp.tryAcquire(ipKey)) {
-        node.stats.connectionsPerIp.increment();
+        node.stats.connectionsPerIp.inc();
         handshake.reject(429);
         return;
       }
@@ -171,7 +161,7 @@ public final class ShardGuard {
         if (ipKey != null) {
           node.perIp.release(ipKey);
         }
-        node.stats.connectionsPerUser.increment();
+        node.stats.connectionsPerUser.inc();
         handshake.reject(429);
         return;
       }
@@ -217,7 +207,7 @@ public final class ShardGuard {
     long delay = session.grant().expiresAtMillis() - System.currentTimeMillis();
     Runnable expire = () -> {
       session.expiryTimer = -1;
-      node.stats.tokenExpiredClosed.increment();
+      node.stats.tokenExpiredClosed.inc();
       onExpired.run();
     };
     if (delay < 1) {
@@ -241,8 +231,4 @@ public final class ShardGuard {
     }
   }
 
-  /** The node's security counters, from one shard only so that /stats does not add them up N times. */
-  public JsonObject stats() {
-    return reportsNodeStats ? node.stats() : null;
-  }
 }

@@ -1,47 +1,176 @@
 package io.pushgate.shard;
 
-import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.pushgate.protocol.CloseCode;
+import io.pushgate.protocol.EncodedFrame;
 import io.pushgate.security.ClientSession;
 
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
- * One client's state, and the last handler of its socket's pipeline once the WebSocket handshake is
- * done. The shard takes the socket over from Vert.x's ServerWebSocket at that point, so that an
- * idle connection costs its Netty channel and this object, not Vert.x's request, response and
- * WebSocket objects as well. Owned and touched only by its shard's event loop, and kept small on
- * purpose: a node holds tens of thousands of these.
+ * One client's WebSocket, from the moment the shard takes its socket over from Vert.x: the last
+ * handler of the socket's pipeline, and the owner of its mechanics and state. It reassembles
+ * fragmented messages within their bounds, answers pings, runs the close handshake (its own close
+ * frame, the client's echo, a deadline for a client that never answers), applies the per-connection
+ * limits a frame meets before it is read, and writes what the hub and the requests give it.
+ * Complete text messages go to its {@link Listener}. Owned and touched only by its shard's event
+ * loop, and kept small on purpose: a node holds tens of thousands of these.
  */
 final class Connection extends ChannelInboundHandlerAdapter {
 
-  private final ShardVerticle shard;
-  /** Netty context of this handler; the fan-out writes here directly so that a tick costs one flush. */
-  ChannelHandlerContext channel;
+  private static final Logger log = Logger.getLogger(Connection.class.getName());
+
+  final ConnectionContext shared;
+  /** Netty context of this handler; the fan-out writes here directly, below the WebSocket encoder. */
+  ChannelHandlerContext ctx;
   final Set<String> rooms = new HashSet<>(4);
+  /** Its token's grant and its rate buckets (io.pushgate.security). */
+  final ClientSession session;
   long lastSeenNanos;
-  /** A fragmented text message being reassembled, bounded by maxFrameBytes. */
-  ByteBuf partial;
+  /** Set once a server ping went out in the current silence; cleared by any frame. */
+  boolean pinged;
+  /** A fragmented text message being reassembled; null between messages. */
+  Reassembly partial;
   /** Set once the server has decided to close; nothing more is written. */
   CloseCode closing;
   /** A close frame went out (the server's, or the echo of the client's). */
-  boolean closeSent;
+  private boolean closeSent;
+  private boolean closed;
+  /** Written to during the current delivery and not flushed yet: the hub's mark, so it flushes each socket once. */
   boolean needsFlush;
-  boolean closed;
-  /** Its token's grant and its rate buckets (io.pushgate.security). */
-  ClientSession session;
-  /** Fragments of the message in {@link #partial}, bounded by maxFragmentsPerMessage. */
-  int fragments;
 
-  Connection(ShardVerticle shard, ClientSession session, long nowNanos) {
-    this.shard = shard;
+  Connection(ConnectionContext shared, ClientSession session, long nowNanos) {
+    this.shared = shared;
     this.session = session;
     this.lastSeenNanos = nowNanos;
+  }
+
+  // ---- state ----
+
+  boolean isClosing() {
+    return closing != null || closed;
+  }
+
+  /** Open, not closing, and under its outbound limit. */
+  boolean writable() {
+    return closing == null && ctx != null && ctx.channel().isWritable();
+  }
+
+  boolean isActive() {
+    return ctx != null && ctx.channel().isActive();
+  }
+
+  // ---- writing ----
+
+  /**
+   * One connection's write of a frame encoded once for many: a duplicate of the shared bytes,
+   * written below the WebSocket encoder, which passes a plain ByteBuf on unchanged.
+   * @return false, writing nothing, when the connection is over its outbound limit
+   */
+  boolean write(EncodedFrame frame, boolean flush) {
+    if (!ctx.channel().isWritable()) {
+      return false;
+    }
+    shared.stats().framesWritten.inc();
+    shared.stats().bytesWritten.add(frame.length());
+    if (flush) {
+      ctx.writeAndFlush(frame.newWireBuffer(), ctx.voidPromise());
+    } else {
+      ctx.write(frame.newWireBuffer(), ctx.voidPromise());
+    }
+    return true;
+  }
+
+  void flush() {
+    needsFlush = false;
+    ctx.flush();
+  }
+
+  /** A reply to this client alone (PONG, ACK, ERROR); a client that cannot take it is a slow consumer. */
+  void send(String text) {
+    if (!writable()) {
+      slowConsumer();
+      return;
+    }
+    ctx.writeAndFlush(new TextWebSocketFrame(text), ctx.voidPromise());
+  }
+
+  /** A WebSocket ping to a silent client: every client answers it with a pong by itself. */
+  void ping() {
+    pinged = true;
+    if (writable()) {
+      ctx.writeAndFlush(new PingWebSocketFrame(), ctx.voidPromise());
+    }
+  }
+
+  /** Over its outbound limit: closed with 4002, unless it is already gone (reset by the client: not slow, uncounted). */
+  void slowConsumer() {
+    if (isActive()) {
+      close(CloseCode.SLOW_CONSUMER);
+    }
+  }
+
+  // ---- closing ----
+
+  /**
+   * Sends the close frame and leaves the cleanup to channelInactive. A client that does not answer
+   * (or does not read at all, like a slow consumer) has its socket cut after closeTimeoutMillis, so
+   * no connection outlives a close by more than that.
+   */
+  void close(CloseCode code) {
+    close(code, false);
+  }
+
+  /** @param endAfterFrame end the TCP connection once the close frame is sent, without waiting for the client's */
+  void close(CloseCode code, boolean endAfterFrame) {
+    if (isClosing()) {
+      return;
+    }
+    closing = code;
+    shared.stats().serverCloses.get(code).inc();
+    if (!closeSent) {
+      closeSent = true;
+      CloseWebSocketFrame frame = new CloseWebSocketFrame(code.code(), code.reason());
+      if (endAfterFrame) {
+        ctx.writeAndFlush(frame).addListener(ChannelFutureListener.CLOSE);
+      } else {
+        ctx.writeAndFlush(frame, ctx.voidPromise());
+      }
+    } else if (endAfterFrame) {
+      ctx.close();
+    }
+    ctx.executor().schedule(() -> {
+      if (!closed) {
+        ctx.close();
+      }
+    }, shared.options().closeTimeoutMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * The client's close frame: either its answer to ours, after which the TCP connection ends, or its
+   * own close, which is echoed with its status code (RFC 6455, 5.5.1) before the server ends it.
+   */
+  void onCloseFrame(CloseWebSocketFrame close) {
+    if (closeSent) {
+      ctx.close();
+      return;
+    }
+    closeSent = true;
+    int status = close.statusCode();
+    CloseWebSocketFrame echo = status < 0 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(status, "");
+    ctx.writeAndFlush(echo).addListener(ChannelFutureListener.CLOSE);
   }
 
   /** Frees the message being reassembled, if any. */
@@ -52,40 +181,68 @@ final class Connection extends ChannelInboundHandlerAdapter {
     }
   }
 
-  boolean writable() {
-    return closing == null && channel.channel().isWritable();
-  }
+  // ---- Netty ----
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
-    channel = ctx;
+    this.ctx = ctx;
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (msg instanceof WebSocketFrame frame) {
-      try {
-        shard.onFrame(this, frame);
-      } finally {
-        frame.release();
-      }
-    } else {
+    if (!(msg instanceof WebSocketFrame frame)) {
       ReferenceCountUtil.release(msg);
+      return;
+    }
+    try {
+      FrameReader.read(this, frame);
+    } catch (RuntimeException e) {
+      // A bug must cost one connection, not the shard: close it with 1011 and say why.
+      log.log(Level.SEVERE, "closing a connection after an internal error", e);
+      close(CloseCode.INTERNAL_ERROR);
+    } finally {
+      frame.release();
     }
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    shard.onClosed(this);
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (closing == null) {
+      shared.stats().clientCloses.inc();
+    }
+    dropPartial();
+    shared.listener().onClosed(this);
   }
 
+  /**
+   * Netty's decoder reports an oversized frame (1009), invalid UTF-8 (1007) or a protocol violation
+   * as an exception and then discards everything the client sends, its close frame included: the
+   * protocol's close code goes out and the TCP connection ends at once (RFC 6455, 7.1.7) instead of
+   * waiting closeTimeoutMillis for an answer that could not be read.
+   */
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    shard.onException(this, cause);
+    if (cause instanceof CorruptedWebSocketFrameException corrupted) {
+      CloseCode code = CloseCode.of(corrupted.closeStatus().code());
+      close(code != null ? code : CloseCode.POLICY_VIOLATION, true);
+    } else {
+      log.log(Level.FINE, "connection error", cause);
+    }
   }
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
     // Nothing waits for writability: a connection over its limit is closed (4002), not resumed.
+  }
+
+  /** Gone while it was handed over: no channelInactive will come, so the shard cleans up now. */
+  void checkStillOpen() {
+    if (!ctx.channel().isActive()) {
+      channelInactive(ctx);
+    }
   }
 }

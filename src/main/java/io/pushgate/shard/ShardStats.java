@@ -1,9 +1,55 @@
 package io.pushgate.shard;
 
-import io.vertx.core.json.JsonObject;
+import io.micrometer.core.instrument.Tags;
+import io.pushgate.metrics.Counter;
+import io.pushgate.metrics.Stats;
+import io.pushgate.protocol.CloseCode;
+import io.pushgate.protocol.ErrorCode;
 
-import java.util.Set;
+import java.util.Locale;
+import java.util.Map;
 
-/** A shard's answer to a stats request: its counters, and its room names so /stats can count distinct rooms. */
-public record ShardStats(int shard, int connections, JsonObject counters, Set<String> rooms) {
+/**
+ * A shard's counters, each declared once with its /stats path and its meter (tagged with the shard).
+ * Only the shard's event loop writes them.
+ */
+final class ShardStats {
+
+  /** Why a handshake was refused by the shard itself (the security refusals are counted by io.pushgate.security). */
+  enum Refusal { CONNECTION_LIMIT, DRAINING }
+
+  final Stats stats;
+  final Counter accepted;
+  final Counter joins;
+  final Counter leaves;
+  final Counter framesWritten;
+  final Counter bytesWritten;
+  final Counter clientCloses;
+  final Counter roomLimitRefusals;
+  final Map<CloseCode, Counter> serverCloses;
+  final Map<Refusal, Counter> refused;
+  final Map<ErrorCode, Counter> errors;
+  final FanoutLag fanout;
+
+  ShardStats(int shard, long tickMillis) {
+    this(Stats.of(Tags.of("shard", String.valueOf(shard)), shard), tickMillis);
+  }
+
+  ShardStats(Stats stats, long tickMillis) {
+    this.stats = stats;
+    accepted = stats.counter("connectionsAccepted", "pushgate_connections_accepted", "WebSocket connections accepted");
+    joins = stats.counter("joins", "pushgate_joins", "room joins");
+    leaves = stats.counter("leaves", "pushgate_leaves", "room leaves (explicit)");
+    framesWritten = stats.counter("framesWritten", "pushgate_frames_written", "WebSocket frames written to clients (PUSH and ONLINE)");
+    bytesWritten = stats.counter("bytesWritten", "pushgate_bytes_written", "payload bytes written to clients");
+    roomLimitRefusals = stats.counter("roomLimitRefusals", "pushgate_room_limit_refusals", "JOINs refused because the node held maxRooms distinct rooms");
+    clientCloses = stats.counter("closed.by_client", "pushgate_closes", "connections closed", Tags.of("code", "client", "reason", "by_client"));
+    serverCloses = stats.counters(CloseCode.class, c -> "closed." + c.statName(), "pushgate_closes", "connections closed",
+      c -> Tags.of("code", String.valueOf(c.code()), "reason", c.statName()));
+    refused = stats.counters(Refusal.class, r -> "refused." + r.name().toLowerCase(Locale.ROOT), "pushgate_handshakes_refused",
+      "WebSocket handshakes refused", r -> Tags.of("reason", r.name().toLowerCase(Locale.ROOT)));
+    errors = stats.counters(ErrorCode.class, e -> "errors." + e.name(), "pushgate_client_errors", "ERROR messages sent to clients",
+      e -> Tags.of("code", e.name()));
+    fanout = new FanoutLag(stats, tickMillis);
+  }
 }

@@ -1,0 +1,35 @@
+package io.pushgate.api;
+
+import io.micrometer.core.instrument.Tags;
+import io.pushgate.metrics.Counter;
+import io.pushgate.metrics.Stats;
+import io.vertx.core.eventbus.Message;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.Map;
+
+/** Every refusal of the push API, answered in its one form (HTTP or event bus) and counted by its code. */
+final class Refusals {
+
+  private final Map<ApiError, Counter> counts;
+
+  Refusals(Stats stats) {
+    counts = stats.counters(ApiError.class, e -> "api.refused." + e.name(), "pushgate_api_refusals", "push API requests refused",
+      e -> Tags.of("code", e.name(), "status", String.valueOf(e.status())));
+  }
+
+  /** {@code {"error": {"code": C, "message": M}}} with the error's status. */
+  void refuse(RoutingContext ctx, ApiError error, String message) {
+    counts.get(error).inc();
+    if (ctx.response().ended()) {
+      return;
+    }
+    ctx.response().setStatusCode(error.status()).putHeader("Content-Type", "application/json").end(error.body(message).encode());
+  }
+
+  /** The event bus's form: the failure code is the HTTP status, the message {@code "CODE: message"}. */
+  void fail(Message<?> msg, PushRefused refused) {
+    counts.get(refused.error()).inc();
+    msg.fail(refused.error().status(), refused.error().busMessage(refused.getMessage()));
+  }
+}

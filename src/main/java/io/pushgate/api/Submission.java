@@ -1,0 +1,68 @@
+package io.pushgate.api;
+
+import io.pushgate.bus.Addresses;
+import io.pushgate.bus.Local;
+import io.pushgate.cluster.Broadcaster;
+import io.pushgate.merge.MergeResult;
+import io.pushgate.merge.PushBatch;
+import io.pushgate.metrics.Counter;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The road of a validated push: this node's merger takes it whole or refuses it whole, and what it
+ * took is published once to every other node. One hop to the merger and back; a refusal becomes
+ * an {@link ApiError} here and nowhere else.
+ */
+final class Submission {
+
+  private static final Logger log = Logger.getLogger(Submission.class.getName());
+
+  private final Vertx vertx;
+  private final Broadcaster broadcaster;
+  private final Counter accepted;
+
+  Submission(Vertx vertx, Broadcaster broadcaster, Counter accepted) {
+    this.vertx = vertx;
+    this.broadcaster = broadcaster;
+    this.accepted = accepted;
+  }
+
+  /** @return the answer's body, {@code {"accepted": N}}; or fails with a {@link PushRefused} */
+  Future<JsonObject> submit(PushBatch batch) {
+    return vertx.eventBus().<MergeResult>request(Addresses.MERGE, batch, Local.OPTIONS)
+      .recover(e -> {
+        log.log(Level.WARNING, "push could not be handed to the merger", e);
+        return Future.failedFuture(new PushRefused(ApiError.QUEUE_FULL, "node not ready to accept pushes, retry shortly"));
+      })
+      .compose(reply -> {
+        if (reply.body() instanceof MergeResult.Refused no) {
+          return Future.failedFuture(new PushRefused(ApiError.QUEUE_FULL, no.message()));
+        }
+        accepted.inc();
+        broadcaster.publish(batch);
+        return Future.succeededFuture(new JsonObject().put("accepted", ((MergeResult.Accepted) reply.body()).items()));
+      });
+  }
+
+  /** The refusal a failed submission carries. */
+  static PushRefused refusal(Throwable failure) {
+    return failure instanceof PushRefused refused ? refused : new PushRefused(ApiError.INTERNAL, "internal error");
+  }
+
+  /** Answers an event-bus request with the submission's outcome. */
+  static void answer(Message<?> msg, Future<JsonObject> outcome, Refusals refusals) {
+    outcome.onComplete(ar -> {
+      if (ar.succeeded()) {
+        msg.reply(ar.result());
+      } else {
+        refusals.fail(msg, refusal(ar.cause()));
+      }
+    });
+  }
+}

@@ -1,0 +1,133 @@
+package io.pushgate.online;
+
+import io.pushgate.protocol.RoomName;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiConsumer;
+
+/**
+ * What the other nodes told this one: for each, the rooms it watches and its counts of rooms
+ * someone watches. Messages are checked and bounded: valid room names, counts from 0 to
+ * maxConnections, at most maxRooms rooms per node. A message that breaks a rule is refused from
+ * the rule on; what it applied before stays, bounded as it is.
+ */
+final class PeerTally {
+
+  private static final class Peer {
+    long seenNanos;
+    final Set<String> watched = new HashSet<>();
+    final Map<String, Integer> counts = new HashMap<>();
+  }
+
+  private final int maxRooms;
+  private final int maxCount;
+  /** Told when a peer starts or stops watching a room. */
+  private final BiConsumer<String, Boolean> onWatch;
+  private final Map<String, Peer> peers = new HashMap<>();
+
+  PeerTally(int maxRooms, int maxCount, BiConsumer<String, Boolean> onWatch) {
+    this.maxRooms = maxRooms;
+    this.maxCount = maxCount;
+    this.onWatch = onWatch;
+  }
+
+  int size() {
+    return peers.size();
+  }
+
+  /** The members' counts of {@code room}, added. */
+  int count(String room) {
+    int n = 0;
+    for (Peer peer : peers.values()) {
+      n += peer.counts.getOrDefault(room, 0);
+    }
+    return n;
+  }
+
+  /**
+   * Applies a peer's message (sender already checked to be a member).
+   * @return null when accepted, else what was wrong with it
+   */
+  String apply(String node, JsonObject body, long nowNanos, Runnable onNewPeer) {
+    Peer peer = peers.get(node);
+    if (peer == null) {
+      peer = new Peer();
+      peers.put(node, peer);
+      onNewPeer.run();
+    }
+    peer.seenNanos = nowNanos;
+    if (Boolean.TRUE.equals(body.getValue("full"))) {
+      forget(peer);
+    }
+    String problem = watch(peer, body.getValue("watch"), true);
+    if (problem == null) {
+      problem = watch(peer, body.getValue("unwatch"), false);
+    }
+    return problem != null ? problem : counts(peer, body.getValue("counts"));
+  }
+
+  /** Drops peers that left the cluster, and members silent since {@code silentSince}. */
+  void expire(List<String> members, long silentSince) {
+    for (Iterator<Map.Entry<String, Peer>> it = peers.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<String, Peer> entry = it.next();
+      if (entry.getValue().seenNanos < silentSince || !members.contains(entry.getKey())) {
+        it.remove();
+        forget(entry.getValue());
+      }
+    }
+  }
+
+  private void forget(Peer peer) {
+    peer.watched.forEach(room -> onWatch.accept(room, false));
+    peer.watched.clear();
+    peer.counts.clear();
+  }
+
+  private String watch(Peer peer, Object rooms, boolean watch) {
+    if (rooms == null) {
+      return null;
+    }
+    if (!(rooms instanceof JsonArray list) || list.size() > maxRooms) {
+      return "a watch list that is not an array of at most maxRooms names";
+    }
+    for (Object o : list) {
+      if (!(o instanceof String room) || RoomName.problem(room) != null) {
+        return "a watched room that is not a valid room name";
+      }
+      if (watch ? peer.watched.size() < maxRooms && peer.watched.add(room) : peer.watched.remove(room)) {
+        onWatch.accept(room, watch);
+      }
+      if (!watch) {
+        peer.counts.remove(room);
+      }
+    }
+    return null;
+  }
+
+  private String counts(Peer peer, Object counts) {
+    if (counts == null) {
+      return null;
+    }
+    if (!(counts instanceof JsonObject map) || map.size() > maxRooms) {
+      return "counts that are not an object of at most maxRooms rooms";
+    }
+    for (Map.Entry<String, Object> e : map) {
+      if (!(e.getValue() instanceof Integer n) || n < 0 || n > maxCount || RoomName.problem(e.getKey()) != null) {
+        return "a count that is not a valid room with 0 to maxConnections members";
+      }
+      if (n == 0) {
+        peer.counts.remove(e.getKey());
+      } else if (peer.counts.size() < maxRooms || peer.counts.containsKey(e.getKey())) {
+        peer.counts.put(e.getKey(), n);
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,103 @@
+package io.pushgate.shard;
+
+import io.pushgate.config.Limit;
+import io.pushgate.protocol.ClientFrameDecoder;
+import io.pushgate.protocol.ClientRequest;
+import io.pushgate.protocol.DecodeResult;
+import io.pushgate.protocol.ErrorCode;
+import io.pushgate.protocol.ServerMessages;
+import io.pushgate.security.ClientSession;
+
+/**
+ * What a client asks of its shard (PROTOCOL.md, "WebSocket messages"): one method per message type,
+ * each answered with ACK when the request has an id, or with an ERROR that names its code.
+ */
+final class ClientRequests {
+
+  private final ShardOptions options;
+  private final ShardStats stats;
+  private final Hub hub;
+
+  ClientRequests(ShardOptions options, ShardStats stats, Hub hub) {
+    this.options = options;
+    this.stats = stats;
+    this.hub = hub;
+  }
+
+  void onText(Connection c, String text) {
+    DecodeResult result = ClientFrameDecoder.decode(text);
+    if (result instanceof DecodeResult.Fatal fatal) {
+      c.close(fatal.code());
+    } else if (result instanceof DecodeResult.Rejected rejected) {
+      reject(c, rejected.code(), rejected.message(), rejected.id());
+    } else if (result instanceof DecodeResult.Request request) {
+      ClientRequest r = request.request();
+      switch (r.type()) {
+        case PING -> onPing(c, r);
+        case JOIN -> onJoin(c, r);
+        case LEAVE -> onLeave(c, r);
+        default -> reject(c, ErrorCode.UNKNOWN_TYPE, "unknown type " + r.type(), r.id());
+      }
+    }
+  }
+
+  /** The message-rate limit refused a message; its id, when it can be read, comes back with the ERROR. */
+  void onRateLimited(Connection c, String text) {
+    reject(c, ErrorCode.RATE_LIMITED, c.session.limitedMessage(), text == null ? null : idOf(text));
+  }
+
+  private void onPing(Connection c, ClientRequest r) {
+    c.send(ServerMessages.PONG);
+    ack(c, r);
+  }
+
+  private void onJoin(Connection c, ClientRequest r) {
+    ClientSession.Refusal refusal = c.session.checkJoin(r.room(), System.nanoTime());
+    if (refusal != null) {
+      reject(c, refusal.code(), refusal.message(), r.id());
+      return;
+    }
+    if (!c.rooms.contains(r.room()) && c.rooms.size() >= options.maxRoomsPerConnection()) {
+      reject(c, ErrorCode.ROOM_LIMIT, "already in " + options.maxRoomsPerConnection() + " rooms (" + Limit.MAX_ROOMS_PER_CONNECTION.key() + ")", r.id());
+      return;
+    }
+    RoomIndex.Joined joined = hub.rooms.join(r.room(), c);
+    if (joined == RoomIndex.Joined.NODE_FULL) {
+      stats.roomLimitRefusals.inc();
+      reject(c, ErrorCode.ROOM_LIMIT, "this node already has " + Limit.MAX_ROOMS.key() + "=" + options.maxRooms() + " rooms with members", r.id());
+      return;
+    }
+    if (joined == RoomIndex.Joined.NEW_MEMBER) {
+      stats.joins.inc();
+    }
+    if (r.online() && !hub.rooms.watching(r.room(), c)) {
+      hub.rooms.watch(r.room(), c);
+      hub.tellOnlineCount(c, r.room());
+    }
+    ack(c, r);
+  }
+
+  private void onLeave(Connection c, ClientRequest r) {
+    if (hub.rooms.leave(r.room(), c)) {
+      stats.leaves.inc();
+    }
+    ack(c, r);
+  }
+
+  private void ack(Connection c, ClientRequest r) {
+    if (r.id() != null) {
+      c.send(ServerMessages.ack(r.id()));
+    }
+  }
+
+  private void reject(Connection c, ErrorCode code, String message, Long id) {
+    stats.errors.get(code).inc();
+    c.send(ServerMessages.error(code, message, id));
+  }
+
+  private static Long idOf(String text) {
+    DecodeResult result = ClientFrameDecoder.decode(text);
+    return result instanceof DecodeResult.Request r ? r.request().id()
+      : result instanceof DecodeResult.Rejected r ? r.id() : null;
+  }
+}

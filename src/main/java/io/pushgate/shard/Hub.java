@@ -1,0 +1,180 @@
+package io.pushgate.shard;
+
+import io.pushgate.protocol.CloseCode;
+import io.pushgate.protocol.EncodedFrame;
+import io.pushgate.protocol.ServerMessages;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Logger;
+
+/**
+ * A shard's connections and rooms, and everything written to many of them: the tick's frames (each
+ * encoded once, flushed once per socket), ONLINE counts, slow consumers, and the heartbeat. Only
+ * the shard's event loop touches it, so the delivery path needs no lock.
+ */
+final class Hub {
+
+  private static final Logger log = Logger.getLogger(Hub.class.getName());
+  private static final long LATE_TICK_WARNING_INTERVAL_NANOS = 60_000_000_000L;
+
+  private final int shard;
+  private final ShardOptions options;
+  private final ShardStats stats;
+  private final long heartbeatTimeoutNanos;
+  final Set<Connection> connections = new LinkedHashSet<>();
+  final RoomIndex rooms;
+  /** Connections written to during the current delivery, flushed once at its end. */
+  private final List<Connection> toFlush = new ArrayList<>();
+  /** Connections found over their outbound limit during the current delivery. */
+  private Set<Connection> slow;
+  /** Last ONLINE count sent per room, so watchers hear only changes. */
+  private final Map<String, Integer> onlineSent = new HashMap<>();
+  private Map<String, Integer> onlineTotals = Map.of();
+  /** When this shard last warned of a tick written late, and how many came since (nanoTime). */
+  private long lastLateTickWarning;
+  private long lateTicksSinceWarning;
+
+  Hub(int shard, ShardOptions options, ShardStats stats, NodeRooms nodeRooms) {
+    this.shard = shard;
+    this.options = options;
+    this.stats = stats;
+    this.rooms = new RoomIndex(nodeRooms);
+    this.heartbeatTimeoutNanos = options.heartbeatTimeoutMillis() * 1_000_000L;
+  }
+
+  void add(Connection c) {
+    connections.add(c);
+  }
+
+  void remove(Connection c) {
+    rooms.leaveAll(c);
+    connections.remove(c);
+  }
+
+  // ---- delivery ----
+
+  /**
+   * Writes each frame's shared bytes to the members of its room and flushes every touched socket
+   * once: one syscall per connection per delivery, however many of its rooms had items.
+   */
+  void deliver(List<EncodedFrame> frames, long tickNanos) {
+    // One frame (the usual tick: one busy room) reaches each socket once, so each is flushed as it
+    // is written: one pass over the connections instead of a write pass and a flush pass.
+    boolean flushNow = frames.size() == 1;
+    for (EncodedFrame frame : frames) {
+      Iterable<Connection> targets = frame.target().isAll() ? connections : rooms.members(frame.target().room());
+      if (targets != null) {
+        for (Connection c : targets) {
+          write(c, frame, flushNow);
+        }
+      }
+    }
+    flushAndCloseSlow();
+    long lag = System.nanoTime() - tickNanos;
+    if (stats.fanout.record(lag)) {
+      warnOfLateTick(lag);
+    }
+  }
+
+  private void write(Connection c, EncodedFrame frame, boolean flushNow) {
+    if (c.isClosing()) {
+      return;
+    }
+    if (!c.write(frame, flushNow)) {
+      // Over maxOutboundBytes: closed after the loop, which must not change the set it walks.
+      if (slow == null) {
+        slow = new LinkedHashSet<>();
+      }
+      slow.add(c);
+    } else if (!flushNow && !c.needsFlush) {
+      c.needsFlush = true;
+      toFlush.add(c);
+    }
+  }
+
+  private void flushAndCloseSlow() {
+    for (Connection c : toFlush) {
+      c.flush();
+    }
+    toFlush.clear();
+    if (slow != null) {
+      Set<Connection> closing = slow;
+      slow = null;
+      closing.forEach(Connection::slowConsumer);
+    }
+  }
+
+  /** At most one line a minute per shard: a node that falls behind would otherwise log every tick. */
+  private void warnOfLateTick(long lagNanos) {
+    lateTicksSinceWarning++;
+    long now = System.nanoTime();
+    if (lastLateTickWarning != 0 && now - lastLateTickWarning < LATE_TICK_WARNING_INTERVAL_NANOS) {
+      return;
+    }
+    log.warning("shard " + shard + ": a tick took " + lagNanos / 1_000_000 + " ms to reach all " + connections.size()
+      + " sockets, longer than tickMillis=" + options.tickMillis() + " (" + lateTicksSinceWarning
+      + (lastLateTickWarning == 0 ? " such tick" : " such ticks in the last minute")
+      + "): this node is short of CPU for its audience; add nodes or CPU, or raise tickMillis (pushgate_fanout_seconds)");
+    lastLateTickWarning = now;
+    lateTicksSinceWarning = 0;
+  }
+
+  // ---- online counts ----
+
+  /** ONLINE to every watcher of a room whose cluster-wide count changed since it was last sent. */
+  void online(Map<String, Integer> totals) {
+    onlineTotals = totals;
+    onlineSent.keySet().retainAll(rooms.watchers().keySet());
+    rooms.watchers().forEach((room, watchers) -> {
+      Integer count = onlineTotals.get(room);
+      if (count == null || count.equals(onlineSent.get(room))) {
+        return;
+      }
+      onlineSent.put(room, count);
+      EncodedFrame frame = ServerMessages.online(room, count);
+      for (Connection c : watchers) {
+        write(c, frame, false);
+      }
+    });
+    flushAndCloseSlow();
+  }
+
+  /** A new watcher hears the count at once: the last one sent, else the best this node knows. */
+  void tellOnlineCount(Connection c, String room) {
+    Integer count = onlineSent.get(room);
+    if (count == null) {
+      count = Math.max(onlineTotals.getOrDefault(room, 0), rooms.members(room, 0));
+    }
+    write(c, ServerMessages.online(room, count), false);
+    flushAndCloseSlow();
+  }
+
+  // ---- heartbeat and shutdown ----
+
+  /** Closes with 4001 every connection silent for longer than the heartbeat timeout. */
+  void sweep(long nowNanos) {
+    List<Connection> silent = null;
+    for (Connection c : connections) {
+      if (!c.isClosing() && nowNanos - c.lastSeenNanos > heartbeatTimeoutNanos) {
+        if (silent == null) {
+          silent = new ArrayList<>();
+        }
+        silent.add(c);
+      }
+    }
+    if (silent != null) {
+      silent.forEach(c -> c.close(CloseCode.HEARTBEAT_TIMEOUT));
+    }
+  }
+
+  void closeAll(CloseCode code) {
+    for (Connection c : new ArrayList<>(connections)) {
+      c.close(code);
+    }
+  }
+}
