@@ -1,14 +1,13 @@
 package io.pushgate.api;
 
 import io.pushgate.testing.TestClient;
+import io.pushgate.testing.Http;
 import io.pushgate.testing.TestNode;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,9 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** POST /demo/publish on the public port: off by default, rate limited when on. */
 class DemoPublishTest {
 
-  private static HttpResponse<String> publish(TestNode node, String body) throws Exception {
-    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.publicPort() + "/demo/publish"))
-      .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+  private static HttpResponse<String> publish(TestNode node, String body) {
+    return Http.send("POST", node.publicPort(), "/demo/publish", "application/json", body, Map.of());
   }
 
   @Test

@@ -62,7 +62,7 @@ class PushParserPropertiesTest {
       }
       assertEquals(bytes, batch.bytes());
       if (!toRoom) {
-        assertNull(batch.room());
+        assertNull(batch.target().room());
       }
     }
   }
@@ -112,7 +112,7 @@ class PushParserPropertiesTest {
         PARSER.fromJsonBody(Buffer.buffer(body.encode()), true),
         PARSER.fromForm(room, array.encode(), true),
         PARSER.fromJson(body, true))) {
-        assertEquals(room, batch.room());
+        assertEquals(room, batch.target().room());
         assertEquals(items.size(), batch.items().size());
         JsonArray decoded = new JsonArray();
         batch.items().forEach(item -> decoded.add(Json.decodeValue(Buffer.buffer(item))));

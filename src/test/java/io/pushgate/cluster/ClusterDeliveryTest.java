@@ -1,5 +1,6 @@
 package io.pushgate.cluster;
 
+import io.pushgate.testing.ClientMessages;
 import io.pushgate.bus.Addresses;
 import io.pushgate.example.PushingService;
 import io.pushgate.testing.Eventually;
@@ -78,7 +79,7 @@ class ClusterDeliveryTest {
         assertEquals(expected, via.equals("bus") ? seqs.stream().sorted().toList() : seqs, "items from " + via);
       }
     }
-    elsewhere.send(new JsonObject().put("type", "PING").put("id", 2));
+    elsewhere.send(ClientMessages.ping(2));
     assertEquals("PONG", elsewhere.next().getString("type"), "nothing of room match reached room other");
     clients.forEach(TestClient::close);
     elsewhere.close();
@@ -89,8 +90,8 @@ class ClusterDeliveryTest {
   @Order(2)
   void onlineCountsAreClusterWide() {
     try (TestClient a = nodes.get(0).client(); TestClient b = nodes.get(1).client(); TestClient c = nodes.get(2).client().joinAcked("arena", 1)) {
-      a.send(new JsonObject().put("type", "JOIN").put("data", new JsonObject().put("room", "arena").put("online", true)));
-      b.send(new JsonObject().put("type", "JOIN").put("data", new JsonObject().put("room", "arena").put("online", true)));
+      a.send(ClientMessages.join("arena", null, true));
+      b.send(ClientMessages.join("arena", null, true));
       for (TestClient watcher : List.of(a, b)) {
         JsonObject three = watcher.await(m -> "ONLINE".equals(m.getString("type")) && m.getJsonObject("data").getInteger("count") == 3);
         assertEquals("arena", three.getJsonObject("data").getString("room"));

@@ -1,6 +1,7 @@
 package io.pushgate.cluster;
 
 import io.pushgate.testing.Eventually;
+import io.pushgate.testing.Http;
 import io.pushgate.testing.TestClient;
 import io.pushgate.testing.TestNode;
 import io.vertx.core.json.JsonArray;
@@ -10,9 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +30,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ClusterProcessIT {
 
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final Duration START = Duration.ofSeconds(60);
 
   private final List<Process> processes = new ArrayList<>();
@@ -78,26 +75,15 @@ class ClusterProcessIT {
   }
 
   private static JsonObject stats(Node n) {
-    return new JsonObject(get("http://127.0.0.1:" + n.apiPort() + "/stats"));
-  }
-
-  private static String get(String url) {
-    try {
-      return HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
-    } catch (IOException | InterruptedException e) {
-      return "{}";
-    }
+    return new JsonObject(Http.bodyOrEmpty(n.apiPort(), "/stats"));
   }
 
   private static boolean ready(Node n) {
-    return get("http://127.0.0.1:" + n.publicPort() + "/ready").contains("\"ready\":true");
+    return Http.statusOrMinusOne(n.publicPort(), "/ready") == 200;
   }
 
-  private static void push(Node n, String room, Object item) throws Exception {
-    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.apiPort() + "/push/room"))
-      .header("Content-Type", "application/json")
-      .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("room", room).put("items", new JsonArray().add(item)).encode())).build(),
-      HttpResponse.BodyHandlers.ofString());
+  private static void push(Node n, String room, Object item) {
+    HttpResponse<String> r = Http.postJson(n.apiPort(), "/push/room", new JsonObject().put("room", room).put("items", new JsonArray().add(item)));
     assertEquals(200, r.statusCode(), r.body());
   }
 

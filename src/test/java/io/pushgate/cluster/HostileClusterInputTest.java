@@ -1,5 +1,6 @@
 package io.pushgate.cluster;
 
+import io.pushgate.testing.ClientMessages;
 import io.pushgate.bus.Addresses;
 import io.pushgate.testing.Eventually;
 import io.pushgate.testing.TestClient;
@@ -97,7 +98,7 @@ class HostileClusterInputTest {
         }
 
         try (TestClient onA = a.client(); TestClient onB = b.client()) {
-          onA.send(new JsonObject().put("type", "JOIN").put("id", 1).put("data", new JsonObject().put("room", "arena").put("online", true)));
+          onA.send(ClientMessages.join("arena", (long) 1, true));
           onB.joinAcked("arena", 1);
           // Counts in the name of a node that is no member, and malformed ones from a member.
           for (int i = 0; i < 5; i++) {

@@ -37,7 +37,7 @@ class MembershipReadyTest {
     TestCluster cluster = new TestCluster(TestNode.freePortRange(1), 1);
     try (TestNode only = TestNode.start(cluster.member(), new JsonObject().put("minClusterMembers", 3).put("lonelyReadyAfterMillis", 1_000))) {
       Eventually.await("ready after being alone for 1 s", () -> ready(only) == 200, Duration.ofSeconds(20));
-      assertEquals(1, only.stats().getJsonObject("node").getInteger("clusterMembers"));
+      assertEquals(1, only.stats().getJsonObject("cluster").getInteger("members"));
     }
   }
 }

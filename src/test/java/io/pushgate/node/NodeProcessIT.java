@@ -1,6 +1,7 @@
 package io.pushgate.node;
 
 import io.pushgate.testing.Eventually;
+import io.pushgate.testing.Http;
 import io.pushgate.testing.TestClient;
 import io.pushgate.testing.TestNode;
 import io.vertx.core.json.JsonArray;
@@ -9,9 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,16 +34,11 @@ class NodeProcessIT {
     Process node = new ProcessBuilder("java", "-jar", Path.of("target", "pushgate.jar").toString(), "-conf", conf.toString(), "-instances", "3")
       .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try {
-      HttpClient http = HttpClient.newHttpClient();
-      Eventually.await("node ready", () -> status(http, "http://127.0.0.1:" + publicPort + "/ready") == 200, java.time.Duration.ofSeconds(30));
+      Eventually.await("node ready", () -> Http.statusOrMinusOne(publicPort, "/ready") == 200, java.time.Duration.ofSeconds(30));
       TestClient client = TestClient.connect(publicPort).joinAcked("r", 1);
-      HttpResponse<String> push = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + "/push/room"))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("room", "r").put("items", new JsonArray().add("last words")).encode())).build(),
-        HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> push = Http.postJson(apiPort, "/push/room", new JsonObject().put("room", "r").put("items", new JsonArray().add("last words")));
       assertEquals(200, push.statusCode());
-      JsonObject stats = new JsonObject(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + "/stats")).build(),
-        HttpResponse.BodyHandlers.ofString()).body());
+      JsonObject stats = new JsonObject(Http.get(apiPort, "/stats").body());
       assertEquals(3, stats.getJsonArray("shards").size(), "-instances 3 means three shards");
 
       node.destroy(); // SIGTERM
@@ -105,11 +98,4 @@ class NodeProcessIT {
     }
   }
 
-  private static int status(HttpClient http, String url) {
-    try {
-      return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-    } catch (IOException | InterruptedException e) {
-      return -1;
-    }
-  }
 }

@@ -8,11 +8,11 @@ class ClientFrameDecoderTest {
 
   @Test
   void decodesTheThreeRequests() {
-    assertEquals(new DecodeResult.Request(new ClientRequest(ClientRequest.Type.PING, null, null, false)),
+    assertEquals(new DecodeResult.Request(new ClientRequest(MessageType.PING, null, null, false)),
       ClientFrameDecoder.decode("{\"type\":\"PING\",\"data\":{}}"));
-    assertEquals(new DecodeResult.Request(new ClientRequest(ClientRequest.Type.JOIN, 42L, "默认房间", true)),
+    assertEquals(new DecodeResult.Request(new ClientRequest(MessageType.JOIN, 42L, "默认房间", true)),
       ClientFrameDecoder.decode("{\"id\":42,\"type\":\"JOIN\",\"data\":{\"room\":\"默认房间\",\"online\":true,\"extra\":[1,{\"a\":2}]}}"));
-    assertEquals(new DecodeResult.Request(new ClientRequest(ClientRequest.Type.LEAVE, null, "r", false)),
+    assertEquals(new DecodeResult.Request(new ClientRequest(MessageType.LEAVE, null, "r", false)),
       ClientFrameDecoder.decode("{\"type\":\"LEAVE\",\"data\":{\"room\":\"r\"}}"));
   }
 

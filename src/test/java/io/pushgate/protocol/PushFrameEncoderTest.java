@@ -19,7 +19,7 @@ class PushFrameEncoderTest {
   void roomFrameIsTheProtocolsJsonWithTheRoomEscaped() {
     List<byte[]> items = List.of(utf8("{\"a\":1}"), utf8("\"文字\""), utf8("null"));
     long bytes = items.stream().mapToLong(b -> b.length).sum();
-    EncodedFrame frame = PushFrameEncoder.encode("quote\" and \\ room 默认", items, bytes);
+    EncodedFrame frame = PushFrameEncoder.encode(Target.room("quote\" and \\ room 默认"), items, bytes);
     JsonObject expected = new JsonObject().put("type", "PUSH").put("data", new JsonObject()
       .put("room", "quote\" and \\ room 默认")
       .put("items", new JsonArray().add(new JsonObject().put("a", 1)).add("文字").addNull()));
@@ -30,14 +30,14 @@ class PushFrameEncoderTest {
 
   @Test
   void frameToAllHasNoRoom() {
-    EncodedFrame frame = PushFrameEncoder.encode(null, List.of(utf8("1")), 1);
+    EncodedFrame frame = PushFrameEncoder.encode(Target.ALL, List.of(utf8("1")), 1);
     assertEquals("{\"type\":\"PUSH\",\"data\":{\"items\":[1]}}", frame.text());
   }
 
   /** The writes of one frame to many sockets must each see all of its bytes. */
   @Test
   void everyWriteCarriesTheWholeFrameAfterOthersWereConsumed() {
-    EncodedFrame frame = PushFrameEncoder.encode("r", List.of(utf8("[1,2,3]")), 7);
+    EncodedFrame frame = PushFrameEncoder.encode(Target.room("r"), List.of(utf8("[1,2,3]")), 7);
     for (int i = 0; i < 3; i++) {
       var wire = frame.newWireBuffer();
       // 2 header bytes (FIN + text opcode, then the 7-bit length) before the payload.

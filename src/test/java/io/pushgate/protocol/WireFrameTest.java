@@ -21,9 +21,9 @@ class WireFrameTest {
     // Payloads under 126 bytes, up to 65,535 (16-bit length) and above (64-bit length).
     for (int itemLength : new int[] {1, 200, 70_000}) {
       byte[] item = ("\"" + "x".repeat(itemLength) + "\"").getBytes(StandardCharsets.UTF_8);
-      EncodedFrame frame = PushFrameEncoder.encode("r", List.of(item), item.length);
+      EncodedFrame frame = PushFrameEncoder.encode(Target.room("r"), List.of(item), item.length);
       ByteBuf wire = frame.newWireBuffer();
-      assertEquals(PushFrameEncoder.headerLength(frame.length()) + frame.length(), wire.readableBytes());
+      assertEquals(TextFrame.headerLength(frame.length()) + frame.length(), wire.readableBytes());
 
       // A client decoder: expects unmasked frames from a server, accepts large ones.
       EmbeddedChannel client = new EmbeddedChannel(new WebSocket13FrameDecoder(false, false, 1 << 20));
@@ -39,7 +39,7 @@ class WireFrameTest {
 
   @Test
   void everyWireBufferCarriesTheWholeFrameAfterOthersWereConsumed() {
-    EncodedFrame frame = PushFrameEncoder.encode("r", List.of("1".getBytes(StandardCharsets.UTF_8)), 1);
+    EncodedFrame frame = PushFrameEncoder.encode(Target.room("r"), List.of("1".getBytes(StandardCharsets.UTF_8)), 1);
     ByteBuf first = frame.newWireBuffer();
     int length = first.readableBytes();
     first.skipBytes(length).release();
@@ -53,7 +53,7 @@ class WireFrameTest {
   /** The pooled memory goes back once the merger and every shard released their references. */
   @Test
   void lastReleaseFreesTheFrame() {
-    EncodedFrame frame = PushFrameEncoder.encode("r", List.of("1".getBytes(StandardCharsets.UTF_8)), 1);
+    EncodedFrame frame = PushFrameEncoder.encode(Target.room("r"), List.of("1".getBytes(StandardCharsets.UTF_8)), 1);
     ByteBuf write = frame.retain(2).newWireBuffer();
     frame.release();
     frame.release();

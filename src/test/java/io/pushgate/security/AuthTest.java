@@ -1,5 +1,7 @@
 package io.pushgate.security;
 
+import io.pushgate.testing.Http;
+import io.pushgate.testing.ClientMessages;
 import io.pushgate.testing.Eventually;
 import io.pushgate.testing.TestClient;
 import io.pushgate.testing.TestNode;
@@ -30,10 +32,6 @@ class AuthTest {
     return TestClient.handshakeStatus(connect(node, token), Map.of());
   }
 
-  private static JsonObject join(String room, long id) {
-    return new JsonObject().put("type", "JOIN").put("id", id).put("data", new JsonObject().put("room", room));
-  }
-
   @Test
   void hs256TokensAreRequiredAndEveryBadOneIsRefusedWith401() {
     try (TestNode node = TestNode.start(new JsonObject().put("jwtHs256Secret", Tokens.SECRET))) {
@@ -55,7 +53,7 @@ class AuthTest {
       assertEquals(401, status(node, tampered), "bad signature");
 
       try (TestClient c = TestClient.connect(connect(node, valid), Map.of(), false)) {
-        c.send(new JsonObject().put("type", "PING"));
+        c.send(ClientMessages.ping());
         assertEquals("PONG", c.next().getString("type"));
         c.joinAcked("any-room", 2);
       }
@@ -96,12 +94,12 @@ class AuthTest {
       try (TestClient c = TestClient.connect(connect(node, token), Map.of(), false)) {
         c.joinAcked("game-7", 1);
         c.joinAcked("lobby", 2);
-        c.send(join("lobby2", 3));
+        c.send(ClientMessages.join("lobby2", 3));
         JsonObject error = c.next();
         assertEquals("ERROR", error.getString("type"), error.encode());
         assertEquals(3, error.getLong("id"));
         assertEquals("FORBIDDEN", error.getJsonObject("data").getString("code"));
-        c.send(join("game", 4));
+        c.send(ClientMessages.join("game", 4));
         assertEquals("FORBIDDEN", c.next().getJsonObject("data").getString("code"), "the prefix itself lacks the '-'");
         node.pushJson("/push/room", new JsonObject().put("room", "game-7").put("items", new JsonArray().add("still here")));
         assertEquals(List.of("still here"), c.awaitItems("game-7", 1));
@@ -127,7 +125,7 @@ class AuthTest {
         leaving.close();
         Eventually.await("the leaving client is gone", () -> node.stats().getLong("connections") == 2);
         assertEquals(1008, expiring.awaitClose());
-        longLived.send(new JsonObject().put("type", "PING"));
+        longLived.send(ClientMessages.ping());
         assertEquals("PONG", longLived.next().getString("type"));
         JsonObject stats = node.stats();
         assertEquals(1, stats.getJsonObject("security").getJsonObject("closed").getLong("token_expired"));
@@ -165,7 +163,7 @@ class AuthTest {
         assertEquals("UNAUTHORIZED", new JsonObject(r.body()).getJsonObject("error").getString("code"));
         assertTrue(r.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"));
       }
-      assertEquals(401, Http.send("GET", api, "/stats", null, null, null).statusCode());
+      assertEquals(401, Http.send("GET", api, "/stats", null, null, (String) null).statusCode());
       assertEquals(401, Http.send("GET", api, "/no-such-path", null, null, "Bearer nope-nope-nope-nope").statusCode(),
         "without a key, even the 404 is not revealed");
       assertEquals(200, Http.send("POST", api, "/push/room", "application/json", body, "Bearer " + one).statusCode());

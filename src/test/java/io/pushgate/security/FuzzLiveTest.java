@@ -1,5 +1,6 @@
 package io.pushgate.security;
 
+import io.pushgate.testing.ClientMessages;
 import io.pushgate.testing.Eventually;
 import io.pushgate.testing.Generators;
 import io.pushgate.testing.RawClient;
@@ -95,7 +96,7 @@ class FuzzLiveTest {
       }
       assertEquals(pushed, expected);
       assertTrue(!steady.isClosed());
-      steady.send(new JsonObject().put("type", "PING"));
+      steady.send(ClientMessages.ping());
       steady.await(m -> "PONG".equals(m.getString("type")));
 
       Eventually.await("connections and rooms back at their baseline", () -> {

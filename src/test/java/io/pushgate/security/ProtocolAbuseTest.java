@@ -1,5 +1,6 @@
 package io.pushgate.security;
 
+import io.pushgate.testing.ClientMessages;
 import io.pushgate.testing.Eventually;
 import io.pushgate.testing.RawClient;
 import io.pushgate.testing.TestClient;
@@ -26,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ProtocolAbuseTest {
 
   private static void assertStillServes(TestClient c) {
-    c.send(new JsonObject().put("type", "PING"));
+    c.send(ClientMessages.ping());
     assertEquals("PONG", c.next().getString("type"));
   }
 
@@ -205,13 +206,13 @@ class ProtocolAbuseTest {
 
       // A reconnecting client's rejoins: the allowance takes ten at once; one is left of it.
       for (int i = 0; i < 10; i++) {
-        joiner.send(new JsonObject().put("type", "JOIN").put("id", 90 + i).put("data", new JsonObject().put("room", "warm")));
+        joiner.send(ClientMessages.join("warm", 90 + i));
       }
       for (int i = 0; i < 10; i++) {
         assertEquals(new JsonObject().put("type", "ACK").put("id", 90 + i), joiner.next(), "rejoins within the allowance");
       }
       for (int i = 0; i < 10; i++) {
-        joiner.send(new JsonObject().put("type", "JOIN").put("id", 100 + i).put("data", new JsonObject().put("room", "j" + i)));
+        joiner.send(ClientMessages.join("j" + i, 100 + i));
       }
       List<JsonObject> replies = new java.util.ArrayList<>();
       for (int i = 0; i < 10; i++) {

@@ -1,6 +1,7 @@
 package io.pushgate.security;
 
 import io.pushgate.config.PushgateConfig;
+import io.pushgate.node.NodeConfig;
 import io.pushgate.config.Setting;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -16,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SecureDefaultsTest {
 
   private static IllegalArgumentException refused(JsonObject json) {
-    return assertThrows(IllegalArgumentException.class, () -> PushgateConfig.load(json, Map.of()));
+    return assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(json, Map.of()));
   }
 
   @Test
@@ -34,15 +35,15 @@ class SecureDefaultsTest {
       assertTrue(e.getMessage().contains("apiInsecure=true"), "the way out is named: " + e.getMessage());
     }
     for (String loopback : new String[] {"127.0.0.1", "127.0.0.9", "::1", "[::1]", "localhost"}) {
-      assertEquals(loopback, PushgateConfig.load(new JsonObject().put("apiHost", loopback), Map.of()).apiHost());
+      assertEquals(loopback, NodeConfig.load(new JsonObject().put("apiHost", loopback), Map.of()).apiHost());
     }
   }
 
   @Test
   void keysOrAnExplicitInsecureFlagLetTheApiListenElsewhere() {
-    PushgateConfig keyed = PushgateConfig.load(new JsonObject().put("apiHost", "0.0.0.0").put("apiKeys", "k-0123456789abcdef-real"), Map.of());
+    PushgateConfig keyed = NodeConfig.load(new JsonObject().put("apiHost", "0.0.0.0").put("apiKeys", "k-0123456789abcdef-real"), Map.of());
     assertTrue(SecurityConfig.warnings(keyed).isEmpty());
-    PushgateConfig insecure = PushgateConfig.load(new JsonObject(), Map.of("PUSHGATE_API_HOST", "0.0.0.0", "PUSHGATE_API_INSECURE", "true"));
+    PushgateConfig insecure = NodeConfig.load(new JsonObject(), Map.of("PUSHGATE_API_HOST", "0.0.0.0", "PUSHGATE_API_INSECURE", "true"));
     assertTrue(insecure.flag(Setting.API_INSECURE));
     assertEquals(1, SecurityConfig.warnings(insecure).size());
     assertTrue(SecurityConfig.warnings(insecure).get(0).contains("without API keys"), SecurityConfig.warnings(insecure).toString());

@@ -2,6 +2,7 @@ package io.pushgate.security;
 
 import io.pushgate.config.Limit;
 import io.pushgate.config.PushgateConfig;
+import io.pushgate.node.NodeConfig;
 import io.pushgate.config.Setting;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,7 @@ class SecurityConfigTest {
    */
   @Test
   void theShippedDevelopmentConfigNeedsNoSecretsAndItsRateLimitsAreOn() throws IOException {
-    PushgateConfig shipped = PushgateConfig.load(new JsonObject(Files.readString(Path.of("conf", "pushgate.json"))), Map.of());
+    PushgateConfig shipped = NodeConfig.load(new JsonObject(Files.readString(Path.of("conf", "pushgate.json"))), Map.of());
     for (Setting s : new Setting[] {Setting.JWT_HS256_SECRET, Setting.JWT_RS256_PUBLIC_KEY, Setting.ALLOWED_ORIGINS,
       Setting.API_KEYS, Setting.EVENT_BUS_TLS_KEY_STORE}) {
       assertEquals("", shipped.text(s), s.key());
@@ -41,7 +42,7 @@ class SecurityConfigTest {
 
   @Test
   void secretsComeFromTheEnvironmentAndNeverAppearInToString() {
-    PushgateConfig config = PushgateConfig.load(new JsonObject(), Map.of(
+    PushgateConfig config = NodeConfig.load(new JsonObject(), Map.of(
       "PUSHGATE_JWT_HS256_SECRET", Tokens.SECRET,
       "PUSHGATE_API_KEYS", "key-one-0123456789abcdef, key-two-0123456789abcdef",
       "PUSHGATE_ALLOWED_ORIGINS", "https://app.example.com",
@@ -60,7 +61,7 @@ class SecurityConfigTest {
 
   @Test
   void weakOrBrokenSecuritySettingsStopTheNodeNamingEachKey() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PushgateConfig.load(new JsonObject()
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(new JsonObject()
       .put("jwtHs256Secret", "short")
       .put("jwtRs256PublicKey", "-----BEGIN PUBLIC KEY-----\nnot base64 at all!\n-----END PUBLIC KEY-----")
       .put("apiKeys", "ok-key-0123456789abcdef,tiny")
@@ -79,7 +80,7 @@ class SecurityConfigTest {
     assertTrue(m.contains("maxMessagesPerSecond must be between 0"), m);
     assertFalse(m.contains("short"), "a secret's value is never echoed: " + m);
 
-    IllegalArgumentException missingFile = assertThrows(IllegalArgumentException.class, () -> PushgateConfig.load(
+    IllegalArgumentException missingFile = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
       new JsonObject().put("jwtRs256PublicKey", "/no/such/key.pem"), Map.of()));
     assertTrue(missingFile.getMessage().contains("jwtRs256PublicKey: cannot read the PEM file /no/such/key.pem"), missingFile.getMessage());
   }
@@ -122,7 +123,7 @@ class SecurityConfigTest {
 
   @Test
   void thePerIpMapIsBoundedAndEvictsTheLeastRecentlySeen() {
-    SecurityStats stats = new SecurityStats();
+    SecurityStats stats = new SecurityStats(io.pushgate.metrics.Stats.of(io.micrometer.core.instrument.Tags.empty(), null));
     HandshakeLimiter limiter = new HandshakeLimiter(0, 1, 3, stats);
     long now = 0;
     for (String ip : new String[] {"a", "b", "c"}) {
@@ -131,7 +132,7 @@ class SecurityConfigTest {
     assertEquals(HandshakeLimiter.Verdict.IP_RATE, limiter.check("a", now), "a was seen last now");
     assertEquals(HandshakeLimiter.Verdict.ALLOWED, limiter.check("d", now), "evicts b, the least recently seen");
     assertEquals(3, limiter.trackedIps());
-    assertEquals(1, stats.ipsEvicted.sum());
+    assertEquals(1, stats.ipsEvicted.get());
     assertEquals(HandshakeLimiter.Verdict.ALLOWED, limiter.check("b", now), "b was forgotten: a full bucket again");
     assertEquals(3, limiter.forgetIdle(now + 2_000_000_000L), "all full again after a second");
     assertEquals(0, limiter.trackedIps());

@@ -1,5 +1,6 @@
 package io.pushgate.security;
 
+import io.pushgate.testing.ClientMessages;
 import io.pushgate.testing.Eventually;
 import io.pushgate.testing.RawClient;
 import io.pushgate.testing.TestClient;
@@ -54,7 +55,7 @@ class SlowClientsTest {
       Eventually.await("the unread connection cut", () -> handshakeTimeouts(node) == 1, Duration.ofSeconds(10));
       long elapsed = (System.nanoTime() - start) / 1_000_000;
       assertTrue(elapsed >= 450, "cut after " + elapsed + " ms, before the 500 ms deadline");
-      ws.send(new JsonObject().put("type", "PING"));
+      ws.send(ClientMessages.ping());
       assertEquals("PONG", ws.next().getString("type"));
     }
   }

@@ -1,5 +1,6 @@
 package io.pushgate.shard;
 
+import io.pushgate.testing.ClientMessages;
 import io.pushgate.testing.Eventually;
 import io.pushgate.testing.TestClient;
 import io.pushgate.testing.TestNode;
@@ -140,7 +141,7 @@ class DeliveryTest {
   void leaveStopsDelivery() {
     try (TestNode node = TestNode.start(new JsonObject());
          TestClient c = node.client().joinAcked("a", 1).joinAcked("b", 2)) {
-      c.send(new JsonObject().put("type", "LEAVE").put("id", 3).put("data", new JsonObject().put("room", "a")));
+      c.send(ClientMessages.leave("a", (long) 3));
       assertEquals(new JsonObject().put("type", "ACK").put("id", 3), c.next());
       node.pushJson("/push/room", new JsonObject().put("room", "a").put("items", new JsonArray().add("gone")));
       node.pushJson("/push/room", new JsonObject().put("room", "b").put("items", new JsonArray().add("here")));

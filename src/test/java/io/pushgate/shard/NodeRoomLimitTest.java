@@ -1,5 +1,6 @@
 package io.pushgate.shard;
 
+import io.pushgate.testing.ClientMessages;
 import io.pushgate.testing.TestClient;
 import io.pushgate.testing.TestNode;
 import io.vertx.core.json.JsonObject;
@@ -9,10 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** maxRooms bounds the node's distinct rooms, whichever shards their members are on. */
 class NodeRoomLimitTest {
-
-  private static JsonObject join(String room, long id) {
-    return new JsonObject().put("type", "JOIN").put("id", id).put("data", new JsonObject().put("room", room));
-  }
 
   private static String code(JsonObject reply) {
     return "ERROR".equals(reply.getString("type")) ? reply.getJsonObject("data").getString("code") : reply.getString("type");
@@ -25,14 +22,14 @@ class NodeRoomLimitTest {
       a.joinAcked("r1", 1).joinAcked("r2", 2);
       // Three connections over two shards: at least two share no shard with a's rooms, and the count is the node's.
       for (TestClient other : new TestClient[] {b, c}) {
-        other.send(join("r3", 3));
+        other.send(ClientMessages.join("r3", 3));
         assertEquals("ROOM_LIMIT", code(other.next()), "a third distinct room");
         other.joinAcked("r1", 4);
       }
       assertEquals(2, node.stats().getInteger("rooms"));
       assertEquals(2, node.stats().getLong("roomLimitRefusals"));
 
-      a.send(new JsonObject().put("type", "LEAVE").put("id", 5).put("data", new JsonObject().put("room", "r2")));
+      a.send(ClientMessages.leave("r2", (long) 5));
       assertEquals("ACK", code(a.next()));
       b.joinAcked("r3", 6);
       assertEquals(2, node.stats().getInteger("rooms"));

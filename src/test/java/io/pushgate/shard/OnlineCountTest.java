@@ -1,5 +1,6 @@
 package io.pushgate.shard;
 
+import io.pushgate.testing.ClientMessages;
 import io.pushgate.testing.TestClient;
 import io.pushgate.testing.TestNode;
 import io.vertx.core.json.JsonObject;
@@ -9,14 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** ONLINE counts go to watchers only, on change; GET /rooms/{room} answers the same count. */
 class OnlineCountTest {
-
-  private static JsonObject join(String room, long id, boolean online) {
-    JsonObject data = new JsonObject().put("room", room);
-    if (online) {
-      data.put("online", true);
-    }
-    return new JsonObject().put("type", "JOIN").put("id", id).put("data", data);
-  }
 
   private static JsonObject online(String room, int count) {
     return new JsonObject().put("type", "ONLINE").put("data", new JsonObject().put("room", room).put("count", count));
@@ -34,17 +27,17 @@ class OnlineCountTest {
   void watchersHearTheCountWhenItChangesAndOthersNever() {
     try (TestNode node = TestNode.start(new JsonObject().put("onlineIntervalMillis", 100));
          TestClient a = node.client(); TestClient b = node.client(); TestClient quiet = node.client()) {
-      a.send(join("stage", 1, true));
+      a.send(ClientMessages.join("stage", 1L, true));
       assertEquals(online("stage", 1), a.next(), "a new watcher hears the count at once");
       assertEquals(ack(1), a.next());
 
-      b.send(join("stage", 2, true));
+      b.send(ClientMessages.join("stage", 2L, true));
       b.await(m -> "ACK".equals(m.getString("type")));
       assertEquals(online("stage", 2), a.await(m -> "ONLINE".equals(m.getString("type"))));
       // b's first ONLINE may still say 1 (the last count sent); the next interval brings 2.
       assertEquals(online("stage", 2), b.await(m -> "ONLINE".equals(m.getString("type")) && m.getJsonObject("data").getInteger("count") == 2));
 
-      quiet.send(join("stage", 3, false));
+      quiet.send(ClientMessages.join("stage", 3L, false));
       assertEquals(ack(3), quiet.next());
       assertEquals(online("stage", 3), a.await(m -> "ONLINE".equals(m.getString("type"))));
       assertEquals(3, roomOnline(node, "stage"));
@@ -53,7 +46,7 @@ class OnlineCountTest {
       assertEquals(online("stage", 2), a.await(m -> "ONLINE".equals(m.getString("type"))));
       // quiet never asked: a PING answered proves it had nothing else queued before the PONG.
       try (TestClient other = node.client()) {
-        other.send(join("stage", 4, false)).send(new JsonObject().put("type", "PING"));
+        other.send(ClientMessages.join("stage", 4L, false)).send(ClientMessages.ping());
         assertEquals(ack(4), other.next());
         assertEquals("PONG", other.next().getString("type"));
       }

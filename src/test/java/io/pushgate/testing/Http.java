@@ -1,4 +1,4 @@
-package io.pushgate.security;
+package io.pushgate.testing;
 
 import io.vertx.core.json.JsonObject;
 
@@ -7,24 +7,28 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.Map;
 
-/** HTTP requests with the headers the security tests need (TestNode's helpers send none). */
-final class Http {
+/** Every HTTP request the tests send, to 127.0.0.1: one client, one way to send. */
+public final class Http {
 
   private static final HttpClient CLIENT = HttpClient.newHttpClient();
 
   private Http() {
   }
 
-  static HttpResponse<String> send(String method, int port, String path, String contentType, String body, String authorization) {
+  /**
+   * @param contentType null for none
+   * @param body        null for no body
+   * @param headers     further request headers (Authorization, ...)
+   */
+  public static HttpResponse<String> send(String method, int port, String path, String contentType, String body, Map<String, String> headers) {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
       .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     if (contentType != null) {
       request.header("Content-Type", contentType);
     }
-    if (authorization != null) {
-      request.header("Authorization", authorization);
-    }
+    headers.forEach(request::header);
     try {
       return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
     } catch (IOException | InterruptedException e) {
@@ -32,7 +36,38 @@ final class Http {
     }
   }
 
-  static JsonObject stats(int apiPort, String authorization) {
+  /** A request with an optional {@code Authorization} header value. */
+  public static HttpResponse<String> send(String method, int port, String path, String contentType, String body, String authorization) {
+    return send(method, port, path, contentType, body, authorization == null ? Map.of() : Map.of("Authorization", authorization));
+  }
+
+  public static HttpResponse<String> get(int port, String path) {
+    return send("GET", port, path, null, null, Map.of());
+  }
+
+  public static HttpResponse<String> postJson(int port, String path, JsonObject body) {
+    return send("POST", port, path, "application/json", body.encode(), Map.of());
+  }
+
+  /** The status of a GET, or -1 while nothing answers (a node still starting): for waits, not assertions on errors. */
+  public static int statusOrMinusOne(int port, String path) {
+    try {
+      return CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (IOException | InterruptedException e) {
+      return -1;
+    }
+  }
+
+  /** The body of a GET, or "{}" while nothing answers (a node still starting): for waits. */
+  public static String bodyOrEmpty(int port, String path) {
+    try {
+      return CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    } catch (IOException | InterruptedException e) {
+      return "{}";
+    }
+  }
+
+  public static JsonObject stats(int apiPort, String authorization) {
     HttpResponse<String> r = send("GET", apiPort, "/stats", null, null, authorization);
     if (r.statusCode() != 200) {
       throw new AssertionError("/stats answered " + r.statusCode() + ": " + r.body());

@@ -137,12 +137,12 @@ public final class TestClient implements AutoCloseable {
   }
 
   public TestClient join(String room) {
-    return send(new JsonObject().put("type", "JOIN").put("data", new JsonObject().put("room", room)));
+    return send(ClientMessages.join(room));
   }
 
   /** JOIN with an id, waiting for the server's ACK: afterwards the join is known to be processed. */
   public TestClient joinAcked(String room, long id) {
-    send(new JsonObject().put("type", "JOIN").put("id", id).put("data", new JsonObject().put("room", room)));
+    send(ClientMessages.join(room, id));
     JsonObject ack = await(m -> "ACK".equals(m.getString("type")) || "ERROR".equals(m.getString("type")));
     if (!"ACK".equals(ack.getString("type")) || ack.getLong("id") != id) {
       throw new AssertionError("expected ACK " + id + ", got " + ack);

@@ -7,23 +7,22 @@ import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
+
 import java.net.http.HttpResponse;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** A whole pushgate node in this JVM, on free loopback ports, with its own Vert.x. */
 public final class TestNode implements AutoCloseable {
 
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
-
   public final Vertx vertx;
   public final PushgateConfig config;
+  public final NodeVerticle node;
 
-  private TestNode(Vertx vertx, PushgateConfig config) {
+  private TestNode(Vertx vertx, PushgateConfig config, NodeVerticle node) {
     this.vertx = vertx;
     this.config = config;
+    this.node = node;
   }
 
   /** @param overrides configuration keys to change from the defaults, e.g. {@code {"tickMillis": 20}} */
@@ -40,8 +39,9 @@ public final class TestNode implements AutoCloseable {
       .put("tickMillis", 20)
       .mergeIn(overrides);
     PushgateConfig config = PushgateConfig.defaults().with(json);
-    await(vertx.deployVerticle(new NodeVerticle(config)));
-    return new TestNode(vertx, config);
+    NodeVerticle node = new NodeVerticle(config);
+    await(vertx.deployVerticle(node));
+    return new TestNode(vertx, config, node);
   }
 
   public static <T> T await(io.vertx.core.Future<T> f) {
@@ -93,32 +93,19 @@ public final class TestNode implements AutoCloseable {
   }
 
   public HttpResponse<String> post(String path, String contentType, String body) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort() + path))
-      .POST(HttpRequest.BodyPublishers.ofString(body));
-    if (contentType != null) {
-      request.header("Content-Type", contentType);
-    }
-    return send(request.build());
+    return Http.send("POST", apiPort(), path, contentType, body, Map.of());
   }
 
   public HttpResponse<String> pushJson(String path, JsonObject body) {
-    return post(path, "application/json", body.encode());
+    return Http.postJson(apiPort(), path, body);
   }
 
   public HttpResponse<String> get(int port, String path) {
-    return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build());
+    return Http.get(port, path);
   }
 
   public JsonObject stats() {
     return new JsonObject(get(apiPort(), "/stats").body());
-  }
-
-  private static HttpResponse<String> send(HttpRequest request) {
-    try {
-      return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (IOException | InterruptedException e) {
-      throw new AssertionError(e);
-    }
   }
 
   @Override

@@ -1,0 +1,88 @@
+package io.pushgate.shard;
+
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.pushgate.security.ClientSession;
+import io.pushgate.security.Grant;
+import io.pushgate.security.RoomPatterns;
+import io.pushgate.testing.ClientMessages;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import static io.pushgate.shard.ShardFixture.channel;
+import static io.pushgate.shard.ShardFixture.nextJson;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Each client request and its answer, through a real connection on an EmbeddedChannel. */
+class ClientRequestsTest {
+
+  private final ShardFixture shard = new ShardFixture(ShardFixture.options(4_096, 64, 2, 1_048_576), 3);
+
+  {
+    shard.handleRequests = true;
+  }
+
+  private static void send(Connection c, JsonObject message) {
+    channel(c).writeInbound(new TextWebSocketFrame(message.encode()));
+  }
+
+  private static String errorCode(JsonObject reply) {
+    assertEquals("ERROR", reply.getString("type"), reply.encode());
+    return reply.getJsonObject("data").getString("code");
+  }
+
+  @Test
+  void joinAndLeaveAreAckedAndChangeTheRoomIndex() {
+    Connection c = shard.connect();
+    send(c, ClientMessages.join("a", 1));
+    assertEquals(new JsonObject().put("type", "ACK").put("id", 1), nextJson(c));
+    assertEquals(1, shard.hub.rooms.members("a", 0));
+    send(c, ClientMessages.leave("a", 2L));
+    assertEquals(new JsonObject().put("type", "ACK").put("id", 2), nextJson(c));
+    assertEquals(0, shard.hub.rooms.members("a", 0));
+    assertEquals(1, shard.stats.joins.get());
+    assertEquals(1, shard.stats.leaves.get());
+  }
+
+  @Test
+  void aPingGetsPongAndItsAck() {
+    Connection c = shard.connect();
+    send(c, ClientMessages.ping(7));
+    assertEquals("PONG", nextJson(c).getString("type"));
+    assertEquals(new JsonObject().put("type", "ACK").put("id", 7), nextJson(c));
+  }
+
+  @Test
+  void roomsPerConnectionAndRoomsPerNodeAreBothRoomLimit() {
+    Connection first = shard.connect();
+    send(first, ClientMessages.join("a", 1));
+    send(first, ClientMessages.join("b", 2));
+    send(first, ClientMessages.join("c", 3));
+    nextJson(first);
+    nextJson(first);
+    assertEquals("ROOM_LIMIT", errorCode(nextJson(first)), "two rooms per connection");
+    Connection second = shard.connect();
+    send(second, ClientMessages.join("c", 4));
+    assertEquals("ACK", nextJson(second).getString("type"), "a third room on the node");
+    send(second, ClientMessages.join("d", 5));
+    assertEquals("ROOM_LIMIT", errorCode(nextJson(second)), "a fourth room: the node holds maxRooms=3");
+    assertEquals(1, shard.stats.roomLimitRefusals.get());
+  }
+
+  @Test
+  void aRoomTheTokenDoesNotAllowIsForbiddenAndAMalformedRequestKeepsItsId() {
+    Grant onlyLobby = new Grant("u", Long.MAX_VALUE, RoomPatterns.fromClaim(new JsonArray().add("lobby")));
+    Connection c = shard.connect(ClientSession.detached(onlyLobby, 0, 0, 0));
+    send(c, ClientMessages.join("vip", 1));
+    JsonObject forbidden = nextJson(c);
+    assertEquals("FORBIDDEN", errorCode(forbidden));
+    assertEquals(1L, forbidden.getLong("id"));
+    send(c, new JsonObject().put("type", "JOIN").put("id", 2).put("data", new JsonObject().put("room", 5)));
+    JsonObject bad = nextJson(c);
+    assertEquals("BAD_ROOM", errorCode(bad));
+    assertEquals(2L, bad.getLong("id"));
+    assertEquals(1, shard.stats.errors.get(io.pushgate.protocol.ErrorCode.FORBIDDEN).get());
+    assertTrue(c.rooms.isEmpty());
+  }
+}

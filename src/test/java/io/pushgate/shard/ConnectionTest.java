@@ -1,0 +1,144 @@
+package io.pushgate.shard;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.pushgate.protocol.CloseCode;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static io.pushgate.shard.ShardFixture.channel;
+import static io.pushgate.shard.ShardFixture.closeCode;
+import static io.pushgate.shard.ShardFixture.written;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A connection's WebSocket mechanics, on an EmbeddedChannel: no socket, the real handler. */
+class ConnectionTest {
+
+  private final ShardFixture shard = new ShardFixture(ShardFixture.options(64, 3, 4, 1_024), 100);
+
+  private static TextWebSocketFrame text(String s, boolean last) {
+    return new TextWebSocketFrame(last, 0, s);
+  }
+
+  private static ContinuationWebSocketFrame more(String s, boolean last) {
+    return new ContinuationWebSocketFrame(last, 0, s);
+  }
+
+  @Test
+  void fragmentsAreReassembledIntoOneMessage() {
+    Connection c = shard.connect();
+    channel(c).writeInbound(text("{\"type\":", false), more("\"PI", false), more("NG\"}", true));
+    assertEquals(List.of("{\"type\":\"PING\"}"), shard.texts);
+    channel(c).writeInbound(text("whole", true));
+    assertEquals(List.of("{\"type\":\"PING\"}", "whole"), shard.texts);
+  }
+
+  @Test
+  void aReassembledMessageOverMaxFrameBytesCloses1009() {
+    Connection c = shard.connect();
+    channel(c).writeInbound(text("x".repeat(40), false), more("y".repeat(40), true));
+    assertEquals(CloseCode.MESSAGE_TOO_BIG.code(), closeCode(c));
+    assertTrue(shard.texts.isEmpty());
+    assertEquals(1, shard.stats.serverCloses.get(CloseCode.MESSAGE_TOO_BIG).get());
+  }
+
+  @Test
+  void moreFragmentsThanMaxFragmentsCloses1009() {
+    Connection c = shard.connect();
+    channel(c).writeInbound(text("a", false), more("b", false), more("c", false), more("d", true));
+    assertEquals(CloseCode.MESSAGE_TOO_BIG.code(), closeCode(c));
+    assertTrue(shard.texts.isEmpty(), "three fragments allowed, the fourth refused: " + shard.texts);
+  }
+
+  @Test
+  void aPingIsAnsweredWithItsPayloadAndABinaryFrameCloses1003() {
+    Connection c = shard.connect();
+    channel(c).writeInbound(new PingWebSocketFrame(Unpooled.copiedBuffer("hi", StandardCharsets.US_ASCII)));
+    PongWebSocketFrame pong = assertInstanceOf(PongWebSocketFrame.class, written(c));
+    assertEquals("hi", pong.content().toString(StandardCharsets.US_ASCII));
+    pong.release();
+    channel(c).writeInbound(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {1})));
+    assertEquals(CloseCode.UNSUPPORTED_DATA.code(), closeCode(c));
+  }
+
+  @Test
+  void theClientsCloseIsEchoedWithItsCodeAndTheConnectionEnds() {
+    Connection c = shard.connect();
+    channel(c).writeInbound(new CloseWebSocketFrame(4321, "bye"));
+    assertEquals(4321, closeCode(c));
+    assertFalse(channel(c).isActive());
+    assertEquals(List.of(c), shard.closed);
+    assertEquals(1, shard.stats.clientCloses.get(), "the client closed: counted as by_client");
+  }
+
+  @Test
+  void theServersCloseWaitsForTheEchoThenEnds() {
+    Connection c = shard.connect();
+    c.close(CloseCode.GOING_AWAY);
+    assertEquals(1001, closeCode(c));
+    assertTrue(channel(c).isActive(), "waiting for the client's answer");
+    channel(c).writeInbound(text("late", true));
+    assertTrue(shard.texts.isEmpty(), "nothing is read once closing");
+    channel(c).writeInbound(new CloseWebSocketFrame(1001, ""));
+    assertFalse(channel(c).isActive());
+    assertNull(written(c), "no second close frame");
+    assertEquals(0, shard.stats.clientCloses.get());
+  }
+
+  @Test
+  void aClientThatNeverAnswersTheCloseIsCutAfterCloseTimeoutMillis() {
+    Connection c = shard.connect();
+    EmbeddedChannel ch = channel(c);
+    ch.freezeTime();
+    c.close(CloseCode.HEARTBEAT_TIMEOUT);
+    assertEquals(4001, closeCode(c));
+    ch.advanceTimeBy(150, TimeUnit.MILLISECONDS);
+    ch.runScheduledPendingTasks();
+    assertTrue(ch.isActive(), "before closeTimeoutMillis (200)");
+    ch.advanceTimeBy(60, TimeUnit.MILLISECONDS);
+    ch.runScheduledPendingTasks();
+    assertFalse(ch.isActive(), "cut after closeTimeoutMillis");
+  }
+
+  @Test
+  void aSharedFrameIsWrittenAsItsOwnDuplicateAndAFullConnectionWritesNothing() {
+    Connection c = shard.connect();
+    var frame = io.pushgate.protocol.PushFrameEncoder.encode(io.pushgate.protocol.Target.room("r"), List.of("1".getBytes()), 1);
+    try {
+      assertTrue(c.write(frame, true));
+      assertEquals("PUSH", ShardFixture.nextJson(c).getString("type"));
+      // Over the 1,024-byte outbound limit: written but not flushed, so the channel stays full.
+      channel(c).config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(8, 16));
+      c.write(frame, false);
+      assertFalse(c.write(frame, false), "unwritable: refused, counted for the caller to close");
+      assertEquals(2, shard.stats.framesWritten.get());
+    } finally {
+      frame.release();
+    }
+  }
+
+  @Test
+  void aFrameOverTheRateLimitIsRefusedWithItsId() {
+    shard.handleRequests = true;
+    Connection c = shard.connect(io.pushgate.security.ClientSession.detached(io.pushgate.security.Grant.OPEN, 1, 0, 0));
+    channel(c).writeInbound(text("{\"type\":\"PING\",\"id\":1}", true), text("{\"type\":\"PING\",\"id\":2}", true));
+    assertEquals("PONG", ShardFixture.nextJson(c).getString("type"));
+    assertEquals("ACK", ShardFixture.nextJson(c).getString("type"));
+    var refused = ShardFixture.nextJson(c);
+    assertEquals("RATE_LIMITED", refused.getJsonObject("data").getString("code"));
+    assertEquals(2L, refused.getLong("id"));
+  }
+}

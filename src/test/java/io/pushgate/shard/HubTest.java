@@ -1,0 +1,107 @@
+package io.pushgate.shard;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.WriteBufferWaterMark;
+import io.pushgate.protocol.CloseCode;
+import io.pushgate.protocol.EncodedFrame;
+import io.pushgate.protocol.PushFrameEncoder;
+import io.pushgate.protocol.Target;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+import static io.pushgate.shard.ShardFixture.channel;
+import static io.pushgate.shard.ShardFixture.closeCode;
+import static io.pushgate.shard.ShardFixture.nextJson;
+import static io.pushgate.shard.ShardFixture.written;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The hub's writes to many connections, on EmbeddedChannels. */
+class HubTest {
+
+  private final ShardFixture shard = new ShardFixture(ShardFixture.options(4_096, 64, 64, 1_024), 100);
+
+  private static EncodedFrame frame(Target target, String item) {
+    byte[] bytes = item.getBytes(StandardCharsets.UTF_8);
+    return PushFrameEncoder.encode(target, List.of(bytes), bytes.length);
+  }
+
+  @Test
+  void aRoomsFrameReachesItsMembersOnlyAndAllReachesEveryone() {
+    Connection a = shard.connect();
+    Connection b = shard.connect();
+    Connection other = shard.connect();
+    shard.hub.rooms.join("r", a);
+    shard.hub.rooms.join("r", b);
+    EncodedFrame toRoom = frame(Target.room("r"), "1");
+    EncodedFrame toAll = frame(Target.ALL, "2");
+    try {
+      shard.hub.deliver(List.of(toRoom, toAll), System.nanoTime());
+      for (Connection member : List.of(a, b)) {
+        assertEquals(new JsonObject("{\"type\":\"PUSH\",\"data\":{\"room\":\"r\",\"items\":[1]}}"), nextJson(member));
+        assertEquals(new JsonObject("{\"type\":\"PUSH\",\"data\":{\"items\":[2]}}"), nextJson(member));
+      }
+      assertEquals(new JsonObject("{\"type\":\"PUSH\",\"data\":{\"items\":[2]}}"), nextJson(other));
+      assertNull(written(other), "nothing of room r");
+      assertEquals(5, shard.stats.framesWritten.get());
+      assertEquals(1, shard.stats.fanout.toJson().getLong("count"), "one delivery recorded");
+    } finally {
+      toRoom.release();
+      toAll.release();
+    }
+  }
+
+  @Test
+  void aConnectionOverItsOutboundLimitIsClosedAsASlowConsumerAfterTheLoop() {
+    Connection fast = shard.connect();
+    Connection slow = shard.connect();
+    shard.hub.rooms.join("r", fast);
+    shard.hub.rooms.join("r", slow);
+    channel(slow).config().setWriteBufferWaterMark(new WriteBufferWaterMark(1, 2));
+    // Bytes written and not flushed keep the slow channel over its limit.
+    channel(slow).write(io.netty.buffer.Unpooled.copiedBuffer("backlog", StandardCharsets.US_ASCII));
+    EncodedFrame f = frame(Target.room("r"), "1");
+    try {
+      shard.hub.deliver(List.of(f), System.nanoTime());
+    } finally {
+      f.release();
+    }
+    assertEquals("PUSH", nextJson(fast).getString("type"));
+    channel(slow).flush();
+    ByteBuf backlog = assertInstanceOf(ByteBuf.class, written(slow));
+    backlog.release();
+    assertEquals(CloseCode.SLOW_CONSUMER.code(), closeCode(slow));
+    assertEquals(1, shard.stats.serverCloses.get(CloseCode.SLOW_CONSUMER).get());
+  }
+
+  @Test
+  void watchersHearACountOnlyWhenItChanges() {
+    Connection watcher = shard.connect();
+    shard.hub.rooms.join("r", watcher);
+    shard.hub.rooms.watch("r", watcher);
+    shard.hub.online(Map.of("r", 3));
+    assertEquals(new JsonObject("{\"type\":\"ONLINE\",\"data\":{\"room\":\"r\",\"count\":3}}"), nextJson(watcher));
+    shard.hub.online(Map.of("r", 3));
+    assertNull(written(watcher), "the same count is not sent again");
+    shard.hub.online(Map.of("r", 4));
+    assertEquals(4, nextJson(watcher).getJsonObject("data").getInteger("count"));
+  }
+
+  @Test
+  void theSweepClosesSilentConnectionsWith4001() {
+    Connection silent = shard.connect();
+    Connection talking = shard.connect();
+    long later = System.nanoTime() + shard.options.heartbeatTimeoutMillis() * 1_000_000L + 1;
+    talking.lastSeenNanos = later;
+    shard.hub.sweep(later);
+    assertEquals(CloseCode.HEARTBEAT_TIMEOUT.code(), closeCode(silent));
+    assertNull(written(talking));
+    assertTrue(channel(talking).isActive());
+  }
+}
