@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Efficiency against a peer (issue 6, target 3): the same fan-out — SUBSCRIBERS in one room, RATE
+# Efficiency against a peer: the same fan-out — SUBSCRIBERS in one room, RATE
 # items/s, one item per publish request — against pushgate and against nchan (nginx's pub/sub
 # module, which sends every message as its own frame), one after the other in one run on this
 # machine. Each server's CPU seconds come from /proc (nginx: master and workers); the figure is

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CI smoke of the load generator (issue 6): a node on free loopback ports, a few hundred subscribers in
+# CI smoke of the load generator: a node on free loopback ports, a few hundred subscribers in
 # one room for a few seconds, and the RESULT line must have its shape and a delivery ratio of exactly
 # 1.0 with no loss and no duplicates; then one reconnect-storm round of the same clients, in which
 # every client must rejoin and no handshake may fail. It does not build the server: run it after
