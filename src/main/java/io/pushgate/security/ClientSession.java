@@ -17,7 +17,8 @@ public final class ClientSession {
   public record Refusal(ErrorCode code, String message) {
   }
 
-  private final Grant grant;
+  /** Replaced by a REFRESH with a new token of the same user. */
+  private Grant grant;
   private final SecurityStats stats;
   private final TokenBucket messages;
   private final long messagesPerSecond;
@@ -62,6 +63,11 @@ public final class ClientSession {
 
   public Grant grant() {
     return grant;
+  }
+
+  /** A refreshed token's grant: same user, new deadline and rooms. */
+  void replace(Grant refreshed) {
+    this.grant = refreshed;
   }
 
   /**

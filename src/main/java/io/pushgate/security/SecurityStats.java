@@ -29,6 +29,8 @@ public final class SecurityStats {
   final SharedCounter forbiddenJoins;
   final SharedCounter handshakeTimeouts;
   final SharedCounter ipsEvicted;
+  final SharedCounter tokensRefreshed;
+  final SharedCounter refreshRefused;
 
   SecurityStats(Stats stats) {
     this.stats = stats;
@@ -49,6 +51,8 @@ public final class SecurityStats {
     forbiddenJoins = event(stats, "forbiddenJoins", "forbidden_joins");
     handshakeTimeouts = event(stats, "handshakeTimeouts", "handshake_timeouts");
     ipsEvicted = event(stats, "ipsEvicted", "ips_evicted");
+    tokensRefreshed = event(stats, "tokensRefreshed", "tokens_refreshed");
+    refreshRefused = event(stats, "refused.refresh", "refresh_refused");
   }
 
   private static SharedCounter event(Stats stats, String path, String event) {

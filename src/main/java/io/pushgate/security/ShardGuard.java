@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.AttributeKey;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
@@ -215,6 +216,34 @@ public final class ShardGuard {
     } else {
       session.expiryTimer = vertx.setTimer(delay, id -> expire.run());
     }
+  }
+
+  /**
+   * REFRESH (PROTOCOL.md): a new token for an open connection. It must be valid and for the same
+   * user; its {@code exp} becomes the connection's deadline and its {@code rooms} claim what the
+   * connection may join from now on. With tokens off there is nothing to replace: the grant stays.
+   * The future fails, its message saying why, when the token is refused; the old one then stays.
+   */
+  public Future<Grant> refresh(ClientSession session, String token, Runnable onExpired) {
+    if (node.verifier == null) {
+      return Future.succeededFuture(session.grant());
+    }
+    return node.verifier.verify(token)
+      .recover(e -> Future.failedFuture(new SecurityException("the token is not valid: " + e.getMessage())))
+      .compose(grant -> {
+        if (!grant.subject().equals(session.grant().subject())) {
+          return Future.failedFuture(new SecurityException("the new token is for another user than the connection's"));
+        }
+        if (session.expiryTimer >= 0) {
+          vertx.cancelTimer(session.expiryTimer);
+          session.expiryTimer = -1;
+        }
+        session.replace(grant);
+        node.stats.tokensRefreshed.inc();
+        watchExpiry(session, onExpired);
+        return Future.succeededFuture(grant);
+      })
+      .onFailure(e -> node.stats.refreshRefused.inc());
   }
 
   /** The connection closed (or was never opened): its timer and its place in the per-client counts go with it. */

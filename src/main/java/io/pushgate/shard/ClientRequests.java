@@ -6,7 +6,13 @@ import io.pushgate.protocol.ClientRequest;
 import io.pushgate.protocol.DecodeResult;
 import io.pushgate.protocol.ErrorCode;
 import io.pushgate.protocol.ServerMessages;
+import io.pushgate.protocol.CloseCode;
 import io.pushgate.security.ClientSession;
+import io.pushgate.security.ShardGuard;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
 
 /**
  * What a client asks of its shard (PROTOCOL.md, "WebSocket messages"): one method per message type,
@@ -17,11 +23,13 @@ final class ClientRequests {
   private final ShardOptions options;
   private final ShardStats stats;
   private final Hub hub;
+  private final ShardGuard guard;
 
-  ClientRequests(ShardOptions options, ShardStats stats, Hub hub) {
+  ClientRequests(ShardOptions options, ShardStats stats, Hub hub, ShardGuard guard) {
     this.options = options;
     this.stats = stats;
     this.hub = hub;
+    this.guard = guard;
   }
 
   void onText(Connection c, String text) {
@@ -36,6 +44,7 @@ final class ClientRequests {
         case PING -> onPing(c, r);
         case JOIN -> onJoin(c, r);
         case LEAVE -> onLeave(c, r);
+        case REFRESH -> onRefresh(c, r);
         default -> reject(c, ErrorCode.UNKNOWN_TYPE, "unknown type " + r.type(), r.id());
       }
     }
@@ -82,6 +91,31 @@ final class ClientRequests {
       stats.leaves.inc();
     }
     ack(c, r);
+  }
+
+  /**
+   * A new token without reconnecting: the connection's deadline becomes the new {@code exp}, and
+   * rooms the new {@code rooms} claim no longer allows are left and listed in the ACK. A refused
+   * token changes nothing: the connection keeps its old one and closes at its old deadline.
+   */
+  private void onRefresh(Connection c, ClientRequest r) {
+    guard.refresh(c.session, r.token(), () -> c.close(CloseCode.POLICY_VIOLATION)).onComplete(ar -> {
+      if (c.isClosing()) {
+        return;
+      }
+      if (ar.failed()) {
+        reject(c, ErrorCode.FORBIDDEN, ar.cause().getMessage(), r.id());
+        return;
+      }
+      JsonArray left = new JsonArray();
+      for (String room : new ArrayList<>(c.rooms)) {
+        if (!ar.result().rooms().allows(room) && hub.rooms.leave(room, c)) {
+          stats.leaves.inc();
+          left.add(room);
+        }
+      }
+      c.send(ServerMessages.ack(r.id(), new JsonObject().put("left", left)));
+    });
   }
 
   private void ack(Connection c, ClientRequest r) {

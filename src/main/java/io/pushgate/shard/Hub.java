@@ -26,6 +26,7 @@ final class Hub {
   private final ShardOptions options;
   private final ShardStats stats;
   private final long heartbeatTimeoutNanos;
+  private final long pingAfterNanos;
   final Set<Connection> connections = new LinkedHashSet<>();
   final RoomIndex rooms;
   /** Connections written to during the current delivery, flushed once at its end. */
@@ -45,6 +46,7 @@ final class Hub {
     this.stats = stats;
     this.rooms = new RoomIndex(nodeRooms);
     this.heartbeatTimeoutNanos = options.heartbeatTimeoutMillis() * 1_000_000L;
+    this.pingAfterNanos = heartbeatTimeoutNanos / 3;
   }
 
   void add(Connection c) {
@@ -156,15 +158,26 @@ final class Hub {
 
   // ---- heartbeat and shutdown ----
 
-  /** Closes with 4001 every connection silent for longer than the heartbeat timeout. */
+  /**
+   * The heartbeat: a connection silent for a third of the heartbeat timeout gets a WebSocket ping,
+   * which every client answers with a pong by itself (so a browser tab whose timers are throttled in
+   * the background stays connected); one silent for the whole timeout is closed with 4001.
+   */
   void sweep(long nowNanos) {
     List<Connection> silent = null;
     for (Connection c : connections) {
-      if (!c.isClosing() && nowNanos - c.lastSeenNanos > heartbeatTimeoutNanos) {
+      if (c.isClosing()) {
+        continue;
+      }
+      long quiet = nowNanos - c.lastSeenNanos;
+      if (quiet > heartbeatTimeoutNanos) {
         if (silent == null) {
           silent = new ArrayList<>();
         }
         silent.add(c);
+      } else if (quiet > pingAfterNanos && !c.pinged) {
+        stats.pingsSent.inc();
+        c.ping();
       }
     }
     if (silent != null) {

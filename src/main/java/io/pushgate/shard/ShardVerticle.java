@@ -37,7 +37,7 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
   private final NodeSecurity security;
   private final ShardStats stats;
   private final Hub hub;
-  private final ClientRequests requests;
+  private ClientRequests requests;
   private final ConnectionContext shared;
   /** Outbound bytes a connection may have queued before it counts as a slow consumer (4002). */
   private final WriteBufferWaterMark outboundLimit;
@@ -58,7 +58,6 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
     this.security = security;
     this.stats = new ShardStats(index, options.tickMillis());
     this.hub = new Hub(index, options, stats, nodeRooms);
-    this.requests = new ClientRequests(options, stats, hub);
     this.shared = new ConnectionContext(options, stats, this);
     this.outboundLimit = new WriteBufferWaterMark(options.maxOutboundBytes() / 2, options.maxOutboundBytes());
     // Sizes read from another thread: a racy but harmless read of one int field each.
@@ -70,6 +69,7 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
   @Override
   public Future<?> start() {
     guard = security.forShard(vertx);
+    requests = new ClientRequests(options, stats, hub, guard);
     vertx.eventBus().<ShardCommand>localConsumer(Addresses.shard(index), this::onCommand);
     vertx.eventBus().localConsumer(Addresses.shardCounts(index), msg -> msg.reply(hub.rooms.report()));
     long sweep = Math.max(50, Math.min(1_000, options.heartbeatTimeoutMillis() / 4));

@@ -53,6 +53,22 @@ class ClientFrameDecoderTest {
     assertEquals("room contains an unpaired surrogate", RoomName.problem("a\uD800b"));
   }
 
+  @Test
+  void refreshCarriesItsTokenAndJoinItsPosition() {
+    assertEquals(new DecodeResult.Request(new ClientRequest(MessageType.REFRESH, 5L, null, false, null, "a.b.c")),
+      ClientFrameDecoder.decode("{\"type\":\"REFRESH\",\"id\":5,\"data\":{\"token\":\"a.b.c\"}}"));
+    assertEquals(new DecodeResult.Request(new ClientRequest(MessageType.JOIN, 6L, "r", true, new Position(41, "e1"), null)),
+      ClientFrameDecoder.decode("{\"type\":\"JOIN\",\"id\":6,\"data\":{\"room\":\"r\",\"online\":true,\"since\":{\"offset\":41,\"epoch\":\"e1\"}}}"));
+    assertEquals(ErrorCode.BAD_REQUEST, rejected("{\"type\":\"REFRESH\",\"id\":1,\"data\":{}}").code());
+    assertEquals(ErrorCode.BAD_REQUEST, rejected("{\"type\":\"REFRESH\",\"data\":{\"token\":7}}").code());
+    for (String since : new String[] {"{\"offset\":-1,\"epoch\":\"e\"}", "{\"offset\":1}", "{\"epoch\":\"e\"}", "7",
+      "{\"offset\":1.5,\"epoch\":\"e\"}", "{\"offset\":1,\"epoch\":\"" + "e".repeat(65) + "\"}"}) {
+      DecodeResult.Rejected r = rejected("{\"type\":\"JOIN\",\"id\":2,\"data\":{\"room\":\"r\",\"since\":" + since + "}}");
+      assertEquals(ErrorCode.BAD_REQUEST, r.code(), since);
+      assertEquals(2L, r.id());
+    }
+  }
+
   /** A room name cannot widen a token's grant, nor look like another room. */
   @Test
   void wildcardsAndInvisibleCharactersAreNotRoomNames() {

@@ -31,7 +31,7 @@ final class ShardFixture implements ConnectionContext.Listener {
   ShardFixture(ShardOptions options, int maxRooms) {
     this.options = options;
     this.hub = new Hub(0, options, stats, new NodeRooms(maxRooms));
-    this.requests = new ClientRequests(options, stats, hub);
+    this.requests = new ClientRequests(options, stats, hub, null);
     this.context = new ConnectionContext(options, stats, this);
   }
 

@@ -1,0 +1,79 @@
+package io.pushgate.security;
+
+import io.pushgate.testing.ClientMessages;
+import io.pushgate.testing.Eventually;
+import io.pushgate.testing.TestClient;
+import io.pushgate.testing.TestNode;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+/** REFRESH replaces an open connection's token: a new deadline, a new room grant, no reconnect. */
+class RefreshTest {
+
+  private static JsonObject refresh(long id, String token) {
+    return new JsonObject().put("type", "REFRESH").put("id", id).put("data", new JsonObject().put("token", token));
+  }
+
+  @Test
+  void aRefreshedTokenMovesTheDeadlineAndANarrowerClaimLeavesRooms() {
+    try (TestNode node = TestNode.start(new JsonObject().put("jwtHs256Secret", Tokens.SECRET))) {
+      Tokens tokens = Tokens.hs256(node.vertx, Tokens.SECRET);
+      long oldExp = System.currentTimeMillis() / 1000 + 2;
+      String first = tokens.sign(new JsonObject().put("sub", "u").put("exp", oldExp).put("rooms", new JsonArray().add("game-*").add("lobby")));
+      try (TestClient c = TestClient.connect(URI.create("ws://127.0.0.1:" + node.publicPort() + "/connect?token=" + first), Map.of(), false)) {
+        c.joinAcked("game-1", 1).joinAcked("lobby", 2);
+        c.send(refresh(3, tokens.valid("u", 120, new JsonObject().put("rooms", new JsonArray().add("game-*")))));
+        JsonObject ack = c.await(m -> "ACK".equals(m.getString("type")));
+        assertEquals(new JsonObject().put("type", "ACK").put("id", 3).put("data", new JsonObject().put("left", new JsonArray().add("lobby"))), ack);
+
+        node.pushJson("/push/room", new JsonObject().put("room", "lobby").put("items", new JsonArray().add("gone")));
+        node.pushJson("/push/room", new JsonObject().put("room", "game-1").put("items", new JsonArray().add("still")));
+        assertEquals(List.of("still"), c.awaitItems("game-1", 1));
+        // The first token's exp passes: the connection now lives by the refreshed one.
+        Eventually.await("the first token's exp passed", () -> System.currentTimeMillis() > oldExp * 1000 + 1_500, Duration.ofSeconds(10));
+        c.send(ClientMessages.ping(4));
+        assertEquals("PONG", c.await(m -> !"PUSH".equals(m.getString("type"))).getString("type"));
+        assertFalse(c.isClosed());
+        assertEquals(0, node.stats().getJsonObject("security").getJsonObject("closed").getLong("token_expired"));
+        assertEquals(1, node.stats().getJsonObject("security").getLong("tokensRefreshed"));
+      }
+    }
+  }
+
+  @Test
+  void anInvalidTokenOrAnotherUsersIsRefusedAndTheConnectionKeepsItsOwn() {
+    try (TestNode node = TestNode.start(new JsonObject().put("jwtHs256Secret", Tokens.SECRET))) {
+      Tokens tokens = Tokens.hs256(node.vertx, Tokens.SECRET);
+      String mine = tokens.valid("alice", 60, new JsonObject());
+      try (TestClient c = TestClient.connect(URI.create("ws://127.0.0.1:" + node.publicPort() + "/connect?token=" + mine), Map.of(), false)) {
+        c.send(refresh(1, tokens.valid("mallory", 60, new JsonObject())));
+        JsonObject other = c.next();
+        assertEquals("FORBIDDEN", other.getJsonObject("data").getString("code"), other.encode());
+        assertEquals(1L, other.getLong("id"));
+        c.send(refresh(2, "not.a.token"));
+        assertEquals("FORBIDDEN", c.next().getJsonObject("data").getString("code"));
+        c.send(new JsonObject().put("type", "REFRESH").put("id", 3).put("data", new JsonObject()));
+        assertEquals("BAD_REQUEST", c.next().getJsonObject("data").getString("code"));
+        c.joinAcked("room", 4);
+        assertEquals(2, node.stats().getJsonObject("security").getJsonObject("refused").getLong("refresh"));
+      }
+    }
+  }
+
+  @Test
+  void withoutTokensARefreshIsAcknowledgedAndChangesNothing() {
+    try (TestNode node = TestNode.start(new JsonObject()); TestClient c = node.client().joinAcked("r", 1)) {
+      c.send(refresh(2, "anything"));
+      assertEquals(new JsonObject().put("type", "ACK").put("id", 2).put("data", new JsonObject().put("left", new JsonArray())), c.next());
+    }
+  }
+}
