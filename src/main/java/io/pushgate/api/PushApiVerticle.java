@@ -6,6 +6,7 @@ import io.pushgate.bus.Local;
 import io.pushgate.cluster.Broadcaster;
 import io.pushgate.config.Limit;
 import io.pushgate.config.PushgateConfig;
+import io.pushgate.history.HistoryOptions;
 import io.pushgate.merge.PushBatch;
 import io.pushgate.metrics.Counter;
 import io.pushgate.metrics.Metrics;
@@ -22,6 +23,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -50,6 +52,9 @@ public final class PushApiVerticle extends VerticleBase {
   private final Refusals refusals;
   private final Counter pushesAccepted;
   private final Counter requestTimeouts;
+  private final HistoryOptions history;
+  /** Items a history request gets when it names no limit. */
+  private static final int DEFAULT_HISTORY_LIMIT = 100;
   private Submission submission;
 
   public PushApiVerticle(PushgateConfig config, String nodeId, NodeStats nodeStats) {
@@ -57,6 +62,7 @@ public final class PushApiVerticle extends VerticleBase {
     this.nodeId = nodeId;
     this.nodeStats = nodeStats;
     this.parser = new PushParser(config);
+    this.history = HistoryOptions.from(config);
     Stats stats = nodeStats.add(Stats.of(Tags.empty(), null));
     this.refusals = new Refusals(stats);
     this.pushesAccepted = stats.counter("api.pushesAccepted", "pushgate_api_pushes_accepted", "pushes this node's API accepted");
@@ -86,6 +92,7 @@ public final class PushApiVerticle extends VerticleBase {
       router.get("/metrics").handler(ctx -> refusals.refuse(ctx, ApiError.NOT_FOUND, "metrics are off in this Vert.x instance"));
     }
     router.get("/rooms/:room").handler(this::roomOnline);
+    router.get("/rooms/:room/history").handler(this::history);
     router.get("/stats").handler(ctx -> ctx.json(nodeStats.toJson()));
     router.route().failureHandler(this::renderFailure);
     router.errorHandler(404, ctx -> refusals.refuse(ctx, ApiError.NOT_FOUND, "no such endpoint: " + ctx.request().method() + " " + ctx.request().path()));
@@ -117,7 +124,8 @@ public final class PushApiVerticle extends VerticleBase {
     try {
       String type = ctx.request().getHeader("Content-Type").toLowerCase();
       batch = type.startsWith(FORM)
-        ? parser.fromForm(ctx.request().getFormAttribute("room"), ctx.request().getFormAttribute("items"), toRoom)
+        ? parser.fromForm(ctx.request().getFormAttribute("room"), ctx.request().getFormAttribute("items"),
+            ctx.request().getFormAttribute("idempotencyKey"), toRoom)
         : parser.fromJsonBody(ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer(), toRoom);
     } catch (PushRefused e) {
       refusals.refuse(ctx, e.error(), e.getMessage());
@@ -156,6 +164,47 @@ public final class PushApiVerticle extends VerticleBase {
     vertx.eventBus().<Integer>request(Addresses.ROOM_ONLINE, room, Local.OPTIONS)
       .onSuccess(reply -> ctx.json(new JsonObject().put("room", room).put("online", reply.body())))
       .onFailure(ctx::fail);
+  }
+
+  /**
+   * {@code GET /rooms/{room}/history?since=O&epoch=E&limit=L} (PROTOCOL.md): the items after O when
+   * the stream still has them, else the last L, with the stream's epoch and top.
+   */
+  private void history(RoutingContext ctx) {
+    String room = ctx.pathParam("room");
+    String problem = RoomName.problem(room);
+    if (problem != null) {
+      refusals.refuse(ctx, ApiError.BAD_ROOM, problem);
+      return;
+    }
+    if (!history.isStream(room)) {
+      ctx.json(new JsonObject().put("room", room).put("recovered", false).put("reason", "NO_HISTORY").put("items", new JsonArray()));
+      return;
+    }
+    String since = ctx.request().getParam("since");
+    String epoch = ctx.request().getParam("epoch");
+    String limit = ctx.request().getParam("limit");
+    JsonObject query = new JsonObject().put("room", room);
+    try {
+      int n = limit == null ? Math.min(DEFAULT_HISTORY_LIMIT, history.size()) : Integer.parseInt(limit);
+      if (n < 1 || n > history.size()) {
+        throw new NumberFormatException();
+      }
+      query.put("limit", n);
+      if ((since == null) != (epoch == null) || (since != null && Long.parseLong(since) < 0)) {
+        throw new NumberFormatException();
+      }
+      if (since != null) {
+        query.put("since", new JsonObject().put("offset", Long.parseLong(since)).put("epoch", epoch));
+      }
+    } catch (NumberFormatException e) {
+      refusals.refuse(ctx, ApiError.BAD_REQUEST, "since (a whole number) and epoch go together; limit is 1 to "
+        + Limit.HISTORY_SIZE.key() + "=" + history.size());
+      return;
+    }
+    vertx.eventBus().<JsonObject>request(Addresses.HISTORY, query, Local.OPTIONS)
+      .onSuccess(reply -> ctx.json(reply.body()))
+      .onFailure(e -> refusals.refuse(ctx, ApiError.QUEUE_FULL, "the stream's history could not be read, retry shortly"));
   }
 
   private void renderFailure(RoutingContext ctx) {

@@ -43,8 +43,11 @@ public final class PushParser {
     return new PushRefused(ApiError.BAD_REQUEST, "JSON nested more than " + Limit.MAX_ITEM_DEPTH.key() + "=" + maxItemDepth + " levels inside an item");
   }
 
-  /** go-push's form body: {@code items} is a JSON array in a string. */
-  public PushBatch fromForm(String room, String items, boolean toRoom) {
+  /** A pusher's retry token (PROTOCOL.md): short, so that a stream can remember many. */
+  static final int MAX_KEY_CHARS = 64;
+
+  /** go-push's form body: {@code items} is a JSON array in a string; {@code key} the form's idempotencyKey, or null. */
+  public PushBatch fromForm(String room, String items, String key, boolean toRoom) {
     if (items == null) {
       throw new PushRefused(ApiError.BAD_REQUEST, "form field 'items' is missing");
     }
@@ -56,7 +59,7 @@ public final class PushParser {
     } catch (DecodeException e) {
       throw new PushRefused(ApiError.BAD_REQUEST, "form field 'items' is not valid JSON");
     }
-    return batch(toRoom ? room : null, parsed, toRoom);
+    return batch(toRoom ? room : null, parsed, toRoom, key);
   }
 
   /** A JSON body {@code {"room": R, "items": [...]}}. */
@@ -81,10 +84,13 @@ public final class PushParser {
     if (toRoom && room != null && !(room instanceof String)) {
       throw new PushRefused(ApiError.BAD_ROOM, "room must be a string");
     }
-    return batch(toRoom ? (String) room : null, json.getValue("items"), toRoom);
+    return batch(toRoom ? (String) room : null, json.getValue("items"), toRoom, json.getValue("idempotencyKey"));
   }
 
-  private PushBatch batch(String room, Object items, boolean toRoom) {
+  private PushBatch batch(String room, Object items, boolean toRoom, Object key) {
+    if (key != null && (!(key instanceof String k) || k.isEmpty() || k.length() > MAX_KEY_CHARS)) {
+      throw new PushRefused(ApiError.BAD_REQUEST, "idempotencyKey must be a string of 1 to " + MAX_KEY_CHARS + " characters");
+    }
     if (toRoom) {
       String problem = RoomName.problem(room);
       if (problem != null) {
@@ -111,6 +117,6 @@ public final class PushParser {
       encoded.add(item);
       bytes += item.length;
     }
-    return new PushBatch(toRoom ? Target.room(room) : Target.ALL, encoded, bytes);
+    return new PushBatch(toRoom ? Target.room(room) : Target.ALL, encoded, bytes, (String) key, null);
   }
 }

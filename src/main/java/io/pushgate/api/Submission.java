@@ -33,7 +33,10 @@ final class Submission {
     this.accepted = accepted;
   }
 
-  /** @return the answer's body, {@code {"accepted": N}}; or fails with a {@link PushRefused} */
+  /**
+   * @return the answer's body: {@code {"accepted": N}}, for a stream with the {@code offset} and
+   *         {@code epoch} of the push's last item; or fails with a {@link PushRefused}
+   */
   Future<JsonObject> submit(PushBatch batch) {
     return vertx.eventBus().<MergeResult>request(Addresses.MERGE, batch, Local.OPTIONS)
       .recover(e -> {
@@ -44,9 +47,16 @@ final class Submission {
         if (reply.body() instanceof MergeResult.Refused no) {
           return Future.failedFuture(new PushRefused(ApiError.QUEUE_FULL, no.message()));
         }
+        MergeResult.Accepted ok = (MergeResult.Accepted) reply.body();
         accepted.inc();
-        broadcaster.publish(batch);
-        return Future.succeededFuture(new JsonObject().put("accepted", ((MergeResult.Accepted) reply.body()).items()));
+        if (ok.broadcast() != null) {
+          broadcaster.publish(ok.broadcast());
+        }
+        JsonObject answer = new JsonObject().put("accepted", ok.items());
+        if (ok.last() != null) {
+          answer.put("offset", ok.last().offset()).put("epoch", ok.last().epoch());
+        }
+        return Future.succeededFuture(answer);
       });
   }
 

@@ -14,6 +14,10 @@ public final class Addresses {
 
   /** Local: a validated {@code PushBatch} for this node's merger; the reply is a {@code MergeResult}. */
   public static final String MERGE = "pushgate.local.merge";
+  /** Local: a shard's JOIN of a stream ({@code StreamJoin}), answered on the shard's own address after what it was handed. */
+  public static final String STREAM_JOIN = "pushgate.local.merge.join";
+  /** Local: GET /rooms/{room}/history, answered by the merger from the streams' history. */
+  public static final String HISTORY = "pushgate.local.merge.history";
   /** Local: the node's shutdown sequence, answered when every client got its 1001. */
   public static final String DRAIN = "pushgate.local.drain";
   /** Local: the API stops taking event-bus pushes, so pushers' requests go to nodes that stay. */

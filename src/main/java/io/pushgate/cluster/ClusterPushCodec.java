@@ -1,6 +1,7 @@
 package io.pushgate.cluster;
 
 import io.pushgate.merge.PushBatch;
+import io.pushgate.protocol.Position;
 import io.pushgate.protocol.RoomName;
 import io.pushgate.protocol.Target;
 import io.vertx.core.buffer.Buffer;
@@ -13,7 +14,8 @@ import java.util.List;
 /**
  * Wire form of a broadcast push: the items travel as the compact UTF-8 bytes the accepting node
  * already validated, so a receiving node does not re-encode them.
- * Layout: origin, room (length -1 for all), item count, then each item as length + bytes.
+ * Layout: origin, room (length -1 for all), the first item's position (offset, epoch; an epoch of
+ * length -1 for a push that is not a stream's), item count, then each item as length + bytes.
  *
  * <p>Decoding trusts nothing it reads: every count and length is checked against this node's own
  * limits and against the bytes that are really left before anything is allocated, and a message
@@ -22,7 +24,10 @@ import java.util.List;
  */
 public final class ClusterPushCodec implements MessageCodec<ClusterPush, ClusterPush> {
 
-  public static final String NAME = "pushgate.cluster-push.v1";
+  /** v2: a stream's push carries its numbering. A v1 node has no codec of this name: see README, Upgrading. */
+  public static final String NAME = "pushgate.cluster-push.v2";
+  /** A stream's epoch is a short string the sequencer made. */
+  static final int MAX_EPOCH_BYTES = 64;
   /** Node ids are UUIDs: 36 characters. */
   static final int MAX_ORIGIN_BYTES = 64;
   /** A room id is at most 128 code points, each at most 4 bytes of UTF-8. */
@@ -40,6 +45,9 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
   public void encodeToWire(Buffer buffer, ClusterPush push) {
     writeString(buffer, push.origin());
     writeString(buffer, push.batch().target().room());
+    Position first = push.batch().first();
+    buffer.appendLong(first == null ? 0 : first.offset());
+    writeString(buffer, first == null ? null : first.epoch());
     buffer.appendInt(push.batch().items().size());
     for (byte[] item : push.batch().items()) {
       buffer.appendInt(item.length).appendBytes(item);
@@ -63,6 +71,11 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
       if (room != null && RoomName.problem(room) != null) {
         throw new Malformed("an invalid room name");
       }
+      long offset = in.offset();
+      String epoch = in.string(MAX_EPOCH_BYTES, "epoch");
+      if (epoch != null && (room == null || offset < 1)) {
+        throw new Malformed("a stream position without a room or below offset 1");
+      }
       int count = in.length(maxItems, "item count");
       if (count == 0) {
         throw new Malformed("no items");
@@ -74,7 +87,8 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
         items.add(item);
         bytes += item.length;
       }
-      return ClusterPush.of(origin, new PushBatch(room == null ? Target.ALL : Target.room(room), items, bytes));
+      return ClusterPush.of(origin, new PushBatch(room == null ? Target.ALL : Target.room(room), items, bytes, null,
+        epoch == null ? null : new Position(offset, epoch)));
     } catch (Malformed e) {
       return ClusterPush.refused(origin, e.getMessage());
     }
@@ -90,6 +104,15 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
       this.buffer = buffer;
       this.at = pos;
       this.end = buffer.length();
+    }
+
+    long offset() throws Malformed {
+      if (end - at < 8) {
+        throw new Malformed("a truncated offset");
+      }
+      long n = buffer.getLong(at);
+      at += 8;
+      return n;
     }
 
     /** A length in [0, max] that fits in what is left; -1 only where {@code nullable}. */

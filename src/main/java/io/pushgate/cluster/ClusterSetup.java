@@ -2,23 +2,33 @@ package io.pushgate.cluster;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.FileSystemXmlConfig;
+import com.hazelcast.config.InMemoryFormat;
+import com.hazelcast.config.MapConfig;
+import io.pushgate.history.HistoryOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.logging.Logger;
 
 /**
  * Builds the Hazelcast cluster manager from an explicit XML file. Vert.x on its own would fall back,
  * silently, to a multicast default on a non-loopback interface when its config is missing; here a
- * missing or unreadable file stops the node with a message that names it.
+ * missing or unreadable file stops the node with a message that names it. What pushgate itself keeps
+ * in Hazelcast (the streams' history) is configured here, from pushgate's configuration, whatever
+ * the file says.
  */
 public final class ClusterSetup {
+
+  private static final Logger log = Logger.getLogger(ClusterSetup.class.getName());
 
   /** Vert.x's own property name, so existing Vert.x habits keep working. */
   public static final String CONFIG_PROPERTY = "vertx.hazelcast.config";
   public static final String CONFIG_ENV = "PUSHGATE_CLUSTER_CONFIG";
   public static final Path DEFAULT_CONFIG = Path.of("conf", "cluster.xml");
+  /** An operation whose backup did not answer fails instead of leaving the caller unsure: an append is all or nothing. */
+  static final String FAIL_ON_INDETERMINATE = "hazelcast.operation.fail.on.indeterminate.state";
 
   private ClusterSetup() {
   }
@@ -33,7 +43,7 @@ public final class ClusterSetup {
     return env != null && !env.isBlank() ? Path.of(env) : DEFAULT_CONFIG;
   }
 
-  public static HazelcastClusterManager clusterManager(Path path) {
+  public static HazelcastClusterManager clusterManager(Path path, HistoryOptions history) {
     if (!Files.isRegularFile(path)) {
       throw new IllegalStateException("cluster configuration " + path.toAbsolutePath() + " does not exist; set -D"
         + CONFIG_PROPERTY + "=FILE or " + CONFIG_ENV + "=FILE (conf/cluster.xml for loopback, conf/cluster-k8s.xml on Kubernetes)");
@@ -44,6 +54,24 @@ public final class ClusterSetup {
     } catch (IOException | RuntimeException e) {
       throw new IllegalStateException("cluster configuration " + path.toAbsolutePath() + " is not valid Hazelcast XML: " + e.getMessage(), e);
     }
-    return new HazelcastClusterManager(config);
+    return new HazelcastClusterManager(configure(config, history));
+  }
+
+  /**
+   * The streams' history map: one synchronous backup (an append is applied to it before it
+   * answers), objects kept as they are (an append changes the entry in place, on owner and backup),
+   * and entries that nobody touched for historyIdleMillis removed.
+   */
+  public static Config configure(Config config, HistoryOptions history) {
+    if (config.getMapConfigOrNull(HistoryOptions.MAP) != null) {
+      log.warning("the cluster configuration defines map " + HistoryOptions.MAP + ": pushgate configures it itself (historyIdleMillis) and replaces it");
+    }
+    config.addMapConfig(new MapConfig(HistoryOptions.MAP)
+      .setBackupCount(1)
+      .setAsyncBackupCount(0)
+      .setInMemoryFormat(InMemoryFormat.OBJECT)
+      .setMaxIdleSeconds((int) Math.max(1, history.idleMillis() / 1000)));
+    config.setProperty(FAIL_ON_INDETERMINATE, "true");
+    return config;
   }
 }

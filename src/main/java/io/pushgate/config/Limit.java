@@ -56,6 +56,23 @@ public enum Limit {
     "an API-port request whose head, body and answer are not complete this long after the connection opened, or after the previous response on it ended, has its connection closed (counted as api.requestTimeouts)"),
   MAX_ITEM_DEPTH("maxItemDepth", 32, 1,
     "a push whose body nests JSON arrays or objects deeper than this inside an item is refused with 400 BAD_REQUEST before it is built"),
+  // Streams: history and recovery (io.pushgate.history).
+  HISTORY_SIZE("historySize", 200, 0,
+    "0 turns streams off. Items each stream keeps for recovery (the oldest is trimmed); a client that missed more rejoins with recovered: false, HISTORY_GONE"),
+  HISTORY_TTL_MILLIS("historyTtlMillis", 120_000, 1_000,
+    "items older than this are trimmed from a stream's history; a client that was away longer rejoins with recovered: false, HISTORY_GONE"),
+  MAX_RECOVERY_ITEMS("maxRecoveryItems", 200, 1,
+    "a JOIN with since that missed more items than this rejoins with recovered: false, TOO_FAR, and reloads instead of replaying"),
+  HISTORY_RING_BYTES("historyRingBytes", 64L * 1024 * 1024, 0,
+    "item bytes the node keeps in memory for replays across all streams; past it the least recently active streams' rings are dropped (recovery then reads the cluster's history, counted as history.ringEvictions)"),
+  HISTORY_HOLE_MILLIS("historyHoleMillis", 1_000, 10,
+    "a gap in a stream's offsets (the node that took those items died before it broadcast them) is filled from the cluster's history after this long (counted as history.holesFilled)"),
+  HISTORY_IDLE_MILLIS("historyIdleMillis", 600_000, 1_000,
+    "a stream with no append or read for this long is removed from the cluster's history; its next push starts a new epoch"),
+  IDEMPOTENCY_WINDOW_MILLIS("idempotencyWindowMillis", 120_000, 0,
+    "a push with the idempotencyKey of an earlier push to the same stream within this long is not appended again; its answer is the first push's"),
+  MAX_IDEMPOTENCY_KEYS("maxIdempotencyKeys", 1_000, 0,
+    "idempotency keys each stream remembers; past it the oldest is forgotten first (a retry of it would be appended again)"),
   MAX_OUTBOUND_BYTES("maxOutboundBytes", 1_048_576, 1_024,
     "a connection with more unsent bytes queued than this is closed with 4002 (counted as closed.slow_consumer)");
 

@@ -49,6 +49,8 @@ public enum Setting {
     "with -cluster: a node that sees fewer cluster members than this is not ready (GET /ready answers 503), so a node cut off from its peers (split brain) or started alone stops getting new clients; 1 turns the check off"),
   LONELY_READY_AFTER_MILLIS("lonelyReadyAfterMillis", 60_000, 0, 3_600_000,
     "a node below minClusterMembers becomes ready anyway once it has been so for this long, so that the first node of a new cluster, or the last one standing, still serves"),
+  HISTORY_ROOMS("historyRooms", "*",
+    "which rooms are streams, with history and recovery: comma-separated room names, a trailing `*` matching a prefix, as in a token's `rooms` claim; `*` is every room. `historySize` 0 turns streams off"),
   CLOSE_TIMEOUT_MILLIS("closeTimeoutMillis", 5_000, 100, 600_000,
     "after the server sends a close frame (1001 on SIGTERM, 4002, 4001, ...), how long the client has to answer before its socket is cut");
 

@@ -2,6 +2,7 @@ package io.pushgate.example;
 
 import io.pushgate.cluster.ClusterSetup;
 import io.pushgate.bus.Addresses;
+import io.pushgate.history.HistoryOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
@@ -39,7 +40,7 @@ public final class PushingService {
       System.exit(2);
     }
     Path config = ClusterSetup.configPath();
-    Vertx vertx = Vertx.builder().withClusterManager(ClusterSetup.clusterManager(config)).buildClustered()
+    Vertx vertx = Vertx.builder().withClusterManager(ClusterSetup.clusterManager(config, HistoryOptions.DEFAULTS)).buildClustered()
       .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     try {
       JsonObject reply = push(vertx, "-".equals(args[0]) ? null : args[0], new JsonArray(args[1]))

@@ -1,5 +1,7 @@
 package io.pushgate.merge;
 
+import io.pushgate.protocol.Position;
+
 /**
  * The merger's answer to a push: taken whole, or refused whole for a reason the pusher can act on.
  * Typed, so that the API maps a refusal to its HTTP status in one place and nothing on the way
@@ -7,8 +9,15 @@ package io.pushgate.merge;
  */
 public sealed interface MergeResult {
 
-  /** The push's items are merged and will go out with the next tick (or earlier, at a batch limit). */
-  record Accepted(int items) implements MergeResult {
+  /**
+   * The push's items are taken and will go out with the next tick (or earlier, at a batch limit).
+   *
+   * @param last      for a stream, the position of the push's last item (PROTOCOL.md: the push reply's
+   *                  offset and epoch); null for other rooms
+   * @param broadcast what the other nodes must get: the push itself, numbered for a stream; null for a
+   *                  stream push whose idempotency key was already seen (nothing new was appended)
+   */
+  record Accepted(int items, Position last, PushBatch broadcast) implements MergeResult {
   }
 
   /** Nothing was taken. */
@@ -20,6 +29,8 @@ public sealed interface MergeResult {
     /** The item bytes waiting for the tick would pass maxPendingBytes. */
     QUEUE_FULL,
     /** The node is shutting down. */
-    DRAINING
+    DRAINING,
+    /** The stream's history could not take the items (a member left mid-append, the cluster is unsure): retry. */
+    HISTORY_UNAVAILABLE
   }
 }

@@ -1,5 +1,6 @@
 package io.pushgate.merge;
 
+import io.pushgate.protocol.Position;
 import io.pushgate.protocol.Target;
 
 import java.util.List;
@@ -7,10 +8,28 @@ import java.util.List;
 /**
  * One accepted push: validated, compact UTF-8 JSON items for one target (a room, or all).
  * Immutable, so it can pass between verticles by reference.
+ *
+ * @param key   the pusher's idempotency key, or null
+ * @param first for a push to a stream once its offsets are given: the first item's position (the
+ *              others follow, consecutive); null before, and for rooms that are not streams
  */
-public record PushBatch(Target target, List<byte[]> items, long bytes) {
+public record PushBatch(Target target, List<byte[]> items, long bytes, String key, Position first) {
 
   public PushBatch {
     items = List.copyOf(items);
+  }
+
+  public PushBatch(Target target, List<byte[]> items, long bytes) {
+    this(target, items, bytes, null, null);
+  }
+
+  /** The same push with its offsets, from {@code firstOffset} in {@code epoch}. */
+  public PushBatch numbered(long firstOffset, String epoch) {
+    return new PushBatch(target, items, bytes, key, new Position(firstOffset, epoch));
+  }
+
+  /** Offset of the last item; only for a numbered push. */
+  public long lastOffset() {
+    return first.offset() + items.size() - 1;
   }
 }

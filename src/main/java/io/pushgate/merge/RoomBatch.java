@@ -1,18 +1,25 @@
 package io.pushgate.merge;
 
 import io.pushgate.protocol.EncodedFrame;
+import io.pushgate.protocol.Position;
 import io.pushgate.protocol.PushFrameEncoder;
 import io.pushgate.protocol.Target;
 
 import java.util.ArrayList;
 import java.util.List;
 
-/** Items waiting for the next tick for one target (a room, or all). */
+/**
+ * Items waiting for the next tick for one target (a room, or all). A stream's batch holds items
+ * with consecutive offsets of one epoch, and its frame says where its last item stands.
+ */
 final class RoomBatch {
 
   private final Target target;
   private final List<byte[]> items = new ArrayList<>();
   private long bytes;
+  /** Offset of the first item, -1 for a batch that is not a stream's. */
+  private long firstOffset = -1;
+  private String epoch;
 
   RoomBatch(Target target) {
     this.target = target;
@@ -28,11 +35,36 @@ final class RoomBatch {
     bytes += item.length;
   }
 
+  /** A stream's item at {@code offset}; the caller adds them in order, one epoch per batch. */
+  void add(byte[] item, long offset, String epoch) {
+    if (items.isEmpty()) {
+      firstOffset = offset;
+      this.epoch = epoch;
+    }
+    add(item);
+  }
+
   long bytes() {
     return bytes;
   }
 
+  boolean isStream() {
+    return firstOffset >= 0;
+  }
+
+  String epoch() {
+    return epoch;
+  }
+
+  long lastOffset() {
+    return firstOffset + items.size() - 1;
+  }
+
+  List<byte[]> items() {
+    return items;
+  }
+
   EncodedFrame encode() {
-    return PushFrameEncoder.encode(target, items, bytes);
+    return PushFrameEncoder.encode(target, items, bytes, isStream() ? new Position(lastOffset(), epoch) : null);
   }
 }

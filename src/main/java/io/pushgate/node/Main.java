@@ -6,6 +6,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.pushgate.cluster.ClusterSetup;
+import io.pushgate.history.HistoryOptions;
 import io.pushgate.config.PushgateConfig;
 import io.pushgate.security.EventBusTls;
 import io.pushgate.metrics.Metrics;
@@ -97,7 +98,7 @@ public final class Main implements VertxApplicationHooks {
     }
     Path config = ClusterSetup.configPath();
     try {
-      HazelcastClusterManager manager = ClusterSetup.clusterManager(config);
+      HazelcastClusterManager manager = ClusterSetup.clusterManager(config, HistoryOptions.from(pushgate));
       log().info("cluster configuration from " + config.toAbsolutePath());
       EventBusTls.apply(options.getEventBusOptions(), pushgate);
       log().info("event bus between nodes: " + (EventBusTls.enabled(pushgate) ? "TLS, client certificates required" : "plain TCP (no TLS)"));

@@ -9,9 +9,11 @@ import io.pushgate.cluster.ClusterPushCodec;
 import io.pushgate.metrics.NodeStats;
 import io.pushgate.metrics.Stats;
 import io.pushgate.shard.ShardOptions;
+import io.pushgate.shard.StreamJoin;
 import io.pushgate.config.Limit;
 import io.pushgate.config.PushgateConfig;
 import io.pushgate.merge.MergeResult;
+import io.pushgate.history.HistoryOptions;
 import io.pushgate.merge.MergerOptions;
 import io.pushgate.merge.MergerVerticle;
 import io.pushgate.merge.PushBatch;
@@ -95,7 +97,7 @@ public final class NodeVerticle extends VerticleBase {
     Budget connections = new Budget(config.intLimit(Limit.MAX_CONNECTIONS));
     ShardOptions shardOptions = ShardOptions.from(config);
     AtomicInteger nextShard = new AtomicInteger();
-    return vertx.deployVerticle(new MergerVerticle(MergerOptions.from(config), stats))
+    return vertx.deployVerticle(new MergerVerticle(MergerOptions.from(config), HistoryOptions.from(config), stats))
       .compose(id -> vertx.deployVerticle(new ClusterBridgeVerticle(nodeId, ClusterOptions.from(config), stats, vertx)))
       .compose(id -> vertx.deployVerticle(() -> new ShardVerticle(nextShard.getAndIncrement(), shardOptions, connections, nodeRooms,
         v -> PublicRoutes.create(v, config), security, stats), new DeploymentOptions().setInstances(shards)))
@@ -112,7 +114,7 @@ public final class NodeVerticle extends VerticleBase {
   /** Messages between this node's verticles travel by reference; broadcasts between nodes have their own wire form. */
   private void registerCodecs() {
     for (Class<?> local : List.of(PushBatch.class, MergeResult.Accepted.class, MergeResult.Refused.class, ShardCommand.Deliver.class,
-      ShardCommand.Drain.class, ShardCommand.Online.class, RoomCounts.class)) {
+      ShardCommand.Drain.class, ShardCommand.Online.class, ShardCommand.StreamJoined.class, StreamJoin.class, RoomCounts.class)) {
       LocalCodec.register(vertx, local);
     }
     if (vertx.isClustered()) {

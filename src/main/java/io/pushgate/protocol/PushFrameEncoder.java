@@ -18,6 +18,9 @@ public final class PushFrameEncoder {
   private static final byte[] ITEMS_AFTER_ROOM = ",\"items\":[".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] ALL_PREFIX = "{\"type\":\"PUSH\",\"data\":{\"items\":[".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] SUFFIX = "]}}".getBytes(StandardCharsets.US_ASCII);
+  private static final String OFFSET = ",\"offset\":";
+  private static final String EPOCH = ",\"epoch\":";
+  private static final byte[] CLOSE_DATA = "}}".getBytes(StandardCharsets.US_ASCII);
 
   private PushFrameEncoder() {
   }
@@ -30,8 +33,21 @@ public final class PushFrameEncoder {
    * @param itemBytes the sum of the items' lengths, known to the caller
    */
   public static EncodedFrame encode(Target target, List<byte[]> items, long itemBytes) {
+    return encode(target, items, itemBytes, null);
+  }
+
+  /**
+   * A stream's frame carries the position of its last item once, after the items:
+   * {@code {"type":"PUSH","data":{"room":R,"items":[..],"offset":O,"epoch":E}}}.
+   *
+   * @param last the last item's position; null for a frame that is not a stream's
+   */
+  public static EncodedFrame encode(Target target, List<byte[]> items, long itemBytes, Position last) {
     byte[] quotedRoom = target.isAll() ? null : quote(target.room());
+    byte[] position = last == null ? null : (OFFSET + last.offset() + EPOCH).getBytes(StandardCharsets.US_ASCII);
+    byte[] quotedEpoch = last == null ? null : quote(last.epoch());
     long size = itemBytes + Math.max(0, items.size() - 1) + SUFFIX.length
+      + (position == null ? 0 : position.length + quotedEpoch.length)
       + (target.isAll() ? ALL_PREFIX.length : ROOM_PREFIX.length + quotedRoom.length + ITEMS_AFTER_ROOM.length);
     int header = TextFrame.headerLength(size);
     ByteBuf buf = Unpooled.directBuffer((int) (header + size), (int) (header + size));
@@ -47,7 +63,11 @@ public final class PushFrameEncoder {
       }
       buf.writeBytes(items.get(i));
     }
-    buf.writeBytes(SUFFIX);
+    if (position != null) {
+      buf.writeByte(']').writeBytes(position).writeBytes(quotedEpoch).writeBytes(CLOSE_DATA);
+    } else {
+      buf.writeBytes(SUFFIX);
+    }
     return new EncodedFrame(target, buf, header, items.size());
   }
 

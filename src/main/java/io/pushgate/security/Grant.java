@@ -1,5 +1,6 @@
 package io.pushgate.security;
 
+import io.pushgate.protocol.RoomPatterns;
 /**
  * What a verified connection token grants: who ({@code sub}), until when ({@code exp}, in epoch
  * milliseconds) and which rooms. Without authentication every connection gets {@link #OPEN}.

@@ -1,5 +1,6 @@
 package io.pushgate.security;
 
+import io.pushgate.protocol.RoomPatterns;
 import io.pushgate.config.PushgateConfig;
 import io.pushgate.config.Setting;
 import io.vertx.core.Future;

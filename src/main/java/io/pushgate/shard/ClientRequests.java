@@ -12,7 +12,10 @@ import io.pushgate.security.ShardGuard;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import io.pushgate.protocol.EncodedFrame;
+
 import java.util.ArrayList;
+import java.util.function.Consumer;
 
 /**
  * What a client asks of its shard (PROTOCOL.md, "WebSocket messages"): one method per message type,
@@ -24,12 +27,17 @@ final class ClientRequests {
   private final ShardStats stats;
   private final Hub hub;
   private final ShardGuard guard;
+  private final int shard;
+  /** Hands a stream's JOIN to the merger, which answers with {@link #onStreamJoined}. */
+  private final Consumer<StreamJoin> toMerger;
 
-  ClientRequests(ShardOptions options, ShardStats stats, Hub hub, ShardGuard guard) {
+  ClientRequests(ShardOptions options, ShardStats stats, Hub hub, ShardGuard guard, int shard, Consumer<StreamJoin> toMerger) {
     this.options = options;
     this.stats = stats;
     this.hub = hub;
     this.guard = guard;
+    this.shard = shard;
+    this.toMerger = toMerger;
   }
 
   void onText(Connection c, String text) {
@@ -70,20 +78,76 @@ final class ClientRequests {
       reject(c, ErrorCode.ROOM_LIMIT, "already in " + options.maxRoomsPerConnection() + " rooms (" + Limit.MAX_ROOMS_PER_CONNECTION.key() + ")", r.id());
       return;
     }
-    RoomIndex.Joined joined = hub.rooms.join(r.room(), c);
+    if (options.streams().allows(r.room())) {
+      // The merger alone knows what this shard has been handed of the stream: it answers, in order.
+      toMerger.accept(new StreamJoin(shard, c, r.room(), r.since(), r.id(), r.online(), System.nanoTime() + options.streamJoinTimeoutNanos()));
+      return;
+    }
+    if (!enter(c, r.room(), r.id())) {
+      return;
+    }
+    if (r.since() != null) {
+      stats.noHistory.inc();
+      c.send(ServerMessages.ack(r.id(), new JsonObject().put("room", r.room()).put("recovered", false).put("reason", "NO_HISTORY")));
+    } else {
+      ack(c, r);
+    }
+    watch(c, r.room(), r.online());
+  }
+
+  /**
+   * The merger's answer to a stream's JOIN: the ACK, then the items the client missed, then (as
+   * a member from now on) every live frame after them.
+   */
+  void onStreamJoined(ShardCommand.StreamJoined joined) {
+    StreamJoin j = joined.join();
+    Connection c = (Connection) j.connection();
+    boolean wasMember = c.rooms.contains(j.room());
+    try {
+      if (c.isClosing() || (!wasMember && !enter(c, j.room(), j.id()))) {
+        return;
+      }
+      watch(c, j.room(), j.online()); // a new watcher hears the count at once, as with any JOIN
+      if (joined.ack() != null) {
+        c.send(ServerMessages.ack(j.id(), joined.ack()));
+      }
+      if (!wasMember && !joined.replay().isEmpty()) {
+        for (EncodedFrame frame : joined.replay()) {
+          if (!c.write(frame, false)) {
+            c.slowConsumer();
+            return;
+          }
+        }
+        c.flush();
+      }
+    } finally {
+      joined.replay().forEach(EncodedFrame::release);
+    }
+  }
+
+  /** Makes the connection a member: false, with the ERROR sent, when the node is at maxRooms. */
+  private boolean enter(Connection c, String room, Long id) {
+    if (c.rooms.size() >= options.maxRoomsPerConnection() && !c.rooms.contains(room)) {
+      reject(c, ErrorCode.ROOM_LIMIT, "already in " + options.maxRoomsPerConnection() + " rooms (" + Limit.MAX_ROOMS_PER_CONNECTION.key() + ")", id);
+      return false;
+    }
+    RoomIndex.Joined joined = hub.rooms.join(room, c);
     if (joined == RoomIndex.Joined.NODE_FULL) {
       stats.roomLimitRefusals.inc();
-      reject(c, ErrorCode.ROOM_LIMIT, "this node already has " + Limit.MAX_ROOMS.key() + "=" + options.maxRooms() + " rooms with members", r.id());
-      return;
+      reject(c, ErrorCode.ROOM_LIMIT, "this node already has " + Limit.MAX_ROOMS.key() + "=" + options.maxRooms() + " rooms with members", id);
+      return false;
     }
     if (joined == RoomIndex.Joined.NEW_MEMBER) {
       stats.joins.inc();
     }
-    if (r.online() && !hub.rooms.watching(r.room(), c)) {
-      hub.rooms.watch(r.room(), c);
-      hub.tellOnlineCount(c, r.room());
+    return true;
+  }
+
+  private void watch(Connection c, String room, boolean online) {
+    if (online && !hub.rooms.watching(room, c)) {
+      hub.rooms.watch(room, c);
+      hub.tellOnlineCount(c, room);
     }
-    ack(c, r);
   }
 
   private void onLeave(Connection c, ClientRequest r) {

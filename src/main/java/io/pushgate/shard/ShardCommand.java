@@ -20,6 +20,14 @@ public sealed interface ShardCommand {
   record Online(Map<String, Integer> totals) implements ShardCommand {
   }
 
+  /**
+   * The merger's answer to a {@link StreamJoin}: the ACK's data (null when the JOIN gets no ACK)
+   * and the replay frames to write before any live frame, after which the connection is in the room.
+   * The shard owns one reference to each frame and must release it.
+   */
+  record StreamJoined(StreamJoin join, io.vertx.core.json.JsonObject ack, List<EncodedFrame> replay) implements ShardCommand {
+  }
+
   /** The node is stopping and everything pending was delivered: close every client with 1001. */
   record Drain() implements ShardCommand {
   }

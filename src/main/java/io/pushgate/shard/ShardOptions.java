@@ -2,6 +2,8 @@ package io.pushgate.shard;
 
 import io.pushgate.config.Limit;
 import io.pushgate.config.PushgateConfig;
+import io.pushgate.config.Setting;
+import io.pushgate.protocol.RoomPatterns;
 
 /**
  * What a shard needs of the configuration, read once.
@@ -14,9 +16,12 @@ import io.pushgate.config.PushgateConfig;
  * @param heartbeatTimeoutMillis silence after which a connection is closed with 4001
  * @param closeTimeoutMillis    how long a client has to answer the server's close frame
  * @param tickMillis            the merger's tick, against which a shard's fan-out lag is judged
+ * @param streams               rooms that are streams (their JOINs go through the merger); none when history is off
+ * @param streamJoinTimeoutNanos how long a JOIN with since may wait for this node to catch up with the client
  */
 public record ShardOptions(String publicHost, int publicPort, int maxFrameBytes, int maxFragments, int maxRoomsPerConnection,
-                           int maxRooms, int maxOutboundBytes, long heartbeatTimeoutMillis, long closeTimeoutMillis, long tickMillis) {
+                           int maxRooms, int maxOutboundBytes, long heartbeatTimeoutMillis, long closeTimeoutMillis, long tickMillis,
+                           RoomPatterns streams, long streamJoinTimeoutNanos) {
 
   public static final ShardOptions DEFAULTS = from(PushgateConfig.defaults());
 
@@ -24,6 +29,9 @@ public record ShardOptions(String publicHost, int publicPort, int maxFrameBytes,
     return new ShardOptions(config.publicHost(), config.publicPort(),
       config.intLimit(Limit.MAX_FRAME_BYTES), config.intLimit(Limit.MAX_FRAGMENTS_PER_MESSAGE),
       config.intLimit(Limit.MAX_ROOMS_PER_CONNECTION), config.intLimit(Limit.MAX_ROOMS), config.intLimit(Limit.MAX_OUTBOUND_BYTES),
-      config.heartbeatTimeoutMillis(), config.closeTimeoutMillis(), config.tickMillis());
+      config.heartbeatTimeoutMillis(), config.closeTimeoutMillis(), config.tickMillis(),
+      config.limit(Limit.HISTORY_SIZE) == 0 ? RoomPatterns.NONE : RoomPatterns.fromList(config.text(Setting.HISTORY_ROOMS)),
+      // Long enough for a gap to be read from the history twice, and a tick to hand it over.
+      Math.max(5_000, 3 * config.limit(Limit.HISTORY_HOLE_MILLIS) + config.tickMillis()) * 1_000_000L);
   }
 }

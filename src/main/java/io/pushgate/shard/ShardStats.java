@@ -27,6 +27,7 @@ final class ShardStats {
   final Counter clientCloses;
   final Counter roomLimitRefusals;
   final Counter pingsSent;
+  final Counter noHistory;
   final Map<CloseCode, Counter> serverCloses;
   final Map<Refusal, Counter> refused;
   final Map<ErrorCode, Counter> errors;
@@ -44,6 +45,7 @@ final class ShardStats {
     framesWritten = stats.counter("framesWritten", "pushgate_frames_written", "WebSocket frames written to clients (PUSH and ONLINE)");
     bytesWritten = stats.counter("bytesWritten", "pushgate_bytes_written", "payload bytes written to clients");
     roomLimitRefusals = stats.counter("roomLimitRefusals", "pushgate_room_limit_refusals", "JOINs refused because the node held maxRooms distinct rooms");
+    noHistory = stats.counter("history.joins.NO_HISTORY", "pushgate_stream_joins", "JOINs with since, by outcome", Tags.of("outcome", "NO_HISTORY"));
     pingsSent = stats.counter("pingsSent", "pushgate_pings_sent", "WebSocket pings sent to connections silent for a third of the heartbeat timeout");
     clientCloses = stats.counter("closed.by_client", "pushgate_closes", "connections closed", Tags.of("code", "client", "reason", "by_client"));
     serverCloses = stats.counters(CloseCode.class, c -> "closed." + c.statName(), "pushgate_closes", "connections closed",

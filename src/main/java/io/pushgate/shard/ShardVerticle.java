@@ -2,6 +2,7 @@ package io.pushgate.shard;
 
 import io.netty.channel.WriteBufferWaterMark;
 import io.pushgate.bus.Addresses;
+import io.pushgate.bus.Local;
 import io.pushgate.metrics.NodeStats;
 import io.pushgate.protocol.CloseCode;
 import io.pushgate.protocol.EncodedFrame;
@@ -69,7 +70,8 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
   @Override
   public Future<?> start() {
     guard = security.forShard(vertx);
-    requests = new ClientRequests(options, stats, hub, guard);
+    requests = new ClientRequests(options, stats, hub, guard, index,
+      join -> vertx.eventBus().send(Addresses.STREAM_JOIN, join, Local.OPTIONS));
     vertx.eventBus().<ShardCommand>localConsumer(Addresses.shard(index), this::onCommand);
     vertx.eventBus().localConsumer(Addresses.shardCounts(index), msg -> msg.reply(hub.rooms.report()));
     long sweep = Math.max(50, Math.min(1_000, options.heartbeatTimeoutMillis() / 4));
@@ -157,6 +159,8 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
         // The writes hold their own references until sent; this shard's reference ends here.
         deliver.frames().forEach(EncodedFrame::release);
       }
+    } else if (msg.body() instanceof ShardCommand.StreamJoined joined) {
+      requests.onStreamJoined(joined);
     } else if (msg.body() instanceof ShardCommand.Online online) {
       hub.online(online.totals());
     } else if (msg.body() instanceof ShardCommand.Drain) {

@@ -71,6 +71,11 @@ public final class VertxInternals {
     channel.pipeline().addFirst(name, handler);
   }
 
+  /** The Hazelcast member under a clustered Vert.x. */
+  public static com.hazelcast.core.HazelcastInstance hazelcast(Vertx vertx) {
+    return ((io.vertx.spi.cluster.hazelcast.HazelcastClusterManager) clusterManager(vertx)).getHazelcastInstance();
+  }
+
   /** The cluster manager of a clustered Vert.x, null when standalone. */
   public static ClusterManager clusterManager(Vertx vertx) {
     return ((VertxInternal) vertx).clusterManager();

@@ -63,6 +63,7 @@ class HostileClusterInputTest {
   private static Buffer push(String room, int count, byte[]... items) {
     Buffer b = string(Buffer.buffer(), "attacker");
     b = room == null ? b.appendInt(-1) : string(b, room);
+    b.appendLong(0).appendInt(-1); // no stream position
     b.appendInt(count);
     for (byte[] item : items) {
       b.appendInt(item.length).appendBytes(item);

@@ -146,7 +146,7 @@ class ProtocolAbuseTest {
         System.arraycopy(tail, 0, second, rest.length, tail.length);
         c.sendFrame(OP_CONTINUATION, true, second);
         RawClient.Frame ack = c.readFrame();
-        assertEquals(new JsonObject().put("type", "ACK").put("id", 1), new JsonObject(ack.text()));
+        assertTrue(ClientMessages.isAck(new JsonObject(ack.text()), 1), ack.text());
       }
       assertEquals(5, node.stats().getJsonObject("closed").getLong("invalid_payload"));
       assertStillServes(bystander);
@@ -209,7 +209,7 @@ class ProtocolAbuseTest {
         joiner.send(ClientMessages.join("warm", 90 + i));
       }
       for (int i = 0; i < 10; i++) {
-        assertEquals(new JsonObject().put("type", "ACK").put("id", 90 + i), joiner.next(), "rejoins within the allowance");
+        assertTrue(ClientMessages.isAck(joiner.next(), 90 + i), "rejoins within the allowance");
       }
       for (int i = 0; i < 10; i++) {
         joiner.send(ClientMessages.join("j" + i, 100 + i));
@@ -218,6 +218,8 @@ class ProtocolAbuseTest {
       for (int i = 0; i < 10; i++) {
         replies.add(joiner.next());
       }
+      // A stream's JOIN is answered after the merger's round trip, a refusal at once: by id, not by arrival.
+      replies.sort(java.util.Comparator.comparing(m -> m.getLong("id")));
       for (int i = 0; i < 6; i++) {
         assertEquals("ACK", replies.get(i).getString("type"), "the allowance's last JOIN and the burst of 5: " + replies);
       }

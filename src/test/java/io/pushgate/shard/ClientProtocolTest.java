@@ -1,5 +1,6 @@
 package io.pushgate.shard;
 
+import io.pushgate.testing.ClientMessages;
 import io.pushgate.testing.Eventually;
 import io.pushgate.testing.RawClient;
 import io.pushgate.testing.TestClient;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.ByteBuffer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /** Each message, error and close code of PROTOCOL.md, over a real socket. */
@@ -41,7 +43,10 @@ class ClientProtocolTest {
       assertEquals("PONG", c.next().getString("type"));
       assertEquals(new JsonObject().put("type", "ACK").put("id", 5), c.next());
       c.send(request("JOIN", 6L, new JsonObject().put("room", "r")));
-      assertEquals(new JsonObject().put("type", "ACK").put("id", 6), c.next());
+      JsonObject joined = c.next();
+      assertTrue(ClientMessages.isAck(joined, 6), joined.encode());
+      assertEquals("r", joined.getJsonObject("data").getString("room"), "a stream's JOIN is acknowledged with its position");
+      assertEquals(0L, joined.getJsonObject("data").getLong("offset"));
       c.send(request("LEAVE", 7L, new JsonObject().put("room", "never-joined")));
       assertEquals(new JsonObject().put("type", "ACK").put("id", 7), c.next());
     }
@@ -121,12 +126,17 @@ class ClientProtocolTest {
     }
   }
 
+  /**
+   * Silent means sending nothing at all, not even the pong every WebSocket client answers the
+   * server's ping with: a raw socket that reads and never answers.
+   */
   @Test
   void silentConnectionIsClosedWith4001WhileAPingingOneStays() throws InterruptedException {
     try (TestNode node = TestNode.start(new JsonObject().put("heartbeatTimeoutMillis", 1_500));
-         TestClient silent = node.client(); TestClient alive = node.client()) {
+         io.pushgate.testing.RawClient silent = io.pushgate.testing.RawClient.connect(node.publicPort()); TestClient alive = node.client()) {
+      assertEquals(101, silent.handshake());
       // The live client pings every 100 ms, 15 times a timeout, so a loaded machine cannot starve it.
-      for (int i = 0; i < 200 && !silent.isClosed(); i++) {
+      for (int i = 0; i < 200 && node.stats().getJsonObject("closed").getLong("heartbeat_timeout") == 0; i++) {
         alive.raw().sendPing(ByteBuffer.allocate(0)).join();
         Thread.sleep(100); // the client's ping interval, not a synchronisation
       }
@@ -213,7 +223,7 @@ class ClientProtocolTest {
     try (TestNode node = TestNode.start(new JsonObject()); RawClient raw = RawClient.connect(node.publicPort())) {
       assertEquals(101, raw.handshake());
       raw.sendText(request("JOIN", 1L, new JsonObject().put("room", "r")).encode());
-      assertEquals(new JsonObject().put("type", "ACK").put("id", 1), new JsonObject(raw.readFrame().text()));
+      assertTrue(ClientMessages.isAck(new JsonObject(raw.readFrame().text()), 1));
       byte[] payload = "are-you-there".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
       raw.sendFrame(RawClient.OP_PING, true, payload);
       RawClient.Frame pong = raw.readFrame();

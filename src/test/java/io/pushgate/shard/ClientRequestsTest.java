@@ -3,7 +3,7 @@ package io.pushgate.shard;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.pushgate.security.ClientSession;
 import io.pushgate.security.Grant;
-import io.pushgate.security.RoomPatterns;
+import io.pushgate.protocol.RoomPatterns;
 import io.pushgate.testing.ClientMessages;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

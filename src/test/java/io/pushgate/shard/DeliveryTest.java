@@ -48,7 +48,8 @@ class DeliveryTest {
         "room=" + java.net.URLEncoder.encode("默认房间", java.nio.charset.StandardCharsets.UTF_8)
           + "&items=" + java.net.URLEncoder.encode("[{\"msg\":\"hi\"}]", java.nio.charset.StandardCharsets.UTF_8));
       assertEquals(200, response.statusCode(), response.body());
-      assertEquals(new JsonObject().put("accepted", 1), new JsonObject(response.body()));
+      assertEquals(1, new JsonObject(response.body()).getInteger("accepted"));
+      assertEquals(1L, new JsonObject(response.body()).getLong("offset"), "the first item of the room's stream");
       assertEquals(List.of(new JsonObject().put("msg", "hi")), inRoom.awaitItems("默认房间", 1));
 
       assertEquals(200, node.post("/push/all", "application/x-www-form-urlencoded", "items=%5B1%2C2%5D").statusCode());
@@ -72,9 +73,12 @@ class DeliveryTest {
       }
       JsonArray items = new JsonArray().add(new JsonObject().put("big", "x".repeat(3000))).add("second");
       node.pushJson("/push/room", new JsonObject().put("room", "r").put("items", items));
+      String epoch = null;
       for (TestClient c : clients) {
         JsonObject push = c.await(m -> "PUSH".equals(m.getString("type")));
-        assertEquals(new JsonObject().put("type", "PUSH").put("data", new JsonObject().put("room", "r").put("items", items)), push);
+        epoch = epoch == null ? push.getJsonObject("data").getString("epoch") : epoch;
+        assertEquals(new JsonObject().put("type", "PUSH").put("data", new JsonObject().put("room", "r").put("items", items)
+          .put("offset", 2).put("epoch", epoch)), push);
       }
       JsonObject stats = Eventually.value("frames counted", node::stats, s -> s.getLong("framesWritten") >= 5);
       assertEquals(1, stats.getLong("batches"), "one encode for the room's tick: " + stats);
@@ -156,7 +160,7 @@ class DeliveryTest {
          TestClient c = node.client().joinAcked("r", 1)) {
       JsonObject reply = TestNode.await(node.vertx.eventBus().<JsonObject>request(io.pushgate.bus.Addresses.PUSH,
         new JsonObject().put("room", "r").put("items", new JsonArray().add("via bus")))).body();
-      assertEquals(new JsonObject().put("accepted", 1), reply);
+      assertEquals(1, reply.getInteger("accepted"));
       assertEquals(List.of("via bus"), c.awaitItems("r", 1));
 
       var failure = node.vertx.eventBus().request(io.pushgate.bus.Addresses.PUSH, new JsonObject().put("room", "").put("items", new JsonArray().add(1)));

@@ -7,16 +7,13 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** ONLINE counts go to watchers only, on change; GET /rooms/{room} answers the same count. */
 class OnlineCountTest {
 
   private static JsonObject online(String room, int count) {
     return new JsonObject().put("type", "ONLINE").put("data", new JsonObject().put("room", room).put("count", count));
-  }
-
-  private static JsonObject ack(long id) {
-    return new JsonObject().put("type", "ACK").put("id", id);
   }
 
   private static int roomOnline(TestNode node, String room) {
@@ -29,16 +26,16 @@ class OnlineCountTest {
          TestClient a = node.client(); TestClient b = node.client(); TestClient quiet = node.client()) {
       a.send(ClientMessages.join("stage", 1L, true));
       assertEquals(online("stage", 1), a.next(), "a new watcher hears the count at once");
-      assertEquals(ack(1), a.next());
+      assertTrue(ClientMessages.isAck(a.next(), 1));
 
       b.send(ClientMessages.join("stage", 2L, true));
-      b.await(m -> "ACK".equals(m.getString("type")));
+      b.await(m -> ClientMessages.isAck(m, 2));
       assertEquals(online("stage", 2), a.await(m -> "ONLINE".equals(m.getString("type"))));
       // b's first ONLINE may still say 1 (the last count sent); the next interval brings 2.
       assertEquals(online("stage", 2), b.await(m -> "ONLINE".equals(m.getString("type")) && m.getJsonObject("data").getInteger("count") == 2));
 
       quiet.send(ClientMessages.join("stage", 3L, false));
-      assertEquals(ack(3), quiet.next());
+      assertTrue(ClientMessages.isAck(quiet.next(), 3));
       assertEquals(online("stage", 3), a.await(m -> "ONLINE".equals(m.getString("type"))));
       assertEquals(3, roomOnline(node, "stage"));
 
@@ -47,7 +44,7 @@ class OnlineCountTest {
       // quiet never asked: a PING answered proves it had nothing else queued before the PONG.
       try (TestClient other = node.client()) {
         other.send(ClientMessages.join("stage", 4L, false)).send(ClientMessages.ping());
-        assertEquals(ack(4), other.next());
+        assertTrue(ClientMessages.isAck(other.next(), 4));
         assertEquals("PONG", other.next().getString("type"));
       }
     }

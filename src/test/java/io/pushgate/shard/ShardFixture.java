@@ -31,14 +31,16 @@ final class ShardFixture implements ConnectionContext.Listener {
   ShardFixture(ShardOptions options, int maxRooms) {
     this.options = options;
     this.hub = new Hub(0, options, stats, new NodeRooms(maxRooms));
-    this.requests = new ClientRequests(options, stats, hub, null);
+    this.requests = new ClientRequests(options, stats, hub, null, 0, join -> {
+      throw new AssertionError("no streams in these tests");
+    });
     this.context = new ConnectionContext(options, stats, this);
   }
 
   static ShardOptions options(int maxFrameBytes, int maxFragments, int maxRoomsPerConnection, int maxOutboundBytes) {
     ShardOptions d = ShardOptions.DEFAULTS;
     return new ShardOptions(d.publicHost(), d.publicPort(), maxFrameBytes, maxFragments, maxRoomsPerConnection, d.maxRooms(),
-      maxOutboundBytes, d.heartbeatTimeoutMillis(), 200, d.tickMillis());
+      maxOutboundBytes, d.heartbeatTimeoutMillis(), 200, d.tickMillis(), io.pushgate.protocol.RoomPatterns.NONE, 0);
   }
 
   /** A connection on its own channel, added to the hub as the shard would. */

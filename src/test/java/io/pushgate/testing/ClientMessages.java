@@ -46,4 +46,12 @@ public final class ClientMessages {
   public static JsonObject ping(long id) {
     return message(MessageType.PING, id, null);
   }
+
+  /**
+   * Whether {@code m} is the ACK of request {@code id}, whatever its data: a JOIN of a stream (every
+   * room, by default) is acknowledged with its position, other requests with none.
+   */
+  public static boolean isAck(JsonObject m, long id) {
+    return "ACK".equals(m.getString("type")) && Long.valueOf(id).equals(m.getLong("id"));
+  }
 }

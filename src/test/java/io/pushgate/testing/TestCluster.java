@@ -1,5 +1,7 @@
 package io.pushgate.testing;
 
+import io.pushgate.cluster.ClusterSetup;
+import io.pushgate.history.HistoryOptions;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import io.vertx.core.Vertx;
@@ -37,7 +39,7 @@ public final class TestCluster {
     for (int i = 0; i < size; i++) {
       join.getTcpIpConfig().addMember("127.0.0.1:" + (basePort + i));
     }
-    return config;
+    return ClusterSetup.configure(config, HistoryOptions.DEFAULTS);
   }
 
   public Vertx member() {

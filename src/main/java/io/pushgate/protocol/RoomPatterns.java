@@ -1,4 +1,4 @@
-package io.pushgate.security;
+package io.pushgate.protocol;
 
 import io.vertx.core.json.JsonArray;
 
@@ -16,6 +16,8 @@ public final class RoomPatterns {
 
   /** The patterns of a token without a {@code rooms} claim. */
   public static final RoomPatterns ANY = new RoomPatterns(Set.of(), List.of(""));
+  /** No room at all. */
+  public static final RoomPatterns NONE = new RoomPatterns(Set.of(), List.of());
 
   /** A claim longer than this is refused: a token is not the place for a room list. */
   static final int MAX_PATTERNS = 256;
@@ -55,6 +57,17 @@ public final class RoomPatterns {
       }
     }
     return new RoomPatterns(Set.copyOf(exact), List.copyOf(prefixes));
+  }
+
+  /** Patterns from a comma-separated setting ({@code historyRooms}): the same rules as a claim. */
+  public static RoomPatterns fromList(String csv) {
+    JsonArray patterns = new JsonArray();
+    for (String p : csv.split(",")) {
+      if (!p.isBlank()) {
+        patterns.add(p.trim());
+      }
+    }
+    return fromClaim(patterns);
   }
 
   public boolean allows(String room) {

@@ -1,0 +1,41 @@
+package io.pushgate.history;
+
+import io.vertx.core.Future;
+
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Where a stream's offsets are given out and its recent items kept: the cluster's history
+ * ({@link HazelcastSequencer}) or, on a standalone node, the node's own ({@link LocalSequencer}).
+ * Futures complete on the caller's context.
+ */
+public interface Sequencer {
+
+  /** Gives the pushes their offsets, in order, creating the stream (a new epoch) if it has none. */
+  Future<AppendResult> append(String room, List<Append.Push> pushes);
+
+  /** Up to {@code limit} items after {@code after}; a stream that does not exist reads as epoch null. */
+  Future<ReadResult> read(String room, long after, int limit);
+
+  /** The stream's epoch and top, creating it (a new epoch, top 0) if it has none. */
+  default Future<AppendResult> head(String room) {
+    return append(room, List.of());
+  }
+
+  /** A new epoch: random, so two numberings of one stream never share one. */
+  static String newEpoch() {
+    byte[] b = new byte[6];
+    Holder.RANDOM.nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+
+  /** Lazily created, shared. */
+  final class Holder {
+    static final SecureRandom RANDOM = new SecureRandom();
+
+    private Holder() {
+    }
+  }
+}

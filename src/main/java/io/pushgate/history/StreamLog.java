@@ -1,0 +1,169 @@
+package io.pushgate.history;
+
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.DataSerializable;
+
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One stream's sequencer state and its recent items: the value of the stream's entry in the
+ * {@code pushgate.history} map (or of the standalone node's own map). Its numbering starts at
+ * offset 1 in a random epoch; {@link #append} gives the next offsets, keeps the items, remembers
+ * idempotency keys for a window, and trims by size and age. Every change is a pure function of the
+ * log and the operation's own fields (its time included), so the partition owner and its backup,
+ * applying the same operation, end in the same state.
+ */
+public final class StreamLog implements DataSerializable {
+
+  /** One kept item: its bytes and when it was appended (epoch milliseconds). */
+  record Item(byte[] bytes, long atMillis) {
+  }
+
+  /** What a push with an idempotency key was given, kept for the window. */
+  record Keyed(long first, long last, int items, long atMillis) {
+  }
+
+  private String epoch;
+  /** Offset of the oldest kept item; top + 1 when none is kept. */
+  private long first = 1;
+  /** The last offset given out; 0 before the first item. */
+  private long top;
+  private final ArrayDeque<Item> items = new ArrayDeque<>();
+  private final LinkedHashMap<String, Keyed> keys = new LinkedHashMap<>();
+
+  /** For Hazelcast's deserialization only. */
+  public StreamLog() {
+  }
+
+  StreamLog(String epoch) {
+    this.epoch = epoch;
+  }
+
+  String epoch() {
+    return epoch;
+  }
+
+  long first() {
+    return first;
+  }
+
+  long top() {
+    return top;
+  }
+
+  /**
+   * Appends each push's items (or, for a push whose key was seen within the window, gives back
+   * what it was given then) and trims.
+   */
+  AppendResult append(List<Append.Push> pushes, long nowMillis, HistoryOptions options) {
+    expire(nowMillis, options);
+    List<AppendResult.Pushed> results = new ArrayList<>(pushes.size());
+    for (Append.Push push : pushes) {
+      Keyed seen = push.key() == null ? null : keys.get(push.key());
+      if (seen != null) {
+        results.add(new AppendResult.Pushed(seen.first(), seen.last(), true));
+        continue;
+      }
+      long from = top + 1;
+      for (byte[] item : push.items()) {
+        items.addLast(new Item(item, nowMillis));
+      }
+      top += push.items().size();
+      if (push.key() != null) {
+        keys.put(push.key(), new Keyed(from, top, push.items().size(), nowMillis));
+        while (keys.size() > options.maxIdempotencyKeys()) {
+          keys.remove(keys.keySet().iterator().next());
+        }
+      }
+      results.add(new AppendResult.Pushed(from, top, false));
+    }
+    while (items.size() > options.size()) {
+      items.removeFirst();
+    }
+    first = top + 1 - items.size();
+    return new AppendResult(epoch, top, results);
+  }
+
+  /** Drops items older than the history's age and keys older than the idempotency window. */
+  void expire(long nowMillis, HistoryOptions options) {
+    long oldest = nowMillis - options.ttlMillis();
+    while (!items.isEmpty() && items.peekFirst().atMillis() < oldest) {
+      items.removeFirst();
+    }
+    first = top + 1 - items.size();
+    long oldestKey = nowMillis - options.idempotencyWindowMillis();
+    for (Iterator<Keyed> it = keys.values().iterator(); it.hasNext(); ) {
+      if (it.next().atMillis() >= oldestKey) {
+        break;
+      }
+      it.remove();
+    }
+  }
+
+  /**
+   * Up to {@code limit} kept items after offset {@code after}, not older than the history's age; a
+   * negative {@code after} asks for the last {@code limit} items.
+   */
+  ReadResult read(long after, int limit, long nowMillis, HistoryOptions options) {
+    long oldest = nowMillis - options.ttlMillis();
+    long firstLive = first;
+    for (Item i : items) {
+      if (i.atMillis() >= oldest) {
+        break;
+      }
+      firstLive++;
+    }
+    long from = after < 0 ? Math.max(firstLive, top - limit + 1) : Math.max(after + 1, firstLive);
+    List<byte[]> out = new ArrayList<>();
+    long offset = first;
+    for (Item i : items) {
+      if (offset >= from && out.size() < limit) {
+        out.add(i.bytes());
+      }
+      offset++;
+    }
+    return new ReadResult(epoch, firstLive, top, from, out);
+  }
+
+  @Override
+  public void writeData(ObjectDataOutput out) throws IOException {
+    out.writeString(epoch);
+    out.writeLong(first);
+    out.writeLong(top);
+    out.writeInt(items.size());
+    for (Item i : items) {
+      out.writeByteArray(i.bytes());
+      out.writeLong(i.atMillis());
+    }
+    out.writeInt(keys.size());
+    for (Map.Entry<String, Keyed> e : keys.entrySet()) {
+      out.writeString(e.getKey());
+      out.writeLong(e.getValue().first());
+      out.writeLong(e.getValue().last());
+      out.writeInt(e.getValue().items());
+      out.writeLong(e.getValue().atMillis());
+    }
+  }
+
+  @Override
+  public void readData(ObjectDataInput in) throws IOException {
+    epoch = in.readString();
+    first = in.readLong();
+    top = in.readLong();
+    int n = in.readInt();
+    for (int i = 0; i < n; i++) {
+      items.addLast(new Item(in.readByteArray(), in.readLong()));
+    }
+    int k = in.readInt();
+    for (int i = 0; i < k; i++) {
+      keys.put(in.readString(), new Keyed(in.readLong(), in.readLong(), in.readInt(), in.readLong()));
+    }
+  }
+}

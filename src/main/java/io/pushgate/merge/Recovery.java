@@ -1,0 +1,233 @@
+package io.pushgate.merge;
+
+import io.pushgate.history.ReadResult;
+import io.pushgate.protocol.EncodedFrame;
+import io.pushgate.protocol.Position;
+import io.pushgate.protocol.PushFrameEncoder;
+import io.pushgate.shard.ShardCommand;
+import io.pushgate.shard.StreamJoin;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.List;
+import java.util.function.BiConsumer;
+
+/**
+ * JOINs of streams, answered by the merger because it alone knows what each shard has been handed:
+ * a client that says where it is ({@code since}) gets the items it missed, up to the last offset
+ * handed to its shard, then the live frames, nothing in between lost or sent twice. Replays come
+ * from the stream's ring (or, when the ring does not reach back, from the history) and are encoded
+ * once per position until the next flush, so a reconnect storm of one node's clients costs about one
+ * encode per room. A client ahead of this node waits, bounded, for it to catch up.
+ */
+final class Recovery {
+
+  private final Streams streams;
+  private final MergerOptions options;
+  private final StreamStats stats;
+  /** Sends an answer to the shard (its index, the command). */
+  private final BiConsumer<Integer, ShardCommand> toShard;
+  /** Streams with joins waiting, so that deadlines are checked without walking every stream. */
+  private final Set<StreamState> waitingIn = new LinkedHashSet<>();
+
+  Recovery(Streams streams, MergerOptions options, StreamStats stats, BiConsumer<Integer, ShardCommand> toShard) {
+    this.streams = streams;
+    this.options = options;
+    this.stats = stats;
+    this.toShard = toShard;
+    streams.onChange = this::retry;
+  }
+
+  void join(StreamJoin j) {
+    StreamState s = streams.stateForJoin(j.room());
+    if (!s.ready() || !tryAnswer(s, j)) {
+      s.waiting.add(j);
+      waitingIn.add(s);
+    }
+  }
+
+  /** The stream moved (ready, flushed, new epoch, a gap read): its waiting joins try again. */
+  private void retry(StreamState s) {
+    if (s.waiting.isEmpty() || !s.ready()) {
+      return;
+    }
+    List<StreamJoin> waiting = new ArrayList<>(s.waiting);
+    s.waiting.clear();
+    for (StreamJoin j : waiting) {
+      if (!tryAnswer(s, j)) {
+        s.waiting.add(j);
+      }
+    }
+    if (s.waiting.isEmpty()) {
+      waitingIn.remove(s);
+    }
+  }
+
+  /** Joins that waited past their deadline: the node could not catch up, or has no head for the stream. */
+  void expire(long nowNanos) {
+    for (Iterator<StreamState> states = waitingIn.iterator(); states.hasNext(); ) {
+      StreamState s = states.next();
+      for (Iterator<StreamJoin> it = s.waiting.iterator(); it.hasNext(); ) {
+        StreamJoin j = it.next();
+        if (nowNanos > j.deadlineNanos()) {
+          it.remove();
+          notRecovered(s, j, StreamStats.NotRecovered.HISTORY_GONE);
+        }
+      }
+      if (s.waiting.isEmpty()) {
+        states.remove();
+      }
+    }
+  }
+
+  /** @return false when the join must wait (for this node to catch up with the client) */
+  private boolean tryAnswer(StreamState s, StreamJoin j) {
+    Position since = j.since();
+    if (since == null) {
+      answer(j, j.id() == null ? null : position(s), List.of());
+      return true;
+    }
+    if (!since.epoch().equals(s.epoch)) {
+      notRecovered(s, j, StreamStats.NotRecovered.EPOCH_CHANGED);
+      return true;
+    }
+    if (since.offset() > s.flushedTop) {
+      streams.expect(s, since.offset());
+      if (since.offset() > s.knownTop) {
+        // The history never gave this offset out: the client's position is of no numbering there is.
+        notRecovered(s, j, StreamStats.NotRecovered.EPOCH_CHANGED);
+        return true;
+      }
+      return false;
+    }
+    long missed = s.flushedTop - since.offset();
+    if (missed > streams.options.maxRecoveryItems()) {
+      notRecovered(s, j, StreamStats.NotRecovered.TOO_FAR);
+    } else if (missed == 0) {
+      recovered(s, j, List.of());
+    } else if (s.ring != null && s.ring.first() <= since.offset() + 1) {
+      List<EncodedFrame> cached = s.replays.get(since.offset());
+      if (cached != null) {
+        stats.replayShared.inc();
+      } else {
+        cached = encode(s, since.offset() + 1, s.ring.range(since.offset() + 1, s.flushedTop));
+        s.replays.put(since.offset(), cached);
+      }
+      cached.forEach(f -> f.retain(1)); // the cache keeps its own reference until the next flush
+      recovered(s, j, cached);
+    } else {
+      readForReplay(s, j);
+    }
+    return true;
+  }
+
+  /** The ring does not reach back to the client: its replay starts from the history, the ring adds what came since. */
+  private void readForReplay(StreamState s, StreamJoin j) {
+    long since = j.since().offset();
+    String epoch = s.epoch;
+    stats.historyOps.inc();
+    streams.sequencer.read(s.room, since, (int) (s.flushedTop - since)).onComplete(ar -> {
+      if (!epoch.equals(s.epoch)) {
+        notRecovered(s, j, StreamStats.NotRecovered.EPOCH_CHANGED);
+        return;
+      }
+      if (ar.failed()) {
+        stats.historyFailures.inc();
+        notRecovered(s, j, StreamStats.NotRecovered.HISTORY_GONE);
+        return;
+      }
+      ReadResult r = ar.result();
+      if (!epoch.equals(r.epoch()) || r.first() > since + 1) {
+        notRecovered(s, j, epoch.equals(r.epoch()) ? StreamStats.NotRecovered.HISTORY_GONE : StreamStats.NotRecovered.EPOCH_CHANGED);
+        return;
+      }
+      // Up to what this node has handed its shards now, which may have moved during the read.
+      List<byte[]> items = new ArrayList<>(r.items().subList(0, (int) Math.min(r.items().size(), s.flushedTop - since)));
+      long readTop = since + items.size();
+      if (readTop < s.flushedTop) {
+        if (s.ring == null || s.ring.first() > readTop + 1) {
+          notRecovered(s, j, StreamStats.NotRecovered.HISTORY_GONE);
+          return;
+        }
+        items.addAll(s.ring.range(readTop + 1, s.flushedTop));
+      }
+      recovered(s, j, encode(s, since + 1, items));
+    });
+  }
+
+  /** The replay as frames of at most maxBatchItems items and maxBatchBytes, each saying where its last item stands. */
+  private List<EncodedFrame> encode(StreamState s, long firstOffset, List<byte[]> items) {
+    List<EncodedFrame> frames = new ArrayList<>();
+    int from = 0;
+    while (from < items.size()) {
+      int to = from;
+      long bytes = 0;
+      while (to < items.size() && (to == from || (to - from < options.maxBatchItems() && bytes + items.get(to).length <= options.maxBatchBytes()))) {
+        bytes += items.get(to).length;
+        to++;
+      }
+      frames.add(PushFrameEncoder.encode(s.target, items.subList(from, to), bytes, new Position(firstOffset + to - 1, s.epoch)));
+      stats.replayEncodes.inc();
+      from = to;
+    }
+    return frames;
+  }
+
+  /** @param replay frames of which the shard gets one reference each */
+  private void recovered(StreamState s, StreamJoin j, List<EncodedFrame> replay) {
+    stats.recovered.inc();
+    replay.forEach(f -> stats.replayedItems.add(f.items()));
+    answer(j, position(s).put("recovered", true), replay);
+  }
+
+  private void notRecovered(StreamState s, StreamJoin j, StreamStats.NotRecovered reason) {
+    stats.notRecovered.get(reason).inc();
+    JsonObject ack = s.ready() ? position(s) : new JsonObject().put("room", s.room);
+    answer(j, ack.put("recovered", false).put("reason", reason.name()), List.of());
+  }
+
+  /** The position after which the joining connection gets every item: the last one handed to its shard. */
+  private static JsonObject position(StreamState s) {
+    return new JsonObject().put("room", s.room).put("offset", s.flushedTop).put("epoch", s.epoch);
+  }
+
+  private void answer(StreamJoin j, JsonObject ack, List<EncodedFrame> replay) {
+    toShard.accept(j.shard(), new ShardCommand.StreamJoined(j, ack, List.copyOf(replay)));
+  }
+
+  /** GET /rooms/{room}/history (PROTOCOL.md): the items after {@code since} when it can be served, else the last {@code limit}. */
+  Future<JsonObject> history(String room, Position since, int limit) {
+    stats.historyOps.inc();
+    return streams.sequencer.read(room, since == null ? -1 : since.offset(), limit).compose(r -> {
+      if (r.epoch() == null) {
+        stats.historyOps.inc();
+        return streams.sequencer.head(room).map(head -> page(room, head.epoch(), head.top(), 1, List.of())
+          .mergeIn(since == null ? new JsonObject() : new JsonObject().put("recovered", false).put("reason", "EPOCH_CHANGED")));
+      }
+      if (since == null) {
+        return Future.succeededFuture(page(room, r.epoch(), r.top(), r.from(), r.items()));
+      }
+      String reason = !since.epoch().equals(r.epoch()) || since.offset() > r.top() ? "EPOCH_CHANGED"
+        : r.first() > since.offset() + 1 ? "HISTORY_GONE" : null;
+      if (reason == null) {
+        return Future.succeededFuture(page(room, r.epoch(), r.top(), r.from(), r.items()).put("recovered", true));
+      }
+      stats.historyOps.inc();
+      return streams.sequencer.read(room, -1, limit)
+        .map(last -> page(room, last.epoch(), last.top(), last.from(), last.items()).put("recovered", false).put("reason", reason));
+    });
+  }
+
+  private static JsonObject page(String room, String epoch, long top, long first, List<byte[]> items) {
+    JsonArray values = new JsonArray();
+    items.forEach(i -> values.add(Json.decodeValue(Buffer.buffer(i))));
+    return new JsonObject().put("room", room).put("epoch", epoch).put("offset", top).put("first", first).put("items", values);
+  }
+}

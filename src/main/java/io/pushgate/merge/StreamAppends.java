@@ -1,0 +1,99 @@
+package io.pushgate.merge;
+
+import io.pushgate.history.Append;
+import io.pushgate.history.AppendResult;
+import io.pushgate.history.Sequencer;
+import io.pushgate.protocol.Position;
+import io.vertx.core.Promise;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Pushes to streams on their way to the history, at most one append in flight per stream on this
+ * node: pushes that come while one is in flight go together in the next, in order. A busy room costs
+ * one cluster operation per batch, not per push, and one pusher's order is kept.
+ */
+final class StreamAppends {
+
+  private record Waiting(PushBatch push, Promise<MergeResult> reply) {
+  }
+
+  private static final class Queue {
+    final List<Waiting> waiting = new ArrayList<>();
+    boolean inFlight;
+  }
+
+  private final Sequencer sequencer;
+  private final Streams streams;
+  private final StreamStats stats;
+  private final Map<String, Queue> queues = new HashMap<>();
+  private long queuedBytes;
+
+  StreamAppends(Sequencer sequencer, Streams streams, StreamStats stats) {
+    this.sequencer = sequencer;
+    this.streams = streams;
+    this.stats = stats;
+  }
+
+  /** Item bytes accepted by nobody yet: they count against maxPendingBytes like merged ones. */
+  long queuedBytes() {
+    return queuedBytes;
+  }
+
+  void submit(PushBatch push, Promise<MergeResult> reply) {
+    String room = push.target().room();
+    Queue q = queues.computeIfAbsent(room, r -> new Queue());
+    q.waiting.add(new Waiting(push, reply));
+    queuedBytes += push.bytes();
+    if (!q.inFlight) {
+      start(room, q);
+    }
+  }
+
+  private void start(String room, Queue q) {
+    List<Waiting> batch = new ArrayList<>(q.waiting);
+    q.waiting.clear();
+    q.inFlight = true;
+    List<Append.Push> pushes = new ArrayList<>(batch.size());
+    batch.forEach(w -> pushes.add(new Append.Push(w.push().items(), w.push().key())));
+    stats.appends.inc();
+    stats.historyOps.inc();
+    sequencer.append(room, pushes).onComplete(ar -> {
+      q.inFlight = false;
+      batch.forEach(w -> queuedBytes -= w.push().bytes());
+      if (ar.failed()) {
+        stats.appendFailures.inc();
+        String why = ar.cause().getMessage();
+        batch.forEach(w -> w.reply().complete(new MergeResult.Refused(MergeResult.Reason.HISTORY_UNAVAILABLE,
+          "the stream's history could not take the push (" + why + "): retry, with the same idempotencyKey")));
+      } else {
+        answer(batch, ar.result());
+      }
+      if (!q.waiting.isEmpty()) {
+        start(room, q);
+      } else {
+        queues.remove(room);
+      }
+    });
+  }
+
+  private void answer(List<Waiting> batch, AppendResult result) {
+    for (int i = 0; i < batch.size(); i++) {
+      Waiting w = batch.get(i);
+      AppendResult.Pushed p = result.pushed().get(i);
+      Position last = new Position(p.last(), result.epoch());
+      if (p.duplicate()) {
+        stats.idempotentRepeats.inc();
+        w.reply().complete(new MergeResult.Accepted((int) (p.last() - p.first() + 1), last, null));
+        continue;
+      }
+      stats.appendedItems.add(w.push().items().size());
+      PushBatch numbered = w.push().numbered(p.first(), result.epoch());
+      streams.receive(numbered);
+      w.reply().complete(new MergeResult.Accepted(w.push().items().size(), last, numbered));
+    }
+  }
+}

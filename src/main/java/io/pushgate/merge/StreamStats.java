@@ -1,0 +1,56 @@
+package io.pushgate.merge;
+
+import io.micrometer.core.instrument.Tags;
+import io.pushgate.metrics.Counter;
+import io.pushgate.metrics.Stats;
+
+import java.util.Map;
+
+/** The streams' counters, each declared once with its /stats path ({@code history.*}) and its meter. */
+final class StreamStats {
+
+  /** Why a JOIN with since could not recover (PROTOCOL.md); NO_HISTORY is the shard's own. */
+  enum NotRecovered { HISTORY_GONE, EPOCH_CHANGED, TOO_FAR }
+
+  final Counter appends;
+  final Counter appendedItems;
+  final Counter appendFailures;
+  final Counter idempotentRepeats;
+  final Counter historyOps;
+  final Counter historyFailures;
+  final Counter holesFilled;
+  final Counter holeItemsRead;
+  final Counter itemsSkipped;
+  final Counter duplicateItems;
+  final Counter epochChanges;
+  final Counter ringEvictions;
+  final Counter recovered;
+  final Map<NotRecovered, Counter> notRecovered;
+  final Counter replayEncodes;
+  final Counter replayShared;
+  final Counter replayedItems;
+
+  StreamStats(Stats stats) {
+    appends = stats.counter("history.appends", "pushgate_history_appends", "appends to the streams' history (one per batch of pushes, at most one in flight per stream)");
+    appendedItems = stats.counter("history.appendedItems", "pushgate_history_appended_items", "items this node appended to the streams' history");
+    appendFailures = stats.counter("history.appendFailures", "pushgate_history_append_failures", "appends that failed: those pushes got 503");
+    idempotentRepeats = stats.counter("history.idempotentRepeats", "pushgate_history_idempotent_repeats",
+      "pushes whose idempotencyKey was seen within the window: answered with the first push's offsets, not appended");
+    historyOps = stats.counter("history.operations", "pushgate_history_operations", "operations on the streams' history: appends, reads, heads");
+    historyFailures = stats.counter("history.failures", "pushgate_history_failures", "operations on the streams' history that failed (retried)");
+    holesFilled = stats.counter("history.holesFilled", "pushgate_history_holes_filled", "gaps in a stream's offsets read from the history");
+    holeItemsRead = stats.counter("history.holeItemsRead", "pushgate_history_hole_items_read", "items read from the history to fill gaps");
+    itemsSkipped = stats.counter("history.itemsSkipped", "pushgate_history_items_skipped",
+      "items gone from the history before this node got them: its clients skip them (logged)");
+    duplicateItems = stats.counter("history.duplicateItems", "pushgate_history_duplicate_items", "items that came again and were dropped");
+    epochChanges = stats.counter("history.epochChanges", "pushgate_history_epoch_changes", "streams whose numbering started again: every copy of their history was lost");
+    ringEvictions = stats.counter("history.ringEvictions", "pushgate_history_ring_evictions",
+      "replay rings dropped to stay within historyRingBytes (their replays read the history instead)");
+    recovered = stats.counter("history.joins.recovered", "pushgate_stream_joins", "JOINs with since, by outcome", Tags.of("outcome", "recovered"));
+    notRecovered = stats.counters(NotRecovered.class, r -> "history.joins." + r.name(), "pushgate_stream_joins", "JOINs with since, by outcome",
+      r -> Tags.of("outcome", r.name()));
+    replayEncodes = stats.counter("history.replayEncodes", "pushgate_history_replay_encodes", "replay frames encoded (each shared by the JOINs of one position)");
+    replayShared = stats.counter("history.replayShared", "pushgate_history_replay_shared", "replays served from one already encoded for the same position");
+    replayedItems = stats.counter("history.replayedItems", "pushgate_history_replayed_items", "items sent to rejoining clients");
+  }
+}

@@ -1,0 +1,326 @@
+package io.pushgate.merge;
+
+import io.pushgate.history.HistoryOptions;
+import io.pushgate.history.ReadResult;
+import io.pushgate.history.Sequencer;
+import io.pushgate.protocol.Position;
+import io.vertx.core.Vertx;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+
+/**
+ * The merger's streams: each delivered in offset order only. A batch that comes early waits for
+ * the ones before it; one already delivered is dropped; a gap that stays open for historyHoleMillis
+ * (its items were appended by a node that died before it broadcast them) is read from the history.
+ * A batch of another epoch makes the node ask the history which epoch is current, and start over
+ * in it if it is new (every copy of the old history was lost). A stream the node has no state for
+ * starts from the history's head, so that its first delivery is where a joining client stands.
+ * Rings of recent items, for replays, are bounded together by historyRingBytes.
+ */
+final class Streams {
+
+  private static final Logger log = Logger.getLogger(Streams.class.getName());
+
+  /** What the streams hand back to the merger. */
+  interface Outlet {
+    /** Items in offset order, for the tick's batch of their stream. */
+    void take(PushBatch numbered);
+
+    /** Hands the stream's waiting batch to the shards now, before its numbering changes. */
+    void flushNow(StreamState stream);
+  }
+
+  final Vertx vertx;
+  final HistoryOptions options;
+  final Sequencer sequencer;
+  final StreamStats stats;
+  private final Outlet outlet;
+  /** Streams in order of last activity, so the least active ring goes first when rings are over their bound. */
+  final LinkedHashMap<String, StreamState> states = new LinkedHashMap<>(16, 0.75f, true);
+  private long ringBytes;
+  private long earlyBytes;
+  /** Told when a stream's state becomes ready or changes epoch: its waiting joins can be answered. */
+  Consumer<StreamState> onChange = s -> { };
+
+  Streams(Vertx vertx, HistoryOptions options, Sequencer sequencer, StreamStats stats, Outlet outlet) {
+    this.vertx = vertx;
+    this.options = options;
+    this.sequencer = sequencer;
+    this.stats = stats;
+    this.outlet = outlet;
+  }
+
+  /** Bytes of batches waiting for their turn, all streams together (read by gauges on other threads: one field). */
+  long earlyBytes() {
+    return earlyBytes;
+  }
+
+  long ringBytes() {
+    return ringBytes;
+  }
+
+  /**
+   * The stream's state for a JOIN: created, when the node has none, from the history's head, so that
+   * the joining client's position is the stream's top and it gets everything after it.
+   */
+  StreamState stateForJoin(String room) {
+    StreamState s = states.get(room);
+    if (s == null) {
+      s = new StreamState(room, System.nanoTime());
+      states.put(room, s);
+      readHead(s);
+    }
+    s.lastActiveNanos = System.nanoTime();
+    return s;
+  }
+
+  StreamState stateIfAny(String room) {
+    return states.get(room);
+  }
+
+  private void readHead(StreamState s) {
+    stats.historyOps.inc();
+    sequencer.head(s.room).onComplete(ar -> {
+      if (ar.failed()) {
+        stats.historyFailures.inc();
+        vertx.setTimer(options.holeMillis(), id -> readHead(s)); // the cluster is unsure: ask again
+        return;
+      }
+      reset(s, ar.result().epoch(), ar.result().top());
+      List<PushBatch> buffered = new ArrayList<>(s.buffered);
+      s.buffered.clear();
+      buffered.forEach(this::receive);
+      onChange.accept(s);
+    });
+  }
+
+  private void reset(StreamState s, String epoch, long top) {
+    earlyBytes -= s.earlyBytes;
+    ringBytes -= s.ring == null ? 0 : s.ring.bytes();
+    s.reset(epoch, top);
+  }
+
+  /**
+   * A numbered batch, this node's or another's. A stream the node has no state for starts with it:
+   * no client of this node is in it (every JOIN of a stream makes its state), so nothing before it
+   * is owed to anyone here.
+   */
+  void receive(PushBatch b) {
+    StreamState s = states.get(b.target().room());
+    if (s == null) {
+      s = new StreamState(b.target().room(), System.nanoTime());
+      states.put(s.room, s);
+      reset(s, b.first().epoch(), b.first().offset() - 1);
+    }
+    s.lastActiveNanos = System.nanoTime();
+    if (!s.ready()) {
+      s.buffered.add(b);
+    } else if (!b.first().epoch().equals(s.epoch)) {
+      s.foreign.add(b);
+      checkEpoch(s);
+    } else {
+      order(s, b);
+    }
+  }
+
+  private void order(StreamState s, PushBatch b) {
+    if (b.lastOffset() < s.nextExpected) {
+      stats.duplicateItems.add(b.items().size());
+      return;
+    }
+    if (b.first().offset() > s.nextExpected) {
+      if (s.early.putIfAbsent(b.first().offset(), b) == null) {
+        s.earlyBytes += b.bytes();
+        earlyBytes += b.bytes();
+      }
+      s.knownTop = Math.max(s.knownTop, b.lastOffset());
+      armHole(s);
+      return;
+    }
+    int skip = (int) (s.nextExpected - b.first().offset());
+    if (skip > 0) {
+      stats.duplicateItems.add(skip);
+      List<byte[]> rest = b.items().subList(skip, b.items().size());
+      b = new PushBatch(b.target(), rest, rest.stream().mapToLong(i -> i.length).sum(), b.key(), new Position(s.nextExpected, s.epoch));
+    }
+    outlet.take(b);
+    s.nextExpected = b.lastOffset() + 1;
+    s.knownTop = Math.max(s.knownTop, b.lastOffset());
+    drain(s);
+  }
+
+  /** Delivers the early batches whose turn has come. */
+  private void drain(StreamState s) {
+    while (!s.early.isEmpty() && s.early.firstKey() <= s.nextExpected) {
+      PushBatch next = s.early.pollFirstEntry().getValue();
+      s.earlyBytes -= next.bytes();
+      earlyBytes -= next.bytes();
+      order(s, next);
+    }
+  }
+
+  /** A client knows of offsets up to {@code top}: if this node has not seen them, they are a gap to fill. */
+  void expect(StreamState s, long top) {
+    if (top > s.knownTop) {
+      s.knownTop = top;
+      armHole(s);
+    }
+  }
+
+  private void armHole(StreamState s) {
+    if (s.holeTimer < 0 && !s.holeReading && s.hasHole()) {
+      s.holeTimer = vertx.setTimer(options.holeMillis(), id -> {
+        s.holeTimer = -1;
+        fillHole(s);
+      });
+    }
+  }
+
+  private void fillHole(StreamState s) {
+    if (!s.hasHole() || !s.ready()) {
+      return;
+    }
+    s.holeReading = true;
+    String epoch = s.epoch;
+    long after = s.nextExpected - 1;
+    int limit = (int) Math.min(options.size(), s.knownTop - after);
+    stats.historyOps.inc();
+    sequencer.read(s.room, after, limit).onComplete(ar -> {
+      s.holeReading = false;
+      if (ar.failed()) {
+        stats.historyFailures.inc();
+        armHole(s);
+        return;
+      }
+      ReadResult r = ar.result();
+      if (!epoch.equals(s.epoch)) {
+        return; // started over meanwhile
+      }
+      if (r.epoch() == null || !r.epoch().equals(s.epoch)) {
+        checkEpoch(s);
+        return;
+      }
+      stats.holesFilled.inc();
+      if (r.first() > s.nextExpected) {
+        // Trimmed or expired before this node could read them: the clients of this node miss them.
+        long lost = Math.min(r.first(), s.early.isEmpty() ? r.first() : s.early.firstKey()) - s.nextExpected;
+        stats.itemsSkipped.add(lost);
+        log.warning("stream " + s.room + ": offsets " + s.nextExpected + ".." + (s.nextExpected + lost - 1)
+          + " were gone from the history before this node got them; its clients skip them (history.itemsSkipped)");
+        s.nextExpected += lost;
+        drain(s);
+      }
+      if (!r.items().isEmpty()) {
+        stats.holeItemsRead.add(r.items().size());
+        order(s, new PushBatch(s.target, r.items(), r.items().stream().mapToLong(i -> i.length).sum(), null, new Position(r.from(), s.epoch)));
+      }
+      if (s.knownTop > r.top()) {
+        // A client said it had offsets the stream never gave out: nothing will fill that.
+        s.knownTop = Math.max(r.top(), s.nextExpected - 1);
+        onChange.accept(s);
+      }
+      armHole(s);
+    });
+  }
+
+  /** Another epoch came: ask the history which is current, once at a time. */
+  private void checkEpoch(StreamState s) {
+    if (s.checkingEpoch) {
+      return;
+    }
+    s.checkingEpoch = true;
+    stats.historyOps.inc();
+    sequencer.head(s.room).onComplete(ar -> {
+      s.checkingEpoch = false;
+      if (ar.failed()) {
+        stats.historyFailures.inc();
+        vertx.setTimer(options.holeMillis(), id -> checkEpoch(s));
+        return;
+      }
+      String current = ar.result().epoch();
+      List<PushBatch> foreign = new ArrayList<>(s.foreign);
+      s.foreign.clear();
+      if (!current.equals(s.epoch)) {
+        outlet.flushNow(s);
+        log.info("stream " + s.room + ": its history was lost whole and starts again in epoch " + current
+          + " (was " + s.epoch + "); its clients are told EPOCH_CHANGED when they rejoin");
+        stats.epochChanges.inc();
+        reset(s, current, 0);
+        if (ar.result().top() > 0) {
+          expect(s, ar.result().top());
+        }
+        onChange.accept(s);
+      }
+      for (PushBatch b : foreign) {
+        if (b.first().epoch().equals(s.epoch)) {
+          order(s, b);
+        } else {
+          stats.duplicateItems.add(b.items().size()); // of an epoch that is no longer current
+        }
+      }
+    });
+  }
+
+  /** The merger handed a stream frame to the shards: what a joining client has now, and the ring. */
+  void flushed(StreamState s, String epoch, long lastOffset, List<byte[]> items) {
+    if (!epoch.equals(s.epoch)) {
+      return;
+    }
+    s.flushedTop = lastOffset;
+    s.dropReplays();
+    long firstOffset = lastOffset - items.size() + 1;
+    if (s.ring == null) {
+      s.ring = new ReplayRing(firstOffset - 1);
+    } else if (s.ring.next() != firstOffset) {
+      // Offsets were skipped (gone from the history): the ring holds contiguous items only.
+      ringBytes -= s.ring.bytes();
+      s.ring.clear(firstOffset - 1);
+    }
+    long before = s.ring.bytes();
+    s.ring.append(items, System.nanoTime(), options.size(), options.ttlMillis() * 1_000_000L);
+    ringBytes += s.ring.bytes() - before;
+    boundRings();
+    onChange.accept(s);
+  }
+
+  /** Drops whole rings, least recently active first, until they fit historyRingBytes together. */
+  private void boundRings() {
+    for (Iterator<StreamState> it = states.values().iterator(); ringBytes > options.ringBytes() && it.hasNext(); ) {
+      StreamState s = it.next();
+      if (s.ring != null && s.ring.bytes() > 0) {
+        ringBytes -= s.ring.bytes();
+        s.ring = null;
+        stats.ringEvictions.inc();
+      }
+    }
+  }
+
+  /**
+   * Streams idle for historyIdleMillis keep their numbering but drop their rings (the history forgets
+   * their items too). Only past {@code maxStates} streams are the least recently active forgotten
+   * whole: a stream forgotten while clients of this node are in it starts again from its next batch.
+   */
+  void sweep(long nowNanos, int maxStates) {
+    for (Iterator<Map.Entry<String, StreamState>> it = states.entrySet().iterator(); it.hasNext(); ) {
+      StreamState s = it.next().getValue();
+      boolean idle = nowNanos - s.lastActiveNanos >= options.idleMillis() * 1_000_000L;
+      if (!idle && states.size() <= maxStates) {
+        break; // access order: the rest were active more recently
+      }
+      if (s.early.isEmpty() && s.waiting.isEmpty() && s.buffered.isEmpty() && s.foreign.isEmpty() && s.ready()) {
+        ringBytes -= s.ring == null ? 0 : s.ring.bytes();
+        s.ring = null;
+        s.dropReplays();
+        if (states.size() > maxStates) {
+          it.remove();
+        }
+      }
+    }
+  }
+}
