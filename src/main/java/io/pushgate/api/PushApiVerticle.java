@@ -7,6 +7,7 @@ import io.pushgate.cluster.Broadcaster;
 import io.pushgate.config.Limit;
 import io.pushgate.config.PushgateConfig;
 import io.pushgate.history.HistoryOptions;
+import io.pushgate.protocol.NotRecovered;
 import io.pushgate.merge.PushBatch;
 import io.pushgate.metrics.Counter;
 import io.pushgate.metrics.Metrics;
@@ -178,7 +179,7 @@ public final class PushApiVerticle extends VerticleBase {
       return;
     }
     if (!history.isStream(room)) {
-      ctx.json(new JsonObject().put("room", room).put("recovered", false).put("reason", "NO_HISTORY").put("items", new JsonArray()));
+      ctx.json(new JsonObject().put("room", room).put("recovered", false).put("reason", NotRecovered.NO_HISTORY.name()).put("items", new JsonArray()));
       return;
     }
     String since = ctx.request().getParam("since");

@@ -2,6 +2,7 @@ package io.pushgate.merge;
 
 import io.pushgate.history.ReadResult;
 import io.pushgate.protocol.EncodedFrame;
+import io.pushgate.protocol.NotRecovered;
 import io.pushgate.protocol.Position;
 import io.pushgate.protocol.PushFrameEncoder;
 import io.pushgate.shard.ShardCommand;
@@ -78,7 +79,7 @@ final class Recovery {
         StreamJoin j = it.next();
         if (nowNanos > j.deadlineNanos()) {
           it.remove();
-          notRecovered(s, j, StreamStats.NotRecovered.HISTORY_GONE);
+          notRecovered(s, j, NotRecovered.HISTORY_GONE);
         }
       }
       if (s.waiting.isEmpty()) {
@@ -95,24 +96,24 @@ final class Recovery {
       return true;
     }
     if (!since.epoch().equals(s.epoch)) {
-      notRecovered(s, j, StreamStats.NotRecovered.EPOCH_CHANGED);
+      notRecovered(s, j, NotRecovered.EPOCH_CHANGED);
       return true;
     }
     if (since.offset() > s.flushedTop) {
-      streams.expect(s, since.offset());
-      if (since.offset() > s.knownTop) {
-        // The history never gave this offset out: the client's position is of no numbering there is.
-        notRecovered(s, j, StreamStats.NotRecovered.EPOCH_CHANGED);
+      if (s.historyTop >= 0 && s.historyReadNanos - j.sentNanos() >= 0 && since.offset() > s.historyTop) {
+        // A read issued after the client spoke knows every offset it can have: this one was never given out.
+        notRecovered(s, j, NotRecovered.EPOCH_CHANGED);
         return true;
       }
+      streams.expect(s, since.offset()); // a client from a faster node: wait for this one to catch up
       return false;
     }
     long missed = s.flushedTop - since.offset();
     if (missed > streams.options.maxRecoveryItems()) {
-      notRecovered(s, j, StreamStats.NotRecovered.TOO_FAR);
+      notRecovered(s, j, NotRecovered.TOO_FAR);
     } else if (missed == 0) {
       recovered(s, j, List.of());
-    } else if (s.ring != null && s.ring.first() <= since.offset() + 1) {
+    } else if (streams.ring(s) != null && s.ring.first() <= since.offset() + 1) {
       List<EncodedFrame> cached = s.replays.get(since.offset());
       if (cached != null) {
         stats.replayShared.inc();
@@ -135,28 +136,29 @@ final class Recovery {
     stats.historyOps.inc();
     streams.sequencer.read(s.room, since, (int) (s.flushedTop - since)).onComplete(ar -> {
       if (!epoch.equals(s.epoch)) {
-        notRecovered(s, j, StreamStats.NotRecovered.EPOCH_CHANGED);
+        notRecovered(s, j, NotRecovered.EPOCH_CHANGED);
         return;
       }
       if (ar.failed()) {
         stats.historyFailures.inc();
-        notRecovered(s, j, StreamStats.NotRecovered.HISTORY_GONE);
+        notRecovered(s, j, NotRecovered.HISTORY_GONE);
         return;
       }
       ReadResult r = ar.result();
       if (!epoch.equals(r.epoch()) || r.first() > since + 1) {
-        notRecovered(s, j, epoch.equals(r.epoch()) ? StreamStats.NotRecovered.HISTORY_GONE : StreamStats.NotRecovered.EPOCH_CHANGED);
+        notRecovered(s, j, epoch.equals(r.epoch()) ? NotRecovered.HISTORY_GONE : NotRecovered.EPOCH_CHANGED);
         return;
       }
       // Up to what this node has handed its shards now, which may have moved during the read.
       List<byte[]> items = new ArrayList<>(r.items().subList(0, (int) Math.min(r.items().size(), s.flushedTop - since)));
       long readTop = since + items.size();
       if (readTop < s.flushedTop) {
-        if (s.ring == null || s.ring.first() > readTop + 1) {
-          notRecovered(s, j, StreamStats.NotRecovered.HISTORY_GONE);
+        ReplayRing ring = streams.ring(s);
+        if (ring == null || ring.first() > readTop + 1) {
+          notRecovered(s, j, NotRecovered.HISTORY_GONE);
           return;
         }
-        items.addAll(s.ring.range(readTop + 1, s.flushedTop));
+        items.addAll(ring.range(readTop + 1, s.flushedTop));
       }
       recovered(s, j, encode(s, since + 1, items));
     });
@@ -187,7 +189,7 @@ final class Recovery {
     answer(j, position(s).put("recovered", true), replay);
   }
 
-  private void notRecovered(StreamState s, StreamJoin j, StreamStats.NotRecovered reason) {
+  private void notRecovered(StreamState s, StreamJoin j, NotRecovered reason) {
     stats.notRecovered.get(reason).inc();
     JsonObject ack = s.ready() ? position(s) : new JsonObject().put("room", s.room);
     answer(j, ack.put("recovered", false).put("reason", reason.name()), List.of());
@@ -209,19 +211,19 @@ final class Recovery {
       if (r.epoch() == null) {
         stats.historyOps.inc();
         return streams.sequencer.head(room).map(head -> page(room, head.epoch(), head.top(), 1, List.of())
-          .mergeIn(since == null ? new JsonObject() : new JsonObject().put("recovered", false).put("reason", "EPOCH_CHANGED")));
+          .mergeIn(since == null ? new JsonObject() : new JsonObject().put("recovered", false).put("reason", NotRecovered.EPOCH_CHANGED.name())));
       }
       if (since == null) {
         return Future.succeededFuture(page(room, r.epoch(), r.top(), r.from(), r.items()));
       }
-      String reason = !since.epoch().equals(r.epoch()) || since.offset() > r.top() ? "EPOCH_CHANGED"
-        : r.first() > since.offset() + 1 ? "HISTORY_GONE" : null;
+      NotRecovered reason = !since.epoch().equals(r.epoch()) || since.offset() > r.top() ? NotRecovered.EPOCH_CHANGED
+        : r.first() > since.offset() + 1 ? NotRecovered.HISTORY_GONE : null;
       if (reason == null) {
         return Future.succeededFuture(page(room, r.epoch(), r.top(), r.from(), r.items()).put("recovered", true));
       }
       stats.historyOps.inc();
       return streams.sequencer.read(room, -1, limit)
-        .map(last -> page(room, last.epoch(), last.top(), last.from(), last.items()).put("recovered", false).put("reason", reason));
+        .map(last -> page(room, last.epoch(), last.top(), last.from(), last.items()).put("recovered", false).put("reason", reason.name()));
     });
   }
 

@@ -43,6 +43,11 @@ final class ReplayRing {
       items.addLast(new Item(item, nowNanos));
       bytes += item.length;
     }
+    trim(nowNanos, maxItems, maxAgeNanos);
+  }
+
+  /** Drops the oldest items beyond {@code maxItems} or older than {@code maxAgeNanos}. */
+  void trim(long nowNanos, int maxItems, long maxAgeNanos) {
     while (items.size() > maxItems || (!items.isEmpty() && nowNanos - items.peekFirst().atNanos() > maxAgeNanos)) {
       bytes -= items.removeFirst().bytes().length;
       first++;

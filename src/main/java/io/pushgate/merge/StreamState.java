@@ -29,6 +29,9 @@ final class StreamState {
   /** Batches ahead of their turn, by first offset. */
   final TreeMap<Long, PushBatch> early = new TreeMap<>();
   long earlyBytes;
+  /** The stream's top as the history last told it, and when that read was issued. */
+  long historyTop = -1;
+  long historyReadNanos;
   long holeTimer = -1;
   boolean holeReading;
   /** Null after it was dropped to keep the node's rings in their bound; rebuilt from the next flush. */
@@ -64,6 +67,7 @@ final class StreamState {
     nextExpected = top + 1;
     flushedTop = top;
     knownTop = top;
+    historyTop = -1; // of the old numbering
     early.clear();
     earlyBytes = 0;
     if (ring != null) {

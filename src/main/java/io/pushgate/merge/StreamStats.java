@@ -3,14 +3,13 @@ package io.pushgate.merge;
 import io.micrometer.core.instrument.Tags;
 import io.pushgate.metrics.Counter;
 import io.pushgate.metrics.Stats;
+import io.pushgate.protocol.NotRecovered;
 
+import java.util.EnumMap;
 import java.util.Map;
 
 /** The streams' counters, each declared once with its /stats path ({@code history.*}) and its meter. */
 final class StreamStats {
-
-  /** Why a JOIN with since could not recover (PROTOCOL.md); NO_HISTORY is the shard's own. */
-  enum NotRecovered { HISTORY_GONE, EPOCH_CHANGED, TOO_FAR }
 
   final Counter appends;
   final Counter appendedItems;
@@ -47,8 +46,14 @@ final class StreamStats {
     ringEvictions = stats.counter("history.ringEvictions", "pushgate_history_ring_evictions",
       "replay rings dropped to stay within historyRingBytes (their replays read the history instead)");
     recovered = stats.counter("history.joins.recovered", "pushgate_stream_joins", "JOINs with since, by outcome", Tags.of("outcome", "recovered"));
-    notRecovered = stats.counters(NotRecovered.class, r -> "history.joins." + r.name(), "pushgate_stream_joins", "JOINs with since, by outcome",
-      r -> Tags.of("outcome", r.name()));
+    // NO_HISTORY is answered, and counted, by the shards: the room is no stream, the merger never sees it.
+    Map<NotRecovered, Counter> reasons = new EnumMap<>(NotRecovered.class);
+    for (NotRecovered r : NotRecovered.values()) {
+      if (r != NotRecovered.NO_HISTORY) {
+        reasons.put(r, stats.counter("history.joins." + r.name(), "pushgate_stream_joins", "JOINs with since, by outcome", Tags.of("outcome", r.name())));
+      }
+    }
+    notRecovered = Map.copyOf(reasons);
     replayEncodes = stats.counter("history.replayEncodes", "pushgate_history_replay_encodes", "replay frames encoded (each shared by the JOINs of one position)");
     replayShared = stats.counter("history.replayShared", "pushgate_history_replay_shared", "replays served from one already encoded for the same position");
     replayedItems = stats.counter("history.replayedItems", "pushgate_history_replayed_items", "items sent to rejoining clients");

@@ -86,6 +86,7 @@ final class Streams {
 
   private void readHead(StreamState s) {
     stats.historyOps.inc();
+    long issued = System.nanoTime();
     sequencer.head(s.room).onComplete(ar -> {
       if (ar.failed()) {
         stats.historyFailures.inc();
@@ -93,11 +94,20 @@ final class Streams {
         return;
       }
       reset(s, ar.result().epoch(), ar.result().top());
+      heard(s, ar.result().top(), issued);
       List<PushBatch> buffered = new ArrayList<>(s.buffered);
       s.buffered.clear();
       buffered.forEach(this::receive);
       onChange.accept(s);
     });
+  }
+
+  /** The history said the stream's top was {@code top}, in a read issued at {@code issuedNanos}. */
+  private static void heard(StreamState s, long top, long issuedNanos) {
+    if (issuedNanos - s.historyReadNanos >= 0 || s.historyTop < 0) {
+      s.historyTop = top;
+      s.historyReadNanos = issuedNanos;
+    }
   }
 
   private void reset(StreamState s, String epoch, long top) {
@@ -191,6 +201,7 @@ final class Streams {
     long after = s.nextExpected - 1;
     int limit = (int) Math.min(options.size(), s.knownTop - after);
     stats.historyOps.inc();
+    long issued = System.nanoTime();
     sequencer.read(s.room, after, limit).onComplete(ar -> {
       s.holeReading = false;
       if (ar.failed()) {
@@ -207,6 +218,7 @@ final class Streams {
         return;
       }
       stats.holesFilled.inc();
+      heard(s, r.top(), issued);
       if (r.first() > s.nextExpected) {
         // Trimmed or expired before this node could read them: the clients of this node miss them.
         long lost = Math.min(r.first(), s.early.isEmpty() ? r.first() : s.early.firstKey()) - s.nextExpected;
@@ -236,6 +248,7 @@ final class Streams {
     }
     s.checkingEpoch = true;
     stats.historyOps.inc();
+    long issued = System.nanoTime();
     sequencer.head(s.room).onComplete(ar -> {
       s.checkingEpoch = false;
       if (ar.failed()) {
@@ -255,8 +268,8 @@ final class Streams {
         if (ar.result().top() > 0) {
           expect(s, ar.result().top());
         }
-        onChange.accept(s);
       }
+      heard(s, ar.result().top(), issued);
       for (PushBatch b : foreign) {
         if (b.first().epoch().equals(s.epoch)) {
           order(s, b);
@@ -264,6 +277,7 @@ final class Streams {
           stats.duplicateItems.add(b.items().size()); // of an epoch that is no longer current
         }
       }
+      onChange.accept(s);
     });
   }
 
@@ -287,6 +301,22 @@ final class Streams {
     ringBytes += s.ring.bytes() - before;
     boundRings();
     onChange.accept(s);
+  }
+
+  /**
+   * The stream's ring, without items older than historyTtlMillis: a replay never serves what the
+   * history has let go, so a client gets the same answer on every node. Null when it was dropped.
+   */
+  ReplayRing ring(StreamState s) {
+    if (s.ring != null) {
+      long before = s.ring.bytes();
+      s.ring.trim(System.nanoTime(), options.size(), options.ttlMillis() * 1_000_000L);
+      if (s.ring.bytes() != before) {
+        ringBytes += s.ring.bytes() - before;
+        s.dropReplays();
+      }
+    }
+    return s.ring;
   }
 
   /** Drops whole rings, least recently active first, until they fit historyRingBytes together. */

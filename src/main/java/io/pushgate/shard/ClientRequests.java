@@ -1,5 +1,6 @@
 package io.pushgate.shard;
 
+import io.pushgate.protocol.NotRecovered;
 import io.pushgate.config.Limit;
 import io.pushgate.protocol.ClientFrameDecoder;
 import io.pushgate.protocol.ClientRequest;
@@ -80,7 +81,8 @@ final class ClientRequests {
     }
     if (options.streams().allows(r.room())) {
       // The merger alone knows what this shard has been handed of the stream: it answers, in order.
-      toMerger.accept(new StreamJoin(shard, c, r.room(), r.since(), r.id(), r.online(), System.nanoTime() + options.streamJoinTimeoutNanos()));
+      long now = System.nanoTime();
+      toMerger.accept(new StreamJoin(shard, c, r.room(), r.since(), r.id(), r.online(), now, now + options.streamJoinTimeoutNanos()));
       return;
     }
     if (!enter(c, r.room(), r.id())) {
@@ -88,7 +90,7 @@ final class ClientRequests {
     }
     if (r.since() != null) {
       stats.noHistory.inc();
-      c.send(ServerMessages.ack(r.id(), new JsonObject().put("room", r.room()).put("recovered", false).put("reason", "NO_HISTORY")));
+      c.send(ServerMessages.ack(r.id(), new JsonObject().put("room", r.room()).put("recovered", false).put("reason", NotRecovered.NO_HISTORY.name())));
     } else {
       ack(c, r);
     }

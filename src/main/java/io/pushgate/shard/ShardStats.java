@@ -1,5 +1,6 @@
 package io.pushgate.shard;
 
+import io.pushgate.protocol.NotRecovered;
 import io.micrometer.core.instrument.Tags;
 import io.pushgate.metrics.Counter;
 import io.pushgate.metrics.Stats;
@@ -45,7 +46,9 @@ final class ShardStats {
     framesWritten = stats.counter("framesWritten", "pushgate_frames_written", "WebSocket frames written to clients (PUSH and ONLINE)");
     bytesWritten = stats.counter("bytesWritten", "pushgate_bytes_written", "payload bytes written to clients");
     roomLimitRefusals = stats.counter("roomLimitRefusals", "pushgate_room_limit_refusals", "JOINs refused because the node held maxRooms distinct rooms");
-    noHistory = stats.counter("history.joins.NO_HISTORY", "pushgate_stream_joins", "JOINs with since, by outcome", Tags.of("outcome", "NO_HISTORY"));
+    // Its own meter: the merger's pushgate_stream_joins carries no shard tag, and one name takes one set of tags.
+    noHistory = stats.counter("history.joins." + NotRecovered.NO_HISTORY.name(), "pushgate_joins_no_history",
+      "JOINs with since of rooms that are not streams (answered recovered: false, NO_HISTORY)");
     pingsSent = stats.counter("pingsSent", "pushgate_pings_sent", "WebSocket pings sent to connections silent for a third of the heartbeat timeout");
     clientCloses = stats.counter("closed.by_client", "pushgate_closes", "connections closed", Tags.of("code", "client", "reason", "by_client"));
     serverCloses = stats.counters(CloseCode.class, c -> "closed." + c.statName(), "pushgate_closes", "connections closed",

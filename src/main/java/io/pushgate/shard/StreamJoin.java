@@ -8,7 +8,9 @@ import io.pushgate.protocol.Position;
  * every frame it handed that shard before, so the client gets the replay, then the live frames,
  * with nothing in between lost or sent twice.
  *
- * @param connection the shard's connection, carried back untouched
+ * @param connection    the shard's connection, carried back untouched
+ * @param sentNanos     when the shard sent it: a history read issued later knows of every offset the client can have
+ * @param deadlineNanos when a join still waiting for this node to catch up is answered HISTORY_GONE
  */
-public record StreamJoin(int shard, Object connection, String room, Position since, Long id, boolean online, long deadlineNanos) {
+public record StreamJoin(int shard, Object connection, String room, Position since, Long id, boolean online, long sentNanos, long deadlineNanos) {
 }

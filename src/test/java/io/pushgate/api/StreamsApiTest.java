@@ -1,0 +1,242 @@
+package io.pushgate.api;
+
+import io.pushgate.testing.Eventually;
+import io.pushgate.testing.TestClient;
+import io.pushgate.testing.TestNode;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/**
+ * Streams on one standalone node, over real sockets, as PROTOCOL.md writes them: the push reply's
+ * position and idempotency, the history endpoint, and each way a JOIN with since is answered
+ * (recovered, TOO_FAR, HISTORY_GONE by size and by age, EPOCH_CHANGED, NO_HISTORY).
+ */
+class StreamsApiTest {
+
+  private final List<AutoCloseable> open = new ArrayList<>();
+
+  @AfterEach
+  void close() throws Exception {
+    for (int i = open.size() - 1; i >= 0; i--) {
+      open.get(i).close();
+    }
+  }
+
+  private TestNode node(JsonObject overrides) {
+    TestNode node = TestNode.start(overrides);
+    open.add(node);
+    return node;
+  }
+
+  private TestClient client(TestNode node) {
+    TestClient c = node.client();
+    open.add(c);
+    return c;
+  }
+
+  private static JsonObject push(TestNode node, String room, JsonArray items, String key) {
+    JsonObject body = new JsonObject().put("room", room).put("items", items);
+    if (key != null) {
+      body.put("idempotencyKey", key);
+    }
+    HttpResponse<String> r = node.pushJson("/push/room", body);
+    assertEquals(200, r.statusCode(), r.body());
+    return new JsonObject(r.body());
+  }
+
+  private static JsonObject history(TestNode node, String query) {
+    HttpResponse<String> r = node.get(node.apiPort(), "/rooms/" + query);
+    assertEquals(200, r.statusCode(), r.body());
+    return new JsonObject(r.body());
+  }
+
+  private static JsonObject joinSince(TestClient c, String room, long id, long offset, String epoch) {
+    c.send(new JsonObject().put("type", "JOIN").put("id", id)
+      .put("data", new JsonObject().put("room", room).put("since", new JsonObject().put("offset", offset).put("epoch", epoch))));
+    return c.await(m -> "ACK".equals(m.getString("type")) && Long.valueOf(id).equals(m.getLong("id"))).getJsonObject("data");
+  }
+
+  private static JsonObject nextPush(TestClient c, String room) {
+    return c.await(m -> "PUSH".equals(m.getString("type")) && room.equals(m.getJsonObject("data").getString("room"))).getJsonObject("data");
+  }
+
+  @Test
+  void aPushRepliesWithItsPositionAndARetriedKeyIsAnsweredAsTheFirstAndDeliveredOnce() {
+    TestNode node = node(new JsonObject());
+    TestClient c = client(node);
+    c.send(new JsonObject().put("type", "JOIN").put("id", 1).put("data", new JsonObject().put("room", "s")));
+    JsonObject ack = c.await(m -> "ACK".equals(m.getString("type"))).getJsonObject("data");
+    assertEquals(0, ack.getLong("offset"), "a new stream: this connection gets every item after 0");
+    String epoch = ack.getString("epoch");
+
+    JsonObject first = push(node, "s", new JsonArray().add("a").add("b"), "order-17");
+    assertEquals(new JsonObject().put("accepted", 2).put("offset", 2).put("epoch", epoch), first);
+    JsonObject again = push(node, "s", new JsonArray().add("a").add("b"), "order-17");
+    assertEquals(first, again, "the retry is answered as the first push was");
+    assertEquals(3, push(node, "s", new JsonArray().add("c"), null).getLong("offset"));
+
+    List<Object> items = new ArrayList<>();
+    long lastOffset = 0;
+    while (items.size() < 3) {
+      JsonObject frame = nextPush(c, "s");
+      items.addAll(frame.getJsonArray("items").getList());
+      lastOffset = frame.getLong("offset");
+      assertEquals(epoch, frame.getString("epoch"));
+    }
+    assertEquals(List.of("a", "b", "c"), items);
+    assertEquals(3, lastOffset);
+    assertEquals(1, node.stats().getJsonObject("history").getLong("idempotentRepeats"));
+  }
+
+  @Test
+  void theHistoryEndpointPagesAStream() {
+    TestNode node = node(new JsonObject().put("historyRooms", "s*"));
+    String epoch = push(node, "s1", new JsonArray().add(1).add(2).add(3), null).getString("epoch");
+
+    assertEquals(new JsonObject().put("room", "s1").put("epoch", epoch).put("offset", 3).put("first", 1).put("items", new JsonArray().add(1).add(2).add(3)),
+      history(node, "s1/history"));
+    assertEquals(new JsonObject().put("room", "s1").put("epoch", epoch).put("offset", 3).put("first", 2).put("items", new JsonArray().add(2).add(3))
+      .put("recovered", true), history(node, "s1/history?since=1&epoch=" + epoch));
+    assertEquals(new JsonArray().add(3), history(node, "s1/history?limit=1").getJsonArray("items"));
+    JsonObject other = history(node, "s1/history?since=1&epoch=another&limit=2");
+    assertEquals(false, other.getBoolean("recovered"));
+    assertEquals("EPOCH_CHANGED", other.getString("reason"));
+    assertEquals(new JsonArray().add(2).add(3), other.getJsonArray("items"), "the last page instead");
+
+    JsonObject none = history(node, "s2/history");
+    assertEquals(0, none.getLong("offset"), "a stream nothing was pushed to");
+    assertEquals(new JsonArray(), none.getJsonArray("items"));
+    assertEquals("NO_HISTORY", history(node, "chat/history").getString("reason"), "chat is no stream here");
+
+    for (String bad : List.of("s1/history?limit=0", "s1/history?limit=201", "s1/history?since=1", "s1/history?since=-1&epoch=" + epoch, "s1/history?since=x&epoch=e")) {
+      HttpResponse<String> r = node.get(node.apiPort(), "/rooms/" + bad);
+      assertEquals(400, r.statusCode(), bad);
+      assertEquals("BAD_REQUEST", new JsonObject(r.body()).getJsonObject("error").getString("code"), bad);
+    }
+  }
+
+  @Test
+  void aJoinThatMissedTooMuchIsToldTooFarAndGoesOnLive() {
+    TestNode node = node(new JsonObject().put("maxRecoveryItems", 3));
+    TestClient watcher = client(node).joinAcked("s", 1);
+    String epoch = null;
+    for (int i = 1; i <= 5; i++) {
+      epoch = push(node, "s", new JsonArray().add(i), null).getString("epoch");
+    }
+    watcher.awaitItems("s", 5); // the node has handed all five to its shards
+
+    TestClient c = client(node);
+    JsonObject ack = joinSince(c, "s", 7, 1, epoch);
+    assertEquals(new JsonObject().put("room", "s").put("offset", 5).put("epoch", epoch).put("recovered", false).put("reason", "TOO_FAR"), ack);
+    push(node, "s", new JsonArray().add(6), null);
+    JsonObject live = nextPush(c, "s");
+    assertEquals(new JsonArray().add(6), live.getJsonArray("items"), "live from offset 6, nothing replayed");
+    assertEquals(6, live.getLong("offset"));
+
+    TestClient near = client(node);
+    JsonObject within = joinSince(near, "s", 8, 3, epoch);
+    assertEquals(new JsonObject().put("room", "s").put("offset", 6).put("epoch", epoch).put("recovered", true), within, "three missed: within the bound");
+    assertEquals(List.of(4, 5, 6), near.awaitItems("s", 3));
+  }
+
+  @Test
+  void aJoinAfterItemsWereTrimmedIsToldHistoryGone() {
+    TestNode node = node(new JsonObject().put("historySize", 3));
+    TestClient watcher = client(node).joinAcked("s", 1);
+    String epoch = null;
+    for (int i = 1; i <= 6; i++) {
+      epoch = push(node, "s", new JsonArray().add(i), null).getString("epoch");
+    }
+    watcher.awaitItems("s", 6);
+
+    JsonObject gone = joinSince(client(node), "s", 2, 1, epoch);
+    assertEquals("HISTORY_GONE", gone.getString("reason"), gone.encode());
+    assertEquals(6, gone.getLong("offset"));
+    JsonObject page = history(node, "s/history?since=1&epoch=" + epoch);
+    assertEquals(false, page.getBoolean("recovered"));
+    assertEquals("HISTORY_GONE", page.getString("reason"));
+    assertEquals(4, page.getLong("first"));
+    assertEquals(new JsonArray().add(4).add(5).add(6), page.getJsonArray("items"));
+
+    TestClient near = client(node);
+    JsonObject ok = joinSince(near, "s", 3, 3, epoch);
+    assertEquals(true, ok.getBoolean("recovered"), ok.encode());
+    assertEquals(List.of(4, 5, 6), near.awaitItems("s", 3), "the kept items replayed, in order");
+  }
+
+  @Test
+  void aJoinAfterItemsExpiredIsToldHistoryGone() {
+    TestNode node = node(new JsonObject().put("historyTtlMillis", 1_000));
+    TestClient watcher = client(node).joinAcked("s", 1);
+    String epoch = push(node, "s", new JsonArray().add(1).add(2), null).getString("epoch");
+    watcher.awaitItems("s", 2);
+    Eventually.await("the items expired from the history", () -> history(node, "s/history").getJsonArray("items").isEmpty());
+
+    JsonObject gone = joinSince(client(node), "s", 2, 0, epoch);
+    assertEquals("HISTORY_GONE", gone.getString("reason"), "the node's own ring expires with the history: " + gone.encode());
+    assertEquals(new JsonObject().put("room", "s").put("offset", 2).put("epoch", epoch).put("recovered", true)
+      .put("items", new JsonArray()).put("first", 3), history(node, "s/history?since=2&epoch=" + epoch), "nothing missed after 2");
+  }
+
+  @Test
+  void aPositionOfAnotherEpochOrNeverGivenOutIsToldEpochChanged() {
+    TestNode node = node(new JsonObject().put("historyHoleMillis", 50));
+    TestClient watcher = client(node).joinAcked("s", 1);
+    String epoch = push(node, "s", new JsonArray().add(1).add(2).add(3), null).getString("epoch");
+    watcher.awaitItems("s", 3);
+
+    JsonObject other = joinSince(client(node), "s", 2, 2, "0123456789ab");
+    assertEquals(new JsonObject().put("room", "s").put("offset", 3).put("epoch", epoch).put("recovered", false).put("reason", "EPOCH_CHANGED"), other);
+    JsonObject ahead = joinSince(client(node), "s", 3, 1_000, epoch);
+    assertEquals("EPOCH_CHANGED", ahead.getString("reason"), "offset 1000 was never given out: " + ahead.encode());
+  }
+
+  @Test
+  void aRestartedStandaloneNodeTellsReturningClientsEpochChanged() {
+    TestNode first = TestNode.start(new JsonObject());
+    String epoch;
+    try (first) {
+      epoch = push(first, "s", new JsonArray().add(1), null).getString("epoch");
+    }
+    TestNode second = node(new JsonObject());
+    JsonObject ack = joinSince(client(second), "s", 1, 1, epoch);
+    assertEquals(false, ack.getBoolean("recovered"));
+    assertEquals("EPOCH_CHANGED", ack.getString("reason"));
+    assertNotEquals(epoch, ack.getString("epoch"));
+  }
+
+  @Test
+  void aRoomThatIsNoStreamIsToldNoHistoryAndItsFramesCarryNoPosition() {
+    TestNode node = node(new JsonObject().put("historyRooms", "live-*"));
+    TestClient c = client(node);
+    JsonObject ack = joinSince(c, "chat", 1, 5, "0123456789ab");
+    assertEquals(new JsonObject().put("room", "chat").put("recovered", false).put("reason", "NO_HISTORY"), ack);
+    JsonObject reply = push(node, "chat", new JsonArray().add("hi"), null);
+    assertEquals(new JsonObject().put("accepted", 1), reply, "no position for a room that is no stream");
+    JsonObject frame = nextPush(c, "chat");
+    assertEquals(new JsonObject().put("room", "chat").put("items", new JsonArray().add("hi")), frame);
+    assertEquals(1, node.stats().getJsonObject("history").getJsonObject("joins").getLong("NO_HISTORY"));
+  }
+
+  @Test
+  void withHistorySizeZeroNothingIsAStream() {
+    TestNode node = node(new JsonObject().put("historySize", 0));
+    TestClient c = client(node);
+    c.send(new JsonObject().put("type", "JOIN").put("id", 1).put("data", new JsonObject().put("room", "s")));
+    JsonObject ack = c.await(m -> "ACK".equals(m.getString("type")));
+    assertNull(ack.getValue("data"), "a plain ACK, as before streams: " + ack.encode());
+    assertEquals(new JsonObject().put("accepted", 1), push(node, "s", new JsonArray().add(1), null));
+    assertFalse(nextPush(c, "s").containsKey("offset"));
+  }
+}

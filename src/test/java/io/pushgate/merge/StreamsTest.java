@@ -1,0 +1,230 @@
+package io.pushgate.merge;
+
+import io.micrometer.core.instrument.Tags;
+import io.pushgate.history.Append;
+import io.pushgate.history.AppendResult;
+import io.pushgate.history.HistoryOptions;
+import io.pushgate.history.LocalSequencer;
+import io.pushgate.history.ReadResult;
+import io.pushgate.history.Sequencer;
+import io.pushgate.metrics.Stats;
+import io.pushgate.protocol.RoomPatterns;
+import io.pushgate.protocol.Target;
+import io.pushgate.testing.Eventually;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.LongStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The merger's streams against the standalone history: whatever order numbered batches come in,
+ * repeated or missing, each offset comes out once and in order; a gap whose items were trimmed is
+ * skipped and counted; a new epoch starts the stream again and a batch of the old one is dropped.
+ */
+class StreamsTest {
+
+  private static final String ROOM = "match-1";
+  private static final long HOLE_MILLIS = 20;
+  private static final Vertx vertx = Vertx.vertx();
+
+  @AfterAll
+  static void close() throws Exception {
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  /** Streams on one context, as the merger runs them, with what they hand out. */
+  private static final class Rig {
+    final Context context = vertx.getOrCreateContext();
+    final List<Long> offsets = Collections.synchronizedList(new ArrayList<>());
+    final List<String> epochs = Collections.synchronizedList(new ArrayList<>());
+    final List<String> flushedNow = Collections.synchronizedList(new ArrayList<>());
+    final StreamStats stats = new StreamStats(Stats.of(Tags.empty(), null));
+    final Swappable sequencer;
+    final Streams streams;
+
+    Rig(int historySize) {
+      HistoryOptions options = new HistoryOptions(historySize, 120_000, 120_000, 1_000, 200, 64 << 20, HOLE_MILLIS, 600_000, RoomPatterns.ANY);
+      sequencer = new Swappable(options);
+      streams = new Streams(vertx, options, sequencer, stats, new Streams.Outlet() {
+        @Override
+        public void take(PushBatch numbered) {
+          for (int i = 0; i < numbered.items().size(); i++) {
+            long offset = numbered.first().offset() + i;
+            // Items name their own offset, so what comes out can be checked against where it says it is.
+            assertEquals("\"" + offset + "\"", new String(numbered.items().get(i), StandardCharsets.UTF_8), "item at " + offset);
+            offsets.add(offset);
+            epochs.add(numbered.first().epoch());
+          }
+        }
+
+        @Override
+        public void flushNow(StreamState stream) {
+          flushedNow.add(stream.epoch);
+        }
+      });
+    }
+
+    <T> T on(Supplier<T> work) {
+      CompletableFuture<T> done = new CompletableFuture<>();
+      context.runOnContext(v -> {
+        try {
+          done.complete(work.get());
+        } catch (Throwable t) {
+          done.completeExceptionally(t);
+        }
+      });
+      return done.orTimeout(10, TimeUnit.SECONDS).join();
+    }
+
+    StreamState joined() {
+      StreamState s = on(() -> streams.stateForJoin(ROOM));
+      Eventually.await("the stream's head", () -> on(s::ready));
+      return s;
+    }
+
+    /** Appends pushes of the given sizes; items are their own offsets. */
+    List<PushBatch> append(int... sizes) {
+      List<PushBatch> out = new ArrayList<>();
+      for (int size : sizes) {
+        out.add(on(() -> {
+          long top = sequencer.read(ROOM, -1, 1).result().top();
+          List<byte[]> items = new ArrayList<>();
+          for (int i = 1; i <= size; i++) {
+            items.add(("\"" + (top + i) + "\"").getBytes(StandardCharsets.UTF_8));
+          }
+          AppendResult r = sequencer.append(ROOM, List.of(new Append.Push(items, null))).result();
+          return new PushBatch(Target.room(ROOM), items, size * 4L).numbered(r.pushed().get(0).first(), r.epoch());
+        }));
+      }
+      return out;
+    }
+
+    void receive(List<PushBatch> batches) {
+      on(() -> {
+        batches.forEach(streams::receive);
+        return null;
+      });
+    }
+  }
+
+  /** The standalone history, which a test can lose whole (as a cluster that lost every copy). */
+  private static final class Swappable implements Sequencer {
+    final HistoryOptions options;
+    LocalSequencer current;
+
+    Swappable(HistoryOptions options) {
+      this.options = options;
+      current = new LocalSequencer(options);
+    }
+
+    @Override
+    public Future<AppendResult> append(String room, List<Append.Push> pushes) {
+      return current.append(room, pushes);
+    }
+
+    @Override
+    public Future<ReadResult> read(String room, long after, int limit) {
+      return current.read(room, after, limit);
+    }
+  }
+
+  @Test
+  void batchesInAnyOrderRepeatedOrMissingComeOutOnceEachInOrder() {
+    for (long seed = 1; seed <= 40; seed++) {
+      Random random = new Random(seed);
+      Rig rig = new Rig(200);
+      rig.joined();
+      int[] sizes = random.ints(5 + random.nextInt(25), 1, 5).toArray();
+      List<PushBatch> appended = rig.append(sizes);
+      long top = appended.get(appended.size() - 1).lastOffset();
+      List<PushBatch> sent = new ArrayList<>();
+      int dropped = 0;
+      for (int i = 0; i < appended.size(); i++) {
+        boolean last = i == appended.size() - 1; // the last one tells the node how far the stream goes
+        if (!last && random.nextInt(6) == 0) {
+          dropped++; // its node died after the append: only the history has it
+          continue;
+        }
+        sent.add(appended.get(i));
+        if (random.nextInt(5) == 0) {
+          sent.add(appended.get(i));
+        }
+      }
+      Collections.shuffle(sent, random);
+      rig.receive(sent);
+
+      String why = "seed " + seed + ", " + dropped + " dropped of " + appended.size();
+      Eventually.await("offsets 1.." + top + " (" + why + ")", () -> rig.offsets.size() >= top);
+      assertEquals(LongStream.rangeClosed(1, top).boxed().toList(), List.copyOf(rig.offsets), why);
+      assertEquals(dropped > 0, rig.stats.holesFilled.get() > 0, why);
+      assertEquals(0, rig.stats.itemsSkipped.get(), why);
+      assertEquals(0, rig.on(() -> rig.streams.earlyBytes()), why);
+    }
+  }
+
+  @Test
+  void aGapTrimmedFromTheHistoryIsSkippedAndCounted() {
+    Rig rig = new Rig(5);
+    rig.joined();
+    List<PushBatch> b = rig.append(2, 10, 5, 3); // offsets 1-2, 3-12, 13-17, 18-20; the history keeps 16-20
+    rig.receive(List.of(b.get(0), b.get(3)));
+    Eventually.await("offsets up to 20", () -> rig.offsets.size() >= 7);
+    assertEquals(List.of(1L, 2L, 16L, 17L, 18L, 19L, 20L), List.copyOf(rig.offsets));
+    assertEquals(13, rig.stats.itemsSkipped.get());
+  }
+
+  @Test
+  void aNewEpochStartsTheStreamAgainAndTheOldOnesBatchesAreDropped() {
+    Rig rig = new Rig(200);
+    rig.joined();
+    List<PushBatch> old = rig.append(2, 1);
+    rig.receive(List.of(old.get(0)));
+    Eventually.await("offsets 1-2", () -> rig.offsets.size() == 2);
+    String oldEpoch = rig.epochs.get(0);
+
+    rig.sequencer.current = new LocalSequencer(rig.sequencer.options); // every copy of the history is lost
+    List<PushBatch> fresh = rig.append(1, 2);
+    String newEpoch = fresh.get(0).first().epoch();
+    assertTrue(!newEpoch.equals(oldEpoch));
+    rig.receive(List.of(fresh.get(1), fresh.get(0)));
+    Eventually.await("the new epoch's offsets 1-3", () -> rig.offsets.size() == 5);
+    assertEquals(List.of(1L, 2L, 1L, 2L, 3L), List.copyOf(rig.offsets));
+    assertEquals(List.of(oldEpoch, oldEpoch, newEpoch, newEpoch, newEpoch), List.copyOf(rig.epochs));
+    assertEquals(List.of(oldEpoch), List.copyOf(rig.flushedNow), "the old epoch's waiting frame goes out before the numbering changes");
+    assertEquals(1, rig.stats.epochChanges.get());
+
+    rig.receive(List.of(old.get(1))); // a straggler of the lost epoch
+    Eventually.await("the straggler counted as a duplicate", () -> rig.stats.duplicateItems.get() == 1);
+    assertEquals(5, rig.offsets.size());
+  }
+
+  @Test
+  void aClientThatKnowsOfLaterOffsetsMakesTheNodeReadThem() {
+    Rig rig = new Rig(200);
+    StreamState s = rig.joined();
+    List<PushBatch> b = rig.append(3, 2);
+    rig.receive(List.of(b.get(0)));
+    Eventually.await("offsets 1-3", () -> rig.offsets.size() == 3);
+    rig.on(() -> {
+      rig.streams.expect(s, 5); // a client from a faster node says it has 5
+      return null;
+    });
+    Eventually.await("offsets 4-5 read from the history", () -> rig.offsets.size() == 5);
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L), List.copyOf(rig.offsets));
+    assertEquals(2, rig.stats.holeItemsRead.get());
+  }
+}
