@@ -7,6 +7,7 @@ import io.pushgate.cluster.Broadcaster;
 import io.pushgate.config.Limit;
 import io.pushgate.config.PushgateConfig;
 import io.pushgate.history.HistoryOptions;
+import io.pushgate.history.HistoryOwner;
 import io.pushgate.protocol.NotRecovered;
 import io.pushgate.merge.PushBatch;
 import io.pushgate.metrics.Counter;
@@ -154,7 +155,10 @@ public final class PushApiVerticle extends VerticleBase {
     }
   }
 
-  /** {@code {"room": R, "online": N}}: the room's connections across the cluster, as of the last online interval. */
+  /**
+   * {@code {"room": R, "online": N}}: the room's connections across the cluster, as of the last online
+   * interval; for a stream in a cluster also {@code historyOwner}, the node id of the member holding its history.
+   */
   private void roomOnline(RoutingContext ctx) {
     String room = ctx.pathParam("room");
     String problem = RoomName.problem(room);
@@ -163,7 +167,11 @@ public final class PushApiVerticle extends VerticleBase {
       return;
     }
     vertx.eventBus().<Integer>request(Addresses.ROOM_ONLINE, room, Local.OPTIONS)
-      .onSuccess(reply -> ctx.json(new JsonObject().put("room", room).put("online", reply.body())))
+      .onSuccess(reply -> {
+        JsonObject answer = new JsonObject().put("room", room).put("online", reply.body());
+        String owner = history.isStream(room) ? HistoryOwner.of(vertx, room) : null;
+        ctx.json(owner == null ? answer : answer.put("historyOwner", owner));
+      })
       .onFailure(ctx::fail);
   }
 

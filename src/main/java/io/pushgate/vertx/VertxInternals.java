@@ -76,6 +76,15 @@ public final class VertxInternals {
     return ((io.vertx.spi.cluster.hazelcast.HazelcastClusterManager) clusterManager(vertx)).getHazelcastInstance();
   }
 
+  /**
+   * The Vert.x node id of a Hazelcast member (what {@code /stats} names {@code cluster.nodeId}): Vert.x
+   * gives each node a random id of its own and keeps it in a member attribute, not the member's UUID.
+   */
+  public static String nodeId(com.hazelcast.cluster.Member member) {
+    String id = member.getAttribute("__vertx.nodeId");
+    return id != null ? id : member.getUuid().toString();
+  }
+
   /** The cluster manager of a clustered Vert.x, null when standalone. */
   public static ClusterManager clusterManager(Vertx vertx) {
     return ((VertxInternal) vertx).clusterManager();

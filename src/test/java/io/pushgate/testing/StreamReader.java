@@ -21,7 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class StreamReader {
 
-  /** One item as received: its offset, epoch and JSON text. */
+  /** One item as received: its offset, epoch and text (a string item as is, others as JSON). */
   public record Received(long offset, String epoch, String item) {
   }
 
@@ -31,6 +31,7 @@ public final class StreamReader {
   private final Map<Long, JsonObject> acks = new ConcurrentHashMap<>();
   private final List<JsonObject> unexpected = new ArrayList<>();
   private volatile Integer closeCode;
+  private volatile java.util.function.Consumer<JsonObject> onAck = a -> { };
 
   private StreamReader(WebSocket ws, String room) {
     this.ws = ws;
@@ -55,6 +56,7 @@ public final class StreamReader {
     JsonObject data = m.getJsonObject("data");
     if ("ACK".equals(type) && m.getLong("id") != null) {
       acks.put(m.getLong("id"), data == null ? new JsonObject() : data);
+      onAck.accept(data == null ? new JsonObject() : data);
     } else if ("PUSH".equals(type) && room.equals(data.getString("room")) && data.getLong("offset") != null) {
       JsonArray items = data.getJsonArray("items");
       long last = data.getLong("offset");
@@ -73,6 +75,19 @@ public final class StreamReader {
       data.put("since", new JsonObject().put("offset", sinceOffset).put("epoch", sinceEpoch));
     }
     ws.writeTextMessage(new JsonObject().put("type", "JOIN").put("id", id).put("data", data).encode());
+  }
+
+  /** Told of every ACK with an id, on the reader's event loop. */
+  public void onAck(java.util.function.Consumer<JsonObject> handler) {
+    onAck = handler;
+  }
+
+  /** Told once the connection is closed, with the close code (-1 for none, e.g. a dead node). */
+  public void onClose(java.util.function.IntConsumer handler) {
+    ws.closeHandler(v -> {
+      closeCode = ws.closeStatusCode() == null ? -1 : (int) ws.closeStatusCode();
+      handler.accept(closeCode);
+    });
   }
 
   public JsonObject ack(long id) {
