@@ -214,6 +214,8 @@ describe('REFRESH', () => {
 describe('streams', () => {
   test('the position is kept, the rejoin says since, missed items come once and in order', {timeout: 60_000}, async () => {
     const c = liveClient({token: token('viewer-s', 3_600)});
+    const watcher = liveClient({token: token('watcher-s', 3_600)}); // stays: tells when the node fanned items out
+    await watcher.pg.join('stream-1');
     c.kit.deadPort = await freePort(); // nobody listens there
     const joined = await c.pg.join('stream-1');
     assert.equal(typeof joined.offset, 'number', 'the ACK of a stream JOIN carries its position');
@@ -235,6 +237,8 @@ describe('streams', () => {
       missed.push(answer.offset);
     }
     assert.deepEqual(missed, [start + 4, start + 5, start + 6, start + 7, start + 8], 'the push API answers each item\'s offset');
+    // Accepted is not yet delivered: once the watcher has them, the node has fanned them out.
+    await until('the missed items delivered to the watcher', () => itemsOf(watcher.rec, 'stream-1').includes('missed-5'));
     c.kit.blocked = false;
     await until('the missed items', () => itemsOf(c.rec, 'stream-1').length >= 8, {timeoutMs: 20_000, everyMs: 50});
     await node.push('stream-1', ['live-after']);
@@ -247,5 +251,6 @@ describe('streams', () => {
     const offsets = c.rec.pushes.filter((p) => p.room === 'stream-1').flatMap((p) => p.items.map((_, i) => p.offset - (p.items.length - 1 - i)));
     assert.deepEqual(offsets, Array.from({length: 9}, (_, i) => start + 1 + i), 'every offset once, in order');
     c.pg.close();
+    watcher.pg.close();
   });
 });

@@ -27,7 +27,11 @@ export function freePort() {
   });
 }
 
-/** Polls `probe` (async, returns a truthy value when done) every `everyMs` until `timeoutMs`. */
+/**
+ * Polls `probe` (async, returns a truthy value when done) every `everyMs` until `timeoutMs`. A probe
+ * that throws is tried again (e.g. a node not listening yet), but for a failed assertion (an error
+ * whose code is ERR_ASSERTION), which ends the wait at once.
+ */
 export async function until(what, probe, {timeoutMs = 15_000, everyMs = 100} = {}) {
   const deadline = Date.now() + timeoutMs;
   let last;
@@ -38,6 +42,9 @@ export async function until(what, probe, {timeoutMs = 15_000, everyMs = 100} = {
         return value;
       }
     } catch (e) {
+      if (e?.code === 'ERR_ASSERTION') {
+        throw e;
+      }
       last = e;
     }
     await new Promise((r) => setTimeout(r, everyMs));
