@@ -172,6 +172,21 @@ describe('per-room state and temporary errors', () => {
     c.pg.close();
   });
 
+  test('a RATE_LIMITED without a request (a PING refused for now) pauses the JOINs and is no error', async () => {
+    const c = client({rateLimitDelayMs: 200, backoffMaxMs: 1_000});
+    const ws = await opened(c);
+    ws.deliver({type: 'ERROR', data: {code: 'RATE_LIMITED', message: 'more than maxMessagesPerSecond'}});
+    const t0 = Date.now();
+    const joined = c.pg.join('after-pause');
+    assert.equal(joinsOf(ws).length, 0, 'held back by the pause');
+    const join = await waitFor('the JOIN after the pause', () => joinsOf(ws)[0]);
+    assert.ok(Date.now() - t0 >= 90, `sent after ${Date.now() - t0} ms`);
+    ack(ws, join);
+    await joined;
+    assert.deepEqual(c.errors, []);
+    c.pg.close();
+  });
+
   test('open is announced after the rejoins went out: joining on open sends no JOIN twice', async () => {
     const c = client();
     const ws = await opened(c);

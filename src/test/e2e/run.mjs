@@ -318,7 +318,8 @@ async function main() {
   await step('an item pushed through the API after the restart appears on both stages', async () => {
     const text = 'after restart ' + Math.random().toString(36).slice(2, 8);
     await demo().push(ROOM, [{text, ts: Date.now()}]);
-    await Promise.all([waitBullet(pages.pageA, text), waitBullet(pages.pageB, text)]);
+    // Behind what is left of the 500-item frames in the lanes' queue (dropped after maxWaitMs, 8 s).
+    await Promise.all([waitBullet(pages.pageA, text, 20_000), waitBullet(pages.pageB, text, 20_000)]);
   });
 
   await step('friendly messages when sending is off (404) or rate limited (429)', async () => {

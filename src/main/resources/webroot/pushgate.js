@@ -643,7 +643,12 @@ export class PushgateClient {
         break;
       case 'ERROR': {
         const error = new PushgateError(String(d.code ?? 'UNKNOWN'), d.message ?? String(d.code), {id: msg.id});
-        if (!this.#answer(msg.id, error, d)) {
+        if (this.#answer(msg.id, error, d)) {
+          break;
+        }
+        if (TEMPORARY_ERRORS.includes(error.code)) {
+          this.#pauseRequests(this.#pauseRound); // e.g. a PING refused for now: this connection sends too fast
+        } else {
           this.#emit('error', error);
         }
         break;
@@ -1155,13 +1160,7 @@ export class PushgateClient {
    * front of the queue, the queue pauses (longer while refusals go on) and resumes one at a time.
    */
   #rateLimited(req) {
-    if (req.round === this.#pauseRound) {
-      this.#pauseRound++;
-      this.#rateLimitedRounds++;
-      const ceiling = Math.min(this.#opts.backoffMaxMs, this.#opts.rateLimitDelayMs * 2 ** Math.min(this.#rateLimitedRounds - 1, 16));
-      this.#pausedUntil = Date.now() + Math.floor(ceiling / 2 + Math.random() * ceiling / 2);
-      this.#window = 1;
-    }
+    this.#pauseRequests(req.round);
     if (req.type === 'JOIN') {
       const room = this.#rooms.get(req.room);
       const s = room && internals.get(room).s;
@@ -1185,6 +1184,22 @@ export class PushgateClient {
       this.#refreshFailures++;
       this.#scheduleRefresh();
     }
+  }
+
+  /**
+   * A refusal for now of something sent in pause round `round`: the first of a round pauses the queue
+   * (about rateLimitDelayMs, doubling while rounds of refusals go on) and shrinks the window to one;
+   * refusals of requests sent before that pause began do not pause it again.
+   */
+  #pauseRequests(round) {
+    if (round !== this.#pauseRound) {
+      return;
+    }
+    this.#pauseRound++;
+    this.#rateLimitedRounds++;
+    const ceiling = Math.min(this.#opts.backoffMaxMs, this.#opts.rateLimitDelayMs * 2 ** Math.min(this.#rateLimitedRounds - 1, 16));
+    this.#pausedUntil = Date.now() + Math.floor(ceiling / 2 + Math.random() * ceiling / 2);
+    this.#window = 1;
   }
 
   #onJoinAnswer(req, error, data) {
