@@ -24,6 +24,8 @@ describe('room ids and helpers', () => {
     assert.match(roomProblem('a\u2028b'), /separator/, 'line separator (Zl)');
     assert.match(roomProblem('a\u2029b'), /separator/, 'paragraph separator (Zp)');
     assert.match(roomProblem('a\u0000b'), /control/);
+    assert.match(roomProblem('tag\udb40\udc01'), /format/, 'a supplementary format character (U+E0001)');
+    assert.equal(roomProblem('*a\u0000'), "room contains '*', which token room patterns use as a wildcard", 'the first problem, as the server says it');
     assert.equal(roomProblem('a b\u00a0c'), null, 'spaces (Zs) are fine');
     assert.equal(roomProblem('默认房间'), null);
     assert.equal(roomProblem('game:42/chat'), null);

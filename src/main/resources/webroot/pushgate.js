@@ -96,7 +96,11 @@ export function backoffDelay(attempt, baseMs = DEFAULTS.backoffBaseMs, maxMs = D
   return Math.floor(random() * ceiling);
 }
 
-/** Why `room` is not a valid room id (PROTOCOL.md "Room ids"), or null when it is. */
+/**
+ * Why `room` is not a valid room id (PROTOCOL.md "Room ids"), or null when it is: the server's own
+ * check (RoomName), character by character, with its messages. Invisible characters (Cc, Cf, Zl, Zp)
+ * would let two rooms look alike; `*` is the wildcard of token room patterns.
+ */
 export function roomProblem(room) {
   if (typeof room !== 'string' || room.length === 0) {
     return 'room must be a non-empty string';
@@ -104,23 +108,39 @@ export function roomProblem(room) {
   if (room.length > 256 || [...room].length > 128) {
     return 'room is longer than 128 characters';
   }
-  if (/\p{Cc}/u.test(room)) {
-    return 'room contains a control character';
-  }
-  if (/\p{Cf}/u.test(room)) {
-    return 'room contains a format character';
-  }
-  if (/[\p{Zl}\p{Zp}]/u.test(room)) {
-    return 'room contains a line or paragraph separator';
-  }
-  if (room.includes('*')) {
-    return 'room contains *, which token patterns use';
-  }
-  if (/\p{Cs}/u.test(room)) {
-    return 'room contains an unpaired surrogate';
+  for (let i = 0; i < room.length; i++) {
+    const c = room.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const paired = c <= 0xdbff && i + 1 < room.length && (room.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+      if (!paired) {
+        return 'room contains an unpaired surrogate';
+      }
+      if (FORMAT.test(room.slice(i, i + 2))) {
+        return 'room contains an invisible format character';
+      }
+      i++;
+      continue;
+    }
+    const ch = room[i];
+    if (ch === '*') {
+      return "room contains '*', which token room patterns use as a wildcard";
+    }
+    if (CONTROL.test(ch)) {
+      return 'room contains a control character';
+    }
+    if (FORMAT.test(ch)) {
+      return 'room contains an invisible format character';
+    }
+    if (SEPARATOR.test(ch)) {
+      return 'room contains a line or paragraph separator';
+    }
   }
   return null;
 }
+
+const CONTROL = /^\p{Cc}$/u;
+const FORMAT = /^\p{Cf}$/u;
+const SEPARATOR = /^[\p{Zl}\p{Zp}]$/u;
 
 /** The claims of a JWT, read without verifying anything; null when `token` is not one. */
 export function tokenClaims(token) {
