@@ -43,11 +43,17 @@ function assert(condition, message) {
   }
 }
 
-/** Runs one check; a failure is recorded and the run goes on, unless the step is `fatal` (setup). */
-async function step(name, fn, {fatal = false} = {}) {
+/**
+ * Runs one check, for at most `timeoutMs`; a failure is recorded and the run goes on, unless the step
+ * is `fatal` (setup).
+ */
+async function step(name, fn, {fatal = false, timeoutMs = 90_000} = {}) {
   const t0 = Date.now();
+  let timer;
   try {
-    await fn();
+    await Promise.race([fn(), new Promise((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`the step took over ${timeoutMs / 1000} s`)), timeoutMs);
+    })]);
     results.push({name, ok: true});
     log(`ok   ${name} (${Date.now() - t0} ms)`);
   } catch (e) {
@@ -56,6 +62,8 @@ async function step(name, fn, {fatal = false} = {}) {
     if (fatal) {
       throw e;
     }
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -93,22 +101,16 @@ async function openDemo(name) {
 }
 
 /**
- * Opens `path` of `node`'s origin as a page the test serves itself (`html`), so that it carries none of
- * the node's headers (its CSP forbids inline scripts, which test pages use) but is of the node's origin.
- */
-async function openTestPage(page, node, path, html) {
-  await page.route(node.publicUrl + path, (route) => route.fulfill({contentType: 'text/html; charset=utf-8', body: html}));
-  await page.goto(node.publicUrl + path, {timeout: 15_000});
-}
-
-/**
- * A blank page of `node`'s origin with a pushgate client made by `setup` (a function of the module and
- * `arg`, run in the page); window.__t records its states, items, REFRESH answers and errors.
+ * A page of `node`'s origin that has nothing of the demo (its /health), with a pushgate client made by
+ * `setup` (a function of the module and `arg`, run in the page); window.__t records its states, items,
+ * REFRESH answers and errors. The client is made through the DevTools protocol, to which the node's
+ * CSP (no inline script, no eval) does not apply; the page itself stays the node's, so Chromium lets
+ * it reach loopback (a page fulfilled by the test would count as public and be blocked).
  */
 async function openClientPage(name, node, setup, arg, {beforeGoto} = {}) {
   const page = await newPage(name);
   await beforeGoto?.(page);
-  await openTestPage(page, node, '/e2e-blank', '<!doctype html><title>blank</title><body></body>');
+  await page.goto(`${node.publicUrl}/health`, {timeout: 15_000});
   await page.evaluate(`(async () => {
     const pushgate = await import('/pushgate.js');
     const t = (window.__t = {states: [], items: [], refreshed: [], errors: []});
@@ -119,6 +121,14 @@ async function openClientPage(name, node, setup, arg, {beforeGoto} = {}) {
     pg.on('error', (e) => t.errors.push(e.code + ': ' + e.message));
   })()`);
   return page;
+}
+
+/** The page's client joins `room`; fails after `timeoutMs` instead of waiting for ever. */
+async function joinIn(page, room, timeoutMs = 10_000) {
+  await page.evaluate(([room, timeoutMs]) => {
+    window.__pg.join(room).catch(() => {});
+    return window.__pg.room(room).ready(timeoutMs);
+  }, [room, timeoutMs]);
 }
 
 const stateOf = (page) => page.evaluate(() => document.documentElement.dataset.pgState ?? window.__pg?.state ?? '-');
@@ -373,7 +383,7 @@ async function main() {
 
   await step('offline closes the socket at once; online reconnects at once, not after the backoff', async () => {
     const page = await openClientPage('offline', demo(), ({connect}) => connect(undefined, {backoffBaseMs: 60_000, backoffMaxMs: 60_000}), null);
-    await page.evaluate(() => window.__pg.join('offline-room'));
+    await joinIn(page, 'offline-room');
     const offlineAt = Date.now();
     await setPageOffline(page, true);
     await waitIn(page, 'reconnecting once offline', () => window.__pg.state === 'reconnecting', null, {timeoutMs: 2_000, everyMs: 20});
@@ -391,16 +401,20 @@ async function main() {
 
   await step('the five-line example works on a blank page of the same origin', async () => {
     const page = await newPage('fiveLines');
-    // A page of the node's origin that has nothing of the demo, with the five lines in it.
-    await openTestPage(page, demo(), '/five-lines', `<!doctype html><title>five lines</title><ul id="out"></ul>
-      <script type="module">
-        const show = (item) => document.getElementById('out').append(Object.assign(document.createElement('li'), {textContent: item.text}));
-        import {connect} from '/pushgate.js';
-        const pg = connect();
-        pg.on('push', ({room, items}) => items.forEach(show));
-        await pg.join('lobby', {online: true});
-        document.title = 'joined';
-      </script>`);
+    // A page of the node's origin that has nothing of the demo (its /health), given the five lines as a
+    // module of the same origin (the node's CSP allows those, not inline scripts); the test serves it.
+    await page.route(`${demo().publicUrl}/e2e/five-lines.js`, (route) => route.fulfill({contentType: 'text/javascript', body: `
+      const show = (item) => document.getElementById('out').append(Object.assign(document.createElement('li'), {textContent: item.text}));
+      import {connect} from '/pushgate.js';
+      const pg = connect();
+      pg.on('push', ({room, items}) => items.forEach(show));
+      await pg.join('lobby', {online: true});
+      document.title = 'joined';`}));
+    await page.goto(`${demo().publicUrl}/health`, {timeout: 15_000});
+    await page.evaluate(() => {
+      document.body.appendChild(document.createElement('ul')).id = 'out';
+      document.head.append(Object.assign(document.createElement('script'), {type: 'module', src: '/e2e/five-lines.js'}));
+    });
     await waitIn(page, 'resolved join (title "joined")', () => document.title === 'joined', null, {timeoutMs: 15_000, everyMs: 50});
     await demo().push('lobby', [{text: 'five lines'}]);
     await waitIn(page, 'pushed item in the list', () => document.getElementById('out').textContent === 'five lines', null, {everyMs: 50});
@@ -414,10 +428,37 @@ async function main() {
     });
   }, {fatal: true});
 
+  await step('getToken with 3 s tokens: several expiries, no disconnect', async () => {
+    const expiries = [];
+    const page = await openClientPage('tokens', nodes.edge, ({connect}) => connect(undefined, {getToken: () => window.mintToken(), heartbeatMs: 1_000}), null, {
+      beforeGoto: (p) => p.exposeFunction('mintToken', () => {
+        const t = token('token-viewer', 3);
+        expiries.push(JSON.parse(Buffer.from(t.split('.')[1], 'base64url')).exp * 1000);
+        return t;
+      }),
+    });
+    await joinIn(page, 'token-room');
+    await until('the third token\'s exp passed', async () => {
+      const opens = await page.evaluate(() => window.__t.states.filter((x) => x.s !== 'open').length);
+      assert(opens === 0, `the connection dropped: ${JSON.stringify(await page.evaluate(() => window.__t))}`);
+      return expiries.length >= 3 && Date.now() > expiries[2] + 500;
+    }, {timeoutMs: 20_000, everyMs: 100});
+    const {refreshed, errors} = await page.evaluate(() => ({refreshed: window.__t.refreshed.length, errors: window.__t.errors}));
+    assert(refreshed >= 2, `${refreshed} REFRESH answered`);
+    assert(errors.length === 0, errors.join('; '));
+    await nodes.edge.push('token-room', ['after the expiries']);
+    await waitIn(page, 'an item after the expiries', () => window.__t.items.includes('after the expiries'), null, {timeoutMs: 5_000});
+    await page.close();
+    delete pages.tokens;
+  });
+
+  // Last of the page tests: playwright's clock is the whole context's, and once paused and resumed the
+  // pages' Date.now() lags the real time (a token's exp would be read wrong).
   await step('a hidden page whose timers never fire stays connected past the heartbeat timeout', async () => {
     const page = await openClientPage('hidden', nodes.edge, ({connect}, token) => connect(undefined, {token}), token('hidden-viewer', 3_600),
       {beforeGoto: (p) => p.clock.install()});
-    await page.evaluate(() => window.__pg.join('hidden-room'));
+    await joinIn(page, 'hidden-room');
+    await until('the node counts the page in its room', async () => (await onlineIn(nodes.edge, 'hidden-room')) === 1);
     // The tab goes to the background: hidden, and from now on no timer of the page fires.
     await page.evaluate(() => {
       Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
@@ -439,30 +480,6 @@ async function main() {
     await page.clock.resume();
     await page.close();
     delete pages.hidden;
-  });
-
-  await step('getToken with 3 s tokens: several expiries, no disconnect', async () => {
-    const expiries = [];
-    const page = await openClientPage('tokens', nodes.edge, ({connect}) => connect(undefined, {getToken: () => window.mintToken(), heartbeatMs: 1_000}), null, {
-      beforeGoto: (p) => p.exposeFunction('mintToken', () => {
-        const t = token('token-viewer', 3);
-        expiries.push(JSON.parse(Buffer.from(t.split('.')[1], 'base64url')).exp * 1000);
-        return t;
-      }),
-    });
-    await page.evaluate(() => window.__pg.join('token-room'));
-    await until('the third token\'s exp passed', async () => {
-      const opens = await page.evaluate(() => window.__t.states.filter((x) => x.s !== 'open').length);
-      assert(opens === 0, `the connection dropped: ${JSON.stringify(await page.evaluate(() => window.__t.states))}`);
-      return expiries.length >= 3 && Date.now() > expiries[2] + 500;
-    }, {timeoutMs: 20_000, everyMs: 100});
-    const {refreshed, errors} = await page.evaluate(() => ({refreshed: window.__t.refreshed.length, errors: window.__t.errors}));
-    assert(refreshed >= 2, `${refreshed} REFRESH answered`);
-    assert(errors.length === 0, errors.join('; '));
-    await nodes.edge.push('token-room', ['after the expiries']);
-    await waitIn(page, 'an item after the expiries', () => window.__t.items.includes('after the expiries'), null, {timeoutMs: 5_000});
-    await page.close();
-    delete pages.tokens;
   });
 
   await step('no script errors and no Content-Security-Policy violation on the pages', async () => {
