@@ -107,9 +107,13 @@ describe('per-room state and temporary errors', () => {
       assert.equal(c.pg.room('vip').error.code, code);
       assert.deepEqual(failed, [code]);
       await assert.rejects(c.pg.room('vip').ready(50), (e) => e.code === code);
+      assert.deepEqual(c.pg.rooms, []);
       ws.drop(1001);
       const ws2 = await opened(c, 1);
       assert.deepEqual(joinsOf(ws2), [], code + ': not joined again after a reconnect');
+      c.pg.room('vip').leave().catch(() => {});
+      assert.equal(c.pg.room('vip').state, 'left', 'leave() lets go of a failed room');
+      assert.equal(c.pg.room('vip').error, null);
       c.pg.close();
     }
   });

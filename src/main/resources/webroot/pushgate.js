@@ -519,14 +519,14 @@ export class PushgateClient {
   }
 
   /**
-   * Leaves `room`: no more items or counts for it, and it is not joined again after a reconnect.
-   * Resolves on the server's ACK, at once when no socket is open (nothing to leave then), and when
-   * the socket drops before the ACK (a new connection starts in no room).
+   * Leaves `room`: no more items or counts for it, and it is not joined again after a reconnect (a
+   * failed room becomes 'left' too). Resolves on the server's ACK, at once when no socket is open
+   * (nothing to leave then), and when the socket drops before the ACK (a new connection starts in no room).
    */
   leave(name) {
     const room = this.#rooms.get(name);
-    if (room && wanted(room)) {
-      this.#endRoom(room, 'left', null, {reason: 'leave()'});
+    if (room && (wanted(room) || room.state === 'failed')) {
+      this.#endRoom(room, 'left', null, {reason: 'leave()'}); // a failed room is let go of too
     }
     this.#queue = this.#queue.filter((q) => !(q.type === 'JOIN' && q.room === name));
     if (!this.#isOpen()) {
