@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Browser client tests. Run from anywhere, after `mvn verify` (or `mvn package`) built target/pushgate.jar:
 #   bash .ci/e2e.sh
-# (a) Node unit tests of the client logic that needs no browser (node --test src/test/e2e/*.test.mjs);
-# (b) real-browser tests: Debian's Chromium driven by playwright-core (src/test/e2e/run.mjs), which
+# (a) the npm package: `npm pack` of client/ into target/pushgate-client-VERSION.tgz;
+# (b) Node tests (node --test src/test/e2e/*.test.mjs): the client's logic against a scripted server,
+#     the packed tarball installed and imported/required, and pushgate.js against real nodes started
+#     from the jar (live.test.mjs: rate limits, REFRESH, server pings, streams);
+# (c) real-browser tests: Debian's Chromium driven by playwright-core (src/test/e2e/run.mjs), which
 #     starts the jar itself on free loopback ports and restarts it in the middle.
 # Installs what it needs (as root on Debian: chromium; npm ci of the pinned playwright-core), and is
-# safe to run again. On a failure, screenshots and the node's log are in target/e2e/.
-# Last line: "e2e: N passed, M failed".
+# safe to run again. On a failure, screenshots and the nodes' logs are in target/e2e/.
+# Last lines: node's test summary ("# pass N", "# fail M"), then "e2e: N passed, M failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,8 +39,18 @@ fi
 # npm ci: exactly the playwright-core of package-lock.json; it never downloads a browser.
 (cd "$e2e" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null)
 
-echo "e2e: unit tests (node --test)"
-node --test --test-reporter=spec "$e2e"/*.test.mjs
+echo "e2e: the npm package (npm pack)"
+mkdir -p target
+(cd client && npm pack --pack-destination ../target --loglevel=error >/dev/null)
+ls target/pushgate-client-*.tgz
+
+# Node 20 has its WebSocket behind a flag; Node 22 and later have it on.
+ws_flag=$(node -e 'process.stdout.write(typeof WebSocket === "function" ? "" : "--experimental-websocket")')
+# Both suites run even when the first fails: what each found is worth seeing.
+status=0
+echo "e2e: Node tests (node --test)"
+node $ws_flag --test --test-reporter=spec "$e2e"/*.test.mjs || status=1
 
 echo "e2e: browser tests"
-node "$e2e/run.mjs"
+node "$e2e/run.mjs" || status=1
+exit $status

@@ -5,78 +5,7 @@ import assert from 'node:assert/strict';
 import {
   backoffDelay, closePolicy, CLOSE_ACTIONS, connect, DEFAULTS, OVERLOAD_MIN_ATTEMPT, roomProblem, tokenExpired,
 } from '../../main/resources/webroot/pushgate.js';
-
-/** A scripted WebSocket: the test plays the server. */
-class FakeSocket {
-  static all = [];
-  constructor(url) {
-    this.url = url;
-    this.readyState = 0;
-    this.sent = [];
-    this.closedWith = null;
-    FakeSocket.all.push(this);
-  }
-  send(text) {
-    if (this.readyState !== 1) {
-      throw new Error('not open');
-    }
-    this.sent.push(JSON.parse(text));
-  }
-  close(code, reason) {
-    this.closedWith = {code, reason};
-    this.readyState = 3;
-  }
-  // ---- server side ----
-  open() {
-    this.readyState = 1;
-    this.onopen?.({});
-  }
-  deliver(message) {
-    this.onmessage?.({data: JSON.stringify(message)});
-  }
-  drop(code, reason = '') {
-    this.readyState = 3;
-    this.onclose?.({code, reason});
-  }
-  sentOf(type) {
-    return this.sent.filter((m) => m.type === type);
-  }
-  ackAll(type) {
-    for (const m of this.sentOf(type)) {
-      this.deliver({type: 'ACK', id: m.id});
-    }
-  }
-}
-
-const FAST = {backoffBaseMs: 10, backoffMaxMs: 40, jitterMs: 5, stableMs: 10_000, requestTimeoutMs: 300, connectTimeoutMs: 2_000, heartbeatMs: 60_000};
-
-async function waitFor(what, condition, timeoutMs = 2_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = condition();
-    if (value) {
-      return value;
-    }
-    await new Promise((r) => setTimeout(r, 2));
-  }
-  assert.fail('timed out waiting for ' + what);
-}
-
-function client(options = {}) {
-  FakeSocket.all = [];
-  const states = [];
-  const errors = [];
-  const pg = connect('ws://127.0.0.1:7777/connect', {WebSocket: FakeSocket, ...FAST, ...options});
-  pg.on('state', (s, d) => states.push({s, ...d}));
-  pg.on('error', (e) => errors.push(e));
-  return {pg, states, errors, socket: (n) => FakeSocket.all[n]};
-}
-
-async function opened(c, n = 0) {
-  const ws = await waitFor('socket ' + n, () => c.socket(n));
-  ws.open();
-  return ws;
-}
+import {client, FakeSocket, opened, waitFor} from './fake-socket.mjs';
 
 describe('backoffDelay (full jitter)', () => {
   test('stays within [0, min(max, base * 2^attempt)) and doubles per attempt', () => {

@@ -95,13 +95,35 @@ export class DanmakuStage {
 
   /** Queues a comment; it flies as soon as a lane is free. */
   add(text, {mine = false, raw = false} = {}) {
-    const el = document.createElement('div');
-    el.className = 'bullet' + (mine ? ' mine' : '') + (raw ? ' raw' : '');
-    el.textContent = text.length > 200 ? text.slice(0, 199) + '…' : text;
-    el.style.visibility = 'hidden';
-    el.style.transform = 'translate(-10000px, 0)';
-    this.container.append(el); // measured while hidden, off the visible stage
-    this.queue.push({el, w: el.offsetWidth, at: performance.now()});
+    this.addMany([{text, mine, raw}]);
+  }
+
+  /**
+   * Queues the comments of one PUSH frame (up to 500 items) with one DOM write and one layout: every
+   * bullet goes in through one fragment, then all widths are read, after a single layout. Reading
+   * each width right after appending each bullet would lay the page out once per item.
+   */
+  addMany(comments) {
+    // Only the last maxQueue can ever fly: the others would be dropped from the queue at once.
+    const kept = comments.length > this.maxQueue ? comments.slice(-this.maxQueue) : comments;
+    this.dropped += comments.length - kept.length;
+    if (kept.length === 0) {
+      return;
+    }
+    const fragment = document.createDocumentFragment();
+    const els = kept.map(({text, mine = false, raw = false}) => {
+      const el = document.createElement('div');
+      el.className = 'bullet' + (mine ? ' mine' : '') + (raw ? ' raw' : '');
+      el.textContent = text.length > 200 ? text.slice(0, 199) + '…' : text;
+      el.style.visibility = 'hidden';
+      el.style.transform = 'translate(-10000px, 0)'; // measured while hidden, off the visible stage
+      fragment.append(el);
+      return el;
+    });
+    this.container.append(fragment); // the one write
+    const widths = els.map((el) => el.offsetWidth); // the one layout; the other reads use it
+    const at = performance.now();
+    els.forEach((el, i) => this.queue.push({el, w: widths[i], at}));
     while (this.queue.length > this.maxQueue) {
       this.queue.shift().el.remove();
       this.dropped++;

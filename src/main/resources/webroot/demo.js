@@ -76,54 +76,87 @@ function formatTime(ts) {
   return d.toLocaleTimeString([], {hour: '2-digit', minute: '2-digit', second: '2-digit'});
 }
 
-function addRecent(text, {mine, raw, ts}) {
-  const li = document.createElement('li');
-  if (mine) {
-    li.className = 'mine';
+/** The newest comments on top; one prepend per frame, at most 50 kept. */
+function addRecent(comments) {
+  const fragment = document.createDocumentFragment();
+  for (const {text, mine, raw, ts} of comments.slice(-50).reverse()) {
+    const li = document.createElement('li');
+    if (mine) {
+      li.className = 'mine';
+    }
+    const time = document.createElement('time');
+    time.textContent = formatTime(ts);
+    const span = document.createElement('span');
+    span.className = 'txt' + (raw ? ' raw' : '');
+    span.textContent = text;
+    span.title = text;
+    li.append(time, span);
+    fragment.append(li);
   }
-  const time = document.createElement('time');
-  time.textContent = formatTime(ts);
-  const span = document.createElement('span');
-  span.className = 'txt' + (raw ? ' raw' : '');
-  span.textContent = text;
-  span.title = text;
-  li.append(time, span);
-  recent.prepend(li);
+  recent.prepend(fragment);
   while (recent.children.length > 50) {
     recent.lastElementChild.remove();
   }
   $('recent-empty').hidden = true;
 }
 
-function show(item) {
-  const {text, raw} = itemText(item);
-  const sentAt = mineRecently.get(text);
-  const mine = sentAt !== undefined && performance.now() - sentAt < 15_000;
-  if (mine) {
-    mineRecently.delete(text);
-  }
-  stage.add(text, {mine, raw});
-  addRecent(text, {mine, raw, ts: item && typeof item === 'object' ? item.ts : undefined});
+/** The items of one PUSH frame, on the stage and in the list, with one DOM write for the whole frame. */
+function showItems(items) {
+  const comments = items.map((item) => {
+    const {text, raw} = itemText(item);
+    const sentAt = mineRecently.get(text);
+    const mine = sentAt !== undefined && performance.now() - sentAt < 15_000;
+    if (mine) {
+      mineRecently.delete(text);
+    }
+    return {text, raw, mine, ts: item && typeof item === 'object' ? item.ts : undefined};
+  });
+  stage.addMany(comments);
+  addRecent(comments);
   $('empty-hint').classList.add('gone');
 }
 
+function showToast(kind, text) {
+  const toast = $('toast');
+  toast.dataset.kind = kind;
+  toast.textContent = text;
+  toast.hidden = false;
+  clearTimeout(showToast.timer);
+  showToast.timer = setTimeout(() => (toast.hidden = true), 5000);
+}
+
+const REASON_WORDS = {
+  HISTORY_GONE: 'they are no longer kept',
+  EPOCH_CHANGED: 'the room started over',
+  TOO_FAR: 'too many were missed',
+};
+
 // ---- the five lines a page needs, plus state and errors ----
 const problem = roomProblem(room);
-const pg = connect('/connect'); // ws: or wss: like the page, same host
-window.pushgateDemo = {client: pg, room};
+const pg = connect(); // '/connect' on this host: ws: or wss: like the page
+window.pushgateDemo = {client: pg, room, showItems};
 setState(pg.state);
 pg.on('state', setState);
-pg.on('push', ({items}) => items.forEach(show));
+pg.on('push', ({room: r, items}) => (r === room || r === null) && showItems(items));
 pg.on('online', ({count}) => ($('viewers').textContent = String(count)));
-pg.on('error', (e) => showNotice('error', `Connection problem: ${e.message}`));
+pg.on('error', (e) => e.room === undefined && showNotice('error', `Connection problem: ${e.message}`));
+// After a reconnect the room is joined again from its position: what was missed comes back, once.
+pg.on('recovered', ({room: r, recovered, missed, reason}) => {
+  if (r !== room) {
+    return;
+  }
+  if (recovered && missed > 0) {
+    showToast('ok', `Recovered ${missed} missed comment${missed === 1 ? '' : 's'}`);
+  } else if (!recovered && reason in REASON_WORDS) {
+    showToast('warn', `Some comments were missed: ${REASON_WORDS[reason]}`);
+  }
+});
 if (problem) {
   showNotice('error', `“${room}” cannot be a room: ${problem}.`);
 } else {
-  pg.join(room, {online: true}).catch((e) => {
-    if (e.code !== 'DISCONNECTED' && e.code !== 'TIMEOUT') {
-      showNotice('error', `Could not join “${room}”: ${e.message} (${e.code})`);
-    } // else: joined again by itself once the connection is back
-  });
+  // Joined again by itself after every reconnect; a refusal for good (e.g. FORBIDDEN) fails the room.
+  pg.room(room).on('failed', (e) => showNotice('error', `Could not join “${room}”: ${e.message} (${e.code})`));
+  pg.join(room, {online: true}).catch(() => {}); // TIMEOUT, DISCONNECTED: still joining; failures: above
 }
 
 // ---- sending ----

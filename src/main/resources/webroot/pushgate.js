@@ -1,20 +1,31 @@
 // pushgate.js: the browser client of pushgate. One dependency-free ES module; load it with
 //   import {connect} from '/pushgate.js';
-// or copy it into a bundled app. The wire contract it speaks is PROTOCOL.md; types are in pushgate.d.ts.
+// (or /pushgate-VERSION.js from another origin, or the npm package) . The wire contract it speaks
+// is PROTOCOL.md; types are in pushgate.d.ts.
 //
-//   const pg = connect('ws://' + location.host + '/connect');
+//   const pg = connect();                       // '/connect' on the page's host, ws: or wss: like the page
 //   pg.on('push', ({room, items}) => items.forEach(show));
 //   await pg.join('lobby', {online: true});
 //
-// It keeps one WebSocket open: a PING every heartbeatMs, a reconnect with exponential backoff and
-// full jitter whenever the socket drops (what it does depends on the close code, see closePolicy),
-// and every room joined before a drop is joined again, with its online flag, once the socket reopens.
+// It keeps one WebSocket open and every room the page asked for joined:
+// - a reconnect with backoff and full jitter whenever the socket drops (what it does depends on the
+//   close code, see closePolicy), and every wanted room joined again, a few JOINs at a time;
+// - per room: a state (joining, joined, failed, left) with events; temporary refusals (RATE_LIMITED),
+//   timeouts and drops are retried, permanent ones (FORBIDDEN, BAD_ROOM, ROOM_LIMIT, ...) end the room;
+// - streams: each room's position (offset, epoch) is kept and sent as `since` on every rejoin, and an
+//   offset is never handed to the application twice;
+// - tokens: with getToken, a REFRESH shortly before the token's exp instead of a reconnect;
+// - page life: offline closes the socket, online reconnects at once, a tab waking from the background
+//   does not drop a healthy socket.
 
-/** Defaults of every option of connect(). */
+/** This client's version; the server also serves this file as /pushgate-VERSION.js. Keep this exact form. */
+export const VERSION = '0.2.0';
+
+/** Defaults of the numeric options of connect(). */
 export const DEFAULTS = Object.freeze({
-  /** A PING this often; the server closes a connection silent for 60 s. */
+  /** A PING this often while the socket is open; the server closes a connection silent for 60 s. */
   heartbeatMs: 25_000,
-  /** join() and leave() reject with TIMEOUT when no ACK came this long after the call. */
+  /** A join() or leave() whose request got no answer this long after it was sent rejects with TIMEOUT. */
   requestTimeoutMs: 10_000,
   /** A socket that has not opened this long after it was created is given up and retried. */
   connectTimeoutMs: 10_000,
@@ -22,35 +33,49 @@ export const DEFAULTS = Object.freeze({
   backoffBaseMs: 1_000,
   /** ... up to this. */
   backoffMaxMs: 30_000,
-  /** After 1001 (node going away) or 4001, the first retry comes within this window. */
+  /** After 1001 (node going away), 4001 or 1008, the reconnect is spread uniformly over this window. */
   jitterMs: 1_000,
   /** A connection that stayed open this long resets the backoff. */
   stableMs: 5_000,
+  /** At most this many JOIN and LEAVE requests are awaiting their answer at once. */
+  maxInFlight: 16,
+  /** After RATE_LIMITED, requests pause for about this long (doubling while refusals go on). */
+  rateLimitDelayMs: 1_000,
+  /** With getToken, the token is renewed (REFRESH) this long before its exp, or at 2/3 of a shorter life. */
+  refreshBeforeMs: 30_000,
 });
 
 /** What the client does after each close code (PROTOCOL.md, "Close codes"). */
 export const CLOSE_ACTIONS = Object.freeze({
   1000: 'stop', // normal close: by our close(), or the server ended the session
-  1001: 'soon', // node shutting down: reconnect at once (to any node), with a small jitter
+  1001: 'soon', // node shutting down or draining: reconnect (to any node), spread over jitterMs
   1003: 'fatal', // we sent a binary frame: a client bug, retrying would repeat it
   1007: 'fatal', // we sent something that is not a JSON object
   1008: 'token', // token missing, invalid or expired: get a new one, then reconnect
   1009: 'fatal', // we sent a frame over the server's size limit
   1011: 'backoff', // server internal error
   1013: 'overload', // node at its connection limit: back off, starting from a wider window
-  4001: 'soon', // our heartbeat did not arrive in time (e.g. a throttled background tab)
+  4001: 'soon', // our heartbeat did not arrive in time
   4002: 'overload', // slow consumer: items were missed; back off, starting from a wider window
 });
 
 /** The backoff step that 'overload' closes (1013, 4002) start from: a window of base * 2^2. */
 export const OVERLOAD_MIN_ATTEMPT = 2;
 
+/** ERROR codes that refuse a request only for now: the client sends it again later. Others are final. */
+export const TEMPORARY_ERRORS = Object.freeze(['RATE_LIMITED']);
+
+/** Whether an ERROR code (or one of the client's: TIMEOUT, DISCONNECTED) is worth a retry. */
+export function isTemporary(code) {
+  return TEMPORARY_ERRORS.includes(code) || code === 'TIMEOUT' || code === 'DISCONNECTED';
+}
+
 /**
  * What to do after the socket closed with `code`: 'stop' (no reconnect), 'fatal' (no reconnect,
- * emit an error), 'token' (renew the token with getToken, then reconnect at once), 'soon'
- * (reconnect at once, small jitter), 'overload' or 'backoff' (reconnect after a backoff delay).
- * Codes not listed (1005, 1006 for a dropped connection or a refused handshake, ...) back off.
- * Without a getToken function, 1008 is 'fatal': the same token would be refused again.
+ * emit an error), 'token' (renew the token with getToken, then reconnect), 'soon' (reconnect spread
+ * over jitterMs), 'overload' or 'backoff' (reconnect after a backoff delay). Codes not listed (1005,
+ * 1006 for a dropped connection or a refused handshake, ...) back off. Without a getToken function,
+ * 1008 is 'fatal': the same token would be refused again.
  */
 export function closePolicy(code, {canRenewToken = false} = {}) {
   const action = CLOSE_ACTIONS[code] ?? 'backoff';
@@ -71,7 +96,11 @@ export function backoffDelay(attempt, baseMs = DEFAULTS.backoffBaseMs, maxMs = D
   return Math.floor(random() * ceiling);
 }
 
-/** Why `room` is not a valid room id (PROTOCOL.md "Room ids"), or null when it is. */
+/**
+ * Why `room` is not a valid room id (PROTOCOL.md "Room ids"), or null when it is: the server's own
+ * check (RoomName), character by character, with its messages. Invisible characters (Cc, Cf, Zl, Zp)
+ * would let two rooms look alike; `*` is the wildcard of token room patterns.
+ */
 export function roomProblem(room) {
   if (typeof room !== 'string' || room.length === 0) {
     return 'room must be a non-empty string';
@@ -79,39 +108,88 @@ export function roomProblem(room) {
   if (room.length > 256 || [...room].length > 128) {
     return 'room is longer than 128 characters';
   }
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(room)) {
-    return 'room contains a control character';
-  }
-  if (/\p{Cs}/u.test(room)) {
-    return 'room contains an unpaired surrogate';
+  for (let i = 0; i < room.length; i++) {
+    const c = room.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const paired = c <= 0xdbff && i + 1 < room.length && (room.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+      if (!paired) {
+        return 'room contains an unpaired surrogate';
+      }
+      if (FORMAT.test(room.slice(i, i + 2))) {
+        return 'room contains an invisible format character';
+      }
+      i++;
+      continue;
+    }
+    const ch = room[i];
+    if (ch === '*') {
+      return "room contains '*', which token room patterns use as a wildcard";
+    }
+    if (CONTROL.test(ch)) {
+      return 'room contains a control character';
+    }
+    if (FORMAT.test(ch)) {
+      return 'room contains an invisible format character';
+    }
+    if (SEPARATOR.test(ch)) {
+      return 'room contains a line or paragraph separator';
+    }
   }
   return null;
 }
 
-/**
- * True when `token` is a JWT whose exp claim has passed (read without verifying anything: only to
- * decide whether to ask for a new one before a reconnect).
- */
-export function tokenExpired(token, nowMs = Date.now()) {
+const CONTROL = /^\p{Cc}$/u;
+const FORMAT = /^\p{Cf}$/u;
+const SEPARATOR = /^[\p{Zl}\p{Zp}]$/u;
+
+/** The claims of a JWT, read without verifying anything; null when `token` is not one. */
+export function tokenClaims(token) {
   if (typeof token !== 'string') {
-    return false;
+    return null;
   }
   const parts = token.split('.');
   if (parts.length !== 3) {
-    return false;
+    return null;
   }
   try {
     const b64 = parts[1].replace(/-/g, '+').replace(/_/g, '/');
-    const claims = JSON.parse(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4)));
-    return typeof claims.exp === 'number' && claims.exp * 1000 <= nowMs;
+    const binary = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
+    const claims = JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))));
+    return claims && typeof claims === 'object' ? claims : null;
   } catch {
-    return false;
+    return null;
   }
+}
+
+/** When `token` expires, in ms since the epoch (its exp claim), or null. */
+export function tokenExpiry(token) {
+  const exp = tokenClaims(token)?.exp;
+  return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : null;
+}
+
+/**
+ * True when `token` is a JWT whose exp claim has passed, or passes within `withinMs` (read without
+ * verifying anything: only to decide whether to ask for a new one).
+ */
+export function tokenExpired(token, nowMs = Date.now(), withinMs = 0) {
+  const expiry = tokenExpiry(token);
+  return expiry !== null && expiry <= nowMs + withinMs;
+}
+
+/**
+ * How long from `nowMs` until a token that expires at `expiryMs` and was received at `receivedMs`
+ * should be renewed: `refreshBeforeMs` ahead of its expiry, but at the latest after 2/3 of its life.
+ */
+export function refreshDelay(expiryMs, receivedMs, nowMs, refreshBeforeMs = DEFAULTS.refreshBeforeMs) {
+  const life = Math.max(0, expiryMs - receivedMs);
+  const lead = Math.min(refreshBeforeMs, life / 3);
+  return Math.max(0, Math.floor(expiryMs - lead - nowMs));
 }
 
 /**
  * An error of the client. `code` is the server's ERROR code (BAD_ROOM, ROOM_LIMIT, FORBIDDEN, ...)
- * or one of the client's own: TIMEOUT, DISCONNECTED, CLOSED, CANCELLED, TOKEN, FATAL_CLOSE.
+ * or one of the client's own: TIMEOUT, DISCONNECTED, CLOSED, CANCELLED, LEFT, TOKEN, TOKEN_EXPIRED,
+ * FATAL_CLOSE.
  */
 export class PushgateError extends Error {
   constructor(code, message, extra = {}) {
@@ -121,6 +199,151 @@ export class PushgateError extends Error {
     Object.assign(this, extra);
   }
 }
+
+/** A small listener registry shared by the client and its rooms. */
+class Emitter {
+  #listeners = new Map();
+
+  on(event, listener) {
+    if (!this.#listeners.has(event)) {
+      this.#listeners.set(event, new Set());
+    }
+    this.#listeners.get(event).add(listener);
+    return () => this.off(event, listener);
+  }
+
+  off(event, listener) {
+    this.#listeners.get(event)?.delete(listener);
+  }
+
+  emit(event, ...args) {
+    const listeners = this.#listeners.get(event);
+    if (!listeners) {
+      return;
+    }
+    for (const listener of [...listeners]) {
+      try {
+        listener(...args);
+      } catch (e) {
+        // A faulty listener must not break the connection; report it where the page's errors go.
+        setTimeout(() => {
+          throw e;
+        });
+      }
+    }
+  }
+}
+
+/**
+ * One room of a client, as `client.room(name)` returns it: the same object for the same name for the
+ * client's whole life. States: 'joining' (asked for; a JOIN is queued, sent, or waiting for a retry),
+ * 'joined' (the server ACKed it on the current connection), 'failed' (refused for good: see
+ * `error.code`), 'left' (leave(), close(), or never joined).
+ */
+export class Room {
+  /** The room id. */
+  name;
+  #client;
+  #events = new Emitter();
+  /** Internal state, written only by the client (module-private through the `internals` map). */
+  #s = {
+    state: 'left',
+    error: null,
+    online: false,
+    /** {offset, epoch} of the last stream item handed to the application, or null. */
+    position: null,
+    /** The detail of the last 'joined', for ready() after the fact. */
+    joined: null,
+    /** JOIN attempts since the room last was joined (per-room backoff of temporary refusals). */
+    attempt: 0,
+    retryTimer: null,
+    /** The id of the JOIN awaiting its answer on the current socket, or null. */
+    pendingId: null,
+    /** join() calls waiting for this room's next answer. */
+    waiters: [],
+    everJoined: false,
+    /** join() changed the room's options while its JOIN was out: it is sent again after the answer. */
+    resend: false,
+    /** Bumped when the room ends: answers to JOINs of an earlier life are ignored. */
+    gen: 0,
+  };
+
+  constructor(client, name) {
+    this.#client = client;
+    this.name = name;
+    internals.set(this, {s: this.#s, events: this.#events});
+  }
+
+  /** 'joining' | 'joined' | 'failed' | 'left' */
+  get state() {
+    return this.#s.state;
+  }
+
+  /** Why the room failed (a PushgateError with the server's code), or null. */
+  get error() {
+    return this.#s.error;
+  }
+
+  /** For streams: the position {offset, epoch} of the last item handed to the application, or null. */
+  get position() {
+    return this.#s.position ? {...this.#s.position} : null;
+  }
+
+  /** Adds a listener ('state', 'joined', 'failed', 'left', 'push', 'online', 'recovered'); returns its remover. */
+  on(event, listener) {
+    return this.#events.on(event, listener);
+  }
+
+  off(event, listener) {
+    this.#events.off(event, listener);
+  }
+
+  /**
+   * Resolves with the 'joined' detail once the room is joined (at once when it is), whatever
+   * reconnects and retries it takes; rejects with the room's error when it fails, with LEFT when it is
+   * left, and with TIMEOUT after `timeoutMs` (no limit when absent).
+   */
+  ready(timeoutMs) {
+    const s = this.#s;
+    if (s.state === 'joined') {
+      return Promise.resolve(s.joined);
+    }
+    if (s.state === 'failed') {
+      return Promise.reject(s.error);
+    }
+    if (s.state === 'left') {
+      return Promise.reject(new PushgateError('LEFT', 'pushgate: ' + this.name + ' is not joined', {room: this.name}));
+    }
+    return new Promise((resolve, reject) => {
+      let timer = null;
+      const offs = [];
+      const done = (fn, value) => {
+        clearTimeout(timer);
+        offs.forEach((off) => off());
+        fn(value);
+      };
+      offs.push(this.on('joined', (detail) => done(resolve, detail)));
+      offs.push(this.on('failed', (error) => done(reject, error)));
+      offs.push(this.on('left', () => done(reject, new PushgateError('LEFT', 'pushgate: left ' + this.name + ' before it was joined', {room: this.name}))));
+      if (timeoutMs != null && Number.isFinite(Number(timeoutMs))) {
+        timer = setTimeout(() => done(reject, new PushgateError('TIMEOUT', 'pushgate: ' + this.name + ' not joined within ' + timeoutMs + ' ms', {room: this.name, roomState: s.state})), Number(timeoutMs));
+      }
+    });
+  }
+
+  /** Same as client.join(name, options). */
+  join(options) {
+    return this.#client.join(this.name, options);
+  }
+
+  /** Same as client.leave(name). */
+  leave() {
+    return this.#client.leave(this.name);
+  }
+}
+
+/** Room -> {s, events}: how the client reaches a room's private state. */
+const internals = new WeakMap();
 
 const OPEN = 1; // WebSocket.OPEN, also for stand-ins that do not define the constant
 
@@ -140,8 +363,9 @@ function socketUrl(url, token) {
 }
 
 /**
- * Opens a client. `url` is the WebSocket address (ws://host:7777/connect); a relative or http(s)
- * address resolves against the page, and no address means '/connect' on the page's host.
+ * Opens a client. `url` is the WebSocket address (wss://host/connect); a relative or http(s)
+ * address resolves against the page (https pages get wss:), and no address means '/connect' on the
+ * page's host.
  */
 export function connect(url, options = {}) {
   return new PushgateClient(url, options);
@@ -151,24 +375,38 @@ export class PushgateClient {
   #url;
   #opts;
   #token;
+  #tokenReceivedAt = 0;
+  /** getToken was asked since the last socket opened: a refused handshake does not ask it again. */
+  #renewedSinceOpen = false;
   #getToken;
   #WebSocket;
   #state = 'connecting';
-  #listeners = new Map();
+  #events = new Emitter();
   #ws = null;
   #wsOpened = false;
   #attempt = 0;
+  /** The close action that scheduled the pending retry ('overload' keeps its wider window). */
+  #retryAction = null;
   #nextId = 1;
-  /** room -> {online}: what the page asked for; joined again on every open. */
-  #wanted = new Map();
-  /** id -> {type, room, want, waiters}: requests sent on the current socket, awaiting ACK/ERROR. */
+  /** name -> Room, every room the page ever named; the wanted ones are in state joining or joined. */
+  #rooms = new Map();
+  /** id -> request awaiting its ACK or ERROR on the current socket. */
   #pending = new Map();
-  /** join() calls made while no socket was open: bound to the JOIN sent at the next open. */
-  #queued = [];
-  #timers = {retry: null, heartbeat: null, stable: null, connect: null};
+  /** JOIN and LEAVE requests waiting for a free slot: {type, room, waiter?}. */
+  #queue = [];
+  #inFlight = 0;
+  #window;
+  #pausedUntil = 0;
+  #pauseRound = 0;
+  #rateLimitedRounds = 0;
+  #timers = {retry: null, heartbeat: null, stable: null, connect: null, pause: null, refresh: null};
   #lastPingAt = 0;
   #lastReceivedAt = 0;
-  #windowListeners = [];
+  #heartbeatDueAt = 0;
+  #refreshing = false;
+  #refreshUnsupported = false;
+  #refreshFailures = 0;
+  #pageListeners = [];
 
   constructor(url, options = {}) {
     this.#opts = {...DEFAULTS};
@@ -176,13 +414,15 @@ export class PushgateClient {
       if (options[key] != null) {
         const value = Number(options[key]);
         if (!Number.isFinite(value) || value < 0 || (value === 0 && key !== 'jitterMs')) {
-          throw new RangeError('pushgate: option ' + key + ' must be a positive number of milliseconds, not ' + options[key]);
+          throw new RangeError('pushgate: option ' + key + ' must be a positive number, not ' + options[key]);
         }
         this.#opts[key] = value;
       }
     }
+    this.#window = this.#opts.maxInFlight;
     this.#url = url;
     this.#token = options.token ?? null;
+    this.#tokenReceivedAt = Date.now();
     this.#getToken = typeof options.getToken === 'function' ? options.getToken : null;
     this.#WebSocket = options.WebSocket ?? globalThis.WebSocket;
     if (typeof this.#WebSocket !== 'function') {
@@ -199,87 +439,111 @@ export class PushgateClient {
     return this.#state;
   }
 
-  /** The rooms this client is in, or will join again when its socket reopens. */
+  /** The rooms this client is in, or is joining (again). */
   get rooms() {
-    return [...this.#wanted.keys()];
+    return [...this.#rooms.values()].filter((r) => wanted(r)).map((r) => r.name);
   }
 
   /** Adds a listener; returns a function that removes it. */
   on(event, listener) {
-    if (!this.#listeners.has(event)) {
-      this.#listeners.set(event, new Set());
-    }
-    this.#listeners.get(event).add(listener);
-    return () => this.off(event, listener);
+    return this.#events.on(event, listener);
   }
 
   off(event, listener) {
-    this.#listeners.get(event)?.delete(listener);
-  }
-
-  /** The token for the next (re)connect; the open socket keeps the one it opened with. */
-  setToken(token) {
-    this.#token = token;
+    this.#events.off(event, listener);
   }
 
   /**
-   * Joins `room` (with {online: true}, ONLINE counts are sent for it). Resolves on the server's ACK.
-   * The room stays joined across reconnects until leave(room) or close(), also when this promise
-   * rejects with TIMEOUT or DISCONNECTED; a refusal by the server (ERROR) drops it.
+   * The token for the next (re)connect. With a socket open, it is also sent at once as a REFRESH, so
+   * the connection lives on past the old token's exp.
    */
-  join(room, {online = false} = {}) {
+  setToken(token) {
+    this.#token = token;
+    this.#tokenReceivedAt = Date.now();
+    if (this.#isOpen() && token) {
+      this.#sendRefresh(token);
+    }
+  }
+
+  /** The room's handle (state, events, ready()); the same object for the same name. */
+  room(name) {
+    let room = this.#rooms.get(name);
+    if (!room) {
+      room = new Room(this, name);
+      this.#rooms.set(name, room);
+    }
+    return room;
+  }
+
+  /**
+   * Joins `room`: with {online: true}, ONLINE counts are sent for it; with {since: {offset, epoch}}
+   * (a stream position, e.g. from the history endpoint), the server replays what came after it.
+   * Resolves with the 'joined' detail on the server's ACK. The room stays wanted, and is joined again
+   * after every reconnect, until leave() or close(), or until the server refuses it for good
+   * (FORBIDDEN, BAD_ROOM, ROOM_LIMIT, ...: the promise rejects and the room becomes 'failed').
+   * RATE_LIMITED is retried, not reported; the promise rejects with TIMEOUT when the JOIN sent got
+   * no answer within requestTimeoutMs (counted from when it was sent), and with DISCONNECTED when
+   * the socket closed before the answer: in both cases the room is still being joined (see ready()).
+   */
+  join(name, {online = false, since} = {}) {
     if (this.#state === 'closed') {
-      return Promise.reject(new PushgateError('CLOSED', 'pushgate: client is closed', {room}));
+      return Promise.reject(new PushgateError('CLOSED', 'pushgate: client is closed', {room: name}));
     }
-    const problem = roomProblem(room);
+    const problem = roomProblem(name);
     if (problem) {
-      return Promise.reject(new PushgateError('BAD_ROOM', 'pushgate: ' + problem, {room}));
+      return Promise.reject(new PushgateError('BAD_ROOM', 'pushgate: ' + problem, {room: name}));
     }
-    const want = {online: !!online};
-    this.#wanted.set(room, want);
+    const room = this.room(name);
+    const s = internals.get(room).s;
+    const changed = !wanted(room) || s.online !== !!online || (since && !samePosition(since, s.position));
+    if (since && typeof since.offset === 'number' && typeof since.epoch === 'string') {
+      s.position = {offset: since.offset, epoch: since.epoch};
+    }
+    if (!changed && s.state === 'joined') {
+      return Promise.resolve(s.joined);
+    }
+    s.online = !!online;
     return new Promise((resolve, reject) => {
-      const waiter = this.#waiter(room, resolve, reject, 'JOIN');
-      if (this.#isOpen()) {
-        this.#request('JOIN', room, want, [waiter]);
-      } else {
-        this.#queued.push(waiter);
+      s.waiters.push({resolve, reject, timer: null});
+      if (changed) {
+        if (s.state !== 'joining') {
+          s.attempt = 0;
+          s.error = null;
+          this.#setRoomState(room, 'joining', {});
+        }
+        this.#scheduleJoin(room, true);
+      } else if (s.pendingId !== null) {
+        this.#armWaiters(room); // the JOIN is out already: its timeout runs
       }
     });
   }
 
   /**
-   * Leaves `room`: no more items or counts for it, and it is not joined again after a reconnect.
-   * Resolves on the server's ACK, or at once when no socket is open (nothing to leave then); a socket
-   * that drops before the ACK also resolves it, since a new connection starts in no room.
+   * Leaves `room`: no more items or counts for it, and it is not joined again after a reconnect (a
+   * failed room becomes 'left' too). Resolves on the server's ACK, at once when no socket is open
+   * (nothing to leave then), and when the socket drops before the ACK (a new connection starts in no room).
    */
-  leave(room) {
-    this.#wanted.delete(room);
-    for (const w of this.#queued.filter((w) => w.room === room)) {
-      w.fail(new PushgateError('CANCELLED', 'pushgate: left ' + room + ' before it was joined', {room}));
+  leave(name) {
+    const room = this.#rooms.get(name);
+    if (room && (wanted(room) || room.state === 'failed')) {
+      this.#endRoom(room, 'left', null, {reason: 'leave()'}); // a failed room is let go of too
     }
-    this.#queued = this.#queued.filter((w) => w.room !== room);
+    this.#queue = this.#queue.filter((q) => !(q.type === 'JOIN' && q.room === name));
     if (!this.#isOpen()) {
       return Promise.resolve();
     }
     return new Promise((resolve, reject) => {
-      this.#request('LEAVE', room, null, [this.#waiter(room, resolve, reject, 'LEAVE')]);
+      this.#queue.push({type: 'LEAVE', room: name, waiter: {resolve, reject}});
+      this.#pump();
     });
   }
 
-  /** Closes for good (code 1000): no reconnect; pending join/leave calls reject with CLOSED. */
+  /** Closes for good (code 1000): no reconnect; rooms become 'left', pending join() calls reject with CLOSED. */
   close(reason = 'client close') {
     if (this.#state === 'closed') {
       return;
     }
-    const ws = this.#ws;
-    this.#ws = null;
-    this.#stopSocketTimers();
-    this.#failPending(new PushgateError('CLOSED', 'pushgate: client closed'));
-    if (ws) {
-      detach(ws);
-      closeQuietly(ws, 1000, reason);
-    }
-    this.#finish({code: 1000, reason});
+    this.#stop({code: 1000, reason}, new PushgateError('CLOSED', 'pushgate: client closed'), 'left');
   }
 
   // ---- connection lifecycle ----
@@ -288,32 +552,24 @@ export class PushgateClient {
     if (this.#state === 'closed') {
       return;
     }
-    if (this.#getToken && (renewToken || tokenExpired(this.#token))) {
-      try {
-        const token = await this.#getToken();
-        if (this.#state === 'closed') {
-          return;
-        }
-        if (typeof token !== 'string' || !token) {
-          throw new Error('getToken() returned ' + (token === '' ? 'an empty string' : typeof token));
-        }
-        this.#token = token;
-      } catch (e) {
-        if (this.#state === 'closed') {
-          return;
-        }
-        this.#emit('error', new PushgateError('TOKEN', 'pushgate: getToken() failed: ' + (e?.message ?? e), {cause: e}));
-        this.#retry({code: 1008, reason: 'token renewal failed'}, 'backoff', true);
+    if (this.#getToken && (renewToken || tokenExpired(this.#token, Date.now(), 1_000))) {
+      if (!(await this.#renewToken())) {
         return;
       }
+    } else if (!this.#getToken && this.#token && tokenExpired(this.#token)) {
+      const error = new PushgateError('TOKEN_EXPIRED', 'pushgate: the token expired at ' + new Date(tokenExpiry(this.#token)).toISOString() +
+        ' and there is no getToken() to renew it: call setToken() and connect again, or pass getToken', {closeCode: 1008});
+      this.#emit('error', error);
+      this.#stop({code: 1008, reason: 'token expired'}, error, 'failed');
+      return;
     }
     let ws;
     try {
       ws = new this.#WebSocket(socketUrl(this.#url, this.#token));
     } catch (e) {
-      this.#emit('error', new PushgateError('FATAL_CLOSE', 'pushgate: cannot open ' + this.#url + ': ' + e.message, {cause: e}));
-      this.#failPending(new PushgateError('CLOSED', 'pushgate: client stopped: ' + e.message));
-      this.#finish({code: 1006, reason: e.message});
+      const error = new PushgateError('FATAL_CLOSE', 'pushgate: cannot open ' + this.#url + ': ' + e.message, {cause: e});
+      this.#emit('error', error);
+      this.#stop({code: 1006, reason: e.message}, error, 'failed');
       return;
     }
     this.#ws = ws;
@@ -325,21 +581,54 @@ export class PushgateClient {
     this.#timers.connect = setTimeout(() => this.#drop(ws, 'no open within ' + this.#opts.connectTimeoutMs + ' ms'), this.#opts.connectTimeoutMs);
   }
 
+  /** Asks getToken for a token; false (and a retry scheduled) when it failed. */
+  async #renewToken() {
+    this.#renewedSinceOpen = true;
+    try {
+      const token = await this.#getToken();
+      if (this.#state === 'closed') {
+        return false;
+      }
+      if (typeof token !== 'string' || !token) {
+        throw new Error('getToken() returned ' + (token === '' ? 'an empty string' : typeof token));
+      }
+      this.#token = token;
+      this.#tokenReceivedAt = Date.now();
+      return true;
+    } catch (e) {
+      if (this.#state === 'closed') {
+        return false;
+      }
+      this.#emit('error', new PushgateError('TOKEN', 'pushgate: getToken() failed: ' + (e?.message ?? e), {cause: e}));
+      this.#retry({code: 1008, reason: 'token renewal failed'}, 'backoff', true);
+      return false;
+    }
+  }
+
   #onOpen() {
     clearTimeout(this.#timers.connect);
     this.#wsOpened = true;
+    this.#renewedSinceOpen = false;
+    this.#refreshUnsupported = false;
+    this.#refreshFailures = 0;
+    this.#retryAction = null;
     this.#lastReceivedAt = this.#lastPingAt = Date.now();
     this.#timers.stable = setTimeout(() => (this.#attempt = 0), this.#opts.stableMs);
-    this.#timers.heartbeat = setInterval(() => this.#heartbeat(), this.#opts.heartbeatMs);
+    this.#scheduleHeartbeat();
+    this.#scheduleRefresh();
+    // Every wanted room is joined again before 'open' is announced: a page that joins on 'open' finds
+    // its rooms already on their way and sends no JOIN twice.
+    for (const room of this.#rooms.values()) {
+      const s = internals.get(room).s;
+      if (wanted(room)) {
+        clearTimeout(s.retryTimer);
+        s.retryTimer = null;
+        s.attempt = 0;
+        this.#queue.push({type: 'JOIN', room: room.name});
+      }
+    }
+    this.#pump();
     this.#setState('open', {});
-    const queued = this.#queued;
-    this.#queued = [];
-    for (const [room, want] of this.#wanted) {
-      this.#request('JOIN', room, want, queued.filter((w) => w.room === room));
-    }
-    for (const w of queued.filter((w) => !this.#wanted.has(w.room))) {
-      w.fail(new PushgateError('CANCELLED', 'pushgate: ' + w.room + ' was left before it was joined', {room: w.room}));
-    }
   }
 
   #onMessage(data) {
@@ -359,21 +648,27 @@ export class PushgateClient {
     const d = msg.data && typeof msg.data === 'object' ? msg.data : {};
     switch (msg.type) {
       case 'PUSH':
-        if ((d.room == null || this.#wanted.has(d.room)) && Array.isArray(d.items)) {
-          this.#emit('push', {room: d.room ?? null, items: d.items});
-        }
+        this.#onPush(d);
         break;
-      case 'ONLINE':
-        if (this.#wanted.has(d.room)) {
+      case 'ONLINE': {
+        const room = this.#rooms.get(d.room);
+        if (room && wanted(room)) {
           this.#emit('online', {room: d.room, count: d.count});
+          internals.get(room).events.emit('online', {room: d.room, count: d.count});
         }
         break;
+      }
       case 'ACK':
-        this.#settle(msg.id, null);
+        this.#answer(msg.id, null, d);
         break;
       case 'ERROR': {
         const error = new PushgateError(String(d.code ?? 'UNKNOWN'), d.message ?? String(d.code), {id: msg.id});
-        if (!this.#settle(msg.id, error)) {
+        if (this.#answer(msg.id, error, d)) {
+          break;
+        }
+        if (TEMPORARY_ERRORS.includes(error.code)) {
+          this.#pauseRequests(this.#pauseRound); // e.g. a PING refused for now: this connection sends too fast
+        } else {
           this.#emit('error', error);
         }
         break;
@@ -384,40 +679,101 @@ export class PushgateClient {
     this.#emit('message', msg);
   }
 
+  /** A PUSH: to everyone (no room), or to a wanted room; stream items at or below the room's position are dropped. */
+  #onPush(d) {
+    if (!Array.isArray(d.items)) {
+      return;
+    }
+    if (d.room == null) {
+      this.#emit('push', {room: null, items: d.items});
+      return;
+    }
+    const room = this.#rooms.get(d.room);
+    if (!room || !wanted(room)) {
+      return;
+    }
+    const s = internals.get(room).s;
+    let items = d.items;
+    const event = {room: d.room, items};
+    if (typeof d.offset === 'number' && typeof d.epoch === 'string' && items.length > 0) {
+      const first = d.offset - items.length + 1;
+      if (s.position && s.position.epoch === d.epoch && first <= s.position.offset) {
+        const skip = s.position.offset - first + 1;
+        if (skip >= items.length) {
+          return; // every item of it was handed over already
+        }
+        items = items.slice(skip);
+        event.items = items;
+      }
+      s.position = {offset: d.offset, epoch: d.epoch};
+      event.offset = d.offset;
+      event.epoch = d.epoch;
+    }
+    this.#emit('push', event);
+    internals.get(room).events.emit('push', event);
+  }
+
   #onClose(code, reason) {
     const opened = this.#wsOpened;
     this.#ws = null;
     this.#stopSocketTimers();
-    for (const entry of this.#pending.values()) {
-      for (const w of entry.waiters) {
-        if (entry.type === 'LEAVE') {
-          w.done();
-        } else {
-          w.fail(new PushgateError('DISCONNECTED', 'pushgate: connection closed (' + code + ') before the ACK', {room: w.room, closeCode: code}));
-        }
-      }
-    }
-    this.#pending.clear();
+    this.#dropRequests(code);
     const action = closePolicy(code, {canRenewToken: !!this.#getToken});
     if (action === 'stop') {
-      this.#failPending(new PushgateError('CLOSED', 'pushgate: closed by the server (' + code + ')', {closeCode: code}));
-      this.#finish({code, reason});
+      this.#stop({code, reason}, new PushgateError('CLOSED', 'pushgate: closed by the server (' + code + ')', {closeCode: code}), 'failed');
     } else if (action === 'fatal') {
       const why = code === 1008 ? 'token refused and no getToken() to renew it' : 'the server refused what this client sent';
-      this.#emit('error', new PushgateError('FATAL_CLOSE', 'pushgate: closed with ' + code + ' (' + why + (reason ? ': ' + reason : '') + ')', {closeCode: code, reason}));
-      this.#failPending(new PushgateError('CLOSED', 'pushgate: client stopped after close ' + code, {closeCode: code}));
-      this.#finish({code, reason});
+      const error = new PushgateError('FATAL_CLOSE', 'pushgate: closed with ' + code + ' (' + why + (reason ? ': ' + reason : '') + ')', {closeCode: code, reason});
+      this.#emit('error', error);
+      this.#stop({code, reason}, error, 'failed');
     } else {
       // A browser cannot tell a refused handshake (HTTP 401 for a bad token) from a network error:
-      // when the socket never opened, a fresh token is asked for before the next try.
-      this.#retry({code, reason}, action, action === 'token' || (!opened && !!this.#getToken));
+      // after a handshake that failed, a fresh token is asked for once, not for every retry (unless
+      // the token is about to expire, which #start checks).
+      const renew = action === 'token' || (!opened && !!this.#getToken && !this.#renewedSinceOpen);
+      this.#retry({code, reason}, action, renew);
+    }
+  }
+
+  /** The socket is gone: requests on it are answered by the drop, joined rooms go back to joining. */
+  #dropRequests(code) {
+    const requests = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const q of this.#queue) {
+      q.waiter?.resolve(); // a LEAVE not sent yet: a new connection starts in no room
+    }
+    this.#queue = [];
+    this.#inFlight = 0;
+    this.#window = this.#opts.maxInFlight;
+    this.#pausedUntil = 0;
+    this.#rateLimitedRounds = 0;
+    for (const req of requests) {
+      clearTimeout(req.timer);
+      if (req.type === 'LEAVE') {
+        req.waiter?.resolve(); // a new connection starts in no room
+      }
+    }
+    for (const room of this.#rooms.values()) {
+      const s = internals.get(room).s;
+      s.pendingId = null;
+      s.resend = false;
+      if (wanted(room)) {
+        // Only the calls whose JOIN went out on this socket: the others wait for the next one.
+        this.#rejectWaiters(room, new PushgateError('DISCONNECTED', 'pushgate: connection closed (' + code + ') before ' + room.name + ' was joined', {room: room.name, closeCode: code}), true);
+        if (s.state === 'joined') {
+          this.#setRoomState(room, 'joining', {closeCode: code, reason: 'reconnecting'});
+        }
+      }
     }
   }
 
   #retry(detail, action, renewToken = false) {
     let delayMs;
-    if ((action === 'soon' || action === 'token') && this.#attempt === 0) {
-      delayMs = Math.floor(Math.random() * this.#opts.jitterMs);
+    if (action === 'soon' || action === 'token') {
+      // 1001 (a draining node), 4001, 1008: back at once, but spread over the window so that the
+      // clients of one node do not all arrive elsewhere in the same instant.
+      delayMs = this.#attempt === 0 ? Math.floor(Math.random() * this.#opts.jitterMs)
+        : backoffDelay(this.#attempt, this.#opts.backoffBaseMs, this.#opts.backoffMaxMs);
     } else {
       if (action === 'overload') {
         this.#attempt = Math.max(this.#attempt, OVERLOAD_MIN_ATTEMPT);
@@ -425,11 +781,26 @@ export class PushgateClient {
       delayMs = backoffDelay(this.#attempt, this.#opts.backoffBaseMs, this.#opts.backoffMaxMs);
     }
     this.#attempt++;
+    this.#retryAction = action;
     this.#setState('reconnecting', {...detail, attempt: this.#attempt, delayMs}, true);
+    clearTimeout(this.#timers.retry);
     this.#timers.retry = setTimeout(() => {
       this.#timers.retry = null;
+      if (globalThis.navigator?.onLine === false) {
+        // Offline: no attempt can work; wait for 'online' (with the next backoff as a safety net).
+        this.#retry({code: 1006, reason: 'offline'}, 'backoff', renewToken);
+        return;
+      }
       this.#start(renewToken);
     }, delayMs);
+  }
+
+  // ---- heartbeat: PING every heartbeatMs; a PING unanswered for a whole interval drops the socket ----
+
+  #scheduleHeartbeat() {
+    clearTimeout(this.#timers.heartbeat);
+    this.#heartbeatDueAt = Date.now() + this.#opts.heartbeatMs;
+    this.#timers.heartbeat = setTimeout(() => this.#heartbeat(), this.#opts.heartbeatMs);
   }
 
   #heartbeat() {
@@ -437,16 +808,27 @@ export class PushgateClient {
     if (!ws || !this.#wsOpened) {
       return;
     }
-    if (this.#lastReceivedAt < this.#lastPingAt) {
-      // The server answers every PING; nothing at all since the last one means a dead connection.
-      this.#drop(ws, 'no PONG within ' + this.#opts.heartbeatMs + ' ms');
+    const now = Date.now();
+    // A timer that fires far later than planned ran in a throttled or frozen tab: the answer to the
+    // last PING may be queued right behind it, so it is no evidence of a dead socket. Ask again.
+    const late = now - this.#heartbeatDueAt > Math.max(1_000, this.#opts.heartbeatMs / 2);
+    const unanswered = this.#lastReceivedAt < this.#lastPingAt && now - this.#lastPingAt >= this.#opts.heartbeatMs * 0.9;
+    if (unanswered && !late) {
+      this.#drop(ws, 'no answer to a PING within ' + this.#opts.heartbeatMs + ' ms');
       return;
     }
-    this.#lastPingAt = Date.now();
+    this.#ping();
+    this.#scheduleHeartbeat();
+  }
+
+  #ping() {
+    if (this.#lastReceivedAt >= this.#lastPingAt) {
+      this.#lastPingAt = Date.now(); // an outstanding PING keeps its time: the answer is due from then
+    }
     this.#send({type: 'PING'});
   }
 
-  /** Gives up a socket that is dead without a close event (no open in time, no PONG) and retries. */
+  /** Gives up a socket that is dead without a close event (no open in time, no PONG, offline) and retries. */
   #drop(ws, reason) {
     if (ws !== this.#ws) {
       return;
@@ -456,22 +838,47 @@ export class PushgateClient {
     this.#onClose(1006, reason);
   }
 
-  #finish(detail) {
+  /** The client stops for good: rooms end as `roomState` ('left' or 'failed' with `error`). */
+  #stop(detail, error, roomState) {
+    const ws = this.#ws;
+    this.#ws = null;
+    if (ws) {
+      detach(ws);
+      closeQuietly(ws, 1000, detail.reason);
+    }
     this.#stopSocketTimers();
+    for (const req of this.#pending.values()) {
+      clearTimeout(req.timer);
+      if (req.type === 'LEAVE') {
+        req.waiter?.resolve();
+      }
+    }
+    this.#pending.clear();
+    for (const q of this.#queue) {
+      q.waiter?.resolve?.();
+    }
+    this.#queue = [];
     clearTimeout(this.#timers.retry);
     this.#timers.retry = null;
     this.#unwatchPage();
-    this.#setState('closed', detail);
+    this.#state = 'closed';
+    for (const room of this.#rooms.values()) {
+      if (wanted(room)) {
+        this.#rejectWaiters(room, error);
+        this.#endRoom(room, roomState, roomState === 'failed' ? error : null, {reason: detail.reason, closeCode: detail.code});
+      }
+    }
+    this.#emit('state', 'closed', detail);
   }
 
   #stopSocketTimers() {
-    clearTimeout(this.#timers.connect);
-    clearTimeout(this.#timers.stable);
-    clearInterval(this.#timers.heartbeat);
-    this.#timers.connect = this.#timers.stable = this.#timers.heartbeat = null;
+    for (const name of ['connect', 'stable', 'heartbeat', 'pause', 'refresh']) {
+      clearTimeout(this.#timers[name]);
+      this.#timers[name] = null;
+    }
   }
 
-  /** Coming back online or to the foreground: retry now rather than at the end of a long backoff. */
+  /** Network and page life: offline closes, online reconnects at once, a visible tab checks its socket. */
   #watchPage() {
     const target = globalThis;
     if (typeof target.addEventListener !== 'function') {
@@ -484,30 +891,135 @@ export class PushgateClient {
         this.#start(false);
       }
     };
+    const onOffline = () => {
+      if (this.#ws) {
+        this.#drop(this.#ws, 'offline');
+      }
+    };
     const onVisible = () => {
       if (globalThis.document?.visibilityState !== 'visible') {
         return;
       }
       if (this.#isOpen()) {
-        this.#lastPingAt = Date.now(); // timers may have been throttled while hidden
-        this.#send({type: 'PING'});
-      } else {
-        retryNow();
+        this.#ping(); // timers may have been throttled while hidden: check the socket now
+      } else if (this.#retryAction !== 'overload') {
+        retryNow(); // but a node that said it is overloaded (1013, 4002) keeps its wider window
       }
     };
-    target.addEventListener('online', retryNow);
-    this.#windowListeners.push(['online', retryNow]);
+    this.#listen(target, 'online', retryNow);
+    this.#listen(target, 'offline', onOffline);
     if (globalThis.document?.addEventListener) {
-      globalThis.document.addEventListener('visibilitychange', onVisible);
-      this.#windowListeners.push(['visibilitychange', onVisible, globalThis.document]);
+      this.#listen(globalThis.document, 'visibilitychange', onVisible);
     }
   }
 
+  #listen(target, event, fn) {
+    target.addEventListener(event, fn);
+    this.#pageListeners.push([target, event, fn]);
+  }
+
   #unwatchPage() {
-    for (const [event, fn, target = globalThis] of this.#windowListeners) {
+    for (const [target, event, fn] of this.#pageListeners) {
       target.removeEventListener(event, fn);
     }
-    this.#windowListeners = [];
+    this.#pageListeners = [];
+  }
+
+  // ---- tokens: REFRESH shortly before exp ----
+
+  #scheduleRefresh() {
+    clearTimeout(this.#timers.refresh);
+    this.#timers.refresh = null;
+    const expiry = tokenExpiry(this.#token);
+    if (!this.#getToken || expiry === null || this.#refreshUnsupported) {
+      return;
+    }
+    let delay = refreshDelay(expiry, this.#tokenReceivedAt, Date.now(), this.#opts.refreshBeforeMs);
+    if (this.#refreshFailures > 0) {
+      // After a failure: again after a backoff, as long as that is before exp (else the server's
+      // 1008 at exp makes the client reconnect with a new token).
+      delay = Math.max(delay, backoffDelay(this.#refreshFailures, this.#opts.backoffBaseMs, this.#opts.backoffMaxMs));
+      if (Date.now() + delay >= expiry - 200) {
+        return;
+      }
+    }
+    this.#timers.refresh = setTimeout(() => this.#refresh(), Math.min(delay, 2 ** 31 - 1));
+  }
+
+  async #refresh() {
+    this.#timers.refresh = null;
+    if (this.#refreshing || !this.#isOpen()) {
+      return;
+    }
+    this.#refreshing = true;
+    const ws = this.#ws;
+    let token;
+    try {
+      token = await this.#getToken();
+      if (typeof token !== 'string' || !token) {
+        throw new Error('getToken() returned ' + (token === '' ? 'an empty string' : typeof token));
+      }
+    } catch (e) {
+      this.#refreshing = false;
+      this.#emit('error', new PushgateError('TOKEN', 'pushgate: getToken() failed: ' + (e?.message ?? e), {cause: e}));
+      this.#refreshFailures++;
+      if (ws === this.#ws) {
+        this.#scheduleRefresh();
+      }
+      return;
+    }
+    this.#refreshing = false;
+    const newExpiry = tokenExpiry(token);
+    const oldExpiry = tokenExpiry(this.#token);
+    if (token === this.#token || (newExpiry !== null && oldExpiry !== null && newExpiry <= oldExpiry)) {
+      // Not newer: sending it gains nothing, and asking again at once would loop.
+      this.#emit('error', new PushgateError('TOKEN', 'pushgate: getToken() returned a token that expires no later than the current one'));
+      this.#refreshFailures++;
+      if (ws === this.#ws) {
+        this.#scheduleRefresh();
+      }
+      return;
+    }
+    this.#token = token; // also the token of the next reconnect
+    this.#tokenReceivedAt = Date.now();
+    if (ws === this.#ws && this.#isOpen()) {
+      this.#sendRefresh(token);
+    }
+  }
+
+  #sendRefresh(token) {
+    clearTimeout(this.#timers.refresh);
+    this.#timers.refresh = null;
+    this.#request('REFRESH', {token}, {token});
+  }
+
+  #onRefreshAnswer(req, error, data) {
+    if (error) {
+      if (error.code === 'UNKNOWN_TYPE') {
+        // A server without REFRESH closes with 1008 at exp; the client then reconnects with the new token.
+        this.#refreshUnsupported = true;
+        return;
+      }
+      this.#refreshFailures++;
+      error.message = 'pushgate: the server refused the refreshed token: ' + error.message;
+      this.#emit('error', error);
+      this.#scheduleRefresh();
+      return;
+    }
+    this.#refreshFailures = 0;
+    const left = Array.isArray(data.left) ? data.left.filter((r) => typeof r === 'string') : [];
+    for (const name of left) {
+      const room = this.#rooms.get(name);
+      if (room && wanted(room)) {
+        const e = new PushgateError('FORBIDDEN', 'pushgate: the refreshed token no longer allows ' + name, {room: name});
+        this.#rejectWaiters(room, e);
+        this.#endRoom(room, 'failed', e, {reason: 'token'});
+      }
+    }
+    this.#emit('refreshed', {expiresAt: tokenExpiry(req.token), left});
+    if (req.token === this.#token) {
+      this.#scheduleRefresh();
+    }
   }
 
   // ---- requests ----
@@ -525,74 +1037,314 @@ export class PushgateClient {
     }
   }
 
-  #request(type, room, want, waiters) {
-    const id = this.#nextId++;
-    const data = {room};
-    if (want?.online) {
-      data.online = true;
+  /** Queues a JOIN of `room` now (`now`) or after the room's backoff (a retry). */
+  #scheduleJoin(room, now) {
+    const s = internals.get(room).s;
+    clearTimeout(s.retryTimer);
+    s.retryTimer = null;
+    if (!this.#isOpen()) {
+      return; // joined when the socket opens
     }
-    this.#pending.set(id, {type, room, want, waiters});
-    this.#send({type, id, data});
+    const enqueue = () => {
+      s.retryTimer = null;
+      if (wanted(room) && this.#isOpen() && !this.#queue.some((q) => q.type === 'JOIN' && q.room === room.name)) {
+        this.#queue.push({type: 'JOIN', room: room.name});
+        this.#pump();
+      }
+    };
+    if (now) {
+      enqueue();
+    } else {
+      s.retryTimer = setTimeout(enqueue, backoffDelay(s.attempt, this.#opts.backoffBaseMs, this.#opts.backoffMaxMs));
+    }
   }
 
-  #waiter(room, resolve, reject, type) {
-    const w = {room, type, settled: false};
-    const timer = setTimeout(() => {
-      w.fail(new PushgateError('TIMEOUT', 'pushgate: no ACK for ' + type + ' ' + room + ' within ' + this.#opts.requestTimeoutMs + ' ms', {room}));
-    }, this.#opts.requestTimeoutMs);
-    w.done = () => {
-      if (!w.settled) {
-        w.settled = true;
-        clearTimeout(timer);
-        resolve();
+  /** Sends queued JOINs and LEAVEs while fewer than the window are awaiting their answer and no pause runs. */
+  #pump() {
+    while (this.#queue.length && this.#isOpen() && this.#inFlight < this.#window) {
+      const wait = this.#pausedUntil - Date.now();
+      if (wait > 0) {
+        if (!this.#timers.pause) {
+          this.#timers.pause = setTimeout(() => {
+            this.#timers.pause = null;
+            this.#pump();
+          }, wait);
+        }
+        return;
       }
-    };
-    w.fail = (error) => {
-      if (!w.settled) {
-        w.settled = true;
-        clearTimeout(timer);
-        this.#queued = this.#queued.filter((q) => q !== w);
-        reject(error);
+      const q = this.#queue.shift();
+      if (q.type === 'JOIN') {
+        const room = this.#rooms.get(q.room);
+        const s = room && internals.get(room).s;
+        if (!room || !wanted(room)) {
+          continue;
+        }
+        if (s.pendingId !== null) {
+          s.resend = true; // its options changed while a JOIN was out: sent again after the answer
+          continue;
+        }
+        const data = {room: room.name};
+        if (s.online) {
+          data.online = true;
+        }
+        if (s.position) {
+          data.since = {offset: s.position.offset, epoch: s.position.epoch};
+        }
+        s.pendingId = this.#request('JOIN', data, {room: room.name, since: data.since ?? null, gen: s.gen}, true);
+        this.#armWaiters(room);
+      } else {
+        this.#request('LEAVE', {room: q.room}, {room: q.room, waiter: q.waiter}, true);
       }
-    };
-    return w;
+    }
+  }
+
+  /** Sends a request with a fresh id; `counted` ones take a slot of the window until answered. */
+  #request(type, data, extra, counted = false) {
+    const id = this.#nextId++;
+    const req = {type, id, counted, round: this.#pauseRound, timer: null, ...extra};
+    if (counted) {
+      this.#inFlight++;
+      req.timer = setTimeout(() => this.#timeout(req), this.#opts.requestTimeoutMs);
+    }
+    this.#pending.set(id, req);
+    this.#send({type, id, data});
+    return id;
+  }
+
+  #release(req) {
+    clearTimeout(req.timer);
+    if (req.counted) {
+      req.counted = false;
+      this.#inFlight--;
+    }
+  }
+
+  /** A request got no answer in time: its slot is freed, its callers told, a JOIN retried with backoff. */
+  #timeout(req) {
+    this.#release(req);
+    const error = new PushgateError('TIMEOUT', 'pushgate: no answer to ' + req.type + ' ' + req.room + ' within ' + this.#opts.requestTimeoutMs + ' ms', {room: req.room});
+    if (req.type === 'LEAVE') {
+      this.#pending.delete(req.id);
+      req.waiter?.reject(error);
+    } else if (req.type === 'JOIN') {
+      // The request stays pending: a late answer still counts. The room is asked for again meanwhile.
+      const room = this.#rooms.get(req.room);
+      const s = room && internals.get(room).s;
+      if (s && s.pendingId === req.id) {
+        s.pendingId = null;
+        this.#rejectWaiters(room, error);
+        s.attempt++;
+        this.#scheduleJoin(room, false);
+      }
+    }
+    this.#pump();
   }
 
   /** ACK (error null) or ERROR for request `id`; false when no request of ours has that id. */
-  #settle(id, error) {
-    const entry = typeof id === 'number' ? this.#pending.get(id) : undefined;
-    if (!entry) {
+  #answer(id, error, data) {
+    const req = typeof id === 'number' ? this.#pending.get(id) : undefined;
+    if (!req) {
       return false;
     }
     this.#pending.delete(id);
+    this.#release(req);
     if (error) {
-      error.room = entry.room;
-      if (entry.type === 'JOIN' && this.#wanted.get(entry.room) === entry.want) {
-        this.#wanted.delete(entry.room); // refused: joining it again would be refused again
-      }
-      if (entry.waiters.length === 0) {
-        return false; // a rejoin after a reconnect: reported as an 'error' event
-      }
-      entry.waiters.forEach((w) => w.fail(error));
-    } else {
-      entry.waiters.forEach((w) => w.done());
+      error.room ??= req.room;
     }
+    if (error && TEMPORARY_ERRORS.includes(error.code)) {
+      this.#rateLimited(req);
+    } else if (req.type === 'REFRESH') {
+      this.#onRefreshAnswer(req, error, data);
+    } else if (req.type === 'LEAVE') {
+      this.#opened();
+      if (error) {
+        req.waiter?.reject(error);
+      } else {
+        req.waiter?.resolve();
+      }
+    } else if (req.type === 'JOIN') {
+      this.#onJoinAnswer(req, error, data);
+    }
+    this.#pump();
     return true;
   }
 
-  #failPending(error) {
-    // A LEAVE that cannot be answered any more is done all the same: no connection, no room.
-    for (const entry of this.#pending.values()) {
-      entry.waiters.forEach((w) => (w.type === 'LEAVE' ? w.done() : w.fail(error)));
+  /** The window grows by one per answered request after a rate limit shrank it. */
+  #opened() {
+    this.#rateLimitedRounds = 0;
+    this.#window = Math.min(this.#opts.maxInFlight, this.#window + 1);
+  }
+
+  /**
+   * RATE_LIMITED: the connection sends faster than the server allows. The request goes back to the
+   * front of the queue, the queue pauses (longer while refusals go on) and resumes one at a time.
+   */
+  #rateLimited(req) {
+    this.#pauseRequests(req.round);
+    if (req.type === 'JOIN') {
+      const room = this.#rooms.get(req.room);
+      const s = room && internals.get(room).s;
+      if (s && s.pendingId === req.id) {
+        s.pendingId = null;
+        for (const w of s.waiters) {
+          clearTimeout(w.timer); // a refusal for now is an answer: the timeout starts again when it is resent
+          w.timer = null;
+        }
+        if (wanted(room)) {
+          this.#queue.unshift({type: 'JOIN', room: room.name});
+        }
+      }
+    } else if (req.type === 'LEAVE') {
+      if (!this.#rooms.has(req.room) || !wanted(this.#rooms.get(req.room))) {
+        this.#queue.unshift({type: 'LEAVE', room: req.room, waiter: req.waiter});
+      } else {
+        req.waiter?.resolve(); // joined again meanwhile: nothing to leave
+      }
+    } else if (req.type === 'REFRESH') {
+      this.#refreshFailures++;
+      this.#scheduleRefresh();
     }
-    this.#pending.clear();
-    for (const w of [...this.#queued]) {
-      w.fail(error);
+  }
+
+  /**
+   * A refusal for now of something sent in pause round `round`: the first of a round pauses the queue
+   * (about rateLimitDelayMs, doubling while rounds of refusals go on) and shrinks the window to one;
+   * refusals of requests sent before that pause began do not pause it again.
+   */
+  #pauseRequests(round) {
+    if (round !== this.#pauseRound) {
+      return;
     }
-    this.#queued = [];
+    this.#pauseRound++;
+    this.#rateLimitedRounds++;
+    const ceiling = Math.min(this.#opts.backoffMaxMs, this.#opts.rateLimitDelayMs * 2 ** Math.min(this.#rateLimitedRounds - 1, 16));
+    this.#pausedUntil = Date.now() + Math.floor(ceiling / 2 + Math.random() * ceiling / 2);
+    this.#window = 1;
+  }
+
+  #onJoinAnswer(req, error, data) {
+    const room = this.#rooms.get(req.room);
+    if (!room) {
+      return;
+    }
+    const s = internals.get(room).s;
+    if (req.gen !== s.gen || !wanted(room)) {
+      return; // left meanwhile; the LEAVE that followed takes it out again
+    }
+    const current = s.pendingId === req.id;
+    if (current) {
+      s.pendingId = null;
+    } else if (s.state === 'joined' || s.pendingId !== null) {
+      return; // a late answer to a JOIN that timed out and was asked again: that one's answer counts
+    }
+    if (error) {
+      // Final for this room: FORBIDDEN, BAD_ROOM, ROOM_LIMIT, BAD_REQUEST, ... Joining again would be refused again.
+      if (s.waiters.length === 0) {
+        this.#emit('error', error); // a rejoin nobody awaits: told here too, besides the room's 'failed'
+      }
+      this.#rejectWaiters(room, error);
+      this.#endRoom(room, 'failed', error, {reason: error.message});
+      return;
+    }
+    this.#opened();
+    s.attempt = 0;
+    const detail = {room: room.name, rejoin: s.everJoined};
+    const hasPosition = typeof data.offset === 'number' && typeof data.epoch === 'string';
+    if (req.since) {
+      const recovered = data.recovered === true && hasPosition && data.epoch === req.since.epoch;
+      detail.recovered = recovered;
+      if (recovered) {
+        detail.missed = Math.max(0, data.offset - req.since.offset); // the items that follow now, as PUSH frames
+      } else {
+        detail.reason = typeof data.reason === 'string' ? data.reason : 'NO_HISTORY';
+        s.position = hasPosition ? {offset: data.offset, epoch: data.epoch} : null;
+      }
+    } else if (hasPosition && !s.position) {
+      s.position = {offset: data.offset, epoch: data.epoch};
+    } else if (hasPosition && s.position.epoch !== data.epoch) {
+      s.position = {offset: data.offset, epoch: data.epoch};
+    }
+    if (hasPosition) {
+      detail.offset = data.offset;
+      detail.epoch = data.epoch;
+    }
+    s.everJoined = true;
+    s.joined = detail;
+    this.#setRoomState(room, 'joined', detail);
+    if (req.since) {
+      const event = {room: room.name, recovered: detail.recovered, reason: detail.reason, missed: detail.missed, offset: detail.offset, epoch: detail.epoch};
+      this.#emit('recovered', event);
+      internals.get(room).events.emit('recovered', event);
+    }
+    this.#emit('joined', detail);
+    internals.get(room).events.emit('joined', detail);
+    for (const w of s.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.resolve(detail);
+    }
+    if (s.resend) {
+      s.resend = false;
+      this.#scheduleJoin(room, true);
+    }
+  }
+
+  /** join() waiters of `room` start their timeout now that its JOIN went out. */
+  #armWaiters(room) {
+    for (const w of internals.get(room).s.waiters) {
+      if (!w.timer) {
+        w.timer = setTimeout(() => {
+          const s = internals.get(room).s;
+          s.waiters = s.waiters.filter((x) => x !== w);
+          w.reject(new PushgateError('TIMEOUT', 'pushgate: no answer to JOIN ' + room.name + ' within ' + this.#opts.requestTimeoutMs + ' ms', {room: room.name}));
+        }, this.#opts.requestTimeoutMs);
+      }
+    }
+  }
+
+  #rejectWaiters(room, error, onlySent = false) {
+    const s = internals.get(room).s;
+    const rejected = onlySent ? s.waiters.filter((w) => w.timer !== null) : s.waiters;
+    s.waiters = onlySent ? s.waiters.filter((w) => w.timer === null) : [];
+    for (const w of rejected) {
+      clearTimeout(w.timer);
+      w.reject(error);
+    }
+  }
+
+  /** A wanted room ends: 'left' (leave(), close()) or 'failed' (refused for good, with `error`). */
+  #endRoom(room, state, error, detail) {
+    const s = internals.get(room).s;
+    clearTimeout(s.retryTimer);
+    s.retryTimer = null;
+    s.pendingId = null;
+    s.resend = false;
+    s.gen++;
+    s.error = error;
+    s.joined = null;
+    s.position = null;
+    s.everJoined = false;
+    if (state === 'left') {
+      this.#rejectWaiters(room, new PushgateError('CANCELLED', 'pushgate: left ' + room.name + ' before it was joined', {room: room.name}));
+    }
+    this.#setRoomState(room, state, error ? {...detail, code: error.code, error} : detail);
+    if (state === 'failed') {
+      internals.get(room).events.emit('failed', error);
+    } else {
+      internals.get(room).events.emit('left', detail);
+    }
   }
 
   // ---- events ----
+
+  #setRoomState(room, state, detail) {
+    const s = internals.get(room).s;
+    if (s.state === state) {
+      return;
+    }
+    s.state = state;
+    internals.get(room).events.emit('state', state, detail);
+    this.#emit('room', room.name, state, detail);
+  }
 
   #setState(state, detail, always = false) {
     if (state === this.#state && !always) {
@@ -603,21 +1355,17 @@ export class PushgateClient {
   }
 
   #emit(event, ...args) {
-    const listeners = this.#listeners.get(event);
-    if (!listeners) {
-      return;
-    }
-    for (const listener of [...listeners]) {
-      try {
-        listener(...args);
-      } catch (e) {
-        // A faulty listener must not break the connection; report it where the page's errors go.
-        setTimeout(() => {
-          throw e;
-        });
-      }
-    }
+    this.#events.emit(event, ...args);
   }
+}
+
+function wanted(room) {
+  const state = internals.get(room).s.state;
+  return state === 'joining' || state === 'joined';
+}
+
+function samePosition(a, b) {
+  return !!a && !!b && a.offset === b.offset && a.epoch === b.epoch;
 }
 
 function detach(ws) {

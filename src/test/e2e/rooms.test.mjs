@@ -1,0 +1,484 @@
+// Unit tests of pushgate.js's rooms, retries, streams, tokens and page life, against a scripted
+// server (FakeSocket). Run: node --test src/test/e2e/
+import {test, describe} from 'node:test';
+import assert from 'node:assert/strict';
+import {DEFAULTS, isTemporary, refreshDelay, roomProblem, tokenExpiry, VERSION} from '../../main/resources/webroot/pushgate.js';
+import {client, fakePage, FakeSocket, jwt, opened, waitFor} from './fake-socket.mjs';
+
+const joinsOf = (ws) => ws.sentOf('JOIN');
+const ack = (ws, m, data) => ws.deliver(data ? {type: 'ACK', id: m.id, data} : {type: 'ACK', id: m.id});
+const refuse = (ws, m, code) => ws.deliver({type: 'ERROR', id: m.id, data: {code, message: code + ' for the test'}});
+
+/** Records every room event of the client: [name, state, code?]. */
+function roomLog(pg) {
+  const log = [];
+  pg.on('room', (name, state, detail) => log.push(detail?.code ? [name, state, detail.code] : [name, state]));
+  return log;
+}
+
+describe('room ids and helpers', () => {
+  test('roomProblem refuses *, format characters and line/paragraph separators, as the server does', () => {
+    assert.match(roomProblem('game-*'), /\*/);
+    assert.match(roomProblem('a\u200bb'), /format/, 'zero width space (Cf)');
+    assert.match(roomProblem('\ufeffa'), /format/, 'byte order mark (Cf)');
+    assert.match(roomProblem('a\u2028b'), /separator/, 'line separator (Zl)');
+    assert.match(roomProblem('a\u2029b'), /separator/, 'paragraph separator (Zp)');
+    assert.match(roomProblem('a\u0000b'), /control/);
+    assert.match(roomProblem('tag\udb40\udc01'), /format/, 'a supplementary format character (U+E0001)');
+    assert.equal(roomProblem('*a\u0000'), "room contains '*', which token room patterns use as a wildcard", 'the first problem, as the server says it');
+    assert.equal(roomProblem('a b\u00a0c'), null, 'spaces (Zs) are fine');
+    assert.equal(roomProblem('默认房间'), null);
+    assert.equal(roomProblem('game:42/chat'), null);
+  });
+
+  test('VERSION has the form the server reads for /pushgate-VERSION.js', () => {
+    assert.match(VERSION, /^\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$/);
+  });
+
+  test('only RATE_LIMITED (and the client-side TIMEOUT, DISCONNECTED) are temporary', () => {
+    for (const code of ['RATE_LIMITED', 'TIMEOUT', 'DISCONNECTED']) {
+      assert.equal(isTemporary(code), true, code);
+    }
+    for (const code of ['FORBIDDEN', 'BAD_ROOM', 'ROOM_LIMIT', 'BAD_REQUEST', 'UNKNOWN_TYPE', 'SOMETHING_NEW']) {
+      assert.equal(isTemporary(code), false, code);
+    }
+  });
+
+  test('refreshDelay: refreshBeforeMs ahead of exp, at 2/3 of a short life', () => {
+    assert.equal(refreshDelay(3_600_000, 0, 0, 30_000), 3_570_000, 'an hour-long token: 30 s before');
+    assert.equal(refreshDelay(6_000, 0, 0, 30_000), 4_000, 'a 6 s token: after 4 s');
+    assert.equal(refreshDelay(6_000, 0, 5_000, 30_000), 0, 'overdue: at once');
+    assert.equal(tokenExpiry(jwt({exp: 1_700_000_000})), 1_700_000_000_000);
+    assert.equal(tokenExpiry('not.a.jwt'), null);
+  });
+});
+
+describe('per-room state and temporary errors', () => {
+  test('states: joining, joined on ACK, left on leave(); room() is one object per name', async () => {
+    const c = client();
+    const log = roomLog(c.pg);
+    const room = c.pg.room('lobby');
+    assert.equal(room, c.pg.room('lobby'));
+    assert.equal(room.state, 'left');
+    const joined = c.pg.join('lobby');
+    assert.equal(room.state, 'joining');
+    const ws = await opened(c);
+    ack(ws, joinsOf(ws)[0]);
+    const detail = await joined;
+    assert.equal(detail.room, 'lobby');
+    assert.equal(detail.rejoin, false);
+    assert.equal(room.state, 'joined');
+    const leaving = c.pg.leave('lobby');
+    assert.equal(room.state, 'left');
+    ack(ws, ws.sentOf('LEAVE')[0]);
+    await leaving;
+    assert.deepEqual(log, [['lobby', 'joining'], ['lobby', 'joined'], ['lobby', 'left']]);
+    c.pg.close();
+  });
+
+  test('RATE_LIMITED is not final: the JOIN is sent again after a pause and the join() resolves', async () => {
+    const c = client({rateLimitDelayMs: 40});
+    const ws = await opened(c);
+    const joined = c.pg.join('busy');
+    const [first] = joinsOf(ws);
+    const t0 = Date.now();
+    refuse(ws, first, 'RATE_LIMITED');
+    assert.equal(c.pg.room('busy').state, 'joining');
+    const second = await waitFor('the JOIN sent again', () => joinsOf(ws)[1]);
+    assert.ok(Date.now() - t0 >= 20, 'after a pause of at least half rateLimitDelayMs, not at once');
+    assert.notEqual(second.id, first.id);
+    ack(ws, second);
+    await joined;
+    assert.equal(c.pg.room('busy').state, 'joined');
+    assert.equal(c.errors.length, 0, 'a temporary refusal is no error event');
+    c.pg.close();
+  });
+
+  test('FORBIDDEN, BAD_ROOM, ROOM_LIMIT are final: the room fails with the code and is not joined again', async () => {
+    for (const code of ['FORBIDDEN', 'BAD_ROOM', 'ROOM_LIMIT']) {
+      const c = client();
+      const ws = await opened(c);
+      const failed = [];
+      c.pg.room('vip').on('failed', (e) => failed.push(e.code));
+      const joining = c.pg.join('vip');
+      refuse(ws, joinsOf(ws)[0], code);
+      await assert.rejects(joining, (e) => e.code === code);
+      assert.equal(c.pg.room('vip').state, 'failed');
+      assert.equal(c.pg.room('vip').error.code, code);
+      assert.deepEqual(failed, [code]);
+      await assert.rejects(c.pg.room('vip').ready(50), (e) => e.code === code);
+      assert.deepEqual(c.pg.rooms, []);
+      ws.drop(1001);
+      const ws2 = await opened(c, 1);
+      assert.deepEqual(joinsOf(ws2), [], code + ': not joined again after a reconnect');
+      c.pg.room('vip').leave().catch(() => {});
+      assert.equal(c.pg.room('vip').state, 'left', 'leave() lets go of a failed room');
+      assert.equal(c.pg.room('vip').error, null);
+      c.pg.close();
+    }
+  });
+
+  test('a rejoin refused after a reconnect: the room fails, the app hears it from the room and the client', async () => {
+    const c = client();
+    const log = roomLog(c.pg);
+    const ws = await opened(c);
+    const joined = Promise.all([c.pg.join('keep'), c.pg.join('vip')]);
+    ws.ackAll('JOIN');
+    await joined;
+    ws.drop(1001);
+    const ws2 = await opened(c, 1);
+    const rejoin = joinsOf(ws2).find((m) => m.data.room === 'vip');
+    refuse(ws2, rejoin, 'FORBIDDEN');
+    ack(ws2, joinsOf(ws2).find((m) => m.data.room === 'keep'));
+    assert.deepEqual(log.filter(([name]) => name === 'vip'), [['vip', 'joining'], ['vip', 'joined'], ['vip', 'joining'], ['vip', 'failed', 'FORBIDDEN']]);
+    assert.deepEqual(c.pg.rooms, ['keep']);
+    assert.equal(c.pg.room('keep').state, 'joined');
+    c.pg.close();
+  });
+
+  test('40 rooms rejoin at most maxInFlight at a time; a RATE_LIMITED round pauses the queue and shrinks the window', async () => {
+    const c = client({maxInFlight: 8, rateLimitDelayMs: 30});
+    const ws = await opened(c);
+    const names = Array.from({length: 40}, (_, i) => 'r' + i);
+    names.forEach((n) => c.pg.join(n).catch(() => {}));
+    const all = Promise.all(names.map((n) => c.pg.room(n).ready(5_000)));
+    assert.equal(joinsOf(ws).length, 8, 'no more than the window before answers');
+    // The "server": 10 JOINs allowed, then RATE_LIMITED for each JOIN sent within 20 ms of the last refusal.
+    let accepted = 0;
+    let refusedAt = -Infinity;
+    const answered = new Set();
+    let rounds = 0;
+    for (let i = 0; i < 2_000 && accepted < 40; i++) {
+      for (const m of joinsOf(ws)) {
+        if (answered.has(m.id)) {
+          continue;
+        }
+        answered.add(m.id);
+        if (accepted < 10 || Date.now() - refusedAt > 20) {
+          accepted++;
+          ack(ws, m);
+        } else {
+          rounds++;
+          refusedAt = Date.now();
+          refuse(ws, m, 'RATE_LIMITED');
+        }
+        if (accepted === 10 && rounds === 0) {
+          rounds++;
+          refusedAt = Date.now();
+        }
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await all;
+    assert.equal(accepted, 40);
+    assert.ok(names.every((n) => c.pg.room(n).state === 'joined'));
+    const sent = joinsOf(ws).map((m) => m.data.room);
+    assert.equal(new Set(sent).size, 40, 'every room joined');
+    assert.ok(sent.length < 40 + 20, `few refusals per round thanks to the window of 1 after a refusal: ${sent.length} JOINs`);
+    c.pg.close();
+  });
+
+  test('a RATE_LIMITED without a request (a PING refused for now) pauses the JOINs and is no error', async () => {
+    const c = client({rateLimitDelayMs: 200, backoffMaxMs: 1_000});
+    const ws = await opened(c);
+    ws.deliver({type: 'ERROR', data: {code: 'RATE_LIMITED', message: 'more than maxMessagesPerSecond'}});
+    const t0 = Date.now();
+    const joined = c.pg.join('after-pause');
+    assert.equal(joinsOf(ws).length, 0, 'held back by the pause');
+    const join = await waitFor('the JOIN after the pause', () => joinsOf(ws)[0]);
+    assert.ok(Date.now() - t0 >= 90, `sent after ${Date.now() - t0} ms`);
+    ack(ws, join);
+    await joined;
+    assert.deepEqual(c.errors, []);
+    c.pg.close();
+  });
+
+  test('open is announced after the rejoins went out: joining on open sends no JOIN twice', async () => {
+    const c = client();
+    const ws = await opened(c);
+    const joined = c.pg.join('a');
+    ack(ws, joinsOf(ws)[0]);
+    await joined;
+    let joinsAtOpen = null;
+    c.pg.on('state', (s) => {
+      if (s === 'open') {
+        joinsAtOpen = joinsOf(FakeSocket.all.at(-1)).length;
+        c.pg.join('a').catch(() => {});
+      }
+    });
+    ws.drop(1001);
+    const ws2 = await opened(c, 1);
+    assert.equal(joinsAtOpen, 1, 'the rejoin was out before open was announced');
+    assert.equal(joinsOf(ws2).length, 1, 'no second JOIN for the same room');
+    c.pg.close();
+  });
+
+  test('ready() waits through a reconnect and a retry, and times out when nothing answers', async () => {
+    const c = client({rateLimitDelayMs: 10});
+    const ws = await opened(c);
+    c.pg.join('r').catch(() => {});
+    ws.drop(1006); // before any answer
+    const ready = c.pg.room('r').ready(2_000);
+    const ws2 = await opened(c, 1);
+    refuse(ws2, joinsOf(ws2)[0], 'RATE_LIMITED');
+    const again = await waitFor('JOIN again', () => joinsOf(ws2)[1]);
+    ack(ws2, again);
+    assert.equal((await ready).room, 'r');
+    c.pg.join('never').catch(() => {});
+    await assert.rejects(c.pg.room('never').ready(30), (e) => e.code === 'TIMEOUT');
+    await assert.rejects(c.pg.room('unknown').ready(30), (e) => e.code === 'LEFT');
+    c.pg.close();
+  });
+
+  test("join() timeouts start when the JOIN is sent, not when asked for while disconnected", async () => {
+    const c = client({requestTimeoutMs: 60});
+    let settled = null;
+    c.pg.join('late').then(() => (settled = 'resolved'), (e) => (settled = e.code));
+    await waitFor('first socket', () => c.socket(0));
+    await new Promise((r) => setTimeout(r, 150)); // the page is offline for longer than the timeout
+    assert.equal(settled, null, 'no TIMEOUT while the JOIN could not be sent');
+    const ws = await opened(c);
+    ack(ws, joinsOf(ws)[0]);
+    await waitFor('settled', () => settled);
+    assert.equal(settled, 'resolved');
+    c.pg.close();
+  });
+
+  test('a JOIN without answer rejects join() with TIMEOUT and is asked again; the room stays joining', async () => {
+    const c = client({requestTimeoutMs: 40});
+    const ws = await opened(c);
+    await assert.rejects(c.pg.join('slow'), (e) => e.code === 'TIMEOUT');
+    assert.equal(c.pg.room('slow').state, 'joining');
+    const again = await waitFor('JOIN again', () => joinsOf(ws)[1]);
+    ack(ws, again);
+    await c.pg.room('slow').ready(1_000);
+    c.pg.close();
+  });
+});
+
+describe('streams: positions, since, no offset twice', () => {
+  test('the ACK position, PUSH offsets, since on the rejoin, duplicates dropped, recovered reported', async () => {
+    const c = client();
+    const ws = await opened(c);
+    const pushes = [];
+    const recovered = [];
+    c.pg.on('push', (p) => pushes.push(p));
+    c.pg.on('recovered', (r) => recovered.push(r));
+    const joined = c.pg.join('s');
+    assert.equal(joinsOf(ws)[0].data.since, undefined, 'a first JOIN has no since');
+    ack(ws, joinsOf(ws)[0], {room: 's', offset: 10, epoch: 'e1'});
+    assert.deepEqual(await joined, {room: 's', rejoin: false, offset: 10, epoch: 'e1'});
+    assert.deepEqual(c.pg.room('s').position, {offset: 10, epoch: 'e1'});
+    ws.deliver({type: 'PUSH', data: {room: 's', items: ['i11', 'i12'], offset: 12, epoch: 'e1'}});
+    ws.deliver({type: 'PUSH', data: {room: 's', items: ['low'], epoch: 'e1'}}); // low priority: no offset
+    ws.deliver({type: 'PUSH', data: {room: 's', items: ['i12', 'i13'], offset: 13, epoch: 'e1'}}); // overlaps
+    ws.deliver({type: 'PUSH', data: {room: 's', items: ['i12'], offset: 12, epoch: 'e1'}}); // all seen
+    assert.deepEqual(pushes.map((p) => p.items), [['i11', 'i12'], ['low'], ['i13']]);
+    assert.equal(pushes[2].offset, 13);
+    ws.drop(1006);
+    const ws2 = await opened(c, 1);
+    assert.deepEqual(joinsOf(ws2)[0].data, {room: 's', since: {offset: 13, epoch: 'e1'}});
+    ack(ws2, joinsOf(ws2)[0], {room: 's', recovered: true, offset: 15, epoch: 'e1'});
+    ws2.deliver({type: 'PUSH', data: {room: 's', items: ['i13', 'i14', 'i15'], offset: 15, epoch: 'e1'}});
+    assert.deepEqual(recovered, [{room: 's', recovered: true, reason: undefined, missed: 2, offset: 15, epoch: 'e1'}]);
+    assert.deepEqual(pushes.at(-1).items, ['i14', 'i15']);
+    assert.equal(c.pg.room('s').state, 'joined');
+    // The stream's history is gone: a new epoch; its numbering starts again and nothing of it is dropped.
+    ws2.drop(1001);
+    const ws3 = await opened(c, 2);
+    assert.deepEqual(joinsOf(ws3)[0].data.since, {offset: 15, epoch: 'e1'});
+    ack(ws3, joinsOf(ws3)[0], {room: 's', recovered: false, reason: 'EPOCH_CHANGED', offset: 3, epoch: 'e2'});
+    ws3.deliver({type: 'PUSH', data: {room: 's', items: ['n4'], offset: 4, epoch: 'e2'}});
+    assert.deepEqual(recovered.at(-1), {room: 's', recovered: false, reason: 'EPOCH_CHANGED', missed: undefined, offset: 3, epoch: 'e2'});
+    assert.deepEqual(pushes.at(-1).items, ['n4']);
+    assert.deepEqual(c.pg.room('s').position, {offset: 4, epoch: 'e2'});
+    c.pg.close();
+  });
+
+  test('a room that is not a stream: no position, no since, pushes pass through', async () => {
+    const c = client();
+    const ws = await opened(c);
+    const joined = c.pg.join('plain');
+    ack(ws, joinsOf(ws)[0]);
+    await joined;
+    ws.deliver({type: 'PUSH', data: {room: 'plain', items: [1]}});
+    ws.drop(1006);
+    const ws2 = await opened(c, 1);
+    assert.deepEqual(joinsOf(ws2)[0].data, {room: 'plain'});
+    assert.equal(c.pg.room('plain').position, null);
+    c.pg.close();
+  });
+
+  test('join() with since (a page rendered at a position) sends it; leave() forgets the position', async () => {
+    const c = client();
+    const ws = await opened(c);
+    const joined = c.pg.join('s', {since: {offset: 7, epoch: 'e'}});
+    assert.deepEqual(joinsOf(ws)[0].data, {room: 's', since: {offset: 7, epoch: 'e'}});
+    ack(ws, joinsOf(ws)[0], {room: 's', recovered: true, offset: 9, epoch: 'e'});
+    assert.equal((await joined).missed, 2);
+    c.pg.leave('s').catch(() => {});
+    assert.equal(c.pg.room('s').position, null);
+    c.pg.close();
+  });
+});
+
+describe('tokens', () => {
+  test('REFRESH before exp with getToken; a narrowed claim fails the rooms the ACK lists', async () => {
+    let n = 0;
+    const c = client({getToken: () => jwt({sub: 'u', exp: (Date.now() + 900) / 1000, n: ++n})});
+    const ws = await opened(c);
+    const refreshed = [];
+    c.pg.on('refreshed', (r) => refreshed.push(r));
+    const both = Promise.all([c.pg.join('a'), c.pg.join('b')]);
+    ws.ackAll('JOIN');
+    await both;
+    const refresh = await waitFor('REFRESH', () => ws.sentOf('REFRESH')[0], 2_000);
+    assert.equal(typeof refresh.id, 'number');
+    assert.equal(JSON.parse(Buffer.from(refresh.data.token.split('.')[1], 'base64url')).n, 2, 'a fresh token from getToken');
+    ws.deliver({type: 'ACK', id: refresh.id, data: {left: ['b']}});
+    assert.equal(c.pg.room('b').state, 'failed');
+    assert.equal(c.pg.room('b').error.code, 'FORBIDDEN');
+    assert.equal(c.pg.room('a').state, 'joined');
+    assert.deepEqual(refreshed.map((r) => r.left), [['b']]);
+    assert.equal(FakeSocket.all.length, 1, 'no reconnect');
+    await waitFor('the next REFRESH, for the new token', () => ws.sentOf('REFRESH')[1], 2_000);
+    c.pg.close();
+  });
+
+  test('a server without REFRESH (UNKNOWN_TYPE): no more REFRESH on that socket', async () => {
+    const c = client({getToken: () => jwt({sub: 'u', exp: (Date.now() + 600) / 1000})});
+    const ws = await opened(c);
+    const refresh = await waitFor('REFRESH', () => ws.sentOf('REFRESH')[0]);
+    ws.deliver({type: 'ERROR', id: refresh.id, data: {code: 'UNKNOWN_TYPE', message: 'unknown type REFRESH'}});
+    await new Promise((r) => setTimeout(r, 700)); // past the exp: the old server closes with 1008 then
+    assert.equal(ws.sentOf('REFRESH').length, 1);
+    assert.equal(c.errors.length, 0);
+    c.pg.close();
+  });
+
+  test('an expired static token is reported (TOKEN_EXPIRED) and not retried', async () => {
+    const c = client({token: jwt({sub: 'u', exp: Math.floor(Date.now() / 1000) - 10})});
+    await waitFor('closed', () => c.pg.state === 'closed');
+    assert.equal(FakeSocket.all.length, 0, 'no handshake with a token known to be refused');
+    assert.deepEqual(c.errors.map((e) => e.code), ['TOKEN_EXPIRED']);
+  });
+
+  test('with getToken, refused handshakes ask for one new token, not one per retry', async () => {
+    let calls = 0;
+    const c = client({token: jwt({sub: 'u', exp: Date.now() / 1000 + 3600}), getToken: () => jwt({sub: 'u', exp: Date.now() / 1000 + 3600, n: ++calls})});
+    for (let n = 0; n < 6; n++) {
+      const ws = await waitFor('attempt ' + n, () => c.socket(n));
+      ws.drop(1006); // the handshake failed: a browser cannot tell a 401 from a network error
+    }
+    await waitFor('attempt 6', () => c.socket(6));
+    assert.equal(calls, 1);
+    c.pg.close();
+  });
+
+  test('an expiring token is renewed before a reconnect', async () => {
+    let calls = 0;
+    const c = client({token: jwt({sub: 'u', exp: Date.now() / 1000 + 0.5}), getToken: () => jwt({sub: 'u', exp: Date.now() / 1000 + 3600, n: ++calls})});
+    const ws = await opened(c);
+    ws.drop(1001);
+    const ws2 = await waitFor('reconnect', () => c.socket(1));
+    assert.equal(calls, 1);
+    assert.match(new URL(ws2.url).searchParams.get('token'), /\./);
+    c.pg.close();
+  });
+});
+
+describe('network and page life', () => {
+  test('offline closes the socket; online reconnects at once, whatever the backoff', async () => {
+    const page = fakePage();
+    try {
+      const c = client({backoffBaseMs: 60_000, backoffMaxMs: 60_000});
+      const ws = await opened(c);
+      page.offline();
+      assert.equal(ws.closedWith?.code, 4000);
+      assert.equal(c.pg.state, 'reconnecting');
+      assert.equal(c.states.at(-1).reason, 'offline');
+      const t0 = Date.now();
+      page.online();
+      const ws2 = await opened(c, 1);
+      assert.ok(Date.now() - t0 < 500, 'not after the 60 s backoff');
+      assert.equal(c.pg.state, 'open');
+      assert.ok(ws2);
+      c.pg.close();
+    } finally {
+      page.restore();
+    }
+  });
+
+  test('after 1013 or 4002 a tab coming back into view keeps the wider backoff; after 1006 it retries at once', async () => {
+    const page = fakePage();
+    try {
+      for (const [code, expectNow] of [[1013, false], [4002, false], [1006, true]]) {
+        const c = client({backoffBaseMs: 400, backoffMaxMs: 400});
+        const ws = await opened(c);
+        page.visibility('hidden');
+        ws.drop(code);
+        const delay = c.states.at(-1).delayMs;
+        page.visibility('visible');
+        await new Promise((r) => setTimeout(r, 30));
+        assert.equal(FakeSocket.all.length === 2, expectNow || delay < 30, `${code}: retried at once on visible: ${FakeSocket.all.length === 2} (delay ${delay})`);
+        c.pg.close();
+      }
+    } finally {
+      page.restore();
+    }
+  });
+
+  test('a PING sent as the tab woke is not taken for a dead socket by the heartbeat that fires right after', async () => {
+    const page = fakePage();
+    try {
+      const c = client({heartbeatMs: 80});
+      const ws = await opened(c);
+      await waitFor('first PING', () => ws.sentOf('PING').length === 1);
+      ws.deliver({type: 'PONG', data: {}});
+      await new Promise((r) => setTimeout(r, 70)); // just before the next heartbeat
+      page.visibility('visible'); // the tab wakes: a PING goes out at once
+      await waitFor('the heartbeat after the wake', () => ws.sentOf('PING').length >= 3, 1_000);
+      assert.equal(ws.closedWith, null, 'not dropped');
+      ws.deliver({type: 'PONG', data: {}});
+      c.pg.close();
+    } finally {
+      page.restore();
+    }
+  });
+
+  test('a heartbeat that fires late (a frozen tab) asks again instead of dropping the socket', async () => {
+    const c = client({heartbeatMs: 40});
+    const ws = await opened(c);
+    await waitFor('first PING', () => ws.sentOf('PING').length === 1);
+    const until = Date.now() + 1_300; // the tab is frozen: no task runs, the PONG waits in the queue
+    while (Date.now() < until) {
+      // busy: nothing else runs
+    }
+    await waitFor('the late heartbeat', () => ws.sentOf('PING').length === 2, 1_000);
+    assert.equal(ws.closedWith, null, 'a late timer is no evidence of a dead socket');
+    ws.deliver({type: 'PONG', data: {}}); // the queued answer
+    await waitFor('the next PING', () => ws.sentOf('PING').length === 3, 1_000);
+    assert.equal(ws.closedWith, null);
+    await waitFor('dropped once a PING really goes unanswered', () => ws.closedWith, 1_000);
+    c.pg.close();
+  });
+
+  test("1001: reconnects spread over jitterMs (a draining node's clients do not arrive together)", async () => {
+    const delays = [];
+    for (let i = 0; i < 200; i++) {
+      const c = client({jitterMs: 1_000, backoffBaseMs: 60_000});
+      const ws = await opened(c);
+      ws.drop(1001);
+      delays.push(c.states.at(-1).delayMs);
+      c.pg.close();
+    }
+    assert.ok(delays.every((d) => d >= 0 && d < 1_000), 'within the window');
+    const quarters = [0, 1, 2, 3].map((q) => delays.filter((d) => d >= q * 250 && d < (q + 1) * 250).length);
+    assert.ok(quarters.every((n) => n > 20), `spread over the whole window: ${quarters}`);
+  });
+
+  test('defaults keep the heartbeat inside the 60 s server timeout and the window below the default message rate', () => {
+    assert.ok(2 * DEFAULTS.heartbeatMs < 60_000);
+    assert.ok(DEFAULTS.maxInFlight <= 20, 'a full window of refusals stays below a 20/s message limit');
+  });
+});
