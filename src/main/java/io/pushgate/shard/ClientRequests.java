@@ -6,6 +6,7 @@ import io.pushgate.protocol.ClientFrameDecoder;
 import io.pushgate.protocol.ClientRequest;
 import io.pushgate.protocol.DecodeResult;
 import io.pushgate.protocol.ErrorCode;
+import io.pushgate.protocol.MessageType;
 import io.pushgate.protocol.ServerMessages;
 import io.pushgate.protocol.CloseCode;
 import io.pushgate.security.ClientSession;
@@ -15,7 +16,9 @@ import io.vertx.core.json.JsonObject;
 
 import io.pushgate.protocol.EncodedFrame;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.function.Consumer;
 
 /**
@@ -48,14 +51,52 @@ final class ClientRequests {
     } else if (result instanceof DecodeResult.Rejected rejected) {
       reject(c, rejected.code(), rejected.message(), rejected.id());
     } else if (result instanceof DecodeResult.Request request) {
-      ClientRequest r = request.request();
-      switch (r.type()) {
-        case PING -> onPing(c, r);
-        case JOIN -> onJoin(c, r);
-        case LEAVE -> onLeave(c, r);
-        case REFRESH -> onRefresh(c, r);
-        default -> reject(c, ErrorCode.UNKNOWN_TYPE, "unknown type " + r.type(), r.id());
+      inOrder(c, request.request());
+    }
+  }
+
+  /**
+   * A connection's requests are answered in the order it sent them, though a JOIN of a stream is
+   * answered by the merger: what comes while such JOINs are out waits behind them. JOINs of other
+   * streams go out at once, so a reconnecting client's rejoins travel together.
+   */
+  private void inOrder(Connection c, ClientRequest r) {
+    boolean nothingWaits = c.waiting == null || c.waiting.isEmpty();
+    if (nothingWaits && (c.joining.isEmpty() || isNewStreamJoin(c, r))) {
+      dispatch(c, r);
+    } else if (c.waiting != null && c.waiting.size() >= options.maxQueuedRequests()) {
+      reject(c, ErrorCode.RATE_LIMITED, "more than " + Limit.MAX_QUEUED_REQUESTS.key() + "=" + options.maxQueuedRequests()
+        + " requests waiting for this connection's JOINs of streams to be answered", r.id());
+    } else {
+      if (c.waiting == null) {
+        c.waiting = new ArrayDeque<>(4);
       }
+      c.waiting.add(r);
+    }
+  }
+
+  private boolean isNewStreamJoin(Connection c, ClientRequest r) {
+    return r.type() == MessageType.JOIN && options.streams().allows(r.room()) && !c.joining.contains(r.room());
+  }
+
+  /** A stream's JOIN was answered: the requests behind it whose turn has come. */
+  private void releaseWaiting(Connection c, String room) {
+    if (c.joining.contains(room)) {
+      c.joining.remove(room); // a set with members is the connection's own HashSet
+    }
+    while (c.waiting != null && !c.waiting.isEmpty() && !c.isClosing()
+      && (c.joining.isEmpty() || isNewStreamJoin(c, c.waiting.peek()))) {
+      dispatch(c, c.waiting.poll());
+    }
+  }
+
+  private void dispatch(Connection c, ClientRequest r) {
+    switch (r.type()) {
+      case PING -> onPing(c, r);
+      case JOIN -> onJoin(c, r);
+      case LEAVE -> onLeave(c, r);
+      case REFRESH -> onRefresh(c, r);
+      default -> reject(c, ErrorCode.UNKNOWN_TYPE, "unknown type " + r.type(), r.id());
     }
   }
 
@@ -82,6 +123,10 @@ final class ClientRequests {
     if (options.streams().allows(r.room())) {
       // The merger alone knows what this shard has been handed of the stream: it answers, in order.
       long now = System.nanoTime();
+      if (!(c.joining instanceof HashSet)) {
+        c.joining = new HashSet<>(4); // most connections never join a stream twice at once: none until then
+      }
+      c.joining.add(r.room());
       toMerger.accept(new StreamJoin(shard, c, r.room(), r.since(), r.id(), r.online(), now, now + options.streamJoinTimeoutNanos()));
       return;
     }
@@ -124,6 +169,7 @@ final class ClientRequests {
       }
     } finally {
       joined.replay().forEach(EncodedFrame::release);
+      releaseWaiting(c, j.room());
     }
   }
 

@@ -50,6 +50,10 @@ final class Connection extends ChannelInboundHandlerAdapter {
   private boolean closed;
   /** Written to during the current delivery and not flushed yet: the hub's mark, so it flushes each socket once. */
   boolean needsFlush;
+  /** Streams whose JOIN the merger has not answered yet; requests behind them wait in {@link #waiting}. */
+  Set<String> joining = Set.of();
+  /** Requests that came while JOINs of streams were being answered, in order; null until the first. */
+  java.util.ArrayDeque<io.pushgate.protocol.ClientRequest> waiting;
 
   Connection(ConnectionContext shared, ClientSession session, long nowNanos) {
     this.shared = shared;

@@ -18,10 +18,11 @@ import io.pushgate.protocol.RoomPatterns;
  * @param tickMillis            the merger's tick, against which a shard's fan-out lag is judged
  * @param streams               rooms that are streams (their JOINs go through the merger); none when history is off
  * @param streamJoinTimeoutNanos how long a JOIN with since may wait for this node to catch up with the client
+ * @param maxQueuedRequests     requests a connection may have waiting behind its JOINs of streams
  */
 public record ShardOptions(String publicHost, int publicPort, int maxFrameBytes, int maxFragments, int maxRoomsPerConnection,
                            int maxRooms, int maxOutboundBytes, long heartbeatTimeoutMillis, long closeTimeoutMillis, long tickMillis,
-                           RoomPatterns streams, long streamJoinTimeoutNanos) {
+                           RoomPatterns streams, long streamJoinTimeoutNanos, int maxQueuedRequests) {
 
   public static final ShardOptions DEFAULTS = from(PushgateConfig.defaults());
 
@@ -32,6 +33,7 @@ public record ShardOptions(String publicHost, int publicPort, int maxFrameBytes,
       config.heartbeatTimeoutMillis(), config.closeTimeoutMillis(), config.tickMillis(),
       config.limit(Limit.HISTORY_SIZE) == 0 ? RoomPatterns.NONE : RoomPatterns.fromList(config.text(Setting.HISTORY_ROOMS)),
       // Long enough for a gap to be read from the history twice, and a tick to hand it over.
-      Math.max(5_000, 3 * config.limit(Limit.HISTORY_HOLE_MILLIS) + config.tickMillis()) * 1_000_000L);
+      Math.max(5_000, 3 * config.limit(Limit.HISTORY_HOLE_MILLIS) + config.tickMillis()) * 1_000_000L,
+      config.intLimit(Limit.MAX_QUEUED_REQUESTS));
   }
 }

@@ -1,6 +1,7 @@
 package io.pushgate.api;
 
 import io.pushgate.testing.Eventually;
+import io.pushgate.testing.RawClient;
 import io.pushgate.testing.TestClient;
 import io.pushgate.testing.TestNode;
 import io.vertx.core.json.JsonArray;
@@ -238,5 +239,53 @@ class StreamsApiTest {
     assertNull(ack.getValue("data"), "a plain ACK, as before streams: " + ack.encode());
     assertEquals(new JsonObject().put("accepted", 1), push(node, "s", new JsonArray().add(1), null));
     assertFalse(nextPush(c, "s").containsKey("offset"));
+  }
+
+  @Test
+  void requestsAreAnsweredInTheOrderSentThoughAStreamsJoinIsAnsweredByTheMerger() {
+    TestNode node = node(new JsonObject());
+    RawClient c = RawClient.connect(node.publicPort());
+    open.add(c);
+    assertEquals(101, c.handshake());
+    // One write: the shard reads all three before the merger can answer the JOIN.
+    c.sendTexts(new JsonObject().put("type", "JOIN").put("id", 1).put("data", new JsonObject().put("room", "s")).encode(),
+      new JsonObject().put("type", "LEAVE").put("id", 2).put("data", new JsonObject().put("room", "s")).encode(),
+      new JsonObject().put("type", "PING").put("id", 3).encode());
+    JsonObject first = new JsonObject(c.readFrame().text());
+    assertEquals("ACK", first.getString("type"));
+    assertEquals(1, first.getLong("id"));
+    assertEquals(new JsonObject().put("type", "ACK").put("id", 2), new JsonObject(c.readFrame().text()), "the LEAVE after the JOIN, not before it");
+    assertEquals("PONG", new JsonObject(c.readFrame().text()).getString("type"));
+    assertEquals(new JsonObject().put("type", "ACK").put("id", 3), new JsonObject(c.readFrame().text()));
+    push(node, "s", new JsonArray().add("after the leave"), null);
+    c.sendTexts(new JsonObject().put("type", "PING").put("id", 4).encode());
+    assertEquals("PONG", new JsonObject(c.readFrame().text()).getString("type"), "the LEAVE held: nothing of s came");
+  }
+
+  @Test
+  void requestsWaitingBehindAStreamsJoinAreBounded() {
+    TestNode node = node(new JsonObject().put("maxQueuedRequests", 2).put("historyHoleMillis", 1_500));
+    TestClient watcher = client(node).joinAcked("s", 1);
+    String epoch = push(node, "s", new JsonArray().add(1), null).getString("epoch");
+    watcher.awaitItems("s", 1);
+
+    TestClient c = client(node);
+    // Ahead of everything the node has: the JOIN waits for a read of the history before it is answered.
+    c.send(new JsonObject().put("type", "JOIN").put("id", 1)
+      .put("data", new JsonObject().put("room", "s").put("since", new JsonObject().put("offset", 99).put("epoch", epoch))));
+    for (long id = 2; id <= 4; id++) {
+      c.send(new JsonObject().put("type", "PING").put("id", id));
+    }
+    JsonObject refused = c.next();
+    assertEquals("ERROR", refused.getString("type"), refused.encode());
+    assertEquals(4, refused.getLong("id"));
+    assertEquals("RATE_LIMITED", refused.getJsonObject("data").getString("code"));
+    JsonObject ack = c.next();
+    assertEquals(1, ack.getLong("id"));
+    assertEquals("EPOCH_CHANGED", ack.getJsonObject("data").getString("reason"));
+    assertEquals("PONG", c.next().getString("type"));
+    assertEquals(new JsonObject().put("type", "ACK").put("id", 2), c.next());
+    assertEquals("PONG", c.next().getString("type"));
+    assertEquals(new JsonObject().put("type", "ACK").put("id", 3), c.next());
   }
 }

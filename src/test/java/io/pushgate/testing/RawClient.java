@@ -150,6 +150,19 @@ public final class RawClient implements AutoCloseable {
   }
 
   public RawClient sendFrame(int opcode, boolean fin, byte[] payload, boolean masked) {
+    return writeRaw(frame(opcode, fin, payload, masked));
+  }
+
+  /** Several text messages in one write, so that the server reads them together. */
+  public RawClient sendTexts(String... texts) {
+    ByteArrayOutputStream all = new ByteArrayOutputStream();
+    for (String text : texts) {
+      all.writeBytes(frame(OP_TEXT, true, text.getBytes(StandardCharsets.UTF_8), true));
+    }
+    return writeRaw(all.toByteArray());
+  }
+
+  private byte[] frame(int opcode, boolean fin, byte[] payload, boolean masked) {
     ByteArrayOutputStream f = new ByteArrayOutputStream();
     f.write((fin ? 0x80 : 0) | (opcode & 0x0F));
     int mask = masked ? 0x80 : 0;
@@ -175,7 +188,7 @@ public final class RawClient implements AutoCloseable {
       }
     }
     f.writeBytes(body);
-    return writeRaw(f.toByteArray());
+    return f.toByteArray();
   }
 
   public RawClient sendText(String text) {
