@@ -14,6 +14,11 @@ public final class Addresses {
 
   /** Local: a validated {@code PushBatch} for this node's merger; the reply is a {@code MergeResult}. */
   public static final String MERGE = "pushgate.local.merge";
+  /**
+   * Local: a push another node accepted and broadcast, for this node's merger. Apart from MERGE because
+   * a draining node refuses new pushes but still delivers the cluster's to the clients it has left.
+   */
+  public static final String MERGE_REMOTE = "pushgate.local.merge.remote";
   /** Local: a shard's JOIN of a stream ({@code StreamJoin}), answered on the shard's own address after what it was handed. */
   public static final String STREAM_JOIN = "pushgate.local.merge.join";
   /** Local: GET /rooms/{room}/history, answered by the merger from the streams' history. */
@@ -22,7 +27,10 @@ public final class Addresses {
   public static final String DRAIN = "pushgate.local.drain";
   /** Local: the API stops taking event-bus pushes, so pushers' requests go to nodes that stay. */
   public static final String API_DRAIN = "pushgate.local.api.drain";
-  /** Local: flush everything pending, then tell every shard to close its clients with 1001. */
+  /**
+   * Local: flush everything pending, then tell every shard to close its clients with 1001, spread
+   * over {@code {"windowMillis", "minClosesPerSecond"}}.
+   */
   public static final String MERGE_DRAIN = "pushgate.local.merge.drain";
 
   /** Local: the node's readiness, {@code {"ready": bool, ...}}, asked by /ready. */

@@ -92,7 +92,7 @@ public final class ClusterBridgeVerticle extends VerticleBase {
       return;
     }
     int count = push.batch().items().size();
-    vertx.eventBus().<MergeResult>request(Addresses.MERGE, push.batch(), Local.OPTIONS).onComplete(ar -> {
+    vertx.eventBus().<MergeResult>request(Addresses.MERGE_REMOTE, push.batch(), Local.OPTIONS).onComplete(ar -> {
       if (ar.succeeded() && ar.result().body() instanceof MergeResult.Accepted) {
         remoteItemsAccepted.add(count);
         return;

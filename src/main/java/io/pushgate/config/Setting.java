@@ -52,7 +52,15 @@ public enum Setting {
   HISTORY_ROOMS("historyRooms", "*",
     "which rooms are streams, with history and recovery: comma-separated room names, a trailing `*` matching a prefix, as in a token's `rooms` claim; `*` is every room. `historySize` 0 turns streams off"),
   CLOSE_TIMEOUT_MILLIS("closeTimeoutMillis", 5_000, 100, 600_000,
-    "after the server sends a close frame (1001 on SIGTERM, 4002, 4001, ...), how long the client has to answer before its socket is cut");
+    "after the server sends a close frame (1001 on SIGTERM, 4002, 4001, ...), how long the client has to answer before its socket is cut"),
+  DRAIN_SPREAD_MILLIS("drainSpreadMillis", 10_000, 0, 600_000,
+    "on SIGTERM the node closes its clients with 1001 spread over this window, so they do not all reconnect elsewhere in the same second (sooner when drainMinClosesPerSecond gets through them first; at most half of shutdownTimeoutMillis); 0 closes all at once"),
+  DRAIN_MIN_CLOSES_PER_SECOND("drainMinClosesPerSecond", 1_000, 1, 10_000_000,
+    "the drain closes at least this many clients a second, so a node with few clients stops in well under drainSpreadMillis"),
+  SHUTDOWN_TIMEOUT_MILLIS("shutdownTimeoutMillis", 30_000, 1_000, 3_600_000,
+    "from SIGTERM, the whole shutdown (spread 1001s, last flush, leaving the cluster) ends within this; a stage still running at the deadline is logged and the process exits. Keep it below the orchestrator's grace period (Kubernetes: terminationGracePeriodSeconds minus the preStop sleep)"),
+  TRUSTED_PROXIES("trustedProxies", "",
+    "comma-separated addresses or CIDR ranges (`10.0.0.0/8`, `fd00::/8`) of reverse proxies on the public port; from them, and only from them, the client address for per-IP limits is taken from `X-Forwarded-For` (the rightmost address that is not itself a trusted proxy). Empty: the TCP peer always");
 
   private final String key;
   private final Object defaultValue;

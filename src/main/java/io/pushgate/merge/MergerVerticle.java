@@ -110,7 +110,8 @@ public final class MergerVerticle extends VerticleBase {
         recovery.expire(System.nanoTime());
       });
     }
-    vertx.eventBus().<PushBatch>localConsumer(Addresses.MERGE, msg -> push(msg.body()).onComplete(ar -> msg.reply(ar.result())));
+    vertx.eventBus().<PushBatch>localConsumer(Addresses.MERGE, msg -> push(msg.body(), false).onComplete(ar -> msg.reply(ar.result())));
+    vertx.eventBus().<PushBatch>localConsumer(Addresses.MERGE_REMOTE, msg -> push(msg.body(), true).onComplete(ar -> msg.reply(ar.result())));
     vertx.eventBus().localConsumer(Addresses.MERGE_DRAIN, this::onDrain);
     vertx.setPeriodic(options.tickMillis(), id -> tick());
     return Future.succeededFuture();
@@ -120,8 +121,9 @@ public final class MergerVerticle extends VerticleBase {
     return batches.bytes() + (streams == null ? 0 : streams.earlyBytes() + appends.queuedBytes());
   }
 
-  private Future<MergeResult> push(PushBatch push) {
-    if (draining) {
+  /** @param remote broadcast by another node: delivered while draining too, to the clients not closed yet */
+  private Future<MergeResult> push(PushBatch push, boolean remote) {
+    if (draining && !remote) {
       pushesRefused.inc();
       return Future.succeededFuture(new MergeResult.Refused(MergeResult.Reason.DRAINING, "node is draining: retry on another node"));
     }
@@ -197,14 +199,18 @@ public final class MergerVerticle extends VerticleBase {
       .onFailure(e -> msg.fail(503, "the stream's history could not be read: " + e.getMessage()));
   }
 
-  private void onDrain(Message<Object> msg) {
+  private void onDrain(Message<JsonObject> msg) {
     draining = true;
     tick();
-    log.info("Merger flushed everything pending; asking " + options.shards() + " shards to close their clients with 1001");
+    long windowMillis = msg.body().getLong("windowMillis");
+    double perShard = msg.body().getDouble("minClosesPerSecond") / options.shards();
+    log.info("Merger flushed everything pending; asking " + options.shards() + " shards to close their clients with 1001 over up to "
+      + windowMillis + " ms (still delivering the cluster's pushes to those not closed yet)");
     List<Future<Integer>> closed = new ArrayList<>();
-    DeliveryOptions wait = new DeliveryOptions(Local.OPTIONS).setSendTimeout(options.closeTimeoutMillis() + 5_000);
+    DeliveryOptions wait = new DeliveryOptions(Local.OPTIONS).setSendTimeout(windowMillis + options.closeTimeoutMillis() + 5_000);
+    ShardCommand.Drain drain = new ShardCommand.Drain(windowMillis * 1_000_000L, perShard);
     for (int i = 0; i < options.shards(); i++) {
-      closed.add(vertx.eventBus().<Integer>request(Addresses.shard(i), new ShardCommand.Drain(), wait).map(Message::body));
+      closed.add(vertx.eventBus().<Integer>request(Addresses.shard(i), drain, wait).map(Message::body));
     }
     Future.join(closed).onComplete(ar -> msg.reply(new JsonObject()
       .put("clientsClosed", closed.stream().filter(Future::succeeded).mapToInt(Future::result).sum())

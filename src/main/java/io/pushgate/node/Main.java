@@ -8,6 +8,7 @@ import io.vertx.core.VertxOptions;
 import io.pushgate.cluster.ClusterSetup;
 import io.pushgate.history.HistoryOptions;
 import io.pushgate.config.PushgateConfig;
+import io.pushgate.config.Setting;
 import io.pushgate.security.EventBusTls;
 import io.pushgate.metrics.Metrics;
 import io.vertx.launcher.application.ExitCodes;
@@ -92,6 +93,7 @@ public final class Main implements VertxApplicationHooks {
       System.exit(ExitCodes.VERTX_INITIALIZATION);
       throw e;
     }
+    shutdownTimeoutMillis = pushgate.number(Setting.SHUTDOWN_TIMEOUT_MILLIS);
     VertxBuilder builder = Metrics.enable(options, pushgate.publicPort());
     if (!clustered) {
       return builder;
@@ -152,28 +154,53 @@ public final class Main implements VertxApplicationHooks {
 
   /** Set once the node verticle is deployed: before that there are no clients to drain. */
   private volatile boolean deployed;
+  private volatile long shutdownTimeoutMillis = (Long) Setting.SHUTDOWN_TIMEOUT_MILLIS.defaultValue();
+  /** The shutdown's current stage, named in the log if the deadline passes during it. */
+  private volatile String stage = "draining clients";
 
   @Override
   public void afterVerticleDeployed(HookContext context) {
     deployed = true;
   }
 
-  /** SIGTERM: flush what is merged, close every client with 1001, and only then let Vert.x stop. */
+  /**
+   * SIGTERM: flush what is merged, close every client with 1001 (spread over drainSpreadMillis), and
+   * only then let Vert.x stop and leave the cluster, all within shutdownTimeoutMillis of the signal: a
+   * stage still running at the deadline is logged and the process ends, before the orchestrator's SIGKILL.
+   */
   @Override
   public void beforeStoppingVertx(HookContext context) {
+    long deadline = System.currentTimeMillis() + shutdownTimeoutMillis;
+    ShutdownDeadline.start(deadline, shutdownTimeoutMillis, () -> stage);
     if (!deployed) {
       // A failed start (a port in use, a bad configuration) stops Vert.x too: say so, not "draining".
       log().info("stopping: the node did not start, there are no clients to drain");
       return;
     }
-    log().info("stopping: draining clients");
+    log().info("stopping: draining clients, everything within shutdownTimeoutMillis=" + shutdownTimeoutMillis);
     try {
+      long budget = deadline - System.currentTimeMillis();
+      // The drain may take most of the budget; what is left is for Vert.x and the cluster leave.
+      long drainWait = budget * 3 / 4;
       Object drained = context.vertx().eventBus()
-        .request(Addresses.DRAIN, null, new DeliveryOptions().setLocalOnly(true).setSendTimeout(60_000))
-        .map(Message::body).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-      log().info("drained " + drained + "; stopping Vert.x");
+        .request(Addresses.DRAIN, new JsonObject().put("budgetMillis", budget), new DeliveryOptions().setLocalOnly(true).setSendTimeout(drainWait))
+        .map(Message::body).toCompletionStage().toCompletableFuture().get(drainWait, TimeUnit.MILLISECONDS);
+      log().info("drained " + drained + "; stopping Vert.x and leaving the cluster (" + (deadline - System.currentTimeMillis()) + " ms left)");
     } catch (Exception e) {
-      log().warning("drain did not complete: " + e);
+      log().warning("drain did not complete: " + e + "; stopping Vert.x anyway");
     }
+    stage = "stopping Vert.x and leaving the cluster";
+  }
+
+  @Override
+  public void afterVertxStopped(HookContext context) {
+    stage = "exiting";
+    log().info("stopped");
+  }
+
+  @Override
+  public void afterFailureToStopVertx(HookContext context, Throwable t) {
+    stage = "exiting";
+    log().warning("Vert.x did not stop cleanly: " + t);
   }
 }

@@ -12,6 +12,7 @@ import io.pushgate.shard.ShardOptions;
 import io.pushgate.shard.StreamJoin;
 import io.pushgate.config.Limit;
 import io.pushgate.config.PushgateConfig;
+import io.pushgate.config.Setting;
 import io.pushgate.merge.MergeResult;
 import io.pushgate.history.HistoryOptions;
 import io.pushgate.merge.MergerOptions;
@@ -107,8 +108,20 @@ public final class NodeVerticle extends VerticleBase {
         ready = true;
         log.info("pushgate node ready: " + shards + " shards, WebSocket on " + config.publicHost() + ":" + config.publicPort()
           + "/connect, push API on " + config.apiHost() + ":" + config.apiPort() + ", tick " + config.tickMillis() + " ms"
-          + (vertx.isClustered() ? ", clustered" : ", standalone") + ", native transport " + vertx.isNativeTransportEnabled());
+          + (vertx.isClustered() ? ", clustered" : ", standalone") + ", transport " + transport());
       });
+  }
+
+  /**
+   * Which socket transport the node runs on, for the start line: epoll (Linux, x86_64 and arm64 in
+   * the jar) or NIO, with the reason native was not available, so an operator sees why.
+   */
+  private String transport() {
+    if (vertx.isNativeTransportEnabled()) {
+      return System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux") ? "epoll (native)" : "native (kqueue)";
+    }
+    Throwable cause = vertx.unavailableNativeTransportCause();
+    return "NIO (native unavailable: " + (cause == null ? "not requested" : cause.getMessage()) + ")";
   }
 
   /** Messages between this node's verticles travel by reference; broadcasts between nodes have their own wire form. */
@@ -137,10 +150,17 @@ public final class NodeVerticle extends VerticleBase {
    */
   private void drain(Message<Object> msg) {
     ready = false;
-    DeliveryOptions options = new DeliveryOptions().setLocalOnly(true).setSendTimeout(config.closeTimeoutMillis() + 10_000);
+    // The spread takes at most half of what is left of the shutdown: the last flush and the
+    // cluster leave come after it, inside the same deadline.
+    long budget = msg.body() instanceof JsonObject j && j.containsKey("budgetMillis") ? j.getLong("budgetMillis")
+      : config.number(Setting.SHUTDOWN_TIMEOUT_MILLIS);
+    long window = Math.min(config.number(Setting.DRAIN_SPREAD_MILLIS), budget / 2);
+    JsonObject spread = new JsonObject().put("windowMillis", window)
+      .put("minClosesPerSecond", (double) config.number(Setting.DRAIN_MIN_CLOSES_PER_SECOND));
+    DeliveryOptions options = new DeliveryOptions().setLocalOnly(true).setSendTimeout(window + config.closeTimeoutMillis() + 10_000);
     vertx.eventBus().request(Addresses.API_DRAIN, null, options)
       .recover(e -> Future.succeededFuture())
-      .compose(v -> vertx.eventBus().<JsonObject>request(Addresses.MERGE_DRAIN, null, options))
+      .compose(v -> vertx.eventBus().<JsonObject>request(Addresses.MERGE_DRAIN, spread, options))
       .onSuccess(reply -> msg.reply(reply.body()))
       .onFailure(e -> msg.fail(500, "drain failed: " + e.getMessage()));
   }

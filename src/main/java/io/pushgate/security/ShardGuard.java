@@ -179,9 +179,14 @@ public final class ShardGuard {
     }).onFailure(e -> release(session));
   }
 
-  /** The address per-IP limits count: the TCP peer, IPv6 grouped by /64. */
-  private static String clientAddress(ServerWebSocketHandshake handshake) {
-    return ClientAddress.group(handshake.remoteAddress() == null ? null : handshake.remoteAddress().hostAddress());
+  /**
+   * The address per-IP limits count: the TCP peer, or behind a trusted proxy the client it forwards
+   * for (trustedProxies); IPv6 grouped by /64.
+   */
+  private String clientAddress(ServerWebSocketHandshake handshake) {
+    String peer = handshake.remoteAddress() == null ? null : handshake.remoteAddress().hostAddress();
+    TrustedProxies proxies = node.options.trustedProxies();
+    return ClientAddress.group(proxies.isEmpty() ? peer : proxies.client(peer, handshake.headers().getAll("X-Forwarded-For")));
   }
 
   /** Removes the attribute itself, not only its value: an idle WebSocket should not keep an empty slot. */

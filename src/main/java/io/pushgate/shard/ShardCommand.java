@@ -28,7 +28,10 @@ public sealed interface ShardCommand {
   record StreamJoined(StreamJoin join, io.vertx.core.json.JsonObject ack, List<EncodedFrame> replay) implements ShardCommand {
   }
 
-  /** The node is stopping and everything pending was delivered: close every client with 1001. */
-  record Drain() implements ShardCommand {
+  /**
+   * The node is stopping and everything pending was delivered: close every client with 1001, spread
+   * over {@code windowNanos} but at least {@code minClosesPerSecond} a second (this shard's share).
+   */
+  record Drain(long windowNanos, double minClosesPerSecond) implements ShardCommand {
   }
 }

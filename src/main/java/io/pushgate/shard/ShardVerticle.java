@@ -163,20 +163,21 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
       requests.onStreamJoined(joined);
     } else if (msg.body() instanceof ShardCommand.Online online) {
       hub.online(online.totals());
-    } else if (msg.body() instanceof ShardCommand.Drain) {
+    } else if (msg.body() instanceof ShardCommand.Drain d) {
       int clients = hub.connections.size();
-      drain().onComplete(ar -> msg.reply(clients));
+      drain(d).onComplete(ar -> msg.reply(clients));
     }
   }
 
-  private Future<Void> drain() {
+  private Future<Void> drain(ShardCommand.Drain d) {
     draining = true;
     if (drained == null) {
       drained = Promise.promise();
       if (hub.connections.isEmpty()) {
         drained.complete();
+      } else {
+        new DrainSpread(vertx, hub, d).start();
       }
-      hub.closeAll(CloseCode.GOING_AWAY);
     }
     return drained.future();
   }

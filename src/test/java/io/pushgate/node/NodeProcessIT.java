@@ -2,6 +2,7 @@ package io.pushgate.node;
 
 import io.pushgate.testing.Eventually;
 import io.pushgate.testing.Http;
+import io.pushgate.testing.StreamReader;
 import io.pushgate.testing.TestClient;
 import io.pushgate.testing.TestNode;
 import io.vertx.core.json.JsonArray;
@@ -47,9 +48,62 @@ class NodeProcessIT {
       assertTrue(node.waitFor(30, TimeUnit.SECONDS), "node exited");
       String output = Files.readString(log);
       assertTrue(output.contains("drained {\"clientsClosed\":1"), output);
+      assertTrue(output.contains(", transport epoll (native)"), "the start line names the transport: " + output);
       assertTrue(!output.contains("WARNING: Illegal") && !output.contains("WARNING: An illegal"), output);
     } finally {
       node.destroyForcibly();
+    }
+  }
+
+  /**
+   * SIGTERM with 2,000 clients: their 1001s go out spread over drainSpreadMillis, not in one burst,
+   * and the process is gone within shutdownTimeoutMillis of the signal.
+   */
+  @Test
+  void aDrainSpreadsItsClosesOverTheWindowAndTheShutdownEndsWithinItsDeadline(@TempDir Path dir) throws Exception {
+    int clients = 2_000;
+    long spreadMillis = 4_000;
+    long shutdownMillis = 12_000;
+    int publicPort = TestNode.freePort();
+    Path conf = dir.resolve("node.json");
+    Files.writeString(conf, new JsonObject().put("publicHost", "127.0.0.1").put("apiHost", "127.0.0.1")
+      .put("publicPort", publicPort).put("apiPort", TestNode.freePort())
+      .put("drainSpreadMillis", spreadMillis).put("drainMinClosesPerSecond", 100).put("shutdownTimeoutMillis", shutdownMillis)
+      .put("maxHandshakesPerSecondPerIp", 100_000).encode());
+    Path log = dir.resolve("node.log");
+    Process node = new ProcessBuilder("java", "-jar", Path.of("target", "pushgate.jar").toString(), "-conf", conf.toString())
+      .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      Eventually.await("node ready", () -> Http.statusOrMinusOne(publicPort, "/ready") == 200, java.time.Duration.ofSeconds(30));
+      io.vertx.core.http.WebSocketClient ws = StreamReader.client(vertx);
+      List<Long> closedAt = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+      List<Integer> codes = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+      for (int i = 0; i < clients; i++) {
+        StreamReader r = StreamReader.connect(ws, publicPort, "r").await(10, TimeUnit.SECONDS);
+        r.onClose(code -> {
+          closedAt.add(System.nanoTime());
+          codes.add(code);
+        });
+      }
+      long signal = System.nanoTime();
+      node.destroy(); // SIGTERM
+      assertTrue(node.waitFor(shutdownMillis + 5_000, TimeUnit.MILLISECONDS), "node exited");
+      long exited = System.nanoTime();
+      Eventually.await("every client closed", () -> closedAt.size() == clients);
+      long first = java.util.Collections.min(closedAt);
+      long last = java.util.Collections.max(closedAt);
+      String output = Files.readString(log);
+      assertTrue(codes.stream().allMatch(c -> c == 1001), "every client got 1001");
+      assertTrue(last - first >= spreadMillis * 3 / 4 * 1_000_000L,
+        "first and last 1001 " + (last - first) / 1_000_000 + " ms apart, the window is " + spreadMillis + " ms");
+      assertTrue(last - signal <= (spreadMillis + 2_000) * 1_000_000L, "the last 1001 " + (last - signal) / 1_000_000 + " ms after SIGTERM");
+      assertTrue(exited - signal < shutdownMillis * 1_000_000L, "exited " + (exited - signal) / 1_000_000 + " ms after SIGTERM: " + output);
+      assertTrue(output.contains("drained {\"clientsClosed\":" + clients), output);
+      assertTrue(!output.contains("shutdown passed"), output);
+    } finally {
+      node.destroyForcibly();
+      vertx.close().await(10, TimeUnit.SECONDS);
     }
   }
 
