@@ -127,7 +127,7 @@ public final class PushApiVerticle extends VerticleBase {
       String type = ctx.request().getHeader("Content-Type").toLowerCase();
       batch = type.startsWith(FORM)
         ? parser.fromForm(ctx.request().getFormAttribute("room"), ctx.request().getFormAttribute("items"),
-            ctx.request().getFormAttribute("idempotencyKey"), toRoom)
+            ctx.request().getFormAttribute("idempotencyKey"), ctx.request().getFormAttribute("priority"), toRoom)
         : parser.fromJsonBody(ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer(), toRoom);
     } catch (PushRefused e) {
       refusals.refuse(ctx, e.error(), e.getMessage());

@@ -4,6 +4,7 @@ import io.pushgate.config.Limit;
 import io.pushgate.config.PushgateConfig;
 import io.pushgate.merge.PushBatch;
 import io.pushgate.protocol.RoomName;
+import io.pushgate.protocol.Priority;
 import io.pushgate.protocol.Target;
 import io.pushgate.security.BoundedJson;
 import io.vertx.core.buffer.Buffer;
@@ -46,8 +47,11 @@ public final class PushParser {
   /** A pusher's retry token (PROTOCOL.md): short, so that a stream can remember many. */
   static final int MAX_KEY_CHARS = 64;
 
-  /** go-push's form body: {@code items} is a JSON array in a string; {@code key} the form's idempotencyKey, or null. */
-  public PushBatch fromForm(String room, String items, String key, boolean toRoom) {
+  /**
+   * go-push's form body: {@code items} is a JSON array in a string; {@code key} the form's
+   * idempotencyKey and {@code priority} its priority, each null when absent.
+   */
+  public PushBatch fromForm(String room, String items, String key, String priority, boolean toRoom) {
     if (items == null) {
       throw new PushRefused(ApiError.BAD_REQUEST, "form field 'items' is missing");
     }
@@ -59,7 +63,7 @@ public final class PushParser {
     } catch (DecodeException e) {
       throw new PushRefused(ApiError.BAD_REQUEST, "form field 'items' is not valid JSON");
     }
-    return batch(toRoom ? room : null, parsed, toRoom, key);
+    return batch(toRoom ? room : null, parsed, toRoom, key, priority);
   }
 
   /** A JSON body {@code {"room": R, "items": [...]}}. */
@@ -84,10 +88,14 @@ public final class PushParser {
     if (toRoom && room != null && !(room instanceof String)) {
       throw new PushRefused(ApiError.BAD_ROOM, "room must be a string");
     }
-    return batch(toRoom ? (String) room : null, json.getValue("items"), toRoom, json.getValue("idempotencyKey"));
+    return batch(toRoom ? (String) room : null, json.getValue("items"), toRoom, json.getValue("idempotencyKey"), json.getValue("priority"));
   }
 
-  private PushBatch batch(String room, Object items, boolean toRoom, Object key) {
+  private PushBatch batch(String room, Object items, boolean toRoom, Object key, Object priorityField) {
+    Priority priority = Priority.parse(priorityField);
+    if (priority == null) {
+      throw new PushRefused(ApiError.BAD_REQUEST, "priority must be \"normal\" or \"low\"");
+    }
     if (key != null && (!(key instanceof String k) || k.isEmpty() || k.length() > MAX_KEY_CHARS)) {
       throw new PushRefused(ApiError.BAD_REQUEST, "idempotencyKey must be a string of 1 to " + MAX_KEY_CHARS + " characters");
     }
@@ -117,6 +125,6 @@ public final class PushParser {
       encoded.add(item);
       bytes += item.length;
     }
-    return new PushBatch(toRoom ? Target.room(room) : Target.ALL, encoded, bytes, (String) key, null);
+    return new PushBatch(toRoom ? Target.room(room) : Target.ALL, encoded, bytes, (String) key, null, priority == Priority.LOW);
   }
 }

@@ -56,6 +56,9 @@ final class Submission {
         if (ok.last() != null) {
           answer.put("offset", ok.last().offset()).put("epoch", ok.last().epoch());
         }
+        if (batch.low()) {
+          answer.put("bestEffort", ok.items()); // sampled, if at all, only once its room is over budget
+        }
         return Future.succeededFuture(answer);
       });
   }

@@ -15,7 +15,8 @@ import java.util.List;
  * Wire form of a broadcast push: the items travel as the compact UTF-8 bytes the accepting node
  * already validated, so a receiving node does not re-encode them.
  * Layout: origin, room (length -1 for all), the first item's position (offset, epoch; an epoch of
- * length -1 for a push that is not a stream's), item count, then each item as length + bytes.
+ * length -1 for a push that is not a stream's), the priority (a byte: 0 normal, 1 low), item count,
+ * then each item as length + bytes.
  *
  * <p>Decoding trusts nothing it reads: every count and length is checked against this node's own
  * limits and against the bytes that are really left before anything is allocated, and a message
@@ -48,6 +49,7 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
     Position first = push.batch().first();
     buffer.appendLong(first == null ? 0 : first.offset());
     writeString(buffer, first == null ? null : first.epoch());
+    buffer.appendByte(push.batch().low() ? (byte) 1 : 0);
     buffer.appendInt(push.batch().items().size());
     for (byte[] item : push.batch().items()) {
       buffer.appendInt(item.length).appendBytes(item);
@@ -76,6 +78,10 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
       if (epoch != null && (room == null || offset < 1)) {
         throw new Malformed("a stream position without a room or below offset 1");
       }
+      byte priority = in.flag("priority");
+      if (priority == 1 && epoch != null) {
+        throw new Malformed("a low-priority push with a stream position");
+      }
       int count = in.length(maxItems, "item count");
       if (count == 0) {
         throw new Malformed("no items");
@@ -88,7 +94,7 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
         bytes += item.length;
       }
       return ClusterPush.of(origin, new PushBatch(room == null ? Target.ALL : Target.room(room), items, bytes, null,
-        epoch == null ? null : new Position(offset, epoch)));
+        epoch == null ? null : new Position(offset, epoch), priority == 1));
     } catch (Malformed e) {
       return ClusterPush.refused(origin, e.getMessage());
     }
@@ -113,6 +119,19 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
       long n = buffer.getLong(at);
       at += 8;
       return n;
+    }
+
+    /** A byte that must be 0 or 1. */
+    byte flag(String what) throws Malformed {
+      if (end - at < 1) {
+        throw new Malformed("a truncated " + what);
+      }
+      byte b = buffer.getByte(at);
+      at += 1;
+      if (b != 0 && b != 1) {
+        throw new Malformed(what + " " + b + " is neither 0 nor 1");
+      }
+      return b;
     }
 
     /** A length in [0, max] that fits in what is left; -1 only where {@code nullable}. */

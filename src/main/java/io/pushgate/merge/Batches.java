@@ -1,45 +1,75 @@
 package io.pushgate.merge;
 
 import io.pushgate.metrics.Counter;
+import io.pushgate.metrics.DirectMemory;
 import io.pushgate.metrics.Distribution;
 import io.pushgate.protocol.EncodedFrame;
 import io.pushgate.protocol.Target;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * The items waiting for the tick, per target: a stream's in their own batch (consecutive offsets
- * of one epoch), other rooms' and pushes to all in theirs. A batch that reaches its item or byte
- * limit is flushed at once; the tick flushes the rest, rooms in the order they first got an item and
- * all last. Flushing encodes the batch once, whatever its audience.
+ * The items waiting for the tick, per target and kind: a stream's in their own batch (consecutive
+ * offsets of one epoch), low-priority ones in theirs (sampled when flushed), other rooms' and pushes
+ * to all in theirs. A batch that reaches its item or byte limit is flushed at once; the tick flushes
+ * the rest, rooms in the order they first got an item and all last. Flushing encodes the batch once,
+ * whatever its audience.
+ *
+ * <p>Leading edge: the first item of a batch that had no frame in this tick or the last is flushed
+ * on the merger's next turn instead of waiting for the tick, so a quiet room is fast, and what
+ * follows merges until the tick, so a busy room still costs one frame a tick.
+ *
+ * <p>A frame that cannot be encoded for want of direct memory leaves its batch pending, whole, for
+ * the next attempt: nothing is taken out before it is handed on.
  */
 final class Batches {
 
-  private record Key(Target target, boolean stream) {
+  enum Kind { PLAIN, STREAM, LOW }
+
+  record Key(Target target, Kind kind) {
   }
 
   /** What a flush produced: the frame, and for a stream the items it carried. */
   record Flushed(EncodedFrame frame, RoomBatch batch) {
   }
 
+  /** The merger's side: frames flushed at a limit, and batches whose first item should leave now. */
+  interface Outlet {
+    void early(Flushed flushed);
+
+    void leading(Key key);
+  }
+
   private final MergerOptions options;
+  private final Sampler sampler;
   private final Map<Key, RoomBatch> pending = new LinkedHashMap<>();
   private long bytes;
+  /** Keys that had a frame since the current tick began, and in the tick before. */
+  private Set<Key> framedThisTick = new HashSet<>();
+  private Set<Key> framedLastTick = new HashSet<>();
+  private long lastShortageNanos = Long.MIN_VALUE;
   private final Counter batches;
   private final Counter earlyFlushes;
+  private final Counter leadingFlushes;
   private final Counter bytesEncoded;
+  private final Counter encodeFailures;
   private final Distribution itemsPerFrame;
 
-  Batches(MergerOptions options, Counter batches, Counter earlyFlushes, Counter bytesEncoded, Distribution itemsPerFrame) {
+  Batches(MergerOptions options, Sampler sampler, MergerStats stats) {
     this.options = options;
-    this.batches = batches;
-    this.earlyFlushes = earlyFlushes;
-    this.bytesEncoded = bytesEncoded;
-    this.itemsPerFrame = itemsPerFrame;
+    this.sampler = sampler;
+    this.batches = stats.batches;
+    this.earlyFlushes = stats.earlyFlushes;
+    this.leadingFlushes = stats.leadingFlushes;
+    this.bytesEncoded = stats.bytesEncoded;
+    this.encodeFailures = stats.encodeFailures;
+    this.itemsPerFrame = stats.batchItems;
   }
 
   long bytes() {
@@ -50,65 +80,153 @@ final class Batches {
     return pending.size();
   }
 
-  /** A push to a room that is no stream, or to all; {@code early} gets the frames of batches flushed at their limit. */
-  void add(PushBatch push, Consumer<Flushed> early) {
-    Key key = new Key(push.target(), false);
+  /** When a frame last could not be encoded for want of direct memory; Long.MIN_VALUE for never. */
+  long lastShortageNanos() {
+    return lastShortageNanos;
+  }
+
+  /** A push to a room that is no stream, a low-priority push, or one to all. */
+  void add(PushBatch push, Outlet outlet) {
+    Key key = new Key(push.target(), push.low() ? Kind.LOW : Kind.PLAIN);
     for (byte[] item : push.items()) {
       RoomBatch batch = pending.get(key);
       if (batch != null && batch.wouldOverflow(item, options.maxBatchItems(), options.maxBatchBytes())) {
         earlyFlushes.inc();
-        early.accept(flush(key));
+        flushEarly(key, outlet);
       }
-      pending.computeIfAbsent(key, k -> new RoomBatch(push.target())).add(item);
+      addItem(key, outlet).add(item);
       bytes += item.length;
     }
   }
 
   /** A stream's items in offset order; a batch of another epoch, or not followed by these, goes first. */
-  void addNumbered(PushBatch push, Consumer<Flushed> early) {
-    Key key = new Key(push.target(), true);
+  void addNumbered(PushBatch push, Outlet outlet) {
+    Key key = new Key(push.target(), Kind.STREAM);
     long offset = push.first().offset();
     String epoch = push.first().epoch();
     RoomBatch current = pending.get(key);
     if (current != null && (!epoch.equals(current.epoch()) || current.lastOffset() + 1 != offset)) {
-      early.accept(flush(key));
+      flushEarly(key, outlet);
     }
     for (byte[] item : push.items()) {
       RoomBatch batch = pending.get(key);
       if (batch != null && batch.wouldOverflow(item, options.maxBatchItems(), options.maxBatchBytes())) {
         earlyFlushes.inc();
-        early.accept(flush(key));
+        flushEarly(key, outlet);
       }
-      pending.computeIfAbsent(key, k -> new RoomBatch(push.target())).add(item, offset++, epoch);
+      addItem(key, outlet).add(item, offset++, epoch);
       bytes += item.length;
     }
   }
 
-  /** Flushes a stream's waiting batch, if it has one. */
-  Flushed flushStream(Target target) {
-    return pending.containsKey(new Key(target, true)) ? flush(new Key(target, true)) : null;
+  /** The key's batch, new if it had none: a new batch of a quiet key goes out on the next turn. */
+  private RoomBatch addItem(Key key, Outlet outlet) {
+    RoomBatch batch = pending.get(key);
+    if (batch == null) {
+      batch = new RoomBatch(key.target());
+      pending.put(key, batch);
+      if (!framedThisTick.contains(key) && !framedLastTick.contains(key)) {
+        framedThisTick.add(key); // what follows in this tick merges
+        outlet.leading(key);
+      }
+    }
+    return batch;
   }
 
-  /** Everything waiting: rooms in the order they first got an item, all last. */
+  /** At a limit: the frame goes now; if it cannot be encoded, the batch keeps growing until it can. */
+  private void flushEarly(Key key, Outlet outlet) {
+    Flushed f = flush(key);
+    if (f != null) {
+      outlet.early(f);
+    }
+  }
+
+  /** The leading flush of a quiet key, if its batch is still waiting. */
+  Flushed flushLeading(Key key) {
+    if (!pending.containsKey(key)) {
+      return null;
+    }
+    Flushed f = flush(key);
+    if (f != null) {
+      leadingFlushes.inc();
+    }
+    return f;
+  }
+
+  /** Flushes a stream's waiting batch, if it has one. */
+  Flushed flushStream(Target target) {
+    Key key = new Key(target, Kind.STREAM);
+    return pending.containsKey(key) ? flush(key) : null;
+  }
+
+  /**
+   * The tick: everything waiting, rooms in the order they first got an item, all last. Stops at the
+   * first frame that cannot be encoded: the rest wait, whole, for the next tick.
+   */
   List<Flushed> flushAll() {
+    Set<Key> last = framedThisTick;
+    framedLastTick = last;
+    framedThisTick = new HashSet<>();
     List<Flushed> out = new ArrayList<>(pending.size());
     List<Key> all = new ArrayList<>(2);
     for (Key key : new ArrayList<>(pending.keySet())) {
       if (key.target().isAll()) {
         all.add(key);
-      } else {
-        out.add(flush(key));
+      } else if (!flushInto(key, out)) {
+        return out;
       }
     }
-    all.forEach(key -> out.add(flush(key)));
+    for (Key key : all) {
+      if (!flushInto(key, out)) {
+        return out;
+      }
+    }
     return out;
   }
 
-  /** Removes the batch and encodes it: the one encode per frame. */
+  /** @return false when direct memory ran short */
+  private boolean flushInto(Key key, List<Flushed> out) {
+    long shortage = lastShortageNanos;
+    Flushed f = flush(key);
+    if (f != null) {
+      out.add(f);
+      return true;
+    }
+    return lastShortageNanos == shortage;
+  }
+
+  /**
+   * Encodes the batch, the one encode per frame, and only then takes it out. Null when nothing goes
+   * out: every item of a low batch was sampled away, or direct memory ran short (then the batch stays).
+   */
   private Flushed flush(Key key) {
-    RoomBatch batch = pending.remove(key);
+    RoomBatch batch = pending.get(key);
+    if (key.kind() == Kind.LOW) {
+      long before = batch.bytes();
+      batch.keepOnly(sampler.sample(key.target(), batch.items()));
+      bytes -= before - batch.bytes();
+      if (batch.items().isEmpty()) {
+        pending.remove(key);
+        return null;
+      }
+    }
+    EncodedFrame frame;
+    try {
+      frame = batch.encode();
+    } catch (OutOfMemoryError e) {
+      if (!DirectMemory.isShortage(e)) {
+        throw e;
+      }
+      lastShortageNanos = System.nanoTime();
+      encodeFailures.inc();
+      return null;
+    }
+    pending.remove(key);
     bytes -= batch.bytes();
-    EncodedFrame frame = batch.encode();
+    framedThisTick.add(key);
+    if (key.kind() != Kind.LOW) {
+      sampler.sent(key.target(), batch.items().size());
+    }
     batches.inc();
     itemsPerFrame.record(frame.items());
     bytesEncoded.add(frame.length());

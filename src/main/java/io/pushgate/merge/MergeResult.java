@@ -31,6 +31,8 @@ public sealed interface MergeResult {
     /** The node is shutting down. */
     DRAINING,
     /** The stream's history could not take the items (a member left mid-append, the cluster is unsure): retry. */
-    HISTORY_UNAVAILABLE
+    HISTORY_UNAVAILABLE,
+    /** Frames could not be encoded for want of direct memory, or nearly so: what is pending goes first. */
+    DIRECT_MEMORY
   }
 }

@@ -1,6 +1,5 @@
 package io.pushgate.merge;
 
-import io.micrometer.core.instrument.Tags;
 import io.pushgate.bus.Addresses;
 import io.pushgate.bus.Local;
 import io.pushgate.config.Limit;
@@ -8,12 +7,12 @@ import io.pushgate.history.HazelcastSequencer;
 import io.pushgate.history.HistoryOptions;
 import io.pushgate.history.LocalSequencer;
 import io.pushgate.history.Sequencer;
-import io.pushgate.metrics.Counter;
-import io.pushgate.metrics.Distribution;
+import io.pushgate.metrics.DirectMemory;
 import io.pushgate.metrics.NodeStats;
 import io.pushgate.metrics.Stats;
 import io.pushgate.protocol.EncodedFrame;
 import io.pushgate.protocol.Position;
+import io.pushgate.shard.FanoutPressure;
 import io.pushgate.shard.ShardCommand;
 import io.pushgate.shard.StreamJoin;
 import io.pushgate.vertx.VertxInternals;
@@ -39,43 +38,54 @@ import java.util.logging.Logger;
 public final class MergerVerticle extends VerticleBase {
 
   private static final Logger log = Logger.getLogger(MergerVerticle.class.getName());
-  private static final long[] ITEMS_PER_FRAME_BOUNDS = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000};
-  private static final long[] TICK_BOUNDS_MILLIS = {1, 2, 5, 10, 20, 50, 100, 200, 500};
   private static final long SWEEP_MILLIS = 1_000;
+  /** Over this share of the direct-memory limit in use, new pushes wait (503) before an encode fails. */
+  private static final double DIRECT_MEMORY_HIGH = 0.9;
 
   private final MergerOptions options;
   private final HistoryOptions history;
-  private final Batches batches;
+  private final MergerStats counters;
   private final Stats stats;
+  private final Sampler sampler;
+  private final Batches batches;
   private final StreamStats streamStats;
   private Streams streams;
   private StreamAppends appends;
   private Recovery recovery;
   private boolean draining;
+  /** Set at each tick: direct memory over DIRECT_MEMORY_HIGH of its limit. */
+  private boolean directMemoryHigh;
+  /** Quiet keys whose first item goes out on the next turn, all in one hand-out. */
+  private final List<Batches.Key> leading = new ArrayList<>();
   /** Streams the merger keeps state for at most: the node's rooms, twice over (streams may have no members here). */
   private final int maxStreams;
+  private final Batches.Outlet outlet = new Batches.Outlet() {
+    @Override
+    public void early(Batches.Flushed flushed) {
+      deliver(List.of(flushed), System.nanoTime());
+    }
 
-  private final Counter itemsPushed;
-  private final Counter pushesAccepted;
-  private final Counter pushesRefused;
-  private final Distribution tickTime;
+    @Override
+    public void leading(Batches.Key key) {
+      if (leading.isEmpty()) {
+        context.runOnContext(v -> flushLeading());
+      }
+      leading.add(key);
+    }
+  };
 
-  public MergerVerticle(MergerOptions options, HistoryOptions history, NodeStats nodeStats) {
+  public MergerVerticle(MergerOptions options, HistoryOptions history, NodeStats nodeStats, FanoutPressure pressure) {
     this.options = options;
     this.maxStreams = 2 * options.maxRooms();
     this.history = history;
-    stats = nodeStats.add(Stats.of(Tags.empty(), null));
-    itemsPushed = stats.counter("itemsPushed", "pushgate_items_pushed", "items accepted by this node's merger");
-    Counter encoded = stats.counter("batches", "pushgate_batches", "PUSH frames encoded (once per room per tick, or at a batch limit)");
-    pushesAccepted = stats.counter("merger.pushesAccepted", "pushgate_pushes_accepted", "pushes accepted by this node's merger");
-    pushesRefused = stats.counter("merger.pushesRefused", "pushgate_pushes_refused", "pushes refused by the merger (queue full, draining, history unavailable)");
-    Counter earlyFlushes = stats.counter("merger.earlyFlushes", "pushgate_early_flushes", "batches flushed before the tick at their item or byte limit");
-    Counter bytesEncoded = stats.counter("merger.bytesEncoded", "pushgate_bytes_encoded", "PUSH frame bytes encoded (once per room per tick)");
-    Distribution batchItems = Distribution.summary(stats, "merger.batchItems", "pushgate_batch_items", "items per encoded PUSH frame", ITEMS_PER_FRAME_BOUNDS);
-    tickTime = Distribution.timer(stats, "merger.tick", "pushgate_tick", "time to encode and hand out one tick's frames", TICK_BOUNDS_MILLIS);
-    batches = new Batches(options, encoded, earlyFlushes, bytesEncoded, batchItems);
+    counters = new MergerStats(nodeStats);
+    stats = counters.stats;
+    sampler = new Sampler(options.maxRoomItemsPerSecond(), options.tickMillis(), pressure, counters.itemsSampled);
+    batches = new Batches(options, sampler, counters);
     stats.gauge("merger.pendingBytes", "pushgate_pending_bytes", "item bytes waiting for the tick, an append or their turn", this::pendingBytes);
     stats.gauge("merger.pendingRooms", "pushgate_pending_rooms", "targets with items waiting for the tick", batches::targets);
+    stats.info("merger.mostSampledRooms", () -> new JsonObject(new java.util.LinkedHashMap<>(sampler.mostSampled())));
+    stats.info("merger.lowPriorityShare", sampler::share);
     streamStats = history.enabled() ? new StreamStats(stats) : null;
   }
 
@@ -88,7 +98,7 @@ public final class MergerVerticle extends VerticleBase {
       streams = new Streams(vertx, history, sequencer, streamStats, new Streams.Outlet() {
         @Override
         public void take(PushBatch numbered) {
-          batches.addNumbered(numbered, MergerVerticle.this::deliverEarly);
+          batches.addNumbered(numbered, outlet);
         }
 
         @Override
@@ -124,16 +134,26 @@ public final class MergerVerticle extends VerticleBase {
   /** @param remote broadcast by another node: delivered while draining too, to the clients not closed yet */
   private Future<MergeResult> push(PushBatch push, boolean remote) {
     if (draining && !remote) {
-      pushesRefused.inc();
+      counters.pushesRefused.inc();
       return Future.succeededFuture(new MergeResult.Refused(MergeResult.Reason.DRAINING, "node is draining: retry on another node"));
     }
     if (pendingBytes() + push.bytes() > options.maxPendingBytes()) {
-      pushesRefused.inc();
+      counters.pushesRefused.inc();
       return Future.succeededFuture(new MergeResult.Refused(MergeResult.Reason.QUEUE_FULL,
         "merge queue full (" + Limit.MAX_PENDING_BYTES.key() + "=" + options.maxPendingBytes() + "): retry later"));
     }
+    if (!remote && directMemoryShort()) {
+      // What is pending waits for memory; a remote push is still taken, or this node's clients would miss it.
+      counters.pushesRefused.inc();
+      counters.directMemoryRefusals.inc();
+      return Future.succeededFuture(new MergeResult.Refused(MergeResult.Reason.DIRECT_MEMORY, "direct memory short ("
+        + DirectMemory.used() + " of " + DirectMemory.max() + " bytes in use): retry shortly, or on another node"));
+    }
+    if (push.low()) {
+      counters.lowItems.add(push.items().size());
+    }
     Future<MergeResult> result;
-    if (push.first() == null && !push.target().isAll() && history.isStream(push.target().room())) {
+    if (push.first() == null && !push.low() && !push.target().isAll() && history.isStream(push.target().room())) {
       Promise<MergeResult> appended = Promise.promise();
       appends.submit(push, appended);
       result = appended.future();
@@ -141,29 +161,49 @@ public final class MergerVerticle extends VerticleBase {
       streams.receive(push); // another node's, already numbered
       result = Future.succeededFuture(new MergeResult.Accepted(push.items().size(), null, null));
     } else {
-      batches.add(push, this::deliverEarly);
+      batches.add(push, outlet);
       result = Future.succeededFuture(new MergeResult.Accepted(push.items().size(), null, push));
     }
     return result.onSuccess(r -> {
       if (r instanceof MergeResult.Accepted ok) {
-        pushesAccepted.inc();
-        itemsPushed.add(ok.items());
+        counters.pushesAccepted.inc();
+        counters.itemsPushed.add(ok.items());
       } else {
-        pushesRefused.inc();
+        counters.pushesRefused.inc();
       }
     });
   }
 
-  private void deliverEarly(Batches.Flushed flushed) {
-    deliver(List.of(flushed), System.nanoTime());
+  /** An encode failed for want of direct memory in the last two ticks, or the limit is nearly reached. */
+  private boolean directMemoryShort() {
+    long last = batches.lastShortageNanos();
+    return directMemoryHigh || (last != Long.MIN_VALUE && System.nanoTime() - last < 2 * options.tickMillis() * 1_000_000L);
+  }
+
+  /** The first items of quiet rooms, one turn after they came: together, in one hand-out. */
+  private void flushLeading() {
+    List<Batches.Flushed> frames = new ArrayList<>(leading.size());
+    for (Batches.Key key : leading) {
+      Batches.Flushed f = batches.flushLeading(key);
+      if (f != null) {
+        frames.add(f);
+      }
+    }
+    leading.clear();
+    if (!frames.isEmpty()) {
+      deliver(frames, System.nanoTime());
+    }
   }
 
   private void tick() {
     long start = System.nanoTime();
+    long max = DirectMemory.max();
+    directMemoryHigh = max > 0 && DirectMemory.used() > DIRECT_MEMORY_HIGH * max;
+    sampler.startTick(start);
     List<Batches.Flushed> frames = batches.flushAll();
     if (!frames.isEmpty()) {
       deliver(frames, start);
-      tickTime.recordNanos(System.nanoTime() - start);
+      counters.tickTime.recordNanos(System.nanoTime() - start);
     }
   }
 

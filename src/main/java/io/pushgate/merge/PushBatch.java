@@ -12,20 +12,25 @@ import java.util.List;
  * @param key   the pusher's idempotency key, or null
  * @param first for a push to a stream once its offsets are given: the first item's position (the
  *              others follow, consecutive); null before, and for rooms that are not streams
+ * @param low   best effort (priority "low"): never numbered, sampled when its room is overloaded
  */
-public record PushBatch(Target target, List<byte[]> items, long bytes, String key, Position first) {
+public record PushBatch(Target target, List<byte[]> items, long bytes, String key, Position first, boolean low) {
 
   public PushBatch {
     items = List.copyOf(items);
   }
 
+  public PushBatch(Target target, List<byte[]> items, long bytes, String key, Position first) {
+    this(target, items, bytes, key, first, false);
+  }
+
   public PushBatch(Target target, List<byte[]> items, long bytes) {
-    this(target, items, bytes, null, null);
+    this(target, items, bytes, null, null, false);
   }
 
   /** The same push with its offsets, from {@code firstOffset} in {@code epoch}. */
   public PushBatch numbered(long firstOffset, String epoch) {
-    return new PushBatch(target, items, bytes, key, new Position(firstOffset, epoch));
+    return new PushBatch(target, items, bytes, key, new Position(firstOffset, epoch), false);
   }
 
   /** Offset of the last item; only for a numbered push. */

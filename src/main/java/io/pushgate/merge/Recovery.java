@@ -1,6 +1,7 @@
 package io.pushgate.merge;
 
 import io.pushgate.history.ReadResult;
+import io.pushgate.metrics.DirectMemory;
 import io.pushgate.protocol.EncodedFrame;
 import io.pushgate.protocol.NotRecovered;
 import io.pushgate.protocol.Position;
@@ -48,7 +49,7 @@ final class Recovery {
 
   void join(StreamJoin j) {
     StreamState s = streams.stateForJoin(j.room());
-    if (!s.ready() || !tryAnswer(s, j)) {
+    if (!s.ready() || !tryAnswerOrWait(s, j)) {
       s.waiting.add(j);
       waitingIn.add(s);
     }
@@ -62,7 +63,7 @@ final class Recovery {
     List<StreamJoin> waiting = new ArrayList<>(s.waiting);
     s.waiting.clear();
     for (StreamJoin j : waiting) {
-      if (!tryAnswer(s, j)) {
+      if (!tryAnswerOrWait(s, j)) {
         s.waiting.add(j);
       }
     }
@@ -85,6 +86,18 @@ final class Recovery {
       if (s.waiting.isEmpty()) {
         states.remove();
       }
+    }
+  }
+
+  /** A replay that cannot be encoded for want of direct memory waits too: for the next frame, or its deadline. */
+  private boolean tryAnswerOrWait(StreamState s, StreamJoin j) {
+    try {
+      return tryAnswer(s, j);
+    } catch (OutOfMemoryError e) {
+      if (!DirectMemory.isShortage(e)) {
+        throw e;
+      }
+      return false;
     }
   }
 
@@ -160,7 +173,18 @@ final class Recovery {
         }
         items.addAll(ring.range(readTop + 1, s.flushedTop));
       }
-      recovered(s, j, encode(s, since + 1, items));
+      List<EncodedFrame> replay;
+      try {
+        replay = encode(s, since + 1, items);
+      } catch (OutOfMemoryError e) {
+        if (!DirectMemory.isShortage(e)) {
+          throw e;
+        }
+        s.waiting.add(j); // tried again at the stream's next frame, or answered at its deadline
+        waitingIn.add(s);
+        return;
+      }
+      recovered(s, j, replay);
     });
   }
 
@@ -168,16 +192,21 @@ final class Recovery {
   private List<EncodedFrame> encode(StreamState s, long firstOffset, List<byte[]> items) {
     List<EncodedFrame> frames = new ArrayList<>();
     int from = 0;
-    while (from < items.size()) {
-      int to = from;
-      long bytes = 0;
-      while (to < items.size() && (to == from || (to - from < options.maxBatchItems() && bytes + items.get(to).length <= options.maxBatchBytes()))) {
-        bytes += items.get(to).length;
-        to++;
+    try {
+      while (from < items.size()) {
+        int to = from;
+        long bytes = 0;
+        while (to < items.size() && (to == from || (to - from < options.maxBatchItems() && bytes + items.get(to).length <= options.maxBatchBytes()))) {
+          bytes += items.get(to).length;
+          to++;
+        }
+        frames.add(PushFrameEncoder.encode(s.target, items.subList(from, to), bytes, new Position(firstOffset + to - 1, s.epoch)));
+        stats.replayEncodes.inc();
+        from = to;
       }
-      frames.add(PushFrameEncoder.encode(s.target, items.subList(from, to), bytes, new Position(firstOffset + to - 1, s.epoch)));
-      stats.replayEncodes.inc();
-      from = to;
+    } catch (OutOfMemoryError e) {
+      frames.forEach(EncodedFrame::release); // the replay is all or nothing
+      throw e;
     }
     return frames;
   }

@@ -64,6 +64,20 @@ final class RoomBatch {
     return items;
   }
 
+  /** Keeps only {@code kept} (a sample of this batch's items, in order); never for a stream's batch. */
+  void keepOnly(List<byte[]> kept) {
+    if (kept == items) {
+      return;
+    }
+    List<byte[]> copy = List.copyOf(kept);
+    items.clear();
+    items.addAll(copy);
+    bytes = 0;
+    for (byte[] item : items) {
+      bytes += item.length;
+    }
+  }
+
   EncodedFrame encode() {
     return PushFrameEncoder.encode(target, items, bytes, isStream() ? new Position(lastOffset(), epoch) : null);
   }

@@ -2,10 +2,10 @@ package io.pushgate.node;
 
 import io.micrometer.core.instrument.Tags;
 import io.netty.util.internal.PlatformDependent;
+import io.pushgate.metrics.DirectMemory;
 import io.pushgate.metrics.Stats;
 import io.pushgate.shard.NodeRooms;
 
-import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 
 /**
@@ -24,9 +24,9 @@ final class NodeMeters {
     stats.gauge("node.minClusterMembers", "pushgate_cluster_members_min", "minClusterMembers: with fewer members the node is not ready",
       membership::min);
     stats.gauge("node.directMemoryUsedBytes", "pushgate_direct_memory_used_bytes",
-      "direct memory in use: Netty's own allocations (encoded frames) plus the JVM's direct buffers", NodeMeters::directMemoryUsed);
+      "direct memory in use: Netty's own allocations (encoded frames) plus the JVM's direct buffers", DirectMemory::used);
     stats.gauge("node.directMemoryMaxBytes", "pushgate_direct_memory_max_bytes",
-      "the JVM's direct-memory limit (-XX:MaxDirectMemorySize, else about the heap's maximum)", PlatformDependent::maxDirectMemory);
+      "the JVM's direct-memory limit (-XX:MaxDirectMemorySize, else about the heap's maximum)", DirectMemory::max);
     stats.count("node.listenOverflows", "pushgate_listen_overflows",
       "SYNs the kernel dropped at a full listen queue in this network namespace (TcpExt ListenOverflows); those clients retry after 1 s or more",
       Tags.empty(), () -> Math.max(0, KernelCounters.listenOverflows()));
@@ -35,20 +35,7 @@ final class NodeMeters {
     stats.info("jvm.heapMaxBytes", () -> ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getMax());
     // Netty's own count of the direct memory it allocated (-1 when it does not track it).
     stats.info("jvm.nettyDirectBytes", PlatformDependent::usedDirectMemory);
-    stats.info("jvm.directBufferBytes", NodeMeters::jvmDirectBuffers);
+    stats.info("jvm.directBufferBytes", DirectMemory::jvmBuffers);
     return stats;
-  }
-
-  static long directMemoryUsed() {
-    return Math.max(0, PlatformDependent.usedDirectMemory()) + jvmDirectBuffers();
-  }
-
-  private static long jvmDirectBuffers() {
-    for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
-      if ("direct".equals(pool.getName())) {
-        return pool.getMemoryUsed();
-      }
-    }
-    return 0;
   }
 }

@@ -22,6 +22,7 @@ import io.pushgate.security.NodeSecurity;
 import io.pushgate.security.SecurityConfig;
 import io.pushgate.vertx.VertxInternals;
 import io.pushgate.shard.Budget;
+import io.pushgate.shard.FanoutPressure;
 import io.pushgate.shard.NodeRooms;
 import io.pushgate.shard.ShardCommand;
 import io.pushgate.shard.RoomCounts;
@@ -98,9 +99,10 @@ public final class NodeVerticle extends VerticleBase {
     Budget connections = new Budget(config.intLimit(Limit.MAX_CONNECTIONS));
     ShardOptions shardOptions = ShardOptions.from(config);
     AtomicInteger nextShard = new AtomicInteger();
-    return vertx.deployVerticle(new MergerVerticle(MergerOptions.from(config), HistoryOptions.from(config), stats))
+    FanoutPressure pressure = new FanoutPressure();
+    return vertx.deployVerticle(new MergerVerticle(MergerOptions.from(config), HistoryOptions.from(config), stats, pressure))
       .compose(id -> vertx.deployVerticle(new ClusterBridgeVerticle(nodeId, ClusterOptions.from(config), stats, vertx)))
-      .compose(id -> vertx.deployVerticle(() -> new ShardVerticle(nextShard.getAndIncrement(), shardOptions, connections, nodeRooms,
+      .compose(id -> vertx.deployVerticle(() -> new ShardVerticle(nextShard.getAndIncrement(), shardOptions, connections, nodeRooms, pressure,
         v -> PublicRoutes.create(v, config), security, stats), new DeploymentOptions().setInstances(shards)))
       .compose(id -> vertx.deployVerticle(new OnlineVerticle(config, nodeId, stats)))
       .compose(id -> vertx.deployVerticle(new PushApiVerticle(config, nodeId, stats)))

@@ -40,7 +40,11 @@ final class Hub {
   private long lastLateTickWarning;
   private long lateTicksSinceWarning;
 
-  Hub(int shard, ShardOptions options, ShardStats stats, NodeRooms nodeRooms) {
+  /** Told when a tick's frames took longer than the tick to write: the merger samples low items harder. */
+  private final FanoutPressure pressure;
+
+  Hub(int shard, ShardOptions options, ShardStats stats, NodeRooms nodeRooms, FanoutPressure pressure) {
+    this.pressure = pressure;
     this.shard = shard;
     this.options = options;
     this.stats = stats;
@@ -79,6 +83,7 @@ final class Hub {
     flushAndCloseSlow();
     long lag = System.nanoTime() - tickNanos;
     if (stats.fanout.record(lag)) {
+      pressure.overTick(System.nanoTime());
       warnOfLateTick(lag);
     }
   }

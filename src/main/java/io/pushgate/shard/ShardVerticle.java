@@ -50,7 +50,7 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
    * @param publicRoutes the public port's HTTP routes besides /connect (health, files, demo),
    *                     composed by the node so the shard knows only connections
    */
-  public ShardVerticle(int index, ShardOptions options, Budget connectionBudget, NodeRooms nodeRooms,
+  public ShardVerticle(int index, ShardOptions options, Budget connectionBudget, NodeRooms nodeRooms, FanoutPressure pressure,
                        Function<Vertx, Router> publicRoutes, NodeSecurity security, NodeStats nodeStats) {
     this.index = index;
     this.options = options;
@@ -58,7 +58,7 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
     this.publicRoutes = publicRoutes;
     this.security = security;
     this.stats = new ShardStats(index, options.tickMillis());
-    this.hub = new Hub(index, options, stats, nodeRooms);
+    this.hub = new Hub(index, options, stats, nodeRooms, pressure);
     this.shared = new ConnectionContext(options, stats, this);
     this.outboundLimit = new WriteBufferWaterMark(options.maxOutboundBytes() / 2, options.maxOutboundBytes());
     // Sizes read from another thread: a racy but harmless read of one int field each.

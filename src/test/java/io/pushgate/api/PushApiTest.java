@@ -1,5 +1,6 @@
 package io.pushgate.api;
 
+import io.pushgate.testing.Eventually;
 import io.pushgate.testing.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -19,7 +20,7 @@ class PushApiTest {
   @BeforeAll
   static void start() {
     node = TestNode.start(new JsonObject()
-      .put("maxItemsPerPush", 3).put("maxItemBytes", 100).put("maxBodyBytes", 1_000).put("maxBatchBytes", 256)
+      .put("maxItemsPerPush", 3).put("maxItemBytes", 100).put("maxBodyBytes", 1_000).put("maxBatchBytes", 1_024)
       .put("maxPendingBytes", 1_024).put("tickMillis", 60_000));
   }
 
@@ -71,15 +72,18 @@ class PushApiTest {
   }
 
   /**
-   * With a tick longer than the test, nothing leaves the merger but early flushes, and a room per
-   * push avoids those: once its bytes are full, pushes get 503.
+   * With a tick longer than the test, nothing leaves the merger but early flushes and a quiet room's
+   * first item, and one room under its batch limits avoids both: once its bytes are full, pushes get 503.
    */
   @Test
   void fullMergeQueueIs503AndNothingOfTheRefusedPushIsKept() {
     JsonArray items = new JsonArray().add("y".repeat(90)).add("y".repeat(90));
+    // A quiet room's first item leaves at once (leading edge): one warm item first, then the room merges until the tick.
+    assertEquals(200, node.pushJson("/push/room", new JsonObject().put("room", "queue").put("items", new JsonArray().add("warm"))).statusCode());
+    Eventually.await("the warm item handed out", () -> node.stats().getJsonObject("merger").getLong("pendingBytes") == 0);
     int accepted = 0;
     HttpResponse<String> response;
-    while ((response = node.pushJson("/push/room", new JsonObject().put("room", "queue-" + accepted).put("items", items))).statusCode() == 200) {
+    while ((response = node.pushJson("/push/room", new JsonObject().put("room", "queue").put("items", items))).statusCode() == 200) {
       accepted++;
       if (accepted > 100) {
         throw new AssertionError("merge queue never filled");

@@ -97,7 +97,7 @@ class PushParserPropertiesTest {
     Gen<String> rooms = Generators.anyString(140).mix(Generators.room(), 50);
     Gen<String> items = Generators.mutated(lists().of(Generators.json(4)).ofSizeBetween(0, 5).map(l -> new JsonArray(new ArrayList<>(l)).encode()));
     qt().withExamples(5_000).forAll(rooms, items, booleans().all()).checkAssert((room, itemsField, toRoom) ->
-      assertBatchIsSound(outcome(() -> PARSER.fromForm(room, itemsField, null, toRoom)), toRoom));
+      assertBatchIsSound(outcome(() -> PARSER.fromForm(room, itemsField, null, null, toRoom)), toRoom));
   }
 
   /** Valid pushes (within every limit) round-trip through both body forms and the event-bus form. */
@@ -110,7 +110,7 @@ class PushParserPropertiesTest {
       JsonObject body = new JsonObject().put("room", room).put("items", array);
       for (PushBatch batch : List.of(
         PARSER.fromJsonBody(Buffer.buffer(body.encode()), true),
-        PARSER.fromForm(room, array.encode(), null, true),
+        PARSER.fromForm(room, array.encode(), null, null, true),
         PARSER.fromJson(body, true))) {
         assertEquals(room, batch.target().room());
         assertEquals(items.size(), batch.items().size());
@@ -128,7 +128,7 @@ class PushParserPropertiesTest {
       String item = (arrays ? "[" : "{\"k\":").repeat(depth) + "1" + (arrays ? "]" : "}").repeat(depth);
       String json = "{\"room\":\"r\",\"items\":[" + item + "]}";
       Object viaJson = outcome(() -> PARSER.fromJsonBody(Buffer.buffer(json), true));
-      Object viaForm = outcome(() -> PARSER.fromForm("r", "[" + item + "]", null, true));
+      Object viaForm = outcome(() -> PARSER.fromForm("r", "[" + item + "]", null, null, true));
       for (Object o : List.of(viaJson, viaForm)) {
         if (depth <= MAX_DEPTH) {
           assertTrue(o instanceof PushBatch, depth + ": " + o);

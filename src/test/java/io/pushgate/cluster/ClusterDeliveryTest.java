@@ -112,6 +112,9 @@ class ClusterDeliveryTest {
   void pushesFromDifferentNodesShareOneFrameOnTheReceivingNode() {
     TestNode receiver = nodes.get(2);
     try (TestClient c = receiver.client().joinAcked("merged", 1)) {
+      // A quiet room's first item goes out at once (leading edge); from then on, this tick merges.
+      nodes.get(0).pushJson("/push/room", new JsonObject().put("room", "merged").put("items", new JsonArray().add("warm")));
+      assertEquals(List.of("warm"), c.awaitItems("merged", 1));
       long before = receiver.stats().getJsonObject("cluster").getLong("broadcastsReceived");
       nodes.get(0).pushJson("/push/room", new JsonObject().put("room", "merged").put("items", new JsonArray().add("from 0")));
       nodes.get(1).pushJson("/push/room", new JsonObject().put("room", "merged").put("items", new JsonArray().add("from 1")));

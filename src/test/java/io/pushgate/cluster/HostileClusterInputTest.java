@@ -64,6 +64,7 @@ class HostileClusterInputTest {
     Buffer b = string(Buffer.buffer(), "attacker");
     b = room == null ? b.appendInt(-1) : string(b, room);
     b.appendLong(0).appendInt(-1); // no stream position
+    b.appendByte((byte) 0); // normal priority
     b.appendInt(count);
     for (byte[] item : items) {
       b.appendInt(item.length).appendBytes(item);

@@ -107,6 +107,94 @@ class NodeProcessIT {
     }
   }
 
+  /**
+   * A tick that needs more direct memory than -XX:MaxDirectMemorySize allows: the frames that fit go
+   * out, the rest stay pending (counted) and go with the next tick, pushes meanwhile get 503, every
+   * item accepted with 200 arrives, and direct memory returns to where it was.
+   */
+  @Test
+  void aTickShortOfDirectMemoryLosesNothingAndRefusesPushesMeanwhile(@TempDir Path dir) throws Exception {
+    int rooms = 30;
+    int itemsPerRoom = 60;
+    String item = "\"" + "d".repeat(15_000) + "\"";
+    int publicPort = TestNode.freePort();
+    int apiPort = TestNode.freePort();
+    Path conf = dir.resolve("node.json");
+    // One tick holds every room's 900 KB at once (frames up to 1 MB): 27 MB of frames, over the 24 MB limit.
+    Files.writeString(conf, new JsonObject().put("publicHost", "127.0.0.1").put("apiHost", "127.0.0.1")
+      .put("publicPort", publicPort).put("apiPort", apiPort).put("tickMillis", 8_000).put("historySize", 0)
+      .put("maxBatchBytes", 1_048_576).encode());
+    Path log = dir.resolve("node.log");
+    Process node = new ProcessBuilder("java", "-XX:MaxDirectMemorySize=24m", "-Dio.netty.leakDetection.level=paranoid", "-jar", Path.of("target", "pushgate.jar").toString(), "-conf", conf.toString())
+      .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      Eventually.await("node ready", () -> Http.statusOrMinusOne(publicPort, "/ready") == 200, java.time.Duration.ofSeconds(30));
+      io.vertx.core.http.WebSocketClient ws = StreamReader.client(vertx);
+      java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> received = new java.util.concurrent.ConcurrentHashMap<>();
+      for (int r = 0; r < rooms; r++) {
+        String room = "room-" + r;
+        received.put(room, new java.util.concurrent.atomic.AtomicInteger());
+        io.vertx.core.http.WebSocket socket = ws.connect(publicPort, "127.0.0.1", "/connect").await(10, TimeUnit.SECONDS);
+        socket.textMessageHandler(text -> {
+          JsonObject m = new JsonObject(text);
+          if ("PUSH".equals(m.getString("type"))) {
+            received.get(room).addAndGet(m.getJsonObject("data").getJsonArray("items").size());
+          }
+        });
+        socket.writeTextMessage(new JsonObject().put("type", "JOIN").put("data", new JsonObject().put("room", room)).encode());
+      }
+      Eventually.await("every room joined", () -> new JsonObject(Http.get(apiPort, "/stats").body()).getLong("rooms") == rooms);
+      // One small item per room first: a quiet room's first item leaves at once, what follows waits for the tick.
+      for (int r = 0; r < rooms; r++) {
+        assertEquals(200, Http.postJson(apiPort, "/push/room", new JsonObject().put("room", "room-" + r).put("items", new JsonArray().add("warm"))).statusCode());
+      }
+      Eventually.await("the warm items delivered", () -> received.values().stream().allMatch(n -> n.get() == 1));
+      long baseline = new JsonObject(Http.get(apiPort, "/stats").body()).getJsonObject("node").getLong("directMemoryUsedBytes");
+
+      String body = java.util.stream.IntStream.range(0, itemsPerRoom).mapToObj(i -> item).collect(java.util.stream.Collectors.joining(",", "[", "]"));
+      for (int r = 0; r < rooms; r++) {
+        HttpResponse<String> push = Http.send("POST", apiPort, "/push/room", "application/json",
+          "{\"room\":\"room-" + r + "\",\"items\":" + body + "}", java.util.Map.of());
+        assertEquals(200, push.statusCode(), push.body());
+      }
+      // The tick that takes them all fails part way: the rest stay pending and pushes are refused meanwhile.
+      Eventually.await("an encode short of direct memory", () -> merger(apiPort).getLong("encodeFailures") > 0, java.time.Duration.ofSeconds(20));
+      HttpResponse<String> refused = Http.postJson(apiPort, "/push/room", new JsonObject().put("room", "room-0").put("items", new JsonArray().add("late")));
+      assertEquals(503, refused.statusCode(), refused.body());
+      assertTrue(refused.body().contains("direct memory short"), refused.body());
+
+      Eventually.await("every accepted item delivered", () -> received.values().stream().allMatch(n -> n.get() == 1 + itemsPerRoom),
+        java.time.Duration.ofSeconds(40));
+      JsonObject merger = merger(apiPort);
+      assertTrue(merger.getLong("directMemoryRefusals") >= 1, merger.encode());
+      try {
+        Eventually.await("direct memory back to its baseline (" + baseline + " bytes)", () -> new JsonObject(Http.get(apiPort, "/stats").body())
+          .getJsonObject("node").getLong("directMemoryUsedBytes") <= baseline + ALLOCATOR_SLACK_BYTES, java.time.Duration.ofSeconds(20));
+      } catch (AssertionError e) {
+        JsonObject st = new JsonObject(Http.get(apiPort, "/stats").body());
+        throw new AssertionError(e.getMessage() + ": node " + st.getJsonObject("node").encode() + " jvm " + st.getJsonObject("jvm").encode());
+      }
+      Eventually.await("pushes accepted again", () -> Http.postJson(apiPort, "/push/room",
+        new JsonObject().put("room", "room-0").put("items", new JsonArray().add("after"))).statusCode() == 200);
+      String output = Files.readString(log);
+      assertTrue(!output.contains("SEVERE") && !output.contains("LEAK:"), output);
+    } finally {
+      node.destroyForcibly();
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * What Netty's pooled allocator may keep after a burst of large requests (its chunks are reused,
+   * not returned); a tick's frames that were never released would be tens of MB.
+   */
+  private static final long ALLOCATOR_SLACK_BYTES = 4L << 20;
+
+  private static JsonObject merger(int apiPort) {
+    return new JsonObject(Http.get(apiPort, "/stats").body()).getJsonObject("merger");
+  }
+
   /** An operator who starts a node on a port that is taken learns which one, and the node exits. */
   @Test
   void aPortInUseStopsTheNodeWithAMessageNamingIt(@TempDir Path dir) throws Exception {

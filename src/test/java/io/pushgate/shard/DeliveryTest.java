@@ -104,18 +104,22 @@ class DeliveryTest {
   }
 
   @Test
-  void itemsOfOneTickShareOneFrame() {
+  void aQuietRoomsFirstItemGoesAtOnceAndTheRestOfTheTickSharesOneFrame() {
     try (TestNode node = TestNode.start(new JsonObject().put("tickMillis", 60_000));
          TestClient c = node.client().joinAcked("r", 1)) {
-      for (int i = 0; i < 3; i++) {
+      node.pushJson("/push/room", new JsonObject().put("room", "r").put("items", new JsonArray().add(0)));
+      // Leading edge: a minute before the tick.
+      assertEquals(new JsonArray().add(0), c.next().getJsonObject("data").getJsonArray("items"));
+      for (int i = 1; i < 4; i++) {
         node.pushJson("/push/room", new JsonObject().put("room", "r").put("items", new JsonArray().add(i)));
       }
       node.pushJson("/push/room", new JsonObject().put("room", "r2").put("items", new JsonArray().add("other room")));
       // The drain flushes the pending tick: everything still merged arrives before the 1001 close.
       node.vertx.eventBus().request(io.pushgate.bus.Addresses.DRAIN, null);
       JsonObject push = c.next();
-      assertEquals(new JsonArray().add(0).add(1).add(2), push.getJsonObject("data").getJsonArray("items"));
+      assertEquals(new JsonArray().add(1).add(2).add(3), push.getJsonObject("data").getJsonArray("items"));
       assertEquals(1001, c.awaitClose());
+      assertEquals(2, node.stats().getJsonObject("merger").getLong("leadingFlushes"), "r's first item and r2's");
     }
   }
 
@@ -124,6 +128,12 @@ class DeliveryTest {
     try (TestNode node = TestNode.start(new JsonObject().put("shards", 1).put("tickMillis", 60_000));
          TestClient both = node.client().joinAcked("a", 1).joinAcked("b", 2);
          TestClient onlyB = node.client().joinAcked("b", 1)) {
+      // Both rooms' first items go out at once (leading edge); after them, this tick merges.
+      node.pushJson("/push/room", new JsonObject().put("room", "a").put("items", new JsonArray().add("a0")));
+      node.pushJson("/push/room", new JsonObject().put("room", "b").put("items", new JsonArray().add("b0")));
+      assertEquals(java.util.Set.of("a0", "b0"), java.util.Set.of(both.next().getJsonObject("data").getJsonArray("items").getString(0),
+        both.next().getJsonObject("data").getJsonArray("items").getString(0)));
+      assertEquals(new JsonArray().add("b0"), onlyB.next().getJsonObject("data").getJsonArray("items"));
       node.pushJson("/push/room", new JsonObject().put("room", "a").put("items", new JsonArray().add("a1")));
       node.pushJson("/push/room", new JsonObject().put("room", "b").put("items", new JsonArray().add("b1").add("b2")));
       // One tick (the drain's) holds two frames: each is written to its members and every socket is

@@ -30,7 +30,7 @@ final class ShardFixture implements ConnectionContext.Listener {
 
   ShardFixture(ShardOptions options, int maxRooms) {
     this.options = options;
-    this.hub = new Hub(0, options, stats, new NodeRooms(maxRooms));
+    this.hub = new Hub(0, options, stats, new NodeRooms(maxRooms), new FanoutPressure());
     this.requests = new ClientRequests(options, stats, hub, null, 0, join -> {
       throw new AssertionError("no streams in these tests");
     });
