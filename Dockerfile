@@ -51,6 +51,7 @@ WORKDIR /app
 # Dependencies first (rarely change), then pushgate's classes, then the config (smallest, most often).
 COPY --from=split /split/out/lib/deps.jar /app/lib/deps.jar
 COPY --from=split /split/out/pushgate.jar /app/pushgate.jar
+COPY --chmod=755 bin/pushgate /app/bin/pushgate
 # Config files only: conf/ also holds the kustomization.yaml that feeds the k8s ConfigMap.
 # On Kubernetes the ConfigMap is mounted over /app/conf; these copies serve plain `docker run`
 # (cluster-k8s.xml needs -Dpushgate.hazelcast.cluster-name, which only the k8s Deployment sets).
@@ -62,9 +63,9 @@ USER 10001:10001
 # 5701 Hazelcast; 15701 Vert.x event bus (with -cluster-port 15701).
 EXPOSE 7777 7799 5701 15701
 
-# Exec form: java is PID 1 and gets SIGTERM itself, so the node drains (close 1001) on stop.
-# JVM flags come from JDK_JAVA_OPTIONS (the k8s Deployment sets them); the Deployment passes only
-# arguments, which replace CMD. When the launcher script lands, this line becomes
-#   ENTRYPOINT ["/app/bin/pushgate"]   (and nothing in k8s/ changes).
-ENTRYPOINT ["java", "-jar", "/app/pushgate.jar"]
+# The launcher sizes the JVM from the configuration and execs java, so java is PID 1 and gets SIGTERM
+# itself: the node drains (close 1001) on stop. Flags in JDK_JAVA_OPTIONS (the k8s Deployment sets
+# heap and direct memory from the pod's limits) win over its choices; the Deployment passes only
+# arguments, which replace CMD.
+ENTRYPOINT ["/app/bin/pushgate"]
 CMD ["-conf", "/app/conf/pushgate.json"]

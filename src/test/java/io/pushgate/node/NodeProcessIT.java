@@ -195,6 +195,54 @@ class NodeProcessIT {
     return new JsonObject(Http.get(apiPort, "/stats").body()).getJsonObject("merger");
   }
 
+  /**
+   * bin/pushgate sizes the JVM from the configuration (heap from maxConnections, direct memory from
+   * maxPendingBytes, the parallel collector) and steps back where JDK_JAVA_OPTIONS decides.
+   */
+  @Test
+  void theLauncherSizesMemoryFromTheConfigurationAndDefersToTheOperator(@TempDir Path dir) throws Exception {
+    Path conf = dir.resolve("node.json");
+    JsonObject settings = new JsonObject().put("publicHost", "127.0.0.1").put("apiHost", "127.0.0.1")
+      .put("maxConnections", 1_000).put("maxPendingBytes", 8 * 1_048_576);
+    JsonObject sized = launch(dir, conf, settings, null);
+    assertEquals(80L * 1_048_576, sized.getJsonObject("node").getLong("directMemoryMaxBytes"), "2 x 8 MiB pending + 64 MiB");
+    long heap = sized.getJsonObject("jvm").getLong("heapMaxBytes");
+    assertTrue(heap <= 271L * 1_048_576 && heap >= 240L * 1_048_576, "256 MiB + 16 KiB x 1,000 connections, was " + heap);
+
+    JsonObject operator = launch(dir, conf, settings, "-Xmx300m");
+    long operatorHeap = operator.getJsonObject("jvm").getLong("heapMaxBytes");
+    assertTrue(operatorHeap > 271L * 1_048_576 && operatorHeap <= 300L * 1_048_576, "the operator's -Xmx300m, was " + operatorHeap);
+    assertEquals(80L * 1_048_576, operator.getJsonObject("node").getLong("directMemoryMaxBytes"), "what the operator left alone is still sized");
+  }
+
+  /** Starts bin/pushgate with {@code settings}, reads /stats once ready, stops it with SIGTERM. */
+  private static JsonObject launch(Path dir, Path conf, JsonObject settings, String jdkJavaOptions) throws Exception {
+    int publicPort = TestNode.freePort();
+    int apiPort = TestNode.freePort();
+    Files.writeString(conf, settings.copy().put("publicPort", publicPort).put("apiPort", apiPort).encode());
+    Path log = dir.resolve("launcher-" + System.nanoTime() + ".log");
+    ProcessBuilder builder = new ProcessBuilder("bin/pushgate", "-conf", conf.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().remove("JAVA_OPTS");
+    if (jdkJavaOptions == null) {
+      builder.environment().remove("JDK_JAVA_OPTIONS");
+    } else {
+      builder.environment().put("JDK_JAVA_OPTIONS", jdkJavaOptions);
+    }
+    Process node = builder.start();
+    try {
+      Eventually.await("node ready", () -> Http.statusOrMinusOne(publicPort, "/ready") == 200, java.time.Duration.ofSeconds(30));
+      String output = Files.readString(log);
+      assertTrue(output.contains(jdkJavaOptions == null ? "pushgate: java -XX:+UseParallelGC -Xmn32m -Xmx271m -XX:MaxDirectMemorySize=80m -jar"
+        : "heap from JDK_JAVA_OPTIONS/JAVA_OPTS"), "the launcher says what it chose: " + output);
+      JsonObject stats = new JsonObject(Http.get(apiPort, "/stats").body());
+      node.destroy();
+      assertTrue(node.waitFor(30, TimeUnit.SECONDS), "the launched JVM gets SIGTERM itself and exits");
+      return stats;
+    } finally {
+      node.destroyForcibly();
+    }
+  }
+
   /** An operator who starts a node on a port that is taken learns which one, and the node exits. */
   @Test
   void aPortInUseStopsTheNodeWithAMessageNamingIt(@TempDir Path dir) throws Exception {
