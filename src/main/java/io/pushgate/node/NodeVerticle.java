@@ -27,23 +27,26 @@ import io.pushgate.shard.ShardCommand;
 import io.pushgate.shard.RoomCounts;
 import io.pushgate.online.OnlineVerticle;
 import io.pushgate.shard.ShardVerticle;
-import io.vertx.core.DeploymentOptions;
+import io.netty.channel.EventLoop;
+import io.vertx.core.Deployable;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
  * One pushgate node: validates the configuration, then deploys the merger, the connection shards
  * (one per event loop) and the push API, in the order a push travels backwards, so that nothing
- * accepts work before what it hands work to is running.
+ * accepts work before what it hands work to is running. Shard i runs on event loop i.
  */
 public final class NodeVerticle extends VerticleBase {
 
@@ -95,21 +98,74 @@ public final class NodeVerticle extends VerticleBase {
       return Future.failedFuture(e);
     }
     int shards = config.shards();
+    String queues = KernelCounters.listenQueueWarning(KernelCounters.somaxconn(), shards, config.intLimit(Limit.ACCEPT_BACKLOG),
+      config.intLimit(Limit.MAX_CONNECTIONS));
+    if (queues != null) {
+      log.warning(queues);
+    }
     Budget connections = new Budget(config.intLimit(Limit.MAX_CONNECTIONS));
     ShardOptions shardOptions = ShardOptions.from(config);
-    AtomicInteger nextShard = new AtomicInteger();
-    return vertx.deployVerticle(new MergerVerticle(MergerOptions.from(config), HistoryOptions.from(config), stats))
-      .compose(id -> vertx.deployVerticle(new ClusterBridgeVerticle(nodeId, ClusterOptions.from(config), stats, vertx)))
-      .compose(id -> vertx.deployVerticle(() -> new ShardVerticle(nextShard.getAndIncrement(), shardOptions, connections, nodeRooms,
-        v -> PublicRoutes.create(v, config), security, stats), new DeploymentOptions().setInstances(shards)))
-      .compose(id -> vertx.deployVerticle(new OnlineVerticle(config, nodeId, stats)))
-      .compose(id -> vertx.deployVerticle(new PushApiVerticle(config, nodeId, stats)))
-      .onSuccess(id -> {
-        ready = true;
-        log.info("pushgate node ready: " + shards + " shards, WebSocket on " + config.publicHost() + ":" + config.publicPort()
-          + "/connect, push API on " + config.apiHost() + ":" + config.apiPort() + ", tick " + config.tickMillis() + " ms"
-          + (vertx.isClustered() ? ", clustered" : ", standalone") + ", transport " + transport());
+    List<EventLoop> loops = VertxInternals.eventLoops(vertx);
+    EventLoop services = null;
+    return portFree(config.publicHost(), config.publicPort())
+      .compose(v -> deploy(new MergerVerticle(MergerOptions.from(config), HistoryOptions.from(config), stats), services))
+      .compose(id -> deploy(new ClusterBridgeVerticle(nodeId, ClusterOptions.from(config), stats, vertx), services))
+      .compose(id -> deployShards(shards, loops, shardOptions, shard -> new ShardVerticle(shard.index(), shard.options(), connections,
+        nodeRooms, v -> PublicRoutes.create(v, config), security, stats)))
+      .compose(port -> deploy(new OnlineVerticle(config, nodeId, stats), services)
+        .compose(id -> deploy(new PushApiVerticle(config, nodeId, stats), services))
+        .onSuccess(id -> {
+          ready = true;
+          log.info("pushgate node ready: " + shards + " shards, WebSocket on " + config.publicHost() + ":" + port
+            + "/connect, push API on " + config.apiHost() + ":" + config.apiPort() + ", tick " + config.tickMillis() + " ms"
+            + (vertx.isClustered() ? ", clustered" : ", standalone") + ", transport " + transport());
+        }));
+  }
+
+  private Future<String> deploy(Deployable verticle, EventLoop loop) {
+    return loop == null ? vertx.deployVerticle(verticle) : vertx.deployVerticle(VertxInternals.onEventLoop(verticle, loop));
+  }
+
+  /** Shard i and the options it listens with. */
+  private record ShardPlace(int index, ShardOptions options) {
+  }
+
+  /**
+   * The shards one after another, shard i on event loop i: each binds a listening socket of its own
+   * on the port the first one got (publicPort 0 picks it), so they cannot start all at once.
+   * Completes with that port.
+   */
+  private Future<Integer> deployShards(int shards, List<EventLoop> loops, ShardOptions options,
+                                       java.util.function.Function<ShardPlace, ShardVerticle> create) {
+    Future<Integer> port = Future.succeededFuture(options.publicPort());
+    for (int i = 0; i < shards; i++) {
+      int index = i;
+      port = port.compose(p -> {
+        ShardVerticle shard = create.apply(new ShardPlace(index, options.withPublicPort(p)));
+        return deploy(shard, loops.get(index % loops.size())).map(id -> shard.listeningPort());
       });
+    }
+    return port;
+  }
+
+  /**
+   * With SO_REUSEPORT a second node started on the same port by mistake would bind beside this one
+   * and take part of its clients without a word. A plain socket cannot bind where anyone listens,
+   * so trying one first keeps "address in use" an error.
+   */
+  private Future<Void> portFree(String host, int port) {
+    if (port == 0) {
+      return Future.succeededFuture();
+    }
+    return vertx.executeBlocking(() -> {
+      try (ServerSocket probe = new ServerSocket()) {
+        probe.setReuseAddress(true);
+        probe.bind(new InetSocketAddress(host, port));
+        return null;
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot listen on the public port " + host + ":" + port + " (publicPort): " + e.getMessage(), e);
+      }
+    });
   }
 
   /**
