@@ -46,7 +46,9 @@ import java.util.logging.Logger;
 /**
  * One pushgate node: validates the configuration, then deploys the merger, the connection shards
  * (one per event loop) and the push API, in the order a push travels backwards, so that nothing
- * accepts work before what it hands work to is running. Shard i runs on event loop i.
+ * accepts work before what it hands work to is running. Shard i runs on event loop i; the merger,
+ * the push API and the cluster and online verticles share the loop after the shards' when the pool
+ * has one (Main sizes it so), so that a push is answered without waiting behind a tick's writes.
  */
 public final class NodeVerticle extends VerticleBase {
 
@@ -106,7 +108,7 @@ public final class NodeVerticle extends VerticleBase {
     Budget connections = new Budget(config.intLimit(Limit.MAX_CONNECTIONS));
     ShardOptions shardOptions = ShardOptions.from(config);
     List<EventLoop> loops = VertxInternals.eventLoops(vertx);
-    EventLoop services = null;
+    EventLoop services = loops.size() > shards ? loops.get(shards) : null;
     return portFree(config.publicHost(), config.publicPort())
       .compose(v -> deploy(new MergerVerticle(MergerOptions.from(config), HistoryOptions.from(config), stats), services))
       .compose(id -> deploy(new ClusterBridgeVerticle(nodeId, ClusterOptions.from(config), stats, vertx), services))
@@ -118,7 +120,9 @@ public final class NodeVerticle extends VerticleBase {
           ready = true;
           log.info("pushgate node ready: " + shards + " shards, WebSocket on " + config.publicHost() + ":" + port
             + "/connect, push API on " + config.apiHost() + ":" + config.apiPort() + ", tick " + config.tickMillis() + " ms"
-            + (vertx.isClustered() ? ", clustered" : ", standalone") + ", transport " + transport());
+            + (vertx.isClustered() ? ", clustered" : ", standalone") + ", transport " + transport()
+            + (services == null ? ", push API on the shards' event loops (" + loops.size() + " loops for " + shards + " shards)"
+              : ", push API and merger on an event loop of their own"));
         }));
   }
 
