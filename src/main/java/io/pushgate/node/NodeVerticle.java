@@ -174,14 +174,16 @@ public final class NodeVerticle extends VerticleBase {
 
   /**
    * Which socket transport the node runs on, for the start line: epoll (Linux, x86_64 and arm64 in
-   * the jar) or NIO, with the reason native was not available, so an operator sees why.
+   * the jar) or NIO, with the reason native was not available, so an operator sees why; and whether
+   * the shards accept on sockets of their own (epoll only) or share one.
    */
   private String transport() {
     if (vertx.isNativeTransportEnabled()) {
-      return System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux") ? "epoll (native)" : "native (kqueue)";
+      return VertxInternals.reusePortSpreads(vertx) ? "epoll (native), a listening socket per shard"
+        : "native (kqueue), one listening socket shared by the shards";
     }
     Throwable cause = vertx.unavailableNativeTransportCause();
-    return "NIO (native unavailable: " + (cause == null ? "not requested" : cause.getMessage()) + ")";
+    return "NIO (native unavailable: " + (cause == null ? "not requested" : cause.getMessage()) + "), one listening socket shared by the shards";
   }
 
   /** Messages between this node's verticles travel by reference; broadcasts between nodes have their own wire form. */

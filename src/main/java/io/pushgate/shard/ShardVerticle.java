@@ -80,6 +80,8 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
     long sweep = Math.max(50, Math.min(1_000, options.heartbeatTimeoutMillis() / 4));
     vertx.setPeriodic(sweep, id -> hub.sweep(System.nanoTime()));
 
+    // Elsewhere than Linux with epoll the shards share Vert.x's one socket, as they did before.
+    boolean ownSocket = VertxInternals.reusePortSpreads(vertx);
     HttpServerOptions http = new HttpServerOptions()
       .setHost(options.publicHost())
       .setPort(options.publicPort())
@@ -96,7 +98,7 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
       // A listening socket per shard instead of one that Vert.x shares: in a reconnect storm each
       // shard's accept queue takes its share of the SYNs, so the node queues shards x the backlog
       // before the kernel drops any (a dropped SYN is retried only after 1 s).
-      .setReusePort(true)
+      .setReusePort(ownSocket)
       // Explicit, not Netty's reading of somaxconn at start: the kernel caps it at somaxconn anyway,
       // so a node started before somaxconn was raised still gets the longer queue on its next start.
       .setAcceptBacklog(options.acceptBacklog());
@@ -109,7 +111,9 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
       .listen()
       .onSuccess(server -> {
         listeningPort = server.actualPort();
-        VertxInternals.listenAlone(vertx, options.publicHost(), listeningPort);
+        if (ownSocket) {
+          VertxInternals.listenAlone(vertx, options.publicHost(), listeningPort);
+        }
       })
       .recover(e -> Future.failedFuture(new IllegalStateException("cannot listen on the public port "
         + options.publicHost() + ":" + options.publicPort() + " (publicPort): " + e.getMessage(), e)));

@@ -150,6 +150,15 @@ public final class VertxInternals {
   }
 
   /**
+   * Whether listening sockets bound with SO_REUSEPORT share the incoming connections: Linux spreads
+   * them over the sockets (by a hash of each connection's addresses), which Vert.x's epoll transport
+   * reaches. BSD and macOS give them all to one socket, and NIO may not set the option at all.
+   */
+  public static boolean reusePortSpreads(Vertx vertx) {
+    return vertx.isNativeTransportEnabled() && System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux");
+  }
+
+  /**
    * After a server of this Vert.x listens on {@code host:port}, the next server on the same address
    * binds a listening socket of its own (with SO_REUSEPORT) instead of joining this one. Vert.x shares
    * one socket between all servers of an address and hands its connections round-robin from a single

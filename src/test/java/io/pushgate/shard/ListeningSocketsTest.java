@@ -84,6 +84,27 @@ class ListeningSocketsTest {
   }
 
   @Test
+  void withoutEpollTheShardsShareVertxsOneSocketAndStillAcceptOnIt() throws IOException {
+    // NIO: SO_REUSEPORT may not be set there, and elsewhere than Linux it does not spread connections.
+    try (TestNode node = TestNode.start(Vertx.vertx(new VertxOptions().setPreferNativeTransport(false)), new JsonObject().put("shards", 2))) {
+      assertEquals(1, listeningSockets(node.publicPort()), "one socket, shared by both shards");
+      List<TestClient> open = new ArrayList<>();
+      try {
+        for (int i = 0; i < 4; i++) {
+          open.add(node.client());
+        }
+        Eventually.await("4 connections counted", () -> node.stats().getInteger("connections") == 4);
+        JsonArray shards = node.stats().getJsonArray("shards");
+        // Vert.x hands a shared socket's connections to its servers in turn: two each.
+        assertEquals(2, shards.getJsonObject(0).getInteger("connections"), shards.encode());
+        assertEquals(2, shards.getJsonObject(1).getInteger("connections"), shards.encode());
+      } finally {
+        open.forEach(TestClient::close);
+      }
+    }
+  }
+
+  @Test
   void aSecondNodeOnTheSamePortIsRefusedAlthoughTheShardsReuseThePort() throws IOException {
     try (TestNode node = TestNode.start(new JsonObject())) {
       Vertx second = Vertx.vertx();
