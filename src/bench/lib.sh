@@ -23,3 +23,24 @@ build_bench_jar() {
     mvn -B -q -ntp -DskipTests -f bench/pom.xml package
   fi
 }
+
+# Waits up to $3 seconds (default 30) for the node $1 to log "pushgate node ready" in $2; fails if it
+# exits or takes longer.
+await_node_ready() {
+  local pid=$1 log=$2 limit=${3:-30}
+  for _ in $(seq 1 $((limit * 10))); do
+    grep -q "pushgate node ready" "$log" && return 0
+    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; fail "the node exited at start"; }
+    sleep 0.1
+  done
+  fail "the node was not ready within $limit s"
+}
+
+# SIGTERM to process $1 (a node drains), SIGKILL if it is still there 15 s later.
+stop_process() {
+  local pid=$1
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}

@@ -13,6 +13,7 @@ import java.util.List;
 final class KernelCounters {
 
   private static final Path NETSTAT = Path.of("/proc/net/netstat");
+  private static final Path SOMAXCONN = Path.of("/proc/sys/net/core/somaxconn");
 
   private KernelCounters() {
   }
@@ -24,6 +25,38 @@ final class KernelCounters {
     } catch (IOException | RuntimeException e) {
       return -1;
     }
+  }
+
+  /** net.core.somaxconn, the longest accept queue a listening socket gets, or -1 where unknown. */
+  static long somaxconn() {
+    try {
+      // Read as lines, to the end: /proc files report a size that whole-file reads trust.
+      return Long.parseLong(Files.readAllLines(SOMAXCONN).get(0).trim());
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /**
+   * The start-up warning when the shards' accept queues together (each the smaller of acceptBacklog
+   * and somaxconn) hold fewer connections than maxConnections, or null: a reconnect storm of that
+   * many clients then has SYNs dropped, retried after a second or more.
+   */
+  static String listenQueueWarning(long somaxconn, int shards, int acceptBacklog, int maxConnections) {
+    if (somaxconn < 0) {
+      return null;
+    }
+    long perShard = Math.min(somaxconn, acceptBacklog);
+    long total = perShard * shards;
+    if (total >= maxConnections) {
+      return null;
+    }
+    long needed = (maxConnections + shards - 1) / shards;
+    String raise = acceptBacklog < somaxconn ? "acceptBacklog" : "net.core.somaxconn";
+    return "net.core.somaxconn is " + somaxconn + " and acceptBacklog " + acceptBacklog + ": the " + shards + " shards' listen queues hold "
+      + perShard + " connections each, " + total + " in all, fewer than maxConnections=" + maxConnections + "; in a reconnect storm of "
+      + "more clients at once the kernel drops the SYNs that do not fit and those clients retry 1 s or more later "
+      + "(node.listenOverflows in /stats). Raise " + raise + " to at least " + needed + " (README, Reconnect storms and somaxconn)";
   }
 
   /** /proc/net/netstat holds pairs of lines: names, then values, each starting with the same prefix. */

@@ -94,6 +94,10 @@ public final class Main implements VertxApplicationHooks {
       throw e;
     }
     shutdownTimeoutMillis = pushgate.number(Setting.SHUTDOWN_TIMEOUT_MILLIS);
+    // One event loop per shard and one more for the merger and the push API (NodeVerticle places
+    // them), so that a push is answered without waiting behind a shard's writes. An idle loop costs
+    // a thread and nothing else.
+    options.setEventLoopPoolSize(pushgate.shards() + 1);
     VertxBuilder builder = Metrics.enable(options, pushgate.publicPort());
     if (!clustered) {
       return builder;

@@ -28,23 +28,28 @@ import io.pushgate.shard.ShardCommand;
 import io.pushgate.shard.RoomCounts;
 import io.pushgate.online.OnlineVerticle;
 import io.pushgate.shard.ShardVerticle;
-import io.vertx.core.DeploymentOptions;
+import io.netty.channel.EventLoop;
+import io.vertx.core.Deployable;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
  * One pushgate node: validates the configuration, then deploys the merger, the connection shards
  * (one per event loop) and the push API, in the order a push travels backwards, so that nothing
- * accepts work before what it hands work to is running.
+ * accepts work before what it hands work to is running. Shard i runs on event loop i; the merger,
+ * the push API and the cluster and online verticles share the loop after the shards' when the pool
+ * has one (Main sizes it so), so that a push is answered without waiting behind a tick's writes.
  */
 public final class NodeVerticle extends VerticleBase {
 
@@ -96,34 +101,91 @@ public final class NodeVerticle extends VerticleBase {
       return Future.failedFuture(e);
     }
     int shards = config.shards();
+    String queues = KernelCounters.listenQueueWarning(KernelCounters.somaxconn(), shards, config.intLimit(Limit.ACCEPT_BACKLOG),
+      config.intLimit(Limit.MAX_CONNECTIONS));
+    if (queues != null) {
+      log.warning(queues);
+    }
     Budget connections = new Budget(config.intLimit(Limit.MAX_CONNECTIONS));
     ShardOptions shardOptions = ShardOptions.from(config);
-    AtomicInteger nextShard = new AtomicInteger();
+    List<EventLoop> loops = VertxInternals.eventLoops(vertx);
+    EventLoop services = loops.size() > shards ? loops.get(shards) : null;
     FanoutPressure pressure = new FanoutPressure();
-    return vertx.deployVerticle(new MergerVerticle(MergerOptions.from(config), HistoryOptions.from(config), stats, pressure))
-      .compose(id -> vertx.deployVerticle(new ClusterBridgeVerticle(nodeId, ClusterOptions.from(config), stats, vertx)))
-      .compose(id -> vertx.deployVerticle(() -> new ShardVerticle(nextShard.getAndIncrement(), shardOptions, connections, nodeRooms, pressure,
-        v -> PublicRoutes.create(v, config), security, stats), new DeploymentOptions().setInstances(shards)))
-      .compose(id -> vertx.deployVerticle(new OnlineVerticle(config, nodeId, stats)))
-      .compose(id -> vertx.deployVerticle(new PushApiVerticle(config, nodeId, stats)))
-      .onSuccess(id -> {
-        ready = true;
-        log.info("pushgate node ready: " + shards + " shards, WebSocket on " + config.publicHost() + ":" + config.publicPort()
-          + "/connect, push API on " + config.apiHost() + ":" + config.apiPort() + ", tick " + config.tickMillis() + " ms"
-          + (vertx.isClustered() ? ", clustered" : ", standalone") + ", transport " + transport());
+    return portFree(config.publicHost(), config.publicPort())
+      .compose(v -> deploy(new MergerVerticle(MergerOptions.from(config), HistoryOptions.from(config), stats, pressure), services))
+      .compose(id -> deploy(new ClusterBridgeVerticle(nodeId, ClusterOptions.from(config), stats, vertx), services))
+      .compose(id -> deployShards(shards, loops, shardOptions, shard -> new ShardVerticle(shard.index(), shard.options(), connections,
+        nodeRooms, pressure, v -> PublicRoutes.create(v, config), security, stats)))
+      .compose(port -> deploy(new OnlineVerticle(config, nodeId, stats), services)
+        .compose(id -> deploy(new PushApiVerticle(config, nodeId, stats), services))
+        .onSuccess(id -> {
+          ready = true;
+          log.info("pushgate node ready: " + shards + " shards, WebSocket on " + config.publicHost() + ":" + port
+            + "/connect, push API on " + config.apiHost() + ":" + config.apiPort() + ", tick " + config.tickMillis() + " ms"
+            + (vertx.isClustered() ? ", clustered" : ", standalone") + ", transport " + transport()
+            + (services == null ? ", push API on the shards' event loops (" + loops.size() + " loops for " + shards + " shards)"
+              : ", push API and merger on an event loop of their own"));
+        }));
+  }
+
+  private Future<String> deploy(Deployable verticle, EventLoop loop) {
+    return loop == null ? vertx.deployVerticle(verticle) : vertx.deployVerticle(VertxInternals.onEventLoop(verticle, loop));
+  }
+
+  /** Shard i and the options it listens with. */
+  private record ShardPlace(int index, ShardOptions options) {
+  }
+
+  /**
+   * The shards one after another, shard i on event loop i: each binds a listening socket of its own
+   * on the port the first one got (publicPort 0 picks it), so they cannot start all at once.
+   * Completes with that port.
+   */
+  private Future<Integer> deployShards(int shards, List<EventLoop> loops, ShardOptions options,
+                                       java.util.function.Function<ShardPlace, ShardVerticle> create) {
+    Future<Integer> port = Future.succeededFuture(options.publicPort());
+    for (int i = 0; i < shards; i++) {
+      int index = i;
+      port = port.compose(p -> {
+        ShardVerticle shard = create.apply(new ShardPlace(index, options.withPublicPort(p)));
+        return deploy(shard, loops.get(index % loops.size())).map(id -> shard.listeningPort());
       });
+    }
+    return port;
+  }
+
+  /**
+   * With SO_REUSEPORT a second node started on the same port by mistake would bind beside this one
+   * and take part of its clients without a word. A plain socket cannot bind where anyone listens,
+   * so trying one first keeps "address in use" an error.
+   */
+  private Future<Void> portFree(String host, int port) {
+    if (port == 0) {
+      return Future.succeededFuture();
+    }
+    return vertx.executeBlocking(() -> {
+      try (ServerSocket probe = new ServerSocket()) {
+        probe.setReuseAddress(true);
+        probe.bind(new InetSocketAddress(host, port));
+        return null;
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot listen on the public port " + host + ":" + port + " (publicPort): " + e.getMessage(), e);
+      }
+    });
   }
 
   /**
    * Which socket transport the node runs on, for the start line: epoll (Linux, x86_64 and arm64 in
-   * the jar) or NIO, with the reason native was not available, so an operator sees why.
+   * the jar) or NIO, with the reason native was not available, so an operator sees why; and whether
+   * the shards accept on sockets of their own (epoll only) or share one.
    */
   private String transport() {
     if (vertx.isNativeTransportEnabled()) {
-      return System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux") ? "epoll (native)" : "native (kqueue)";
+      return VertxInternals.reusePortSpreads(vertx) ? "epoll (native), a listening socket per shard"
+        : "native (kqueue), one listening socket shared by the shards";
     }
     Throwable cause = vertx.unavailableNativeTransportCause();
-    return "NIO (native unavailable: " + (cause == null ? "not requested" : cause.getMessage()) + ")";
+    return "NIO (native unavailable: " + (cause == null ? "not requested" : cause.getMessage()) + "), one listening socket shared by the shards";
   }
 
   /** Messages between this node's verticles travel by reference; broadcasts between nodes have their own wire form. */

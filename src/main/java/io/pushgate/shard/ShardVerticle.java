@@ -23,8 +23,9 @@ import io.vertx.ext.web.Router;
 import java.util.function.Function;
 
 /**
- * One connection shard, one per event loop: its lifecycle. It listens on the public port (Vert.x
- * spreads accepted connections across the shards), admits handshakes through the security guard,
+ * One connection shard, one per event loop: its lifecycle. It listens on the public port with a
+ * listening socket of its own (SO_REUSEPORT: the kernel spreads new connections over the shards'
+ * sockets, each with its own accept queue), admits handshakes through the security guard,
  * takes each WebSocket over into a {@link Connection}, takes the merger's commands in order, and
  * drains. What connections ask is {@link ClientRequests}'; what is written to many is the
  * {@link Hub}'s. The shard alone owns its connections and rooms, so the delivery path needs no lock.
@@ -45,6 +46,8 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
   private ShardGuard guard;
   private boolean draining;
   private Promise<Void> drained;
+  /** The port this shard listens on, known once it listens (publicPort 0 picks one). */
+  private volatile int listeningPort;
 
   /**
    * @param publicRoutes the public port's HTTP routes besides /connect (health, files, demo),
@@ -77,6 +80,8 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
     long sweep = Math.max(50, Math.min(1_000, options.heartbeatTimeoutMillis() / 4));
     vertx.setPeriodic(sweep, id -> hub.sweep(System.nanoTime()));
 
+    // Elsewhere than Linux with epoll the shards share Vert.x's one socket, as they did before.
+    boolean ownSocket = VertxInternals.reusePortSpreads(vertx);
     HttpServerOptions http = new HttpServerOptions()
       .setHost(options.publicHost())
       .setPort(options.publicPort())
@@ -89,7 +94,14 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
       // Everything here runs on the shard's own event loop, which is what strict thread mode asks;
       // in return the HTTP connection that each WebSocket keeps alive has no multi-producer write
       // queue, whose first 1,024-slot chunk was 4 KB of heap per idle connection.
-      .setStrictThreadMode(true);
+      .setStrictThreadMode(true)
+      // A listening socket per shard instead of one that Vert.x shares: in a reconnect storm each
+      // shard's accept queue takes its share of the SYNs, so the node queues shards x the backlog
+      // before the kernel drops any (a dropped SYN is retried only after 1 s).
+      .setReusePort(ownSocket)
+      // Explicit, not Netty's reading of somaxconn at start: the kernel caps it at somaxconn anyway,
+      // so a node started before somaxconn was raised still gets the longer queue on its next start.
+      .setAcceptBacklog(options.acceptBacklog());
     guard.configure(http);
     return vertx.createHttpServer(http)
       .connectionHandler(guard::onConnection)
@@ -97,8 +109,19 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
       .webSocketHandshakeHandler(this::handshake)
       .requestHandler(publicRoutes.apply(vertx))
       .listen()
+      .onSuccess(server -> {
+        listeningPort = server.actualPort();
+        if (ownSocket) {
+          VertxInternals.listenAlone(vertx, options.publicHost(), listeningPort);
+        }
+      })
       .recover(e -> Future.failedFuture(new IllegalStateException("cannot listen on the public port "
         + options.publicHost() + ":" + options.publicPort() + " (publicPort): " + e.getMessage(), e)));
+  }
+
+  /** The port this shard listens on, once started; the next shard listens on the same one. */
+  public int listeningPort() {
+    return listeningPort;
   }
 
   private void handshake(ServerWebSocketHandshake handshake) {

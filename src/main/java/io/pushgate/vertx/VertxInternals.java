@@ -4,14 +4,26 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
+import io.vertx.core.Context;
+import io.vertx.core.Deployable;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.internal.CloseFuture;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.internal.http.WebSocketInternal;
+import io.vertx.core.net.impl.ServerID;
 import io.vertx.core.spi.cluster.ClusterManager;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The one place where pushgate reaches below Vert.x's public API: every cast to a Vert.x
@@ -88,5 +100,75 @@ public final class VertxInternals {
   /** The cluster manager of a clustered Vert.x, null when standalone. */
   public static ClusterManager clusterManager(Vertx vertx) {
     return ((VertxInternal) vertx).clusterManager();
+  }
+
+  /** Vert.x's event loops, in a fixed order: the ones deployments are placed on. */
+  public static List<EventLoop> eventLoops(Vertx vertx) {
+    List<EventLoop> loops = new ArrayList<>();
+    ((VertxInternal) vertx).nettyEventLoopGroup().forEach(e -> loops.add((EventLoop) e));
+    return loops;
+  }
+
+  /**
+   * {@code verticle} deployed on {@code loop} instead of the event loop Vert.x would pick next: Vert.x
+   * hands each new deployment the next loop of its pool in turn, whoever else asked for one before,
+   * so only an explicit loop keeps a verticle off the shards' loops. Deploy the returned wrapper with
+   * {@code deployVerticle}: it runs {@code verticle} in a context of its own on {@code loop}, and
+   * whatever the verticle opens there (servers, timers) is closed with the deployment.
+   */
+  public static Deployable onEventLoop(Deployable verticle, EventLoop loop) {
+    return new Deployable() {
+      private ContextInternal pinned;
+
+      @Override
+      public Future<?> deploy(Context context) {
+        ContextInternal deployment = (ContextInternal) context;
+        CloseFuture closes = new CloseFuture();
+        deployment.closeFuture().add(closes);
+        pinned = ((VertxInternal) context.owner()).contextBuilder().withEventLoop(loop).withCloseFuture(closes)
+          .withClassLoader(deployment.classLoader()).build();
+        return onPinned(deployment, () -> verticle.deploy(pinned));
+      }
+
+      @Override
+      public Future<?> undeploy(Context context) {
+        return onPinned((ContextInternal) context, () -> verticle.undeploy(pinned));
+      }
+
+      private Future<?> onPinned(ContextInternal caller, java.util.concurrent.Callable<Future<?>> step) {
+        Promise<Object> done = caller.promise();
+        pinned.runOnContext(v -> {
+          try {
+            step.call().onComplete(ar -> done.handle(ar.map(x -> (Object) x)));
+          } catch (Exception e) {
+            done.fail(e);
+          }
+        });
+        return done.future();
+      }
+    };
+  }
+
+  /**
+   * Whether listening sockets bound with SO_REUSEPORT share the incoming connections: Linux spreads
+   * them over the sockets (by a hash of each connection's addresses), which Vert.x's epoll transport
+   * reaches. BSD and macOS give them all to one socket, and NIO may not set the option at all.
+   */
+  public static boolean reusePortSpreads(Vertx vertx) {
+    return vertx.isNativeTransportEnabled() && System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux");
+  }
+
+  /**
+   * After a server of this Vert.x listens on {@code host:port}, the next server on the same address
+   * binds a listening socket of its own (with SO_REUSEPORT) instead of joining this one. Vert.x shares
+   * one socket between all servers of an address and hands its connections round-robin from a single
+   * accept queue; separate sockets each get their own queue (and backlog) and the kernel spreads new
+   * connections over them.
+   */
+  public static void listenAlone(Vertx vertx, String host, int port) {
+    Map<ServerID, ?> shared = ((VertxInternal) vertx).sharedTcpServers();
+    synchronized (shared) {
+      shared.keySet().removeIf(id -> id.port() == port && host.equals(id.host()));
+    }
   }
 }

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The push API's latency while the node fans out: BENCHMARKS.md's fan-out at the bar load
+# (SUBSCRIBERS in one room, RATE items/s, one item per publish request) and, beside it, a separate
+# pusher (src/bench/PushLatency.java) that POSTs /push/room to another room, one request at a time,
+# PROBE_RATE a second for PROBE_SECONDS once every subscriber has joined. Prints the fan-out's summary
+# and the pusher's line: PUSHLATENCY {"count":..,"p50Ms":..,"p90Ms":..,"p99Ms":..,"maxMs":..}.
+# Usage: src/bench/push-latency.sh [SERVER_JAR] (default target/pushgate.jar). Loopback only;
+# every process it starts is bounded and stopped at the end.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+JAR=${1:-target/pushgate.jar}
+SUBSCRIBERS=${SUBSCRIBERS:-5000}
+RATE=${RATE:-200}
+WARMUP=${WARMUP:-15}
+DURATION=${DURATION:-20}
+PROBE_RATE=${PROBE_RATE:-40}
+PROBE_SECONDS=${PROBE_SECONDS:-25}
+WORK=$(mktemp -d)
+NODE_PID=
+BENCH_PID=
+
+fail() {
+  echo "push-latency: FAIL: $*" >&2
+  exit 1
+}
+
+cleanup() {
+  [ -n "$BENCH_PID" ] && kill -TERM "$BENCH_PID" 2>/dev/null || true
+  stop_process "$NODE_PID"
+  rm -rf "$WORK"
+}
+# shellcheck source=src/bench/lib.sh
+. src/bench/lib.sh
+trap cleanup EXIT
+
+[ -f "$JAR" ] || fail "$JAR is missing (mvn package)"
+build_bench_jar
+PUBLIC_PORT=$(free_port)
+API_PORT=$(free_port)
+[ "$PUBLIC_PORT" != "$API_PORT" ] || API_PORT=$(free_port)
+
+PUSHGATE_PUBLIC_HOST=127.0.0.1 PUSHGATE_API_HOST=127.0.0.1 PUSHGATE_PUBLIC_PORT=$PUBLIC_PORT PUSHGATE_API_PORT=$API_PORT \
+  java -XX:+UseParallelGC -jar "$JAR" >"$WORK/node.log" 2>&1 &
+NODE_PID=$!
+await_node_ready "$NODE_PID" "$WORK/node.log" 30
+
+timeout $((WARMUP + DURATION + 120)) java -jar "$BENCH_JAR" fanout --connections "$SUBSCRIBERS" --rate "$RATE" \
+  --duration "$DURATION" --warmup "$WARMUP" --push-batch 1 \
+  --ws "ws://127.0.0.1:$PUBLIC_PORT/connect" --push "http://127.0.0.1:$API_PORT/push/room" --server-pid "$NODE_PID" \
+  >"$WORK/bench.out" 2>&1 &
+BENCH_PID=$!
+
+# Publishing starts once every subscriber has joined: wait for that, then a second for it to begin.
+joined=
+for _ in $(seq 1 600); do
+  n=$(curl -s --max-time 1 "http://127.0.0.1:$API_PORT/stats" | grep -o '"connections" *: *[0-9]*' | head -1 | grep -o '[0-9]*$' || true)
+  if [ "${n:-0}" -ge "$SUBSCRIBERS" ]; then joined=1; break; fi
+  kill -0 "$BENCH_PID" 2>/dev/null || break
+  sleep 0.1
+done
+[ -n "$joined" ] || { cat "$WORK/bench.out" >&2; fail "the subscribers did not all join"; }
+sleep 1
+echo "probe: $PROBE_RATE requests/s for $PROBE_SECONDS s, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%H:%M:%SZ)"
+timeout $((PROBE_SECONDS + 40)) java src/bench/PushLatency.java "http://127.0.0.1:$API_PORT/push/room" probe "$PROBE_RATE" "$PROBE_SECONDS"
+wait "$BENCH_PID" || true
+BENCH_PID=
+grep -E "^RESULT|ratio|latency|server" "$WORK/bench.out" | cut -c1-400 | tail -8
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
