@@ -76,7 +76,8 @@ final class ClientRequests {
   }
 
   private boolean isNewStreamJoin(Connection c, ClientRequest r) {
-    return r.type() == MessageType.JOIN && options.streams().allows(r.room()) && !c.joining.contains(r.room());
+    return r.type() == MessageType.JOIN && options.streams().allows(r.room()) && (r.since() != null || r.id() != null)
+      && !c.joining.contains(r.room());
   }
 
   /** A stream's JOIN was answered: the requests behind it whose turn has come. */
@@ -120,8 +121,9 @@ final class ClientRequests {
       reject(c, ErrorCode.ROOM_LIMIT, "already in " + options.maxRoomsPerConnection() + " rooms (" + Limit.MAX_ROOMS_PER_CONNECTION.key() + ")", r.id());
       return;
     }
-    if (options.streams().allows(r.room())) {
+    if (options.streams().allows(r.room()) && (r.since() != null || r.id() != null)) {
       // The merger alone knows what this shard has been handed of the stream: it answers, in order.
+      // A JOIN with neither since nor id (go-push's) asks for no position: it is a member from now on.
       long now = System.nanoTime();
       if (!(c.joining instanceof HashSet)) {
         c.joining = new HashSet<>(4); // most connections never join a stream twice at once: none until then

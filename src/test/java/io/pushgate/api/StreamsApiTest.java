@@ -288,4 +288,19 @@ class StreamsApiTest {
     assertEquals("PONG", c.next().getString("type"));
     assertEquals(new JsonObject().put("type", "ACK").put("id", 3), c.next());
   }
+
+  @Test
+  void goPushsJoinWithoutIdOrSinceIsAMemberAtOnceWithoutAskingTheMerger() {
+    TestNode node = node(new JsonObject());
+    TestClient c = client(node);
+    c.send(new JsonObject().put("type", "JOIN").put("data", new JsonObject().put("room", "s")))
+      .send(new JsonObject().put("type", "PING").put("id", 1));
+    assertEquals("PONG", c.next().getString("type"));
+    assertEquals(new JsonObject().put("type", "ACK").put("id", 1), c.next(), "no ACK for the JOIN: it had no id");
+    assertEquals(0, node.stats().getJsonObject("history").getLong("streams"), "the merger was not asked");
+    push(node, "s", new JsonArray().add("hello"), null);
+    JsonObject frame = nextPush(c, "s");
+    assertEquals(new JsonArray().add("hello"), frame.getJsonArray("items"));
+    assertEquals(1, frame.getLong("offset"), "still a stream's frame: a go-push client ignores the position");
+  }
 }
