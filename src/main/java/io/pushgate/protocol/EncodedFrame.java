@@ -28,12 +28,14 @@ public final class EncodedFrame {
   private final ByteBuf wire;
   private final int headerLength;
   private final int items;
+  private final Position last;
 
-  EncodedFrame(Target target, ByteBuf wire, int headerLength, int items) {
+  EncodedFrame(Target target, ByteBuf wire, int headerLength, int items, Position last) {
     this.target = target;
     this.wire = wire;
     this.headerLength = headerLength;
     this.items = items;
+    this.last = last;
   }
 
   /** The room whose members get this frame, or all. */
@@ -43,6 +45,11 @@ public final class EncodedFrame {
 
   public int items() {
     return items;
+  }
+
+  /** For a stream's frame, the position of its last item (also in its bytes); null otherwise. */
+  public Position last() {
+    return last;
   }
 
   /** Payload bytes: the JSON text, without the WebSocket header. */

@@ -68,7 +68,7 @@ public final class PushFrameEncoder {
     } else {
       buf.writeBytes(SUFFIX);
     }
-    return new EncodedFrame(target, buf, header, items.size());
+    return new EncodedFrame(target, buf, header, items.size(), last);
   }
 
   private static byte[] quote(String s) {

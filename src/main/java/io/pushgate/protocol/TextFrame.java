@@ -43,6 +43,6 @@ final class TextFrame {
     ByteBuf buf = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(header + payload.length)).clear();
     writeHeader(buf, payload.length);
     buf.writeBytes(payload);
-    return new EncodedFrame(target, buf, header, 0);
+    return new EncodedFrame(target, buf, header, 0, null);
   }
 }

@@ -7,6 +7,7 @@ import io.pushgate.protocol.ClientRequest;
 import io.pushgate.protocol.DecodeResult;
 import io.pushgate.protocol.ErrorCode;
 import io.pushgate.protocol.MessageType;
+import io.pushgate.protocol.Position;
 import io.pushgate.protocol.ServerMessages;
 import io.pushgate.protocol.CloseCode;
 import io.pushgate.security.ClientSession;
@@ -121,6 +122,18 @@ final class ClientRequests {
       reject(c, ErrorCode.ROOM_LIMIT, "already in " + options.maxRoomsPerConnection() + " rooms (" + Limit.MAX_ROOMS_PER_CONNECTION.key() + ")", r.id());
       return;
     }
+    Position here = r.since() == null && r.id() != null && options.streams().allows(r.room()) ? hub.rooms.position(r.room()) : null;
+    if (here != null) {
+      // This shard knows where the stream stands for its members (the last frame it was handed): the
+      // position is the same the merger would give, without the round trip. A reconnect storm's JOINs
+      // stay in the shards.
+      if (enter(c, r.room(), r.id())) {
+        stats.streamJoinsHere.inc();
+        watch(c, r.room(), r.online()); // the count first, as the merger's answer has it
+        c.send(ServerMessages.ack(r.id(), new JsonObject().put("room", r.room()).put("offset", here.offset()).put("epoch", here.epoch())));
+      }
+      return;
+    }
     if (options.streams().allows(r.room()) && (r.since() != null || r.id() != null)) {
       // The merger alone knows what this shard has been handed of the stream: it answers, in order.
       // A JOIN with neither since nor id (go-push's) asks for no position: it is a member from now on.
@@ -157,6 +170,9 @@ final class ClientRequests {
         return;
       }
       watch(c, j.room(), j.online()); // a new watcher hears the count at once, as with any JOIN
+      if (joined.ack() != null && joined.ack().getLong("offset") != null) {
+        hub.rooms.handed(j.room(), new Position(joined.ack().getLong("offset"), joined.ack().getString("epoch")));
+      }
       if (joined.ack() != null) {
         c.send(ServerMessages.ack(j.id(), joined.ack()));
       }

@@ -73,6 +73,9 @@ final class Hub {
     // is written: one pass over the connections instead of a write pass and a flush pass.
     boolean flushNow = frames.size() == 1;
     for (EncodedFrame frame : frames) {
+      if (frame.last() != null) {
+        rooms.handed(frame.target().room(), frame.last());
+      }
       Iterable<Connection> targets = frame.target().isAll() ? connections : rooms.members(frame.target().room());
       if (targets != null) {
         for (Connection c : targets) {

@@ -1,5 +1,7 @@
 package io.pushgate.shard;
 
+import io.pushgate.protocol.Position;
+
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -17,6 +19,11 @@ final class RoomIndex {
   private final Map<String, Set<Connection>> members = new HashMap<>();
   /** Members that joined with "online": true, the only ones told the room's count. */
   private final Map<String, Set<Connection>> watchers = new HashMap<>();
+  /**
+   * For streams with members here: the last position this shard was handed (by a frame, or by the
+   * merger's answer to the room's first JOIN), the one a JOIN asking where it stands is told.
+   */
+  private final Map<String, Position> positions = new HashMap<>();
   /** Rooms whose member count changed since the last {@link #report()}. */
   private Set<String> recounted = new HashSet<>();
   /** Rooms that gained their first watcher (true) or lost their last (false) since the last report. */
@@ -83,6 +90,7 @@ final class RoomIndex {
     recounted.add(room);
     if (remove(members, room, c)) {
       nodeRooms.release(room);
+      positions.remove(room);
     }
     if (remove(watchers, room, c)) {
       watchChanged(room, false);
@@ -97,6 +105,18 @@ final class RoomIndex {
       return true;
     }
     return false;
+  }
+
+  /** A stream's frame was handed to this shard, or the merger answered a JOIN with where it stands. */
+  void handed(String room, Position position) {
+    if (members.containsKey(room)) {
+      positions.put(room, position);
+    }
+  }
+
+  /** Where a stream stands for this shard's members; null when no frame or answer has said so yet. */
+  Position position(String room) {
+    return positions.get(room);
   }
 
   Map<String, Set<Connection>> watchers() {

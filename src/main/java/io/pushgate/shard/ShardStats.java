@@ -29,6 +29,7 @@ final class ShardStats {
   final Counter roomLimitRefusals;
   final Counter pingsSent;
   final Counter noHistory;
+  final Counter streamJoinsHere;
   final Map<CloseCode, Counter> serverCloses;
   final Map<Refusal, Counter> refused;
   final Map<ErrorCode, Counter> errors;
@@ -49,6 +50,8 @@ final class ShardStats {
     // Its own meter: the merger's pushgate_stream_joins carries no shard tag, and one name takes one set of tags.
     noHistory = stats.counter("history.joins." + NotRecovered.NO_HISTORY.name(), "pushgate_joins_no_history",
       "JOINs with since of rooms that are not streams (answered recovered: false, NO_HISTORY)");
+    streamJoinsHere = stats.counter("history.joins.answeredByShard", "pushgate_stream_joins_by_shard",
+      "JOINs of streams without since that their shard answered from the last frame it was handed, without asking the merger");
     pingsSent = stats.counter("pingsSent", "pushgate_pings_sent", "WebSocket pings sent to connections silent for a third of the heartbeat timeout");
     clientCloses = stats.counter("closed.by_client", "pushgate_closes", "connections closed", Tags.of("code", "client", "reason", "by_client"));
     serverCloses = stats.counters(CloseCode.class, c -> "closed." + c.statName(), "pushgate_closes", "connections closed",

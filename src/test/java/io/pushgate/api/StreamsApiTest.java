@@ -303,4 +303,26 @@ class StreamsApiTest {
     assertEquals(new JsonArray().add("hello"), frame.getJsonArray("items"));
     assertEquals(1, frame.getLong("offset"), "still a stream's frame: a go-push client ignores the position");
   }
+
+  @Test
+  void aJoinWithAnIdIsToldWhereTheStreamStandsForItsShardWithoutTheMergerOnceTheShardKnows() {
+    TestNode node = node(new JsonObject().put("shards", 1));
+    TestClient first = client(node);
+    first.send(new JsonObject().put("type", "JOIN").put("id", 1).put("data", new JsonObject().put("room", "s")));
+    JsonObject firstAck = first.await(m -> "ACK".equals(m.getString("type"))).getJsonObject("data");
+    String epoch = firstAck.getString("epoch");
+    assertEquals(0, firstAck.getLong("offset"));
+    push(node, "s", new JsonArray().add(1).add(2), null);
+    assertEquals(List.of(1, 2), first.awaitItems("s", 2));
+
+    TestClient second = client(node);
+    second.send(new JsonObject().put("type", "JOIN").put("id", 7).put("data", new JsonObject().put("room", "s")));
+    JsonObject ack = second.await(m -> "ACK".equals(m.getString("type"))).getJsonObject("data");
+    assertEquals(new JsonObject().put("room", "s").put("offset", 2).put("epoch", epoch), ack, "the last frame the shard was handed");
+    push(node, "s", new JsonArray().add(3), null);
+    JsonObject frame = nextPush(second, "s");
+    assertEquals(new JsonArray().add(3), frame.getJsonArray("items"), "live from offset 3: nothing lost, nothing twice");
+    assertEquals(3, frame.getLong("offset"));
+    assertEquals(1, node.stats().getJsonObject("history").getJsonObject("joins").getLong("answeredByShard"), "the second JOIN, not the first");
+  }
 }
