@@ -24,8 +24,8 @@ final class BenchOptions {
                                   nchan: ws://127.0.0.1:8090/sub/{room})
       --push URL                  publish URL (default http://127.0.0.1:7799/push/room, nchan: http://127.0.0.1:8090/pub/{room})
       --connections N             subscribers (default 1000)
-      --room NAME                 room of fanout and storm; idle uses NAME-0 … NAME-(rooms-1) (default bench)
-      --rooms R                   idle: rooms to spread the connections over (default 1)
+      --room NAME                 room of fanout; idle and storm use NAME-0 … NAME-(rooms-1) when --rooms > 1 (default bench)
+      --rooms R                   idle, storm: rooms to spread the connections over (default 1)
       --rate N                    fanout: items per second (default 1000)
       --item-bytes B              size of one item's JSON (default 100, at least 48)
       --push-batch N              most items in one publish request (default 1000; nchan always 1)
@@ -39,13 +39,19 @@ final class BenchOptions {
       --connect-concurrency N     handshakes in flight per child while ramping up (default 256)
       --storm-timeout S           storm: give up on reconnecting after S seconds (default 20)
       --storm-rounds N            storm: drop and reconnect N times, measure the last (default 2: one warms the JIT)
+      --since                     storm of streams: every client has a position (--since-items pushed to each room
+                                  before the first drop), --missed items are pushed while they are away, and each
+                                  rejoins with JOIN since its last position; counts recovered:true/false by reason
+                                  and the time until every client holds every item
+      --since-items N             storm --since: items pushed to each room before the first drop (default 5)
+      --missed N                  storm --since: items pushed to each room while its clients are away, per round (default 20)
       --server-pid P[,P...]       processes whose CPU time and RSS are the server's (e.g. nginx workers)
       --jcmd                      also take the server's live heap with jcmd GC.class_histogram (Java servers)
       --child-jvm "FLAGS"         JVM flags of the child processes (default "-Xms1g -Xmx4g -XX:+UseParallelGC", plus -XX:TieredStopAtLevel=1 in storm)
       --max-seconds S             hard bound on the whole run (default: derived from the other options)
     """;
 
-  private static final Set<String> FLAGS = Set.of("jcmd", "child");
+  private static final Set<String> FLAGS = Set.of("jcmd", "child", "since");
 
   Mode mode;
   Target target = Target.PUSHGATE;
@@ -67,6 +73,9 @@ final class BenchOptions {
   int connectConcurrency = 256;
   int stormTimeout = 20;
   int stormRounds = 2;
+  boolean since;
+  int sinceItems = 5;
+  int missed = 20;
   List<Long> serverPids = new ArrayList<>();
   boolean jcmd;
   String childJvm = "-Xms1g -Xmx4g -XX:+UseParallelGC";
@@ -130,6 +139,9 @@ final class BenchOptions {
     connectConcurrency = integer(v, "connect-concurrency", connectConcurrency);
     stormTimeout = integer(v, "storm-timeout", stormTimeout);
     stormRounds = integer(v, "storm-rounds", stormRounds);
+    since = v.containsKey("since");
+    sinceItems = integer(v, "since-items", sinceItems);
+    missed = integer(v, "missed", missed);
     if (v.containsKey("server-pid")) {
       Arrays.stream(v.get("server-pid").split(",")).map(String::trim).filter(s -> !s.isEmpty())
         .forEach(p -> serverPids.add(Long.parseLong(p)));
@@ -167,6 +179,13 @@ final class BenchOptions {
     positive("connect-concurrency", connectConcurrency);
     positive("storm-rounds", stormRounds);
     positive("max-seconds", maxSeconds);
+    if (since) {
+      if (mode != Mode.STORM || target != Target.PUSHGATE) {
+        throw new IllegalArgumentException("--since is a pushgate storm's option");
+      }
+      positive("since-items", sinceItems);
+      positive("missed", missed);
+    }
     if (itemBytes < ItemCodec.MIN_BYTES) {
       throw new IllegalArgumentException("--item-bytes must be at least " + ItemCodec.MIN_BYTES);
     }
@@ -182,7 +201,7 @@ final class BenchOptions {
   }
 
   String roomOf(int connection) {
-    return mode == Mode.IDLE && rooms > 1 ? room + "-" + (connection % rooms) : room;
+    return mode != Mode.FANOUT && rooms > 1 ? room + "-" + (connection % rooms) : room;
   }
 
   URI wsUri(String roomName) {
@@ -191,6 +210,15 @@ final class BenchOptions {
 
   URI pushUri() {
     return URI.create(push.replace("{room}", java.net.URLEncoder.encode(room, java.nio.charset.StandardCharsets.UTF_8)));
+  }
+
+  /** Every room the subscribers are in, in order. */
+  List<String> roomNames() {
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < Math.min(rooms, connections); i++) {
+      names.add(roomOf(i));
+    }
+    return names.stream().distinct().toList();
   }
 
   /** pushgate's /stats on the same host and port as its push API. */
