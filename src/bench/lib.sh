@@ -23,3 +23,31 @@ build_bench_jar() {
     mvn -B -q -ntp -DskipTests -f bench/pom.xml package
   fi
 }
+
+# start_node LOG ENV... -- JAVA_ARGS...: target/pushgate.jar on loopback, PUSHGATE_* settings as
+# NAME=VALUE words before "--", java's own arguments after it; waits until it logs "ready" (60 s)
+# and sets NODE_PID. The caller stops it with stop_node.
+start_node() {
+  local log=$1; shift
+  local envs=()
+  while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do envs+=("$1"); shift; done
+  [ "${1:-}" = "--" ] && shift
+  env PUSHGATE_PUBLIC_HOST=127.0.0.1 PUSHGATE_API_HOST=127.0.0.1 "${envs[@]}" \
+    java "$@" -jar target/pushgate.jar >"$log" 2>&1 &
+  NODE_PID=$!
+  for _ in $(seq 1 600); do
+    grep -q "pushgate node ready" "$log" && return 0
+    kill -0 "$NODE_PID" 2>/dev/null || { cat "$log" >&2; fail "the node exited at start (see $log)"; }
+    sleep 0.1
+  done
+  fail "the node was not ready within 60 s (see $log)"
+}
+
+# stop_node PID: SIGTERM (the node drains), SIGKILL after 40 s.
+stop_node() {
+  local pid=$1
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 400); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
