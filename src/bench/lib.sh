@@ -24,7 +24,7 @@ build_bench_jar() {
   fi
 }
 
-# start_node LOG ENV... -- JAVA_ARGS...: target/pushgate.jar on loopback, PUSHGATE_* settings as
+# start_node LOG ENV... -- JAVA_ARGS...: $NODE_JAR (default target/pushgate.jar) on loopback, PUSHGATE_* settings as
 # NAME=VALUE words before "--", java's own arguments after it; waits until it logs "ready" (60 s)
 # and sets NODE_PID. The caller stops it with stop_node.
 start_node() {
@@ -33,7 +33,7 @@ start_node() {
   while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do envs+=("$1"); shift; done
   [ "${1:-}" = "--" ] && shift
   env PUSHGATE_PUBLIC_HOST=127.0.0.1 PUSHGATE_API_HOST=127.0.0.1 "${envs[@]}" \
-    java "$@" -jar target/pushgate.jar >"$log" 2>&1 &
+    java "$@" -jar "${NODE_JAR:-target/pushgate.jar}" >"$log" 2>&1 &
   NODE_PID=$!
   for _ in $(seq 1 600); do
     grep -q "pushgate node ready" "$log" && return 0

@@ -46,6 +46,11 @@ trap cleanup EXIT
 . src/bench/lib.sh
 build_bench_jar
 mkdir -p "$WORK"
+# The run's own copies: a rebuild in this tree while it runs must not change the code it measures.
+cp target/pushgate.jar "$WORK/pushgate.jar"
+cp "$BENCH_JAR" "$WORK/pushgate-bench.jar"
+NODE_JAR=$WORK/pushgate.jar
+BENCH_JAR=$WORK/pushgate-bench.jar
 
 # field FILE NAME: the first numeric value of "NAME" in the RESULT line (names used here are unique
 # or come first where they are meant).
