@@ -3,7 +3,6 @@ package io.pushgate.bench;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,8 +16,7 @@ final class BenchOptions {
 
   static final String USAGE = """
     usage: java -jar bench/target/pushgate-bench.jar MODE [options]     (MODE: idle | fanout | storm)
-           java -jar bench/target/pushgate-bench.jar soak [SECONDS [SERVER_JAR [WORK_DIR]]]
-                                  (defaults 30, target/pushgate.jar, target/soak; see src/bench/soak.sh)
+           java -jar bench/target/pushgate-bench.jar soak [SECONDS] [options]  (soak --help; see src/bench/soak.sh)
       --target pushgate|nchan     server kind (default pushgate)
       --ws URL                    subscribe URL; {room} is replaced (default ws://127.0.0.1:7777/connect,
                                   nchan: ws://127.0.0.1:8090/sub/{room})
@@ -92,23 +90,8 @@ final class BenchOptions {
   static BenchOptions parse(String[] args) {
     BenchOptions o = new BenchOptions();
     o.raw = args.clone();
-    Map<String, String> values = new HashMap<>();
     List<String> positional = new ArrayList<>();
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      if (!a.startsWith("--")) {
-        positional.add(a);
-        continue;
-      }
-      String key = a.substring(2);
-      if (FLAGS.contains(key)) {
-        values.put(key, "true");
-      } else if (i + 1 < args.length) {
-        values.put(key, args[++i]);
-      } else {
-        throw new IllegalArgumentException(a + " needs a value");
-      }
-    }
+    Map<String, String> values = CommandLine.parse(args, FLAGS, positional);
     if (positional.size() != 1) {
       throw new IllegalArgumentException("give exactly one mode (idle, fanout, storm), got " + positional);
     }
@@ -158,12 +141,7 @@ final class BenchOptions {
   }
 
   private static int integer(Map<String, String> v, String key, int fallback) {
-    String s = v.get(key);
-    try {
-      return s == null ? fallback : Integer.parseInt(s.replace("_", ""));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--" + key + " must be a whole number, got '" + s + "'");
-    }
+    return CommandLine.integer(v, key, fallback);
   }
 
   private void validate() {
