@@ -5,13 +5,16 @@
 #      WARMUP s then DURATION s measured) with history on (the default: every room is a stream) and
 #      off (PUSHGATE_HISTORY_SIZE=0), alternating on/off, off/on, ... for RUNS pairs, a fresh node
 #      each run: items per server CPU-second, p99, history operations per second, replay encodes;
+#      With CLUSTER=N the node is the first of N -cluster nodes on a private copy of conf/cluster.xml
+#      (its history in Hazelcast's map, with a backup on another node when N > 1): subscribers and
+#      pushes on the first, server CPU of all N;
 #   2. a reconnect storm of STORM_CLIENTS clients over STORM_ROOMS rooms: on a node with history,
 #      every client rejoins with JOIN since its last position after missing items (storm --since);
 #      on a node without, the plain storm of the same clients, as the baseline. STORM_RUNS of each,
 #      alternating.
 #
 # Usage: src/bench/streams.sh   (RUNS=5 CONNECTIONS=5000 RATE=200 WARMUP=45 DURATION=20
-#        STORM_CLIENTS=19000 STORM_ROOMS=100 STORM_RUNS=2; SKIP_FANOUT=1 or SKIP_STORM=1 to leave one out)
+#        STORM_CLIENTS=19000 STORM_ROOMS=100 STORM_RUNS=2 CLUSTER=0; SKIP_FANOUT=1 or SKIP_STORM=1 to leave one out)
 # Needs target/pushgate.jar (mvn package); builds the load generator's jar when it is stale.
 # A storm of 19,000 needs net.core.somaxconn >= 19,000 to measure the server rather than SYN retries
 # (sysctl -w net.core.somaxconn=32768 before running; the script says what it found). Everything
@@ -27,17 +30,26 @@ DURATION=${DURATION:-20}
 STORM_CLIENTS=${STORM_CLIENTS:-19000}
 STORM_ROOMS=${STORM_ROOMS:-100}
 STORM_RUNS=${STORM_RUNS:-2}
+CLUSTER=${CLUSTER:-0}
 read -r -a JVM <<<"${PUSHGATE_JVM:--Xms1g -Xmx1g -XX:+UseParallelGC}"
 WORK=target/streams-bench/$(date -u +%Y%m%dT%H%M%SZ)
 NODE_PID=
+SERVER_PIDS=
 
 fail() {
   echo "streams: FAIL: $*" >&2
   exit 1
 }
 
+stop_nodes() {
+  local pid
+  for pid in ${SERVER_PIDS//,/ }; do stop_node "$pid"; done
+  SERVER_PIDS=
+  NODE_PID=
+}
+
 cleanup() {
-  [ -z "$NODE_PID" ] || stop_node "$NODE_PID"
+  stop_nodes
 }
 trap cleanup EXIT
 
@@ -61,20 +73,40 @@ field() {
 somaxconn=$(cat /proc/sys/net/core/somaxconn)
 echo "== $(date -u +%FT%TZ), $(nproc) cores, $(uname -r), $(java -version 2>&1 | sed -n 1p), somaxconn $somaxconn, load $(cut -d' ' -f1-3 /proc/loadavg)" \
   | tee "$WORK/machine.txt"
-echo "== code $(git rev-parse --short HEAD 2>/dev/null || echo '?'), node JVM: ${JVM[*]}; output in $WORK"
+echo "== code $(git rev-parse --short HEAD 2>/dev/null || echo '?'), node JVM: ${JVM[*]}, $([ "$CLUSTER" -gt 0 ] && echo "$CLUSTER -cluster node(s)" || echo standalone); output in $WORK"
+[ "$CLUSTER" -eq 0 ] || private_cluster_xml "$WORK/cluster.xml"
 
-# node HISTORY TAG: a fresh node, history on or off, on free ports; sets NODE_PID, PUBLIC_PORT, API_PORT.
+# node HISTORY TAG: a fresh node (or CLUSTER nodes), history on or off, on free ports; sets NODE_PID
+# and the ports of the first, SERVER_PIDS of all.
 node() {
-  PUBLIC_PORT=$(free_port)
-  API_PORT=$(free_port)
-  [ "$PUBLIC_PORT" != "$API_PORT" ] || API_PORT=$(free_port)
-  local history=()
+  local history=() jvm=("${JVM[@]}") args=()
   [ "$1" = on ] || history=(PUSHGATE_HISTORY_SIZE=0)
-  start_node "$WORK/node-$2.log" PUSHGATE_PUBLIC_PORT="$PUBLIC_PORT" PUSHGATE_API_PORT="$API_PORT" "${history[@]}" -- "${JVM[@]}"
+  if [ "$CLUSTER" -gt 0 ]; then
+    jvm+=(-Dvertx.hazelcast.config="$WORK/cluster.xml" -Dhazelcast.wait.seconds.before.join=0)
+    args=(-cluster -cluster-host 127.0.0.1)
+  fi
+  local first= i
+  for i in $(seq 1 "$(( CLUSTER > 1 ? CLUSTER : 1 ))"); do
+    local public api
+    public=$(free_port)
+    api=$(free_port)
+    [ "$public" != "$api" ] || api=$(free_port)
+    start_node "$WORK/node-$2-$i.log" PUSHGATE_PUBLIC_PORT="$public" PUSHGATE_API_PORT="$api" "${history[@]}" -- "${jvm[@]}" -- "${args[@]}"
+    SERVER_PIDS=${SERVER_PIDS:+$SERVER_PIDS,}$NODE_PID
+    if [ -z "$first" ]; then first=$NODE_PID; PUBLIC_PORT=$public; API_PORT=$api; fi
+  done
+  NODE_PID=$first
+  if [ "$CLUSTER" -gt 1 ]; then
+    for _ in $(seq 1 600); do
+      curl -s "http://127.0.0.1:$API_PORT/stats" | grep -q "\"members\":$CLUSTER," && return 0
+      sleep 0.1
+    done
+    fail "$2: the first node did not see $CLUSTER members within 60 s"
+  fi
 }
 
 urls() {
-  echo --ws "ws://127.0.0.1:$PUBLIC_PORT/connect" --push "http://127.0.0.1:$API_PORT/push/room" --server-pid "$NODE_PID"
+  echo --ws "ws://127.0.0.1:$PUBLIC_PORT/connect" --push "http://127.0.0.1:$API_PORT/push/room" --server-pid "$SERVER_PIDS"
 }
 
 fanout() { # fanout on|off RUN
@@ -83,8 +115,7 @@ fanout() { # fanout on|off RUN
   # shellcheck disable=SC2046
   java -jar "$BENCH_JAR" fanout --connections "$CONNECTIONS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP" \
     --push-batch 1 $(urls) >"$WORK/$tag.out" 2>&1 || { tail -20 "$WORK/$tag.out" >&2; fail "$tag: the generator failed"; }
-  stop_node "$NODE_PID"
-  NODE_PID=
+  stop_nodes
   local f="$WORK/$tag.out"
   printf '%-16s %12s %8s %10s %8s %8s %8s %8s %7s %6s\n' "$tag" "$(field "$f" itemsPerServerCpuSecond)" "$(field "$f" p99)" \
     "$(field "$f" operationsPerSecond)" "$(field "$f" replayEncodes)" "$(field "$f" cpuSeconds)" "$(field "$f" eventLoops)" \
@@ -99,8 +130,7 @@ storm() { # storm on|off RUN: with history, every client rejoins with since; wit
   # shellcheck disable=SC2046
   java -jar "$BENCH_JAR" storm "${since[@]}" --connections "$STORM_CLIENTS" --rooms "$STORM_ROOMS" $(urls) \
     >"$WORK/$tag.out" 2>&1 || { tail -20 "$WORK/$tag.out" >&2; fail "$tag: the generator failed"; }
-  stop_node "$NODE_PID"
-  NODE_PID=
+  stop_nodes
   grep -A8 '^-- storm' "$WORK/$tag.out" | sed "s/^/$tag /"
 }
 
