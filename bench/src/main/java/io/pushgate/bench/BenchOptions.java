@@ -3,7 +3,6 @@ package io.pushgate.bench;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,15 +16,14 @@ final class BenchOptions {
 
   static final String USAGE = """
     usage: java -jar bench/target/pushgate-bench.jar MODE [options]     (MODE: idle | fanout | storm)
-           java -jar bench/target/pushgate-bench.jar soak [SECONDS [SERVER_JAR [WORK_DIR]]]
-                                  (defaults 30, target/pushgate.jar, target/soak; see src/bench/soak.sh)
+           java -jar bench/target/pushgate-bench.jar soak [SECONDS] [options]  (soak --help; see src/bench/soak.sh)
       --target pushgate|nchan     server kind (default pushgate)
       --ws URL                    subscribe URL; {room} is replaced (default ws://127.0.0.1:7777/connect,
                                   nchan: ws://127.0.0.1:8090/sub/{room})
       --push URL                  publish URL (default http://127.0.0.1:7799/push/room, nchan: http://127.0.0.1:8090/pub/{room})
       --connections N             subscribers (default 1000)
-      --room NAME                 room of fanout and storm; idle uses NAME-0 … NAME-(rooms-1) (default bench)
-      --rooms R                   idle: rooms to spread the connections over (default 1)
+      --room NAME                 room of fanout; idle and storm use NAME-0 … NAME-(rooms-1) when --rooms > 1 (default bench)
+      --rooms R                   idle, storm: rooms to spread the connections over (default 1)
       --rate N                    fanout: items per second (default 1000)
       --item-bytes B              size of one item's JSON (default 100, at least 48)
       --push-batch N              most items in one publish request (default 1000; nchan always 1)
@@ -39,13 +37,19 @@ final class BenchOptions {
       --connect-concurrency N     handshakes in flight per child while ramping up (default 256)
       --storm-timeout S           storm: give up on reconnecting after S seconds (default 20)
       --storm-rounds N            storm: drop and reconnect N times, measure the last (default 2: one warms the JIT)
+      --since                     storm of streams: every client has a position (--since-items pushed to each room
+                                  before the first drop), --missed items are pushed while they are away, and each
+                                  rejoins with JOIN since its last position; counts recovered:true/false by reason
+                                  and the time until every client holds every item
+      --since-items N             storm --since: items pushed to each room before the first drop (default 5)
+      --missed N                  storm --since: items pushed to each room while its clients are away, per round (default 20)
       --server-pid P[,P...]       processes whose CPU time and RSS are the server's (e.g. nginx workers)
       --jcmd                      also take the server's live heap with jcmd GC.class_histogram (Java servers)
       --child-jvm "FLAGS"         JVM flags of the child processes (default "-Xms1g -Xmx4g -XX:+UseParallelGC", plus -XX:TieredStopAtLevel=1 in storm)
       --max-seconds S             hard bound on the whole run (default: derived from the other options)
     """;
 
-  private static final Set<String> FLAGS = Set.of("jcmd", "child");
+  private static final Set<String> FLAGS = Set.of("jcmd", "child", "since");
 
   Mode mode;
   Target target = Target.PUSHGATE;
@@ -67,6 +71,9 @@ final class BenchOptions {
   int connectConcurrency = 256;
   int stormTimeout = 20;
   int stormRounds = 2;
+  boolean since;
+  int sinceItems = 5;
+  int missed = 20;
   List<Long> serverPids = new ArrayList<>();
   boolean jcmd;
   String childJvm = "-Xms1g -Xmx4g -XX:+UseParallelGC";
@@ -83,23 +90,8 @@ final class BenchOptions {
   static BenchOptions parse(String[] args) {
     BenchOptions o = new BenchOptions();
     o.raw = args.clone();
-    Map<String, String> values = new HashMap<>();
     List<String> positional = new ArrayList<>();
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      if (!a.startsWith("--")) {
-        positional.add(a);
-        continue;
-      }
-      String key = a.substring(2);
-      if (FLAGS.contains(key)) {
-        values.put(key, "true");
-      } else if (i + 1 < args.length) {
-        values.put(key, args[++i]);
-      } else {
-        throw new IllegalArgumentException(a + " needs a value");
-      }
-    }
+    Map<String, String> values = CommandLine.parse(args, FLAGS, positional);
     if (positional.size() != 1) {
       throw new IllegalArgumentException("give exactly one mode (idle, fanout, storm), got " + positional);
     }
@@ -130,6 +122,9 @@ final class BenchOptions {
     connectConcurrency = integer(v, "connect-concurrency", connectConcurrency);
     stormTimeout = integer(v, "storm-timeout", stormTimeout);
     stormRounds = integer(v, "storm-rounds", stormRounds);
+    since = v.containsKey("since");
+    sinceItems = integer(v, "since-items", sinceItems);
+    missed = integer(v, "missed", missed);
     if (v.containsKey("server-pid")) {
       Arrays.stream(v.get("server-pid").split(",")).map(String::trim).filter(s -> !s.isEmpty())
         .forEach(p -> serverPids.add(Long.parseLong(p)));
@@ -146,12 +141,7 @@ final class BenchOptions {
   }
 
   private static int integer(Map<String, String> v, String key, int fallback) {
-    String s = v.get(key);
-    try {
-      return s == null ? fallback : Integer.parseInt(s.replace("_", ""));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--" + key + " must be a whole number, got '" + s + "'");
-    }
+    return CommandLine.integer(v, key, fallback);
   }
 
   private void validate() {
@@ -167,6 +157,13 @@ final class BenchOptions {
     positive("connect-concurrency", connectConcurrency);
     positive("storm-rounds", stormRounds);
     positive("max-seconds", maxSeconds);
+    if (since) {
+      if (mode != Mode.STORM || target != Target.PUSHGATE) {
+        throw new IllegalArgumentException("--since is a pushgate storm's option");
+      }
+      positive("since-items", sinceItems);
+      positive("missed", missed);
+    }
     if (itemBytes < ItemCodec.MIN_BYTES) {
       throw new IllegalArgumentException("--item-bytes must be at least " + ItemCodec.MIN_BYTES);
     }
@@ -182,7 +179,7 @@ final class BenchOptions {
   }
 
   String roomOf(int connection) {
-    return mode == Mode.IDLE && rooms > 1 ? room + "-" + (connection % rooms) : room;
+    return mode != Mode.FANOUT && rooms > 1 ? room + "-" + (connection % rooms) : room;
   }
 
   URI wsUri(String roomName) {
@@ -191,6 +188,15 @@ final class BenchOptions {
 
   URI pushUri() {
     return URI.create(push.replace("{room}", java.net.URLEncoder.encode(room, java.nio.charset.StandardCharsets.UTF_8)));
+  }
+
+  /** Every room the subscribers are in, in order. */
+  List<String> roomNames() {
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < Math.min(rooms, connections); i++) {
+      names.add(roomOf(i));
+    }
+    return names.stream().distinct().toList();
   }
 
   /** pushgate's /stats on the same host and port as its push API. */

@@ -89,6 +89,9 @@ final class FanoutRun {
       .put("latencyMs", latency)
       .put("itemsPerServerCpuSecond", cpu > 0 ? Math.round(measured / cpu) : 0)
       .put("serverFanoutMs", serverFanout(stats0.getJsonObject("fanout"), stats.getJsonObject("fanout")))
+      .put("history", HistoryDelta.of(stats0, stats, window))
+      .put("offsetGaps", last.getLong("offsetGaps", 0L))
+      .put("offsetRepeats", last.getLong("offsetRepeats", 0L))
       .put("publisher", publisher.toJson());
     JsonObject targets = new JsonObject()
       .put("deliveryRatioOne", last.getLong("lost", 0L) == 0 && last.getLong("duplicates", 0L) == 0 && expected > 0 && distinct == expected)

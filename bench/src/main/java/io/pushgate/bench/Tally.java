@@ -24,6 +24,10 @@ final class Tally {
   final LatencyHistogram latency = new LatencyHistogram();
   /** Storm: from the coordinator's "reconnect now" to each subscriber's JOIN acknowledged. */
   final LatencyHistogram rejoin = new LatencyHistogram();
+  /** Answers to JOINs with since: "recovered", or the reason it was not. */
+  final Map<String, Long> recovery = new TreeMap<>();
+  /** Storm with since: from "reconnect now" to each subscriber holding every item pushed so far. */
+  final LatencyHistogram caughtUp = new LatencyHistogram();
 
   void failed(String reason) {
     connectFailures.merge(reason, 1L, Long::sum);
@@ -40,7 +44,9 @@ final class Tally {
       .put("frames", framesReceived).put("items", itemsReceived).put("bytes", bytesReceived)
       .put("failed", failed())
       .put("connectFailures", new JsonObject(new TreeMap<String, Object>(connectFailures)))
-      .put("serverCloses", new JsonObject(new TreeMap<String, Object>(serverCloses)));
+      .put("serverCloses", new JsonObject(new TreeMap<String, Object>(serverCloses)))
+      .put("recovery", new JsonObject(new TreeMap<String, Object>(recovery)))
+      .put("caughtUpCount", caughtUp.total());
   }
 
   JsonObject toJson() {
@@ -48,7 +54,8 @@ final class Tally {
       .put("unexpectedFrames", unexpectedFrames)
       .put("errors", new JsonObject(new TreeMap<String, Object>(errors)))
       .put("latency", latency.toJson())
-      .put("rejoin", rejoin.toJson());
+      .put("rejoin", rejoin.toJson())
+      .put("caughtUp", caughtUp.toJson());
   }
 
   void add(Tally other) {
@@ -62,8 +69,10 @@ final class Tally {
     other.connectFailures.forEach((k, v) -> connectFailures.merge(k, v, Long::sum));
     other.serverCloses.forEach((k, v) -> serverCloses.merge(k, v, Long::sum));
     other.errors.forEach((k, v) -> errors.merge(k, v, Long::sum));
+    other.recovery.forEach((k, v) -> recovery.merge(k, v, Long::sum));
     latency.merge(other.latency);
     rejoin.merge(other.rejoin);
+    caughtUp.merge(other.caughtUp);
   }
 
   void add(JsonObject json) {
@@ -77,8 +86,10 @@ final class Tally {
     mergeCounts(connectFailures, json.getJsonObject("connectFailures"));
     mergeCounts(serverCloses, json.getJsonObject("serverCloses"));
     mergeCounts(errors, json.getJsonObject("errors"));
+    mergeCounts(recovery, json.getJsonObject("recovery"));
     latency.merge(json.getJsonObject("latency"));
     rejoin.merge(json.getJsonObject("rejoin"));
+    caughtUp.merge(json.getJsonObject("caughtUp"));
   }
 
   private static void mergeCounts(Map<String, Long> into, JsonObject from) {
