@@ -22,9 +22,14 @@ final class BenchOptions {
                                   nchan: ws://127.0.0.1:8090/sub/{room})
       --push URL                  publish URL (default http://127.0.0.1:7799/push/room, nchan: http://127.0.0.1:8090/pub/{room})
       --connections N             subscribers (default 1000)
-      --room NAME                 room of fanout; idle and storm use NAME-0 … NAME-(rooms-1) when --rooms > 1 (default bench)
-      --rooms R                   idle, storm: rooms to spread the connections over (default 1)
-      --rate N                    fanout: items per second (default 1000)
+      --room NAME                 the room; NAME-0 … NAME-(rooms-1) when --rooms > 1 (default bench)
+      --rooms R                   rooms to spread the connections over, connection i in room i % R (default 1); fanout
+                                  then pushes item k to room k % R, one item a request, each room numbered on its own
+      --rate N                    fanout: items per second, over all rooms (default 1000)
+      --low-rate N                fanout: also N low-priority items per second ("priority":"low"), numbered on their
+                                  own and marked in their padding; best effort: counted, not required (default 0)
+      --low-unmarked              fanout: push the --low-rate items without "priority":"low", as a pusher did before
+                                  priorities (every item normal); they are still counted apart
       --item-bytes B              size of one item's JSON (default 100, at least 48)
       --push-batch N              most items in one publish request (default 1000; nchan always 1)
       --duration S                fanout: seconds of publishing that are measured (default 10)
@@ -49,7 +54,7 @@ final class BenchOptions {
       --max-seconds S             hard bound on the whole run (default: derived from the other options)
     """;
 
-  private static final Set<String> FLAGS = Set.of("jcmd", "child", "since");
+  private static final Set<String> FLAGS = Set.of("jcmd", "child", "since", "low-unmarked");
 
   Mode mode;
   Target target = Target.PUSHGATE;
@@ -59,6 +64,8 @@ final class BenchOptions {
   String room = "bench";
   int rooms = 1;
   int rate = 1000;
+  int lowRate;
+  boolean lowUnmarked;
   int itemBytes = 100;
   int pushBatch = 1000;
   int duration = 10;
@@ -110,6 +117,8 @@ final class BenchOptions {
     room = v.getOrDefault("room", room);
     rooms = integer(v, "rooms", rooms);
     rate = integer(v, "rate", rate);
+    lowRate = integer(v, "low-rate", lowRate);
+    lowUnmarked = v.containsKey("low-unmarked");
     itemBytes = integer(v, "item-bytes", itemBytes);
     pushBatch = nchan ? 1 : integer(v, "push-batch", pushBatch);
     duration = integer(v, "duration", duration);
@@ -164,6 +173,15 @@ final class BenchOptions {
       positive("since-items", sinceItems);
       positive("missed", missed);
     }
+    if (lowRate < 0) {
+      throw new IllegalArgumentException("--low-rate must be at least 0");
+    }
+    if (lowRate > 0 && (mode != Mode.FANOUT || target != Target.PUSHGATE)) {
+      throw new IllegalArgumentException("--low-rate is a pushgate fanout's option");
+    }
+    if (lowRate > 0 && itemBytes <= ItemCodec.MIN_BYTES) {
+      throw new IllegalArgumentException("--low-rate needs --item-bytes over " + ItemCodec.MIN_BYTES + ": low items are marked in their padding");
+    }
     if (itemBytes < ItemCodec.MIN_BYTES) {
       throw new IllegalArgumentException("--item-bytes must be at least " + ItemCodec.MIN_BYTES);
     }
@@ -179,7 +197,24 @@ final class BenchOptions {
   }
 
   String roomOf(int connection) {
-    return mode != Mode.FANOUT && rooms > 1 ? room + "-" + (connection % rooms) : room;
+    return rooms > 1 ? room + "-" + (connection % rooms) : room;
+  }
+
+  /**
+   * Fanout: of the first {@code pushed} items (item k went to room k % rooms), how many the room of
+   * {@code connection} got: what each of its subscribers must receive.
+   */
+  long itemsOfRoom(int connection, long pushed) {
+    if (rooms == 1) {
+      return pushed;
+    }
+    long r = connection % rooms;
+    return pushed <= r ? 0 : (pushed - r + rooms - 1) / rooms;
+  }
+
+  /** The publish URL of {@code roomName} (nchan names the channel in the path). */
+  URI pushUri(String roomName) {
+    return URI.create(push.replace("{room}", java.net.URLEncoder.encode(roomName, java.nio.charset.StandardCharsets.UTF_8)));
   }
 
   URI wsUri(String roomName) {
@@ -187,7 +222,7 @@ final class BenchOptions {
   }
 
   URI pushUri() {
-    return URI.create(push.replace("{room}", java.net.URLEncoder.encode(room, java.nio.charset.StandardCharsets.UTF_8)));
+    return pushUri(room);
   }
 
   /** Every room the subscribers are in, in order. */

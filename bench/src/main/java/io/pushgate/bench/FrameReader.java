@@ -65,7 +65,7 @@ final class FrameReader {
     if (length != codec.size() || !codec.matches(frame, length, 0)) {
       return false;
     }
-    item(s, ItemCodec.seq(frame, 0), ItemCodec.stamp(frame, 0), now);
+    item(s, ItemCodec.seq(frame, 0), ItemCodec.stamp(frame, 0), false, now);
     return true;
   }
 
@@ -124,7 +124,7 @@ final class FrameReader {
     int stride = size + 1;
     for (int i = 0; i < count; i++) {
       int item = prefix.length + i * stride;
-      item(s, ItemCodec.seq(frame, item), ItemCodec.stamp(frame, item), now);
+      item(s, ItemCodec.seq(frame, item), ItemCodec.stamp(frame, item), ItemCodec.isLow(frame, item), now);
     }
     if (offset >= 0) {
       s.onPosition(offset, count, frame, epochFrom, epochTo);
@@ -136,7 +136,15 @@ final class FrameReader {
     return at + expected.length <= length && Arrays.equals(frame, at, at + expected.length, expected, 0, expected.length);
   }
 
-  private void item(Subscriber s, long seq, long stamp, long now) {
+  private void item(Subscriber s, long seq, long stamp, boolean low, long now) {
+    if (low) {
+      s.onLowItem(seq);
+      s.lane.tally.lowItemsReceived++;
+      if (stamp >= measureFromMicros) {
+        s.lane.tally.lowLatency.record(now - stamp);
+      }
+      return;
+    }
     s.onItem(seq);
     s.lane.tally.itemsReceived++;
     if (stamp >= measureFromMicros) {
@@ -172,7 +180,9 @@ final class FrameReader {
         }
         for (Object o : items) {
           JsonObject item = (JsonObject) o;
-          item(s, Long.parseLong(item.getString("s")), Long.parseLong(item.getString("t")), now);
+          String pad = item.getString("p", "");
+          item(s, Long.parseLong(item.getString("s")), Long.parseLong(item.getString("t")),
+            !pad.isEmpty() && pad.charAt(0) == ItemCodec.LOW_PAD, now);
         }
         JsonObject data = nchan ? null : json.getJsonObject("data");
         if (data != null && data.getValue("offset") instanceof Number offset && data.getValue("epoch") instanceof String epoch) {

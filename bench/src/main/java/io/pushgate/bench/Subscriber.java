@@ -27,6 +27,10 @@ final class Subscriber {
   long duplicates;
   long outOfOrder;
   long beyondWindow;
+  /** Low-priority items (fanout --low-rate): best effort, so only counted, and checked for order. */
+  long lowReceived;
+  long lowOutOfOrder;
+  private long lowNext;
 
   /** A stream's position: the offset of the last item received and its epoch; -1 and null before any. */
   long offset = -1;
@@ -62,6 +66,16 @@ final class Subscriber {
     } else {
       window |= 1L << back;
       outOfOrder++;
+    }
+  }
+
+  /** A low item: sampling may skip any, but what arrives must keep its order and come once. */
+  void onLowItem(long seq) {
+    lowReceived++;
+    if (seq < lowNext) {
+      lowOutOfOrder++;
+    } else {
+      lowNext = seq + 1;
     }
   }
 

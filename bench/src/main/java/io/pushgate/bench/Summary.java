@@ -55,6 +55,17 @@ final class Summary {
         s.append(String.format("%n   server threads: event loops %.2f s, JIT %.2f s, GC %.2f s, other %.2f s",
           threads.getDouble("eventLoops", 0.0), threads.getDouble("jit", 0.0), threads.getDouble("gc", 0.0), threads.getDouble("other", 0.0)));
       }
+      JsonObject closes = r.getJsonObject("clients", new JsonObject()).getJsonObject("serverCloses", new JsonObject());
+      if (!closes.isEmpty()) {
+        s.append("\n   closed by the server: ").append(closes.encode());
+      }
+      JsonObject low = f.getJsonObject("low");
+      if (low != null) {
+        JsonObject ll = low.getJsonObject("latencyMs");
+        s.append(String.format("%n   low priority: pushed %,d, received %,d (%.1f a subscriber a second), p50 %.1f ms, p99 %.1f ms; sampled by the server %,d; out of order %d",
+          low.getLong("pushed"), low.getLong("received"), low.getDouble("perSubscriberPerSecond"), ll.getDouble("p50"), ll.getDouble("p99"),
+          low.getLong("serverSampledInWindow"), low.getLong("outOfOrder")));
+      }
       JsonObject h = f.getJsonObject("history", new JsonObject());
       if (h.containsKey("operations")) {
         s.append(String.format("%n   history: %d operations (%.1f/s), %d appends, %d replay encodes",

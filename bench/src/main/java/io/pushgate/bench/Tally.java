@@ -13,6 +13,8 @@ final class Tally {
   long closed;
   long framesReceived;
   long itemsReceived;
+  /** Low-priority items (fanout --low-rate), apart from itemsReceived: what completes a run is the normal ones. */
+  long lowItemsReceived;
   long bytesReceived;
   long unexpectedFrames;
   /** Connect attempts that failed, by reason (exception class or HTTP status). */
@@ -22,6 +24,7 @@ final class Tally {
   /** ERROR messages from the server, by code. */
   final Map<String, Long> errors = new TreeMap<>();
   final LatencyHistogram latency = new LatencyHistogram();
+  final LatencyHistogram lowLatency = new LatencyHistogram();
   /** Storm: from the coordinator's "reconnect now" to each subscriber's JOIN acknowledged. */
   final LatencyHistogram rejoin = new LatencyHistogram();
   /** Answers to JOINs with since: "recovered", or the reason it was not. */
@@ -41,7 +44,7 @@ final class Tally {
   JsonObject progressJson() {
     return new JsonObject()
       .put("opened", opened).put("joined", joined).put("closed", closed)
-      .put("frames", framesReceived).put("items", itemsReceived).put("bytes", bytesReceived)
+      .put("frames", framesReceived).put("items", itemsReceived).put("lowItems", lowItemsReceived).put("bytes", bytesReceived)
       .put("failed", failed())
       .put("connectFailures", new JsonObject(new TreeMap<String, Object>(connectFailures)))
       .put("serverCloses", new JsonObject(new TreeMap<String, Object>(serverCloses)))
@@ -54,6 +57,7 @@ final class Tally {
       .put("unexpectedFrames", unexpectedFrames)
       .put("errors", new JsonObject(new TreeMap<String, Object>(errors)))
       .put("latency", latency.toJson())
+      .put("lowLatency", lowLatency.toJson())
       .put("rejoin", rejoin.toJson())
       .put("caughtUp", caughtUp.toJson());
   }
@@ -64,6 +68,7 @@ final class Tally {
     closed += other.closed;
     framesReceived += other.framesReceived;
     itemsReceived += other.itemsReceived;
+    lowItemsReceived += other.lowItemsReceived;
     bytesReceived += other.bytesReceived;
     unexpectedFrames += other.unexpectedFrames;
     other.connectFailures.forEach((k, v) -> connectFailures.merge(k, v, Long::sum));
@@ -71,6 +76,7 @@ final class Tally {
     other.errors.forEach((k, v) -> errors.merge(k, v, Long::sum));
     other.recovery.forEach((k, v) -> recovery.merge(k, v, Long::sum));
     latency.merge(other.latency);
+    lowLatency.merge(other.lowLatency);
     rejoin.merge(other.rejoin);
     caughtUp.merge(other.caughtUp);
   }
@@ -81,6 +87,7 @@ final class Tally {
     closed += json.getLong("closed", 0L);
     framesReceived += json.getLong("frames", 0L);
     itemsReceived += json.getLong("items", 0L);
+    lowItemsReceived += json.getLong("lowItems", 0L);
     bytesReceived += json.getLong("bytes", 0L);
     unexpectedFrames += json.getLong("unexpectedFrames", 0L);
     mergeCounts(connectFailures, json.getJsonObject("connectFailures"));
@@ -88,6 +95,7 @@ final class Tally {
     mergeCounts(errors, json.getJsonObject("errors"));
     mergeCounts(recovery, json.getJsonObject("recovery"));
     latency.merge(json.getJsonObject("latency"));
+    lowLatency.merge(json.getJsonObject("lowLatency"));
     rejoin.merge(json.getJsonObject("rejoin"));
     caughtUp.merge(json.getJsonObject("caughtUp"));
   }

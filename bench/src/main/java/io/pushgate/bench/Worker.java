@@ -322,8 +322,10 @@ final class Worker {
       long joinedAtEnd = 0;
       long offsetGaps = 0;
       long offsetRepeats = 0;
+      long lowOutOfOrder = 0;
       for (Subscriber s : lane.subscribers) {
-        long l = s.lost(pushed);
+        long l = s.lost(options.itemsOfRoom(s.index, pushed));
+        lowOutOfOrder += s.lowOutOfOrder;
         lost += l;
         withLoss += l > 0 ? 1 : 0;
         duplicates += s.duplicates;
@@ -335,7 +337,7 @@ final class Worker {
       }
       return lane.tally.toJson().put("lost", lost).put("connectionsWithLoss", withLoss).put("duplicates", duplicates)
         .put("outOfOrder", outOfOrder).put("beyondWindow", beyondWindow).put("joinedAtEnd", joinedAtEnd)
-        .put("offsetGaps", offsetGaps).put("offsetRepeats", offsetRepeats)
+        .put("offsetGaps", offsetGaps).put("offsetRepeats", offsetRepeats).put("lowOutOfOrder", lowOutOfOrder)
         .put("subscribers", lane.subscribers.size());
     });
   }
