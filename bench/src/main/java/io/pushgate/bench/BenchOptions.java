@@ -18,9 +18,10 @@ final class BenchOptions {
     usage: java -jar bench/target/pushgate-bench.jar MODE [options]     (MODE: idle | fanout | storm)
            java -jar bench/target/pushgate-bench.jar soak [SECONDS] [options]  (soak --help; see src/bench/soak.sh)
       --target pushgate|nchan     server kind (default pushgate)
-      --ws URL                    subscribe URL; {room} is replaced (default ws://127.0.0.1:7777/connect,
-                                  nchan: ws://127.0.0.1:8090/sub/{room})
-      --push URL                  publish URL (default http://127.0.0.1:7799/push/room, nchan: http://127.0.0.1:8090/pub/{room})
+      --ws URL[,URL...]           subscribe URL; {room} is replaced (default ws://127.0.0.1:7777/connect,
+                                  nchan: ws://127.0.0.1:8090/sub/{room}); several: connection i uses the (i % n)-th (a cluster)
+      --push URL[,URL...]         publish URL (default http://127.0.0.1:7799/push/room, nchan: http://127.0.0.1:8090/pub/{room});
+                                  several: publish request j goes to the (j % n)-th; /stats is read from the first
       --connections N             subscribers (default 1000)
       --room NAME                 the room; NAME-0 … NAME-(rooms-1) when --rooms > 1 (default bench)
       --rooms R                   rooms to spread the connections over, connection i in room i % R (default 1); fanout
@@ -154,8 +155,12 @@ final class BenchOptions {
   }
 
   private void validate() {
-    Loopback.require(ws.replace("{room}", "r"));
-    Loopback.require(push.replace("{room}", "r"));
+    for (String url : ws.split(",")) {
+      Loopback.require(url.replace("{room}", "r"));
+    }
+    for (String url : push.split(",")) {
+      Loopback.require(url.replace("{room}", "r"));
+    }
     Loopback.sources(sources);
     positive("connections", connections);
     positive("rooms", rooms);
@@ -212,17 +217,20 @@ final class BenchOptions {
     return pushed <= r ? 0 : (pushed - r + rooms - 1) / rooms;
   }
 
-  /** The publish URL of {@code roomName} (nchan names the channel in the path). */
-  URI pushUri(String roomName) {
-    return URI.create(push.replace("{room}", java.net.URLEncoder.encode(roomName, java.nio.charset.StandardCharsets.UTF_8)));
+  /** The publish URL of {@code roomName} (nchan names the channel in the path) for the {@code request}-th request. */
+  URI pushUri(String roomName, long request) {
+    String[] urls = push.split(",");
+    return URI.create(urls[(int) (request % urls.length)].replace("{room}", java.net.URLEncoder.encode(roomName, java.nio.charset.StandardCharsets.UTF_8)));
   }
 
-  URI wsUri(String roomName) {
-    return URI.create(ws.replace("{room}", java.net.URLEncoder.encode(roomName, java.nio.charset.StandardCharsets.UTF_8)));
+  /** The subscribe URL of connection {@code connection}: with several, spread over them in turn. */
+  URI wsUri(String roomName, int connection) {
+    String[] urls = ws.split(",");
+    return URI.create(urls[connection % urls.length].replace("{room}", java.net.URLEncoder.encode(roomName, java.nio.charset.StandardCharsets.UTF_8)));
   }
 
   URI pushUri() {
-    return pushUri(room);
+    return pushUri(room, 0);
   }
 
   /** Every room the subscribers are in, in order. */

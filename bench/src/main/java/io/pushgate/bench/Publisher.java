@@ -102,7 +102,7 @@ final class Publisher {
       }
       inFlight++;
       String room = options.rooms > 1 ? options.room + "-" + (created % options.rooms) : options.room;
-      send(options.pushUri(room), body(room, n), n);
+      send(options.pushUri(room, requests), body(room, n), n);
     }
   }
 

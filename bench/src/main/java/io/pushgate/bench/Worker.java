@@ -190,7 +190,7 @@ final class Worker {
     s.lane.context.runOnContext(v -> {
       String source = sources.get(s.index % sources.size());
       ClientSocket.connect(((ContextInternal) s.lane.context).nettyEventLoop(), ((VertxInternal) vertx).transport().channelFactory(false),
-        options.wsUri(s.room), source, CONNECT_TIMEOUT_MILLIS,
+        options.wsUri(s.room, s.index), source, CONNECT_TIMEOUT_MILLIS,
         frame -> {
           if (reader.read(s, frame) == FrameReader.Kind.ACK && !s.joined) {
             joined(s);

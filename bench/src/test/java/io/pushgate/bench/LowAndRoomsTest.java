@@ -98,4 +98,18 @@ class LowAndRoomsTest {
       () -> BenchOptions.parse(new String[] {"fanout", "--low-rate", "5", "--item-bytes", String.valueOf(ItemCodec.MIN_BYTES)}));
     assertEquals(5, BenchOptions.parse(new String[] {"fanout", "--low-rate", "5"}).lowRate);
   }
+
+  @Test
+  void severalUrlsSpreadConnectionsAndRequestsOverACluster() {
+    BenchOptions o = BenchOptions.parse(new String[] {"fanout",
+      "--ws", "ws://127.0.0.1:1/connect,ws://127.0.0.1:2/connect,ws://127.0.0.1:3/connect",
+      "--push", "http://127.0.0.1:11/push/room,http://127.0.0.1:12/push/room"});
+    assertEquals(1, o.wsUri("r", 0).getPort());
+    assertEquals(3, o.wsUri("r", 5).getPort());
+    assertEquals(11, o.pushUri("r", 0).getPort());
+    assertEquals(12, o.pushUri("r", 3).getPort());
+    assertEquals(11, o.statsUri().getPort(), "/stats of the first node");
+    assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"fanout",
+      "--ws", "ws://127.0.0.1:1/connect,ws://10.0.0.1:2/connect"}), "every URL stays on loopback");
+  }
 }
