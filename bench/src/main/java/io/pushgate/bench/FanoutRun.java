@@ -104,7 +104,8 @@ final class FanoutRun {
       .put("offsetGaps", last.getLong("offsetGaps", 0L))
       .put("offsetRepeats", last.getLong("offsetRepeats", 0L))
       .put("publisher", publisher.toJson())
-      .put("rooms", o.rooms);
+      .put("rooms", o.rooms)
+      .put("serverFrames", frameCost(stats0, stats, serverUse));
     if (lowPublisher != null) {
       fanout.put("low", low(lowPublisher, last, lowItems1 - lowItems0, joined, window, stats0, stats));
     }
@@ -116,6 +117,26 @@ final class FanoutRun {
       .put("othersCpuPercent", ProcStats.othersPercent(server0, server1, gen0, gen1))
       .put("clients", Outcome.clients(last))
       .put("serverStats", stats);
+  }
+
+  /**
+   * What one frame written cost the server over the window (pushgate's /stats framesWritten at both
+   * ends): its CPU, user and kernel, over the frames; on loopback the kernel part includes the
+   * receiver's TCP input. Empty for a server that does not count frames.
+   */
+  static JsonObject frameCost(JsonObject stats0, JsonObject stats1, JsonObject serverUse) {
+    Number f0 = (Number) stats0.getValue("framesWritten");
+    Number f1 = (Number) stats1.getValue("framesWritten");
+    if (f0 == null || f1 == null || f1.longValue() <= f0.longValue()) {
+      return new JsonObject();
+    }
+    long frames = f1.longValue() - f0.longValue();
+    double cpu = serverUse.getDouble("cpuSeconds");
+    double sys = serverUse.getDouble("sysSeconds");
+    return new JsonObject().put("written", frames)
+      .put("cpuMicrosPerFrame", ProcStats.round(cpu * 1e6 / frames, 2))
+      .put("userMicrosPerFrame", ProcStats.round((cpu - sys) * 1e6 / frames, 2))
+      .put("sysMicrosPerFrame", ProcStats.round(sys * 1e6 / frames, 2));
   }
 
   /**

@@ -55,6 +55,12 @@ final class Summary {
         s.append(String.format("%n   server threads: event loops %.2f s, JIT %.2f s, GC %.2f s, other %.2f s",
           threads.getDouble("eventLoops", 0.0), threads.getDouble("jit", 0.0), threads.getDouble("gc", 0.0), threads.getDouble("other", 0.0)));
       }
+      JsonObject frames = f.getJsonObject("serverFrames", new JsonObject());
+      if (frames.containsKey("written")) {
+        s.append(String.format("%n   server per frame written: %.2f µs CPU (user %.2f, kernel %.2f) over %,d frames",
+          frames.getDouble("cpuMicrosPerFrame"), frames.getDouble("userMicrosPerFrame"), frames.getDouble("sysMicrosPerFrame"),
+          frames.getLong("written")));
+      }
       JsonObject closes = r.getJsonObject("clients", new JsonObject()).getJsonObject("serverCloses", new JsonObject());
       if (!closes.isEmpty()) {
         s.append("\n   closed by the server: ").append(closes.encode());
