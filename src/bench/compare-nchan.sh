@@ -21,15 +21,12 @@ WARMUP=${WARMUP:-45}
 JAR=target/pushgate.jar
 WORK=$(mktemp -d /tmp/pushgate-compare.XXXXXX)
 NODE_PID=
-NGINX_PID=
+# shellcheck source=src/bench/nchan-lib.sh
+. src/bench/nchan-lib.sh
 
 cleanup() {
   local status=$?
-  if [ -n "$NGINX_PID" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
-    kill -QUIT "$NGINX_PID" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$NGINX_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$NGINX_PID" 2>/dev/null || true
-  fi
+  stop_nchan
   if [ -n "$NODE_PID" ] && kill -0 "$NODE_PID" 2>/dev/null; then
     kill -TERM "$NODE_PID" 2>/dev/null || true
     for _ in $(seq 1 150); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
@@ -46,12 +43,7 @@ fail() {
 
 [ -f "$JAR" ] || fail "$JAR is missing: run mvn -B package -DskipTests first"
 
-if ! dpkg -s nginx libnginx-mod-nchan >/dev/null 2>&1; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx libnginx-mod-nchan >/dev/null
-fi
-NCHAN_MODULE=/usr/lib/nginx/modules/ngx_nchan_module.so
-[ -f "$NCHAN_MODULE" ] || fail "$NCHAN_MODULE not found after installing libnginx-mod-nchan"
+install_nchan
 
 # shellcheck source=src/bench/lib.sh
 . src/bench/lib.sh
@@ -59,42 +51,6 @@ build_bench_jar
 PUBLIC_PORT=$(free_port)
 API_PORT=$(free_port)
 NCHAN_PORT=$(free_port)
-
-# Like pushgate, which runs one event loop per core, nginx gets one worker per core. Subscribers
-# only receive; publishers post one message per item to the same channel id ("room").
-cat >"$WORK/nginx.conf" <<CONF
-load_module $NCHAN_MODULE;
-worker_processes auto;
-worker_rlimit_nofile 20000;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log warn;
-events { worker_connections 19000; }
-http {
-  access_log off;
-  # The publisher pipelines its requests over one connection; nginx's default of closing it after
-  # 1,000 requests would fail the ones in flight and reorder their retries.
-  keepalive_requests 100000000;
-  keepalive_timeout 300s;
-  client_body_temp_path $WORK/body;
-  proxy_temp_path $WORK/proxy;
-  fastcgi_temp_path $WORK/fastcgi;
-  uwsgi_temp_path $WORK/uwsgi;
-  scgi_temp_path $WORK/scgi;
-  server {
-    listen 127.0.0.1:$NCHAN_PORT;
-    location ~ ^/sub/(\w+)\$ {
-      nchan_subscriber websocket;
-      nchan_channel_id \$1;
-    }
-    location ~ ^/pub/(\w+)\$ {
-      nchan_publisher http;
-      nchan_channel_id \$1;
-      nchan_message_buffer_length 1000;
-      nchan_message_timeout 60s;
-    }
-  }
-}
-CONF
 
 echo "== machine: $(nproc) cores, $(free -h | awk '/^Mem:/ {print $2}') memory, $(uname -r), $(java -version 2>&1 | sed -n 1p), $(nginx -v 2>&1), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -109,11 +65,7 @@ for _ in $(seq 1 150); do
 done
 grep -q "pushgate node ready" "$WORK/node.log" || fail "pushgate was not ready within 15 s"
 
-nginx -c "$WORK/nginx.conf" -p "$WORK" || fail "nginx did not start (see $WORK/nginx-error.log)"
-for _ in $(seq 1 50); do [ -s "$WORK/nginx.pid" ] && break; sleep 0.1; done
-NGINX_PID=$(cat "$WORK/nginx.pid")
-sleep 0.5
-NGINX_PIDS=$(echo "$NGINX_PID" $(pgrep -P "$NGINX_PID") | tr ' ' ',')
+start_nchan "$WORK" "$NCHAN_PORT"
 
 common=(fanout --connections "$SUBSCRIBERS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP" --push-batch 1 --room bench)
 

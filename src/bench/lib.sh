@@ -44,3 +44,56 @@ stop_process() {
   for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true
 }
+
+# start_node LOG ENV... -- JAVA_ARGS... [-- NODE_ARGS...]: $NODE_JAR (default target/pushgate.jar) on
+# loopback, PUSHGATE_* settings as NAME=VALUE words before the first "--", java's own arguments after
+# it, the node's (-cluster ...) after a second; waits until it logs "ready" (60 s) and sets NODE_PID.
+# The caller stops it with stop_node.
+start_node() {
+  local log=$1; shift
+  local envs=() jvm=()
+  while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do envs+=("$1"); shift; done
+  [ "${1:-}" = "--" ] && shift
+  while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do jvm+=("$1"); shift; done
+  [ "${1:-}" = "--" ] && shift
+  env PUSHGATE_PUBLIC_HOST=127.0.0.1 PUSHGATE_API_HOST=127.0.0.1 "${envs[@]}" \
+    java "${jvm[@]}" -jar "${NODE_JAR:-target/pushgate.jar}" "$@" >"$log" 2>&1 &
+  NODE_PID=$!
+  for _ in $(seq 1 600); do
+    grep -q "pushgate node ready" "$log" && return 0
+    kill -0 "$NODE_PID" 2>/dev/null || { cat "$log" >&2; fail "the node exited at start (see $log)"; }
+    sleep 0.1
+  done
+  fail "the node was not ready within 60 s (see $log)"
+}
+
+# stop_node PID: SIGTERM (the node drains), SIGKILL after 40 s.
+stop_node() {
+  local pid=$1
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 400); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+# private_cluster_xml FILE: conf/cluster.xml with a cluster name and ten ports of its own, so that a
+# benchmark's nodes never join (or are joined by) another cluster on this machine.
+private_cluster_xml() {
+  local base p
+  for _ in $(seq 1 50); do
+    base=$(free_port)
+    for p in $((base + 1)) $((base + 2)) $((base + 3)); do
+      if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then base=; break; fi
+    done
+    [ -z "$base" ] || break
+  done
+  [ -n "$base" ] || fail "no four free ports in a row for the cluster"
+  local xml
+  xml=$(sed -e "s#<cluster-name>pushgate-dev</cluster-name>#<cluster-name>pushgate-bench-$$-$RANDOM</cluster-name>#" \
+            -e "s#>5701</port>#>$base</port>#" conf/cluster.xml)
+  for i in $(seq 0 9); do
+    xml=$(sed "s#<member>127.0.0.1:$((5701 + i))</member>#<member>127.0.0.1:$((base + i))</member>#" <<<"$xml")
+  done
+  grep -q ">$base</port>" <<<"$xml" || fail "conf/cluster.xml changed shape"
+  printf '%s\n' "$xml" >"$1"
+}

@@ -1,23 +1,20 @@
 #!/usr/bin/env bash
-# Soak of one pushgate node: src/bench/soak.sh [SECONDS]   (default 30; CI runs 30)
+# The soak: src/bench/soak.sh [SECONDS] [options]   (default 30 s, one node; `... soak --help` lists the options)
 #
-# Starts target/pushgate.jar as its own process on free loopback ports (tokens and API keys on),
-# then for SECONDS runs connect/disconnect/join/leave churn, pushes to rooms and to all, and slow
-# clients that never read, while well-behaved receivers stay in their rooms. Prints connections,
-# rooms, heap and RSS every second. Fails (exit 1) when a receiver lost, duplicated or reordered an
-# item, was disconnected, when the node does not return to 0 connections and 0 rooms after everyone
-# left, when no slow client was cut with 4002 (runs of 20 s and more), or when its heap after a full
-# GC grew by more than 32 MB. Builds the server jar, and the load generator's jar
-# (bench/target/pushgate-bench.jar, which holds the soak itself), when either is missing or older
-# than its sources. Output and the node's log: target/soak/.
-# Only 127.0.0.1 is contacted, every loop ends at the deadline, and the node is stopped with SIGTERM.
+#   src/bench/soak.sh 90 --heartbeat-ms 15000 --token-seconds 30     what CI runs: one node, longer than its heartbeat timeout
+#   src/bench/soak.sh 3600 --nodes 3 --chaos                          an hour on three -cluster nodes, with kills and rolls
+#
+# Starts target/pushgate.jar as its own process(es) on free loopback ports (tokens and API keys on;
+# with --nodes 2 or more as a -cluster on a private copy of conf/cluster.xml), then for SECONDS runs
+# receivers that behave like pushgate.js (PING, REFRESH, reconnect with backoff to any node, rejoin
+# with since), churn, pushes to rooms (with idempotency keys, retried) and to all, and slow clients;
+# with --chaos it kills a random node every few minutes and rolls all of them every ten. A line per
+# minute; at the end the pass criteria, one per line (README "Soak"), and exit 1 if any failed.
+# Builds the server jar and the load generator's jar (which holds the soak) when either is missing
+# or older than its sources. Logs, samples.csv and soak.png: target/soak/ (--work DIR).
+# Only 127.0.0.1 is contacted, every loop ends at the deadline, and the nodes end with SIGTERM.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-
-seconds="${1:-30}"
-case "$seconds" in
-  ''|*[!0-9]*) echo "usage: $0 [SECONDS]" >&2; exit 2 ;;
-esac
 
 jar=target/pushgate.jar
 if [ ! -f "$jar" ] || [ -n "$(find src/main pom.xml -newer "$jar" -print -quit)" ]; then
@@ -29,6 +26,5 @@ fi
 . src/bench/lib.sh
 build_bench_jar
 
-mkdir -p target/soak
-# The soak's own client side is small; the node gets its own JVM with -Xmx256m (see Soak.java).
-exec java -Xmx256m -jar "$BENCH_JAR" soak "$seconds" "$jar" target/soak
+# The soak's own clients fit in 512 MB; each node gets its own JVM (--node-jvm).
+exec java -Xmx512m -jar "$BENCH_JAR" soak "$@"

@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * {@code java -jar bench/target/pushgate-bench.jar MODE [options]}: the load generator, a jar of its
  * own beside the server's. See {@link BenchOptions#USAGE} and BENCHMARKS.md. With {@code --child}
- * this process is one of the coordinator's workers instead; {@code soak} runs {@link Soak}.
+ * this process is one of the coordinator's workers instead; {@code soak} runs {@link io.pushgate.bench.soak.Soak}.
  */
 public final class Bench {
 
@@ -15,12 +15,12 @@ public final class Bench {
 
   public static void main(String[] args) throws Exception {
     List<String> words = List.of(args);
-    if (words.isEmpty() || words.contains("--help") || words.contains("-h")) {
-      System.out.print(BenchOptions.USAGE);
+    if (!words.isEmpty() && args[0].equals("soak")) {
+      io.pushgate.bench.soak.Soak.main(Arrays.copyOfRange(args, 1, args.length));
       return;
     }
-    if (args[0].equals("soak")) {
-      Soak.main(Arrays.copyOfRange(args, 1, args.length));
+    if (words.isEmpty() || words.contains("--help") || words.contains("-h")) {
+      System.out.print(BenchOptions.USAGE);
       return;
     }
     BenchOptions options;

@@ -45,10 +45,10 @@ import java.util.function.IntConsumer;
  * reconnect storm, and copied every inbound frame into a new heap buffer; the generator must
  * measure the server, not itself. Everything runs on the channel's event loop, the subscriber's lane.
  */
-final class ClientSocket extends ChannelInboundHandlerAdapter {
+public final class ClientSocket extends ChannelInboundHandlerAdapter {
 
   /** RFC 6455: the connection closed without a close frame. */
-  static final int ABNORMAL = 1006;
+  public static final int ABNORMAL = 1006;
   private static final int MAX_FRAME_BYTES = 1 << 20;
   private static final int MAX_RESPONSE_BYTES = 16 * 1024;
   private static final long CLOSE_WAIT_SECONDS = 5;
@@ -71,7 +71,7 @@ final class ClientSocket extends ChannelInboundHandlerAdapter {
    * payload (valid only during the call) and {@code onClosed} the server's close status (1006 when
    * none came).
    */
-  static Future<ClientSocket> connect(EventLoop loop, ChannelFactory<? extends Channel> channels, URI uri, String source, long timeoutMillis,
+  public static Future<ClientSocket> connect(EventLoop loop, ChannelFactory<? extends Channel> channels, URI uri, String source, long timeoutMillis,
                                       Consumer<Buffer> onFrame, IntConsumer onClosed) {
     Promise<ClientSocket> opened = Promise.promise();
     ClientSocket socket = new ClientSocket(onFrame, onClosed);
@@ -163,20 +163,20 @@ final class ClientSocket extends ChannelInboundHandlerAdapter {
     this.ctx = ctx;
   }
 
-  InetSocketAddress localAddress() {
+  public InetSocketAddress localAddress() {
     return (InetSocketAddress) ctx.channel().localAddress();
   }
 
-  void sendText(String text) {
+  public void sendText(String text) {
     ctx.writeAndFlush(new TextWebSocketFrame(text), ctx.voidPromise());
   }
 
-  void ping() {
+  public void ping() {
     ctx.writeAndFlush(new PingWebSocketFrame(), ctx.voidPromise());
   }
 
   /** Sends a close frame; completes once the server has closed the connection (or after 5 s, cut). */
-  Future<Void> close() {
+  public Future<Void> close() {
     if (closed == null) {
       closed = Promise.promise();
       ctx.channel().closeFuture().addListener(f -> closed.tryComplete());
@@ -187,6 +187,11 @@ final class ClientSocket extends ChannelInboundHandlerAdapter {
       ctx.executor().schedule(() -> ctx.close(), CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
     }
     return closed.future();
+  }
+
+  /** Drops the connection without a close frame, as a vanished network or a killed process would. */
+  public void abort() {
+    ctx.channel().close();
   }
 
   @Override

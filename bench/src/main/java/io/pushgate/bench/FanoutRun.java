@@ -33,8 +33,12 @@ final class FanoutRun {
     c.hold("settling", 1);
 
     Publisher publisher = new Publisher(c.vertx(), o);
+    Publisher lowPublisher = o.lowRate > 0 ? new Publisher(c.vertx(), o, true) : null;
     c.publishing(publisher);
     publisher.start();
+    if (lowPublisher != null) {
+      lowPublisher.start();
+    }
     // JIT compilation and pool growth at the start are not the steady state: CPU is counted after
     // the warm-up, against the items delivered after it too. The first /stats request sends new
     // types down the server's hot write path and deoptimizes it; asked here, the recompilation
@@ -45,17 +49,24 @@ final class FanoutRun {
     ProcStats.Sample server0 = c.server();
     ProcStats.Sample gen0 = c.generator();
     JsonObject stats0 = c.serverStats();
-    long items0 = c.progress().getLong("items", 0L);
+    JsonObject progress0 = c.progress();
+    long items0 = progress0.getLong("items", 0L);
+    long lowItems0 = progress0.getLong("lowItems", 0L);
     c.hold("publishing", o.duration);
     c.phase("draining");
     publisher.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    if (lowPublisher != null) {
+      lowPublisher.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
     long pushed = publisher.accepted();
-    long expected = pushed * joined;
+    long expected = expected(pushed, joined);
     boolean complete = Coordinator.waitFor(() -> c.progress().getLong("items", 0L) >= expected,
       o.tickMillis + DRAIN_GRACE_MILLIS);
     ProcStats.Sample server1 = c.server();
     ProcStats.Sample gen1 = c.generator();
-    long items1 = c.progress().getLong("items", 0L);
+    JsonObject progress1 = c.progress();
+    long items1 = progress1.getLong("items", 0L);
+    long lowItems1 = progress1.getLong("lowItems", 0L);
     JsonObject stats = c.serverStats();
     JsonObject last = c.all(WorkerProtocol.FINISH + " " + pushed, WorkerProtocol.FINAL, WorkerProtocol.FINAL_TIMEOUT_MILLIS);
 
@@ -89,7 +100,15 @@ final class FanoutRun {
       .put("latencyMs", latency)
       .put("itemsPerServerCpuSecond", cpu > 0 ? Math.round(measured / cpu) : 0)
       .put("serverFanoutMs", serverFanout(stats0.getJsonObject("fanout"), stats.getJsonObject("fanout")))
-      .put("publisher", publisher.toJson());
+      .put("history", HistoryDelta.of(stats0, stats, window))
+      .put("offsetGaps", last.getLong("offsetGaps", 0L))
+      .put("offsetRepeats", last.getLong("offsetRepeats", 0L))
+      .put("publisher", publisher.toJson())
+      .put("rooms", o.rooms)
+      .put("serverFrames", frameCost(stats0, stats, serverUse));
+    if (lowPublisher != null) {
+      fanout.put("low", low(lowPublisher, last, lowItems1 - lowItems0, joined, window, stats0, stats));
+    }
     JsonObject targets = new JsonObject()
       .put("deliveryRatioOne", last.getLong("lost", 0L) == 0 && last.getLong("duplicates", 0L) == 0 && expected > 0 && distinct == expected)
       .put("p99WithinTickPlus50ms", latency.getDouble("p99") <= o.tickMillis + 50);
@@ -98,6 +117,60 @@ final class FanoutRun {
       .put("othersCpuPercent", ProcStats.othersPercent(server0, server1, gen0, gen1))
       .put("clients", Outcome.clients(last))
       .put("serverStats", stats);
+  }
+
+  /**
+   * What one frame written cost the server over the window (pushgate's /stats framesWritten at both
+   * ends): its CPU, user and kernel, over the frames; on loopback the kernel part includes the
+   * receiver's TCP input. Empty for a server that does not count frames.
+   */
+  static JsonObject frameCost(JsonObject stats0, JsonObject stats1, JsonObject serverUse) {
+    Number f0 = (Number) stats0.getValue("framesWritten");
+    Number f1 = (Number) stats1.getValue("framesWritten");
+    if (f0 == null || f1 == null || f1.longValue() <= f0.longValue()) {
+      return new JsonObject();
+    }
+    long frames = f1.longValue() - f0.longValue();
+    double cpu = serverUse.getDouble("cpuSeconds");
+    double sys = serverUse.getDouble("sysSeconds");
+    return new JsonObject().put("written", frames)
+      .put("cpuMicrosPerFrame", ProcStats.round(cpu * 1e6 / frames, 2))
+      .put("userMicrosPerFrame", ProcStats.round((cpu - sys) * 1e6 / frames, 2))
+      .put("sysMicrosPerFrame", ProcStats.round(sys * 1e6 / frames, 2));
+  }
+
+  /**
+   * Items every subscriber must receive: {@code pushed} each with one room; with several, each
+   * subscriber its own room's share (item k went to room k % rooms). Assumes the subscribers joined
+   * are the first {@code joined} connections, which holds when all joined.
+   */
+  private long expected(long pushed, long joined) {
+    long sum = 0;
+    for (int i = 0; i < joined; i++) {
+      sum += o.itemsOfRoom(i, pushed);
+    }
+    return sum;
+  }
+
+  /**
+   * The low-priority stream (--low-rate): best effort, so what counts is how many of them each
+   * subscriber got a second in the window (the room's budget, less while the node lags), how late,
+   * in order, and what the server says it sampled.
+   */
+  private static JsonObject low(Publisher p, JsonObject last, long inWindow, long joined, double window, JsonObject stats0, JsonObject stats1) {
+    JsonObject m0 = stats0.getJsonObject("merger", new JsonObject());
+    JsonObject m1 = stats1.getJsonObject("merger", new JsonObject());
+    return new JsonObject()
+      .put("pushed", p.accepted())
+      .put("publisher", p.toJson())
+      .put("received", last.getLong("lowItems", 0L))
+      .put("outOfOrder", last.getLong("lowOutOfOrder", 0L))
+      .put("inWindow", inWindow)
+      .put("perSubscriberPerSecond", joined == 0 ? 0 : ProcStats.round(inWindow / (double) joined / window, 1))
+      .put("latencyMs", Outcome.histogram(last, "lowLatency").summaryMillis())
+      .put("serverSampledInWindow", m1.getLong("itemsSampled", 0L) - m0.getLong("itemsSampled", 0L))
+      .put("serverLowItemsInWindow", m1.getLong("lowItems", 0L) - m0.getLong("lowItems", 0L))
+      .put("lowPriorityShareAtEnd", m1.getValue("lowPriorityShare"));
   }
 
   /**

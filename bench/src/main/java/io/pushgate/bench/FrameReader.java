@@ -16,7 +16,9 @@ final class FrameReader {
 
   enum Kind { ITEMS, ACK, ERROR, OTHER }
 
-  private static final byte[] SUFFIX = "]}}".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] CLOSE = "}}".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] OFFSET = ",\"offset\":".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] EPOCH = ",\"epoch\":\"".getBytes(StandardCharsets.US_ASCII);
 
   private final ItemCodec codec;
   private final boolean nchan;
@@ -63,33 +65,86 @@ final class FrameReader {
     if (length != codec.size() || !codec.matches(frame, length, 0)) {
       return false;
     }
-    item(s, ItemCodec.seq(frame, 0), ItemCodec.stamp(frame, 0), now);
+    item(s, ItemCodec.seq(frame, 0), ItemCodec.stamp(frame, 0), false, now);
     return true;
   }
 
+  /**
+   * {@code PREFIX item,item,...]} then {@code }}} or, for a stream, {@code ,"offset":O,"epoch":"E"}}}.
+   * Every item is checked before any is counted, so a frame is counted whole or read slowly.
+   */
   private boolean readPush(Subscriber s, byte[] frame, int length, long now) {
     byte[] prefix = s.pushPrefix;
-    int stride = codec.size() + 1;
-    int body = length - prefix.length - SUFFIX.length + 1;
-    if (body < stride || body % stride != 0 || !Arrays.equals(frame, 0, prefix.length, prefix, 0, prefix.length)
-      || !Arrays.equals(frame, length - SUFFIX.length, length, SUFFIX, 0, SUFFIX.length)) {
+    int size = codec.size();
+    if (length < prefix.length + size + 3 || !Arrays.equals(frame, 0, prefix.length, prefix, 0, prefix.length)) {
       return false;
     }
-    int count = body / stride;
-    for (int i = 0; i < count; i++) {
-      int at = prefix.length + i * stride;
-      if (!codec.matches(frame, length, at) || frame[at + codec.size()] != (i == count - 1 ? ']' : ',')) {
+    int at = prefix.length;
+    int count = 0;
+    while (true) {
+      if (at + size >= length || !codec.matches(frame, length, at)) {
+        return false;
+      }
+      byte after = frame[at + size];
+      count++;
+      at += size + 1;
+      if (after == ']') {
+        break;
+      }
+      if (after != ',') {
         return false;
       }
     }
+    long offset = -1;
+    int epochFrom = -1;
+    int epochTo = -1;
+    if (startsWith(frame, length, at, OFFSET)) {
+      int digits = at + OFFSET.length;
+      offset = 0;
+      int i = digits;
+      for (; i < length && frame[i] >= '0' && frame[i] <= '9' && i - digits < 18; i++) {
+        offset = offset * 10 + (frame[i] - '0');
+      }
+      if (i == digits || !startsWith(frame, length, i, EPOCH)) {
+        return false;
+      }
+      epochFrom = i + EPOCH.length;
+      epochTo = epochFrom;
+      while (epochTo < length && frame[epochTo] != '"' && frame[epochTo] != '\\') {
+        epochTo++;
+      }
+      if (epochTo >= length || frame[epochTo] != '"') {
+        return false;
+      }
+      at = epochTo + 1;
+    }
+    if (at + CLOSE.length != length || !startsWith(frame, length, at, CLOSE)) {
+      return false;
+    }
+    int stride = size + 1;
     for (int i = 0; i < count; i++) {
-      int at = prefix.length + i * stride;
-      item(s, ItemCodec.seq(frame, at), ItemCodec.stamp(frame, at), now);
+      int item = prefix.length + i * stride;
+      item(s, ItemCodec.seq(frame, item), ItemCodec.stamp(frame, item), ItemCodec.isLow(frame, item), now);
+    }
+    if (offset >= 0) {
+      s.onPosition(offset, count, frame, epochFrom, epochTo);
     }
     return true;
   }
 
-  private void item(Subscriber s, long seq, long stamp, long now) {
+  private static boolean startsWith(byte[] frame, int length, int at, byte[] expected) {
+    return at + expected.length <= length && Arrays.equals(frame, at, at + expected.length, expected, 0, expected.length);
+  }
+
+  private void item(Subscriber s, long seq, long stamp, boolean low, long now) {
+    if (low) {
+      s.onLowItem(seq);
+      s.lane.tally.lowItemsReceived++;
+      if (stamp >= measureFromMicros) {
+        s.lane.tally.lowLatency.record(now - stamp);
+      }
+      return;
+    }
     s.onItem(seq);
     s.lane.tally.itemsReceived++;
     if (stamp >= measureFromMicros) {
@@ -109,6 +164,7 @@ final class FrameReader {
     String type = nchan ? "PUSH" : json.getString("type", "");
     switch (type) {
       case "ACK" -> {
+        ack(s, json.getJsonObject("data"));
         return Kind.ACK;
       }
       case "ERROR" -> {
@@ -124,7 +180,14 @@ final class FrameReader {
         }
         for (Object o : items) {
           JsonObject item = (JsonObject) o;
-          item(s, Long.parseLong(item.getString("s")), Long.parseLong(item.getString("t")), now);
+          String pad = item.getString("p", "");
+          item(s, Long.parseLong(item.getString("s")), Long.parseLong(item.getString("t")),
+            !pad.isEmpty() && pad.charAt(0) == ItemCodec.LOW_PAD, now);
+        }
+        JsonObject data = nchan ? null : json.getJsonObject("data");
+        if (data != null && data.getValue("offset") instanceof Number offset && data.getValue("epoch") instanceof String epoch) {
+          byte[] e = epoch.getBytes(StandardCharsets.UTF_8);
+          s.onPosition(offset.longValue(), items.size(), e, 0, e.length);
         }
         return Kind.ITEMS;
       }
@@ -132,6 +195,20 @@ final class FrameReader {
         // PONG, ONLINE: legitimate, and not what the benchmark measures.
         return Kind.OTHER;
       }
+    }
+  }
+
+  /** A JOIN's answer: how a rejoin with since went, counted, and where the connection stands in its stream. */
+  private static void ack(Subscriber s, JsonObject data) {
+    if (data == null) {
+      return;
+    }
+    boolean recovered = Boolean.TRUE.equals(data.getValue("recovered"));
+    if (data.containsKey("recovered")) {
+      s.lane.tally.recovery.merge(recovered ? "recovered" : data.getString("reason", "?"), 1L, Long::sum);
+    }
+    if (data.getValue("offset") instanceof Number offset && data.getValue("epoch") instanceof String epoch) {
+      s.onAckPosition(offset.longValue(), epoch, recovered);
     }
   }
 

@@ -27,17 +27,24 @@ final class ItemCodec {
   private static final int STAMP_AT = SEQ_AT + SEQ_DIGITS + MID_T.length;
   private static final int PAD_AT = STAMP_AT + STAMP_DIGITS + MID_P.length;
   static final int MIN_BYTES = PAD_AT + TAIL.length;
+  /** The padding of a normal item, and of a low-priority one: a receiver tells the two apart by one byte. */
+  static final byte NORMAL_PAD = 'x';
+  static final byte LOW_PAD = 'l';
 
   private final int size;
   private final byte[] template;
 
   ItemCodec(int size) {
+    this(size, NORMAL_PAD);
+  }
+
+  ItemCodec(int size, byte pad) {
     if (size < MIN_BYTES) {
       throw new IllegalArgumentException("an item needs at least " + MIN_BYTES + " bytes");
     }
     this.size = size;
     template = new byte[size];
-    Arrays.fill(template, (byte) 'x');
+    Arrays.fill(template, pad);
     System.arraycopy(HEAD, 0, template, 0, HEAD.length);
     System.arraycopy(MID_T, 0, template, SEQ_AT + SEQ_DIGITS, MID_T.length);
     System.arraycopy(MID_P, 0, template, STAMP_AT + STAMP_DIGITS, MID_P.length);
@@ -76,6 +83,11 @@ final class ItemCodec {
     return at + size <= length
       && frame[at] == '{' && frame[at + SEQ_AT - 1] == '"'
       && frame[at + STAMP_AT - 1] == '"' && frame[at + size - 1] == '}';
+  }
+
+  /** Whether the item at {@code at} is padded as a low-priority one (items of --low-rate). */
+  static boolean isLow(byte[] frame, int at) {
+    return frame[at + PAD_AT] == LOW_PAD;
   }
 
   static long seq(byte[] frame, int at) {

@@ -10,7 +10,7 @@ import java.util.List;
  * The generator may only ever talk to this machine: every target and every source address must be
  * in 127.0.0.0/8 (or ::1). Anything else is refused before a single socket is opened.
  */
-final class Loopback {
+public final class Loopback {
 
   private Loopback() {
   }
@@ -45,7 +45,7 @@ final class Loopback {
    * 127.0.0.2 … 127.0.0.(count+1): each source address has its own ~28k ephemeral ports, and a
    * reconnect storm needs fresh ports while the old ones sit in TIME_WAIT.
    */
-  static List<String> sources(int count) {
+  public static List<String> sources(int count) {
     if (count < 1 || count > 250) {
       throw new IllegalArgumentException("--sources must be 1..250");
     }

@@ -11,7 +11,7 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /** CPU time and memory of processes, and the machine's load and socket memory, from /proc. */
-final class ProcStats {
+public final class ProcStats {
 
   /** USER_HZ: the unit of utime and stime in /proc/PID/stat, 100 on every Linux x86 ABI. */
   private static final double TICKS_PER_SECOND = 100.0;
@@ -133,7 +133,7 @@ final class ProcStats {
     return busy / TICKS_PER_SECOND;
   }
 
-  static long rssKb(long pid) {
+  public static long rssKb(long pid) {
     return statusField(pid, "VmRSS:");
   }
 

@@ -23,6 +23,11 @@ import java.util.TreeMap;
  * slow. A refused request is sent again unchanged (same numbers, same stamps): the sequence stays
  * gapless, the retry's delay shows up in the latency where it belongs, and the items that overtook it
  * are counted out of order.
+ *
+ * <p>With several rooms (--rooms) item k goes to room k % rooms as the (k / rooms)-th of that room,
+ * one item a request: every room's subscribers see their own gapless sequence. A low publisher
+ * (--low-rate) numbers its items on its own, pads them with {@link ItemCodec#LOW_PAD} so that the
+ * subscribers count them apart, and marks its pushes {@code "priority":"low"} (unless --low-unmarked).
  */
 final class Publisher {
 
@@ -34,8 +39,11 @@ final class Publisher {
   private final BenchOptions options;
   private final ItemCodec codec;
   private final HttpClient http;
-  private final URI uri;
   private final boolean nchan;
+  private final boolean low;
+  private final int rate;
+  /** Items the server said it took as best effort ({@code "bestEffort"} of the replies). */
+  private long bestEffort;
   private final Map<String, Long> refusals = new TreeMap<>();
   private long startNanos;
   private long timer = -1;
@@ -47,10 +55,16 @@ final class Publisher {
   private Promise<Void> stopped;
 
   Publisher(Vertx vertx, BenchOptions options) {
+    this(vertx, options, false);
+  }
+
+  /** @param low the --low-rate publisher: its own numbering, low-padded items, {@code "priority":"low"} */
+  Publisher(Vertx vertx, BenchOptions options, boolean low) {
     this.vertx = vertx;
     this.options = options;
-    this.codec = new ItemCodec(options.itemBytes);
-    this.uri = options.pushUri();
+    this.low = low;
+    this.rate = low ? options.lowRate : options.rate;
+    this.codec = new ItemCodec(options.itemBytes, low ? ItemCodec.LOW_PAD : ItemCodec.NORMAL_PAD);
     this.nchan = options.target == BenchOptions.Target.NCHAN;
     this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
         .setPipelining(true).setPipeliningLimit(MAX_IN_FLIGHT),
@@ -81,41 +95,53 @@ final class Publisher {
 
   private void pump() {
     while (inFlight < MAX_IN_FLIGHT && !stopping) {
-      long due = (long) ((System.nanoTime() - startNanos) / 1e9 * options.rate) - created;
-      int n = (int) Math.min(due, options.pushBatch);
+      long due = (long) ((System.nanoTime() - startNanos) / 1e9 * rate) - created;
+      int n = (int) Math.min(due, options.rooms > 1 ? 1 : options.pushBatch);
       if (n <= 0) {
         return;
       }
       inFlight++;
-      send(body(n), n);
+      String room = options.rooms > 1 ? options.room + "-" + (created % options.rooms) : options.room;
+      send(options.pushUri(room, requests), body(room, n), n);
     }
   }
 
-  private Buffer body(int n) {
+  private Buffer body(String room, int n) {
     long stamp = ItemCodec.nowMicros();
+    long seq = created / options.rooms;
+    created += n;
     if (nchan) {
       Buffer item = Buffer.buffer(codec.size());
-      codec.write(item, created++, stamp);
+      codec.write(item, seq, stamp);
       return item;
     }
-    Buffer body = Buffer.buffer(32 + n * (codec.size() + 1));
-    body.appendString("{\"room\":").appendString(Json.encode(options.room)).appendString(",\"items\":[");
+    Buffer body = Buffer.buffer(48 + n * (codec.size() + 1));
+    body.appendString("{\"room\":").appendString(Json.encode(room));
+    if (low && !options.lowUnmarked) {
+      body.appendString(",\"priority\":\"low\"");
+    }
+    body.appendString(",\"items\":[");
     for (int i = 0; i < n; i++) {
       if (i > 0) {
         body.appendByte((byte) ',');
       }
-      codec.write(body, created++, stamp);
+      codec.write(body, seq + i, stamp);
     }
     return body.appendString("]}");
   }
 
-  private void send(Buffer body, int items) {
+  private void send(URI uri, Buffer body, int items) {
     requests++;
     RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setHost(uri.getHost()).setPort(uri.getPort())
       .setURI(uri.getRawPath()).putHeader("Content-Type", "application/json");
     http.request(request)
       .compose(req -> req.send(body))
-      .compose(resp -> resp.body().map(b -> resp.statusCode()))
+      .compose(resp -> resp.body().map(b -> {
+        if (low && resp.statusCode() == 200) {
+          bestEffort += new JsonObject(b).getLong("bestEffort", 0L);
+        }
+        return resp.statusCode();
+      }))
       .onComplete(ar -> {
         int status = ar.succeeded() ? ar.result() : 0;
         if (status >= 200 && status < 300) {
@@ -131,7 +157,7 @@ final class Publisher {
           return;
         }
         refusals.merge(ar.succeeded() ? "http " + status : ar.cause().getClass().getSimpleName(), 1L, Long::sum);
-        vertx.setTimer(RETRY_MILLIS, id -> send(body, items));
+        vertx.setTimer(RETRY_MILLIS, id -> send(uri, body, items));
       });
   }
 
@@ -141,7 +167,7 @@ final class Publisher {
   }
 
   JsonObject toJson() {
-    return new JsonObject().put("itemsAccepted", accepted).put("requests", requests)
+    return new JsonObject().put("itemsAccepted", accepted).put("requests", requests).put("bestEffort", bestEffort)
       .put("refusals", new JsonObject(new TreeMap<String, Object>(refusals)));
   }
 }

@@ -27,6 +27,20 @@ final class Subscriber {
   long duplicates;
   long outOfOrder;
   long beyondWindow;
+  /** Low-priority items (fanout --low-rate): best effort, so only counted, and checked for order. */
+  long lowReceived;
+  long lowOutOfOrder;
+  private long lowNext;
+
+  /** A stream's position: the offset of the last item received and its epoch; -1 and null before any. */
+  long offset = -1;
+  byte[] epoch;
+  /** Offsets skipped between frames (a gap) or received again (a repeat): zero when delivery was exactly once. */
+  long offsetGaps;
+  long offsetRepeats;
+  /** Storm: the items this subscriber must hold once it has recovered, and whether it still waits for them. */
+  long expectedItems;
+  boolean awaitingCatchUp;
 
   Subscriber(int index, String room, Lane lane, byte[] pushPrefix) {
     this.index = index;
@@ -53,6 +67,50 @@ final class Subscriber {
       window |= 1L << back;
       outOfOrder++;
     }
+  }
+
+  /** A low item: sampling may skip any, but what arrives must keep its order and come once. */
+  void onLowItem(long seq) {
+    lowReceived++;
+    if (seq < lowNext) {
+      lowOutOfOrder++;
+    } else {
+      lowNext = seq + 1;
+    }
+  }
+
+  /**
+   * A stream frame of {@code items} items whose last has {@code lastOffset}, in the epoch held by
+   * {@code frame[from, to)}. Within one epoch each frame must start right after the last.
+   */
+  void onPosition(long lastOffset, int items, byte[] frame, int from, int to) {
+    if (epoch == null || !java.util.Arrays.equals(frame, from, to, epoch, 0, epoch.length)) {
+      epoch = java.util.Arrays.copyOfRange(frame, from, to);
+      offset = lastOffset;
+      return;
+    }
+    long first = lastOffset - items + 1;
+    if (first > offset + 1) {
+      offsetGaps += first - offset - 1;
+    } else if (first <= offset) {
+      offsetRepeats += Math.min(items, offset - first + 1);
+    }
+    offset = Math.max(offset, lastOffset);
+  }
+
+  /**
+   * The position an ACK gives: where this connection stands in the stream from now on. A recovered
+   * rejoin's replay follows and moves the position itself, so only the other answers set it.
+   */
+  void onAckPosition(long ackOffset, String ackEpoch, boolean recovered) {
+    if (!recovered) {
+      epoch = ackEpoch.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      offset = ackOffset;
+    }
+  }
+
+  boolean hasPosition() {
+    return epoch != null && offset >= 0;
   }
 
   long distinct() {

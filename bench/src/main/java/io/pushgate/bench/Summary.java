@@ -55,6 +55,28 @@ final class Summary {
         s.append(String.format("%n   server threads: event loops %.2f s, JIT %.2f s, GC %.2f s, other %.2f s",
           threads.getDouble("eventLoops", 0.0), threads.getDouble("jit", 0.0), threads.getDouble("gc", 0.0), threads.getDouble("other", 0.0)));
       }
+      JsonObject frames = f.getJsonObject("serverFrames", new JsonObject());
+      if (frames.containsKey("written")) {
+        s.append(String.format("%n   server per frame written: %.2f µs CPU (user %.2f, kernel %.2f) over %,d frames",
+          frames.getDouble("cpuMicrosPerFrame"), frames.getDouble("userMicrosPerFrame"), frames.getDouble("sysMicrosPerFrame"),
+          frames.getLong("written")));
+      }
+      JsonObject closes = r.getJsonObject("clients", new JsonObject()).getJsonObject("serverCloses", new JsonObject());
+      if (!closes.isEmpty()) {
+        s.append("\n   closed by the server: ").append(closes.encode());
+      }
+      JsonObject low = f.getJsonObject("low");
+      if (low != null) {
+        JsonObject ll = low.getJsonObject("latencyMs");
+        s.append(String.format("%n   low priority: pushed %,d, received %,d (%.1f a subscriber a second), p50 %.1f ms, p99 %.1f ms; sampled by the server %,d; out of order %d",
+          low.getLong("pushed"), low.getLong("received"), low.getDouble("perSubscriberPerSecond"), ll.getDouble("p50"), ll.getDouble("p99"),
+          low.getLong("serverSampledInWindow"), low.getLong("outOfOrder")));
+      }
+      JsonObject h = f.getJsonObject("history", new JsonObject());
+      if (h.containsKey("operations")) {
+        s.append(String.format("%n   history: %d operations (%.1f/s), %d appends, %d replay encodes",
+          h.getLong("operations"), h.getDouble("operationsPerSecond", 0.0), h.getLong("appends"), h.getLong("replayEncodes")));
+      }
       JsonObject lag = f.getJsonObject("serverFanoutMs", new JsonObject());
       if (lag.containsKey("mean")) {
         s.append(String.format("%n   server fan-out (tick to last write, per shard): mean %.1f ms, p50 <= %s ms, p99 <= %s ms over %d deliveries",
@@ -71,6 +93,14 @@ final class Summary {
       JsonObject lastRound = rounds.isEmpty() ? new JsonObject() : rounds.getJsonObject(rounds.size() - 1);
       s.append(String.format("%n   server %.2f CPU-s in the last round; listen-queue overflows %d (somaxconn %d)",
         lastRound.getDouble("serverCpuSeconds", 0.0), lastRound.getLong("listenOverflows", -1L), st.getLong("somaxconn", -1L)));
+      if (st.containsKey("answers")) {
+        JsonObject h = st.getJsonObject("history", new JsonObject());
+        s.append(String.format("%n   since: answers %s; %d of %d caught up, all after %s ms; lost %d, duplicates %d, offset gaps %d, repeats %d",
+          st.getJsonObject("answers").encode(), st.getLong("caughtUp"), st.getInteger("clients"), st.getValue("allRecoveredMs"),
+          st.getLong("lost"), st.getLong("duplicates"), st.getLong("offsetGaps"), st.getLong("offsetRepeats")));
+        s.append(String.format("%n   history in the last round: %d operations, %d replay encodes, %d replays shared, %d items replayed",
+          h.getLong("operations", 0L), h.getLong("replayEncodes", 0L), h.getLong("replayShared", 0L), h.getLong("replayedItems", 0L)));
+      }
     }
     if (r.containsKey("targets")) {
       s.append("\n   targets: ").append(r.getJsonObject("targets").encode());

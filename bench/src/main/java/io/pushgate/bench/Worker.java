@@ -92,7 +92,8 @@ final class Worker {
         case WorkerProtocol.DROP -> WorkerProtocol.send(WorkerProtocol.DROPPED, await(worker.dropAll()));
         case WorkerProtocol.RECONNECT -> {
           worker.stormStartNanos = Long.parseLong(parts[1]);
-          worker.lanes.forEach(lane -> lane.context.runOnContext(v -> lane.tally.rejoin.reset()));
+          long expected = parts.length > 2 ? Long.parseLong(parts[2]) : 0;
+          worker.lanes.forEach(lane -> lane.context.runOnContext(v -> worker.newRound(lane, expected)));
           worker.stormDeadlineNanos = worker.stormStartNanos + TimeUnit.SECONDS.toNanos(options.stormTimeout);
           WorkerProtocol.send(WorkerProtocol.REJOINED, await(worker.connectAll(Integer.MAX_VALUE, worker.stormDeadlineNanos)));
         }
@@ -107,6 +108,20 @@ final class Worker {
       }
     }
     Runtime.getRuntime().halt(0);
+  }
+
+  /**
+   * A storm round starts: its rejoin times and answers are counted afresh; with {@code expected}
+   * items (storm --since) each subscriber waits to hold that many before it counts as caught up.
+   */
+  private void newRound(Lane lane, long expected) {
+    lane.tally.rejoin.reset();
+    lane.tally.caughtUp.reset();
+    lane.tally.recovery.clear();
+    for (Subscriber s : lane.subscribers) {
+      s.expectedItems = expected;
+      s.awaitingCatchUp = expected > 0;
+    }
   }
 
   private static JsonObject await(Future<JsonObject> f) throws Exception {
@@ -175,10 +190,14 @@ final class Worker {
     s.lane.context.runOnContext(v -> {
       String source = sources.get(s.index % sources.size());
       ClientSocket.connect(((ContextInternal) s.lane.context).nettyEventLoop(), ((VertxInternal) vertx).transport().channelFactory(false),
-        options.wsUri(s.room), source, CONNECT_TIMEOUT_MILLIS,
+        options.wsUri(s.room, s.index), source, CONNECT_TIMEOUT_MILLIS,
         frame -> {
           if (reader.read(s, frame) == FrameReader.Kind.ACK && !s.joined) {
             joined(s);
+          }
+          if (s.awaitingCatchUp && s.joined && s.distinct() >= s.expectedItems) {
+            s.awaitingCatchUp = false;
+            s.lane.tally.caughtUp.record((System.nanoTime() - stormStartNanos) / 1_000);
           }
         },
         status -> closed(s, status)).onComplete(ar -> {
@@ -215,8 +234,18 @@ final class Worker {
       // nchan subscribes at the handshake; there is no JOIN to acknowledge.
       joined(s);
     } else {
-      socket.sendText("{\"type\":\"JOIN\",\"id\":1,\"data\":{\"room\":" + io.vertx.core.json.Json.encode(s.room) + "}}");
+      socket.sendText(join(s));
     }
+  }
+
+  /** JOIN with an id, so that the server answers; with since, storm --since, once the subscriber has a position. */
+  private String join(Subscriber s) {
+    String room = io.vertx.core.json.Json.encode(s.room);
+    if (options.since && s.hasPosition()) {
+      return "{\"type\":\"JOIN\",\"id\":1,\"data\":{\"room\":" + room + ",\"since\":{\"offset\":" + s.offset
+        + ",\"epoch\":" + io.vertx.core.json.Json.encode(new String(s.epoch, StandardCharsets.UTF_8)) + "}}}";
+    }
+    return "{\"type\":\"JOIN\",\"id\":1,\"data\":{\"room\":" + room + "}}";
   }
 
   private void closed(Subscriber s, int status) {
@@ -291,17 +320,24 @@ final class Worker {
       long outOfOrder = 0;
       long beyondWindow = 0;
       long joinedAtEnd = 0;
+      long offsetGaps = 0;
+      long offsetRepeats = 0;
+      long lowOutOfOrder = 0;
       for (Subscriber s : lane.subscribers) {
-        long l = s.lost(pushed);
+        long l = s.lost(options.itemsOfRoom(s.index, pushed));
+        lowOutOfOrder += s.lowOutOfOrder;
         lost += l;
         withLoss += l > 0 ? 1 : 0;
         duplicates += s.duplicates;
         outOfOrder += s.outOfOrder;
         beyondWindow += s.beyondWindow;
         joinedAtEnd += s.joined ? 1 : 0;
+        offsetGaps += s.offsetGaps;
+        offsetRepeats += s.offsetRepeats;
       }
       return lane.tally.toJson().put("lost", lost).put("connectionsWithLoss", withLoss).put("duplicates", duplicates)
         .put("outOfOrder", outOfOrder).put("beyondWindow", beyondWindow).put("joinedAtEnd", joinedAtEnd)
+        .put("offsetGaps", offsetGaps).put("offsetRepeats", offsetRepeats).put("lowOutOfOrder", lowOutOfOrder)
         .put("subscribers", lane.subscribers.size());
     });
   }

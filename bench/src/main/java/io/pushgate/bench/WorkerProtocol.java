@@ -31,7 +31,8 @@ final class WorkerProtocol {
   /** Fields that combine as a maximum over lanes and children, not as a sum. */
   private static final Set<String> MAXIMA = Set.of("millis", "endNanos");
   private static final Set<String> TALLY_FIELDS = Set.of("opened", "joined", "closed", "frames", "items", "bytes",
-    "failed", "unexpectedFrames", "connectFailures", "serverCloses", "errors", "latency", "rejoin");
+    "failed", "unexpectedFrames", "connectFailures", "serverCloses", "errors", "latency", "rejoin", "recovery", "caughtUp",
+    "lowItems", "lowLatency");
 
   private WorkerProtocol() {
   }

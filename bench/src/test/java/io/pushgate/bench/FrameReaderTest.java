@@ -52,4 +52,60 @@ class FrameReaderTest {
     assertEquals(1_000, subscriber.distinct());
     assertEquals(0, subscriber.outOfOrder);
   }
+
+  private Buffer streamPush(long lastOffset, String epoch, long... seqs) {
+    Buffer frame = push(",", seqs);
+    frame = frame.getBuffer(0, frame.length() - 2); // without the closing "}}"
+    return frame.appendString(",\"offset\":" + lastOffset + ",\"epoch\":\"" + epoch + "\"}}");
+  }
+
+  @Test
+  void aStreamFrameIsReadOnTheFastPathAndMovesThePosition() {
+    assertEquals(FrameReader.Kind.ITEMS, reader.read(subscriber, streamPush(3, "e1", 0, 1, 2)));
+    assertEquals(FrameReader.Kind.ITEMS, reader.read(subscriber, streamPush(5, "e1", 3, 4)));
+    assertEquals(5, subscriber.distinct());
+    assertEquals(5, subscriber.offset);
+    assertEquals("e1", new String(subscriber.epoch, java.nio.charset.StandardCharsets.UTF_8));
+    assertEquals(0, subscriber.offsetGaps);
+    assertEquals(0, subscriber.offsetRepeats);
+    assertEquals(0, lane.tally.unexpectedFrames);
+  }
+
+  @Test
+  void offsetsSkippedOrSentTwiceAreCounted() {
+    reader.read(subscriber, streamPush(2, "e1", 0, 1));
+    reader.read(subscriber, streamPush(6, "e1", 4, 5)); // offsets 5, 6: 3 and 4 never came
+    reader.read(subscriber, streamPush(7, "e1", 5, 6)); // offsets 6, 7: 6 again
+    assertEquals(2, subscriber.offsetGaps);
+    assertEquals(1, subscriber.offsetRepeats);
+    assertEquals(7, subscriber.offset);
+  }
+
+  @Test
+  void aNewEpochStartsThePositionAgain() {
+    reader.read(subscriber, streamPush(40, "old", 0));
+    reader.read(subscriber, streamPush(1, "new", 1));
+    assertEquals(1, subscriber.offset);
+    assertEquals(0, subscriber.offsetGaps + subscriber.offsetRepeats);
+  }
+
+  @Test
+  void aStreamFrameOffTheFastPathIsStillReadWhole() {
+    Buffer spaced = Buffer.buffer(streamPush(2, "e1", 0, 1).toString().replace(",\"offset\":", ", \"offset\": "));
+    assertEquals(FrameReader.Kind.ITEMS, reader.read(subscriber, spaced));
+    assertEquals(2, subscriber.distinct());
+    assertEquals(2, subscriber.offset);
+  }
+
+  @Test
+  void anAckGivesThePositionAndCountsTheAnswer() {
+    Buffer ack = Buffer.buffer("{\"type\":\"ACK\",\"id\":1,\"data\":{\"room\":\"live\",\"recovered\":false,\"reason\":\"HISTORY_GONE\",\"offset\":9,\"epoch\":\"e2\"}}");
+    assertEquals(FrameReader.Kind.ACK, reader.read(subscriber, ack));
+    assertEquals(9, subscriber.offset);
+    assertEquals(1L, lane.tally.recovery.get("HISTORY_GONE"));
+    Buffer recovered = Buffer.buffer("{\"type\":\"ACK\",\"id\":1,\"data\":{\"room\":\"live\",\"recovered\":true,\"offset\":12,\"epoch\":\"e2\"}}");
+    reader.read(subscriber, recovered);
+    assertEquals(9, subscriber.offset, "a recovered rejoin's replay moves the position, not its ACK");
+    assertEquals(1L, lane.tally.recovery.get("recovered"));
+  }
 }

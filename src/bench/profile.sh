@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# A CPU profile of pushgate while it fans out (issue 14, items 3 and 4): a fresh node (TICK ms,
+# PUSHGATE_JVM flags), the generator's fanout (SUBSCRIBERS in one room, RATE items/s, one item per
+# publish request, WARMUP s then DURATION s), and async-profiler attached for PROFILE_SECONDS once
+# the measured window starts (jcmd JVMTI.agent_load; cpu samples every INTERVAL, kernel stacks
+# included). Writes OUT/profile.collapsed, OUT/flame.png (matplotlib) and prints the share of the
+# kernel, Java and native code and the hottest frames. async-profiler comes from Maven Central
+# (tools.profiler:async-profiler, linux-x64) unless ASYNC_PROFILER names libasyncProfiler.so.
+# Usage: src/bench/profile.sh [JAR]. Loopback only.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+SUBSCRIBERS=${SUBSCRIBERS:-5000}
+RATE=${RATE:-200}
+TICK=${TICK:-100}
+WARMUP=${WARMUP:-20}
+DURATION=${DURATION:-20}
+PROFILE_SECONDS=${PROFILE_SECONDS:-15}
+INTERVAL=${INTERVAL:-1ms}
+AP_VERSION=${AP_VERSION:-3.0}
+JVM=${PUSHGATE_JVM:--Xms1g -Xmx1g -XX:+UseParallelGC}
+SERIES=profile
+# shellcheck source=src/bench/ab-lib.sh
+. src/bench/ab-lib.sh
+own_jars
+JAR=$(series_jar "${1:-target/pushgate.jar}")
+
+AP=${ASYNC_PROFILER:-}
+if [ -z "$AP" ]; then
+  ap_jar=$HOME/.m2/repository/tools/profiler/async-profiler/$AP_VERSION/async-profiler-$AP_VERSION-linux-x64.jar
+  [ -f "$ap_jar" ] || mvn -B -q -ntp dependency:get -Dartifact="tools.profiler:async-profiler:$AP_VERSION:jar:linux-x64" >&2
+  mkdir -p "$OUT/async-profiler"
+  (cd "$OUT/async-profiler" && unzip -o -q "$ap_jar")
+  AP=$OUT/async-profiler/linux-x64/libasyncProfiler.so
+fi
+[ -f "$AP" ] || fail "no libasyncProfiler.so at $AP"
+
+pub=$(free_port)
+api=$(free_port)
+# shellcheck disable=SC2206
+jvm=($JVM)
+NODE_JAR=$JAR start_node "$OUT/node.log" PUSHGATE_PUBLIC_PORT="$pub" PUSHGATE_API_PORT="$api" PUSHGATE_TICK_MILLIS="$TICK" -- "${jvm[@]}"
+VARIANT_PID=$NODE_PID
+echo "== $(date -u +%H:%M:%SZ), load $(cut -d' ' -f1-3 /proc/loadavg), node $NODE_PID (tick $TICK ms, ${jvm[*]}); results in $OUT"
+timeout 900 java -jar "$BENCH_JAR" fanout --connections "$SUBSCRIBERS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP" \
+  --push-batch 1 --tick-ms "$TICK" --ws "ws://127.0.0.1:$pub/connect" --push "http://127.0.0.1:$api/push/room" \
+  --server-pid "$NODE_PID" >"$OUT/bench.out" 2>&1 &
+bench=$!
+for _ in $(seq 1 $((10 * (WARMUP + 300)))); do
+  grep -q '] publishing ' "$OUT/bench.out" && break
+  kill -0 "$bench" 2>/dev/null || break
+  sleep 0.1
+done
+grep -q '] publishing ' "$OUT/bench.out" || fail "the measured window never started (see $OUT/bench.out)"
+jcmd "$NODE_PID" JVMTI.agent_load "$AP" "start,event=cpu,interval=$INTERVAL" >"$OUT/jcmd.log" 2>&1
+sleep "$PROFILE_SECONDS"
+jcmd "$NODE_PID" JVMTI.agent_load "$AP" "stop,file=$OUT/profile.collapsed,collapsed,ann" >>"$OUT/jcmd.log" 2>&1
+wait "$bench" || true
+grep -v '^\[' "$OUT/bench.out" | grep -v '^RESULT' || true
+stop_process "$NODE_PID"
+VARIANT_PID=
+[ -s "$OUT/profile.collapsed" ] || fail "no profile written (see $OUT/jcmd.log)"
+py=python3
+python3 -c 'import matplotlib' 2>/dev/null || { [ -x /usr/bin/python3 ] && py=/usr/bin/python3; }
+"$py" src/bench/flame_png.py "$OUT/profile.collapsed" "$OUT/flame.png" \
+  "pushgate, fanout $SUBSCRIBERS x $RATE/s, tick $TICK ms, $(date -u +%Y-%m-%d), $PROFILE_SECONDS s of cpu samples"
