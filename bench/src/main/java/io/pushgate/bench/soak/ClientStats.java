@@ -12,6 +12,7 @@ final class ClientStats {
   final LongAdder receiverConnectFailures = new LongAdder();
   final LongAdder streamItems = new LongAdder();
   final LongAdder allItems = new LongAdder();
+  final LongAdder lowItems = new LongAdder();
   final LongAdder rejoins = new LongAdder();
   final LongAdder recovered = new LongAdder();
   final LongAdder notRecovered = new LongAdder();

@@ -20,7 +20,9 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The backend that pushes: --pushes a second to random stream rooms of the receivers (1 to 3 items,
  * each with an id unique in the run), --pushes-to-all a second to all, and, while there are slow
- * clients, 6 KB items to their heavy room. Each push goes to any node, as through a load balancer; a
+ * clients, 6 KB items to their heavy room, and --low low-priority items a second (in pushes of
+ * {@link SoakOptions#LOW_PER_PUSH}) to one of the receivers' rooms, hotter than a room's budget, so
+ * that the nodes sample them while that room's normal items must all still arrive. Each push goes to any node, as through a load balancer; a
  * push that is refused (503: a draining node, an append whose backup did not answer) or whose node
  * vanished is sent again, to any node, with the same {@code idempotencyKey}, so that a stream never
  * holds it twice, until it is answered or two minutes have passed. Every answer to a push to a stream
@@ -35,8 +37,13 @@ final class Pusher {
   private static final int HEAVY_PER_SECOND = 40;
   private static final String PAD = "x".repeat(6_000);
 
-  private record Job(String path, String room, Buffer body, long[] ids, long firstNanos) {
+  private record Job(String path, String room, Buffer body, long[] ids, long firstNanos, boolean low) {
+    Job(String path, String room, Buffer body, long[] ids, long firstNanos) {
+      this(path, room, body, ids, firstNanos, false);
+    }
   }
+
+  private static final int KINDS = 4;
 
   private final SoakOptions o;
   private final Nodes nodes;
@@ -52,6 +59,9 @@ final class Pusher {
   final LongAdder streamItemsAcked = new LongAdder();
   final LongAdder allPushesAcked = new LongAdder();
   final LongAdder heavyPushesAcked = new LongAdder();
+  final LongAdder lowItemsAcked = new LongAdder();
+  /** Low items the nodes said they may sample away (the reply's bestEffort). */
+  final LongAdder lowItemsBestEffort = new LongAdder();
   final LongAdder retries = new LongAdder();
   final LongAdder skipped = new LongAdder();
   final Map<String, LongAdder> refusals = new ConcurrentHashMap<>();
@@ -68,15 +78,15 @@ final class Pusher {
 
   void start() {
     context.runOnContext(v -> {
-      double[] credit = new double[3];
+      double[] credit = new double[KINDS];
       double[] perTick = {o.pushes * TICK_MILLIS / 1_000.0, o.pushesToAll * TICK_MILLIS / 1_000.0,
-        (o.slow > 0 ? HEAVY_PER_SECOND : 0) * TICK_MILLIS / 1_000.0};
+        (o.slow > 0 ? HEAVY_PER_SECOND : 0) * TICK_MILLIS / 1_000.0, o.low / (double) SoakOptions.LOW_PER_PUSH * TICK_MILLIS / 1_000.0};
       context.setPeriodic(TICK_MILLIS, id -> {
         if (stopping) {
           context.owner().cancelTimer(id);
           return;
         }
-        for (int kind = 0; kind < 3; kind++) {
+        for (int kind = 0; kind < KINDS; kind++) {
           credit[kind] += perTick[kind];
           // At most five seconds of pushes wait for a free slot; what comes beyond is skipped, and counted.
           double cap = Math.max(1, perTick[kind] * 500);
@@ -86,7 +96,12 @@ final class Pusher {
           }
           while (credit[kind] >= 1 && inFlight.get() < MAX_IN_FLIGHT) {
             credit[kind] -= 1;
-            send(kind == 0 ? streamPush() : kind == 1 ? allPush() : heavyPush());
+            send(switch (kind) {
+              case 0 -> streamPush();
+              case 1 -> allPush();
+              case 2 -> heavyPush();
+              default -> lowPush();
+            });
           }
         }
       });
@@ -130,6 +145,16 @@ final class Pusher {
     return new Job("/push/room", SoakOptions.HEAVY_ROOM, body.toBuffer(), null, System.nanoTime());
   }
 
+  private Job lowPush() {
+    String room = o.room(0);
+    JsonArray items = new JsonArray();
+    for (int i = 0; i < SoakOptions.LOW_PER_PUSH; i++) {
+      items.add(new JsonObject().put(SoakOptions.LOW_FIELD, nextId++));
+    }
+    JsonObject body = new JsonObject().put("room", room).put("items", items).put("priority", "low");
+    return new Job("/push/room", room, body.toBuffer(), null, System.nanoTime(), true);
+  }
+
   private void send(Job job) {
     inFlight.incrementAndGet();
     attempt(job, 0);
@@ -153,7 +178,10 @@ final class Pusher {
   private void answered(Job job, int attempts, Answer a) {
     if (a.status == 200) {
       inFlight.decrementAndGet();
-      if (job.ids != null) {
+      if (job.low) {
+        lowItemsAcked.add(SoakOptions.LOW_PER_PUSH);
+        lowItemsBestEffort.add(new JsonObject(a.body).getLong("bestEffort", 0L));
+      } else if (job.ids != null) {
         JsonObject r = new JsonObject(a.body);
         ledger.acked(job.room, r.getString("epoch"), r.getLong("offset"), job.ids);
         streamPushesAcked.increment();

@@ -209,12 +209,25 @@ final class Receiver {
       return;
     }
     StreamCursor c = cursors.get(room);
+    if (c != null && data.getValue("offset") == null && allLow(items)) {
+      stats.lowItems.add(items.size()); // low priority: its own frames, no offset (PROTOCOL.md)
+      return;
+    }
     if (c == null || !(data.getValue("offset") instanceof Number offset)) {
       ClientStats.count(stats.receiverErrors, "PUSH of a room not joined or without an offset");
       return;
     }
     stats.streamItems.add(items.size());
     c.onFrame(offset.longValue(), data.getString("epoch"), items);
+  }
+
+  private static boolean allLow(JsonArray items) {
+    for (int i = 0; i < items.size(); i++) {
+      if (!(items.getValue(i) instanceof JsonObject o) || !o.containsKey(SoakOptions.LOW_FIELD)) {
+        return false;
+      }
+    }
+    return !items.isEmpty();
   }
 
   private void onAck(int id, JsonObject data) {

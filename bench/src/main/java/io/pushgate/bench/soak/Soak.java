@@ -119,8 +119,8 @@ public final class Soak {
     SlowClients slow = new SlowClients(o, nodes, tokens, stats);
     long loadStart = System.nanoTime();
     Chaos chaos = new Chaos(o, nodes, random, Soak::log, loadStart);
-    Supplier<String> totals = () -> String.format("items %,d (all %,d) | rejoins %,d: recovered %,d, not %,d | pushes acked %,d, retried %,d | churn %,d | kills %d, restarts %d, rolls %d",
-      stats.streamItems.sum(), stats.allItems.sum(), stats.rejoins.sum(), stats.recovered.sum(), stats.notRecovered.sum(),
+    Supplier<String> totals = () -> String.format("items %,d (all %,d, low %,d) | rejoins %,d: recovered %,d, not %,d | pushes acked %,d, retried %,d | churn %,d | kills %d, restarts %d, rolls %d",
+      stats.streamItems.sum(), stats.allItems.sum(), stats.lowItems.sum(), stats.rejoins.sum(), stats.recovered.sum(), stats.notRecovered.sum(),
       pusher.streamPushesAcked.sum(), pusher.retries.sum(), stats.churnConnections.sum(), chaos.kills.get(), chaos.restarts.get(), chaos.rolls.get());
     long sampleMillis = Math.max(1_000, Math.min(10_000, o.seconds * 1_000L / 20));
     long printMillis = o.seconds >= 600 ? 60_000 : Math.max(sampleMillis, o.seconds * 1_000L / 6);
@@ -169,11 +169,13 @@ public final class Soak {
     long cut = timeline.slowConsumersCut();
     verdict.judge("slow clients cut with 4002", o.slow == 0 || o.seconds < 20 || cut > 0,
       cut + " cut by the nodes, " + stats.slowOpened.sum() + " opened" + (o.slow == 0 ? " (none asked for)" : ""));
-    verdict.judge("the load ran", stats.churnConnections.sum() > 0 || o.churn == 0,
+    verdict.judge("the load ran", (stats.churnConnections.sum() > 0 || o.churn == 0) && (o.low == 0 || stats.lowItems.sum() > 0),
       String.format("%,d churn connections (%,d refused with 401 as meant, %,d closed at token expiry, %,d failed, %,d not started at the cap), "
-          + "%,d stream pushes acknowledged, %,d to all, %,d to the heavy room, %,d skipped at the in-flight cap",
+          + "%,d stream pushes acknowledged, %,d to all, %,d to the heavy room, %,d skipped at the in-flight cap; "
+          + "%,d low-priority items accepted (%,d best effort), %,d received",
         stats.churnConnections.sum(), stats.churnRefused401.sum(), stats.churnTokenExpired.sum(), stats.churnFailures.sum(),
-        stats.churnSkipped.sum(), pusher.streamPushesAcked.sum(), pusher.allPushesAcked.sum(), pusher.heavyPushesAcked.sum(), pusher.skipped.sum()));
+        stats.churnSkipped.sum(), pusher.streamPushesAcked.sum(), pusher.allPushesAcked.sum(), pusher.heavyPushesAcked.sum(), pusher.skipped.sum(),
+        pusher.lowItemsAcked.sum(), pusher.lowItemsBestEffort.sum(), stats.lowItems.sum()));
 
     nodes.stopAll();
     List<Path> logs = new ArrayList<>();
@@ -196,6 +198,9 @@ public final class Soak {
     List<Receiver> list = new ArrayList<>();
     for (int i = 0; i < o.receivers; i++) {
       List<String> rooms = new ArrayList<>();
+      if (i == 0) {
+        rooms.add(o.room(0)); // the low-priority flood's room has at least one receiver
+      }
       while (rooms.size() < o.roomsPerReceiver) {
         String room = o.room(random.nextInt(o.rooms));
         if (!rooms.contains(room)) {

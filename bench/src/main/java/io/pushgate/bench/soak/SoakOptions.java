@@ -26,6 +26,8 @@ final class SoakOptions {
       --churn N                connections a second that connect, join, ping and leave, close or drop (default 200)
       --pushes N               pushes a second to the receivers' rooms, 1 to 3 items each (default 20)
       --pushes-to-all N        pushes a second to all (default 1)
+      --low N                  low-priority items a second, in pushes of 50, all to the receivers' first room: best effort,
+                               sampled by the nodes beyond maxRoomItemsPerSecond (1000), never in the stream (default 1500)
       --slow N                 clients in a heavy room that stop reading, each replaced every 8 s (default 4)
       --token-seconds S        life of a receiver's token; it sends REFRESH with a new one before it ends (default 120)
       --heartbeat-ms MS        the nodes' heartbeatTimeoutMillis; receivers PING every min(25 s, a third of it) (default 60000)
@@ -33,12 +35,11 @@ final class SoakOptions {
       --jar PATH               the server's jar (default target/pushgate.jar)
       --work DIR               logs, samples (CSV) and the plot (PNG) (default target/soak)
       --seed N                 random seed of the mix and the chaos schedule (default: the time)
-    Low-priority floods are not part of the mix: pushgate has no priorities yet.
     """;
 
   private static final Set<String> FLAGS = Set.of("chaos");
   private static final Set<String> KNOWN = Set.of("seconds", "nodes", "chaos", "kill-every", "roll-every", "settle", "receivers", "rooms",
-    "rooms-per-receiver", "churn", "pushes", "pushes-to-all", "slow", "token-seconds", "heartbeat-ms", "node-jvm", "jar", "work", "seed");
+    "rooms-per-receiver", "churn", "pushes", "pushes-to-all", "low", "slow", "token-seconds", "heartbeat-ms", "node-jvm", "jar", "work", "seed");
 
   int seconds = 30;
   int nodes = 1;
@@ -53,6 +54,7 @@ final class SoakOptions {
   int churn = 200;
   int pushes = 20;
   int pushesToAll = 1;
+  int low = 1500;
   int slow = 4;
   int tokenSeconds = 120;
   int heartbeatMillis = 60_000;
@@ -92,6 +94,7 @@ final class SoakOptions {
     o.churn = integer(v, "churn", o.churn);
     o.pushes = integer(v, "pushes", o.pushes);
     o.pushesToAll = integer(v, "pushes-to-all", o.pushesToAll);
+    o.low = integer(v, "low", o.low);
     o.slow = integer(v, "slow", o.slow);
     o.tokenSeconds = integer(v, "token-seconds", o.tokenSeconds);
     o.heartbeatMillis = integer(v, "heartbeat-ms", o.heartbeatMillis);
@@ -119,8 +122,8 @@ final class SoakOptions {
     if (killMinSeconds < 1 || killMaxSeconds < killMinSeconds || rollEverySeconds < 1 || settleSeconds < 0) {
       throw new IllegalArgumentException("--kill-every MIN-MAX needs 1 <= MIN <= MAX; --roll-every >= 1; --settle >= 0");
     }
-    if (churn < 0 || pushes < 1 || pushesToAll < 0 || slow < 0 || tokenSeconds < 10 || heartbeatMillis < 3_000) {
-      throw new IllegalArgumentException("need churn >= 0, pushes >= 1, pushes-to-all >= 0, slow >= 0, token-seconds >= 10, heartbeat-ms >= 3000");
+    if (churn < 0 || pushes < 1 || pushesToAll < 0 || low < 0 || slow < 0 || tokenSeconds < 10 || heartbeatMillis < 3_000) {
+      throw new IllegalArgumentException("need churn >= 0, pushes >= 1, pushes-to-all >= 0, low >= 0, slow >= 0, token-seconds >= 10, heartbeat-ms >= 3000");
     }
   }
 
@@ -139,4 +142,8 @@ final class SoakOptions {
   }
 
   static final String HEAVY_ROOM = "soak-heavy";
+  /** Items in one low-priority push. */
+  static final int LOW_PER_PUSH = 50;
+  /** The field that marks a low-priority item: receivers tell these frames from a stream's by it. */
+  static final String LOW_FIELD = "l";
 }
