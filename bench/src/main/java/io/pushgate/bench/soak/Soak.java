@@ -83,10 +83,9 @@ public final class Soak {
 
   private int run() throws Exception {
     log(String.format("%s: %d s, %d node%s%s, %d receivers in %d of %d rooms each, churn %d/s, pushes %d/s to rooms and %d/s to all, "
-        + "%d slow clients, tokens of %d s, heartbeat timeout %d ms, seed %d", Instant.now(), o.seconds, o.nodes, o.nodes > 1 ? "s (-cluster)" : "",
-      o.chaos ? ", chaos" : "", o.receivers, o.roomsPerReceiver, o.rooms, o.churn, o.pushes, o.pushesToAll, o.slow, o.tokenSeconds,
+        + "%d low-priority items/s to %s, %d slow clients, tokens of %d s, heartbeat timeout %d ms, seed %d", Instant.now(), o.seconds, o.nodes, o.nodes > 1 ? "s (-cluster)" : "",
+      o.chaos ? ", chaos" : "", o.receivers, o.roomsPerReceiver, o.rooms, o.churn, o.pushes, o.pushesToAll, o.low, o.room(0), o.slow, o.tokenSeconds,
       o.heartbeatMillis, o.seed));
-    log("low-priority floods are not part of the mix: pushgate has no priorities yet");
     Tokens tokens = new Tokens();
     nodes = new Nodes(o, tokens);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> nodes.all.forEach(n -> {
