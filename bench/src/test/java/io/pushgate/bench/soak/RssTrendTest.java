@@ -41,4 +41,29 @@ class RssTrendTest {
     RssTrend.Slope across = RssTrend.acrossProcesses(restartedNode(0), 1, 1_500);
     assertTrue(Math.abs(across.mbPerHour()) > 1, "across " + across);
   }
+
+  /** A node killed every 180 s whose processes' RSS climbs 0.1 MB a second all their short lives, plus {@code mbPerHour} of the run. */
+  private static List<Timeline.Sample> killedOften(double mbPerHour) {
+    List<Timeline.Sample> samples = new ArrayList<>();
+    for (int t = 0; t < 3_600; t += 10) {
+      long pid = 1000 + t / 180;
+      double age = t % 180;
+      samples.add(new Timeline.Sample(t, 1, pid, age, 10, 5, 50, 300 + age * 0.1 + t * mbPerHour / 3_600, 0));
+    }
+    return samples;
+  }
+
+  @Test
+  void underChaosWarmUpIsNotATrendAtEqualAge() {
+    // Within its processes this node climbs 360 MB/h: each one's warm-up, as in a chaos soak.
+    assertEquals(360, RssTrend.withinProcesses(killedOften(0), 1, 1_200, 60).mbPerHour(), 0.5);
+    RssTrend.Slope equalAge = RssTrend.atEqualAge(killedOften(0), 1, 1_200, 60);
+    assertEquals(0, equalAge.mbPerHour(), 0.5);
+    assertTrue(equalAge.samples() > 100);
+  }
+
+  @Test
+  void processesThatStartHeavierAsTheRunGoesOnAreATrendAtEqualAge() {
+    assertEquals(40, RssTrend.atEqualAge(killedOften(40), 1, 1_200, 60).mbPerHour(), 0.5);
+  }
 }
