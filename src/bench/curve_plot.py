@@ -67,7 +67,7 @@ def main(out):
     ax.set_ylabel('items delivered per server CPU-second (millions, log)')
     ax.set_title('5,000 subscribers x 200 items/s, one item per publish request, 20 s warm-up')
     ax.grid(True, which='both', alpha=0.3)
-    ax.legend(fontsize=8, loc='lower right')
+    ax.legend(fontsize=8, loc='lower left')
     fig.tight_layout()
     fig.savefig(os.path.join(out, 'curve.png'))
     return 0

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # A CPU profile of pushgate while it fans out (issue 14, items 3 and 4): a fresh node (TICK ms,
-# PUSHGATE_JVM flags), the generator's fanout (SUBSCRIBERS in one room, RATE items/s, one item per
-# publish request, WARMUP s then DURATION s), and async-profiler attached for PROFILE_SECONDS once
-# the measured window starts (jcmd JVMTI.agent_load; cpu samples every INTERVAL, kernel stacks
-# included). Writes OUT/profile.collapsed, OUT/flame.png (matplotlib) and prints the share of the
-# kernel, Java and native code and the hottest frames. async-profiler comes from Maven Central
-# (tools.profiler:async-profiler, linux-x64) unless ASYNC_PROFILER names libasyncProfiler.so.
+# PUSHGATE_JVM flags plus -XX:+PreserveFramePointer), the generator's fanout (SUBSCRIBERS in one room,
+# RATE items/s, one item per publish request, WARMUP s then DURATION s), and `perf record -F 499 -e
+# cpu-clock -g` of the node for PROFILE_SECONDS once the measured window starts (Java frames named
+# through `jcmd PID Compiler.perfmap`; hardware counters are not available in this VM, cpu-clock is).
+# Writes OUT/profile.collapsed (src/bench/perf_fold.py), OUT/flame.png (matplotlib) and prints the
+# share of the kernel, Java and native code and the hottest frames. Needs perf (Debian: linux-perf).
+# (async-profiler 3.0 from Maven Central would not attach here: `jcmd JVMTI.agent_load` returned 100.)
 # Usage: src/bench/profile.sh [JAR]. Loopback only.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,24 +17,14 @@ TICK=${TICK:-100}
 WARMUP=${WARMUP:-20}
 DURATION=${DURATION:-20}
 PROFILE_SECONDS=${PROFILE_SECONDS:-15}
-INTERVAL=${INTERVAL:-1ms}
-AP_VERSION=${AP_VERSION:-3.0}
-JVM=${PUSHGATE_JVM:--Xms1g -Xmx1g -XX:+UseParallelGC}
+JVM="${PUSHGATE_JVM:--Xms1g -Xmx1g -XX:+UseParallelGC} -XX:+PreserveFramePointer"
 SERIES=profile
 # shellcheck source=src/bench/ab-lib.sh
 . src/bench/ab-lib.sh
 own_jars
 JAR=$(series_jar "${1:-target/pushgate.jar}")
 
-AP=${ASYNC_PROFILER:-}
-if [ -z "$AP" ]; then
-  ap_jar=$HOME/.m2/repository/tools/profiler/async-profiler/$AP_VERSION/async-profiler-$AP_VERSION-linux-x64.jar
-  [ -f "$ap_jar" ] || mvn -B -q -ntp dependency:get -Dartifact="tools.profiler:async-profiler:$AP_VERSION:jar:linux-x64" >&2
-  mkdir -p "$OUT/async-profiler"
-  (cd "$OUT/async-profiler" && unzip -o -q "$ap_jar")
-  AP=$OUT/async-profiler/linux-x64/libasyncProfiler.so
-fi
-[ -f "$AP" ] || fail "no libasyncProfiler.so at $AP"
+command -v perf >/dev/null || fail "perf is missing (apt-get install linux-perf)"
 
 pub=$(free_port)
 api=$(free_port)
@@ -52,14 +43,14 @@ for _ in $(seq 1 $((10 * (WARMUP + 300)))); do
   sleep 0.1
 done
 grep -q '] publishing ' "$OUT/bench.out" || fail "the measured window never started (see $OUT/bench.out)"
-jcmd "$NODE_PID" JVMTI.agent_load "$AP" "start,event=cpu,interval=$INTERVAL" >"$OUT/jcmd.log" 2>&1
-sleep "$PROFILE_SECONDS"
-jcmd "$NODE_PID" JVMTI.agent_load "$AP" "stop,file=$OUT/profile.collapsed,collapsed,ann" >>"$OUT/jcmd.log" 2>&1
+perf record -F 499 -e cpu-clock -g -p "$NODE_PID" -o "$OUT/perf.data" -- sleep "$PROFILE_SECONDS" >"$OUT/perf.log" 2>&1
+jcmd "$NODE_PID" Compiler.perfmap >>"$OUT/perf.log" 2>&1   # /tmp/perf-PID.map: names for the JIT's code
+perf script -i "$OUT/perf.data" 2>>"$OUT/perf.log" | python3 src/bench/perf_fold.py >"$OUT/profile.collapsed"
 wait "$bench" || true
 grep -v '^\[' "$OUT/bench.out" | grep -v '^RESULT' || true
 stop_process "$NODE_PID"
 VARIANT_PID=
-[ -s "$OUT/profile.collapsed" ] || fail "no profile written (see $OUT/jcmd.log)"
+[ -s "$OUT/profile.collapsed" ] || fail "no profile written (see $OUT/perf.log)"
 py=python3
 python3 -c 'import matplotlib' 2>/dev/null || { [ -x /usr/bin/python3 ] && py=/usr/bin/python3; }
 "$py" src/bench/flame_png.py "$OUT/profile.collapsed" "$OUT/flame.png" \
