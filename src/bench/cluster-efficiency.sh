@@ -47,6 +47,7 @@ start_nodes() {
   WS=
   PUSH=
   API_PORTS=()
+  PORTS=()
   if [ -n "$clustered" ]; then
     extra=(-Dvertx.hazelcast.config="$OUT/cluster.xml" -Dhazelcast.wait.seconds.before.join=0)
     args=(-cluster -cluster-host 127.0.0.1)
@@ -58,16 +59,17 @@ start_nodes() {
       -- "${jvm[@]}" "${extra[@]}" -- "${args[@]}" &
     sleep 0.2
     # start_node runs in a subshell here (all nodes start together): find the node by its port.
-    PIDS+=("$pub")
+    PORTS+=("$pub")
     API_PORTS+=("$api")
     WS=${WS:+$WS,}ws://127.0.0.1:$pub/connect
     PUSH=${PUSH:+$PUSH,}http://127.0.0.1:$api/push/room
   done
   wait
-  local ports=("${PIDS[@]}")
-  PIDS=()
-  for pub in "${ports[@]}"; do
-    PIDS+=("$(ss -ltnpH "sport = :$pub" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)")
+  local pid
+  for pub in "${PORTS[@]}"; do
+    pid=$(ss -ltnpH "sport = :$pub" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2 || true)
+    [ -n "$pid" ] || fail "no node listens on 127.0.0.1:$pub (see $OUT/$name-node*.log)"
+    PIDS+=("$pid")
   done
   if [ -n "$clustered" ]; then
     for _ in $(seq 1 600); do

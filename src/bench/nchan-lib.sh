@@ -70,6 +70,9 @@ stop_nchan() {
     kill -QUIT "$NGINX_PID" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$NGINX_PID" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$NGINX_PID" 2>/dev/null || true
+    local pids=${NGINX_PIDS:-}
+    # shellcheck disable=SC2086
+    kill -KILL ${pids//,/ } 2>/dev/null || true   # the workers too, should the master have gone first
   fi
   NGINX_PID=
 }

@@ -37,6 +37,7 @@ timeout 900 java -jar "$BENCH_JAR" fanout --connections "$SUBSCRIBERS" --rate "$
   --push-batch 1 --tick-ms "$TICK" --ws "ws://127.0.0.1:$pub/connect" --push "http://127.0.0.1:$api/push/room" \
   --server-pid "$NODE_PID" >"$OUT/bench.out" 2>&1 &
 bench=$!
+trap 'kill "$bench" 2>/dev/null; stop_process "$VARIANT_PID"' EXIT   # the generator too, if this script fails
 for _ in $(seq 1 $((10 * (WARMUP + 300)))); do
   grep -q '] publishing ' "$OUT/bench.out" && break
   kill -0 "$bench" 2>/dev/null || break

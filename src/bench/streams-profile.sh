@@ -42,7 +42,7 @@ echo "== $(date -u +%FT%TZ), $(nproc) cores, $(uname -r), load $(cut -d' ' -f1-3
 
 # share FILE PATTERN: the percentage of samples whose own symbol matches PATTERN
 share() {
-  grep -E "$2" "$1" | awk '{ s += $1 } END { printf "%.2f", s }'
+  { grep -E "$2" "$1" || true; } | awk '{ s += $1 } END { printf "%.2f", s + 0 }'
 }
 
 for h in "${@:-on off}"; do

@@ -7,6 +7,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -19,7 +22,9 @@ import java.util.regex.Pattern;
  */
 final class LogScan {
 
-  private static final Pattern RECORD = Pattern.compile("^(\\S+Z) (SEVERE|ERROR) .*");
+  private static final Pattern RECORD = Pattern.compile("^(\\d{4}-\\d\\d-\\d\\dT\\S+) (SEVERE|ERROR) .*");
+  /** pushgate-logging.properties' time: local time with its offset from UTC (older nodes wrote a Z). */
+  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSxx");
 
   /**
    * Vert.x logs an I/O error of any of its connections at SEVERE, so a node whose peer was killed
@@ -51,8 +56,8 @@ final class LogScan {
   private static boolean afterAKill(String time, List<Instant> kills) {
     Instant at;
     try {
-      at = Instant.parse(time);
-    } catch (java.time.format.DateTimeParseException e) {
+      at = time.endsWith("Z") ? Instant.parse(time) : OffsetDateTime.parse(time, TIME).toInstant();
+    } catch (DateTimeParseException e) {
       return false;
     }
     return kills.stream().anyMatch(k -> !at.isBefore(k.minusSeconds(1)) && !at.isAfter(k.plus(AFTER_KILL)));

@@ -168,7 +168,8 @@ public final class Soak {
     long cut = timeline.slowConsumersCut();
     verdict.judge("slow clients cut with 4002", o.slow == 0 || o.seconds < 20 || cut > 0,
       cut + " cut by the nodes, " + stats.slowOpened.sum() + " opened" + (o.slow == 0 ? " (none asked for)" : ""));
-    verdict.judge("the load ran", (stats.churnConnections.sum() > 0 || o.churn == 0) && (o.low == 0 || stats.lowItems.sum() > 0),
+    verdict.judge("the load ran", (stats.churnConnections.sum() > 0 || o.churn == 0) && (o.low == 0 || stats.lowItems.sum() > 0)
+        && pusher.streamPushesAcked.sum() > 0,
       String.format("%,d churn connections (%,d refused with 401 as meant, %,d closed at token expiry, %,d failed, %,d not started at the cap), "
           + "%,d stream pushes acknowledged, %,d to all, %,d to the heavy room, %,d skipped at the in-flight cap; "
           + "%,d low-priority items accepted (%,d best effort), %,d received",
@@ -258,7 +259,8 @@ public final class Soak {
   /** A well-behaved receiver is closed only by a node that goes away: 1001 (drain) or 1006 (killed). */
   private void judgeCloses(Verdict verdict, ClientStats stats) {
     Map<Integer, Long> closes = ClientStats.snapshot(stats.receiverCloses);
-    boolean ok = closes.keySet().stream().allMatch(code -> o.chaos && (code == 1001 || code == 1006));
+    // A receiver that drops its socket after an unanswered PING reports 1006 too: that is never a kill's doing.
+    boolean ok = stats.pingTimeouts.sum() == 0 && closes.keySet().stream().allMatch(code -> o.chaos && (code == 1001 || code == 1006));
     verdict.judge("receivers closed only by node kills and drains" + (o.chaos ? "" : " (none without chaos)"), ok,
       "closes by code " + closes + "; PINGs unanswered " + stats.pingTimeouts.sum());
   }
@@ -292,6 +294,10 @@ public final class Soak {
    * third of a shorter run) left out: it passes when the slope would add less than 32 MB over the window.
    */
   private void judgeRss(Verdict verdict, List<Timeline.Sample> samples, double runSeconds) {
+    // The load's own samples: after it, everyone leaves and the flat tail would pull the slope down.
+    runSeconds = Math.min(runSeconds, o.seconds);
+    double end = runSeconds;
+    samples = samples.stream().filter(s -> s.atSeconds() <= end).toList();
     double window = Math.min(2_400, runSeconds * 2 / 3);
     double warmup = Math.min(120, runSeconds / 3);
     double from = runSeconds - window;

@@ -23,10 +23,13 @@ class LogScanTest {
       "2026-11-30T13:20:00.000Z" + RESET,                        // long before it: a reset nobody caused
       "2026-11-30T13:27:54.000Z SEVERE io.pushgate.merge.Streams - something broke",
       "2026-11-30T13:27:55.000Z WARNING com.hazelcast.Foo - a warning is not a fault",
-      "\tat java.base/some.Frame(Frame.java:1)"));
+      "\tat java.base/some.Frame(Frame.java:1)",
+      "2026-11-30T14:27:52.500+0100" + RESET,   // 2.5 s after the kill, written an hour east of UTC: expected
+      "2026-11-30T13:27:52.500-0100" + RESET)); // the same clock an hour west: two hours after the kill
     List<String> found = LogScan.unexpected(List.of(log), List.of(Instant.parse("2026-11-30T13:27:50Z")));
-    assertEquals(2, found.size(), found.toString());
+    assertEquals(3, found.size(), found.toString());
     assertTrue(found.get(0).contains("13:20:00"));
     assertTrue(found.get(1).contains("something broke"));
+    assertTrue(found.get(2).contains("-0100"));
   }
 }
