@@ -30,18 +30,18 @@ await_node_ready() {
   local pid=$1 log=$2 limit=${3:-30}
   for _ in $(seq 1 $((limit * 10))); do
     grep -q "pushgate node ready" "$log" && return 0
-    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; fail "the node exited at start"; }
+    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; fail "the node exited at start (see $log)"; }
     sleep 0.1
   done
-  fail "the node was not ready within $limit s"
+  fail "the node was not ready within $limit s (see $log)"
 }
 
-# SIGTERM to process $1 (a node drains), SIGKILL if it is still there 15 s later.
+# stop_process PID [SECONDS]: SIGTERM (a node drains), SIGKILL if it is still there SECONDS (15) later.
 stop_process() {
-  local pid=$1
+  local pid=$1 limit=${2:-15}
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
   kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  for _ in $(seq 1 $((limit * 10))); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true
 }
 
@@ -59,21 +59,12 @@ start_node() {
   env PUSHGATE_PUBLIC_HOST=127.0.0.1 PUSHGATE_API_HOST=127.0.0.1 "${envs[@]}" \
     java "${jvm[@]}" -jar "${NODE_JAR:-target/pushgate.jar}" "$@" >"$log" 2>&1 &
   NODE_PID=$!
-  for _ in $(seq 1 600); do
-    grep -q "pushgate node ready" "$log" && return 0
-    kill -0 "$NODE_PID" 2>/dev/null || { cat "$log" >&2; fail "the node exited at start (see $log)"; }
-    sleep 0.1
-  done
-  fail "the node was not ready within 60 s (see $log)"
+  await_node_ready "$NODE_PID" "$log" 60
 }
 
 # stop_node PID: SIGTERM (the node drains), SIGKILL after 40 s.
 stop_node() {
-  local pid=$1
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 400); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
+  stop_process "$1" 40
 }
 
 # private_cluster_xml FILE: conf/cluster.xml with a cluster name and ten ports of its own, so that a
