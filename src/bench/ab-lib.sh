@@ -57,20 +57,6 @@ run_variant() {
   VARIANT_PID=
 }
 
-# own_jars: the generator's jar (built when stale) copied into $WORK and BENCH_JAR pointed at the
-# copy, so that a rebuild while a series runs changes nothing under it. own_jar PATH NAME prints the
-# path of a copy of a server jar in $WORK.
-own_jars() {
-  build_bench_jar
-  cp "$BENCH_JAR" "$WORK/pushgate-bench.jar"
-  BENCH_JAR=$WORK/pushgate-bench.jar
-}
-
-own_jar() {
-  cp "$1" "$WORK/$2"
-  echo "$WORK/$2"
-}
-
 # The pushgate jar as of a commit, built once into $1 (a directory) from `git archive`, for "before" runs.
 jar_at() {
   local rev=$1 dir=$2

@@ -88,3 +88,17 @@ private_cluster_xml() {
   grep -q ">$base</port>" <<<"$xml" || fail "conf/cluster.xml changed shape"
   printf '%s\n' "$xml" >"$1"
 }
+
+# own_jars: the generator's jar (built when stale) copied into $WORK and BENCH_JAR pointed at the
+# copy, so that a rebuild while a series runs changes nothing under it. own_jar PATH NAME prints the
+# path of a copy of a server jar in $WORK.
+own_jars() {
+  build_bench_jar
+  cp "$BENCH_JAR" "$WORK/pushgate-bench.jar"
+  BENCH_JAR=$WORK/pushgate-bench.jar
+}
+
+own_jar() {
+  cp "$1" "$WORK/$2"
+  echo "$WORK/$2"
+}

@@ -33,11 +33,9 @@ command -v perf >/dev/null || fail "perf is not installed (apt-get install linux
 [ -f target/pushgate.jar ] || fail "target/pushgate.jar is missing: run mvn -B package -DskipTests first"
 # shellcheck source=src/bench/lib.sh
 . src/bench/lib.sh
-build_bench_jar
 mkdir -p "$WORK"
-cp target/pushgate.jar "$WORK/pushgate.jar"
-cp "$BENCH_JAR" "$WORK/pushgate-bench.jar"
-NODE_JAR=$WORK/pushgate.jar
+own_jars
+NODE_JAR=$(own_jar target/pushgate.jar pushgate.jar)
 echo "== $(date -u +%FT%TZ), $(nproc) cores, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg); output in $WORK"
 
 # share FILE PATTERN: the percentage of samples whose own symbol matches PATTERN

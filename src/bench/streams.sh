@@ -56,13 +56,10 @@ trap cleanup EXIT
 [ -f target/pushgate.jar ] || fail "target/pushgate.jar is missing: run mvn -B package -DskipTests first"
 # shellcheck source=src/bench/lib.sh
 . src/bench/lib.sh
-build_bench_jar
 mkdir -p "$WORK"
 # The run's own copies: a rebuild in this tree while it runs must not change the code it measures.
-cp target/pushgate.jar "$WORK/pushgate.jar"
-cp "$BENCH_JAR" "$WORK/pushgate-bench.jar"
-NODE_JAR=$WORK/pushgate.jar
-BENCH_JAR=$WORK/pushgate-bench.jar
+own_jars
+NODE_JAR=$(own_jar target/pushgate.jar pushgate.jar)
 
 # field FILE NAME: the first numeric value of "NAME" in the RESULT line (names used here are unique
 # or come first where they are meant).
