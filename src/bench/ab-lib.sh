@@ -57,6 +57,23 @@ run_variant() {
   VARIANT_PID=
 }
 
+# alternate ROUNDS BEFORE_JAR AFTER_JAR JVM... -- BENCH_ARGS...: before-N and after-N in turn, ROUNDS
+#   times, each a fresh node started with `java JVM... -jar` (run_variant); output in $OUT/VARIANT-N.out.
+alternate() {
+  local rounds=$1 before=$2 after=$3 round variant jar
+  shift 3
+  local jvm=()
+  while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do jvm+=("$1"); shift; done
+  [ "${1:-}" = "--" ] && shift
+  for round in $(seq 1 "$rounds"); do
+    for variant in before after; do
+      jar=$before
+      [ "$variant" = after ] && jar=$after
+      run_variant "$variant-$round" "$OUT/$variant-$round.out" "$jar" java -- "${jvm[@]}" -- "$@"
+    done
+  done
+}
+
 # The pushgate jar as of a commit, built once into $1 (a directory) from `git archive`, for "before" runs.
 jar_at() {
   local rev=$1 dir=$2

@@ -24,15 +24,9 @@ AFTER=$(own_jar "${2:-target/pushgate.jar}" after.jar)
 echo "== $(nproc) cores, $(uname -r), $(java -version 2>&1 | sed -n 1p); results in $OUT"
 
 # shellcheck disable=SC2206
-jvm=($JVM)
-for round in $(seq 1 "$ROUNDS"); do
-  for variant in before after; do
-    jar=$BEFORE
-    [ "$variant" = after ] && jar=$AFTER
-    run_variant "$variant-$round" "$OUT/$variant-$round.out" "$jar" java -- "${jvm[@]}" -- \
-      fanout --connections $((ROOMS * PER_ROOM)) --rooms "$ROOMS" --rate "$ROOMS" --duration "$DURATION" --warmup "$WARMUP"
-  done
-done
+# shellcheck disable=SC2086 # JVM is a list of flags
+alternate "$ROUNDS" "$BEFORE" "$AFTER" $JVM -- \
+  fanout --connections $((ROOMS * PER_ROOM)) --rooms "$ROOMS" --rate "$ROOMS" --duration "$DURATION" --warmup "$WARMUP"
 
 python3 src/bench/results.py date fanout.latencyMs.p50=p50ms fanout.latencyMs.p99=p99ms fanout.latencyMs.max=maxms \
   fanout.deliveryRatio=ratio fanout.lost=lost server.cpuSeconds=serverCpuS serverStats.merger.leadingFlushes=leading \
