@@ -54,6 +54,7 @@ final class Batches {
   private Set<Key> framedThisTick = new HashSet<>();
   private Set<Key> framedLastTick = new HashSet<>();
   private long lastShortageNanos = Long.MIN_VALUE;
+  private boolean holding;
   private final Counter batches;
   private final Counter earlyFlushes;
   private final Counter leadingFlushes;
@@ -90,6 +91,9 @@ final class Batches {
     Key key = new Key(push.target(), push.low() ? Kind.LOW : Kind.PLAIN);
     for (byte[] item : push.items()) {
       RoomBatch batch = pending.get(key);
+      if (batch != null && holding && key.kind() == Kind.LOW && batch.wouldOverflow(item, options.maxBatchItems(), options.maxBatchBytes())) {
+        thin(key, batch);
+      }
       if (batch != null && batch.wouldOverflow(item, options.maxBatchItems(), options.maxBatchBytes())) {
         earlyFlushes.inc();
         flushEarly(key, outlet);
@@ -117,6 +121,28 @@ final class Batches {
       addItem(key, outlet).add(item, offset++, epoch);
       bytes += item.length;
     }
+  }
+
+  /**
+   * While the merger holds ticks (the shards are still writing), a low batch at its limit keeps every
+   * other item, the rest counted as sampled, instead of going out early as a frame of its own: an
+   * overloaded node then writes fewer frames, which is what it is short of.
+   */
+  void holding(boolean holding) {
+    this.holding = holding;
+  }
+
+  private void thin(Key key, RoomBatch batch) {
+    List<byte[]> items = batch.items();
+    List<byte[]> kept = new ArrayList<>((items.size() + 1) / 2);
+    for (int i = 0; i < items.size(); i += 2) {
+      kept.add(items.get(i));
+    }
+    int dropped = items.size() - kept.size();
+    long before = batch.bytes();
+    batch.keepOnly(kept);
+    bytes -= before - batch.bytes();
+    sampler.dropped(key.target(), dropped);
   }
 
   /** The key's batch, new if it had none: a new batch of a quiet key goes out on the next turn. */

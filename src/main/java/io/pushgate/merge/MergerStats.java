@@ -24,6 +24,7 @@ final class MergerStats {
   final Counter directMemoryRefusals;
   final Counter itemsSampled;
   final Counter lowItems;
+  final Counter ticksHeld;
   final Distribution batchItems;
   final Distribution tickTime;
 
@@ -44,6 +45,8 @@ final class MergerStats {
       "pushes refused with 503 while direct memory was short (an encode failed in the last two ticks, or over 90% of the limit in use)");
     itemsSampled = stats.counter("merger.itemsSampled", "pushgate_items_sampled",
       "low-priority items sampled away: their room was over maxRoomItemsPerSecond, or the node's fan-out lagged behind its tick");
+    ticksHeld = stats.counter("merger.ticksHeld", "pushgate_ticks_held",
+      "ticks whose frames waited for the next tick because a shard was still writing the last one's (the node is short of CPU for its audience)");
     lowItems = stats.counter("merger.lowItems", "pushgate_low_items", "low-priority (best effort) items accepted");
     batchItems = Distribution.summary(stats, "merger.batchItems", "pushgate_batch_items", "items per encoded PUSH frame", ITEMS_PER_FRAME_BOUNDS);
     tickTime = Distribution.timer(stats, "merger.tick", "pushgate_tick", "time to encode and hand out one tick's frames", TICK_BOUNDS_MILLIS);

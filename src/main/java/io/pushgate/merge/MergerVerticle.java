@@ -41,6 +41,8 @@ public final class MergerVerticle extends VerticleBase {
   private static final long SWEEP_MILLIS = 1_000;
   /** Over this share of the direct-memory limit in use, new pushes wait (503) before an encode fails. */
   private static final double DIRECT_MEMORY_HIGH = 0.9;
+  /** How long the merger holds ticks in a row at most while the shards are still writing. */
+  static final long MAX_HOLD_MILLIS = 1_000;
 
   private final MergerOptions options;
   private final HistoryOptions history;
@@ -55,6 +57,13 @@ public final class MergerVerticle extends VerticleBase {
   private boolean draining;
   /** Set at each tick: direct memory over DIRECT_MEMORY_HIGH of its limit. */
   private boolean directMemoryHigh;
+  private final FanoutPressure pressure;
+  /**
+   * Ticks held in a row because the shards were still writing the last one's frames, and at most how
+   * many: a second's worth (at least one), so that a shard that never reports back delays, not stops.
+   */
+  private int heldTicks;
+  private final int maxHeldTicks;
   /** Quiet keys whose first item goes out on the next turn, all in one hand-out. */
   private final List<Batches.Key> leading = new ArrayList<>();
   /** Streams the merger keeps state for at most: the node's rooms, twice over (streams may have no members here). */
@@ -62,7 +71,7 @@ public final class MergerVerticle extends VerticleBase {
   private final Batches.Outlet outlet = new Batches.Outlet() {
     @Override
     public void early(Batches.Flushed flushed) {
-      deliver(List.of(flushed), System.nanoTime());
+      deliver(List.of(flushed), System.nanoTime(), false);
     }
 
     @Override
@@ -77,6 +86,8 @@ public final class MergerVerticle extends VerticleBase {
   public MergerVerticle(MergerOptions options, HistoryOptions history, NodeStats nodeStats, FanoutPressure pressure) {
     this.options = options;
     this.maxStreams = 2 * options.maxRooms();
+    this.pressure = pressure;
+    this.maxHeldTicks = (int) Math.max(1, MAX_HOLD_MILLIS / options.tickMillis());
     this.history = history;
     counters = new MergerStats(nodeStats);
     stats = counters.stats;
@@ -105,7 +116,7 @@ public final class MergerVerticle extends VerticleBase {
         public void flushNow(StreamState stream) {
           Batches.Flushed f = batches.flushStream(stream.target);
           if (f != null) {
-            deliver(List.of(f), System.nanoTime());
+            deliver(List.of(f), System.nanoTime(), false);
           }
         }
       });
@@ -191,18 +202,34 @@ public final class MergerVerticle extends VerticleBase {
     }
     leading.clear();
     if (!frames.isEmpty()) {
-      deliver(frames, System.nanoTime());
+      deliver(frames, System.nanoTime(), false);
     }
   }
 
+  /**
+   * The tick: every waiting batch becomes a frame and goes to the shards. But while a shard is still
+   * writing the last tick's frames, the tick is held (up to {@link #maxHeldTicks} in a row) and its
+   * items merge with the next one's: a node short of CPU then writes fewer, fuller frames at the pace
+   * it can, instead of queueing ticks behind each other until its lag is seconds (graceful overload,
+   * README). Normal items are only delayed, never dropped; low ones are sampled to the budget of the
+   * ticks the frame covers.
+   */
   private void tick() {
     long start = System.nanoTime();
     long max = DirectMemory.max();
     directMemoryHigh = max > 0 && DirectMemory.used() > DIRECT_MEMORY_HIGH * max;
-    sampler.startTick(start);
+    if (!draining && heldTicks < maxHeldTicks && pressure.ticksUnwritten() > 0 && batches.targets() > 0) {
+      heldTicks++;
+      counters.ticksHeld.inc();
+      batches.holding(true);
+      return;
+    }
+    sampler.startTick(start, heldTicks + 1);
+    heldTicks = 0;
+    batches.holding(false);
     List<Batches.Flushed> frames = batches.flushAll();
     if (!frames.isEmpty()) {
-      deliver(frames, start);
+      deliver(frames, start, true);
       counters.tickTime.recordNanos(System.nanoTime() - start);
     }
   }
@@ -211,11 +238,14 @@ public final class MergerVerticle extends VerticleBase {
    * Each shard gets its own reference to every frame and releases it once written; the merger's goes
    * here. A stream's flush then tells the streams what its shards have now, for the joins.
    */
-  private void deliver(List<Batches.Flushed> flushed, long tickNanos) {
+  private void deliver(List<Batches.Flushed> flushed, long tickNanos, boolean tick) {
     List<EncodedFrame> frames = new ArrayList<>(flushed.size());
     flushed.forEach(f -> frames.add(f.frame()));
-    ShardCommand.Deliver command = new ShardCommand.Deliver(List.copyOf(frames), tickNanos);
+    ShardCommand.Deliver command = new ShardCommand.Deliver(List.copyOf(frames), tickNanos, tick);
     frames.forEach(frame -> frame.retain(options.shards()));
+    if (tick) {
+      pressure.tickHandedOut(options.shards());
+    }
     for (int i = 0; i < options.shards(); i++) {
       vertx.eventBus().send(Addresses.shard(i), command, Local.OPTIONS);
     }

@@ -37,6 +37,7 @@ final class Sampler {
   /** What /stats shows, made on the merger's thread once a tick when it changed: read from any thread. */
   private volatile Map<String, Long> mostSampled = Map.of();
   private double share = 1;
+  private int budgetTicks = 1;
 
   Sampler(long maxRoomItemsPerSecond, long tickMillis, FanoutPressure pressure, Counter sampled) {
     this.tickMillis = tickMillis;
@@ -45,9 +46,13 @@ final class Sampler {
     this.sampled = sampled;
   }
 
-  /** A new tick: budgets start again, and the share follows the node's lag. */
-  void startTick(long nowNanos) {
+  /**
+   * A new tick: budgets start again, for {@code ticks} ticks' worth of items (more than one when the
+   * merger held ticks while the shards were writing), and the share follows the node's lag.
+   */
+  void startTick(long nowNanos, int ticks) {
     sentThisTick.clear();
+    budgetTicks = ticks;
     if (sampledSinceListed) {
       sampledSinceListed = false;
       Map<String, Long> top = new LinkedHashMap<>();
@@ -71,7 +76,7 @@ final class Sampler {
   List<byte[]> sample(Target target, List<byte[]> low) {
     int keep = low.size();
     if (itemsPerTick > 0) {
-      long left = (long) (itemsPerTick * share) - sentThisTick.getOrDefault(target, 0);
+      long left = (long) (itemsPerTick * budgetTicks * share) - sentThisTick.getOrDefault(target, 0);
       keep = (int) Math.max(0, Math.min(keep, left));
     } else if (share < 1) {
       keep = (int) Math.ceil(low.size() * share);
@@ -80,7 +85,16 @@ final class Sampler {
     if (keep == low.size()) {
       return low;
     }
-    int dropped = low.size() - keep;
+    dropped(target, low.size() - keep);
+    List<byte[]> kept = new ArrayList<>(keep);
+    for (int i = 0; i < keep; i++) {
+      kept.add(low.get((int) ((long) i * low.size() / keep)));
+    }
+    return kept;
+  }
+
+  /** Counts low items of {@code target} sampled away, for the node and the room. */
+  void dropped(Target target, int dropped) {
     sampled.add(dropped);
     if (!target.isAll()) {
       sampledSinceListed = true;
@@ -89,11 +103,6 @@ final class Sampler {
         sampledByRoom.remove(sampledByRoom.keySet().iterator().next());
       }
     }
-    List<byte[]> kept = new ArrayList<>(keep);
-    for (int i = 0; i < keep; i++) {
-      kept.add(low.get((int) ((long) i * low.size() / keep)));
-    }
-    return kept;
   }
 
   /** The most sampled rooms and their sampled items, as of the last tick: for /stats, from any thread. */

@@ -9,11 +9,12 @@ import java.util.Map;
 public sealed interface ShardCommand {
 
   /**
-   * Frames of one tick (or one early flush), each to be written to the members of its room. The
-   * receiving shard owns one reference to each frame and must release it. {@code tickNanos} is the
-   * {@link System#nanoTime()} at which the merger began the tick, for the fan-out lag.
+   * Frames of one tick (or one early or leading flush: {@code tick} false), each to be written to the
+   * members of its room. The receiving shard owns one reference to each frame and must release it,
+   * and tells {@link FanoutPressure#tickWritten()} once it has written a tick's. {@code tickNanos} is
+   * the {@link System#nanoTime()} at which the merger began the tick, for the fan-out lag.
    */
-  record Deliver(List<EncodedFrame> frames, long tickNanos) implements ShardCommand {
+  record Deliver(List<EncodedFrame> frames, long tickNanos, boolean tick) implements ShardCommand {
   }
 
   /** Cluster-wide connection counts per room: send ONLINE to watchers of rooms whose count changed. */

@@ -39,6 +39,7 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
   private final NodeSecurity security;
   private final ShardStats stats;
   private final Hub hub;
+  private final FanoutPressure pressure;
   private ClientRequests requests;
   private final ConnectionContext shared;
   /** Outbound bytes a connection may have queued before it counts as a slow consumer (4002). */
@@ -61,6 +62,7 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
     this.publicRoutes = publicRoutes;
     this.security = security;
     this.stats = new ShardStats(index, options.tickMillis());
+    this.pressure = pressure;
     this.hub = new Hub(index, options, stats, nodeRooms, pressure);
     this.shared = new ConnectionContext(options, stats, this);
     this.outboundLimit = new WriteBufferWaterMark(options.maxOutboundBytes() / 2, options.maxOutboundBytes());
@@ -181,6 +183,9 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
       } finally {
         // The writes hold their own references until sent; this shard's reference ends here.
         deliver.frames().forEach(EncodedFrame::release);
+        if (deliver.tick()) {
+          pressure.tickWritten();
+        }
       }
     } else if (msg.body() instanceof ShardCommand.StreamJoined joined) {
       requests.onStreamJoined(joined);

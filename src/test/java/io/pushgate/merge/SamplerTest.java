@@ -28,35 +28,37 @@ class SamplerTest {
   void normalItemsUseTheBudgetFirstAndTheRestIsEvenlySpaced() {
     Counter sampled = new Counter();
     Sampler s = new Sampler(100, 100, new FanoutPressure(), sampled); // 10 a tick
-    s.startTick(0);
+    s.startTick(0, 1);
     s.sent(ROOM, 5);
     List<byte[]> kept = s.sample(ROOM, items(50));
     assertEquals(5, kept.size());
     assertEquals(List.of(0, 10, 20, 30, 40), kept.stream().map(b -> (int) b[0]).toList());
     assertEquals(45, sampled.get());
     assertEquals(0, s.sample(ROOM, items(3)).size(), "nothing left this tick");
-    s.startTick(TICK_NANOS);
+    s.startTick(TICK_NANOS, 1);
     assertEquals(10, s.sample(ROOM, items(30)).size(), "a new tick, a new share");
     assertEquals(3, s.sample(Target.room("other"), items(3)).size(), "each room has its own budget");
+    s.startTick(2 * TICK_NANOS, 3);
+    assertEquals(30, s.sample(ROOM, items(100)).size(), "a frame after two held ticks carries three ticks' budget");
   }
 
   @Test
   void whileTheNodeLagsTheShareHalvesEachTickAndGrowsBackAfter() {
     FanoutPressure pressure = new FanoutPressure();
     Sampler s = new Sampler(0, 100, pressure, new Counter()); // no budget: only the lag samples
-    s.startTick(0);
+    s.startTick(0, 1);
     assertEquals(64, s.sample(ROOM, items(64)).size(), "no lag, no budget: everything goes");
     long now = 0;
     for (int tick = 1; tick <= 3; tick++) {
       now += TICK_NANOS;
       pressure.overTick(now);
-      s.startTick(now);
+      s.startTick(now, 1);
     }
     assertEquals(1.0 / 8, s.share());
     assertEquals(8, s.sample(ROOM, items(64)).size());
     for (int tick = 0; tick < 10; tick++) {
       now += 10 * TICK_NANOS; // long after the last late tick
-      s.startTick(now);
+      s.startTick(now, 1);
     }
     assertEquals(1.0, s.share());
   }
