@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TickHoldTest {
 
   private static final String ROOM = "hold";
-  private static final long TICK_MILLIS = 50;
+  private static final long TICK_MILLIS = 100;
   private static final int HELD_PUSHES = 5;
 
   @Test
