@@ -5,6 +5,7 @@ import io.pushgate.testing.Http;
 import io.pushgate.testing.TestNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -39,7 +40,10 @@ class PriorityTest {
   void lowItemsOverTheBudgetAreSampledAndCountedAndNormalItemsNever(Vertx vertx) throws Exception {
     try (TestNode node = TestNode.start(vertx, new JsonObject().put("tickMillis", TICK_MILLIS).put("maxRoomItemsPerSecond", BUDGET_PER_SECOND))) {
       List<JsonObject> frames = Collections.synchronizedList(new ArrayList<>());
-      WebSocket ws = vertx.createWebSocketClient().connect(node.publicPort(), "127.0.0.1", "/connect").await(10, TimeUnit.SECONDS);
+      // Held in a variable to the end: a Vert.x client nothing refers to is closed when it is collected,
+      // and its connections with it (seen as "closed by_client" whenever a GC came mid-test).
+      WebSocketClient wsClient = vertx.createWebSocketClient();
+      WebSocket ws = wsClient.connect(node.publicPort(), "127.0.0.1", "/connect").await(10, TimeUnit.SECONDS);
       ws.textMessageHandler(text -> frames.add(new JsonObject(text)));
       ws.writeTextMessage(new JsonObject().put("type", "JOIN").put("id", 1).put("data", new JsonObject().put("room", ROOM)).encode());
       Eventually.await("the JOIN's ACK", () -> frames.stream().anyMatch(m -> "ACK".equals(m.getString("type"))));
@@ -82,6 +86,7 @@ class PriorityTest {
           assertNull(f.getJsonObject("data").getValue("offset"), "low frames carry no position");
         }
       }
+      wsClient.close().await(10, TimeUnit.SECONDS);
     }
   }
 
