@@ -13,6 +13,12 @@ import java.util.Map;
 public final class Http {
 
   private static final HttpClient CLIENT = HttpClient.newHttpClient();
+  /**
+   * How long the waits' GETs wait for an answer: a kept-alive connection to a server that is going
+   * away can take a request and never answer it, and without a limit the whole build hangs there
+   * (OnEventLoopTest did, once, after an undeploy).
+   */
+  private static final java.time.Duration WAIT_REQUEST_TIMEOUT = java.time.Duration.ofSeconds(5);
 
   private Http() {
   }
@@ -23,7 +29,8 @@ public final class Http {
    * @param headers     further request headers (Authorization, ...)
    */
   public static HttpResponse<String> send(String method, int port, String path, String contentType, String body, Map<String, String> headers) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+    // Bounded, so that a server that takes a request and never answers fails the test instead of hanging the build.
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(java.time.Duration.ofSeconds(30))
       .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     if (contentType != null) {
       request.header("Content-Type", contentType);
@@ -52,7 +59,8 @@ public final class Http {
   /** The status of a GET, or -1 while nothing answers (a node still starting): for waits, not assertions on errors. */
   public static int statusOrMinusOne(int port, String path) {
     try {
-      return CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+      return CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(WAIT_REQUEST_TIMEOUT).build(),
+        HttpResponse.BodyHandlers.discarding()).statusCode();
     } catch (IOException | InterruptedException e) {
       return -1;
     }
@@ -61,7 +69,8 @@ public final class Http {
   /** The body of a GET, or "{}" while nothing answers (a node still starting): for waits. */
   public static String bodyOrEmpty(int port, String path) {
     try {
-      return CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.ofString()).body();
+      return CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(WAIT_REQUEST_TIMEOUT).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
     } catch (IOException | InterruptedException e) {
       return "{}";
     }
