@@ -124,9 +124,9 @@ final class Batches {
   }
 
   /**
-   * While the merger holds ticks (the shards are still writing), a low batch at its limit keeps every
-   * other item, the rest counted as sampled, instead of going out early as a frame of its own: an
-   * overloaded node then writes fewer frames, which is what it is short of.
+   * While the merger holds ticks (the shards are still writing), a low batch at its limit keeps half
+   * its items, evenly spaced, the rest counted as sampled, instead of going out early as a frame of
+   * its own: an overloaded node then writes fewer frames, which is what it is short of.
    */
   void holding(boolean holding) {
     this.holding = holding;
@@ -134,10 +134,7 @@ final class Batches {
 
   private void thin(Key key, RoomBatch batch) {
     List<byte[]> items = batch.items();
-    List<byte[]> kept = new ArrayList<>((items.size() + 1) / 2);
-    for (int i = 0; i < items.size(); i += 2) {
-      kept.add(items.get(i));
-    }
+    List<byte[]> kept = Sampler.evenly(items, (items.size() + 1) / 2);
     int dropped = items.size() - kept.size();
     long before = batch.bytes();
     batch.keepOnly(kept);

@@ -86,9 +86,14 @@ final class Sampler {
       return low;
     }
     dropped(target, low.size() - keep);
+    return evenly(low, keep);
+  }
+
+  /** {@code keep} of {@code items}, evenly spaced from the first, in their order. */
+  static List<byte[]> evenly(List<byte[]> items, int keep) {
     List<byte[]> kept = new ArrayList<>(keep);
     for (int i = 0; i < keep; i++) {
-      kept.add(low.get((int) ((long) i * low.size() / keep)));
+      kept.add(items.get((int) ((long) i * items.size() / keep)));
     }
     return kept;
   }
