@@ -46,13 +46,12 @@ PUBLIC_PORT=$(free_port)
 API_PORT=$(free_port)
 [ "$PUBLIC_PORT" != "$API_PORT" ] || API_PORT=$(free_port)
 
+node_env=(PUSHGATE_PUBLIC_HOST=127.0.0.1 PUSHGATE_API_HOST=127.0.0.1 PUSHGATE_PUBLIC_PORT="$PUBLIC_PORT" PUSHGATE_API_PORT="$API_PORT")
 if [ -n "${SERVER_OPTS:-}" ]; then
   # shellcheck disable=SC2086
-  PUSHGATE_PUBLIC_HOST=127.0.0.1 PUSHGATE_API_HOST=127.0.0.1 PUSHGATE_PUBLIC_PORT=$PUBLIC_PORT PUSHGATE_API_PORT=$API_PORT \
-    java $SERVER_OPTS -jar "$JAR" >"$WORK/node.log" 2>&1 &
+  env "${node_env[@]}" java $SERVER_OPTS -jar "$JAR" >"$WORK/node.log" 2>&1 &
 else
-  PUSHGATE_JAR=$JAR PUSHGATE_PUBLIC_HOST=127.0.0.1 PUSHGATE_API_HOST=127.0.0.1 PUSHGATE_PUBLIC_PORT=$PUBLIC_PORT PUSHGATE_API_PORT=$API_PORT \
-    bin/pushgate >"$WORK/node.log" 2>&1 &
+  env "${node_env[@]}" PUSHGATE_JAR="$JAR" bin/pushgate >"$WORK/node.log" 2>&1 &
 fi
 NODE_PID=$!
 await_node_ready "$NODE_PID" "$WORK/node.log" 30
