@@ -4,8 +4,12 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The cluster's history: one entry per stream in the {@code pushgate.history} map, changed only by
@@ -30,11 +34,33 @@ public final class HazelcastSequencer implements Sequencer {
 
   @Override
   public Future<AppendResult> append(String room, List<Append.Push> pushes) {
-    return Future.fromCompletionStage(map.submitToKey(room, new Append(pushes, System.currentTimeMillis(), Sequencer.newEpoch(), options)), context);
+    return onContext(map.submitToKey(room, new Append(pushes, System.currentTimeMillis(), Sequencer.newEpoch(), options)));
   }
 
   @Override
   public Future<ReadResult> read(String room, long after, int limit) {
-    return Future.fromCompletionStage(map.submitToKey(room, new Read(after, limit, System.currentTimeMillis(), options)), context);
+    return onContext(map.submitToKey(room, new Read(after, limit, System.currentTimeMillis(), options)));
+  }
+
+  /**
+   * The operation's answer on the caller's context, with one pass through Hazelcast's callback
+   * executor instead of three. The future Hazelcast returns completes itself there (it deserializes
+   * the answer), and every stage chained to it through its own methods adds a wrapper that does the
+   * same again; {@code CompletableFuture.anyOf} is the JDK's own dependant, run by the thread that
+   * completes it, which only hands the answer to the context. Where the common fork-join pool has a
+   * parallelism of 1 (two CPUs or fewer, unless {@link io.pushgate.node.Main} raised it), that
+   * executor starts a thread per callback.
+   */
+  @SuppressWarnings("unchecked")
+  private <T> Future<T> onContext(CompletionStage<T> operation) {
+    Promise<T> promise = Promise.promise();
+    CompletableFuture.anyOf(operation.toCompletableFuture()).whenComplete((result, failure) -> context.runOnContext(v -> {
+      if (failure != null) {
+        promise.fail(failure instanceof CompletionException wrapped && wrapped.getCause() != null ? wrapped.getCause() : failure);
+      } else {
+        promise.complete((T) result);
+      }
+    }));
+    return promise.future();
   }
 }
