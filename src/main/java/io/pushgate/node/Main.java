@@ -38,7 +38,10 @@ import java.util.logging.Logger;
 public final class Main implements VertxApplicationHooks {
 
   static final Path DEFAULT_CONF = Path.of("conf", "pushgate.json");
+  static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
   public static void main(String[] args) {
+    poolForCallbacks();
     if (System.getProperty("java.util.logging.manager") == null) {
       System.setProperty("java.util.logging.manager", DrainingLogManager.class.getName());
     }
@@ -47,6 +50,19 @@ public final class Main implements VertxApplicationHooks {
     int code = new VertxApplication(args, new Main(clustered)).launch();
     if (code != 0) {
       System.exit(code);
+    }
+  }
+
+  /**
+   * Hazelcast runs its futures' callbacks (one or more per append to a stream's history) in the
+   * JDK's common fork-join pool, and so does the JDK for async stages given no executor; where that
+   * pool's parallelism is 1, which the JDK gives a host or pod of two CPUs or fewer, both start a
+   * new thread per callback instead. Two pool threads keep them pooled. Set before anything touches
+   * the pool, and only when the operator did not set it (a -D on the command line wins).
+   */
+  static void poolForCallbacks() {
+    if (System.getProperty(COMMON_POOL_PARALLELISM) == null && Runtime.getRuntime().availableProcessors() <= 2) {
+      System.setProperty(COMMON_POOL_PARALLELISM, "2");
     }
   }
 

@@ -7,6 +7,7 @@ import io.pushgate.metrics.Stats;
 import io.pushgate.shard.NodeRooms;
 
 import java.lang.management.ManagementFactory;
+import java.util.concurrent.ForkJoinPool;
 
 /**
  * The node's own figures, read at scrape or request time: distinct rooms, the configured minimum of
@@ -30,6 +31,9 @@ final class NodeMeters {
     stats.count("node.listenOverflows", "pushgate_listen_overflows",
       "SYNs the kernel dropped at a full listen queue in this network namespace (TcpExt ListenOverflows); those clients retry after 1 s or more",
       Tags.empty(), () -> Math.max(0, KernelCounters.listenOverflows()));
+    // /metrics has it as Micrometer's jvm_threads_started_threads_total.
+    stats.info("jvm.threadsStarted", () -> ManagementFactory.getThreadMXBean().getTotalStartedThreadCount());
+    stats.info("jvm.commonPoolParallelism", ForkJoinPool::getCommonPoolParallelism);
     stats.info("jvm.heapUsedBytes", () -> ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
     stats.info("jvm.heapCommittedBytes", () -> ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted());
     stats.info("jvm.heapMaxBytes", () -> ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getMax());

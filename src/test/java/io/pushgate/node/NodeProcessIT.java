@@ -32,7 +32,8 @@ class NodeProcessIT {
     Files.writeString(conf, new JsonObject().put("publicHost", "127.0.0.1").put("apiHost", "127.0.0.1")
       .put("publicPort", publicPort).put("apiPort", apiPort).put("tickMillis", 60_000).encode());
     Path log = dir.resolve("node.log");
-    Process node = new ProcessBuilder("java", "-jar", Path.of("target", "pushgate.jar").toString(), "-conf", conf.toString(), "-instances", "3")
+    // Two CPUs, as in a small pod: the JDK would give its common pool a parallelism of 1.
+    Process node = new ProcessBuilder("java", "-XX:ActiveProcessorCount=2", "-jar", Path.of("target", "pushgate.jar").toString(), "-conf", conf.toString(), "-instances", "3")
       .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try {
       Eventually.await("node ready", () -> Http.statusOrMinusOne(publicPort, "/ready") == 200, java.time.Duration.ofSeconds(30));
@@ -41,6 +42,7 @@ class NodeProcessIT {
       assertEquals(200, push.statusCode());
       JsonObject stats = new JsonObject(Http.get(apiPort, "/stats").body());
       assertEquals(3, stats.getJsonArray("shards").size(), "-instances 3 means three shards");
+      assertEquals(2, stats.getJsonObject("jvm").getInteger("commonPoolParallelism"), "callbacks pooled, not a thread each");
 
       node.destroy(); // SIGTERM
       assertEquals(List.of("last words"), client.awaitItems("r", 1));
