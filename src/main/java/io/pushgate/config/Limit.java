@@ -72,7 +72,7 @@ public enum Limit {
   HISTORY_RING_BYTES("historyRingBytes", 64L * 1024 * 1024, 0,
     "item bytes the node keeps in memory for replays across all streams; past it the least recently active streams' rings are dropped (recovery then reads the cluster's history, counted as history.ringEvictions)"),
   HISTORY_HOLE_MILLIS("historyHoleMillis", 1_000, 10,
-    "a gap in a stream's offsets (the node that took those items died before it broadcast them) is filled from the cluster's history after this long (counted as history.holesFilled)"),
+    "a gap in a stream's offsets that stays open this long (the node that took those items died before it broadcast them) is filled from the cluster's history (counted as history.holesFilled)"),
   HISTORY_IDLE_MILLIS("historyIdleMillis", 600_000, 1_000,
     "a stream with no append or read for this long is removed from the cluster's history; its next push starts a new epoch"),
   IDEMPOTENCY_WINDOW_MILLIS("idempotencyWindowMillis", 120_000, 0,

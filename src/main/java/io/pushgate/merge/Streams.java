@@ -163,6 +163,21 @@ final class Streams {
     s.nextExpected = b.lastOffset() + 1;
     s.knownTop = Math.max(s.knownTop, b.lastOffset());
     drain(s);
+    moved(s);
+  }
+
+  /**
+   * The stream moved on, so the gap it waited at is closed: a gap left now is another one, with a
+   * historyHoleMillis of its own. (Nodes' broadcasts overtake each other all the time; without this,
+   * a wait armed for a gap closed milliseconds later would read the history for whichever brief
+   * gap happened to be open when it ran out.)
+   */
+  private void moved(StreamState s) {
+    if (s.holeTimer >= 0) {
+      vertx.cancelTimer(s.holeTimer);
+      s.holeTimer = -1;
+    }
+    armHole(s);
   }
 
   /** Delivers the early batches whose turn has come. */

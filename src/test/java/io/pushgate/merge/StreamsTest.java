@@ -57,7 +57,11 @@ class StreamsTest {
     final Streams streams;
 
     Rig(int historySize) {
-      HistoryOptions options = new HistoryOptions(historySize, 120_000, 120_000, 1_000, 200, 64 << 20, HOLE_MILLIS, 600_000, RoomPatterns.ANY);
+      this(historySize, HOLE_MILLIS);
+    }
+
+    Rig(int historySize, long holeMillis) {
+      HistoryOptions options = new HistoryOptions(historySize, 120_000, 120_000, 1_000, 200, 64 << 20, holeMillis, 600_000, RoomPatterns.ANY);
       sequencer = new Swappable(options);
       streams = new Streams(vertx, options, sequencer, stats, new Streams.Outlet() {
         @Override
@@ -124,6 +128,7 @@ class StreamsTest {
   /** The standalone history, which a test can lose whole (as a cluster that lost every copy). */
   private static final class Swappable implements Sequencer {
     final HistoryOptions options;
+    final List<Long> readAtNanos = Collections.synchronizedList(new ArrayList<>());
     LocalSequencer current;
 
     Swappable(HistoryOptions options) {
@@ -138,6 +143,7 @@ class StreamsTest {
 
     @Override
     public Future<ReadResult> read(String room, long after, int limit) {
+      readAtNanos.add(System.nanoTime());
       return current.read(room, after, limit);
     }
   }
@@ -174,6 +180,39 @@ class StreamsTest {
       assertEquals(0, rig.stats.itemsSkipped.get(), why);
       assertEquals(0, rig.on(() -> rig.streams.earlyBytes()), why);
     }
+  }
+
+  /**
+   * A gap that closes by itself costs no read, and the next gap gets the whole wait: broadcasts of
+   * different nodes overtake each other all the time, and only a gap open for historyHoleMillis is
+   * one whose node died before it broadcast.
+   */
+  @Test
+  void aGapIsReadOnlyAfterItStayedOpenForTheWholeWait() {
+    long holeMillis = 400;
+    Rig rig = new Rig(200, holeMillis);
+    rig.joined();
+    List<PushBatch> b = rig.append(1, 1, 1, 1, 1);
+    rig.sequencer.readAtNanos.clear(); // appending read the top
+    long[] secondGapAt = new long[1];
+    rig.on(() -> {
+      rig.streams.receive(b.get(0));
+      rig.streams.receive(b.get(2)); // a gap at 2, closed at once by the broadcast that was overtaken
+      rig.streams.receive(b.get(1));
+      // Most of a wait later, a gap at 4 that stays: offset 4's node died before it broadcast.
+      vertx.setTimer(holeMillis * 5 / 8, id -> {
+        secondGapAt[0] = System.nanoTime();
+        rig.streams.receive(b.get(4));
+      });
+      return null;
+    });
+    Eventually.await("offsets 1..5", () -> rig.offsets.size() >= 5);
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L), List.copyOf(rig.offsets));
+    assertEquals(1, rig.stats.holesFilled.get(), "the gap at 4 only");
+    List<Long> reads = rig.on(() -> List.copyOf(rig.sequencer.readAtNanos));
+    assertEquals(1, reads.size(), "one read of the history, for the gap at 4");
+    long waitedMillis = (reads.get(0) - secondGapAt[0]) / 1_000_000;
+    assertTrue(waitedMillis >= holeMillis - 5, "the gap at 4 was read after " + waitedMillis + " ms of its own, not " + holeMillis);
   }
 
   @Test
