@@ -7,6 +7,8 @@
 # Each client in PROBE_CLIENTS (default "socket jdk", see PushLatency.java) probes in turn.
 # The node starts with README's command (bin/pushgate) unless SERVER_OPTS is set, in which case it
 # is `java $SERVER_OPTS -jar SERVER_JAR` (e.g. SERVER_OPTS=-XX:+UseParallelGC, as before 2026-11-30 22:30).
+# SCRAPE_EVERY (seconds, default 0: none) reads GET /metrics that often while the probes run, as
+# Prometheus or a dashboard would; the scraper is bounded by the probes' time.
 # Usage: src/bench/push-latency.sh [SERVER_JAR] (default target/pushgate.jar). Loopback only;
 # every process it starts is bounded and stopped at the end.
 set -euo pipefail
@@ -18,6 +20,7 @@ RATE=${RATE:-200}
 PROBE_RATE=${PROBE_RATE:-40}
 PROBE_SECONDS=${PROBE_SECONDS:-25}
 PROBE_CLIENTS=${PROBE_CLIENTS:-socket jdk}
+SCRAPE_EVERY=${SCRAPE_EVERY:-0}
 WARMUP=${WARMUP:-15}
 # The fan-out outlasts every probe: they start a second after the last join, one after the other.
 probes=$(echo "$PROBE_CLIENTS" | wc -w)
@@ -25,6 +28,7 @@ DURATION=${DURATION:-$((probes * (PROBE_SECONDS + 3) + 5 - WARMUP))}
 WORK=$(mktemp -d)
 NODE_PID=
 BENCH_PID=
+SCRAPER_PID=
 
 fail() {
   echo "push-latency: FAIL: $*" >&2
@@ -32,6 +36,7 @@ fail() {
 }
 
 cleanup() {
+  [ -n "$SCRAPER_PID" ] && kill -TERM "$SCRAPER_PID" 2>/dev/null || true
   [ -n "$BENCH_PID" ] && kill -TERM "$BENCH_PID" 2>/dev/null || true
   stop_process "$NODE_PID"
   rm -rf "$WORK"
@@ -74,11 +79,24 @@ for _ in $(seq 1 600); do
 done
 [ -n "$joined" ] || { cat "$WORK/bench.out" >&2; fail "the subscribers did not all join"; }
 sleep 1
+if [ "$SCRAPE_EVERY" != 0 ]; then
+  scrapes=$(awk -v p="$probes" -v s="$PROBE_SECONDS" -v e="$SCRAPE_EVERY" 'BEGIN { print int(p * (s + 3) / e) + 1 }')
+  (for _ in $(seq 1 "$scrapes"); do
+    curl -s --max-time 5 -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$API_PORT/metrics" >>"$WORK/scrapes" || true
+    sleep "$SCRAPE_EVERY"
+  done) &
+  SCRAPER_PID=$!
+fi
 for client in $PROBE_CLIENTS; do
   echo "probe ($client): $PROBE_RATE requests/s for $PROBE_SECONDS s, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%H:%M:%SZ)"
   timeout $((PROBE_SECONDS + 40)) java src/bench/PushLatency.java "http://127.0.0.1:$API_PORT/push/room" probe "$PROBE_RATE" "$PROBE_SECONDS" "$client"
 done
 wait "$BENCH_PID" || true
 BENCH_PID=
+if [ -n "$SCRAPER_PID" ]; then
+  kill -TERM "$SCRAPER_PID" 2>/dev/null || true
+  SCRAPER_PID=
+  sort -n "$WORK/scrapes" | awk '{ t[NR] = $1 } END { if (NR) printf "scrapes of /metrics: %d, seconds each: median %s, max %s\n", NR, t[int((NR + 1) / 2)], t[NR] }'
+fi
 grep -E "^RESULT|ratio|latency|server" "$WORK/bench.out" | cut -c1-400 | tail -8
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,5 +1,7 @@
 package io.pushgate.api;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.pushgate.metrics.Metrics;
 import io.pushgate.testing.Eventually;
 import io.pushgate.testing.TestClient;
@@ -9,6 +11,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
+import java.net.http.HttpResponse;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -72,6 +78,43 @@ class MetricsTest {
         checked++;
       }
       assertTrue(checked >= 18, "dashboard queries found: " + checked);
+    }
+  }
+
+  /**
+   * A scrape is built off the push API's event loop: with a meter that takes as long as the test
+   * wants, a push is answered while the scrape is still being built, and the scrape completes after.
+   */
+  @Test
+  void pushesAreAnsweredWhileAScrapeIsBuilt() throws Exception {
+    int publicPort = TestNode.freePort();
+    try (TestNode node = TestNode.start(Metrics.enable(new VertxOptions().setPreferNativeTransport(true), publicPort).build(),
+           new JsonObject().put("shards", 1).put("publicPort", publicPort))) {
+      CountDownLatch scraping = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      MeterRegistry registry = Metrics.registry();
+      Gauge slow = Gauge.builder("test_slow_read", () -> {
+        scraping.countDown();
+        try {
+          return release.await(20, TimeUnit.SECONDS) ? 1 : -1;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return -1;
+        }
+      }).register(registry);
+      try {
+        CompletableFuture<HttpResponse<String>> scrape = CompletableFuture.supplyAsync(() -> node.get(node.apiPort(), "/metrics"));
+        assertTrue(scraping.await(10, TimeUnit.SECONDS), "the scrape reached the slow meter");
+        HttpResponse<String> push = CompletableFuture.supplyAsync(() -> node.pushJson("/push/room",
+          new JsonObject().put("room", "r").put("items", new JsonArray().add("during the scrape")))).get(5, TimeUnit.SECONDS);
+        assertEquals(200, push.statusCode());
+        assertFalse(scrape.isDone(), "the scrape is still held");
+        release.countDown();
+        assertEquals(1.0, sample(scrape.get(30, TimeUnit.SECONDS).body(), "test_slow_read"));
+      } finally {
+        release.countDown();
+        registry.remove(slow);
+      }
     }
   }
 }
