@@ -13,7 +13,7 @@ public enum Setting {
     "let the API port listen on a non-loopback `apiHost` without `apiKeys` (anyone who reaches it can push to every client and read /stats); logged as a warning at start. Only for a network where nothing else can reach the port"),
   API_PORT("apiPort", 7799, 0, 65_535, "API port (push API, /stats); 0 picks a free port (tests)"),
   SHARDS("shards", 0, 0, 1_024,
-    "connection shard verticles, one per event loop, each with its own listening socket on the public port; 0 means 2 x CPU cores. The node runs one event loop more, for the push API and the merger. `-instances N` on the command line sets it too"),
+    "connection shard verticles, one per event loop, each with its own listening socket on the public port; 0 means 2 x CPU cores. The node runs one event loop more, for the push API and the merger. `-instances N` on the command line sets it too. One per core answers pushes faster under fan-out (p99 10–14 ms against 16–17 on 2 cores, BENCHMARKS.md section 6) but queues half the SYNs of a reconnect storm: choose it where `net.core.somaxconn` × shards ≥ `maxConnections`"),
   TICK_MILLIS("tickMillis", 100, 1, 60_000,
     "how often each room's pending items are merged, encoded once and written as one PUSH frame"),
   HEARTBEAT_TIMEOUT_MILLIS("heartbeatTimeoutMillis", 60_000, 100, 3_600_000,
