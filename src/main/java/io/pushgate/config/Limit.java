@@ -8,7 +8,7 @@ public enum Limit {
   MAX_CONNECTIONS("maxConnections", 19_000, 1,
     "new WebSocket handshakes are accepted and closed at once with 1013 (counted as refused.connection_limit)"),
   ACCEPT_BACKLOG("acceptBacklog", 65_535, 1,
-    "connections each shard's listening socket holds before it accepts them (the kernel caps it at net.core.somaxconn); a SYN that finds the queue full is dropped and its client retries 1 s or more later (counted as node.listenOverflows)"),
+    "connections each listening socket on the public port holds before it accepts them (the kernel caps it at net.core.somaxconn); a SYN that finds the queue full is dropped and its client retries 1 s or more later (counted as node.listenOverflows)"),
   MAX_ROOMS_PER_CONNECTION("maxRoomsPerConnection", 64, 1,
     "a further JOIN gets ERROR ROOM_LIMIT; the connection stays open"),
   MAX_QUEUED_REQUESTS("maxQueuedRequests", 64, 1,

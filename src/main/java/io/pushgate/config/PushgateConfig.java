@@ -159,6 +159,13 @@ public final class PushgateConfig {
     return n > 0 ? n : 2 * Runtime.getRuntime().availableProcessors();
   }
 
+  /** Listening sockets each shard opens: listenSockets (0: 2 x cores) shared out, at least one. */
+  public int listenSocketsPerShard() {
+    int n = intSetting(Setting.LISTEN_SOCKETS);
+    int total = n > 0 ? n : 2 * Runtime.getRuntime().availableProcessors();
+    return Math.max(1, (total + shards() - 1) / shards());
+  }
+
   public long tickMillis() {
     return (Long) settings.get(Setting.TICK_MILLIS);
   }

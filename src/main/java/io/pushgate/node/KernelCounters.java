@@ -38,25 +38,25 @@ final class KernelCounters {
   }
 
   /**
-   * The start-up warning when the shards' accept queues together (each the smaller of acceptBacklog
-   * and somaxconn) hold fewer connections than maxConnections, or null: a reconnect storm of that
-   * many clients then has SYNs dropped, retried after a second or more.
+   * The start-up warning when the public port's accept queues together (each the smaller of
+   * acceptBacklog and somaxconn) hold fewer connections than maxConnections, or null: a reconnect
+   * storm of that many clients then has SYNs dropped, retried after a second or more.
    */
-  static String listenQueueWarning(long somaxconn, int shards, int acceptBacklog, int maxConnections) {
+  static String listenQueueWarning(long somaxconn, int sockets, int acceptBacklog, int maxConnections) {
     if (somaxconn < 0) {
       return null;
     }
-    long perShard = Math.min(somaxconn, acceptBacklog);
-    long total = perShard * shards;
+    long perSocket = Math.min(somaxconn, acceptBacklog);
+    long total = perSocket * sockets;
     if (total >= maxConnections) {
       return null;
     }
-    long needed = (maxConnections + shards - 1) / shards;
+    long needed = (maxConnections + sockets - 1) / sockets;
     String raise = acceptBacklog < somaxconn ? "acceptBacklog" : "net.core.somaxconn";
-    return "net.core.somaxconn is " + somaxconn + " and acceptBacklog " + acceptBacklog + ": the " + shards + " shards' listen queues hold "
-      + perShard + " connections each, " + total + " in all, fewer than maxConnections=" + maxConnections + "; in a reconnect storm of "
+    return "net.core.somaxconn is " + somaxconn + " and acceptBacklog " + acceptBacklog + ": the public port's " + sockets + " listening sockets queue "
+      + perSocket + " connections each, " + total + " in all, fewer than maxConnections=" + maxConnections + "; in a reconnect storm of "
       + "more clients at once the kernel drops the SYNs that do not fit and those clients retry 1 s or more later "
-      + "(node.listenOverflows in /stats). Raise " + raise + " to at least " + needed + " (README, Reconnect storms and somaxconn)";
+      + "(node.listenOverflows in /stats). Raise " + raise + " to at least " + needed + ", or listenSockets (README, Reconnect storms and somaxconn)";
   }
 
   /** /proc/net/netstat holds pairs of lines: names, then values, each starting with the same prefix. */

@@ -101,7 +101,8 @@ public final class NodeVerticle extends VerticleBase {
       return Future.failedFuture(e);
     }
     int shards = config.shards();
-    String queues = KernelCounters.listenQueueWarning(KernelCounters.somaxconn(), shards, config.intLimit(Limit.ACCEPT_BACKLOG),
+    int sockets = VertxInternals.reusePortSpreads(vertx) ? shards * config.listenSocketsPerShard() : 1;
+    String queues = KernelCounters.listenQueueWarning(KernelCounters.somaxconn(), sockets, config.intLimit(Limit.ACCEPT_BACKLOG),
       config.intLimit(Limit.MAX_CONNECTIONS));
     if (queues != null) {
       log.warning(queues);
@@ -181,7 +182,8 @@ public final class NodeVerticle extends VerticleBase {
    */
   private String transport() {
     if (vertx.isNativeTransportEnabled()) {
-      return VertxInternals.reusePortSpreads(vertx) ? "epoll (native), a listening socket per shard"
+      return VertxInternals.reusePortSpreads(vertx) ? "epoll (native), " + config.listenSocketsPerShard()
+        + (config.listenSocketsPerShard() == 1 ? " listening socket" : " listening sockets") + " per shard"
         : "native (kqueue), one listening socket shared by the shards";
     }
     Throwable cause = vertx.unavailableNativeTransportCause();

@@ -19,11 +19,13 @@ import io.pushgate.protocol.RoomPatterns;
  * @param streams               rooms that are streams (their JOINs go through the merger); none when history is off
  * @param streamJoinTimeoutNanos how long a JOIN with since may wait for this node to catch up with the client
  * @param maxQueuedRequests     requests a connection may have waiting behind its JOINs of streams
- * @param acceptBacklog         connections the shard's listening socket queues before it accepts them
+ * @param acceptBacklog         connections each of the shard's listening sockets queues before it accepts them
+ * @param listenSockets         listening sockets the shard opens on the public port (where SO_REUSEPORT spreads connections)
  */
 public record ShardOptions(String publicHost, int publicPort, int maxFrameBytes, int maxFragments, int maxRoomsPerConnection,
                            int maxRooms, int maxOutboundBytes, long heartbeatTimeoutMillis, long closeTimeoutMillis, long tickMillis,
-                           RoomPatterns streams, long streamJoinTimeoutNanos, int maxQueuedRequests, int acceptBacklog) {
+                           RoomPatterns streams, long streamJoinTimeoutNanos, int maxQueuedRequests, int acceptBacklog,
+                           int listenSockets) {
 
   public static final ShardOptions DEFAULTS = from(PushgateConfig.defaults());
 
@@ -35,12 +37,12 @@ public record ShardOptions(String publicHost, int publicPort, int maxFrameBytes,
       config.limit(Limit.HISTORY_SIZE) == 0 ? RoomPatterns.NONE : RoomPatterns.fromList(config.text(Setting.HISTORY_ROOMS)),
       // Long enough for a gap to be read from the history twice, and a tick to hand it over.
       Math.max(5_000, 3 * config.limit(Limit.HISTORY_HOLE_MILLIS) + config.tickMillis()) * 1_000_000L,
-      config.intLimit(Limit.MAX_QUEUED_REQUESTS), config.intLimit(Limit.ACCEPT_BACKLOG));
+      config.intLimit(Limit.MAX_QUEUED_REQUESTS), config.intLimit(Limit.ACCEPT_BACKLOG), config.listenSocketsPerShard());
   }
 
   /** The same options on another public port: the port the first shard got when 0 asked for any. */
   public ShardOptions withPublicPort(int port) {
     return new ShardOptions(publicHost, port, maxFrameBytes, maxFragments, maxRoomsPerConnection, maxRooms, maxOutboundBytes,
-      heartbeatTimeoutMillis, closeTimeoutMillis, tickMillis, streams, streamJoinTimeoutNanos, maxQueuedRequests, acceptBacklog);
+      heartbeatTimeoutMillis, closeTimeoutMillis, tickMillis, streams, streamJoinTimeoutNanos, maxQueuedRequests, acceptBacklog, listenSockets);
   }
 }

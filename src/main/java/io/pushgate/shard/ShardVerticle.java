@@ -97,28 +97,42 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
       // in return the HTTP connection that each WebSocket keeps alive has no multi-producer write
       // queue, whose first 1,024-slot chunk was 4 KB of heap per idle connection.
       .setStrictThreadMode(true)
-      // A listening socket per shard instead of one that Vert.x shares: in a reconnect storm each
-      // shard's accept queue takes its share of the SYNs, so the node queues shards x the backlog
-      // before the kernel drops any (a dropped SYN is retried only after 1 s).
+      // Listening sockets of the shard's own instead of one that Vert.x shares: in a reconnect storm
+      // each socket's accept queue takes its share of the SYNs, so the node queues listenSockets x
+      // the backlog before the kernel drops any (a dropped SYN is retried only after 1 s).
       .setReusePort(ownSocket)
       // Explicit, not Netty's reading of somaxconn at start: the kernel caps it at somaxconn anyway,
       // so a node started before somaxconn was raised still gets the longer queue on its next start.
       .setAcceptBacklog(options.acceptBacklog());
     guard.configure(http);
-    return vertx.createHttpServer(http)
+    Future<Void> listening = listen(http, options.publicPort(), ownSocket);
+    for (int i = 1; ownSocket && i < options.listenSockets(); i++) {
+      listening = listening.compose(v -> listen(http, listeningPort, true));
+    }
+    return listening;
+  }
+
+  /**
+   * One listening socket for this shard on {@code port} (0: any), with the shard's handlers. With
+   * {@code ownSocket} the next server of this Vert.x on that address binds a socket of its own
+   * beside it instead of sharing it.
+   */
+  private Future<Void> listen(HttpServerOptions http, int port, boolean ownSocket) {
+    return vertx.createHttpServer(new HttpServerOptions(http).setPort(port))
       .connectionHandler(guard::onConnection)
       .invalidRequestHandler(guard::onInvalidRequest)
       .webSocketHandshakeHandler(this::handshake)
       .requestHandler(publicRoutes.apply(vertx))
       .listen()
-      .onSuccess(server -> {
+      .<Void>map(server -> {
         listeningPort = server.actualPort();
         if (ownSocket) {
           VertxInternals.listenAlone(vertx, options.publicHost(), listeningPort);
         }
+        return null;
       })
       .recover(e -> Future.failedFuture(new IllegalStateException("cannot listen on the public port "
-        + options.publicHost() + ":" + options.publicPort() + " (publicPort): " + e.getMessage(), e)));
+        + options.publicHost() + ":" + port + " (publicPort): " + e.getMessage(), e)));
   }
 
   /** The port this shard listens on, once started; the next shard listens on the same one. */

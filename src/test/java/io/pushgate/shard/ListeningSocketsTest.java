@@ -55,31 +55,46 @@ class ListeningSocketsTest {
 
   @Test
   void eachShardListensOnThePortAndConnectionsLandOnSeveralShards() throws IOException {
-    try (TestNode node = TestNode.start(new JsonObject().put("shards", 3))) {
+    try (TestNode node = TestNode.start(new JsonObject().put("shards", 3).put("listenSockets", 3))) {
       assertEquals(3, listeningSockets(node.publicPort()), "one listening socket per shard on " + node.publicPort());
+      // The kernel picks a socket by a hash of each connection's addresses and ports: 48
+      // connections all on one of three sockets would be a chance of 3^-47.
+      assertTrue(shardsTaking(node, 48) >= 2, "connections spread over the shards' sockets: " + node.stats().getJsonArray("shards"));
+    }
+  }
 
-      int clients = 48;
-      List<TestClient> open = new ArrayList<>();
-      try {
-        for (int i = 0; i < clients; i++) {
-          open.add(node.client());
-        }
-        Eventually.await("all " + clients + " connections counted", () -> node.stats().getInteger("connections") == clients);
-        JsonArray shards = node.stats().getJsonArray("shards");
-        int sum = 0;
-        int busy = 0;
-        for (int i = 0; i < shards.size(); i++) {
-          int c = shards.getJsonObject(i).getInteger("connections");
-          sum += c;
-          busy += c > 0 ? 1 : 0;
-        }
-        assertEquals(clients, sum, "per-shard counts add up: " + shards);
-        // The kernel picks a socket by a hash of each connection's addresses and ports: 48
-        // connections all on one of three sockets would be a chance of 3^-47.
-        assertTrue(busy >= 2, "connections spread over the shards' sockets: " + shards);
-      } finally {
-        open.forEach(TestClient::close);
+  /**
+   * Fewer shards than accept queues: two shards, four listening sockets, two each; connections that
+   * land on any of them are taken by both shards.
+   */
+  @Test
+  void aShardCanAcceptOnSeveralSocketsOfItsOwn() throws IOException {
+    try (TestNode node = TestNode.start(new JsonObject().put("shards", 2).put("listenSockets", 4))) {
+      assertEquals(4, listeningSockets(node.publicPort()), "two listening sockets for each of two shards on " + node.publicPort());
+      assertEquals(2, shardsTaking(node, 48), "both shards accept");
+    }
+  }
+
+  /** Opens {@code clients} connections; @return how many shards took at least one, the counts adding up. */
+  private static int shardsTaking(TestNode node, int clients) {
+    List<TestClient> open = new ArrayList<>();
+    try {
+      for (int i = 0; i < clients; i++) {
+        open.add(node.client());
       }
+      Eventually.await("all " + clients + " connections counted", () -> node.stats().getInteger("connections") == clients);
+      JsonArray shards = node.stats().getJsonArray("shards");
+      int sum = 0;
+      int busy = 0;
+      for (int i = 0; i < shards.size(); i++) {
+        int c = shards.getJsonObject(i).getInteger("connections");
+        sum += c;
+        busy += c > 0 ? 1 : 0;
+      }
+      assertEquals(clients, sum, "per-shard counts add up: " + shards);
+      return busy;
+    } finally {
+      open.forEach(TestClient::close);
     }
   }
 
@@ -106,7 +121,7 @@ class ListeningSocketsTest {
 
   @Test
   void aSecondNodeOnTheSamePortIsRefusedAlthoughTheShardsReuseThePort() throws IOException {
-    try (TestNode node = TestNode.start(new JsonObject())) {
+    try (TestNode node = TestNode.start(new JsonObject().put("shards", 2).put("listenSockets", 2))) {
       Vertx second = Vertx.vertx();
       try {
         AssertionError refused = assertThrows(AssertionError.class,

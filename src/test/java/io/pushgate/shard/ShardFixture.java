@@ -40,7 +40,8 @@ final class ShardFixture implements ConnectionContext.Listener {
   static ShardOptions options(int maxFrameBytes, int maxFragments, int maxRoomsPerConnection, int maxOutboundBytes) {
     ShardOptions d = ShardOptions.DEFAULTS;
     return new ShardOptions(d.publicHost(), d.publicPort(), maxFrameBytes, maxFragments, maxRoomsPerConnection, d.maxRooms(),
-      maxOutboundBytes, d.heartbeatTimeoutMillis(), 200, d.tickMillis(), io.pushgate.protocol.RoomPatterns.NONE, 0, d.maxQueuedRequests(), d.acceptBacklog());
+      maxOutboundBytes, d.heartbeatTimeoutMillis(), 200, d.tickMillis(), io.pushgate.protocol.RoomPatterns.NONE, 0, d.maxQueuedRequests(), d.acceptBacklog(),
+      d.listenSockets());
   }
 
   /** A connection on its own channel, added to the hub as the shard would. */
