@@ -153,14 +153,10 @@ public final class PushgateConfig {
     return intSetting(Setting.API_PORT);
   }
 
-  /**
-   * The configured shard count, with 0 resolved to one per core: with two per core (Vert.x's own
-   * default for event loops) the threads writing a tick crowd out the push API's loop and the
-   * clients (BENCHMARKS.md, section 6). The accept queues are listenSockets', not the shards'.
-   */
+  /** The configured shard count, with 0 resolved to 2 x cores like Vert.x's event-loop pool. */
   public int shards() {
     int n = intSetting(Setting.SHARDS);
-    return n > 0 ? n : Runtime.getRuntime().availableProcessors();
+    return n > 0 ? n : 2 * Runtime.getRuntime().availableProcessors();
   }
 
   /** Listening sockets each shard opens: listenSockets (0: 2 x cores) shared out, at least one. */
