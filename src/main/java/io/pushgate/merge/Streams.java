@@ -153,6 +153,13 @@ final class Streams {
       armHole(s);
       return;
     }
+    advance(s, b);
+    drain(s);
+    moved(s);
+  }
+
+  /** Hands on a batch that starts at or before the next expected offset, without what was delivered. */
+  private void advance(StreamState s, PushBatch b) {
     int skip = (int) (s.nextExpected - b.first().offset());
     if (skip > 0) {
       stats.duplicateItems.add(skip);
@@ -162,8 +169,6 @@ final class Streams {
     outlet.take(b);
     s.nextExpected = b.lastOffset() + 1;
     s.knownTop = Math.max(s.knownTop, b.lastOffset());
-    drain(s);
-    moved(s);
   }
 
   /**
@@ -180,13 +185,17 @@ final class Streams {
     armHole(s);
   }
 
-  /** Delivers the early batches whose turn has come. */
+  /** Delivers the early batches whose turn has come (all of them, one move of the stream). */
   private void drain(StreamState s) {
     while (!s.early.isEmpty() && s.early.firstKey() <= s.nextExpected) {
       PushBatch next = s.early.pollFirstEntry().getValue();
       s.earlyBytes -= next.bytes();
       earlyBytes -= next.bytes();
-      order(s, next);
+      if (next.lastOffset() < s.nextExpected) {
+        stats.duplicateItems.add(next.items().size());
+      } else {
+        advance(s, next);
+      }
     }
   }
 
