@@ -155,15 +155,18 @@ public final class PushgateConfig {
 
   /** The configured shard count, with 0 resolved to 2 x cores like Vert.x's event-loop pool. */
   public int shards() {
-    int n = intSetting(Setting.SHARDS);
-    return n > 0 ? n : 2 * Runtime.getRuntime().availableProcessors();
+    return orTwicePerCore(intSetting(Setting.SHARDS));
   }
 
   /** Listening sockets each shard opens: listenSockets (0: 2 x cores) shared out, at least one. */
   public int listenSocketsPerShard() {
-    int n = intSetting(Setting.LISTEN_SOCKETS);
-    int total = n > 0 ? n : 2 * Runtime.getRuntime().availableProcessors();
+    int total = orTwicePerCore(intSetting(Setting.LISTEN_SOCKETS));
     return Math.max(1, (total + shards() - 1) / shards());
+  }
+
+  /** A count whose 0 means two per CPU core, as Vert.x sizes its event-loop pool. */
+  private static int orTwicePerCore(int n) {
+    return n > 0 ? n : 2 * Runtime.getRuntime().availableProcessors();
   }
 
   public long tickMillis() {
