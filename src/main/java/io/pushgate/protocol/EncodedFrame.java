@@ -65,6 +65,20 @@ public final class EncodedFrame {
     return wire.retainedDuplicate();
   }
 
+  /**
+   * The address of the frame's first wire byte in native memory, for a write straight to a socket
+   * that neither moves its indices nor keeps it; 0 when its memory has no address (then write
+   * {@link #newWireBuffer}). Valid while the caller holds a reference.
+   */
+  public long wireAddress() {
+    return wire.hasMemoryAddress() ? wire.memoryAddress() + wire.readerIndex() : 0;
+  }
+
+  /** Bytes on the wire: header and payload. */
+  public int wireLength() {
+    return wire.readableBytes();
+  }
+
   /** Takes {@code count} more references, one for each shard the frame is handed to. */
   public EncodedFrame retain(int count) {
     wire.retain(count);

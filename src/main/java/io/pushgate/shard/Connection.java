@@ -1,5 +1,6 @@
 package io.pushgate.shard;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -12,6 +13,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.pushgate.protocol.CloseCode;
 import io.pushgate.protocol.EncodedFrame;
 import io.pushgate.security.ClientSession;
+import io.pushgate.vertx.VertxInternals;
 
 import java.util.HashSet;
 import java.util.Set;
@@ -72,6 +74,11 @@ final class Connection extends ChannelInboundHandlerAdapter {
     return closing == null && ctx != null && ctx.channel().isWritable();
   }
 
+  /** Bytes that may still be queued for the socket before it is over maxOutboundBytes. */
+  long canQueue() {
+    return ctx == null ? 0 : ctx.channel().bytesBeforeUnwritable();
+  }
+
   boolean isActive() {
     return ctx != null && ctx.channel().isActive();
   }
@@ -79,8 +86,10 @@ final class Connection extends ChannelInboundHandlerAdapter {
   // ---- writing ----
 
   /**
-   * One connection's write of a frame encoded once for many: a duplicate of the shared bytes,
-   * written below the WebSocket encoder, which passes a plain ByteBuf on unchanged.
+   * One connection's write of a frame encoded once for many. Written and flushed at once, it goes
+   * straight to the socket when nothing else waits for it; what the kernel does not take, and any
+   * write that cannot go that way, goes through Netty as a duplicate of the shared bytes, written
+   * below the WebSocket encoder, which passes a plain ByteBuf on unchanged.
    * @return false, writing nothing, when the connection is over its outbound limit
    */
   boolean write(EncodedFrame frame, boolean flush) {
@@ -90,7 +99,13 @@ final class Connection extends ChannelInboundHandlerAdapter {
     shared.stats().framesWritten.inc();
     shared.stats().bytesWritten.add(frame.length());
     if (flush) {
-      ctx.writeAndFlush(frame.newWireBuffer(), ctx.voidPromise());
+      int sent = VertxInternals.writeDirect(ctx, frame.wireAddress(), frame.wireLength());
+      if (sent == frame.wireLength()) {
+        shared.stats().framesWrittenDirect.inc();
+        return true;
+      }
+      ByteBuf rest = frame.newWireBuffer();
+      ctx.writeAndFlush(sent > 0 ? rest.skipBytes(sent) : rest, ctx.voidPromise());
     } else {
       ctx.write(frame.newWireBuffer(), ctx.voidPromise());
     }

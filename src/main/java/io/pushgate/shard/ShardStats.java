@@ -24,12 +24,15 @@ final class ShardStats {
   final Counter joins;
   final Counter leaves;
   final Counter framesWritten;
+  final Counter framesWrittenDirect;
   final Counter bytesWritten;
   final Counter clientCloses;
   final Counter roomLimitRefusals;
   final Counter pingsSent;
   final Counter noHistory;
   final Counter streamJoinsHere;
+  final Counter rejoinsSince;
+  final Counter replaysTooLarge;
   final Map<CloseCode, Counter> serverCloses;
   final Map<Refusal, Counter> refused;
   final Map<ErrorCode, Counter> errors;
@@ -45,6 +48,8 @@ final class ShardStats {
     joins = stats.counter("joins", "pushgate_joins", "room joins");
     leaves = stats.counter("leaves", "pushgate_leaves", "room leaves (explicit)");
     framesWritten = stats.counter("framesWritten", "pushgate_frames_written", "WebSocket frames written to clients (PUSH and ONLINE)");
+    framesWrittenDirect = stats.counter("framesWrittenDirect", "pushgate_frames_written_direct",
+      "of framesWritten, those the socket took whole at once, written beside Netty's pipeline (the rest were queued in Netty)");
     bytesWritten = stats.counter("bytesWritten", "pushgate_bytes_written", "payload bytes written to clients");
     roomLimitRefusals = stats.counter("roomLimitRefusals", "pushgate_room_limit_refusals", "JOINs refused because the node held maxRooms distinct rooms");
     // Its own meter: the merger's pushgate_stream_joins carries no shard tag, and one name takes one set of tags.
@@ -52,6 +57,10 @@ final class ShardStats {
       "JOINs with since of rooms that are not streams (answered recovered: false, NO_HISTORY)");
     streamJoinsHere = stats.counter("history.joins.answeredByShard", "pushgate_stream_joins_by_shard",
       "JOINs of streams without since that their shard answered from the last frame it was handed, without asking the merger");
+    rejoinsSince = stats.counter("history.joins.memberSince", "pushgate_stream_joins_member_since",
+      "JOINs with since from a connection already in the room: it leaves the room until the merger answers, then gets the replay as any rejoin");
+    replaysTooLarge = stats.counter("history.joins.replayTooLarge", "pushgate_stream_replays_too_large",
+      "JOINs with since the merger found recoverable whose replay was more than the connection may queue (maxOutboundBytes): answered recovered: false, TOO_FAR");
     pingsSent = stats.counter("pingsSent", "pushgate_pings_sent", "WebSocket pings sent to connections silent for a third of the heartbeat timeout");
     clientCloses = stats.counter("closed.by_client", "pushgate_closes", "connections closed", Tags.of("code", "client", "reason", "by_client"));
     serverCloses = stats.counters(CloseCode.class, c -> "closed." + c.statName(), "pushgate_closes", "connections closed",

@@ -3,10 +3,13 @@ package io.pushgate.vertx;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.unix.UnixChannel;
 import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
+import io.netty.handler.ssl.SslHandler;
 import io.vertx.core.Context;
 import io.vertx.core.Deployable;
 import io.vertx.core.Future;
@@ -21,6 +24,7 @@ import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.core.net.impl.ServerID;
 import io.vertx.core.spi.cluster.ClusterManager;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -74,8 +78,40 @@ public final class VertxInternals {
    */
   public static void takeOver(ServerWebSocket ws, String name, ChannelHandler handler, WriteBufferWaterMark outboundLimit) {
     ChannelHandlerContext vertxHandler = ((WebSocketInternal) ws).channelHandlerContext();
+    if (vertxHandler.pipeline().get(SslHandler.class) != null) {
+      // writeDirect would put plaintext beside the TLS stream: the public port has no TLS of its own.
+      throw new IllegalStateException("TLS on the public port is not supported: terminate it in front of pushgate");
+    }
     vertxHandler.channel().config().setWriteBufferWaterMark(outboundLimit);
     vertxHandler.pipeline().replace(vertxHandler.name(), name, handler);
+  }
+
+  /**
+   * Writes {@code length} bytes at {@code address} (direct memory) straight to the socket under
+   * {@code ctx}, beside Netty's pipeline: the fan-out's usual write without the pipeline's hops,
+   * an outbound-buffer entry, a duplicate buffer and its two atomic reference-count updates on
+   * memory every shard shares. Only when nothing of the channel waits in Netty's outbound buffer,
+   * so these bytes cannot overtake any, and only on the channel's own event loop, which alone
+   * closes its file descriptor. Frames are pre-encoded WebSocket frames, and the handlers between
+   * ours and the socket (the WebSocket encoder) pass such bytes on unchanged.
+   * @return the bytes the kernel took (0 when the socket's buffer is full), or -1 when the write
+   *         must go through Netty: another transport, another thread, a channel closed or closing,
+   *         bytes queued, or an error, which Netty's own write then meets and handles as usual
+   */
+  public static int writeDirect(ChannelHandlerContext ctx, long address, int length) {
+    Channel channel = ctx.channel();
+    if (address == 0 || !(channel instanceof UnixChannel unix) || !ctx.executor().inEventLoop() || !channel.isActive()) {
+      return -1;
+    }
+    ChannelOutboundBuffer queued = channel.unsafe().outboundBuffer();
+    if (queued == null || queued.totalPendingWriteBytes() != 0) {
+      return -1;
+    }
+    try {
+      return unix.fd().writeAddress(address, 0, length);
+    } catch (IOException e) {
+      return -1;
+    }
   }
 
   /** Puts {@code handler} first in the connection's pipeline, to see every byte it reads. */

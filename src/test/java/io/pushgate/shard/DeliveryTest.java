@@ -2,6 +2,7 @@ package io.pushgate.shard;
 
 import io.pushgate.testing.ClientMessages;
 import io.pushgate.testing.Eventually;
+import io.pushgate.testing.RawClient;
 import io.pushgate.testing.TestClient;
 import io.pushgate.testing.TestNode;
 import io.vertx.core.json.JsonArray;
@@ -83,12 +84,57 @@ class DeliveryTest {
       JsonObject stats = Eventually.value("frames counted", node::stats, s -> s.getLong("framesWritten") >= 5);
       assertEquals(1, stats.getLong("batches"), "one encode for the room's tick: " + stats);
       assertEquals(5, stats.getLong("framesWritten"));
+      // Nothing was queued for these sockets and each had room: every frame went straight to it.
+      assertEquals(5, stats.getLong("framesWrittenDirect"));
       // One delivery on the one shard, timed from the tick: the histogram counts it once.
       JsonObject fanout = stats.getJsonObject("fanout");
       assertEquals(1, fanout.getLong("count"), "fan-out timings: " + fanout);
       assertEquals(1, fanout.getJsonObject("le").getLong("+Inf"));
       clients.forEach(TestClient::close);
     }
+  }
+
+  /**
+   * A socket whose buffers are full takes part of a frame or none: the rest must follow through
+   * Netty's queue, and every later frame behind it, never straight to the socket ahead of it. A
+   * client with a 4 KB receive buffer joins and stops reading while items of 12 KB are pushed one by
+   * one (bounded at 400, 4.8 MB) until some frame had to be queued; then it reads everything.
+   */
+  @Test
+  void framesASocketCannotTakeWholeArriveWholeAndInOrder() {
+    String pad = "x".repeat(12_000);
+    try (TestNode node = TestNode.start(new JsonObject().put("shards", 1).put("tickMillis", 20).put("maxOutboundBytes", 64 * 1_048_576));
+         RawClient reader = RawClient.connect(null, node.publicPort(), 4_096)) {
+      assertEquals(101, reader.handshake());
+      reader.sendText(ClientMessages.join("r", 1).encode());
+      assertTrue(reader.readFrame().text().contains("\"ACK\""));
+      int pushed = 0;
+      while (pushed < 400 && queuedFrames(node.stats()) == 0) {
+        assertEquals(200, node.pushJson("/push/room", new JsonObject().put("room", "r")
+          .put("items", new JsonArray().add(new JsonObject().put("n", pushed).put("pad", pad)))).statusCode());
+        pushed++;
+      }
+      JsonObject stats = node.stats();
+      assertTrue(queuedFrames(stats) > 0, "no frame had to be queued after " + pushed + " pushes: " + stats);
+      assertTrue(stats.getLong("framesWrittenDirect") > 0, "the first frames went straight to the socket: " + stats);
+      int next = 0;
+      while (next < pushed) {
+        RawClient.Frame frame = reader.readFrame();
+        assertEquals(RawClient.OP_TEXT, frame.opcode());
+        JsonObject push = new JsonObject(frame.text());
+        assertEquals("PUSH", push.getString("type"), frame.text().substring(0, Math.min(200, frame.text().length())));
+        for (Object item : push.getJsonObject("data").getJsonArray("items")) {
+          assertEquals(next, ((JsonObject) item).getInteger("n"));
+          assertEquals(pad, ((JsonObject) item).getString("pad"));
+          next++;
+        }
+      }
+      assertEquals(pushed, next);
+    }
+  }
+
+  private static long queuedFrames(JsonObject stats) {
+    return stats.getLong("framesWritten") - stats.getLong("framesWrittenDirect");
   }
 
   @Test
