@@ -68,7 +68,7 @@ public enum Limit {
   HISTORY_TTL_MILLIS("historyTtlMillis", 120_000, 1_000,
     "items older than this are trimmed from a stream's history; a client that was away longer rejoins with recovered: false, HISTORY_GONE"),
   MAX_RECOVERY_ITEMS("maxRecoveryItems", 200, 1,
-    "a JOIN with since that missed more items than this rejoins with recovered: false, TOO_FAR, and reloads instead of replaying"),
+    "a JOIN with since that missed more items than this (or more bytes than maxOutboundBytes lets its connection queue) rejoins with recovered: false, TOO_FAR, and reloads instead of replaying"),
   HISTORY_RING_BYTES("historyRingBytes", 64L * 1024 * 1024, 0,
     "item bytes the node keeps in memory for replays across all streams; past it the least recently active streams' rings are dropped (recovery then reads the cluster's history, counted as history.ringEvictions)"),
   HISTORY_HOLE_MILLIS("historyHoleMillis", 1_000, 10,

@@ -20,6 +20,7 @@ import io.pushgate.protocol.EncodedFrame;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -142,6 +143,12 @@ final class ClientRequests {
         c.joining = new HashSet<>(4); // most connections never join a stream twice at once: none until then
       }
       c.joining.add(r.room());
+      if (r.since() != null && hub.rooms.leave(r.room(), c)) {
+        // A member asking for the items after O: it may have joined after O, so what it got live does
+        // not cover them. Out of the room until the answer, it gets O+1 ... P as the replay and the
+        // live frames after P, exactly as a connection that was never in (PROTOCOL.md, JOIN with since).
+        stats.rejoinsSince.inc();
+      }
       toMerger.accept(new StreamJoin(shard, c, r.room(), r.since(), r.id(), r.online(), now, now + options.streamJoinTimeoutNanos()));
       return;
     }
@@ -173,11 +180,20 @@ final class ClientRequests {
       if (joined.ack() != null && joined.ack().getLong("offset") != null) {
         hub.rooms.handed(j.room(), new Position(joined.ack().getLong("offset"), joined.ack().getString("epoch")));
       }
+      List<EncodedFrame> replay = wasMember ? List.of() : joined.replay();
       if (joined.ack() != null) {
-        c.send(ServerMessages.ack(j.id(), joined.ack()));
+        String ack = ServerMessages.ack(j.id(), joined.ack());
+        if (!replay.isEmpty() && wireBytes(replay) + ack.length() > c.canQueue()) {
+          // More than the connection may queue (maxOutboundBytes): written, it would be cut as a slow
+          // consumer (4002) and rejoin to the same replay. It is told TOO_FAR instead and goes on live.
+          stats.replaysTooLarge.inc();
+          replay = List.of();
+          ack = ServerMessages.ack(j.id(), joined.ack().copy().put("recovered", false).put("reason", NotRecovered.TOO_FAR.name()));
+        }
+        c.send(ack);
       }
-      if (!wasMember && !joined.replay().isEmpty()) {
-        for (EncodedFrame frame : joined.replay()) {
+      if (!replay.isEmpty()) {
+        for (EncodedFrame frame : replay) {
           if (!c.write(frame, false)) {
             c.slowConsumer();
             return;
@@ -189,6 +205,14 @@ final class ClientRequests {
       joined.replay().forEach(EncodedFrame::release);
       releaseWaiting(c, j.room());
     }
+  }
+
+  private static long wireBytes(List<EncodedFrame> frames) {
+    long bytes = 0;
+    for (EncodedFrame frame : frames) {
+      bytes += frame.wireLength();
+    }
+    return bytes;
   }
 
   /** Makes the connection a member: false, with the ERROR sent, when the node is at maxRooms. */

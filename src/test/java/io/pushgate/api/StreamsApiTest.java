@@ -151,6 +151,66 @@ class StreamsApiTest {
     assertEquals(List.of(4, 5, 6), near.awaitItems("s", 3));
   }
 
+  /**
+   * A member that asks for the items after O gets them, though it joined after O and so never had
+   * them live; then the live frames, nothing twice.
+   */
+  @Test
+  void aMemberThatJoinsAgainWithSinceGetsTheItemsItNeverHad() {
+    TestNode node = node(new JsonObject());
+    TestClient watcher = client(node).joinAcked("s", 1);
+    String epoch = null;
+    for (int i = 1; i <= 3; i++) {
+      epoch = push(node, "s", new JsonArray().add(i), null).getString("epoch");
+    }
+    watcher.awaitItems("s", 3); // the node has handed all three to its shards
+    TestClient c = client(node).joinAcked("s", 1); // a member from offset 3 on
+    push(node, "s", new JsonArray().add(4), null);
+    assertEquals(List.of(4), c.awaitItems("s", 1));
+
+    JsonObject ack = joinSince(c, "s", 2, 1, epoch);
+    assertEquals(new JsonObject().put("room", "s").put("offset", 4).put("epoch", epoch).put("recovered", true), ack);
+    assertEquals(List.of(2, 3, 4), c.awaitItems("s", 3), "2 and 3 never reached it live; 4 it asked for again");
+    push(node, "s", new JsonArray().add(5), null);
+    JsonObject live = nextPush(c, "s");
+    assertEquals(new JsonArray().add(5), live.getJsonArray("items"));
+    assertEquals(5, live.getLong("offset"));
+    assertEquals(1, node.stats().getJsonObject("history").getJsonObject("joins").getLong("memberSince"));
+  }
+
+  /**
+   * A replay of more bytes than the connection may queue would get it cut as a slow consumer (4002),
+   * and its rejoin would meet the same replay: it is told TOO_FAR and goes on live. One that fits is
+   * replayed.
+   */
+  @Test
+  void aReplayLargerThanTheConnectionMayQueueIsToldTooFarInsteadOfCut() {
+    TestNode node = node(new JsonObject().put("maxOutboundBytes", 4_096));
+    TestClient watcher = client(node).joinAcked("s", 1);
+    String pad = "x".repeat(1_000);
+    String epoch = null;
+    for (int i = 1; i <= 6; i++) {
+      epoch = push(node, "s", new JsonArray().add(new JsonObject().put("n", i).put("pad", pad)), null).getString("epoch");
+    }
+    watcher.awaitItems("s", 6); // the node has handed all six to its shards
+    TestClient c = client(node);
+    JsonObject ack = joinSince(c, "s", 1, 1, epoch); // five items of 1 KB after offset 1: more than 4 KB
+    assertEquals(new JsonObject().put("room", "s").put("offset", 6).put("epoch", epoch).put("recovered", false).put("reason", "TOO_FAR"), ack);
+    push(node, "s", new JsonArray().add(7), null);
+    JsonObject live = nextPush(c, "s");
+    assertEquals(new JsonArray().add(7), live.getJsonArray("items"), "live from offset 7, nothing replayed");
+    JsonObject stats = node.stats();
+    assertEquals(1, stats.getJsonObject("history").getJsonObject("joins").getLong("replayTooLarge"));
+    assertEquals(0, stats.getJsonObject("closed").getLong("slow_consumer"));
+
+    TestClient near = client(node);
+    JsonObject fits = joinSince(near, "s", 2, 5, epoch); // items 6 (1 KB) and 7
+    assertEquals(true, fits.getBoolean("recovered"));
+    List<Object> items = near.awaitItems("s", 2);
+    assertEquals(6, ((JsonObject) items.get(0)).getInteger("n"));
+    assertEquals(7, items.get(1));
+  }
+
   @Test
   void aJoinAfterItemsWereTrimmedIsToldHistoryGone() {
     TestNode node = node(new JsonObject().put("historySize", 3));
