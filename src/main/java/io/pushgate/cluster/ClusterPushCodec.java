@@ -86,6 +86,10 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
       if (count == 0) {
         throw new Malformed("no items");
       }
+      if (epoch != null && offset > Position.MAX_OFFSET - (count - 1)) {
+        // It would wait among the stream's early batches for ever, holding pending bytes.
+        throw new Malformed("a stream position past the largest offset");
+      }
       List<byte[]> items = new ArrayList<>(count);
       long bytes = 0;
       for (int i = 0; i < count; i++) {

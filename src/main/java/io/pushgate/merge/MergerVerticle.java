@@ -164,7 +164,9 @@ public final class MergerVerticle extends VerticleBase {
       counters.lowItems.add(push.items().size());
     }
     Future<MergeResult> result;
-    if (push.first() == null && !push.low() && !push.target().isAll() && history.isStream(push.target().room())) {
+    // A plain push from another node is delivered as it came: appending it here too would number the
+    // same items twice where nodes disagree about historyRooms (each appends and broadcasts its copy).
+    if (!remote && push.first() == null && !push.low() && !push.target().isAll() && history.isStream(push.target().room())) {
       Promise<MergeResult> appended = Promise.promise();
       appends.submit(push, appended);
       result = appended.future();

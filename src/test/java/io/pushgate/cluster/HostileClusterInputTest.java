@@ -72,6 +72,18 @@ class HostileClusterInputTest {
     return b;
   }
 
+  /** A numbered push: its first item at {@code offset} of {@code epoch}. */
+  private static Buffer pushAt(String room, long offset, String epoch, byte[]... items) {
+    Buffer b = string(string(Buffer.buffer(), "attacker"), room);
+    b = string(b.appendLong(offset), epoch);
+    b.appendByte((byte) 0);
+    b.appendInt(items.length);
+    for (byte[] item : items) {
+      b.appendInt(item.length).appendBytes(item);
+    }
+    return b;
+  }
+
   @Test
   void hostileBroadcastsAndCountsAreDroppedAndBothNodesKeepDelivering() {
     TestCluster cluster = new TestCluster(TestNode.freePortRange(3), 3);
@@ -92,6 +104,7 @@ class HostileClusterInputTest {
           push("are*na", 1, ok),                                         // a room no client may name
           push("x".repeat(600), 1, ok),                                  // a room longer than any room
           push("arena", 1, new byte[20_000]),                            // an item over maxItemBytes
+          pushAt("arena", Long.MAX_VALUE - 1, "0123456789ab", ok, ok),   // offsets past any a client can read (and overflowing)
           Buffer.buffer(new byte[] {0, 0}));                             // not even an origin
         hostile.forEach(bytes -> attacker.eventBus().publish(Addresses.CLUSTER_PUSH, bytes, raw));
         for (TestNode node : List.of(a, b)) {
