@@ -45,6 +45,9 @@ class PushApiTest {
     assertRefused(node.pushJson("/push/room", new JsonObject().put("room", "r").put("items", new JsonArray())), 400, "BAD_REQUEST");
     assertRefused(node.post("/push/room", "application/x-www-form-urlencoded", "room=r&items=%5B%7Bbroken"), 400, "BAD_REQUEST");
     assertRefused(node.post("/push/room", "application/x-www-form-urlencoded", "room=r"), 400, "BAD_REQUEST");
+    // A number no double holds would reach clients as the string "Infinity": refused, not changed.
+    assertRefused(node.post("/push/room", "application/json", "{\"room\":\"r\",\"items\":[{\"a\":[1e400]}]}"), 400, "BAD_REQUEST");
+    assertEquals(200, node.post("/push/room", "application/json", "{\"room\":\"r\",\"items\":[{\"a\":[1e300, 0.1]}]}").statusCode());
   }
 
   @Test
