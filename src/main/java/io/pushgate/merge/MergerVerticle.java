@@ -150,6 +150,9 @@ public final class MergerVerticle extends VerticleBase {
     }
     if (pendingBytes() + push.bytes() > options.maxPendingBytes()) {
       counters.pushesRefused.inc();
+      if (remote && push.first() != null && streams != null) {
+        streams.refused(push);
+      }
       return Future.succeededFuture(new MergeResult.Refused(MergeResult.Reason.QUEUE_FULL,
         "merge queue full (" + Limit.MAX_PENDING_BYTES.key() + "=" + options.maxPendingBytes() + "): retry later"));
     }

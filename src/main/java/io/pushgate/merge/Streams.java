@@ -199,6 +199,19 @@ final class Streams {
     }
   }
 
+  /**
+   * Another node's numbered batch this node had no room for (maxPendingBytes): its items are in the
+   * stream's history, so they are a gap to fill from there once the wait is over, not a loss; with
+   * nothing after them, nothing else would tell this node they exist. Only for a stream with clients
+   * here (one this node has state for) and of the epoch it is in.
+   */
+  void refused(PushBatch b) {
+    StreamState s = states.get(b.target().room());
+    if (s != null && s.ready() && b.first().epoch().equals(s.epoch)) {
+      expect(s, b.lastOffset());
+    }
+  }
+
   /** A client knows of offsets up to {@code top}: if this node has not seen them, they are a gap to fill. */
   void expect(StreamState s, long top) {
     if (top > s.knownTop) {

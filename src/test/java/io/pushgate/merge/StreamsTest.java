@@ -183,6 +183,25 @@ class StreamsTest {
   }
 
   /**
+   * Another node's batch that this node had no room for is in the history: read from there after
+   * the wait, though no later batch comes to show the gap.
+   */
+  @Test
+  void aBatchRefusedForWantOfRoomIsReadFromTheHistory() {
+    Rig rig = new Rig(200);
+    rig.joined();
+    List<PushBatch> b = rig.append(2, 3);
+    rig.on(() -> {
+      rig.streams.receive(b.get(0));
+      rig.streams.refused(b.get(1));
+      return null;
+    });
+    Eventually.await("offsets 1..5", () -> rig.offsets.size() >= 5);
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L), List.copyOf(rig.offsets));
+    assertEquals(1, rig.stats.holesFilled.get());
+  }
+
+  /**
    * A gap that closes by itself costs no read, and the next gap gets the whole wait: broadcasts of
    * different nodes overtake each other all the time, and only a gap open for historyHoleMillis is
    * one whose node died before it broadcast.
