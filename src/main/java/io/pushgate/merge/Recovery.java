@@ -80,7 +80,14 @@ final class Recovery {
         StreamJoin j = it.next();
         if (nowNanos > j.deadlineNanos()) {
           it.remove();
-          notRecovered(s, j, NotRecovered.HISTORY_GONE);
+          if (s.ready()) {
+            notRecovered(s, j, NotRecovered.HISTORY_GONE);
+          } else {
+            // No position to give (PROTOCOL.md wants one with every answer): the client tries again.
+            stats.joinsUnavailable.inc();
+            toShard.accept(j.shard(), new ShardCommand.StreamJoined(j, null, List.of(),
+              "the stream's history could not be reached in time: retry the JOIN"));
+          }
         }
       }
       if (s.waiting.isEmpty()) {

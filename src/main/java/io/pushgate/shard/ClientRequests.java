@@ -173,6 +173,12 @@ final class ClientRequests {
     Connection c = (Connection) j.connection();
     boolean wasMember = c.rooms.contains(j.room());
     try {
+      if (joined.retryLater() != null) {
+        if (!c.isClosing()) {
+          reject(c, ErrorCode.RATE_LIMITED, joined.retryLater(), j.id());
+        }
+        return;
+      }
       if (c.isClosing() || (!wasMember && !enter(c, j.room(), j.id()))) {
         return;
       }

@@ -24,9 +24,15 @@ public sealed interface ShardCommand {
   /**
    * The merger's answer to a {@link StreamJoin}: the ACK's data (null when the JOIN gets no ACK)
    * and the replay frames to write before any live frame, after which the connection is in the room.
-   * The shard owns one reference to each frame and must release it.
+   * The shard owns one reference to each frame and must release it. {@code retryLater}, when not
+   * null, says why the JOIN could not be answered yet: the client gets RATE_LIMITED with it and is
+   * not in the room.
    */
-  record StreamJoined(StreamJoin join, io.vertx.core.json.JsonObject ack, List<EncodedFrame> replay) implements ShardCommand {
+  record StreamJoined(StreamJoin join, io.vertx.core.json.JsonObject ack, List<EncodedFrame> replay, String retryLater) implements ShardCommand {
+
+    public StreamJoined(StreamJoin join, io.vertx.core.json.JsonObject ack, List<EncodedFrame> replay) {
+      this(join, ack, replay, null);
+    }
   }
 
   /**

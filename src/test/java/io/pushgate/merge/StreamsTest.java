@@ -10,6 +10,8 @@ import io.pushgate.history.Sequencer;
 import io.pushgate.metrics.Stats;
 import io.pushgate.protocol.RoomPatterns;
 import io.pushgate.protocol.Target;
+import io.pushgate.shard.ShardCommand;
+import io.pushgate.shard.StreamJoin;
 import io.pushgate.testing.Eventually;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -130,6 +132,8 @@ class StreamsTest {
     final HistoryOptions options;
     final List<Long> readAtNanos = Collections.synchronizedList(new ArrayList<>());
     LocalSequencer current;
+    /** Every operation fails, as with the cluster's history out of reach. */
+    volatile boolean unreachable;
 
     Swappable(HistoryOptions options) {
       this.options = options;
@@ -138,13 +142,13 @@ class StreamsTest {
 
     @Override
     public Future<AppendResult> append(String room, List<Append.Push> pushes) {
-      return current.append(room, pushes);
+      return unreachable ? Future.failedFuture("unreachable") : current.append(room, pushes);
     }
 
     @Override
     public Future<ReadResult> read(String room, long after, int limit) {
       readAtNanos.add(System.nanoTime());
-      return current.read(room, after, limit);
+      return unreachable ? Future.failedFuture("unreachable") : current.read(room, after, limit);
     }
   }
 
@@ -180,6 +184,35 @@ class StreamsTest {
       assertEquals(0, rig.stats.itemsSkipped.get(), why);
       assertEquals(0, rig.on(() -> rig.streams.earlyBytes()), why);
     }
+  }
+
+  /**
+   * A JOIN of a stream whose head cannot be read has no position to be answered with: at its
+   * deadline it is told to retry (RATE_LIMITED), not given an ACK without offset and epoch.
+   */
+  @Test
+  void aJoinWhoseStreamCannotBeReadIsToldToRetryAtItsDeadline() {
+    Rig rig = new Rig(200);
+    rig.sequencer.unreachable = true;
+    List<ShardCommand> answers = Collections.synchronizedList(new ArrayList<>());
+    Recovery recovery = new Recovery(rig.streams, MergerOptions.DEFAULTS, rig.stats, (shard, command) -> answers.add(command));
+    long now = System.nanoTime();
+    StreamJoin join = new StreamJoin(0, "connection", ROOM, null, 7L, false, now, now + 1_000_000);
+    rig.on(() -> {
+      recovery.join(join);
+      recovery.expire(now + 500_000); // before its deadline: it waits
+      return null;
+    });
+    assertEquals(List.of(), answers);
+    rig.on(() -> {
+      recovery.expire(now + 2_000_000);
+      return null;
+    });
+    assertEquals(1, answers.size());
+    ShardCommand.StreamJoined answer = (ShardCommand.StreamJoined) answers.get(0);
+    assertEquals(null, answer.ack());
+    assertTrue(answer.retryLater() != null && answer.retryLater().contains("retry"), String.valueOf(answer.retryLater()));
+    assertEquals(1, rig.stats.joinsUnavailable.get());
   }
 
   /**
