@@ -139,7 +139,7 @@ public final class MergerVerticle extends VerticleBase {
   }
 
   private long pendingBytes() {
-    return batches.bytes() + (streams == null ? 0 : streams.earlyBytes() + appends.queuedBytes());
+    return batches.bytes() + (streams == null ? 0 : streams.pendingBytes() + appends.queuedBytes());
   }
 
   /** @param remote broadcast by another node: delivered while draining too, to the clients not closed yet */

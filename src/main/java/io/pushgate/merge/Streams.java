@@ -45,6 +45,7 @@ final class Streams {
   final LinkedHashMap<String, StreamState> states = new LinkedHashMap<>(16, 0.75f, true);
   private long ringBytes;
   private long earlyBytes;
+  private long heldBytes;
   /** Told when a stream's state becomes ready or changes epoch: its waiting joins can be answered. */
   Consumer<StreamState> onChange = s -> { };
 
@@ -59,6 +60,28 @@ final class Streams {
   /** Bytes of batches waiting for their turn, all streams together (read by gauges on other threads: one field). */
   long earlyBytes() {
     return earlyBytes;
+  }
+
+  /** Item bytes this stream state holds for later (early, buffered while the head is read, of another epoch): part of maxPendingBytes. */
+  long pendingBytes() {
+    return earlyBytes + heldBytes;
+  }
+
+  /** Keeps a batch until its stream's head (or current epoch) is known. */
+  private void hold(StreamState s, List<PushBatch> list, PushBatch b) {
+    list.add(b);
+    s.heldBytes += b.bytes();
+    heldBytes += b.bytes();
+  }
+
+  /** Takes back what {@link #hold} kept in {@code list}. */
+  private List<PushBatch> release(StreamState s, List<PushBatch> list) {
+    List<PushBatch> out = new ArrayList<>(list);
+    list.clear();
+    long bytes = out.stream().mapToLong(PushBatch::bytes).sum();
+    s.heldBytes -= bytes;
+    heldBytes -= bytes;
+    return out;
   }
 
   long ringBytes() {
@@ -95,9 +118,7 @@ final class Streams {
       }
       reset(s, ar.result().epoch(), ar.result().top());
       heard(s, ar.result().top(), issued);
-      List<PushBatch> buffered = new ArrayList<>(s.buffered);
-      s.buffered.clear();
-      buffered.forEach(this::receive);
+      release(s, s.buffered).forEach(this::receive);
       onChange.accept(s);
     });
   }
@@ -130,9 +151,9 @@ final class Streams {
     }
     s.lastActiveNanos = System.nanoTime();
     if (!s.ready()) {
-      s.buffered.add(b);
+      hold(s, s.buffered, b);
     } else if (!b.first().epoch().equals(s.epoch)) {
-      s.foreign.add(b);
+      hold(s, s.foreign, b);
       checkEpoch(s);
     } else {
       order(s, b);
@@ -294,8 +315,7 @@ final class Streams {
         return;
       }
       String current = ar.result().epoch();
-      List<PushBatch> foreign = new ArrayList<>(s.foreign);
-      s.foreign.clear();
+      List<PushBatch> foreign = release(s, s.foreign);
       if (!current.equals(s.epoch)) {
         outlet.flushNow(s);
         log.info("stream " + s.room + ": its history was lost whole and starts again in epoch " + current

@@ -235,6 +235,26 @@ class StreamsTest {
   }
 
   /**
+   * Batches kept while the stream's head cannot be read are pending bytes, bounded by
+   * maxPendingBytes like the early ones, and no longer once they are delivered.
+   */
+  @Test
+  void batchesKeptUntilTheHeadIsReadCountAsPendingBytes() {
+    Rig rig = new Rig(200);
+    List<PushBatch> b = rig.append(2, 3);
+    rig.sequencer.unreachable = true;
+    rig.on(() -> rig.streams.stateForJoin(ROOM));
+    rig.receive(b);
+    assertEquals(b.get(0).bytes() + b.get(1).bytes(), (long) rig.on(() -> rig.streams.pendingBytes()));
+    rig.sequencer.unreachable = false;
+    Eventually.await("the head read", () -> rig.on(() -> rig.streams.stateIfAny(ROOM).ready()));
+    assertEquals(0, (long) rig.on(() -> rig.streams.pendingBytes()));
+    // The head says the stream is at 5: a client joining now has had them; nothing is delivered twice.
+    assertEquals(5, rig.stats.duplicateItems.get());
+    assertEquals(List.of(), List.copyOf(rig.offsets));
+  }
+
+  /**
    * A gap that closes by itself costs no read, and the next gap gets the whole wait: broadcasts of
    * different nodes overtake each other all the time, and only a gap open for historyHoleMillis is
    * one whose node died before it broadcast.
@@ -297,6 +317,7 @@ class StreamsTest {
     assertEquals(List.of(oldEpoch, oldEpoch, newEpoch, newEpoch, newEpoch), List.copyOf(rig.epochs));
     assertEquals(List.of(oldEpoch), List.copyOf(rig.flushedNow), "the old epoch's waiting frame goes out before the numbering changes");
     assertEquals(1, rig.stats.epochChanges.get());
+    assertEquals(0, (long) rig.on(() -> rig.streams.pendingBytes()), "the batches of the new epoch, kept until it was checked, are delivered");
 
     rig.receive(List.of(old.get(1))); // a straggler of the lost epoch
     Eventually.await("the straggler counted as a duplicate", () -> rig.stats.duplicateItems.get() == 1);
