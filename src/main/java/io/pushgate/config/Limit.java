@@ -70,7 +70,7 @@ public enum Limit {
   MAX_RECOVERY_ITEMS("maxRecoveryItems", 200, 1,
     "a JOIN with since that missed more items than this (or more bytes than maxOutboundBytes lets its connection queue) rejoins with recovered: false, TOO_FAR, and reloads instead of replaying"),
   HISTORY_RING_BYTES("historyRingBytes", 64L * 1024 * 1024, 0,
-    "item bytes the node keeps in memory for replays across all streams; past it the least recently active streams' rings are dropped (recovery then reads the cluster's history, counted as history.ringEvictions)"),
+    "item bytes the node keeps in memory for replays across all streams; past it the least recently active streams' rings are dropped (recovery then reads the cluster's history, counted as history.ringEvictions). Replays encoded for a position and kept for the next JOINs at it until the stream's next frame have a bound of the same size; past it a replay goes to its JOIN alone (history.replaysNotCached)"),
   HISTORY_HOLE_MILLIS("historyHoleMillis", 1_000, 10,
     "a gap in a stream's offsets that stays open this long (the node that took those items died before it broadcast them) is filled from the cluster's history (counted as history.holesFilled)"),
   HISTORY_IDLE_MILLIS("historyIdleMillis", 600_000, 1_000,

@@ -137,12 +137,15 @@ final class Recovery {
       List<EncodedFrame> cached = s.replays.get(since.offset());
       if (cached != null) {
         stats.replayShared.inc();
+        cached.forEach(f -> f.retain(1)); // the cache keeps its own reference until the next flush
+        recovered(s, j, cached);
       } else {
-        cached = encode(s, since.offset() + 1, s.ring.range(since.offset() + 1, s.flushedTop));
-        s.replays.put(since.offset(), cached);
+        List<EncodedFrame> replay = encode(s, since.offset() + 1, s.ring.range(since.offset() + 1, s.flushedTop));
+        if (streams.cacheReplay(s, since.offset(), replay)) {
+          replay.forEach(f -> f.retain(1));
+        }
+        recovered(s, j, replay);
       }
-      cached.forEach(f -> f.retain(1)); // the cache keeps its own reference until the next flush
-      recovered(s, j, cached);
     } else {
       readForReplay(s, j);
     }

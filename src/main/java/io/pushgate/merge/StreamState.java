@@ -46,6 +46,8 @@ final class StreamState {
   final List<StreamJoin> waiting = new ArrayList<>();
   /** Replays encoded for a {@code since}, valid until the next flush: a reconnect storm encodes each once. */
   final Map<Long, List<EncodedFrame>> replays = new HashMap<>();
+  /** Wire bytes of the frames in {@link #replays}. */
+  long replayBytes;
   long lastActiveNanos;
 
   StreamState(String room, long nowNanos) {
@@ -80,8 +82,12 @@ final class StreamState {
     dropReplays();
   }
 
-  void dropReplays() {
+  /** @return the wire bytes the cache held */
+  long dropReplays() {
     replays.values().forEach(frames -> frames.forEach(EncodedFrame::release));
     replays.clear();
+    long dropped = replayBytes;
+    replayBytes = 0;
+    return dropped;
   }
 }

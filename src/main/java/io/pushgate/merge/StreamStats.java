@@ -28,6 +28,7 @@ final class StreamStats {
   final Map<NotRecovered, Counter> notRecovered;
   final Counter replayEncodes;
   final Counter replayShared;
+  final Counter replaysNotCached;
   final Counter replayedItems;
 
   StreamStats(Stats stats) {
@@ -58,6 +59,8 @@ final class StreamStats {
     }
     notRecovered = Map.copyOf(reasons);
     replayEncodes = stats.counter("history.replayEncodes", "pushgate_history_replay_encodes", "replay frames encoded (each shared by the JOINs of one position)");
+    replaysNotCached = stats.counter("history.replaysNotCached", "pushgate_history_replays_not_cached",
+      "replays sent to their JOIN alone, not kept for others at the same position: the node's cached replays were at historyRingBytes");
     replayShared = stats.counter("history.replayShared", "pushgate_history_replay_shared", "replays served from one already encoded for the same position");
     replayedItems = stats.counter("history.replayedItems", "pushgate_history_replayed_items", "items sent to rejoining clients");
   }

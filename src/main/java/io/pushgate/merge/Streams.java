@@ -3,6 +3,7 @@ package io.pushgate.merge;
 import io.pushgate.history.HistoryOptions;
 import io.pushgate.history.ReadResult;
 import io.pushgate.history.Sequencer;
+import io.pushgate.protocol.EncodedFrame;
 import io.pushgate.protocol.Position;
 import io.vertx.core.Vertx;
 
@@ -46,6 +47,8 @@ final class Streams {
   private long ringBytes;
   private long earlyBytes;
   private long heldBytes;
+  /** Wire bytes of the replays cached for positions, all streams: bounded by historyRingBytes like the rings. */
+  private long replayBytes;
   /** Told when a stream's state becomes ready or changes epoch: its waiting joins can be answered. */
   Consumer<StreamState> onChange = s -> { };
 
@@ -86,6 +89,32 @@ final class Streams {
 
   long ringBytes() {
     return ringBytes;
+  }
+
+  long replayBytes() {
+    return replayBytes;
+  }
+
+  /**
+   * Keeps a replay encoded for the JOINs at {@code since} until the stream's next frame, if the
+   * node's cached replays stay within historyRingBytes: a storm of JOINs at many positions of a
+   * quiet stream could otherwise hold a replay for each, from one frame to the next, however long.
+   * @return false when it was not kept (its JOIN alone sends it)
+   */
+  boolean cacheReplay(StreamState s, long since, List<EncodedFrame> frames) {
+    long bytes = frames.stream().mapToLong(EncodedFrame::wireLength).sum();
+    if (replayBytes + bytes > options.ringBytes()) {
+      stats.replaysNotCached.inc();
+      return false;
+    }
+    s.replays.put(since, frames);
+    s.replayBytes += bytes;
+    replayBytes += bytes;
+    return true;
+  }
+
+  private void dropReplays(StreamState s) {
+    replayBytes -= s.dropReplays();
   }
 
   /**
@@ -132,6 +161,7 @@ final class Streams {
   }
 
   private void reset(StreamState s, String epoch, long top) {
+    replayBytes -= s.replayBytes; // reset drops them
     earlyBytes -= s.earlyBytes;
     ringBytes -= s.ring == null ? 0 : s.ring.bytes();
     s.reset(epoch, top);
@@ -344,7 +374,7 @@ final class Streams {
       return;
     }
     s.flushedTop = lastOffset;
-    s.dropReplays();
+    dropReplays(s);
     long firstOffset = lastOffset - items.size() + 1;
     if (s.ring == null) {
       s.ring = new ReplayRing(firstOffset - 1);
@@ -370,7 +400,7 @@ final class Streams {
       s.ring.trim(System.nanoTime(), options.size(), options.ttlMillis() * 1_000_000L);
       if (s.ring.bytes() != before) {
         ringBytes += s.ring.bytes() - before;
-        s.dropReplays();
+        dropReplays(s);
       }
     }
     return s.ring;
@@ -403,7 +433,7 @@ final class Streams {
       if (s.early.isEmpty() && s.waiting.isEmpty() && s.buffered.isEmpty() && s.foreign.isEmpty() && s.ready()) {
         ringBytes -= s.ring == null ? 0 : s.ring.bytes();
         s.ring = null;
-        s.dropReplays();
+        dropReplays(s);
         if (states.size() > maxStates) {
           it.remove();
         }

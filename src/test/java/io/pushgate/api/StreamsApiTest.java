@@ -179,6 +179,35 @@ class StreamsApiTest {
   }
 
   /**
+   * Replays kept for the next JOINs at the same position are bounded by historyRingBytes: with room
+   * for one of them (150 bytes: the replay after 0 is about 90, the one after 5 about 80) the first
+   * is kept and shared, the second goes to its JOIN alone. Every JOIN gets its items either way.
+   */
+  @Test
+  void replaysKeptForLaterJoinsStayWithinHistoryRingBytes() {
+    TestNode node = node(new JsonObject().put("historyRingBytes", 150));
+    TestClient watcher = client(node).joinAcked("s", 1);
+    String epoch = null;
+    for (int i = 1; i <= 10; i++) {
+      epoch = push(node, "s", new JsonArray().add(i), null).getString("epoch");
+    }
+    watcher.awaitItems("s", 10);
+    List<Object> all = List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+    TestClient first = client(node);
+    assertEquals(true, joinSince(first, "s", 1, 0, epoch).getBoolean("recovered"));
+    assertEquals(all, first.awaitItems("s", 10));
+    TestClient second = client(node);
+    assertEquals(true, joinSince(second, "s", 1, 5, epoch).getBoolean("recovered"));
+    assertEquals(all.subList(5, 10), second.awaitItems("s", 5));
+    TestClient third = client(node);
+    assertEquals(true, joinSince(third, "s", 1, 0, epoch).getBoolean("recovered"));
+    assertEquals(all, third.awaitItems("s", 10));
+    JsonObject history = node.stats().getJsonObject("history");
+    assertEquals(1, history.getLong("replaysNotCached"), history.encode());
+    assertEquals(1, history.getLong("replayShared"), history.encode());
+  }
+
+  /**
    * A replay of more bytes than the connection may queue would get it cut as a slow consumer (4002),
    * and its rejoin would meet the same replay: it is told TOO_FAR and goes on live. One that fits is
    * replayed.
