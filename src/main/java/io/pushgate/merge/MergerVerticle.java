@@ -119,6 +119,15 @@ public final class MergerVerticle extends VerticleBase {
             deliver(List.of(f), System.nanoTime(), false);
           }
         }
+
+        @Override
+        public void restarted(StreamState stream) {
+          // After the old epoch's last frame (flushNow), on the same per-shard addresses, so in order.
+          ShardCommand.StreamRestarted command = new ShardCommand.StreamRestarted(stream.room);
+          for (int i = 0; i < options.shards(); i++) {
+            vertx.eventBus().send(Addresses.shard(i), command, Local.OPTIONS);
+          }
+        }
       });
       appends = new StreamAppends(sequencer, streams, streamStats);
       recovery = new Recovery(streams, options, streamStats, (shard, command) -> vertx.eventBus().send(Addresses.shard(shard), command, Local.OPTIONS));

@@ -35,6 +35,9 @@ final class Streams {
 
     /** Hands the stream's waiting batch to the shards now, before its numbering changes. */
     void flushNow(StreamState stream);
+
+    /** The stream's numbering started again: the shards forget where it stood (and ask this merger). */
+    void restarted(StreamState stream);
   }
 
   final Vertx vertx;
@@ -352,6 +355,7 @@ final class Streams {
           + " (was " + s.epoch + "); its clients are told EPOCH_CHANGED when they rejoin");
         stats.epochChanges.inc();
         reset(s, current, 0);
+        outlet.restarted(s);
         if (ar.result().top() > 0) {
           expect(s, ar.result().top());
         }

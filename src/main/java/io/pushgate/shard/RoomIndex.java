@@ -114,6 +114,11 @@ final class RoomIndex {
     }
   }
 
+  /** The stream started again in a new epoch: where it stood is no answer to a JOIN any more. */
+  void forget(String room) {
+    positions.remove(room);
+  }
+
   /** Where a stream stands for this shard's members; null when no frame or answer has said so yet. */
   Position position(String room) {
     return positions.get(room);

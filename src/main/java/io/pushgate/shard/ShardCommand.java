@@ -36,6 +36,13 @@ public sealed interface ShardCommand {
   }
 
   /**
+   * A stream's numbering started again (its history was lost whole): the position the shard learnt
+   * from its frames is of the old epoch, so its JOINs go to the merger until a frame says anew.
+   */
+  record StreamRestarted(String room) implements ShardCommand {
+  }
+
+  /**
    * The node is stopping and everything pending was delivered: close every client with 1001, spread
    * over {@code windowNanos} but at least {@code minClosesPerSecond} a second (this shard's share).
    */

@@ -203,6 +203,8 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
       }
     } else if (msg.body() instanceof ShardCommand.StreamJoined joined) {
       requests.onStreamJoined(joined);
+    } else if (msg.body() instanceof ShardCommand.StreamRestarted restarted) {
+      hub.rooms.forget(restarted.room());
     } else if (msg.body() instanceof ShardCommand.Online online) {
       hub.online(online.totals());
     } else if (msg.body() instanceof ShardCommand.Drain d) {

@@ -53,7 +53,7 @@ class StreamsTest {
     final Context context = vertx.getOrCreateContext();
     final List<Long> offsets = Collections.synchronizedList(new ArrayList<>());
     final List<String> epochs = Collections.synchronizedList(new ArrayList<>());
-    final List<String> flushedNow = Collections.synchronizedList(new ArrayList<>());
+    final List<String> toShards = Collections.synchronizedList(new ArrayList<>());
     final StreamStats stats = new StreamStats(Stats.of(Tags.empty(), null));
     final Swappable sequencer;
     final Streams streams;
@@ -79,7 +79,12 @@ class StreamsTest {
 
         @Override
         public void flushNow(StreamState stream) {
-          flushedNow.add(stream.epoch);
+          toShards.add(stream.epoch);
+        }
+
+        @Override
+        public void restarted(StreamState stream) {
+          toShards.add("restarted in " + stream.epoch);
         }
       });
     }
@@ -315,7 +320,8 @@ class StreamsTest {
     Eventually.await("the new epoch's offsets 1-3", () -> rig.offsets.size() == 5);
     assertEquals(List.of(1L, 2L, 1L, 2L, 3L), List.copyOf(rig.offsets));
     assertEquals(List.of(oldEpoch, oldEpoch, newEpoch, newEpoch, newEpoch), List.copyOf(rig.epochs));
-    assertEquals(List.of(oldEpoch), List.copyOf(rig.flushedNow), "the old epoch's waiting frame goes out before the numbering changes");
+    assertEquals(List.of(oldEpoch, "restarted in " + newEpoch), List.copyOf(rig.toShards),
+      "the old epoch's waiting frame goes out before the numbering changes, then the shards forget where it stood");
     assertEquals(1, rig.stats.epochChanges.get());
     assertEquals(0, (long) rig.on(() -> rig.streams.pendingBytes()), "the batches of the new epoch, kept until it was checked, are delivered");
 
