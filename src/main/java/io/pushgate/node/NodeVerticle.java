@@ -192,9 +192,12 @@ public final class NodeVerticle extends VerticleBase {
 
   /** Messages between this node's verticles travel by reference; broadcasts between nodes have their own wire form. */
   private void registerCodecs() {
-    for (Class<?> local : List.of(PushBatch.class, MergeResult.Accepted.class, MergeResult.Refused.class, ShardCommand.Deliver.class,
-      ShardCommand.Drain.class, ShardCommand.Online.class, ShardCommand.StreamJoined.class, StreamJoin.class, RoomCounts.class)) {
+    for (Class<?> local : List.of(PushBatch.class, MergeResult.Accepted.class, MergeResult.Refused.class, StreamJoin.class, RoomCounts.class)) {
       LocalCodec.register(vertx, local);
+    }
+    // Every command a shard takes, so that a new one cannot be sent without a codec (send would throw).
+    for (Class<?> command : ShardCommand.class.getPermittedSubclasses()) {
+      LocalCodec.register(vertx, command);
     }
     if (vertx.isClustered()) {
       try {

@@ -179,6 +179,30 @@ class StreamsApiTest {
   }
 
   /**
+   * A stream whose history went (here: idle past historyIdleMillis, as a cluster that lost every
+   * copy) starts again in a new epoch, and its members get the new numbering's items: the merger
+   * resets the stream and tells every shard, by a command of its own, to forget where it stood.
+   */
+  @Test
+  void aStreamWhoseHistoryWentStartsAgainAndItsMembersGetTheNewItems() {
+    TestNode node = node(new JsonObject().put("historyIdleMillis", 1_000));
+    TestClient c = client(node).joinAcked("s", 1);
+    String before = push(node, "s", new JsonArray().add(1), null).getString("epoch");
+    assertEquals(List.of(1), c.awaitItems("s", 1));
+    long untouchedSince = System.nanoTime();
+    // The history forgets the stream on its first operation after the idle time: that time must pass.
+    Eventually.await("historyIdleMillis and a half without an operation", () -> System.nanoTime() - untouchedSince > 1_500_000_000L);
+    JsonObject after = push(node, "s", new JsonArray().add(2), null);
+    assertNotEquals(before, after.getString("epoch"));
+    assertEquals(1, after.getLong("offset"));
+    JsonObject frame = nextPush(c, "s");
+    assertEquals(new JsonArray().add(2), frame.getJsonArray("items"));
+    assertEquals(1, frame.getLong("offset"));
+    assertEquals(after.getString("epoch"), frame.getString("epoch"));
+    assertEquals(1, node.stats().getJsonObject("history").getLong("epochChanges"));
+  }
+
+  /**
    * Replays kept for the next JOINs at the same position are bounded by historyRingBytes: with room
    * for one of them (150 bytes: the replay after 0 is about 90, the one after 5 about 80) the first
    * is kept and shared, the second goes to its JOIN alone. Every JOIN gets its items either way.
