@@ -123,10 +123,7 @@ public final class MergerVerticle extends VerticleBase {
         @Override
         public void restarted(StreamState stream) {
           // After the old epoch's last frame (flushNow), on the same per-shard addresses, so in order.
-          ShardCommand.StreamRestarted command = new ShardCommand.StreamRestarted(stream.room);
-          for (int i = 0; i < options.shards(); i++) {
-            vertx.eventBus().send(Addresses.shard(i), command, Local.OPTIONS);
-          }
+          toEveryShard(new ShardCommand.StreamRestarted(stream.room));
         }
       });
       appends = new StreamAppends(sequencer, streams, streamStats);
@@ -260,9 +257,7 @@ public final class MergerVerticle extends VerticleBase {
     if (tick) {
       pressure.tickHandedOut(options.shards());
     }
-    for (int i = 0; i < options.shards(); i++) {
-      vertx.eventBus().send(Addresses.shard(i), command, Local.OPTIONS);
-    }
+    toEveryShard(command);
     frames.forEach(EncodedFrame::release);
     for (Batches.Flushed f : flushed) {
       if (f.batch().isStream()) {
@@ -271,6 +266,13 @@ public final class MergerVerticle extends VerticleBase {
           streams.flushed(s, f.batch().epoch(), f.batch().lastOffset(), f.batch().items());
         }
       }
+    }
+  }
+
+  /** In order with everything else sent to each shard: one address per shard. */
+  private void toEveryShard(ShardCommand command) {
+    for (int i = 0; i < options.shards(); i++) {
+      vertx.eventBus().send(Addresses.shard(i), command, Local.OPTIONS);
     }
   }
 

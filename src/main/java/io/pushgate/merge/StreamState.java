@@ -39,8 +39,6 @@ final class StreamState {
   /** Batches that came while the head was read (buffered) or with another epoch (foreign). */
   final List<PushBatch> buffered = new ArrayList<>();
   final List<PushBatch> foreign = new ArrayList<>();
-  /** Item bytes in {@link #buffered} and {@link #foreign}: pending bytes like the early ones. */
-  long heldBytes;
   boolean checkingEpoch;
   /** Joins that wait for the head, or for this node to catch up with the client. */
   final List<StreamJoin> waiting = new ArrayList<>();

@@ -49,6 +49,7 @@ final class Streams {
   final LinkedHashMap<String, StreamState> states = new LinkedHashMap<>(16, 0.75f, true);
   private long ringBytes;
   private long earlyBytes;
+  /** Item bytes in the streams' buffered and foreign lists: pending like the early ones. */
   private long heldBytes;
   /** Wire bytes of the replays cached for positions, all streams: bounded by historyRingBytes like the rings. */
   private long replayBytes;
@@ -73,29 +74,22 @@ final class Streams {
     return earlyBytes + heldBytes;
   }
 
-  /** Keeps a batch until its stream's head (or current epoch) is known. */
-  private void hold(StreamState s, List<PushBatch> list, PushBatch b) {
+  /** Keeps a batch until its stream's head (or current epoch) is known: a stream's buffered or foreign list. */
+  private void hold(List<PushBatch> list, PushBatch b) {
     list.add(b);
-    s.heldBytes += b.bytes();
     heldBytes += b.bytes();
   }
 
   /** Takes back what {@link #hold} kept in {@code list}. */
-  private List<PushBatch> release(StreamState s, List<PushBatch> list) {
+  private List<PushBatch> release(List<PushBatch> list) {
     List<PushBatch> out = new ArrayList<>(list);
     list.clear();
-    long bytes = out.stream().mapToLong(PushBatch::bytes).sum();
-    s.heldBytes -= bytes;
-    heldBytes -= bytes;
+    heldBytes -= out.stream().mapToLong(PushBatch::bytes).sum();
     return out;
   }
 
   long ringBytes() {
     return ringBytes;
-  }
-
-  long replayBytes() {
-    return replayBytes;
   }
 
   /**
@@ -105,7 +99,7 @@ final class Streams {
    * @return false when it was not kept (its JOIN alone sends it)
    */
   boolean cacheReplay(StreamState s, long since, List<EncodedFrame> frames) {
-    long bytes = frames.stream().mapToLong(EncodedFrame::wireLength).sum();
+    long bytes = EncodedFrame.wireLength(frames);
     if (replayBytes + bytes > options.ringBytes()) {
       stats.replaysNotCached.inc();
       return false;
@@ -150,7 +144,7 @@ final class Streams {
       }
       reset(s, ar.result().epoch(), ar.result().top());
       heard(s, ar.result().top(), issued);
-      release(s, s.buffered).forEach(this::receive);
+      release(s.buffered).forEach(this::receive);
       onChange.accept(s);
     });
   }
@@ -184,9 +178,9 @@ final class Streams {
     }
     s.lastActiveNanos = System.nanoTime();
     if (!s.ready()) {
-      hold(s, s.buffered, b);
+      hold(s.buffered, b);
     } else if (!b.first().epoch().equals(s.epoch)) {
-      hold(s, s.foreign, b);
+      hold(s.foreign, b);
       checkEpoch(s);
     } else {
       order(s, b);
@@ -348,7 +342,7 @@ final class Streams {
         return;
       }
       String current = ar.result().epoch();
-      List<PushBatch> foreign = release(s, s.foreign);
+      List<PushBatch> foreign = release(s.foreign);
       if (!current.equals(s.epoch)) {
         outlet.flushNow(s);
         log.info("stream " + s.room + ": its history was lost whole and starts again in epoch " + current

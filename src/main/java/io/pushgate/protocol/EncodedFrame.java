@@ -3,6 +3,7 @@ package io.pushgate.protocol;
 import io.netty.buffer.ByteBuf;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * One PUSH frame, encoded once per room per tick and written to every member: the whole WebSocket
@@ -77,6 +78,15 @@ public final class EncodedFrame {
   /** Bytes on the wire: header and payload. */
   public int wireLength() {
     return wire.readableBytes();
+  }
+
+  /** Bytes on the wire of all the frames. */
+  public static long wireLength(List<EncodedFrame> frames) {
+    long bytes = 0;
+    for (EncodedFrame frame : frames) {
+      bytes += frame.wireLength();
+    }
+    return bytes;
   }
 
   /** Takes {@code count} more references, one for each shard the frame is handed to. */

@@ -189,7 +189,7 @@ final class ClientRequests {
       List<EncodedFrame> replay = wasMember ? List.of() : joined.replay();
       if (joined.ack() != null) {
         String ack = ServerMessages.ack(j.id(), joined.ack());
-        if (!replay.isEmpty() && wireBytes(replay) + ack.length() > c.canQueue()) {
+        if (!replay.isEmpty() && EncodedFrame.wireLength(replay) + ack.length() > c.canQueue()) {
           // More than the connection may queue (maxOutboundBytes): written, it would be cut as a slow
           // consumer (4002) and rejoin to the same replay. It is told TOO_FAR instead and goes on live.
           stats.replaysTooLarge.inc();
@@ -211,14 +211,6 @@ final class ClientRequests {
       joined.replay().forEach(EncodedFrame::release);
       releaseWaiting(c, j.room());
     }
-  }
-
-  private static long wireBytes(List<EncodedFrame> frames) {
-    long bytes = 0;
-    for (EncodedFrame frame : frames) {
-      bytes += frame.wireLength();
-    }
-    return bytes;
   }
 
   /** Makes the connection a member: false, with the ERROR sent, when the node is at maxRooms. */
