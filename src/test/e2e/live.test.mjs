@@ -221,9 +221,9 @@ describe('streams', () => {
     assert.equal(typeof joined.offset, 'number', 'the ACK of a stream JOIN carries its position');
     assert.equal(typeof joined.epoch, 'string');
     const start = joined.offset;
-    const epoch = joined.epoch;
+    let epoch; // a stream nothing was pushed to has none yet: its first item gives it one
     for (let i = 1; i <= 3; i++) {
-      await node.push('stream-1', [`live-${i}`]);
+      epoch = (await node.push('stream-1', [`live-${i}`])).epoch;
     }
     await until('3 live items', () => itemsOf(c.rec, 'stream-1').length === 3);
     assert.deepEqual(c.pg.room('stream-1').position, {offset: start + 3, epoch});

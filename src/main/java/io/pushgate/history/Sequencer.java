@@ -1,5 +1,6 @@
 package io.pushgate.history;
 
+import io.pushgate.protocol.Position;
 import io.vertx.core.Future;
 
 import java.security.SecureRandom;
@@ -19,9 +20,12 @@ public interface Sequencer {
   /** Up to {@code limit} items after {@code after}; a stream that does not exist reads as epoch null. */
   Future<ReadResult> read(String room, long after, int limit);
 
-  /** The stream's epoch and top, creating it (a new epoch, top 0) if it has none. */
-  default Future<AppendResult> head(String room) {
-    return append(room, List.of());
+  /**
+   * Where the stream stands: its top and epoch, or {@link Position#NONE} when it has no entry. Creates
+   * nothing: a client may JOIN any stream name it is allowed, and each would otherwise be an entry.
+   */
+  default Future<Position> head(String room) {
+    return read(room, -1, 0).map(r -> r.epoch() == null ? Position.NONE : new Position(r.top(), r.epoch()));
   }
 
   /** A new epoch: random, so two numberings of one stream never share one. */

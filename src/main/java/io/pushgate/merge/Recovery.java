@@ -248,9 +248,10 @@ final class Recovery {
     stats.historyOps.inc();
     return streams.sequencer.read(room, since == null ? -1 : since.offset(), limit).compose(r -> {
       if (r.epoch() == null) {
-        stats.historyOps.inc();
-        return streams.sequencer.head(room).map(head -> page(room, head.epoch(), head.top(), 1, List.of())
-          .mergeIn(since == null ? new JsonObject() : new JsonObject().put("recovered", false).put("reason", NotRecovered.EPOCH_CHANGED.name())));
+        // No entry (nothing pushed yet, or forgotten): nothing is created for a reader.
+        JsonObject none = page(room, Position.NO_EPOCH, 0, 1, List.of());
+        return Future.succeededFuture(since == null ? none : Position.NONE.equals(since) ? none.put("recovered", true)
+          : none.put("recovered", false).put("reason", NotRecovered.EPOCH_CHANGED.name()));
       }
       if (since == null) {
         return Future.succeededFuture(page(room, r.epoch(), r.top(), r.from(), r.items()));

@@ -21,7 +21,8 @@ import java.util.logging.Logger;
  * (its items were appended by a node that died before it broadcast them) is read from the history.
  * A batch of another epoch makes the node ask the history which epoch is current, and start over
  * in it if it is new (every copy of the old history was lost). A stream the node has no state for
- * starts from the history's head, so that its first delivery is where a joining client stands.
+ * starts from the history's head, so that its first delivery is where a joining client stands; a
+ * stream with no entry stands at {@link Position#NONE} and takes the epoch of its first batch quietly.
  * Rings of recent items, for replays, are bounded together by historyRingBytes.
  */
 final class Streams {
@@ -142,8 +143,8 @@ final class Streams {
         vertx.setTimer(options.holeMillis(), id -> readHead(s)); // the cluster is unsure: ask again
         return;
       }
-      reset(s, ar.result().epoch(), ar.result().top());
-      heard(s, ar.result().top(), issued);
+      reset(s, ar.result().epoch(), ar.result().offset());
+      heard(s, ar.result().offset(), issued);
       release(s.buffered).forEach(this::receive);
       onChange.accept(s);
     });
@@ -251,12 +252,18 @@ final class Streams {
    * Another node's numbered batch this node had no room for (maxPendingBytes): its items are in the
    * stream's history, so they are a gap to fill from there once the wait is over, not a loss; with
    * nothing after them, nothing else would tell this node they exist. Only for a stream with clients
-   * here (one this node has state for) and of the epoch it is in.
+   * here (one this node has state for). Of another epoch (the stream's first items, or a new
+   * numbering), the history says which is current and where it stands.
    */
   void refused(PushBatch b) {
     StreamState s = states.get(b.target().room());
-    if (s != null && s.ready() && b.first().epoch().equals(s.epoch)) {
+    if (s == null || !s.ready()) {
+      return; // no clients here, or the head read that comes will say where the stream stands
+    }
+    if (b.first().epoch().equals(s.epoch)) {
       expect(s, b.lastOffset());
+    } else {
+      checkEpoch(s);
     }
   }
 
@@ -342,19 +349,22 @@ final class Streams {
         return;
       }
       String current = ar.result().epoch();
+      long top = ar.result().offset();
       List<PushBatch> foreign = release(s.foreign);
-      if (!current.equals(s.epoch)) {
+      if (s.epoch.equals(Position.NO_EPOCH) && !current.equals(Position.NO_EPOCH)) {
+        reset(s, current, 0); // the stream's first items: its clients stood at offset 0 and get them all
+        expect(s, top);
+      } else if (!current.equals(s.epoch)) {
         outlet.flushNow(s);
-        log.info("stream " + s.room + ": its history was lost whole and starts again in epoch " + current
+        log.info("stream " + s.room + ": its history was lost whole and starts again "
+          + (current.equals(Position.NO_EPOCH) ? "with its next item" : "in epoch " + current)
           + " (was " + s.epoch + "); its clients are told EPOCH_CHANGED when they rejoin");
         stats.epochChanges.inc();
         reset(s, current, 0);
         outlet.restarted(s);
-        if (ar.result().top() > 0) {
-          expect(s, ar.result().top());
-        }
+        expect(s, top);
       }
-      heard(s, ar.result().top(), issued);
+      heard(s, top, issued);
       for (PushBatch b : foreign) {
         if (b.first().epoch().equals(s.epoch)) {
           order(s, b);

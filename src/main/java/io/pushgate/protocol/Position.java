@@ -12,4 +12,16 @@ public record Position(long offset, String epoch) {
    * past it comes from a broken or hostile cluster member.
    */
   public static final long MAX_OFFSET = (1L << 53) - 1;
+
+  /**
+   * The epoch of a stream that has no entry in the history (no item pushed yet, or forgotten after
+   * historyIdleMillis), with offset 0. Reading a stream creates nothing, so a JOIN cannot fill the
+   * cluster's history with empty streams; the stream gets a real epoch with its first item. Real
+   * epochs are 12 hex digits, so this one never equals one: a client that rejoins with it after the
+   * first items is told EPOCH_CHANGED, as for any other numbering it did not see begin.
+   */
+  public static final String NO_EPOCH = "0";
+
+  /** Where a stream with no entry stands. */
+  public static final Position NONE = new Position(0, NO_EPOCH);
 }

@@ -1,5 +1,6 @@
 package io.pushgate.api;
 
+import io.pushgate.protocol.Position;
 import io.pushgate.testing.Eventually;
 import io.pushgate.testing.RawClient;
 import io.pushgate.testing.TestClient;
@@ -17,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Streams on one standalone node, over real sockets, as PROTOCOL.md writes them: the push reply's
@@ -78,10 +80,11 @@ class StreamsApiTest {
     TestClient c = client(node);
     c.send(new JsonObject().put("type", "JOIN").put("id", 1).put("data", new JsonObject().put("room", "s")));
     JsonObject ack = c.await(m -> "ACK".equals(m.getString("type"))).getJsonObject("data");
-    assertEquals(0, ack.getLong("offset"), "a new stream: this connection gets every item after 0");
-    String epoch = ack.getString("epoch");
+    assertEquals(Position.NONE, new Position(ack.getLong("offset"), ack.getString("epoch")), "a new stream: this connection gets every item after 0");
 
     JsonObject first = push(node, "s", new JsonArray().add("a").add("b"), "order-17");
+    String epoch = first.getString("epoch");
+    assertTrue(epoch.matches("[0-9a-f]{12}"), "the first item gives the stream its epoch: " + first);
     assertEquals(new JsonObject().put("accepted", 2).put("offset", 2).put("epoch", epoch), first);
     JsonObject again = push(node, "s", new JsonArray().add("a").add("b"), "order-17");
     assertEquals(first, again, "the retry is answered as the first push was");
@@ -98,6 +101,38 @@ class StreamsApiTest {
     assertEquals(List.of("a", "b", "c"), items);
     assertEquals(3, lastOffset);
     assertEquals(1, node.stats().getJsonObject("history").getLong("idempotentRepeats"));
+  }
+
+  /**
+   * A JOIN reads a stream and creates nothing: a client allowed into stream rooms cannot fill the
+   * history with an entry per name it makes up. Before its first item a stream stands at offset 0 in
+   * {@link Position#NO_EPOCH}; the first item gives it a real epoch, and a position from before that
+   * is another numbering's (EPOCH_CHANGED), as PROTOCOL.md says of any epoch that is not the stream's.
+   */
+  @Test
+  void aJoinOfAStreamWithNoItemCreatesNothingAndItsFirstItemGivesTheEpoch() {
+    TestNode node = node(new JsonObject());
+    TestClient early = client(node);
+    early.send(new JsonObject().put("type", "JOIN").put("id", 1).put("data", new JsonObject().put("room", "fresh")));
+    JsonObject ack = early.await(m -> "ACK".equals(m.getString("type"))).getJsonObject("data");
+    assertEquals(new JsonObject().put("room", "fresh").put("offset", 0).put("epoch", Position.NO_EPOCH), ack);
+    JsonObject page = new JsonObject().put("room", "fresh").put("epoch", Position.NO_EPOCH).put("offset", 0).put("first", 1).put("items", new JsonArray());
+    assertEquals(page, history(node, "fresh/history"), "the JOIN created no entry (it would have a real epoch)");
+    assertEquals(page.copy().put("recovered", true), history(node, "fresh/history?since=0&epoch=" + Position.NO_EPOCH));
+    TestClient again = client(node);
+    assertEquals(ack.copy().put("recovered", true), joinSince(again, "fresh", 2, 0, Position.NO_EPOCH), "still nothing: nothing missed");
+
+    String epoch = push(node, "fresh", new JsonArray().add("a").add("b"), null).getString("epoch");
+    assertNotEquals(Position.NO_EPOCH, epoch);
+    for (TestClient c : List.of(early, again)) {
+      JsonObject frame = nextPush(c, "fresh");
+      assertEquals(new JsonObject().put("room", "fresh").put("items", new JsonArray().add("a").add("b")).put("offset", 2).put("epoch", epoch), frame);
+    }
+    TestClient late = client(node);
+    assertEquals(new JsonObject().put("room", "fresh").put("offset", 2).put("epoch", epoch).put("recovered", false).put("reason", "EPOCH_CHANGED"),
+      joinSince(late, "fresh", 3, 0, Position.NO_EPOCH), "it did not see the numbering begin: told to reload");
+    assertEquals("EPOCH_CHANGED", history(node, "fresh/history?since=0&epoch=" + Position.NO_EPOCH).getString("reason"));
+    assertEquals(0, node.stats().getJsonObject("history").getLong("epochChanges"), "a first epoch is no change of one");
   }
 
   @Test
@@ -423,9 +458,8 @@ class StreamsApiTest {
     TestClient first = client(node);
     first.send(new JsonObject().put("type", "JOIN").put("id", 1).put("data", new JsonObject().put("room", "s")));
     JsonObject firstAck = first.await(m -> "ACK".equals(m.getString("type"))).getJsonObject("data");
-    String epoch = firstAck.getString("epoch");
     assertEquals(0, firstAck.getLong("offset"));
-    push(node, "s", new JsonArray().add(1).add(2), null);
+    String epoch = push(node, "s", new JsonArray().add(1).add(2), null).getString("epoch");
     assertEquals(List.of(1, 2), first.awaitItems("s", 2));
 
     TestClient second = client(node);

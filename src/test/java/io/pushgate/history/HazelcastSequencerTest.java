@@ -4,6 +4,7 @@ import com.hazelcast.config.Config;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.internal.util.ConcurrencyUtil;
+import io.pushgate.protocol.Position;
 import io.pushgate.testing.Eventually;
 import io.pushgate.testing.TestCluster;
 import io.pushgate.testing.TestNode;
@@ -27,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Two real Hazelcast members: the sequencer's appends and reads are answered on the caller's
  * context, with one pass each through Hazelcast's default callback executor (on a host with two
- * CPUs or fewer, that executor starts a thread per callback).
+ * CPUs or fewer, that executor starts a thread per callback). Reading where a stream stands creates
+ * nothing.
  */
 class HazelcastSequencerTest {
 
@@ -78,7 +80,11 @@ class HazelcastSequencerTest {
         }));
       }
       Future.all(answers)
-        .compose(v -> sequencer.read("room-7", 0, 100))
+        .compose(v -> sequencer.head("never-pushed"))
+        .compose(head -> {
+          wrong.add("never-pushed at " + head);
+          return sequencer.read("room-7", 0, 100);
+        })
         .onComplete(ar -> {
           if (Vertx.currentContext() != context) {
             wrong.add("read answered on " + Thread.currentThread().getName());
@@ -94,10 +100,11 @@ class HazelcastSequencerTest {
 
     List<String> seen = done.get(60, TimeUnit.SECONDS);
     // Ten appends of one item each went to every one of the twenty rooms.
-    assertEquals(List.of("room-7 top 10, items 10"), seen);
+    assertEquals(List.of("never-pushed at " + Position.NONE, "room-7 top 10, items 10"), seen);
+    assertEquals(20, local.getMap(HistoryOptions.MAP).size(), "reading the head of a stream with no entry created none");
     // One pass per operation: the future Hazelcast returns completes itself there (three before).
-    assertTrue(defaultExecutorRuns.get() <= APPENDS + 1,
-      "Hazelcast's default callback executor ran " + defaultExecutorRuns.get() + " times for " + APPENDS + " appends and a read");
+    assertTrue(defaultExecutorRuns.get() <= APPENDS + 2,
+      "Hazelcast's default callback executor ran " + defaultExecutorRuns.get() + " times for " + APPENDS + " appends and two reads");
   }
 
   /**

@@ -8,6 +8,7 @@ import io.pushgate.history.LocalSequencer;
 import io.pushgate.history.ReadResult;
 import io.pushgate.history.Sequencer;
 import io.pushgate.metrics.Stats;
+import io.pushgate.protocol.Position;
 import io.pushgate.protocol.RoomPatterns;
 import io.pushgate.protocol.Target;
 import io.pushgate.shard.ShardCommand;
@@ -30,6 +31,7 @@ import java.util.function.Supplier;
 import java.util.stream.LongStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -221,6 +223,40 @@ class StreamsTest {
   }
 
   /**
+   * A JOIN of a stream nobody pushed to creates no entry in the history; the stream stands at
+   * offset 0 in {@link Position#NO_EPOCH} and takes the epoch of its first batch without counting
+   * an epoch change or telling the shards to forget anything (they were handed nothing).
+   */
+  @Test
+  void aStreamWithNoEntryIsJoinedWithoutCreatingOneAndTakesItsFirstEpochQuietly() {
+    Rig rig = new Rig(200);
+    StreamState s = rig.joined();
+    assertEquals(new Position(0, Position.NO_EPOCH), rig.on(() -> new Position(s.flushedTop, s.epoch)));
+    assertNull(rig.on(() -> rig.sequencer.current.read(ROOM, -1, 1).result().epoch()), "no entry was made");
+    List<PushBatch> b = rig.append(2, 3);
+    rig.receive(b);
+    Eventually.await("offsets 1..5", () -> rig.offsets.size() >= 5);
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L), List.copyOf(rig.offsets));
+    assertEquals(List.of(b.get(0).first().epoch()), rig.epochs.stream().distinct().toList());
+    assertEquals(0, rig.stats.epochChanges.get());
+    assertEquals(List.of(), List.copyOf(rig.toShards));
+  }
+
+  /** The stream's very first batch refused for want of room: nothing later may come to show it. */
+  @Test
+  void aFirstBatchRefusedForWantOfRoomIsReadFromTheHistory() {
+    Rig rig = new Rig(200);
+    rig.joined();
+    List<PushBatch> b = rig.append(2);
+    rig.on(() -> {
+      rig.streams.refused(b.get(0));
+      return null;
+    });
+    Eventually.await("offsets 1..2", () -> rig.offsets.size() >= 2);
+    assertEquals(List.of(1L, 2L), List.copyOf(rig.offsets));
+  }
+
+  /**
    * Another node's batch that this node had no room for is in the history: read from there after
    * the wait, though no later batch comes to show the gap.
    */
@@ -269,11 +305,14 @@ class StreamsTest {
     long holeMillis = 400;
     Rig rig = new Rig(200, holeMillis);
     rig.joined();
-    List<PushBatch> b = rig.append(1, 1, 1, 1, 1);
-    rig.sequencer.readAtNanos.clear(); // appending read the top
+    // The stream's first batch: its epoch is read (before the others exist, so no gap is known), then it is delivered.
+    List<PushBatch> b = new ArrayList<>(rig.append(1));
+    rig.receive(List.of(b.get(0)));
+    Eventually.await("offset 1", () -> rig.offsets.size() == 1);
+    b.addAll(rig.append(1, 1, 1, 1));
+    rig.sequencer.readAtNanos.clear();
     long[] secondGapAt = new long[1];
     rig.on(() -> {
-      rig.streams.receive(b.get(0));
       rig.streams.receive(b.get(2)); // a gap at 2, closed at once by the broadcast that was overtaken
       rig.streams.receive(b.get(1));
       // Most of a wait later, a gap at 4 that stays: offset 4's node died before it broadcast.
