@@ -62,7 +62,9 @@ final class StreamCursor {
       return; // before the first answer: the server never sends this (the ACK comes first)
     }
     if (!epoch.equals(frameEpoch)) {
-      epochChanges++;
+      if (position != 0 || items != 0) {
+        epochChanges++; // at 0, having taken nothing, it is the stream's first epoch (it had none when joined)
+      }
       epoch = frameEpoch;
       start = lastOffset - frameItems.size();
       position = start;
