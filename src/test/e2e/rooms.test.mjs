@@ -256,6 +256,21 @@ describe('per-room state and temporary errors', () => {
   });
 });
 
+describe('late answers', () => {
+  test('a late ACK of a timed-out JOIN cancels its retry: the room is joined, no second JOIN goes out', async () => {
+    const c = client({requestTimeoutMs: 40, backoffBaseMs: 150, backoffMaxMs: 150});
+    const ws = await opened(c);
+    await assert.rejects(c.pg.join('s'), (e) => e.code === 'TIMEOUT');
+    ack(ws, joinsOf(ws)[0], {room: 's', offset: 0, epoch: '0'});
+    assert.equal(c.pg.room('s').state, 'joined');
+    // Absence can only be watched for: past the retry's backoff (150 ms) twice over.
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(joinsOf(ws).length, 1, 'a second JOIN would take the connection out of the room until answered');
+    assert.equal(c.pg.room('s').state, 'joined');
+    c.pg.close();
+  });
+});
+
 describe('streams: positions, since, no offset twice', () => {
   test('the ACK position, PUSH offsets, since on the rejoin, duplicates dropped, recovered reported', async () => {
     const c = client();
@@ -309,6 +324,17 @@ describe('streams: positions, since, no offset twice', () => {
     c.pg.close();
   });
 
+  test('join() with a since that is no position is refused (BAD_REQUEST), not sent without it', async () => {
+    const c = client();
+    const ws = await opened(c);
+    for (const since of [{offset: '7', epoch: 'e'}, {offset: -1, epoch: 'e'}, {offset: 1.5, epoch: 'e'}, {offset: 7}]) {
+      await assert.rejects(c.pg.join('s', {since}), (e) => e.code === 'BAD_REQUEST' && /since/.test(e.message), JSON.stringify(since));
+    }
+    assert.equal(joinsOf(ws).length, 0);
+    assert.equal(c.pg.room('s').position, null);
+    c.pg.close();
+  });
+
   test('join() with since (a page rendered at a position) sends it; leave() forgets the position', async () => {
     const c = client();
     const ws = await opened(c);
@@ -323,6 +349,55 @@ describe('streams: positions, since, no offset twice', () => {
 });
 
 describe('tokens', () => {
+  test('a REFRESH refused for now is sent again before the connection\'s token expires, the same token too', async () => {
+    const fresh = jwt({sub: 'u', exp: (Date.now() + 3_600_000) / 1000}); // getToken's cache: the same token each time
+    const c = client({token: jwt({sub: 'u', exp: (Date.now() + 1_500) / 1000}), getToken: () => fresh});
+    const ws = await opened(c);
+    const first = await waitFor('REFRESH', () => ws.sentOf('REFRESH')[0], 2_000);
+    assert.equal(first.data.token, fresh);
+    ws.deliver({type: 'ERROR', id: first.id, data: {code: 'RATE_LIMITED', message: 'more than maxMessagesPerSecond'}});
+    // The server still holds the first token: the retry must come before it expires, not before the new one does.
+    const second = await waitFor('REFRESH again', () => ws.sentOf('REFRESH')[1], 500);
+    assert.equal(second.data.token, fresh);
+    ws.deliver({type: 'ACK', id: second.id, data: {}});
+    assert.deepEqual(c.errors.map((e) => e.code), []);
+    c.pg.close();
+  });
+
+  test('setToken() while the socket is connecting reaches that connection as a REFRESH when it opens', async () => {
+    const old = jwt({sub: 'u', exp: Date.now() / 1000 + 60});
+    const c = client({token: old});
+    const ws = await waitFor('socket', () => c.socket(0));
+    assert.equal(new URL(ws.url).searchParams.get('token'), old);
+    const fresh = jwt({sub: 'u', exp: Date.now() / 1000 + 3600});
+    c.pg.setToken(fresh);
+    ws.open();
+    assert.deepEqual(ws.sentOf('REFRESH').map((m) => m.data.token), [fresh]);
+    c.pg.close();
+  });
+
+  test('online after a failed getToken asks getToken again: never a handshake without a token', async () => {
+    const page = fakePage();
+    try {
+      let calls = 0;
+      const c = client({backoffBaseMs: 60_000, backoffMaxMs: 60_000, getToken: () => {
+        if (++calls === 1) {
+          throw new Error('the network is down');
+        }
+        return jwt({sub: 'u', exp: Date.now() / 1000 + 3600});
+      }});
+      await waitFor('the TOKEN error', () => c.errors.length === 1);
+      assert.equal(c.pg.state, 'reconnecting');
+      page.online(); // retries now instead of after the 60 s backoff
+      const ws = await waitFor('a socket', () => c.socket(0));
+      assert.equal(calls, 2);
+      assert.match(new URL(ws.url).searchParams.get('token') ?? 'none', /\./);
+      c.pg.close();
+    } finally {
+      page.restore();
+    }
+  });
+
   test('REFRESH before exp with getToken; a narrowed claim fails the rooms the ACK lists', async () => {
     let n = 0;
     const c = client({getToken: () => jwt({sub: 'u', exp: (Date.now() + 900) / 1000, n: ++n})});

@@ -374,8 +374,19 @@ export function connect(url, options = {}) {
 export class PushgateClient {
   #url;
   #opts;
+  /** The token for the next connect: the newest the page or getToken gave. */
   #token;
   #tokenReceivedAt = 0;
+  /** The token the current socket was opened with, and when it was received. */
+  #socketToken = null;
+  #socketTokenAt = 0;
+  /**
+   * The token the server holds for the open connection (the socket's, or the last REFRESH it
+   * accepted): its exp is the connection's deadline, which refreshes must beat, whatever newer token
+   * the client has but could not hand over yet (a REFRESH refused for now, a socket still connecting).
+   */
+  #connToken = null;
+  #connTokenAt = 0;
   /** getToken was asked since the last socket opened: a refused handshake does not ask it again. */
   #renewedSinceOpen = false;
   #getToken;
@@ -387,6 +398,8 @@ export class PushgateClient {
   #attempt = 0;
   /** The close action that scheduled the pending retry ('overload' keeps its wider window). */
   #retryAction = null;
+  /** Whether the pending retry asks getToken first: an early retry (online, a visible tab) must too. */
+  #retryRenew = false;
   #nextId = 1;
   /** name -> Room, every room the page ever named; the wanted ones are in state joining or joined. */
   #rooms = new Map();
@@ -493,10 +506,15 @@ export class PushgateClient {
     if (problem) {
       return Promise.reject(new PushgateError('BAD_ROOM', 'pushgate: ' + problem, {room: name}));
     }
+    if (since != null && !(Number.isSafeInteger(since.offset) && since.offset >= 0 && typeof since.epoch === 'string')) {
+      // Joining without it would skip the items after it without a word: refused, as the server would.
+      return Promise.reject(new PushgateError('BAD_REQUEST', 'pushgate: since must be {offset: a whole number from 0, epoch: a string}, not '
+        + JSON.stringify(since), {room: name}));
+    }
     const room = this.room(name);
     const s = internals.get(room).s;
     const changed = !wanted(room) || s.online !== !!online || (since && !samePosition(since, s.position));
-    if (since && typeof since.offset === 'number' && typeof since.epoch === 'string') {
+    if (since) {
       s.position = {offset: since.offset, epoch: since.epoch};
     }
     if (!changed && s.state === 'joined') {
@@ -565,6 +583,8 @@ export class PushgateClient {
     }
     let ws;
     try {
+      this.#socketToken = this.#token;
+      this.#socketTokenAt = this.#tokenReceivedAt;
       ws = new this.#WebSocket(socketUrl(this.#url, this.#token));
     } catch (e) {
       const error = new PushgateError('FATAL_CLOSE', 'pushgate: cannot open ' + this.#url + ': ' + e.message, {cause: e});
@@ -615,7 +635,13 @@ export class PushgateClient {
     this.#lastReceivedAt = this.#lastPingAt = Date.now();
     this.#timers.stable = setTimeout(() => (this.#attempt = 0), this.#opts.stableMs);
     this.#scheduleHeartbeat();
-    this.#scheduleRefresh();
+    this.#connToken = this.#socketToken;
+    this.#connTokenAt = this.#socketTokenAt;
+    if (this.#token && this.#token !== this.#connToken) {
+      this.#sendRefresh(this.#token); // given (setToken, getToken) while the socket was connecting
+    } else {
+      this.#scheduleRefresh();
+    }
     // Every wanted room is joined again before 'open' is announced: a page that joins on 'open' finds
     // its rooms already on their way and sends no JOIN twice.
     for (const room of this.#rooms.values()) {
@@ -782,6 +808,7 @@ export class PushgateClient {
     }
     this.#attempt++;
     this.#retryAction = action;
+    this.#retryRenew = renewToken;
     this.#setState('reconnecting', {...detail, attempt: this.#attempt, delayMs}, true);
     clearTimeout(this.#timers.retry);
     this.#timers.retry = setTimeout(() => {
@@ -888,7 +915,7 @@ export class PushgateClient {
       if (this.#state === 'reconnecting' && this.#timers.retry) {
         clearTimeout(this.#timers.retry);
         this.#timers.retry = null;
-        this.#start(false);
+        this.#start(this.#retryRenew);
       }
     };
     const onOffline = () => {
@@ -930,11 +957,11 @@ export class PushgateClient {
   #scheduleRefresh() {
     clearTimeout(this.#timers.refresh);
     this.#timers.refresh = null;
-    const expiry = tokenExpiry(this.#token);
+    const expiry = tokenExpiry(this.#connToken);
     if (!this.#getToken || expiry === null || this.#refreshUnsupported) {
       return;
     }
-    let delay = refreshDelay(expiry, this.#tokenReceivedAt, Date.now(), this.#opts.refreshBeforeMs);
+    let delay = refreshDelay(expiry, this.#connTokenAt, Date.now(), this.#opts.refreshBeforeMs);
     if (this.#refreshFailures > 0) {
       // After a failure: again after a backoff, as long as that is before exp (else the server's
       // 1008 at exp makes the client reconnect with a new token).
@@ -952,7 +979,6 @@ export class PushgateClient {
       return;
     }
     this.#refreshing = true;
-    const ws = this.#ws;
     let token;
     try {
       token = await this.#getToken();
@@ -963,34 +989,39 @@ export class PushgateClient {
       this.#refreshing = false;
       this.#emit('error', new PushgateError('TOKEN', 'pushgate: getToken() failed: ' + (e?.message ?? e), {cause: e}));
       this.#refreshFailures++;
-      if (ws === this.#ws) {
-        this.#scheduleRefresh();
-      }
+      this.#afterRefreshAttempt();
       return;
     }
     this.#refreshing = false;
+    // Newer than what the server holds: a token sent before but refused for now (RATE_LIMITED) is
+    // newer still, and is sent again.
     const newExpiry = tokenExpiry(token);
-    const oldExpiry = tokenExpiry(this.#token);
-    if (token === this.#token || (newExpiry !== null && oldExpiry !== null && newExpiry <= oldExpiry)) {
+    const heldExpiry = tokenExpiry(this.#connToken);
+    if (token === this.#connToken || (newExpiry !== null && heldExpiry !== null && newExpiry <= heldExpiry)) {
       // Not newer: sending it gains nothing, and asking again at once would loop.
       this.#emit('error', new PushgateError('TOKEN', 'pushgate: getToken() returned a token that expires no later than the current one'));
       this.#refreshFailures++;
-      if (ws === this.#ws) {
-        this.#scheduleRefresh();
-      }
+      this.#afterRefreshAttempt();
       return;
     }
     this.#token = token; // also the token of the next reconnect
     this.#tokenReceivedAt = Date.now();
-    if (ws === this.#ws && this.#isOpen()) {
-      this.#sendRefresh(token);
+    if (this.#isOpen()) {
+      this.#sendRefresh(token); // on the socket open now, also one that opened while getToken ran
+    }
+  }
+
+  /** A refresh that sent nothing: the open socket (if any, maybe not the one it began on) tries again before its deadline. */
+  #afterRefreshAttempt() {
+    if (this.#isOpen()) {
+      this.#scheduleRefresh();
     }
   }
 
   #sendRefresh(token) {
     clearTimeout(this.#timers.refresh);
     this.#timers.refresh = null;
-    this.#request('REFRESH', {token}, {token});
+    this.#request('REFRESH', {token}, {token, sentAt: Date.now()});
   }
 
   #onRefreshAnswer(req, error, data) {
@@ -1007,6 +1038,8 @@ export class PushgateClient {
       return;
     }
     this.#refreshFailures = 0;
+    this.#connToken = req.token;
+    this.#connTokenAt = req.sentAt;
     const left = Array.isArray(data.left) ? data.left.filter((r) => typeof r === 'string') : [];
     for (const name of left) {
       const room = this.#rooms.get(name);
@@ -1048,7 +1081,7 @@ export class PushgateClient {
     const enqueue = () => {
       s.retryTimer = null;
       if (wanted(room) && this.#isOpen() && !this.#queue.some((q) => q.type === 'JOIN' && q.room === room.name)) {
-        this.#queue.push({type: 'JOIN', room: room.name});
+        this.#queue.push({type: 'JOIN', room: room.name, retry: !now});
         this.#pump();
       }
     };
@@ -1236,6 +1269,11 @@ export class PushgateClient {
       s.pendingId = null;
     } else if (s.state === 'joined' || s.pendingId !== null) {
       return; // a late answer to a JOIN that timed out and was asked again: that one's answer counts
+    } else {
+      // A late answer to a JOIN that timed out, before its retry went out: the answer counts, the retry goes.
+      clearTimeout(s.retryTimer);
+      s.retryTimer = null;
+      this.#queue = this.#queue.filter((q) => !(q.type === 'JOIN' && q.room === room.name && q.retry));
     }
     if (error) {
       // Final for this room: FORBIDDEN, BAD_ROOM, ROOM_LIMIT, BAD_REQUEST, ... Joining again would be refused again.
