@@ -109,6 +109,10 @@ public final class PushApiVerticle extends VerticleBase {
     // connection only once a whole request head has arrived, too late for the request deadline.
     ServerLimits.apply(options, SecurityOptions.from(config)).setHttp2ClearTextEnabled(false)
       .setIdleTimeout((int) config.limit(Limit.API_IDLE_TIMEOUT_MILLIS)).setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+    // go-push's form carries every item in one field: maxBodyBytes bounds it, as it bounds a JSON
+    // body, not the HTTP server's 8 KiB per field (URL-encoded: a few hundred CJK characters).
+    int maxBody = (int) Math.min(Integer.MAX_VALUE, config.limit(Limit.MAX_BODY_BYTES));
+    options.setMaxFormAttributeSize(maxBody).setMaxFormBufferedBytes(maxBody);
     return busPushes.completion()
       .compose(v -> vertx.createHttpServer(options).connectionHandler(deadline::onConnection).requestHandler(router).listen())
       .recover(e -> Future.failedFuture(new IllegalStateException("cannot listen on the API port "

@@ -1,0 +1,73 @@
+package io.pushgate.api;
+
+import io.pushgate.testing.TestClient;
+import io.pushgate.testing.TestNode;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.URLEncoder;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * go-push's form body ({@code room=R&items=[...]}) with the default limits: its {@code items} field is
+ * bounded by maxBodyBytes like a JSON body, not by the HTTP server's 8 KiB default for one form field
+ * (counted URL-encoded, so a few hundred CJK characters reach it).
+ */
+class FormPushTest {
+
+  private static TestNode node;
+
+  @BeforeAll
+  static void start() {
+    node = TestNode.start(new JsonObject());
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  private static HttpResponse<String> pushForm(String room, JsonArray items) {
+    return node.post("/push/room", "application/x-www-form-urlencoded",
+      "room=" + room + "&items=" + URLEncoder.encode(items.encode(), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void aFormFieldPastEightKibibytesIsAcceptedWithinTheBodyLimit() {
+    TestClient c = node.client();
+    try {
+      c.send(new JsonObject().put("type", "JOIN").put("id", 1).put("data", new JsonObject().put("room", "f")));
+      c.await(m -> "ACK".equals(m.getString("type")));
+      JsonArray items = new JsonArray();
+      for (int i = 0; i < 40; i++) {
+        items.add("弹幕".repeat(400) + i); // 2,400 UTF-8 bytes, 7,200 URL-encoded: 288 KB of form in all
+      }
+      HttpResponse<String> r = pushForm("f", items);
+      assertEquals(200, r.statusCode(), r.body());
+      assertEquals(40, new JsonObject(r.body()).getInteger("accepted"));
+      List<Object> got = new ArrayList<>(c.awaitItems("f", 40));
+      assertEquals(items.getList(), got);
+    } finally {
+      c.close();
+    }
+  }
+
+  @Test
+  void aFormPastTheBodyLimitIs413() {
+    JsonArray items = new JsonArray();
+    for (int i = 0; i < 80; i++) {
+      items.add("弹幕".repeat(2_000)); // 80 × 36 KB URL-encoded: past maxBodyBytes (1 MiB)
+    }
+    HttpResponse<String> r = pushForm("f", items);
+    assertEquals(413, r.statusCode(), r.body());
+    assertEquals("TOO_LARGE", new JsonObject(r.body()).getJsonObject("error").getString("code"));
+  }
+}
