@@ -256,8 +256,11 @@ final class Recovery {
       if (since == null) {
         return Future.succeededFuture(page(room, r.epoch(), r.top(), r.from(), r.items()));
       }
+      // More missed than the page holds is TOO_FAR: a page of the first L would claim the stream's top
+      // while the items after it are missing from it, and a backend that renders it would skip them.
       NotRecovered reason = !since.epoch().equals(r.epoch()) || since.offset() > r.top() ? NotRecovered.EPOCH_CHANGED
-        : r.first() > since.offset() + 1 ? NotRecovered.HISTORY_GONE : null;
+        : r.first() > since.offset() + 1 ? NotRecovered.HISTORY_GONE
+        : r.top() - since.offset() > limit ? NotRecovered.TOO_FAR : null;
       if (reason == null) {
         return Future.succeededFuture(page(room, r.epoch(), r.top(), r.from(), r.items()).put("recovered", true));
       }

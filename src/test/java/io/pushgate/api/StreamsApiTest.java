@@ -145,6 +145,11 @@ class StreamsApiTest {
     assertEquals(new JsonObject().put("room", "s1").put("epoch", epoch).put("offset", 3).put("first", 2).put("items", new JsonArray().add(2).add(3))
       .put("recovered", true), history(node, "s1/history?since=1&epoch=" + epoch));
     assertEquals(new JsonArray().add(3), history(node, "s1/history?limit=1").getJsonArray("items"));
+    assertEquals(new JsonObject().put("room", "s1").put("epoch", epoch).put("offset", 3).put("first", 2).put("items", new JsonArray().add(2).add(3))
+      .put("recovered", true), history(node, "s1/history?since=1&epoch=" + epoch + "&limit=2"), "as many missed as the limit");
+    assertEquals(new JsonObject().put("room", "s1").put("epoch", epoch).put("offset", 3).put("first", 3).put("items", new JsonArray().add(3))
+      .put("recovered", false).put("reason", "TOO_FAR"), history(node, "s1/history?since=0&epoch=" + epoch + "&limit=1"),
+      "more missed than the page holds: the last page, not the first one claiming the top");
     JsonObject other = history(node, "s1/history?since=1&epoch=another&limit=2");
     assertEquals(false, other.getBoolean("recovered"));
     assertEquals("EPOCH_CHANGED", other.getString("reason"));
