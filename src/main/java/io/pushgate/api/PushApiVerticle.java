@@ -52,7 +52,7 @@ public final class PushApiVerticle extends VerticleBase {
   private static final String JSON = "application/json";
 
   private final PushgateConfig config;
-  private final String nodeId;
+  private final Broadcaster broadcaster;
   private final NodeStats nodeStats;
   private final PushParser parser;
   private final Refusals refusals;
@@ -63,9 +63,10 @@ public final class PushApiVerticle extends VerticleBase {
   private static final int DEFAULT_HISTORY_LIMIT = 100;
   private Submission submission;
 
-  public PushApiVerticle(PushgateConfig config, String nodeId, NodeStats nodeStats) {
+  /** @param broadcaster sends what this node's merger took to the other nodes (the merger's own too) */
+  public PushApiVerticle(PushgateConfig config, NodeStats nodeStats, Broadcaster broadcaster) {
     this.config = config;
-    this.nodeId = nodeId;
+    this.broadcaster = broadcaster;
     this.nodeStats = nodeStats;
     this.parser = new PushParser(config);
     this.history = HistoryOptions.from(config);
@@ -78,7 +79,7 @@ public final class PushApiVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    submission = new Submission(vertx, new Broadcaster(vertx, nodeId, nodeStats), pushesAccepted);
+    submission = new Submission(vertx, broadcaster, pushesAccepted);
     DemoPublisher demo = new DemoPublisher(config, parser, submission, refusals);
     MessageConsumer<Object> busPushes = vertx.eventBus().consumer(Addresses.PUSH, this::onBusPush);
     vertx.eventBus().<JsonObject>localConsumer(Addresses.DEMO_PUBLISH, demo::onPublish);

@@ -3,7 +3,7 @@ package io.pushgate.cluster;
 import io.micrometer.core.instrument.Tags;
 import io.pushgate.bus.Addresses;
 import io.pushgate.merge.PushBatch;
-import io.pushgate.metrics.Counter;
+import io.pushgate.metrics.SharedCounter;
 import io.pushgate.metrics.NodeStats;
 import io.pushgate.metrics.Stats;
 import io.vertx.core.Vertx;
@@ -11,8 +11,8 @@ import io.vertx.core.eventbus.DeliveryOptions;
 
 /**
  * Sends a push this node accepted to every other node, once: one publish to the one cluster
- * consumer each node has. Used on the accepting verticle's own thread, right after its merger took
- * the push; standalone it does nothing.
+ * consumer each node has. Used by the push API right after its merger took a plain push, and by the
+ * merger itself for a stream push once appended (so from two event loops); standalone it does nothing.
  */
 public final class Broadcaster {
 
@@ -20,13 +20,13 @@ public final class Broadcaster {
 
   private final Vertx vertx;
   private final String nodeId;
-  private final Counter sent;
+  private final SharedCounter sent;
 
   public Broadcaster(Vertx vertx, String nodeId, NodeStats nodeStats) {
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.sent = nodeStats.add(Stats.of(Tags.empty(), null))
-      .counter("cluster.broadcastsSent", "pushgate_cluster_broadcasts_sent", "pushes published to the other nodes");
+      .shared("cluster.broadcastsSent", "pushgate_cluster_broadcasts_sent", "pushes published to the other nodes", Tags.empty());
   }
 
   public void publish(PushBatch batch) {

@@ -14,8 +14,9 @@ public sealed interface MergeResult {
    *
    * @param last      for a stream, the position of the push's last item (PROTOCOL.md: the push reply's
    *                  offset and epoch); null for other rooms
-   * @param broadcast what the other nodes must get: the push itself, numbered for a stream; null for a
-   *                  stream push whose idempotency key was already seen (nothing new was appended)
+   * @param broadcast what the other nodes must get, for the pusher's verticle to send: the push
+   *                  itself; null for a stream push, which the merger sent itself once appended (an
+   *                  append may outlast the pusher's wait), or whose idempotency key was already seen
    */
   record Accepted(int items, Position last, PushBatch broadcast) implements MergeResult {
   }

@@ -25,6 +25,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
@@ -68,6 +69,7 @@ public final class MergerVerticle extends VerticleBase {
   private final List<Batches.Key> leading = new ArrayList<>();
   /** Streams the merger keeps state for at most: the node's rooms, twice over (streams may have no members here). */
   private final int maxStreams;
+  private final Consumer<PushBatch> broadcast;
   private final Batches.Outlet outlet = new Batches.Outlet() {
     @Override
     public void early(Batches.Flushed flushed) {
@@ -83,8 +85,14 @@ public final class MergerVerticle extends VerticleBase {
     }
   };
 
-  public MergerVerticle(MergerOptions options, HistoryOptions history, NodeStats nodeStats, FanoutPressure pressure) {
+  /**
+   * @param broadcast sends a stream push to the other nodes once its append numbered it: here, not by
+   *                  the API after this merger's answer, which a slow append can outlast (the API
+   *                  stops waiting; the items are in the history and delivered here all the same)
+   */
+  public MergerVerticle(MergerOptions options, HistoryOptions history, NodeStats nodeStats, FanoutPressure pressure, Consumer<PushBatch> broadcast) {
     this.options = options;
+    this.broadcast = broadcast;
     this.maxStreams = 2 * options.maxRooms();
     this.pressure = pressure;
     this.maxHeldTicks = (int) Math.max(1, MAX_HOLD_MILLIS / options.tickMillis());
@@ -126,7 +134,7 @@ public final class MergerVerticle extends VerticleBase {
           toEveryShard(new ShardCommand.StreamRestarted(stream.room));
         }
       });
-      appends = new StreamAppends(sequencer, streams, streamStats);
+      appends = new StreamAppends(sequencer, streams, streamStats, broadcast);
       recovery = new Recovery(streams, options, streamStats, (shard, command) -> vertx.eventBus().send(Addresses.shard(shard), command, Local.OPTIONS));
       stats.gauge("history.streams", "pushgate_history_streams", "streams this node keeps state for", () -> streams.states.size());
       stats.gauge("history.ringBytes", "pushgate_history_ring_bytes", "item bytes held in the replay rings (bounded by historyRingBytes)", streams::ringBytes);

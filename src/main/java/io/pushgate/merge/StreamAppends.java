@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Pushes to streams on their way to the history, at most one append in flight per stream on this
@@ -30,12 +31,14 @@ final class StreamAppends {
   private final Streams streams;
   private final StreamStats stats;
   private final Map<String, Queue> queues = new HashMap<>();
+  private final Consumer<PushBatch> broadcast;
   private long queuedBytes;
 
-  StreamAppends(Sequencer sequencer, Streams streams, StreamStats stats) {
+  StreamAppends(Sequencer sequencer, Streams streams, StreamStats stats, Consumer<PushBatch> broadcast) {
     this.sequencer = sequencer;
     this.streams = streams;
     this.stats = stats;
+    this.broadcast = broadcast;
   }
 
   /** Item bytes accepted by nobody yet: they count against maxPendingBytes like merged ones. */
@@ -93,7 +96,8 @@ final class StreamAppends {
       stats.appendedItems.add(w.push().items().size());
       PushBatch numbered = w.push().numbered(p.first(), result.epoch());
       streams.receive(numbered);
-      w.reply().complete(new MergeResult.Accepted(w.push().items().size(), last, numbered));
+      broadcast.accept(numbered); // now, whether or not the pusher's request still waits for the answer
+      w.reply().complete(new MergeResult.Accepted(w.push().items().size(), last, null));
     }
   }
 }

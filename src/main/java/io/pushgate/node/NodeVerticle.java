@@ -3,6 +3,7 @@ package io.pushgate.node;
 import io.pushgate.api.PushApiVerticle;
 import io.pushgate.bus.Addresses;
 import io.pushgate.bus.LocalCodec;
+import io.pushgate.cluster.Broadcaster;
 import io.pushgate.cluster.ClusterBridgeVerticle;
 import io.pushgate.cluster.ClusterOptions;
 import io.pushgate.cluster.ClusterPushCodec;
@@ -112,13 +113,14 @@ public final class NodeVerticle extends VerticleBase {
     List<EventLoop> loops = VertxInternals.eventLoops(vertx);
     EventLoop services = loops.size() > shards ? loops.get(shards) : null;
     FanoutPressure pressure = new FanoutPressure();
+    Broadcaster broadcaster = new Broadcaster(vertx, nodeId, stats);
     return portFree(config.publicHost(), config.publicPort())
-      .compose(v -> deploy(new MergerVerticle(MergerOptions.from(config), HistoryOptions.from(config), stats, pressure), services))
+      .compose(v -> deploy(new MergerVerticle(MergerOptions.from(config), HistoryOptions.from(config), stats, pressure, broadcaster::publish), services))
       .compose(id -> deploy(new ClusterBridgeVerticle(nodeId, ClusterOptions.from(config), stats, vertx), services))
       .compose(id -> deployShards(shards, loops, shardOptions, shard -> new ShardVerticle(shard.index(), shard.options(), connections,
         nodeRooms, pressure, v -> PublicRoutes.create(v, config), security, stats)))
       .compose(port -> deploy(new OnlineVerticle(config, nodeId, stats), services)
-        .compose(id -> deploy(new PushApiVerticle(config, nodeId, stats), services))
+        .compose(id -> deploy(new PushApiVerticle(config, stats, broadcaster), services))
         .onSuccess(id -> {
           ready = true;
           log.info("pushgate node ready: " + shards + " shards, WebSocket on " + config.publicHost() + ":" + port

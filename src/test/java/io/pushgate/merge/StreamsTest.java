@@ -16,6 +16,7 @@ import io.pushgate.shard.StreamJoin;
 import io.pushgate.testing.Eventually;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -141,6 +142,8 @@ class StreamsTest {
     LocalSequencer current;
     /** Every operation fails, as with the cluster's history out of reach. */
     volatile boolean unreachable;
+    /** Appends answer once this completes: a history slower than anyone waits for. */
+    volatile Future<Void> appendsWait = Future.succeededFuture();
 
     Swappable(HistoryOptions options) {
       this.options = options;
@@ -149,7 +152,7 @@ class StreamsTest {
 
     @Override
     public Future<AppendResult> append(String room, List<Append.Push> pushes) {
-      return unreachable ? Future.failedFuture("unreachable") : current.append(room, pushes);
+      return unreachable ? Future.failedFuture("unreachable") : appendsWait.compose(v -> current.append(room, pushes));
     }
 
     @Override
@@ -240,6 +243,35 @@ class StreamsTest {
     assertEquals(List.of(b.get(0).first().epoch()), rig.epochs.stream().distinct().toList());
     assertEquals(0, rig.stats.epochChanges.get());
     assertEquals(List.of(), List.copyOf(rig.toShards));
+  }
+
+  /**
+   * A stream push goes to the other nodes when its append numbered it, from the merger: the API that
+   * asked may have stopped waiting (an append during a failover can take longer than its 5 s), and
+   * the items are in the history and delivered here all the same, so the others must get them too.
+   */
+  @Test
+  void aStreamPushIsSentToTheOtherNodesAtItsAppendNotByWhoeverWaitsForTheAnswer() {
+    Rig rig = new Rig(200);
+    List<PushBatch> sent = Collections.synchronizedList(new ArrayList<>());
+    StreamAppends appends = new StreamAppends(rig.sequencer, rig.streams, rig.stats, sent::add);
+    Promise<Void> history = Promise.promise();
+    rig.sequencer.appendsWait = history.future();
+    Promise<MergeResult> answer = Promise.promise();
+    List<byte[]> items = List.of("\"1\"".getBytes(StandardCharsets.UTF_8), "\"2\"".getBytes(StandardCharsets.UTF_8));
+    rig.on(() -> {
+      appends.submit(new PushBatch(Target.room(ROOM), items, 6), answer);
+      return null;
+    });
+    assertEquals(List.of(), List.copyOf(sent), "nothing numbered yet");
+    rig.on(() -> history.tryComplete());
+    Eventually.await("sent to the other nodes", () -> sent.size() == 1);
+    assertEquals(new Position(1, sent.get(0).first().epoch()), sent.get(0).first());
+    assertEquals(2, sent.get(0).items().size());
+    Eventually.await("the answer", () -> answer.future().isComplete());
+    MergeResult.Accepted accepted = (MergeResult.Accepted) answer.future().result();
+    assertEquals(new Position(2, sent.get(0).first().epoch()), accepted.last());
+    assertNull(accepted.broadcast(), "the API must not send it again");
   }
 
   /** The stream's very first batch refused for want of room: nothing later may come to show it. */
