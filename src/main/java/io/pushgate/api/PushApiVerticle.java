@@ -164,7 +164,14 @@ public final class PushApiVerticle extends VerticleBase {
   }
 
   private void onBusPush(Message<Object> msg) {
-    if (!(msg.body() instanceof JsonObject json)) {
+    Object body;
+    try {
+      body = msg.body(); // another member's is decoded here, by Vert.x: its JSON may be past the parser's bounds
+    } catch (RuntimeException e) {
+      refusals.fail(msg, new PushRefused(ApiError.BAD_REQUEST, "body could not be decoded: " + e.getMessage()));
+      return;
+    }
+    if (!(body instanceof JsonObject json)) {
       refusals.fail(msg, new PushRefused(ApiError.BAD_REQUEST, "body must be a JSON object {\"room\": ..., \"items\": [...]}"));
       return;
     }

@@ -44,6 +44,11 @@ public final class PushParser {
     return new PushRefused(ApiError.BAD_REQUEST, "JSON nested more than " + Limit.MAX_ITEM_DEPTH.key() + "=" + maxItemDepth + " levels inside an item");
   }
 
+  private static PushRefused overParserLimit(BoundedJson.OverParserLimit e) {
+    return new PushRefused(ApiError.BAD_REQUEST, "JSON past the parser's own bounds (a number of at most 1000 digits,"
+      + " a name of at most 50000 characters): " + e.getMessage());
+  }
+
   /** A pusher's retry token (PROTOCOL.md): short, so that a stream can remember many. */
   static final int MAX_KEY_CHARS = 64;
 
@@ -60,6 +65,8 @@ public final class PushParser {
       parsed = formJson.decode(items);
     } catch (BoundedJson.TooDeep e) {
       throw tooDeep();
+    } catch (BoundedJson.OverParserLimit e) {
+      throw overParserLimit(e);
     } catch (DecodeException e) {
       throw new PushRefused(ApiError.BAD_REQUEST, "form field 'items' is not valid JSON");
     }
@@ -73,6 +80,8 @@ public final class PushParser {
       parsed = bodyJson.decode(body);
     } catch (BoundedJson.TooDeep e) {
       throw tooDeep();
+    } catch (BoundedJson.OverParserLimit e) {
+      throw overParserLimit(e);
     } catch (DecodeException e) {
       throw new PushRefused(ApiError.BAD_REQUEST, "body is not valid JSON");
     }
@@ -117,6 +126,11 @@ public final class PushParser {
     List<byte[]> encoded = new ArrayList<>(array.size());
     long bytes = 0;
     for (int i = 0; i < array.size(); i++) {
+      if (deeperThan(array.getValue(i), maxItemDepth)) {
+        // Parsed bodies never get here (the parser stops first); the event bus's are decoded by Vert.x
+        // with Jackson's 1,000 levels, and every other node would drop what this one accepted.
+        throw tooDeep();
+      }
       if (beyondDouble(array.getValue(i))) {
         throw new PushRefused(ApiError.BAD_REQUEST, "item " + i + " holds a number beyond the range of a double (such as 1e400),"
           + " which clients would read as Infinity and JSON cannot carry");
@@ -132,19 +146,40 @@ public final class PushParser {
     return new PushBatch(toRoom ? Target.room(room) : Target.ALL, encoded, bytes, (String) key, null, priority == Priority.LOW);
   }
 
+  /** Whether {@code value} nests more than {@code levels} arrays or objects; recurses at most that deep. */
+  private static boolean deeperThan(Object value, int levels) {
+    Iterable<?> children = children(value);
+    if (children == null) {
+      return false;
+    }
+    if (levels == 0) {
+      return true;
+    }
+    for (Object child : children) {
+      if (deeperThan(child, levels - 1)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static Iterable<?> children(Object value) {
+    return value instanceof JsonObject o ? o.getMap().values()
+      : value instanceof JsonArray a ? a.getList()
+      : value instanceof java.util.Map<?, ?> m ? m.values()
+      : value instanceof List<?> l ? l : null;
+  }
+
   /**
    * A JSON number too large for a double is parsed as Infinity, which would go out as the string
-   * "Infinity": not the value pushed (PROTOCOL.md: items are delivered as equal values). Nesting is
-   * bounded by the parser, so the recursion is too.
+   * "Infinity": not the value pushed (PROTOCOL.md: items are delivered as equal values). Nesting was
+   * bounded before (by the parser, or {@link #deeperThan}), so the recursion is too.
    */
   private static boolean beyondDouble(Object value) {
     if (value instanceof Double d) {
       return d.isInfinite() || d.isNaN();
     }
-    Iterable<?> children = value instanceof JsonObject o ? o.getMap().values()
-      : value instanceof JsonArray a ? a.getList()
-      : value instanceof java.util.Map<?, ?> m ? m.values()
-      : value instanceof List<?> l ? l : null;
+    Iterable<?> children = children(value);
     if (children != null) {
       for (Object child : children) {
         if (beyondDouble(child)) {

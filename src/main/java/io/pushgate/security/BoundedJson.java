@@ -27,6 +27,16 @@ public final class BoundedJson {
     }
   }
 
+  /**
+   * Valid JSON past one of the parser's own bounds, which are not pushgate's settings: a number of
+   * more than 1,000 digits, a name of more than 50,000 characters (Jackson's defaults).
+   */
+  public static final class OverParserLimit extends DecodeException {
+    OverParserLimit(String message) {
+      super(message);
+    }
+  }
+
   private final JsonFactory factory;
   private final int maxDepth;
 
@@ -59,8 +69,11 @@ public final class BoundedJson {
     try {
       return JacksonCodec.fromParser(parser, Object.class);
     } catch (DecodeException e) {
-      if (e.getCause() instanceof StreamConstraintsException) {
-        throw new TooDeep("JSON nested deeper than " + maxDepth + " levels");
+      if (e.getCause() instanceof StreamConstraintsException limit) {
+        if (String.valueOf(limit.getMessage()).contains("getMaxNestingDepth")) {
+          throw new TooDeep("JSON nested deeper than " + maxDepth + " levels");
+        }
+        throw new OverParserLimit(limit.getOriginalMessage());
       }
       throw e;
     }

@@ -15,13 +15,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * go-push's form body ({@code room=R&items=[...]}) with the default limits: its {@code items} field is
- * bounded by maxBodyBytes like a JSON body, not by the HTTP server's 8 KiB default for one form field
- * (counted URL-encoded, so a few hundred CJK characters reach it).
+ * Push bodies at the bounds below pushgate's own limits, with the default limits. go-push's form
+ * ({@code room=R&items=[...]}): its {@code items} field is bounded by maxBodyBytes like a JSON body,
+ * not by the HTTP server's 8 KiB default for one form field (counted URL-encoded, so a few hundred
+ * CJK characters reach it). JSON past the parser's own bounds is 400 saying which, not "too deep".
  */
-class FormPushTest {
+class PushBodyBoundsTest {
 
   private static TestNode node;
 
@@ -58,6 +60,15 @@ class FormPushTest {
     } finally {
       c.close();
     }
+  }
+
+  @Test
+  void aNumberPastTheParsersBoundIs400SayingSo() {
+    HttpResponse<String> r = node.post("/push/room", "application/json", "{\"room\":\"f\",\"items\":[1" + "0".repeat(1_000) + "]}");
+    assertEquals(400, r.statusCode(), r.body());
+    JsonObject error = new JsonObject(r.body()).getJsonObject("error");
+    assertEquals("BAD_REQUEST", error.getString("code"));
+    assertTrue(error.getString("message").contains("1000 digits"), error.getString("message"));
   }
 
   @Test
