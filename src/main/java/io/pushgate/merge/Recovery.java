@@ -83,10 +83,7 @@ final class Recovery {
           if (s.ready()) {
             notRecovered(s, j, NotRecovered.HISTORY_GONE);
           } else {
-            // No position to give (PROTOCOL.md wants one with every answer): the client tries again.
-            stats.joinsUnavailable.inc();
-            toShard.accept(j.shard(), new ShardCommand.StreamJoined(j, null, List.of(),
-              "the stream's history could not be reached in time: retry the JOIN"));
+            unavailable(j); // no position to give (PROTOCOL.md wants one with every answer)
           }
         }
       }
@@ -152,19 +149,43 @@ final class Recovery {
     return true;
   }
 
-  /** The ring does not reach back to the client: its replay starts from the history, the ring adds what came since. */
+  /** The stream's history could not be read for the JOIN, now or by its deadline: the client tries again (RATE_LIMITED). */
+  private void unavailable(StreamJoin j) {
+    stats.joinsUnavailable.inc();
+    toShard.accept(j.shard(), new ShardCommand.StreamJoined(j, null, List.of(),
+      "the stream's history could not be reached in time: retry the JOIN"));
+  }
+
+  /**
+   * The ring does not reach back to the client: its replay starts from the history, the ring adds what
+   * came since. A read that fails or outlasts the JOIN's deadline (the history's owner failing over)
+   * says nothing of what the history holds: the client is told to retry, not HISTORY_GONE, and its
+   * connection's later requests, which wait behind the JOIN, are not held past the deadline.
+   */
   private void readForReplay(StreamState s, StreamJoin j) {
     long since = j.since().offset();
     String epoch = s.epoch;
     stats.historyOps.inc();
+    boolean[] answered = {false};
+    long timer = streams.vertx.setTimer(Math.max(1, (j.deadlineNanos() - System.nanoTime()) / 1_000_000), id -> {
+      if (!answered[0]) {
+        answered[0] = true;
+        unavailable(j);
+      }
+    });
     streams.sequencer.read(s.room, since, (int) (s.flushedTop - since)).onComplete(ar -> {
+      if (answered[0]) {
+        return; // answered at its deadline
+      }
+      answered[0] = true;
+      streams.vertx.cancelTimer(timer);
       if (!epoch.equals(s.epoch)) {
         notRecovered(s, j, NotRecovered.EPOCH_CHANGED);
         return;
       }
       if (ar.failed()) {
         stats.historyFailures.inc();
-        notRecovered(s, j, NotRecovered.HISTORY_GONE);
+        unavailable(j);
         return;
       }
       ReadResult r = ar.result();

@@ -49,7 +49,7 @@ final class StreamStats {
       "replay rings dropped to stay within historyRingBytes (their replays read the history instead)");
     recovered = stats.counter("history.joins.recovered", "pushgate_stream_joins", "JOINs with since, by outcome", Tags.of("outcome", "recovered"));
     joinsUnavailable = stats.counter("history.joins.unavailable", "pushgate_stream_joins_unavailable",
-      "JOINs of streams answered RATE_LIMITED because the stream's history could not be read before the JOIN's deadline");
+      "JOINs of streams answered RATE_LIMITED because the stream's history could not be read (a read failed, or did not answer by the JOIN's deadline)");
     // NO_HISTORY is answered, and counted, by the shards: the room is no stream, the merger never sees it.
     Map<NotRecovered, Counter> reasons = new EnumMap<>(NotRecovered.class);
     for (NotRecovered r : NotRecovered.values()) {

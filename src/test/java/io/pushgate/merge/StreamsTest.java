@@ -8,6 +8,7 @@ import io.pushgate.history.LocalSequencer;
 import io.pushgate.history.ReadResult;
 import io.pushgate.history.Sequencer;
 import io.pushgate.metrics.Stats;
+import io.pushgate.protocol.NotRecovered;
 import io.pushgate.protocol.Position;
 import io.pushgate.protocol.RoomPatterns;
 import io.pushgate.protocol.Target;
@@ -142,8 +143,9 @@ class StreamsTest {
     LocalSequencer current;
     /** Every operation fails, as with the cluster's history out of reach. */
     volatile boolean unreachable;
-    /** Appends answer once this completes: a history slower than anyone waits for. */
+    /** Appends (reads) answer once this completes: a history slower than anyone waits for. */
     volatile Future<Void> appendsWait = Future.succeededFuture();
+    volatile Future<Void> readsWait = Future.succeededFuture();
 
     Swappable(HistoryOptions options) {
       this.options = options;
@@ -158,7 +160,7 @@ class StreamsTest {
     @Override
     public Future<ReadResult> read(String room, long after, int limit) {
       readAtNanos.add(System.nanoTime());
-      return unreachable ? Future.failedFuture("unreachable") : current.read(room, after, limit);
+      return unreachable ? Future.failedFuture("unreachable") : readsWait.compose(v -> current.read(room, after, limit));
     }
   }
 
@@ -286,6 +288,53 @@ class StreamsTest {
     });
     Eventually.await("offsets 1..2", () -> rig.offsets.size() >= 2);
     assertEquals(List.of(1L, 2L), List.copyOf(rig.offsets));
+  }
+
+  /**
+   * A JOIN whose replay must come from the history (the ring does not reach back) while the history
+   * cannot be read: told to retry (RATE_LIMITED), not HISTORY_GONE, which would say the items were
+   * trimmed; and told by its deadline when the read does not answer at all.
+   */
+  @Test
+  void aJoinWhoseReplayCannotBeReadIsToldToRetry() {
+    Rig rig = new Rig(200);
+    StreamState s = rig.joined();
+    List<PushBatch> b = rig.append(5);
+    rig.receive(b);
+    Eventually.await("offsets 1..5", () -> rig.offsets.size() == 5);
+    String epoch = b.get(0).first().epoch();
+    rig.on(() -> {
+      rig.streams.flushed(s, epoch, 5, b.get(0).items());
+      s.ring = null; // dropped to keep the node's rings in their bound
+      return null;
+    });
+    List<ShardCommand> answers = Collections.synchronizedList(new ArrayList<>());
+    Recovery recovery = new Recovery(rig.streams, MergerOptions.DEFAULTS, rig.stats, (shard, command) -> answers.add(command));
+
+    rig.sequencer.unreachable = true; // the read fails
+    long now = System.nanoTime();
+    rig.on(() -> {
+      recovery.join(new StreamJoin(0, "failed read", ROOM, new Position(2, epoch), 1L, false, now, now + 5_000_000_000L));
+      return null;
+    });
+    Eventually.await("the answer", () -> answers.size() == 1);
+    rig.sequencer.unreachable = false;
+    Promise<Void> never = Promise.promise();
+    rig.sequencer.readsWait = never.future(); // the read never answers
+    long then = System.nanoTime();
+    rig.on(() -> {
+      recovery.join(new StreamJoin(0, "silent read", ROOM, new Position(2, epoch), 2L, false, then, then + 300_000_000L));
+      return null;
+    });
+    Eventually.await("the answer at the deadline", () -> answers.size() == 2);
+    assertTrue(System.nanoTime() - then >= 300_000_000L, "not before its deadline");
+    for (ShardCommand c : answers) {
+      ShardCommand.StreamJoined answer = (ShardCommand.StreamJoined) c;
+      assertNull(answer.ack(), String.valueOf(answer.ack()));
+      assertTrue(answer.retryLater() != null && answer.retryLater().contains("retry"), String.valueOf(answer.retryLater()));
+    }
+    assertEquals(2, rig.stats.joinsUnavailable.get());
+    assertEquals(0, rig.stats.notRecovered.get(NotRecovered.HISTORY_GONE).get());
   }
 
   /**
