@@ -47,7 +47,7 @@ public final class Main implements VertxApplicationHooks {
     }
     configureLogging();
     boolean clustered = Arrays.stream(args).anyMatch(a -> a.equalsIgnoreCase("-cluster") || a.equalsIgnoreCase("--cluster"));
-    int code = new VertxApplication(args, new Main(clustered)).launch();
+    int code = new VertxApplication(args, new Main(clustered, confArgument(args))).launch();
     if (code != 0) {
       System.exit(code);
     }
@@ -80,11 +80,28 @@ public final class Main implements VertxApplicationHooks {
   }
 
   private final boolean clustered;
+  /** What {@code -conf} named (a file or inline JSON), or null. */
+  private final String conf;
   /** The configuration JSON, known before Vert.x is built: event-bus TLS must be set up front. */
   private JsonObject config = new JsonObject();
 
-  Main(boolean clustered) {
+  Main(boolean clustered, String conf) {
     this.clustered = clustered;
+    this.conf = conf;
+  }
+
+  /** The value of {@code -conf FILE}, {@code --conf FILE} or {@code -conf=FILE}; null when there is none. */
+  static String confArgument(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if ((a.equals("-conf") || a.equals("--conf")) && i + 1 < args.length) {
+        return args[i + 1];
+      }
+      if (a.startsWith("-conf=") || a.startsWith("--conf=")) {
+        return a.substring(a.indexOf('=') + 1);
+      }
+    }
+    return null;
   }
 
   /** Not a static field: the logger must not exist before main() has chosen the LogManager. */
@@ -145,9 +162,17 @@ public final class Main implements VertxApplicationHooks {
     return parsed;
   }
 
-  private JsonObject readConfig(JsonObject config) {
-    if (config != null && !config.isEmpty()) {
-      return config;
+  /**
+   * Vert.x's launcher reads {@code -conf} leniently: a file that is missing or not JSON only gets a
+   * warning, and the node would start on other settings (conf/pushgate.json, or the defaults: tokens
+   * off, any origin) as if no file had been named. A named file must be there and be a JSON object.
+   */
+  private JsonObject readConfig(JsonObject parsed) {
+    if (conf != null) {
+      return readNamedConfig(conf);
+    }
+    if (parsed != null && !parsed.isEmpty()) {
+      return parsed;
     }
     if (!Files.exists(DEFAULT_CONF)) {
       log().info("no -conf given and no " + DEFAULT_CONF + ": using built-in defaults");
@@ -159,6 +184,37 @@ public final class Main implements VertxApplicationHooks {
     } catch (IOException | RuntimeException e) {
       throw new IllegalStateException("cannot read " + DEFAULT_CONF.toAbsolutePath() + ": " + e.getMessage(), e);
     }
+  }
+
+  private static JsonObject readNamedConfig(String conf) {
+    String text;
+    String source;
+    if (conf.trim().startsWith("{")) {
+      text = conf;
+      source = "-conf (inline JSON)";
+    } else {
+      Path file = Path.of(conf).toAbsolutePath();
+      source = file.toString();
+      try {
+        text = Files.readString(file);
+      } catch (IOException | RuntimeException e) {
+        return refuseConfig("-conf " + conf + ": cannot read " + file + " (" + e + "): the node does not start on other settings");
+      }
+    }
+    try {
+      JsonObject json = new JsonObject(text);
+      log().info("configuration from " + source);
+      return json;
+    } catch (RuntimeException e) {
+      String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+      return refuseConfig("-conf " + conf + ": " + source + " is not a JSON object (" + why + "): the node does not start on other settings");
+    }
+  }
+
+  private static JsonObject refuseConfig(String message) {
+    log().severe(message);
+    System.exit(ExitCodes.VERTX_INITIALIZATION);
+    throw new IllegalStateException(message);
   }
 
   /** {@code -instances N} means N shards in one node: the node verticle itself is deployed once. */

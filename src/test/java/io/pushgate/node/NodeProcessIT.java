@@ -253,41 +253,57 @@ class NodeProcessIT {
       Path conf = dir.resolve("node.json");
       Files.writeString(conf, new JsonObject().put("publicHost", "127.0.0.1").put("apiHost", "127.0.0.1")
         .put("publicPort", publicPort).put("apiPort", TestNode.freePort()).encode());
-      Path log = dir.resolve("node.log");
-      Process node = new ProcessBuilder("java", "-jar", Path.of("target", "pushgate.jar").toString(), "-conf", conf.toString())
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-      try {
-        assertTrue(node.waitFor(30, TimeUnit.SECONDS), "node exited");
-        String output = Files.readString(log);
-        assertEquals(15, node.exitValue(), output); // Vert.x's launcher: the verticle failed to deploy
-        assertTrue(output.contains("cannot listen on the public port 127.0.0.1:" + publicPort + " (publicPort)"), output);
-        assertTrue(output.contains("the node did not start") && !output.contains("draining clients"), output);
-      } finally {
-        node.destroyForcibly();
-      }
+      Exited node = runToExit(dir, new ProcessBuilder("java", "-jar", Path.of("target", "pushgate.jar").toString(), "-conf", conf.toString()));
+      assertEquals(15, node.code(), node.output()); // Vert.x's launcher: the verticle failed to deploy
+      assertTrue(node.output().contains("cannot listen on the public port 127.0.0.1:" + publicPort + " (publicPort)"), node.output());
+      assertTrue(node.output().contains("the node did not start") && !node.output().contains("draining clients"), node.output());
+    }
+  }
+
+  /** A node that is expected to stop by itself: its exit code and what it logged. */
+  private record Exited(int code, String output) {
+  }
+
+  private static Exited runToExit(Path dir, ProcessBuilder builder) throws Exception {
+    Path log = Files.createTempFile(dir, "node", ".log");
+    Process node = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    try {
+      assertTrue(node.waitFor(30, TimeUnit.SECONDS), "node exited");
+      return new Exited(node.exitValue(), Files.readString(log));
+    } finally {
+      node.destroyForcibly();
+    }
+  }
+
+  /**
+   * A -conf file that is missing or not JSON stops the node, naming it: Vert.x's launcher only warns,
+   * and the node would start on other settings (tokens off, any origin) as if none had been named.
+   */
+  @Test
+  void aConfFileThatIsMissingOrNotJsonStopsTheNodeNamingIt(@TempDir Path dir) throws Exception {
+    Path broken = dir.resolve("broken.json");
+    Files.writeString(broken, "{\"jwtHs256Secret\": \"" + "s".repeat(48) + "\",}");
+    for (Path conf : List.of(dir.resolve("missing.json"), broken)) {
+      Exited node = runToExit(dir, new ProcessBuilder("java", "-jar", Path.of("target", "pushgate.jar").toString(), "-conf", conf.toString()));
+      String output = node.output();
+      assertEquals(11, node.code(), output); // Vert.x's launcher: initialization failed
+      assertTrue(output.contains("-conf " + conf + ": ") && output.contains("the node does not start on other settings"), output);
+      assertTrue(!output.contains("built-in defaults") && !output.contains("pushgate node ready"), output);
     }
   }
 
   /** The jar as shipped refuses to open its push API to the network without keys, and says which two settings decide. */
   @Test
   void anOpenApiOnAllInterfacesStopsTheNodeAtStart(@TempDir Path dir) throws Exception {
-    Path log = dir.resolve("node.log");
-    ProcessBuilder builder = new ProcessBuilder("java", "-jar", Path.of("target", "pushgate.jar").toString())
-      .redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder builder = new ProcessBuilder("java", "-jar", Path.of("target", "pushgate.jar").toString());
     builder.environment().put("PUSHGATE_API_HOST", "0.0.0.0");
     builder.environment().put("PUSHGATE_PUBLIC_HOST", "127.0.0.1");
     builder.environment().put("PUSHGATE_PUBLIC_PORT", String.valueOf(TestNode.freePort()));
     builder.environment().put("PUSHGATE_API_PORT", String.valueOf(TestNode.freePort()));
-    Process node = builder.start();
-    try {
-      assertTrue(node.waitFor(30, TimeUnit.SECONDS), "node exited");
-      String output = Files.readString(log);
-      assertTrue(node.exitValue() != 0, output);
-      assertTrue(output.contains("apiHost=0.0.0.0 is not a loopback address and apiKeys is empty"), output);
-      assertTrue(!output.contains("pushgate node ready"), output);
-    } finally {
-      node.destroyForcibly();
-    }
+    Exited node = runToExit(dir, builder);
+    assertTrue(node.code() != 0, node.output());
+    assertTrue(node.output().contains("apiHost=0.0.0.0 is not a loopback address and apiKeys is empty"), node.output());
+    assertTrue(!node.output().contains("pushgate node ready"), node.output());
   }
 
 }
