@@ -53,6 +53,7 @@ const CASES = [
   ["security-context", PROD, "capabilities not dropped", (o) => { sc(o).capabilities.drop = ["NET_RAW"]; }],
   ["security-context", PROD, "seccomp Unconfined", (o) => { dep(o).spec.template.spec.securityContext.seccompProfile.type = "Unconfined"; sc(o).seccompProfile.type = "Unconfined"; }],
   ["security-context", PROD, "a service-account token mounted", (o) => { dep(o).spec.template.spec.automountServiceAccountToken = true; }],
+  ["service-links", PROD, "Service links on (Kubernetes' default)", (o) => { delete dep(o).spec.template.spec.enableServiceLinks; }],
   ["exposure", PROD, "a LoadBalancer Service with the API port", (o) => { const s = find(o, "Service", "pushgate-api"); s.spec.type = "LoadBalancer"; }],
   ["exposure", PROD, "a NodePort Service reaching Hazelcast through a named targetPort", (o) => {
     o.push({ apiVersion: "v1", kind: "Service", metadata: { name: "debug" }, spec: { type: "NodePort", selector: dep(o).spec.selector.matchLabels, ports: [{ name: "x", port: 80, targetPort: "hazelcast" }] } });

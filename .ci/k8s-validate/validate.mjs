@@ -530,6 +530,11 @@ check("env-order", "every $(VAR) in env, args and command names a variable defin
   return errs.map((e) => ["env-order", e]);
 });
 
+check("service-links", "no Service link variables: a Service named pushgate-api would set PUSHGATE_API_PORT=tcp://... in the pods, which pushgate reads as a setting", (objs) => {
+  return installs(objs).filter((i) => i.spec.enableServiceLinks !== false)
+    .map((i) => ["service-links", `${i.name}: enableServiceLinks is not false: the Service links' PUSHGATE_* variables (PUSHGATE_API_PORT=tcp://...) collide with settings`]);
+});
+
 check("args-only", "the container gives arguments only: the image's ENTRYPOINT starts the JVM", (objs) => {
   return installs(objs).filter((i) => i.c.command).map((i) => ["args-only", `${i.name}: sets command ${JSON.stringify(i.c.command)}; pass args only, so the image decides how the JVM starts`]);
 });

@@ -115,7 +115,8 @@ public final class PushgateConfig {
       try {
         value = Long.parseLong(s.trim());
       } catch (NumberFormatException e) {
-        problems.add(key + " must be an integer, got '" + s + "'");
+        problems.add(key + " must be an integer, got '" + s + "'" + (s.startsWith("tcp://")
+          ? " (a Kubernetes Service link variable, " + Setting.envName(key) + ", from a Service named like it: set enableServiceLinks: false in the pod spec)" : ""));
         return null;
       }
     } else {

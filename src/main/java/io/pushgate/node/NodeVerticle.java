@@ -84,7 +84,10 @@ public final class NodeVerticle extends VerticleBase {
       log.severe(e.getMessage());
       return Future.failedFuture(e);
     }
+    log.info(SecurityConfig.posture(config));
     SecurityConfig.warnings(config).forEach(log::warning);
+    NodeConfig.unknownVariables(System.getenv()).forEach(name -> log.warning(name
+      + " is set but names no setting (README, Configuration): it is ignored; a misspelled setting leaves its feature as it was"));
     nodeId = vertx.isClustered() ? VertxInternals.clusterManager(vertx).getNodeId() : UUID.randomUUID().toString();
     membership = new Membership(vertx, config);
     NodeRooms nodeRooms = new NodeRooms(config.intLimit(Limit.MAX_ROOMS));

@@ -98,6 +98,19 @@ public final class SecurityConfig {
     return warnings;
   }
 
+  /** One line on what guards the node, so that a feature left off (a misspelled variable) shows in the log. */
+  public static String posture(PushgateConfig config) {
+    boolean hs = !config.text(Setting.JWT_HS256_SECRET).isEmpty();
+    boolean rs = !config.text(Setting.JWT_RS256_PUBLIC_KEY).isEmpty();
+    List<String> origins = list(config.text(Setting.ALLOWED_ORIGINS));
+    List<String> proxies = list(config.text(Setting.TRUSTED_PROXIES));
+    int keys = list(config.text(Setting.API_KEYS)).size();
+    return "security: connection tokens " + (hs && rs ? "HS256 and RS256" : hs ? "HS256" : rs ? "RS256" : "off (any client may connect)")
+      + "; browser origins " + (origins.isEmpty() ? "any" : String.join(", ", origins))
+      + "; push API on " + config.apiHost() + ":" + config.apiPort() + (keys == 0 ? " without API keys" : " with " + keys + " API key" + (keys == 1 ? "" : "s"))
+      + "; trusted proxies " + (proxies.isEmpty() ? "none" : String.join(", ", proxies));
+  }
+
   static boolean isPlaceholder(String value) {
     if (value.isEmpty()) {
       return false;

@@ -40,6 +40,15 @@ class PushgateConfigTest {
     assertTrue(e.getMessage().contains("maxFrameBytes must be between 64"), e.getMessage());
   }
 
+  /** A Service named pushgate-api gives pods PUSHGATE_API_PORT=tcp://...: the refusal says where it comes from. */
+  @Test
+  void aServiceLinkVariableIsNamedAsOne() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PushgateConfig.load(new JsonObject(),
+      Map.of("PUSHGATE_API_PORT", "tcp://10.96.0.12:7799")));
+    assertTrue(e.getMessage().contains("apiPort must be an integer, got 'tcp://10.96.0.12:7799' (a Kubernetes Service link variable,"
+      + " PUSHGATE_API_PORT, from a Service named like it: set enableServiceLinks: false in the pod spec)"), e.getMessage());
+  }
+
   @Test
   void anItemMustFitInABatch() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PushgateConfig.load(
