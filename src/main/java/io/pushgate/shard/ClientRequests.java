@@ -123,21 +123,26 @@ final class ClientRequests {
       reject(c, ErrorCode.ROOM_LIMIT, "already in " + options.maxRoomsPerConnection() + " rooms (" + Limit.MAX_ROOMS_PER_CONNECTION.key() + ")", r.id());
       return;
     }
-    Position here = r.since() == null && r.id() != null && options.streams().allows(r.room()) ? hub.rooms.position(r.room()) : null;
-    if (here != null) {
+    boolean stream = options.streams().allows(r.room());
+    Position here = r.since() == null && stream ? hub.rooms.position(r.room()) : null;
+    if (here != null || (stream && r.since() == null && r.id() == null && c.rooms.contains(r.room()))) {
       // This shard knows where the stream stands for its members (the last frame it was handed): the
-      // position is the same the merger would give, without the round trip. A reconnect storm's JOINs
-      // stay in the shards.
+      // position is the same the merger would give, without the round trip, and so is the next frame.
+      // A reconnect storm's JOINs stay in the shards. (A go-push JOIN asks for no position: none is sent.)
       if (enter(c, r.room(), r.id())) {
         stats.streamJoinsHere.inc();
         watch(c, r.room(), r.online()); // the count first, as the merger's answer has it
-        c.send(ServerMessages.ack(r.id(), new JsonObject().put("room", r.room()).put("offset", here.offset()).put("epoch", here.epoch())));
+        if (r.id() != null) {
+          c.send(ServerMessages.ack(r.id(), new JsonObject().put("room", r.room()).put("offset", here.offset()).put("epoch", here.epoch())));
+        }
       }
       return;
     }
-    if (options.streams().allows(r.room()) && (r.since() != null || r.id() != null)) {
-      // The merger alone knows what this shard has been handed of the stream: it answers, in order.
-      // A JOIN with neither since nor id (go-push's) asks for no position: it is a member from now on.
+    if (stream) {
+      // The merger alone knows what this shard has been handed of the stream: it answers, in order. A
+      // go-push JOIN (neither since nor id) goes too, though it gets no ACK: a stream the merger has no
+      // state for would otherwise start at whichever batch came first, and drop an earlier one that
+      // another node's broadcast brings a moment later.
       long now = System.nanoTime();
       if (!(c.joining instanceof HashSet)) {
         c.joining = new HashSet<>(4); // most connections never join a stream twice at once: none until then

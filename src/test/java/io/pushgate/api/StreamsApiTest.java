@@ -442,19 +442,34 @@ class StreamsApiTest {
     assertEquals(new JsonObject().put("type", "ACK").put("id", 3), c.next());
   }
 
+  /**
+   * go-push's JOIN (neither id nor since) gets no ACK. Of a stream its shard has been handed nothing of,
+   * it is answered by the merger all the same, which then keeps the stream's state: its first items
+   * are delivered in offset order, whichever node's broadcast comes first (ClusterDeliveryTest).
+   * Once the shard knows where the stream stands, the next go-push JOIN stays in the shard.
+   */
   @Test
-  void goPushsJoinWithoutIdOrSinceIsAMemberAtOnceWithoutAskingTheMerger() {
-    TestNode node = node(new JsonObject());
+  void goPushsJoinGetsNoAckAndAsksTheMergerOnlyUntilTheShardKnowsTheStream() {
+    TestNode node = node(new JsonObject().put("shards", 1));
     TestClient c = client(node);
     c.send(new JsonObject().put("type", "JOIN").put("data", new JsonObject().put("room", "s")))
       .send(new JsonObject().put("type", "PING").put("id", 1));
     assertEquals("PONG", c.next().getString("type"));
     assertEquals(new JsonObject().put("type", "ACK").put("id", 1), c.next(), "no ACK for the JOIN: it had no id");
-    assertEquals(0, node.stats().getJsonObject("history").getLong("streams"), "the merger was not asked");
+    assertEquals(1, node.stats().getJsonObject("history").getLong("streams"), "the merger keeps the stream from the JOIN on");
     push(node, "s", new JsonArray().add("hello"), null);
     JsonObject frame = nextPush(c, "s");
     assertEquals(new JsonArray().add("hello"), frame.getJsonArray("items"));
     assertEquals(1, frame.getLong("offset"), "still a stream's frame: a go-push client ignores the position");
+
+    TestClient second = client(node);
+    second.send(new JsonObject().put("type", "JOIN").put("data", new JsonObject().put("room", "s")))
+      .send(new JsonObject().put("type", "PING").put("id", 1));
+    assertEquals("PONG", second.next().getString("type"));
+    assertEquals(new JsonObject().put("type", "ACK").put("id", 1), second.next());
+    assertEquals(1, node.stats().getJsonObject("history").getJsonObject("joins").getLong("answeredByShard"), "the shard knew where s stands");
+    push(node, "s", new JsonArray().add("again"), null);
+    assertEquals(new JsonArray().add("again"), nextPush(second, "s").getJsonArray("items"));
   }
 
   @Test

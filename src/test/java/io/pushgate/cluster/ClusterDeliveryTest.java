@@ -1,6 +1,13 @@
 package io.pushgate.cluster;
 
 import io.pushgate.testing.ClientMessages;
+import io.pushgate.bus.Local;
+import io.pushgate.protocol.Target;
+import io.pushgate.merge.PushBatch;
+import io.pushgate.history.HistoryOptions;
+import io.pushgate.history.HazelcastSequencer;
+import io.pushgate.history.AppendResult;
+import io.pushgate.history.Append;
 import io.pushgate.bus.Addresses;
 import io.pushgate.example.PushingService;
 import io.pushgate.testing.Eventually;
@@ -17,6 +24,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -124,5 +132,33 @@ class ClusterDeliveryTest {
       assertEquals(2, items.size(), "one frame with both items: " + items);
       assertEquals(1001, c.awaitClose());
     }
+  }
+
+  /**
+   * A go-push JOIN (no id, no since) of a stream this node had nothing of, then the stream's first two
+   * items arriving in the wrong order, as two nodes' broadcasts do: the member gets both, in offset
+   * order. (Had the JOIN not given the merger the stream's state, offset 2 would have started it and
+   * offset 1, a moment later, been dropped as already delivered.)
+   */
+  @Test
+  @Order(4)
+  void aGoPushMemberGetsAStreamsFirstItemsInOrderWhicheverBroadcastComesFirst() {
+    TestNode node = nodes.get(1);
+    String room = "gopush-first";
+    TestClient c = node.client();
+    c.send(new JsonObject().put("type", "JOIN").put("data", new JsonObject().put("room", room)))
+      .send(new JsonObject().put("type", "PING").put("id", 1));
+    c.await(m -> "ACK".equals(m.getString("type")) && Integer.valueOf(1).equals(m.getInteger("id")));
+    HazelcastSequencer history = new HazelcastSequencer(io.pushgate.vertx.VertxInternals.hazelcast(node.vertx), HistoryOptions.from(node.config), node.vertx.getOrCreateContext());
+    byte[] x = "\"x\"".getBytes(StandardCharsets.UTF_8);
+    byte[] y = "\"y\"".getBytes(StandardCharsets.UTF_8);
+    AppendResult first = TestNode.await(history.append(room, List.of(new Append.Push(List.of(x), null))));
+    AppendResult second = TestNode.await(history.append(room, List.of(new Append.Push(List.of(y), null))));
+    assertEquals(List.of(1L, 2L), List.of(first.top(), second.top()));
+    // Another node's broadcast of offset 2 overtakes the one of offset 1.
+    TestNode.await(node.vertx.eventBus().request(Addresses.MERGE_REMOTE, new PushBatch(Target.room(room), List.of(y), y.length).numbered(2, second.epoch()), Local.OPTIONS));
+    TestNode.await(node.vertx.eventBus().request(Addresses.MERGE_REMOTE, new PushBatch(Target.room(room), List.of(x), x.length).numbered(1, first.epoch()), Local.OPTIONS));
+    assertEquals(List.of("x", "y"), c.awaitItems(room, 2));
+    c.close();
   }
 }
