@@ -78,8 +78,7 @@ final class ClientRequests {
   }
 
   private boolean isNewStreamJoin(Connection c, ClientRequest r) {
-    return r.type() == MessageType.JOIN && options.streams().allows(r.room()) && (r.since() != null || r.id() != null)
-      && !c.joining.contains(r.room());
+    return r.type() == MessageType.JOIN && options.streams().allows(r.room()) && !c.joining.contains(r.room());
   }
 
   /** A stream's JOIN was answered: the requests behind it whose turn has come. */
