@@ -154,11 +154,15 @@ final class Hub {
     flushAndCloseSlow();
   }
 
-  /** A new watcher hears the count at once: the last one sent, else the best this node knows. */
+  /**
+   * A new watcher hears the count at once: the last one sent, else the best this node knows, which
+   * then counts as sent (the next interval sends it again only if the count is another).
+   */
   void tellOnlineCount(Connection c, String room) {
     Integer count = onlineSent.get(room);
     if (count == null) {
       count = Math.max(onlineTotals.getOrDefault(room, 0), rooms.members(room, 0));
+      onlineSent.put(room, count);
     }
     write(c, ServerMessages.online(room, count), false);
     flushAndCloseSlow();

@@ -50,6 +50,19 @@ class OnlineCountTest {
     }
   }
 
+  /** ONLINE only when the count changed: a new watcher told 1 at once is not told 1 again at the next interval. */
+  @Test
+  void aNewWatcherIsNotToldTheSameCountTwice() {
+    try (TestNode node = TestNode.start(new JsonObject().put("onlineIntervalMillis", 100)); TestClient a = node.client()) {
+      a.send(ClientMessages.join("solo", 1L, true));
+      assertEquals(online("solo", 1), a.next());
+      assertTrue(ClientMessages.isAck(a.next(), 1));
+      io.pushgate.testing.Eventually.await("an interval that counted the room", () -> roomOnline(node, "solo") == 1);
+      a.send(ClientMessages.ping());
+      assertEquals("PONG", a.next().getString("type"), "nothing queued before the PONG: no second ONLINE 1");
+    }
+  }
+
   @Test
   void unknownRoomCountsZeroAndBadRoomIs400() {
     try (TestNode node = TestNode.start(new JsonObject())) {
