@@ -270,7 +270,9 @@ final class ClientRequests {
           left.add(room);
         }
       }
-      c.send(ServerMessages.ack(r.id(), new JsonObject().put("left", left)));
+      if (r.id() != null) {
+        c.send(ServerMessages.ack(r.id(), new JsonObject().put("left", left))); // without an id, success is silent
+      }
     });
   }
 

@@ -74,6 +74,10 @@ class RefreshTest {
     try (TestNode node = TestNode.start(new JsonObject()); TestClient c = node.client().joinAcked("r", 1)) {
       c.send(refresh(2, "anything"));
       assertEquals(new JsonObject().put("type", "ACK").put("id", 2).put("data", new JsonObject().put("left", new JsonArray())), c.next());
+      // Without an id, success is silent (PROTOCOL.md): the PONG is the next thing it hears.
+      c.send(new JsonObject().put("type", "REFRESH").put("data", new JsonObject().put("token", "anything")))
+        .send(new JsonObject().put("type", "PING"));
+      assertEquals("PONG", c.next().getString("type"));
     }
   }
 }
