@@ -53,7 +53,7 @@ public final class ClusterBridgeVerticle extends VerticleBase {
     remotePushesInvalid = stats.counter("cluster.remotePushesInvalid", "pushgate_cluster_remote_pushes_invalid",
       "pushes from other nodes dropped as malformed or over this node's limits");
     stats.gauge("cluster.members", "pushgate_cluster_members", "cluster members this node sees, itself included (1 standalone)",
-      () -> members(vertx).size());
+      () -> vertx.isClustered() ? members(vertx).size() : 1);
     stats.info("cluster.nodeId", () -> nodeId);
     stats.info("cluster.clustered", vertx::isClustered);
     stats.info("cluster.memberIds", () -> new JsonArray(members(vertx)));

@@ -94,8 +94,8 @@ public final class PushgateConfig {
       problems.add(Limit.MAX_BATCH_BYTES.key() + " must not exceed " + Limit.MAX_PENDING_BYTES.key());
     }
     if (limit(Limit.MAX_OUTBOUND_BYTES) > Integer.MAX_VALUE || limit(Limit.MAX_FRAME_BYTES) > Integer.MAX_VALUE
-      || limit(Limit.MAX_BODY_BYTES) > Integer.MAX_VALUE) {
-      problems.add("maxOutboundBytes, maxFrameBytes and maxBodyBytes must each fit in 2^31-1");
+      || limit(Limit.MAX_BODY_BYTES) > Integer.MAX_VALUE || limit(Limit.API_IDLE_TIMEOUT_MILLIS) > Integer.MAX_VALUE) {
+      problems.add("maxOutboundBytes, maxFrameBytes, maxBodyBytes and apiIdleTimeoutMillis must each fit in 2^31-1");
     }
   }
 

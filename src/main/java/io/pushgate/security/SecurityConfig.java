@@ -84,6 +84,11 @@ public final class SecurityConfig {
         problems.add(Setting.ALLOWED_ORIGINS.key() + ": '" + origin + "' is not an origin like https://app.example.com");
       }
     }
+    try {
+      TrustedProxies.parse(config.text(Setting.TRUSTED_PROXIES));
+    } catch (IllegalArgumentException e) {
+      problems.add(e.getMessage()); // with the others, before Vert.x (and Hazelcast) start for nothing
+    }
     problems.addAll(EventBusTls.problems(config));
     return problems;
   }
