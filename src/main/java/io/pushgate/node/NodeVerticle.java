@@ -213,6 +213,9 @@ public final class NodeVerticle extends VerticleBase {
     }
   }
 
+  /** How long a drain waits for the push API to leave the cluster's event bus before it closes clients. */
+  static final long API_DRAIN_MILLIS = 2_000;
+
   /** This node's /stats, the figures of every component added up. */
   public NodeStats stats() {
     return stats;
@@ -232,8 +235,16 @@ public final class NodeVerticle extends VerticleBase {
     JsonObject spread = new JsonObject().put("windowMillis", window)
       .put("minClosesPerSecond", (double) config.number(Setting.DRAIN_MIN_CLOSES_PER_SECOND));
     DeliveryOptions options = new DeliveryOptions().setLocalOnly(true).setSendTimeout(window + config.closeTimeoutMillis() + 10_000);
-    vertx.eventBus().request(Addresses.API_DRAIN, null, options)
-      .recover(e -> Future.succeededFuture())
+    // Unregistering the clustered push consumer is a cluster operation: a slow cluster (a migration,
+    // a split) must not hold back the spread of 1001s, which the shutdown's deadline would then cut
+    // short. Pushes that still arrive are refused by the draining merger.
+    DeliveryOptions unregister = new DeliveryOptions().setLocalOnly(true).setSendTimeout(API_DRAIN_MILLIS);
+    vertx.eventBus().request(Addresses.API_DRAIN, null, unregister)
+      .recover(e -> {
+        log.warning("draining: the event-bus push consumer was not unregistered within " + API_DRAIN_MILLIS + " ms (" + e.getMessage()
+          + "); the clients are closed now all the same, and event-bus pushes that still come are refused");
+        return Future.succeededFuture();
+      })
       .compose(v -> vertx.eventBus().<JsonObject>request(Addresses.MERGE_DRAIN, spread, options))
       .onSuccess(reply -> msg.reply(reply.body()))
       .onFailure(e -> msg.fail(500, "drain failed: " + e.getMessage()));
