@@ -47,7 +47,7 @@ public final class Main implements VertxApplicationHooks {
     }
     configureLogging();
     boolean clustered = Arrays.stream(args).anyMatch(a -> a.equalsIgnoreCase("-cluster") || a.equalsIgnoreCase("--cluster"));
-    int code = new VertxApplication(args, new Main(clustered, confArgument(args))).launch();
+    int code = new VertxApplication(args, new Main(clustered, confArgument(args), instancesArgument(args))).launch();
     if (code != 0) {
       System.exit(code);
     }
@@ -85,9 +85,30 @@ public final class Main implements VertxApplicationHooks {
   /** The configuration JSON, known before Vert.x is built: event-bus TLS must be set up front. */
   private JsonObject config = new JsonObject();
 
-  Main(boolean clustered, String conf) {
+  /** What {@code -instances} said (the shards), or 0. */
+  private final int instances;
+
+  Main(boolean clustered, String conf, int instances) {
     this.clustered = clustered;
     this.conf = conf;
+    this.instances = instances;
+  }
+
+  /** The value of {@code -instances N} (or {@code --instances}, {@code =N}); 0 when absent or not a number (the launcher says why). */
+  static int instancesArgument(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      String value = (a.equals("-instances") || a.equals("--instances")) && i + 1 < args.length ? args[i + 1]
+        : a.startsWith("-instances=") || a.startsWith("--instances=") ? a.substring(a.indexOf('=') + 1) : null;
+      if (value != null) {
+        try {
+          return Math.max(0, Integer.parseInt(value.trim()));
+        } catch (NumberFormatException e) {
+          return 0;
+        }
+      }
+    }
+    return 0;
   }
 
   /** The value of {@code -conf FILE}, {@code --conf FILE} or {@code -conf=FILE}; null when there is none. */
@@ -130,7 +151,8 @@ public final class Main implements VertxApplicationHooks {
     // One event loop per shard and one more for the merger and the push API (NodeVerticle places
     // them), so that a push is answered without waiting behind a shard's writes. An idle loop costs
     // a thread and nothing else.
-    options.setEventLoopPoolSize(pushgate.shards() + 1);
+    // -instances N is the shards, as beforeDeployingVerticle makes it: the loops must be counted the same.
+    options.setEventLoopPoolSize((instances > 1 ? instances : pushgate.shards()) + 1);
     VertxBuilder builder = Metrics.enable(options, pushgate.publicPort());
     if (!clustered) {
       return builder;

@@ -33,7 +33,8 @@ class NodeProcessIT {
       .put("publicPort", publicPort).put("apiPort", apiPort).put("tickMillis", 60_000).encode());
     Path log = dir.resolve("node.log");
     // Two CPUs, as in a small pod: the JDK would give its common pool a parallelism of 1.
-    Process node = new ProcessBuilder("java", "-XX:ActiveProcessorCount=2", "-jar", Path.of("target", "pushgate.jar").toString(), "-conf", conf.toString(), "-instances", "3")
+    // -instances 6: more shards than the 4 of two CPUs' default, so that the event loops must be counted from it.
+    Process node = new ProcessBuilder("java", "-XX:ActiveProcessorCount=2", "-jar", Path.of("target", "pushgate.jar").toString(), "-conf", conf.toString(), "-instances", "6")
       .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try {
       Eventually.await("node ready", () -> Http.statusOrMinusOne(publicPort, "/ready") == 200, java.time.Duration.ofSeconds(30));
@@ -41,7 +42,7 @@ class NodeProcessIT {
       HttpResponse<String> push = Http.postJson(apiPort, "/push/room", new JsonObject().put("room", "r").put("items", new JsonArray().add("last words")));
       assertEquals(200, push.statusCode());
       JsonObject stats = new JsonObject(Http.get(apiPort, "/stats").body());
-      assertEquals(3, stats.getJsonArray("shards").size(), "-instances 3 means three shards");
+      assertEquals(6, stats.getJsonArray("shards").size(), "-instances 6 means six shards");
       assertEquals(2, stats.getJsonObject("jvm").getInteger("commonPoolParallelism"), "callbacks pooled, not a thread each");
 
       node.destroy(); // SIGTERM
@@ -51,6 +52,7 @@ class NodeProcessIT {
       String output = Files.readString(log);
       assertTrue(output.contains("drained {\"clientsClosed\":1"), output);
       assertTrue(output.contains(", transport epoll (native)"), "the start line names the transport: " + output);
+      assertTrue(output.contains("push API and merger on an event loop of their own"), "one loop per shard and one more: " + output);
       assertTrue(!output.contains("WARNING: Illegal") && !output.contains("WARNING: An illegal"), output);
     } finally {
       node.destroyForcibly();
