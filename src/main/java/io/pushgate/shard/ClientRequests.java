@@ -147,7 +147,7 @@ final class ClientRequests {
         c.joining = new HashSet<>(4); // most connections never join a stream twice at once: none until then
       }
       c.joining.add(r.room());
-      if (r.since() != null && hub.rooms.leave(r.room(), c)) {
+      if (r.since() != null && hub.rooms.leaveKeeping(r.room(), c)) {
         // A member asking for the items after O: it may have joined after O, so what it got live does
         // not cover them. Out of the room until the answer, it gets O+1 ... P as the replay and the
         // live frames after P, exactly as a connection that was never in (PROTOCOL.md, JOIN with since).
@@ -213,6 +213,7 @@ final class ClientRequests {
       }
     } finally {
       joined.replay().forEach(EncodedFrame::release);
+      hub.rooms.unkeep(j.room(), c); // after enter: the place is the membership's again
       releaseWaiting(c, j.room());
     }
   }

@@ -54,6 +54,11 @@ final class Connection extends ChannelInboundHandlerAdapter {
   boolean needsFlush;
   /** Streams whose JOIN the merger has not answered yet; requests behind them wait in {@link #waiting}. */
   Set<String> joining = Set.of();
+  /**
+   * Rooms this connection left to rejoin with since, whose place among the node's maxRooms it keeps
+   * until the merger answers (another JOIN must not take it meanwhile); null until the first.
+   */
+  Set<String> keptRooms;
   /** Requests that came while JOINs of streams were being answered, in order; null until the first. */
   java.util.ArrayDeque<io.pushgate.protocol.ClientRequest> waiting;
 

@@ -70,6 +70,29 @@ final class RoomIndex {
     }
   }
 
+  /**
+   * Leaves {@code room} to join it again with since, keeping its place among the node's maxRooms
+   * (released by {@link #unkeep}): the rejoin must not be refused ROOM_LIMIT for a place it had.
+   * @return false when the connection was not a member
+   */
+  boolean leaveKeeping(String room, Connection c) {
+    if (!c.rooms.contains(room) || !nodeRooms.acquire(room)) {
+      return false; // (acquire of a room with members here never fails)
+    }
+    if (c.keptRooms == null) {
+      c.keptRooms = new HashSet<>(4);
+    }
+    c.keptRooms.add(room);
+    return leave(room, c);
+  }
+
+  /** The rejoin was answered (or the connection went): the place kept for it goes back. */
+  void unkeep(String room, Connection c) {
+    if (c.keptRooms != null && c.keptRooms.remove(room)) {
+      nodeRooms.release(room);
+    }
+  }
+
   /** @return false when the connection was not a member */
   boolean leave(String room, Connection c) {
     if (!c.rooms.remove(room)) {

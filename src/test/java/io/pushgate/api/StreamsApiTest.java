@@ -135,6 +135,29 @@ class StreamsApiTest {
     assertEquals(0, node.stats().getJsonObject("history").getLong("epochChanges"), "a first epoch is no change of one");
   }
 
+  /**
+   * A member that rejoins with since is out of the room until the merger answers, but keeps the room's
+   * place among the node's maxRooms: another JOIN meanwhile gets ROOM_LIMIT, not the rejoin.
+   */
+  @Test
+  void aMemberRejoiningWithSinceKeepsItsRoomsPlaceAtMaxRooms() {
+    TestNode node = node(new JsonObject().put("maxRooms", 1).put("shards", 1).put("historyHoleMillis", 1_500));
+    TestClient a = client(node).joinAcked("s", 1);
+    String epoch = push(node, "s", new JsonArray().add("first"), null).getString("epoch");
+    assertEquals(List.of("first"), a.awaitItems("s", 1));
+    // A position the stream never gave out: the merger waits to see whether this node is behind.
+    a.send(new JsonObject().put("type", "JOIN").put("id", 2)
+      .put("data", new JsonObject().put("room", "s").put("since", new JsonObject().put("offset", 99).put("epoch", epoch))));
+    TestClient b = client(node);
+    b.send(new JsonObject().put("type", "JOIN").put("id", 1).put("data", new JsonObject().put("room", "t")));
+    JsonObject refused = b.await(m -> "ERROR".equals(m.getString("type")) || "ACK".equals(m.getString("type")));
+    assertEquals("ROOM_LIMIT", refused.getJsonObject("data", new JsonObject()).getString("code"), refused.encode());
+    JsonObject ack = a.await(m -> "ACK".equals(m.getString("type")) && Long.valueOf(2).equals(m.getLong("id"))).getJsonObject("data");
+    assertEquals("EPOCH_CHANGED", ack.getString("reason"), ack.encode());
+    push(node, "s", new JsonArray().add("second"), null);
+    assertEquals(List.of("second"), a.awaitItems("s", 1), "still a member of s");
+  }
+
   @Test
   void theHistoryEndpointPagesAStream() {
     TestNode node = node(new JsonObject().put("historyRooms", "s*"));
