@@ -47,6 +47,7 @@ const CASES = [
   ["netpol", PROD, "a rule for all ports", (o) => { policy(o).spec.ingress.push({ from: [{ podSelector: { matchLabels: { a: "b" } } }] }); }],
   ["netpol", PROD, "members of another install's cluster admitted instead of this one's", (o) => { policy(o).spec.ingress[2].from[0].podSelector.matchLabels["pushgate-cluster"] = "other"; }],
   ["netpol", PROD, "7777 closed", (o) => { policy(o).spec.ingress.shift(); }],
+  ["netpol", PROD, "7777 open to everyone while X-Forwarded-For is trusted", (o) => { policy(o).spec.ingress[0] = { ports: [{ protocol: "TCP", port: 7777 }] }; }],
   ["security-context", PROD, "runAsNonRoot false", (o) => { dep(o).spec.template.spec.securityContext.runAsNonRoot = false; sc(o).runAsNonRoot = false; }],
   ["security-context", PROD, "a writable root filesystem", (o) => { sc(o).readOnlyRootFilesystem = false; }],
   ["security-context", PROD, "privilege escalation allowed", (o) => { sc(o).allowPrivilegeEscalation = true; }],

@@ -291,7 +291,7 @@ check("topology", "pods spread over zones and over nodes", (objs) => {
   return errs.map((e) => ["topology", e]);
 });
 
-check("netpol", "7777 from anywhere; 7799 only from pushgate-client pods or a Prometheus (namespace AND pod); 5701/15701 only from this install's cluster members", (objs) => {
+check("netpol", "7777 from anywhere, or only from the proxy's namespace where trustedProxies is set; 7799 only from pushgate-client pods or a Prometheus (namespace AND pod); 5701/15701 only from this install's cluster members", (objs) => {
   const errs = [];
   for (const inst of installs(objs)) {
     const member = inst.labels[CLUSTER_LABEL];
@@ -309,7 +309,19 @@ check("netpol", "7777 from anywhere; 7799 only from pushgate-client pods or a Pr
         for (const n of Object.keys(admitted).map(Number)) if (n >= lo && n <= hi) admitted[n].push({ p, from: rule.from });
       }
     }
-    if (!admitted[PORTS.public].some((a) => !a.from || a.from.length === 0)) errs.push(`${inst.name}: 7777 is not open to everyone (clients, Ingress controller, probes)`);
+    const proxies = setting(objs, inst, "trustedProxies", "").trim();
+    if (!proxies) {
+      if (!admitted[PORTS.public].some((a) => !a.from || a.from.length === 0)) errs.push(`${inst.name}: 7777 is not open to everyone (clients, Ingress controller, probes)`);
+    } else {
+      // X-Forwarded-For is believed from those addresses: only the proxy may reach the public port.
+      if (admitted[PORTS.public].length === 0) errs.push(`${inst.name}: 7777 is closed: the Ingress controller cannot reach it`);
+      for (const a of admitted[PORTS.public]) {
+        if (!a.from || a.from.length === 0) { errs.push(`${id(a.p)}: 7777 is open to everyone while trustedProxies is ${proxies}: any pod could name any client address`); continue; }
+        for (const peer of a.from) {
+          if (peer.ipBlock || !nonEmpty(peer.namespaceSelector)) errs.push(`${id(a.p)}: 7777 admits ${JSON.stringify(peer)} while trustedProxies is set; only the proxy's namespace (a namespaceSelector)`);
+        }
+      }
+    }
     for (const a of admitted[PORTS.api]) {
       if (!a.from || a.from.length === 0) { errs.push(`${id(a.p)}: 7799 is open to everyone`); continue; }
       for (const peer of a.from) {
