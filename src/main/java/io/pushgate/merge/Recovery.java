@@ -113,6 +113,12 @@ final class Recovery {
       return true;
     }
     if (!since.epoch().equals(s.epoch)) {
+      if (s.epoch.equals(Position.NO_EPOCH) && !(s.historyTop >= 0 && s.historyReadNanos - j.sentNanos() >= 0)) {
+        // The stream's first items may have come through another node whose broadcast this one has not
+        // had (it died first): the history says, not this node's wait for a first batch.
+        streams.checkEpoch(s);
+        return false;
+      }
       notRecovered(s, j, NotRecovered.EPOCH_CHANGED);
       return true;
     }
@@ -167,7 +173,7 @@ final class Recovery {
     String epoch = s.epoch;
     stats.historyOps.inc();
     boolean[] answered = {false};
-    long timer = streams.vertx.setTimer(Math.max(1, (j.deadlineNanos() - System.nanoTime()) / 1_000_000), id -> {
+    long timer = streams.vertx.setTimer(Math.max(1, (j.deadlineNanos() - System.nanoTime() + 999_999) / 1_000_000), id -> {
       if (!answered[0]) {
         answered[0] = true;
         unavailable(j);

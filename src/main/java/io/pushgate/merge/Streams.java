@@ -333,8 +333,8 @@ final class Streams {
     });
   }
 
-  /** Another epoch came: ask the history which is current, once at a time. */
-  private void checkEpoch(StreamState s) {
+  /** Another epoch came (or a client has one this node has not seen): ask the history which is current, once at a time. */
+  void checkEpoch(StreamState s) {
     if (s.checkingEpoch) {
       return;
     }

@@ -19,6 +19,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -274,6 +275,37 @@ class StreamsTest {
     MergeResult.Accepted accepted = (MergeResult.Accepted) answer.future().result();
     assertEquals(new Position(2, sent.get(0).first().epoch()), accepted.last());
     assertNull(accepted.broadcast(), "the API must not send it again");
+  }
+
+  /**
+   * A node whose clients joined a stream before its first item, whose first items another node
+   * appended and died before broadcasting: a client of that node rejoins here with their epoch. This
+   * node asks the history instead of answering EPOCH_CHANGED from its wait for a first batch, reads the
+   * items, and recovers the client.
+   */
+  @Test
+  void aSinceInAnEpochThisNodeHasNotSeenYetIsCheckedAgainstTheHistory() {
+    Rig rig = new Rig(200);
+    StreamState s = rig.joined();
+    List<PushBatch> b = rig.append(3); // never broadcast to this node
+    String epoch = b.get(0).first().epoch();
+    List<ShardCommand> answers = Collections.synchronizedList(new ArrayList<>());
+    Recovery recovery = new Recovery(rig.streams, MergerOptions.DEFAULTS, rig.stats, (shard, command) -> answers.add(command));
+    long now = System.nanoTime();
+    rig.on(() -> {
+      recovery.join(new StreamJoin(0, "from the dead node", ROOM, new Position(3, epoch), 1L, false, now, now + 5_000_000_000L));
+      return null;
+    });
+    Eventually.await("offsets 1..3 read from the history", () -> rig.offsets.size() == 3);
+    assertEquals(List.of(), List.copyOf(answers), "it waits for this node to hand them to its shards");
+    rig.on(() -> {
+      rig.streams.flushed(s, epoch, 3, b.get(0).items()); // the merger's tick
+      return null;
+    });
+    Eventually.await("the answer", () -> answers.size() == 1);
+    JsonObject ack = ((ShardCommand.StreamJoined) answers.get(0)).ack();
+    assertEquals(new JsonObject().put("room", ROOM).put("offset", 3).put("epoch", epoch).put("recovered", true), ack);
+    assertEquals(0, rig.stats.epochChanges.get());
   }
 
   /** The stream's very first batch refused for want of room: nothing later may come to show it. */
