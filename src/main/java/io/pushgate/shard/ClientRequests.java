@@ -118,7 +118,7 @@ final class ClientRequests {
       reject(c, refusal.code(), refusal.message(), r.id());
       return;
     }
-    if (!c.rooms.contains(r.room()) && c.rooms.size() >= options.maxRoomsPerConnection()) {
+    if (!c.rooms.contains(r.room()) && roomsHeld(c, r.room()) >= options.maxRoomsPerConnection()) {
       reject(c, ErrorCode.ROOM_LIMIT, "already in " + options.maxRoomsPerConnection() + " rooms (" + Limit.MAX_ROOMS_PER_CONNECTION.key() + ")", r.id());
       return;
     }
@@ -178,9 +178,18 @@ final class ClientRequests {
     boolean wasMember = c.rooms.contains(j.room());
     try {
       if (joined.retryLater() != null) {
-        if (!c.isClosing()) {
-          reject(c, ErrorCode.RATE_LIMITED, joined.retryLater(), j.id());
+        if (c.isClosing()) {
+          return;
         }
+        if (j.id() == null && j.since() == null) {
+          // go-push's JOIN asked for no position and never retries: a member all the same, from the
+          // next frame, as before the merger answered such JOINs (its first items' order aside).
+          if (enter(c, j.room(), null)) {
+            watch(c, j.room(), j.online());
+          }
+          return;
+        }
+        reject(c, ErrorCode.RATE_LIMITED, joined.retryLater(), j.id());
         return;
       }
       if (c.isClosing() || (!wasMember && !enter(c, j.room(), j.id()))) {
@@ -218,9 +227,18 @@ final class ClientRequests {
     }
   }
 
+  /**
+   * The rooms a connection is in, and those it left to rejoin with since (it keeps their places until
+   * answered), {@code room} itself counted once: another JOIN must not take a rejoin's place.
+   */
+  private static int roomsHeld(Connection c, String room) {
+    int kept = c.keptRooms == null ? 0 : c.keptRooms.size() - (c.keptRooms.contains(room) ? 1 : 0);
+    return c.rooms.size() + kept;
+  }
+
   /** Makes the connection a member: false, with the ERROR sent, when the node is at maxRooms. */
   private boolean enter(Connection c, String room, Long id) {
-    if (c.rooms.size() >= options.maxRoomsPerConnection() && !c.rooms.contains(room)) {
+    if (!c.rooms.contains(room) && roomsHeld(c, room) >= options.maxRoomsPerConnection()) {
       reject(c, ErrorCode.ROOM_LIMIT, "already in " + options.maxRoomsPerConnection() + " rooms (" + Limit.MAX_ROOMS_PER_CONNECTION.key() + ")", id);
       return false;
     }

@@ -85,4 +85,48 @@ class ClientRequestsTest {
     assertEquals(1, shard.stats.errors.get(io.pushgate.protocol.ErrorCode.FORBIDDEN).get());
     assertTrue(c.rooms.isEmpty());
   }
+
+  /** A shard whose rooms are all streams: their JOINs go to the merger, which the test plays. */
+  private final ShardFixture streams = new ShardFixture(ShardFixture.options(4_096, 64, 2, 1_048_576, RoomPatterns.ANY), 10);
+
+  {
+    streams.handleRequests = true;
+  }
+
+  private void answer(StreamJoin j, JsonObject ack) {
+    streams.requests.onStreamJoined(new io.pushgate.shard.ShardCommand.StreamJoined(j, ack, java.util.List.of()));
+  }
+
+  /**
+   * go-push's JOIN (no id, no since) whose stream the merger could not read in time: it never retries
+   * (it ignores ERRORs), so it is a member all the same, and hears nothing.
+   */
+  @Test
+  void aGoPushJoinTheMergerCouldNotAnswerInTimeIsAMemberAllTheSame() {
+    Connection c = streams.connect();
+    send(c, new JsonObject().put("type", "JOIN").put("data", new JsonObject().put("room", "s")));
+    StreamJoin j = streams.toMerger.get(0);
+    streams.requests.onStreamJoined(new io.pushgate.shard.ShardCommand.StreamJoined(j, null, java.util.List.of(), "retry the JOIN"));
+    assertEquals(1, streams.hub.rooms.members("s", 0));
+    assertEquals(null, ShardFixture.written(c), "no ERROR: it had no id, and it is in the room");
+  }
+
+  /** A member rejoining with since keeps its place among maxRoomsPerConnection (2 here) until answered. */
+  @Test
+  void aRejoinWithSinceKeepsItsPlaceAmongTheConnectionsRooms() {
+    Connection c = streams.connect();
+    JsonObject position = new JsonObject().put("offset", 0).put("epoch", "0");
+    for (String room : java.util.List.of("a", "b")) {
+      send(c, ClientMessages.join(room, 1));
+      answer(streams.toMerger.get(streams.toMerger.size() - 1), position.copy().put("room", room));
+      assertEquals("ACK", nextJson(c).getString("type"));
+    }
+    send(c, new JsonObject().put("type", "JOIN").put("id", 3).put("data", new JsonObject().put("room", "a").put("since", position)));
+    StreamJoin rejoin = streams.toMerger.get(streams.toMerger.size() - 1);
+    send(c, ClientMessages.join("c", 4));
+    assertEquals("ROOM_LIMIT", errorCode(nextJson(c)), "a and b are both still the connection's");
+    answer(rejoin, position.copy().put("room", "a").put("recovered", true));
+    assertEquals(3L, nextJson(c).getLong("id"));
+    assertEquals(java.util.Set.of("a", "b"), c.rooms);
+  }
 }

@@ -26,21 +26,26 @@ final class ShardFixture implements ConnectionContext.Listener {
   /** What the connections said, when {@link #handleRequests} is false. */
   final List<String> texts = new ArrayList<>();
   final List<Connection> closed = new ArrayList<>();
+  /** JOINs of streams sent to the merger (options with streams): a test answers them with requests.onStreamJoined. */
+  final List<StreamJoin> toMerger = new ArrayList<>();
   boolean handleRequests;
 
   ShardFixture(ShardOptions options, int maxRooms) {
     this.options = options;
     this.hub = new Hub(0, options, stats, new NodeRooms(maxRooms), new FanoutPressure());
-    this.requests = new ClientRequests(options, stats, hub, null, 0, join -> {
-      throw new AssertionError("no streams in these tests");
-    });
+    this.requests = new ClientRequests(options, stats, hub, null, 0, toMerger::add);
     this.context = new ConnectionContext(options, stats, this);
   }
 
   static ShardOptions options(int maxFrameBytes, int maxFragments, int maxRoomsPerConnection, int maxOutboundBytes) {
+    return options(maxFrameBytes, maxFragments, maxRoomsPerConnection, maxOutboundBytes, io.pushgate.protocol.RoomPatterns.NONE);
+  }
+
+  /** With {@code streams} the rooms that are streams (their JOINs go to {@link #toMerger}). */
+  static ShardOptions options(int maxFrameBytes, int maxFragments, int maxRoomsPerConnection, int maxOutboundBytes, io.pushgate.protocol.RoomPatterns streams) {
     ShardOptions d = ShardOptions.DEFAULTS;
     return new ShardOptions(d.publicHost(), d.publicPort(), maxFrameBytes, maxFragments, maxRoomsPerConnection, d.maxRooms(),
-      maxOutboundBytes, d.heartbeatTimeoutMillis(), 200, d.tickMillis(), io.pushgate.protocol.RoomPatterns.NONE, 0, d.maxQueuedRequests(), d.acceptBacklog(),
+      maxOutboundBytes, d.heartbeatTimeoutMillis(), 200, d.tickMillis(), streams, 0, d.maxQueuedRequests(), d.acceptBacklog(),
       d.listenSockets());
   }
 
