@@ -271,6 +271,27 @@ describe('late answers', () => {
   });
 });
 
+describe('late answers, new options', () => {
+  test('a late ACK does not cancel a queued retry that now carries new options', async () => {
+    const c = client({requestTimeoutMs: 300, backoffBaseMs: 10, backoffMaxMs: 10, maxInFlight: 1});
+    const ws = await opened(c);
+    c.pg.join('s').catch(() => {});
+    c.pg.join('x').catch(() => {}); // waits for the one slot
+    await waitFor('x sent after s timed out', () => joinsOf(ws).find((m) => m.data.room === 'x'), 1_000);
+    // s's retry (10 ms backoff) queues behind x, which has 300 ms to be answered: absence of a send is all there is to see.
+    await new Promise((r) => setTimeout(r, 60));
+    assert.equal(joinsOf(ws).filter((m) => m.data.room === 's').length, 1);
+    const online = c.pg.join('s', {online: true}); // new options while the retry waits for the slot
+    ack(ws, joinsOf(ws)[0], {room: 's', offset: 0, epoch: '0'}); // the late answer to the first JOIN of s
+    ack(ws, joinsOf(ws).find((m) => m.data.room === 'x'), {room: 'x', offset: 0, epoch: '0'});
+    const again = await waitFor('s joined again with online', () => joinsOf(ws).filter((m) => m.data.room === 's')[1], 1_000);
+    assert.equal(again.data.online, true);
+    ack(ws, again, {room: 's', offset: 0, epoch: '0'});
+    await online;
+    c.pg.close();
+  });
+});
+
 describe('streams: positions, since, no offset twice', () => {
   test('the ACK position, PUSH offsets, since on the rejoin, duplicates dropped, recovered reported', async () => {
     const c = client();

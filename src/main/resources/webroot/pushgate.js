@@ -1080,10 +1080,18 @@ export class PushgateClient {
     }
     const enqueue = () => {
       s.retryTimer = null;
-      if (wanted(room) && this.#isOpen() && !this.#queue.some((q) => q.type === 'JOIN' && q.room === room.name)) {
-        this.#queue.push({type: 'JOIN', room: room.name, retry: !now});
-        this.#pump();
+      if (!wanted(room) || !this.#isOpen()) {
+        return;
       }
+      const queued = this.#queue.find((q) => q.type === 'JOIN' && q.room === room.name);
+      if (queued) {
+        // A retry waiting for a slot now also carries the room's new options: a late answer to the
+        // JOIN before must not cancel it (it answered the old ones).
+        queued.retry = queued.retry && !now;
+        return;
+      }
+      this.#queue.push({type: 'JOIN', room: room.name, retry: !now});
+      this.#pump();
     };
     if (now) {
       enqueue();
