@@ -151,8 +151,10 @@ public final class Main implements VertxApplicationHooks {
     // One event loop per shard and one more for the merger and the push API (NodeVerticle places
     // them), so that a push is answered without waiting behind a shard's writes. An idle loop costs
     // a thread and nothing else.
-    // -instances N is the shards, as beforeDeployingVerticle makes it: the loops must be counted the same.
-    options.setEventLoopPoolSize((instances > 1 ? instances : pushgate.shards()) + 1);
+    // -instances N is the shards, as beforeDeployingVerticle makes it (PUSHGATE_SHARDS still wins, as
+    // it does for the node): the loops must be counted from what the node will run.
+    PushgateConfig running = instances > 1 ? NodeConfig.load(config.copy().put("shards", instances), System.getenv()) : pushgate;
+    options.setEventLoopPoolSize(running.shards() + 1);
     VertxBuilder builder = Metrics.enable(options, pushgate.publicPort());
     if (!clustered) {
       return builder;
