@@ -26,11 +26,13 @@ public final class TokenVerifier {
   private final JWTAuth auth;
   private final String audience;
   private final String issuer;
+  private final long leewayMillis;
 
-  private TokenVerifier(JWTAuth auth, String audience, String issuer) {
+  private TokenVerifier(JWTAuth auth, String audience, String issuer, long leewayMillis) {
     this.auth = auth;
     this.audience = audience;
     this.issuer = issuer;
+    this.leewayMillis = leewayMillis;
   }
 
   /** @return null when neither key is configured: authentication is off */
@@ -48,12 +50,21 @@ public final class TokenVerifier {
     if (!rs256PublicKeyPem.isEmpty()) {
       options.addPubSecKey(new PubSecKeyOptions().setAlgorithm("RS256").setBuffer(rs256PublicKeyPem));
     }
-    return new TokenVerifier(JWTAuth.create(vertx, options), config.text(Setting.JWT_AUDIENCE), config.text(Setting.JWT_ISSUER));
+    return new TokenVerifier(JWTAuth.create(vertx, options), config.text(Setting.JWT_AUDIENCE), config.text(Setting.JWT_ISSUER),
+      config.number(Setting.JWT_LEEWAY_SECONDS) * 1000);
   }
 
   /** A failed future's message says why, without echoing the token. */
   public Future<Grant> verify(String token) {
-    return auth.authenticate(new TokenCredentials(token)).compose(user -> {
+    Future<User> authenticated;
+    try {
+      authenticated = auth.authenticate(new TokenCredentials(token));
+    } catch (RuntimeException e) {
+      // The library reads exp, nbf and iat as numbers after the signature check, and throws (outside
+      // its future) on a signed token whose exp is a string or null: refused like any bad token.
+      return Future.failedFuture(new IllegalArgumentException("the token's exp, nbf or iat is not a number"));
+    }
+    return authenticated.compose(user -> {
       try {
         return Future.succeededFuture(grant(claims(user)));
       } catch (IllegalArgumentException e) {
@@ -84,7 +95,13 @@ public final class TokenVerifier {
     if (!issuer.isEmpty() && !issuer.equals(claims.getValue("iss"))) {
       throw new IllegalArgumentException("the token is not from issuer " + issuer);
     }
-    long expiresAt = (long) Math.min(Long.MAX_VALUE / 2.0, seconds.doubleValue() * 1000);
+    // The leeway that let a token in also keeps it: the connection's deadline is exp plus it, or a
+    // token accepted a second after its exp would be closed (1008) the moment it was let in.
+    long expiresAt = (long) Math.min(Long.MAX_VALUE / 2.0, seconds.doubleValue() * 1000 + leewayMillis);
+    if (claims.containsKey("rooms") && claims.getValue("rooms") == null) {
+      // A backend's empty list serialised as null (Go's nil slice): no room, not every room.
+      throw new IllegalArgumentException("the rooms claim is null: give an array (empty for no room), or no claim for any room");
+    }
     return new Grant(subject, expiresAt, RoomPatterns.fromClaim(claims.getValue("rooms")));
   }
 

@@ -85,23 +85,33 @@ public final class TrustedProxies {
     if (ranges.isEmpty() || peer == null || forwardedFor.isEmpty() || !trusted(literal(peer))) {
       return peer;
     }
-    List<String> hops = new ArrayList<>();
-    for (String header : forwardedFor) {
-      for (String hop : header.split(",", 64)) {
-        hops.add(hop.trim());
-      }
-    }
-    for (int i = hops.size() - 1; i >= 0; i--) {
-      byte[] address = literal(hops.get(i));
-      if (address == null) {
-        return peer; // a hop the proxies did not write: trust nothing left of it
-      }
-      if (!trusted(address)) {
-        return hops.get(i);
+    // From the right, where the proxies wrote: whatever a client put to the left (any number of
+    // entries) is never read past the first address no proxy of ours is.
+    int seen = 0;
+    for (int h = forwardedFor.size() - 1; h >= 0; h--) {
+      String header = forwardedFor.get(h);
+      int end = header.length();
+      while (true) {
+        int comma = header.lastIndexOf(',', end - 1);
+        String hop = header.substring(comma + 1, end).trim();
+        byte[] address = literal(hop);
+        if (address == null || ++seen > MAX_TRUSTED_HOPS) {
+          return peer; // a hop the proxies did not write, or a chain of proxies longer than any: trust nothing left of it
+        }
+        if (!trusted(address)) {
+          return hop;
+        }
+        if (comma < 0) {
+          break;
+        }
+        end = comma;
       }
     }
     return peer;
   }
+
+  /** Trusted proxies in a row that a request may have passed: far more than any real chain. */
+  static final int MAX_TRUSTED_HOPS = 64;
 
   private boolean trusted(byte[] address) {
     if (address == null) {

@@ -47,6 +47,9 @@ class AuthTest {
       assertEquals(401, status(node, tokens.sign(new JsonObject().put("sub", "u1"))), "no exp");
       assertEquals(401, status(node, tokens.sign(new JsonObject().put("exp", now + 60))), "no sub");
       assertEquals(401, status(node, tokens.valid("u1", 60, new JsonObject().put("rooms", "game-*"))), "rooms not an array");
+      assertEquals(401, status(node, tokens.valid("u1", 60, new JsonObject().putNull("rooms"))), "rooms null (Go's nil slice): no room, not any");
+      assertEquals(401, status(node, tokens.sign(new JsonObject().put("sub", "u1").put("exp", String.valueOf(now + 60)))), "exp a string");
+      assertEquals(401, status(node, tokens.sign(new JsonObject().put("sub", "u1").putNull("exp"))), "exp null");
       assertEquals(401, status(node, Tokens.unsigned(new JsonObject().put("sub", "u1").put("exp", now + 60))), "alg none");
       String valid = tokens.valid("u1", 60, new JsonObject());
       String tampered = valid.substring(0, valid.lastIndexOf('.') + 1) + "AAAA" + valid.substring(valid.lastIndexOf('.') + 5);
@@ -59,7 +62,7 @@ class AuthTest {
       }
       JsonObject refused = node.stats().getJsonObject("security").getJsonObject("refused");
       assertEquals(2, refused.getLong("token_missing"), refused.encode());
-      assertEquals(8, refused.getLong("token_invalid"), refused.encode());
+      assertEquals(11, refused.getLong("token_invalid"), refused.encode()); // every one above but the two without a token
     }
   }
 
@@ -117,7 +120,7 @@ class AuthTest {
    */
   @Test
   void tokenExpiringWhileConnectedClosesWith1008AndTheTimerGoesWithTheConnection() {
-    try (TestNode node = TestNode.start(new JsonObject().put("jwtHs256Secret", Tokens.SECRET))) {
+    try (TestNode node = TestNode.start(new JsonObject().put("jwtHs256Secret", Tokens.SECRET).put("jwtLeewaySeconds", 0))) {
       Tokens tokens = Tokens.hs256(node.vertx, Tokens.SECRET);
       try (TestClient longLived = TestClient.connect(connect(node, tokens.valid("u4", 600, new JsonObject())), Map.of(), false)) {
         TestClient leaving = TestClient.connect(connect(node, tokens.valid("u5", 3, new JsonObject())), Map.of(), false);
@@ -131,6 +134,23 @@ class AuthTest {
         assertEquals(1, stats.getJsonObject("security").getJsonObject("closed").getLong("token_expired"));
         assertEquals(1, stats.getJsonObject("closed").getLong("policy_violation"));
         assertFalse(longLived.isClosed());
+      }
+    }
+  }
+
+  /**
+   * A token let in by the clock-skew leeway (its exp 2 s ago, leeway 5 s) is not closed the moment it
+   * is let in: the connection's deadline is exp plus the leeway.
+   */
+  @Test
+  void aTokenWithinTheLeewayKeepsItsConnectionUntilExpPlusTheLeeway() {
+    try (TestNode node = TestNode.start(new JsonObject().put("jwtHs256Secret", Tokens.SECRET).put("jwtLeewaySeconds", 5))) {
+      Tokens tokens = Tokens.hs256(node.vertx, Tokens.SECRET);
+      long now = System.currentTimeMillis() / 1000;
+      try (TestClient late = TestClient.connect(connect(node, tokens.sign(new JsonObject().put("sub", "u7").put("exp", now - 2))), Map.of(), false)) {
+        late.send(ClientMessages.ping());
+        assertEquals("PONG", late.next().getString("type"), "open, not closed at once");
+        assertEquals(1008, late.awaitClose(), "closed at exp + leeway");
       }
     }
   }

@@ -33,6 +33,15 @@ class TrustedProxiesTest {
     assertEquals("10.1.2.3", TrustedProxies.NONE.client("10.1.2.3", List.of("203.0.113.9")), "none configured: the peer");
   }
 
+  /** However many entries a client puts in front, the proxy's rightmost one is read. */
+  @Test
+  void manyEntriesInFrontDoNotHideTheClient() {
+    TrustedProxies proxies = TrustedProxies.parse("10.0.0.0/8");
+    String junk = String.join(",", java.util.Collections.nCopies(200, "198.51.100.1"));
+    assertEquals("203.0.113.9", proxies.client("10.1.2.3", List.of(junk + ", 203.0.113.9")));
+    assertEquals("203.0.113.9", proxies.client("10.1.2.3", List.of(junk, "203.0.113.9, 10.9.9.9")));
+  }
+
   @Test
   void onlyLiteralAddressesAreRead() {
     assertNull(TrustedProxies.literal("cafe.be"), "hex letters and dots are a name, not an address");
