@@ -24,8 +24,12 @@ public final class ClientSession {
   private final long messagesPerSecond;
   private final TokenBucket joins;
   private final long joinsPerSecond;
-  /** Frames refused in a row since the last one allowed. */
-  private long strikes;
+  /**
+   * Refusals the connection may still earn: maxMessagesPerSecond of them a second, as many at once.
+   * Empty means flooding. A bucket, not a count reset by the next frame let through: a client pacing
+   * its flood (one frame through per refill, dozens refused) would otherwise never be closed.
+   */
+  private final TokenBucket strikes;
   /** The timer closing the connection when its token expires; -1 for none. */
   long expiryTimer = -1;
   /** The keys this connection is counted under for maxConnectionsPerIp and maxConnectionsPerUser; null when not. */
@@ -42,6 +46,7 @@ public final class ClientSession {
     this.stats = stats;
     this.messagesPerSecond = messagesPerSecond;
     this.messages = messagesPerSecond > 0 ? new TokenBucket(messagesPerSecond, rejoinAllowance, nowNanos) : null;
+    this.strikes = messagesPerSecond > 0 ? new TokenBucket(messagesPerSecond, nowNanos) : null;
     this.joinsPerSecond = joinsPerSecond;
     this.joins = joinsPerSecond > 0 ? new TokenBucket(joinsPerSecond, rejoinAllowance, nowNanos) : null;
     this.ipKey = ipKey;
@@ -72,18 +77,17 @@ public final class ClientSession {
 
   /**
    * Every frame (data, continuation, ping) takes a token. Without one the frame is refused; a
-   * connection refused {@code maxMessagesPerSecond} more times without a frame getting through in
-   * between is flooding, and is closed.
+   * connection refused more than {@code maxMessagesPerSecond} times in a second (beyond a burst of as
+   * many) is flooding, and is closed.
    */
   public FrameVerdict onFrame(long nowNanos) {
     if (messages == null) {
       return FrameVerdict.ALLOW; // no state touched: the unlimited session is shared by every shard
     }
     if (messages.tryTake(nowNanos)) {
-      strikes = 0;
       return FrameVerdict.ALLOW;
     }
-    if (++strikes > messagesPerSecond) {
+    if (!strikes.tryTake(nowNanos)) {
       stats.messageRateClosed.inc();
       return FrameVerdict.CLOSE;
     }

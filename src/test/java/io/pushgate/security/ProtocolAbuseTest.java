@@ -236,6 +236,30 @@ class ProtocolAbuseTest {
     }
   }
 
+  /**
+   * A flood paced so that one message gets through per refill (5 a refill of 100 ms: 50 a second
+   * against 10) is closed all the same: refusals are counted per second, not reset by the one let through.
+   */
+  @Test
+  void aPacedFloodIsClosedToo() {
+    try (TestNode node = TestNode.start(new JsonObject().put("maxMessagesPerSecond", 10).put("maxRoomsPerConnection", 1));
+         TestClient flood = node.client()) {
+      long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+      while (!flood.isClosed() && System.nanoTime() < end) {
+        try {
+          for (int i = 0; i < 5; i++) {
+            flood.send(ClientMessages.ping());
+          }
+        } catch (RuntimeException closedMeanwhile) {
+          break;
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L); // the load's pace, not a wait for anything
+      }
+      assertEquals(1008, flood.awaitClose());
+      assertEquals(1, node.stats().getJsonObject("security").getJsonObject("closed").getLong("message_rate"));
+    }
+  }
+
   @Test
   void pingFloodCountsAgainstTheMessageRate() {
     try (TestNode node = TestNode.start(new JsonObject().put("maxMessagesPerSecond", 10)); TestClient flood = node.client()) {
