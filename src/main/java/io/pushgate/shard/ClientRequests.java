@@ -118,8 +118,7 @@ final class ClientRequests {
       reject(c, refusal.code(), refusal.message(), r.id());
       return;
     }
-    if (!c.rooms.contains(r.room()) && roomsHeld(c, r.room()) >= options.maxRoomsPerConnection()) {
-      reject(c, ErrorCode.ROOM_LIMIT, "already in " + options.maxRoomsPerConnection() + " rooms (" + Limit.MAX_ROOMS_PER_CONNECTION.key() + ")", r.id());
+    if (atRoomLimit(c, r.room(), r.id())) {
       return;
     }
     boolean stream = options.streams().allows(r.room());
@@ -236,10 +235,18 @@ final class ClientRequests {
     return c.rooms.size() + kept;
   }
 
+  /** True, with the ERROR sent, when joining {@code room} would pass maxRoomsPerConnection. */
+  private boolean atRoomLimit(Connection c, String room, Long id) {
+    if (c.rooms.contains(room) || roomsHeld(c, room) < options.maxRoomsPerConnection()) {
+      return false;
+    }
+    reject(c, ErrorCode.ROOM_LIMIT, "already in " + options.maxRoomsPerConnection() + " rooms (" + Limit.MAX_ROOMS_PER_CONNECTION.key() + ")", id);
+    return true;
+  }
+
   /** Makes the connection a member: false, with the ERROR sent, when the node is at maxRooms. */
   private boolean enter(Connection c, String room, Long id) {
-    if (!c.rooms.contains(room) && roomsHeld(c, room) >= options.maxRoomsPerConnection()) {
-      reject(c, ErrorCode.ROOM_LIMIT, "already in " + options.maxRoomsPerConnection() + " rooms (" + Limit.MAX_ROOMS_PER_CONNECTION.key() + ")", id);
+    if (atRoomLimit(c, room, id)) {
       return false;
     }
     RoomIndex.Joined joined = hub.rooms.join(room, c);
