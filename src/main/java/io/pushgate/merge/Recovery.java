@@ -113,7 +113,7 @@ final class Recovery {
       return true;
     }
     if (!since.epoch().equals(s.epoch)) {
-      if (s.epoch.equals(Position.NO_EPOCH) && !(s.historyTop >= 0 && s.historyReadNanos - j.sentNanos() >= 0)) {
+      if (s.epoch.equals(Position.NO_EPOCH) && !heardSince(s, j)) {
         // The stream's first items may have come through another node whose broadcast this one has not
         // had (it died first): the history says, not this node's wait for a first batch.
         streams.checkEpoch(s);
@@ -123,7 +123,7 @@ final class Recovery {
       return true;
     }
     if (since.offset() > s.flushedTop) {
-      if (s.historyTop >= 0 && s.historyReadNanos - j.sentNanos() >= 0 && since.offset() > s.historyTop) {
+      if (heardSince(s, j) && since.offset() > s.historyTop) {
         // A read issued after the client spoke knows every offset it can have: this one was never given out.
         notRecovered(s, j, NotRecovered.EPOCH_CHANGED);
         return true;
@@ -153,6 +153,11 @@ final class Recovery {
       readForReplay(s, j);
     }
     return true;
+  }
+
+  /** Whether the stream's top was last read from the history by a read issued after the JOIN was sent. */
+  private static boolean heardSince(StreamState s, StreamJoin j) {
+    return s.historyTop >= 0 && s.historyReadNanos - j.sentNanos() >= 0;
   }
 
   /** The stream's history could not be read for the JOIN, now or by its deadline: the client tries again (RATE_LIMITED). */
