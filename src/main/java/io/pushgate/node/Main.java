@@ -96,29 +96,27 @@ public final class Main implements VertxApplicationHooks {
 
   /** The value of {@code -instances N} (or {@code --instances}, {@code =N}); 0 when absent or not a number (the launcher says why). */
   static int instancesArgument(String[] args) {
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      String value = (a.equals("-instances") || a.equals("--instances")) && i + 1 < args.length ? args[i + 1]
-        : a.startsWith("-instances=") || a.startsWith("--instances=") ? a.substring(a.indexOf('=') + 1) : null;
-      if (value != null) {
-        try {
-          return Math.max(0, Integer.parseInt(value.trim()));
-        } catch (NumberFormatException e) {
-          return 0;
-        }
-      }
+    String value = option(args, "instances");
+    try {
+      return value == null ? 0 : Math.max(0, Integer.parseInt(value.trim()));
+    } catch (NumberFormatException e) {
+      return 0;
     }
-    return 0;
   }
 
   /** The value of {@code -conf FILE}, {@code --conf FILE} or {@code -conf=FILE}; null when there is none. */
   static String confArgument(String[] args) {
+    return option(args, "conf");
+  }
+
+  /** The value of launcher option {@code name}, given as {@code -name V}, {@code --name V} or {@code -name=V}; null when absent. */
+  private static String option(String[] args, String name) {
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
-      if ((a.equals("-conf") || a.equals("--conf")) && i + 1 < args.length) {
+      if ((a.equals("-" + name) || a.equals("--" + name)) && i + 1 < args.length) {
         return args[i + 1];
       }
-      if (a.startsWith("-conf=") || a.startsWith("--conf=")) {
+      if (a.startsWith("-" + name + "=") || a.startsWith("--" + name + "=")) {
         return a.substring(a.indexOf('=') + 1);
       }
     }
