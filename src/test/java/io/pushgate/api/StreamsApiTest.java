@@ -70,6 +70,12 @@ class StreamsApiTest {
     return c.await(m -> "ACK".equals(m.getString("type")) && Long.valueOf(id).equals(m.getLong("id"))).getJsonObject("data");
   }
 
+  /** A JOIN with an id and no since: its ACK's data. */
+  private static JsonObject join(TestClient c, String room, long id) {
+    c.send(new JsonObject().put("type", "JOIN").put("id", id).put("data", new JsonObject().put("room", room)));
+    return c.await(m -> "ACK".equals(m.getString("type")) && Long.valueOf(id).equals(m.getLong("id"))).getJsonObject("data");
+  }
+
   private static JsonObject nextPush(TestClient c, String room) {
     return c.await(m -> "PUSH".equals(m.getString("type")) && room.equals(m.getJsonObject("data").getString("room"))).getJsonObject("data");
   }
@@ -78,8 +84,7 @@ class StreamsApiTest {
   void aPushRepliesWithItsPositionAndARetriedKeyIsAnsweredAsTheFirstAndDeliveredOnce() {
     TestNode node = node(new JsonObject());
     TestClient c = client(node);
-    c.send(new JsonObject().put("type", "JOIN").put("id", 1).put("data", new JsonObject().put("room", "s")));
-    JsonObject ack = c.await(m -> "ACK".equals(m.getString("type"))).getJsonObject("data");
+    JsonObject ack = join(c, "s", 1);
     assertEquals(Position.NONE, new Position(ack.getLong("offset"), ack.getString("epoch")), "a new stream: this connection gets every item after 0");
 
     JsonObject first = push(node, "s", new JsonArray().add("a").add("b"), "order-17");
@@ -113,8 +118,7 @@ class StreamsApiTest {
   void aJoinOfAStreamWithNoItemCreatesNothingAndItsFirstItemGivesTheEpoch() {
     TestNode node = node(new JsonObject());
     TestClient early = client(node);
-    early.send(new JsonObject().put("type", "JOIN").put("id", 1).put("data", new JsonObject().put("room", "fresh")));
-    JsonObject ack = early.await(m -> "ACK".equals(m.getString("type"))).getJsonObject("data");
+    JsonObject ack = join(early, "fresh", 1);
     assertEquals(new JsonObject().put("room", "fresh").put("offset", 0).put("epoch", Position.NO_EPOCH), ack);
     JsonObject page = new JsonObject().put("room", "fresh").put("epoch", Position.NO_EPOCH).put("offset", 0).put("first", 1).put("items", new JsonArray());
     assertEquals(page, history(node, "fresh/history"), "the JOIN created no entry (it would have a real epoch)");
@@ -499,16 +503,12 @@ class StreamsApiTest {
   void aJoinWithAnIdIsToldWhereTheStreamStandsForItsShardWithoutTheMergerOnceTheShardKnows() {
     TestNode node = node(new JsonObject().put("shards", 1));
     TestClient first = client(node);
-    first.send(new JsonObject().put("type", "JOIN").put("id", 1).put("data", new JsonObject().put("room", "s")));
-    JsonObject firstAck = first.await(m -> "ACK".equals(m.getString("type"))).getJsonObject("data");
-    assertEquals(0, firstAck.getLong("offset"));
+    assertEquals(0, join(first, "s", 1).getLong("offset"));
     String epoch = push(node, "s", new JsonArray().add(1).add(2), null).getString("epoch");
     assertEquals(List.of(1, 2), first.awaitItems("s", 2));
 
     TestClient second = client(node);
-    second.send(new JsonObject().put("type", "JOIN").put("id", 7).put("data", new JsonObject().put("room", "s")));
-    JsonObject ack = second.await(m -> "ACK".equals(m.getString("type"))).getJsonObject("data");
-    assertEquals(new JsonObject().put("room", "s").put("offset", 2).put("epoch", epoch), ack, "the last frame the shard was handed");
+    assertEquals(new JsonObject().put("room", "s").put("offset", 2).put("epoch", epoch), join(second, "s", 7), "the last frame the shard was handed");
     push(node, "s", new JsonArray().add(3), null);
     JsonObject frame = nextPush(second, "s");
     assertEquals(new JsonArray().add(3), frame.getJsonArray("items"), "live from offset 3: nothing lost, nothing twice");
