@@ -212,12 +212,16 @@ final class ClientRequests {
       }
       if (!replay.isEmpty()) {
         for (EncodedFrame frame : replay) {
-          if (!c.write(frame, false)) {
+          if (!c.queue(frame)) {
+            c.writeQueued();
             c.slowConsumer();
             return;
           }
         }
-        c.flush();
+        if (!c.writeQueued()) {
+          c.slowConsumer();
+          return;
+        }
       }
     } finally {
       joined.replay().forEach(EncodedFrame::release);

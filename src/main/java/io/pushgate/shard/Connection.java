@@ -15,6 +15,7 @@ import io.pushgate.protocol.EncodedFrame;
 import io.pushgate.security.ClientSession;
 import io.pushgate.vertx.VertxInternals;
 
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -50,8 +51,9 @@ final class Connection extends ChannelInboundHandlerAdapter {
   /** A close frame went out (the server's, or the echo of the client's). */
   private boolean closeSent;
   private boolean closed;
-  /** Written to during the current delivery and not flushed yet: the hub's mark, so it flushes each socket once. */
-  boolean needsFlush;
+  /** Frames handed to it in the current delivery of several, written together by {@link #writeQueued}; null until the first. */
+  private EncodedFrame[] queued;
+  private int queuedCount;
   /** Streams whose JOIN the merger has not answered yet; requests behind them wait in {@link #waiting}. */
   Set<String> joining = Set.of();
   /**
@@ -91,35 +93,119 @@ final class Connection extends ChannelInboundHandlerAdapter {
   // ---- writing ----
 
   /**
-   * One connection's write of a frame encoded once for many. Written and flushed at once, it goes
-   * straight to the socket when nothing else waits for it; what the kernel does not take, and any
-   * write that cannot go that way, goes through Netty as a duplicate of the shared bytes, written
-   * below the WebSocket encoder, which passes a plain ByteBuf on unchanged.
+   * One connection's write of a frame encoded once for many, flushed. It goes straight to the socket
+   * when nothing else waits for it; what the kernel does not take, and any write that cannot go that
+   * way, goes through Netty as a duplicate of the shared bytes, written below the WebSocket encoder,
+   * which passes a plain ByteBuf on unchanged.
    * @return false, writing nothing, when the connection is over its outbound limit
    */
-  boolean write(EncodedFrame frame, boolean flush) {
+  boolean write(EncodedFrame frame) {
     if (!ctx.channel().isWritable()) {
       return false;
     }
-    shared.stats().framesWritten.inc();
-    shared.stats().bytesWritten.add(frame.length());
-    if (flush) {
-      int sent = VertxInternals.writeDirect(ctx, frame.wireAddress(), frame.wireLength());
-      if (sent == frame.wireLength()) {
-        shared.stats().framesWrittenDirect.inc();
-        return true;
-      }
-      ByteBuf rest = frame.newWireBuffer();
-      ctx.writeAndFlush(sent > 0 ? rest.skipBytes(sent) : rest, ctx.voidPromise());
-    } else {
-      ctx.write(frame.newWireBuffer(), ctx.voidPromise());
-    }
+    counted(frame);
+    writeCounted(frame);
     return true;
   }
 
-  void flush() {
-    needsFlush = false;
-    ctx.flush();
+  /**
+   * Holds {@code frame} until {@link #writeQueued}, which writes all it holds as one: a socket handed
+   * several frames in one delivery (rooms of its own with items in the same tick, a stream's frame
+   * and a low-priority one) gets one write, not one each.
+   * @return false, holding nothing, when the connection is over its outbound limit
+   */
+  boolean queue(EncodedFrame frame) {
+    if (!ctx.channel().isWritable()) {
+      return false;
+    }
+    counted(frame);
+    if (queued == null) {
+      queued = new EncodedFrame[2];
+    } else if (queuedCount == queued.length) {
+      queued = Arrays.copyOf(queued, queuedCount * 2);
+    }
+    queued[queuedCount++] = frame;
+    return true;
+  }
+
+  /** Whether frames are held for {@link #writeQueued}. */
+  boolean hasQueued() {
+    return queuedCount > 0;
+  }
+
+  /**
+   * Writes the frames held by {@link #queue}, in order, and flushes: with one writev straight to the
+   * socket when nothing else waits for it; what the kernel did not take, or all of them when they
+   * cannot go that way, through Netty as duplicates. Done with every frame when it returns, so the
+   * caller may release its references.
+   * @return false when the frames written through Netty took it over its outbound limit before the
+   *         last of them (those after are not written): the caller closes it as a slow consumer
+   */
+  boolean writeQueued() {
+    int n = queuedCount;
+    EncodedFrame[] frames = queued;
+    queuedCount = 0;
+    try {
+      if (n == 1) {
+        writeCounted(frames[0]);
+        return true;
+      }
+      VertxInternals.Gather gather = VertxInternals.gather();
+      boolean gathered = true;
+      for (int i = 0; i < n && gathered; i++) {
+        gathered = gather.add(frames[i].wireAddress(), frames[i].wireLength());
+      }
+      long total = gather.bytes();
+      long sent = gathered ? gather.writeTo(ctx) : gather.clear();
+      return writeRest(frames, n, sent == total ? total : Math.max(0, sent));
+    } finally {
+      Arrays.fill(frames, 0, n, null);
+    }
+  }
+
+  /** The write of a frame already counted: straight to the socket if it can, the rest through Netty. */
+  private void writeCounted(EncodedFrame frame) {
+    int sent = VertxInternals.writeDirect(ctx, frame.wireAddress(), frame.wireLength());
+    if (sent == frame.wireLength()) {
+      shared.stats().framesWrittenDirect.inc();
+      return;
+    }
+    ByteBuf rest = frame.newWireBuffer();
+    ctx.writeAndFlush(sent > 0 ? rest.skipBytes(sent) : rest, ctx.voidPromise());
+  }
+
+  /**
+   * After {@code sent} bytes of the {@code n} frames went straight to the socket: the frames it took
+   * whole are counted so, the others go through Netty, the first of them from where the kernel
+   * stopped, as long as the connection stays under its outbound limit.
+   */
+  private boolean writeRest(EncodedFrame[] frames, int n, long sent) {
+    long skip = sent;
+    boolean wrote = false;
+    boolean under = true;
+    for (int i = 0; i < n && under; i++) {
+      int length = frames[i].wireLength();
+      if (skip >= length) {
+        skip -= length;
+        shared.stats().framesWrittenDirect.inc();
+      } else if (wrote && !ctx.channel().isWritable()) {
+        under = false;
+      } else {
+        ByteBuf buf = frames[i].newWireBuffer();
+        ctx.write(skip > 0 ? buf.skipBytes((int) skip) : buf, ctx.voidPromise());
+        skip = 0;
+        wrote = true;
+      }
+    }
+    if (wrote) {
+      ctx.flush();
+    }
+    return under;
+  }
+
+  private void counted(EncodedFrame frame) {
+    shared.stats().framesWritten.inc();
+    shared.stats().bytesWritten.add(frame.length());
   }
 
   /** A reply to this client alone (PONG, ACK, ERROR); a client that cannot take it is a slow consumer. */

@@ -29,8 +29,8 @@ final class Hub {
   private final long pingAfterNanos;
   final Set<Connection> connections = new LinkedHashSet<>();
   final RoomIndex rooms;
-  /** Connections written to during the current delivery, flushed once at its end. */
-  private final List<Connection> toFlush = new ArrayList<>();
+  /** Connections with frames held during the current delivery, written once at its end. */
+  private final List<Connection> toWrite = new ArrayList<>();
   /** Connections found over their outbound limit during the current delivery. */
   private Set<Connection> slow;
   /** Last ONLINE count sent per room, so watchers hear only changes. */
@@ -65,13 +65,13 @@ final class Hub {
   // ---- delivery ----
 
   /**
-   * Writes each frame's shared bytes to the members of its room and flushes every touched socket
-   * once: one syscall per connection per delivery, however many of its rooms had items.
+   * Writes each frame's shared bytes to the members of its room, one write per socket: a delivery of
+   * one frame (the usual tick: one busy room) writes each socket as it goes; with several, each
+   * socket's frames are gathered first and written together at the end, however many of its rooms
+   * had items.
    */
   void deliver(List<EncodedFrame> frames, long tickNanos) {
-    // One frame (the usual tick: one busy room) reaches each socket once, so each is flushed as it
-    // is written: one pass over the connections instead of a write pass and a flush pass.
-    boolean flushNow = frames.size() == 1;
+    boolean single = frames.size() == 1;
     for (EncodedFrame frame : frames) {
       if (frame.last() != null) {
         rooms.handed(frame.target().room(), frame.last());
@@ -79,11 +79,11 @@ final class Hub {
       Iterable<Connection> targets = frame.target().isAll() ? connections : rooms.members(frame.target().room());
       if (targets != null) {
         for (Connection c : targets) {
-          write(c, frame, flushNow);
+          write(c, frame, single);
         }
       }
     }
-    flushAndCloseSlow();
+    writeQueuedAndCloseSlow();
     long lag = System.nanoTime() - tickNanos;
     if (stats.fanout.record(lag)) {
       pressure.overTick(System.nanoTime());
@@ -91,27 +91,33 @@ final class Hub {
     }
   }
 
-  private void write(Connection c, EncodedFrame frame, boolean flushNow) {
+  private void write(Connection c, EncodedFrame frame, boolean now) {
     if (c.isClosing()) {
       return;
     }
-    if (!c.write(frame, flushNow)) {
-      // Over maxOutboundBytes: closed after the loop, which must not change the set it walks.
-      if (slow == null) {
-        slow = new LinkedHashSet<>();
-      }
-      slow.add(c);
-    } else if (!flushNow && !c.needsFlush) {
-      c.needsFlush = true;
-      toFlush.add(c);
+    boolean first = !now && !c.hasQueued();
+    if (!(now ? c.write(frame) : c.queue(frame))) {
+      slow(c);
+    } else if (first) {
+      toWrite.add(c);
     }
   }
 
-  private void flushAndCloseSlow() {
-    for (Connection c : toFlush) {
-      c.flush();
+  /** Over maxOutboundBytes: closed after the delivery, which must not change the sets it walks. */
+  private void slow(Connection c) {
+    if (slow == null) {
+      slow = new LinkedHashSet<>();
     }
-    toFlush.clear();
+    slow.add(c);
+  }
+
+  private void writeQueuedAndCloseSlow() {
+    for (Connection c : toWrite) {
+      if (!c.writeQueued()) {
+        slow(c);
+      }
+    }
+    toWrite.clear();
     if (slow != null) {
       Set<Connection> closing = slow;
       slow = null;
@@ -151,7 +157,7 @@ final class Hub {
         write(c, frame, false);
       }
     });
-    flushAndCloseSlow();
+    writeQueuedAndCloseSlow();
   }
 
   /**
@@ -165,7 +171,7 @@ final class Hub {
       onlineSent.put(room, count);
     }
     write(c, ServerMessages.online(room, count), false);
-    flushAndCloseSlow();
+    writeQueuedAndCloseSlow();
   }
 
   // ---- heartbeat and shutdown ----

@@ -118,13 +118,57 @@ class ConnectionTest {
     Connection c = shard.connect();
     var frame = io.pushgate.protocol.PushFrameEncoder.encode(io.pushgate.protocol.Target.room("r"), List.of("1".getBytes()), 1);
     try {
-      assertTrue(c.write(frame, true));
+      assertTrue(c.write(frame));
       assertEquals("PUSH", ShardFixture.nextJson(c).getString("type"));
-      // Over the 1,024-byte outbound limit: written but not flushed, so the channel stays full.
+      // Over a 16-byte outbound limit: 32 bytes written but not flushed, so the channel stays full.
       channel(c).config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(8, 16));
-      c.write(frame, false);
-      assertFalse(c.write(frame, false), "unwritable: refused, counted for the caller to close");
-      assertEquals(2, shard.stats.framesWritten.get());
+      channel(c).write(io.netty.buffer.Unpooled.wrappedBuffer(new byte[32]));
+      assertFalse(c.write(frame), "unwritable: refused, for the caller to close");
+      assertFalse(c.queue(frame), "unwritable: nothing held either");
+      assertFalse(c.hasQueued());
+      assertEquals(1, shard.stats.framesWritten.get());
+    } finally {
+      frame.release();
+    }
+  }
+
+  /** Frames held for one write go out in the order they were handed, each whole (here through Netty: no socket). */
+  @Test
+  void heldFramesAreWrittenTogetherInOrder() {
+    Connection c = shard.connect();
+    var a = io.pushgate.protocol.PushFrameEncoder.encode(io.pushgate.protocol.Target.room("a"), List.of("1".getBytes()), 1);
+    var b = io.pushgate.protocol.PushFrameEncoder.encode(io.pushgate.protocol.Target.room("b"), List.of("2".getBytes(), "3".getBytes()), 2);
+    try {
+      assertTrue(c.queue(a));
+      assertTrue(c.queue(b));
+      assertTrue(c.queue(a));
+      assertNull(written(c), "held, not written");
+      assertTrue(c.writeQueued());
+      assertFalse(c.hasQueued());
+      assertEquals("a", ShardFixture.nextJson(c).getJsonObject("data").getString("room"));
+      assertEquals(new io.vertx.core.json.JsonArray().add(2).add(3), ShardFixture.nextJson(c).getJsonObject("data").getJsonArray("items"));
+      assertEquals("a", ShardFixture.nextJson(c).getJsonObject("data").getString("room"));
+      assertEquals(3, shard.stats.framesWritten.get());
+      assertEquals(0, shard.stats.framesWrittenDirect.get(), "an embedded channel has no socket to write to directly");
+    } finally {
+      a.release();
+      b.release();
+    }
+  }
+
+  /** Held frames stop at the outbound limit: what was written is whole, the rest is not written, the caller closes. */
+  @Test
+  void heldFramesOverTheOutboundLimitAreNotWrittenPastIt() {
+    Connection c = shard.connect();
+    var frame = io.pushgate.protocol.PushFrameEncoder.encode(io.pushgate.protocol.Target.room("r"), List.of(("\"" + "x".repeat(40) + "\"").getBytes()), 42);
+    try {
+      channel(c).config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(8, 16));
+      assertTrue(c.queue(frame));
+      assertTrue(c.queue(frame));
+      assertTrue(c.queue(frame));
+      assertFalse(c.writeQueued(), "over the limit after the first frame");
+      assertEquals("PUSH", ShardFixture.nextJson(c).getString("type"));
+      assertNull(written(c), "the two frames past the limit were not written");
     } finally {
       frame.release();
     }

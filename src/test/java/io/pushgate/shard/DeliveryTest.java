@@ -1,5 +1,10 @@
 package io.pushgate.shard;
 
+import io.pushgate.bus.Addresses;
+import io.pushgate.bus.Local;
+import io.pushgate.protocol.EncodedFrame;
+import io.pushgate.protocol.PushFrameEncoder;
+import io.pushgate.protocol.Target;
 import io.pushgate.testing.ClientMessages;
 import io.pushgate.testing.Eventually;
 import io.pushgate.testing.RawClient;
@@ -92,6 +97,79 @@ class DeliveryTest {
       assertEquals(1, fanout.getJsonObject("le").getLong("+Inf"));
       clients.forEach(TestClient::close);
     }
+  }
+
+  /**
+   * A delivery of several frames (two rooms with items in the same tick) gathers each socket's frames
+   * and writes them together: a client in both rooms gets both, in the order handed, with one write
+   * straight to its socket; a client in one room gets its one frame the same way.
+   */
+  @Test
+  void aSocketHandedSeveralFramesInOneDeliveryGetsThemInOrderStraightToIt() {
+    try (TestNode node = TestNode.start(new JsonObject().put("shards", 1).put("historyRooms", "stream-*"));
+         TestClient both = node.client().joinAcked("a", 1).joinAcked("b", 2);
+         TestClient onlyB = node.client().joinAcked("b", 1)) {
+      JsonObject before = node.stats();
+      deliver(node, frame("a", "\"a1\""), frame("b", "\"b1\""), frame("a", "\"a2\""));
+      assertEquals(List.of("a1", "b1", "a2"), List.of(
+        both.await(m -> "PUSH".equals(m.getString("type"))).getJsonObject("data").getJsonArray("items").getString(0),
+        both.await(m -> "PUSH".equals(m.getString("type"))).getJsonObject("data").getJsonArray("items").getString(0),
+        both.await(m -> "PUSH".equals(m.getString("type"))).getJsonObject("data").getJsonArray("items").getString(0)));
+      assertEquals(List.of("b1"), onlyB.awaitItems("b", 1));
+      JsonObject stats = Eventually.value("frames counted", node::stats, st -> st.getLong("framesWritten") - before.getLong("framesWritten") >= 4);
+      assertEquals(4, stats.getLong("framesWritten") - before.getLong("framesWritten"), "" + stats);
+      assertEquals(4, stats.getLong("framesWrittenDirect") - before.getLong("framesWrittenDirect"), "all four straight to the sockets: " + stats);
+    }
+  }
+
+  /**
+   * Gathered frames that a socket cannot take whole: what the kernel took is not written again, the
+   * rest follows through Netty's queue, every frame whole and in order. A client with a 4 KB receive
+   * buffer in two rooms stops reading while deliveries of two 12 KB frames each are handed to its
+   * shard (bounded at 200, 4.8 MB) until some frame had to be queued; then it reads everything.
+   */
+  @Test
+  void gatheredFramesASocketCannotTakeWholeArriveWholeAndInOrder() {
+    String pad = "x".repeat(12_000);
+    try (TestNode node = TestNode.start(new JsonObject().put("shards", 1).put("historyRooms", "stream-*").put("maxOutboundBytes", 64 * 1_048_576));
+         RawClient reader = RawClient.connect(null, node.publicPort(), 4_096)) {
+      assertEquals(101, reader.handshake());
+      reader.sendText(ClientMessages.join("a", 1).encode());
+      assertTrue(reader.readFrame().text().contains("\"ACK\""));
+      reader.sendText(ClientMessages.join("b", 2).encode());
+      assertTrue(reader.readFrame().text().contains("\"ACK\""));
+      int delivered = 0;
+      JsonObject stats = node.stats();
+      while (delivered < 200 && queuedFrames(stats) == 0) {
+        deliver(node, frame("a", "{\"n\":" + 2 * delivered + ",\"pad\":\"" + pad + "\"}"),
+          frame("b", "{\"n\":" + (2 * delivered + 1) + ",\"pad\":\"" + pad + "\"}"));
+        delivered++;
+        int expected = 2 * delivered;
+        stats = Eventually.value("frames counted", node::stats, st -> st.getLong("framesWritten") >= expected);
+      }
+      assertTrue(queuedFrames(stats) > 0, "no frame had to be queued after " + delivered + " deliveries: " + stats);
+      assertTrue(stats.getLong("framesWrittenDirect") > 0, "the first frames went straight to the socket: " + stats);
+      for (int next = 0; next < 2 * delivered; next++) {
+        RawClient.Frame frame = reader.readFrame();
+        assertEquals(RawClient.OP_TEXT, frame.opcode());
+        JsonObject push = new JsonObject(frame.text());
+        assertEquals(next % 2 == 0 ? "a" : "b", push.getJsonObject("data").getString("room"));
+        JsonObject item = push.getJsonObject("data").getJsonArray("items").getJsonObject(0);
+        assertEquals(next, item.getInteger("n"));
+        assertEquals(pad, item.getString("pad"));
+      }
+    }
+  }
+
+  /** One frame of one JSON item for {@code room}, as the merger encodes it (no stream position). */
+  private static EncodedFrame frame(String room, String itemJson) {
+    byte[] item = itemJson.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return PushFrameEncoder.encode(Target.room(room), List.of(item), item.length);
+  }
+
+  /** Hands the frames to shard 0 as one delivery, the way the merger's tick does; the shard releases them. */
+  private static void deliver(TestNode node, EncodedFrame... frames) {
+    node.vertx.eventBus().send(Addresses.shard(0), new ShardCommand.Deliver(List.of(frames), System.nanoTime(), false), Local.OPTIONS);
   }
 
   /**
