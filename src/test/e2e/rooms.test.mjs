@@ -345,6 +345,19 @@ describe('streams: positions, since, no offset twice', () => {
     c.pg.close();
   });
 
+  test('NO_HISTORY (with the position 0 of epoch "0" the server gives it) leaves no position to rejoin with', async () => {
+    const c = client();
+    const ws = await opened(c);
+    const joined = c.pg.join('plain', {since: {offset: 5, epoch: 'e1'}});
+    ack(ws, joinsOf(ws)[0], {room: 'plain', recovered: false, reason: 'NO_HISTORY', offset: 0, epoch: '0'});
+    assert.equal((await joined).reason, 'NO_HISTORY');
+    assert.equal(c.pg.room('plain').position, null);
+    ws.drop(1006);
+    const ws2 = await opened(c, 1);
+    assert.deepEqual(joinsOf(ws2)[0].data, {room: 'plain'}, 'no since: nothing to recover in a room without history');
+    c.pg.close();
+  });
+
   test('join() with a since that is no position is refused (BAD_REQUEST), not sent without it', async () => {
     const c = client();
     const ws = await opened(c);
@@ -571,6 +584,18 @@ describe('network and page life', () => {
     assert.ok(delays.every((d) => d >= 0 && d < 1_000), 'within the window');
     const quarters = [0, 1, 2, 3].map((q) => delays.filter((d) => d >= q * 250 && d < (q + 1) * 250).length);
     assert.ok(quarters.every((n) => n > 20), `spread over the whole window: ${quarters}`);
+  });
+
+  test('1001 again on a connection younger than stableMs: back within jitterMs again, not backed off', async () => {
+    const c = client({jitterMs: 200, backoffBaseMs: 60_000, stableMs: 60_000});
+    const ws = await opened(c);
+    ws.drop(1001);
+    const ws2 = await opened(c, 1);
+    ws2.drop(1001); // the node it moved to drains too (a rolling restart)
+    const last = c.states.at(-1);
+    assert.equal(last.attempt, 2, 'the second attempt in a row');
+    assert.ok(last.delayMs >= 0 && last.delayMs < 200, `within the window: ${last.delayMs}`);
+    c.pg.close();
   });
 
   test('defaults keep the heartbeat inside the 60 s server timeout and the window below the default message rate', () => {

@@ -797,8 +797,10 @@ export class PushgateClient {
     let delayMs;
     if (action === 'soon' || action === 'token') {
       // 1001 (a draining node), 4001, 1008: back at once, but spread over the window so that the
-      // clients of one node do not all arrive elsewhere in the same instant.
-      delayMs = this.#attempt === 0 ? Math.floor(Math.random() * this.#opts.jitterMs)
+      // clients of one node do not all arrive elsewhere in the same instant. A 1001 always so
+      // (PROTOCOL.md): a rolling restart can drain the node a client just moved to, and that is
+      // no reason to wait longer; a node that refuses it then is a failed attempt, backed off.
+      delayMs = this.#attempt === 0 || detail.code === 1001 ? Math.floor(Math.random() * this.#opts.jitterMs)
         : backoffDelay(this.#attempt, this.#opts.backoffBaseMs, this.#opts.backoffMaxMs);
     } else {
       if (action === 'overload') {
@@ -1303,7 +1305,8 @@ export class PushgateClient {
         detail.missed = Math.max(0, data.offset - req.since.offset); // the items that follow now, as PUSH frames
       } else {
         detail.reason = typeof data.reason === 'string' ? data.reason : 'NO_HISTORY';
-        s.position = hasPosition ? {offset: data.offset, epoch: data.epoch} : null;
+        // A room without history has no position to come back with (its offset 0, epoch "0" says so).
+        s.position = hasPosition && detail.reason !== 'NO_HISTORY' ? {offset: data.offset, epoch: data.epoch} : null;
       }
     } else if (hasPosition && !s.position) {
       s.position = {offset: data.offset, epoch: data.epoch};

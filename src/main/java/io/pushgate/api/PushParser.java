@@ -105,8 +105,11 @@ public final class PushParser {
     if (priority == null) {
       throw new PushRefused(ApiError.BAD_REQUEST, "priority must be \"normal\" or \"low\"");
     }
-    if (key != null && (!(key instanceof String k) || k.isEmpty() || k.length() > MAX_KEY_CHARS)) {
-      throw new PushRefused(ApiError.BAD_REQUEST, "idempotencyKey must be a string of 1 to " + MAX_KEY_CHARS + " characters");
+    if (key != null && (!(key instanceof String k) || k.length() > MAX_KEY_CHARS)) {
+      throw new PushRefused(ApiError.BAD_REQUEST, "idempotencyKey must be a string of at most " + MAX_KEY_CHARS + " characters");
+    }
+    if ("".equals(key)) {
+      key = null; // a form that always sends the field, empty when there is no key: no key
     }
     if (toRoom) {
       String problem = RoomName.problem(room);

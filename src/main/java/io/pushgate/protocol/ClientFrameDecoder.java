@@ -172,7 +172,8 @@ public final class ClientFrameDecoder {
       return new DecodeResult.Request(ClientRequest.refresh(id, data.token));
     }
     if (data.roomInvalid || data.room == null) {
-      return new DecodeResult.Rejected(ErrorCode.BAD_ROOM, "data.room must be a string", id);
+      // Missing or not a string: data of the wrong shape (PROTOCOL.md), not a room name refused.
+      return new DecodeResult.Rejected(ErrorCode.BAD_REQUEST, "data.room must be a string", id);
     }
     String problem = RoomName.problem(data.room);
     if (problem != null) {

@@ -160,7 +160,10 @@ final class ClientRequests {
     }
     if (r.since() != null) {
       stats.noHistory.inc();
-      c.send(ServerMessages.ack(r.id(), new JsonObject().put("room", r.room()).put("recovered", false).put("reason", NotRecovered.NO_HISTORY.name())));
+      // PROTOCOL.md answers every JOIN with since with a position: a room without history has none
+      // beyond the one of a stream with no items, offset 0 in epoch "0" (README, Streams).
+      c.send(ServerMessages.ack(r.id(), new JsonObject().put("room", r.room()).put("recovered", false).put("reason", NotRecovered.NO_HISTORY.name())
+        .put("offset", Position.NONE.offset()).put("epoch", Position.NONE.epoch())));
     } else {
       ack(c, r);
     }

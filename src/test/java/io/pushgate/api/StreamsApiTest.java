@@ -106,6 +106,9 @@ class StreamsApiTest {
     assertEquals(List.of("a", "b", "c"), items);
     assertEquals(3, lastOffset);
     assertEquals(1, node.stats().getJsonObject("history").getLong("idempotentRepeats"));
+    // An empty key (a form that always sends the field) is no key: each such push is appended.
+    assertEquals(4, push(node, "s", new JsonArray().add("d"), "").getLong("offset"));
+    assertEquals(5, push(node, "s", new JsonArray().add("d"), "").getLong("offset"));
   }
 
   /**
@@ -402,7 +405,8 @@ class StreamsApiTest {
     TestNode node = node(new JsonObject().put("historyRooms", "live-*"));
     TestClient c = client(node);
     JsonObject ack = joinSince(c, "chat", 1, 5, "0123456789ab");
-    assertEquals(new JsonObject().put("room", "chat").put("recovered", false).put("reason", "NO_HISTORY"), ack);
+    assertEquals(new JsonObject().put("room", "chat").put("recovered", false).put("reason", "NO_HISTORY")
+      .put("offset", 0).put("epoch", "0"), ack);
     JsonObject reply = push(node, "chat", new JsonArray().add("hi"), null);
     assertEquals(new JsonObject().put("accepted", 1), reply, "no position for a room that is no stream");
     JsonObject frame = nextPush(c, "chat");

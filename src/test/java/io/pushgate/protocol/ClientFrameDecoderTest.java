@@ -40,7 +40,9 @@ class ClientFrameDecoderTest {
     assertEquals(ErrorCode.BAD_REQUEST, rejected("{\"type\":\"JOIN\"}").code());
     assertEquals(ErrorCode.BAD_REQUEST, rejected("{\"type\":\"JOIN\",\"data\":\"r\"}").code());
     assertEquals(ErrorCode.BAD_REQUEST, rejected("{\"type\":\"PING\",\"id\":\"x\"}").code());
-    assertEquals(ErrorCode.BAD_ROOM, rejected("{\"type\":\"JOIN\",\"data\":{\"room\":5}}").code());
+    // A room missing or not a string is data of the wrong shape; a string that is no room name is BAD_ROOM.
+    assertEquals(ErrorCode.BAD_REQUEST, rejected("{\"type\":\"JOIN\",\"data\":{\"room\":5}}").code());
+    assertEquals(ErrorCode.BAD_REQUEST, rejected("{\"type\":\"JOIN\",\"data\":{}}").code());
     assertEquals(ErrorCode.BAD_ROOM, rejected("{\"type\":\"JOIN\",\"data\":{\"room\":\"\"}}").code());
     assertEquals(ErrorCode.BAD_ROOM, rejected("{\"type\":\"LEAVE\",\"data\":{\"room\":\"a\\nb\"}}").code());
   }
