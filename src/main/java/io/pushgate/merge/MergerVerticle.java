@@ -70,6 +70,10 @@ public final class MergerVerticle extends VerticleBase {
   /** Streams the merger keeps state for at most: the node's rooms, twice over (streams may have no members here). */
   private final int maxStreams;
   private final Consumer<PushBatch> broadcast;
+  /** Removes the cluster membership listener that has the streams recheck when a member leaves; null standalone. */
+  private Runnable memberListener;
+  /** When the merger last logged clients closed for another node's push it could not take (nanoTime). */
+  private long lastMissedLog;
   private final Batches.Outlet outlet = new Batches.Outlet() {
     @Override
     public void early(Batches.Flushed flushed) {
@@ -166,6 +170,8 @@ public final class MergerVerticle extends VerticleBase {
       counters.pushesRefused.inc();
       if (remote && push.first() != null && streams != null) {
         streams.refused(push);
+      } else if (remote && !push.low()) {
+        missed(push.target());
       }
       return Future.succeededFuture(new MergeResult.Refused(MergeResult.Reason.QUEUE_FULL,
         "merge queue full (" + Limit.MAX_PENDING_BYTES.key() + "=" + options.maxPendingBytes() + "): retry later"));
@@ -274,6 +280,23 @@ public final class MergerVerticle extends VerticleBase {
           streams.flushed(s, f.batch().epoch(), f.batch().lastOffset(), f.batch().items());
         }
       }
+    }
+  }
+
+  /**
+   * Another node's push to a room that is not a stream (or to all) had no room here: nothing would
+   * bring its items back, so the clients it would have reached here are closed (1013) rather than left
+   * to miss them without knowing. Low-priority items are best effort and need no such close.
+   */
+  private void missed(io.pushgate.protocol.Target target) {
+    counters.missedCloses.inc();
+    toEveryShard(new ShardCommand.Missed(target));
+    long now = System.nanoTime();
+    if (now - lastMissedLog > 60_000_000_000L) {
+      lastMissedLog = now;
+      log.warning("another node's push to " + (target.isAll() ? "all" : "room " + target.room()) + " found the merge queue full ("
+        + Limit.MAX_PENDING_BYTES.key() + "=" + options.maxPendingBytes() + "): the clients it would have reached here are closed"
+        + " with 1013 instead of missing it (merger.missedCloses: " + counters.missedCloses.get() + "); raise maxPendingBytes or add nodes");
     }
   }
 

@@ -10,6 +10,8 @@ public enum CloseCode {
   MESSAGE_TOO_BIG(1009, "frame over the maximum size"),
   INTERNAL_ERROR(1011, "internal error"),
   TRY_AGAIN_LATER(1013, "node at its connection limit"),
+  /** Another node's push found no room in this node's merge queue: its clients would miss items silently. */
+  OVERLOADED(1013, "node overloaded: items were missed"),
   HEARTBEAT_TIMEOUT(4001, "no frame within the heartbeat timeout"),
   SLOW_CONSUMER(4002, "slow consumer: fell behind the outbound limit");
 

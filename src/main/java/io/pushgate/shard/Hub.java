@@ -140,6 +140,16 @@ final class Hub {
     lateTicksSinceWarning = 0;
   }
 
+  /** Closes (1013) the connections {@code target} reaches: items for them were lost on this node. */
+  void missed(io.pushgate.protocol.Target target) {
+    Iterable<Connection> targets = target.isAll() ? connections : rooms.members(target.room());
+    if (targets != null) {
+      List<Connection> closing = new ArrayList<>();
+      targets.forEach(closing::add);
+      closing.forEach(c -> c.close(CloseCode.OVERLOADED));
+    }
+  }
+
   // ---- online counts ----
 
   /** ONLINE to every watcher of a room whose cluster-wide count changed since it was last sent. */

@@ -43,6 +43,14 @@ public sealed interface ShardCommand {
   }
 
   /**
+   * Items for {@code target} (a room that is not a stream, or every connection) were broadcast by
+   * another node and this node could not take them: its clients there would miss them without
+   * knowing, so they are closed with 1013 and come back (PROTOCOL: never left silently missing).
+   */
+  record Missed(io.pushgate.protocol.Target target) implements ShardCommand {
+  }
+
+  /**
    * The node is stopping and everything pending was delivered: close every client with 1001, spread
    * over {@code windowNanos} but at least {@code minClosesPerSecond} a second (this shard's share).
    */

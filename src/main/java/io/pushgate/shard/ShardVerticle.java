@@ -205,6 +205,8 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
       requests.onStreamJoined(joined);
     } else if (msg.body() instanceof ShardCommand.StreamRestarted restarted) {
       hub.rooms.forget(restarted.room());
+    } else if (msg.body() instanceof ShardCommand.Missed missed) {
+      hub.missed(missed.target());
     } else if (msg.body() instanceof ShardCommand.Online online) {
       hub.online(online.totals());
     } else if (msg.body() instanceof ShardCommand.Drain d) {
