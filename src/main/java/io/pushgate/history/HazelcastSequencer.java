@@ -17,7 +17,9 @@ import java.util.concurrent.CompletionStage;
  * open-source CP subsystem (IAtomicLong) is not there, and a Ringbuffer per room would allocate its
  * whole capacity up front, so a map entry is the sequencer. With
  * {@code hazelcast.operation.fail.on.indeterminate.state} an append whose backup did not answer
- * fails instead of being half done.
+ * fails instead of being reported done; it is not undone on the owner, though, so a failed append
+ * may have numbered its items (the merger then reads where the stream stands, and a pusher's retry
+ * with its idempotencyKey finds them).
  */
 public final class HazelcastSequencer implements Sequencer {
 
@@ -34,12 +36,20 @@ public final class HazelcastSequencer implements Sequencer {
 
   @Override
   public Future<AppendResult> append(String room, List<Append.Push> pushes) {
-    return onContext(map.submitToKey(room, new Append(pushes, System.currentTimeMillis(), Sequencer.newEpoch(), options)));
+    try {
+      return onContext(map.submitToKey(room, new Append(pushes, System.currentTimeMillis(), Sequencer.newEpoch(), options)));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
   }
 
   @Override
   public Future<ReadResult> read(String room, long after, int limit) {
-    return onContext(map.submitToKey(room, new Read(after, limit, System.currentTimeMillis(), options)));
+    try {
+      return onContext(map.submitToKey(room, new Read(after, limit, System.currentTimeMillis(), options)));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
   }
 
   /**

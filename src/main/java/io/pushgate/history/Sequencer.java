@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * Where a stream's offsets are given out and its recent items kept: the cluster's history
  * ({@link HazelcastSequencer}) or, on a standalone node, the node's own ({@link LocalSequencer}).
- * Futures complete on the caller's context.
+ * Futures complete on the caller's context, and a failure is always a failed future, never an
+ * exception thrown by the call: the merger marks an operation in flight before it calls.
  */
 public interface Sequencer {
 

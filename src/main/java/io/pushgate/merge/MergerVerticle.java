@@ -148,6 +148,9 @@ public final class MergerVerticle extends VerticleBase {
         streams.sweep(System.nanoTime(), maxStreams);
         recovery.expire(System.nanoTime());
       });
+      if (vertx.isClustered()) {
+        memberListener = VertxInternals.onMemberLeft(vertx, () -> context.runOnContext(v -> streams.recheckAll()));
+      }
     }
     vertx.eventBus().<PushBatch>localConsumer(Addresses.MERGE, msg -> push(msg.body(), false).onComplete(ar -> msg.reply(ar.result())));
     vertx.eventBus().<PushBatch>localConsumer(Addresses.MERGE_REMOTE, msg -> push(msg.body(), true).onComplete(ar -> msg.reply(ar.result())));
@@ -314,6 +317,14 @@ public final class MergerVerticle extends VerticleBase {
     recovery.history(q.getString("room"), since == null ? null : new Position(since.getLong("offset"), since.getString("epoch")), q.getInteger("limit"))
       .onSuccess(msg::reply)
       .onFailure(e -> msg.fail(503, "the stream's history could not be read: " + e.getMessage()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (memberListener != null) {
+      memberListener.run();
+    }
+    return Future.succeededFuture();
   }
 
   private void onDrain(Message<JsonObject> msg) {

@@ -72,7 +72,11 @@ final class Recovery {
     }
   }
 
-  /** Joins that waited past their deadline: the node could not catch up, or has no head for the stream. */
+  /**
+   * Joins that waited past their deadline: the node could not catch up with the client, or learn where
+   * the stream stands, or find direct memory for the replay. None of that says the items are gone (a
+   * since that no read can reach is answered before, EPOCH_CHANGED): the client is told to retry.
+   */
   void expire(long nowNanos) {
     for (Iterator<StreamState> states = waitingIn.iterator(); states.hasNext(); ) {
       StreamState s = states.next();
@@ -80,11 +84,7 @@ final class Recovery {
         StreamJoin j = it.next();
         if (nowNanos > j.deadlineNanos()) {
           it.remove();
-          if (s.ready()) {
-            notRecovered(s, j, NotRecovered.HISTORY_GONE);
-          } else {
-            unavailable(j); // no position to give (PROTOCOL.md wants one with every answer)
-          }
+          unavailable(j);
         }
       }
       if (s.waiting.isEmpty()) {

@@ -72,6 +72,9 @@ final class StreamAppends {
         String why = ar.cause().getMessage();
         batch.forEach(w -> w.reply().complete(new MergeResult.Refused(MergeResult.Reason.HISTORY_UNAVAILABLE,
           "the stream's history could not take the push (" + why + "): retry, with the same idempotencyKey")));
+        // An append that failed late is not undone: it may have numbered the items, which this node's
+        // clients are then owed (the pusher's retry finds them and sends them to the other nodes).
+        streams.recheck(room);
       } else {
         answer(batch, ar.result());
       }
@@ -90,6 +93,7 @@ final class StreamAppends {
       Position last = new Position(p.last(), result.epoch());
       if (p.duplicate()) {
         stats.idempotentRepeats.inc();
+        resend(w.push().target().room(), p, result.epoch());
         w.reply().complete(new MergeResult.Accepted((int) (p.last() - p.first() + 1), last, null));
         continue;
       }
@@ -99,5 +103,25 @@ final class StreamAppends {
       broadcast.accept(numbered); // now, whether or not the pusher's request still waits for the answer
       w.reply().complete(new MergeResult.Accepted(w.push().items().size(), last, null));
     }
+  }
+
+  /**
+   * A pusher's retry of a push the history already has: the first attempt may have ended before its
+   * items were broadcast (its node died, or its append failed late and was refused), and no node would
+   * hear of them before the stream's next items, never for a stream gone quiet. The items as the
+   * history holds them go out again, here and to the other nodes, which drop what they had.
+   */
+  private void resend(String room, AppendResult.Pushed p, String epoch) {
+    stats.historyOps.inc();
+    sequencer.read(room, p.first() - 1, (int) Math.min(Integer.MAX_VALUE, p.last() - p.first() + 1)).onSuccess(r -> {
+      if (!epoch.equals(r.epoch()) || r.items().isEmpty() || r.from() > p.last()) {
+        return; // a new numbering since, or trimmed: nothing of this push to send
+      }
+      List<byte[]> items = r.items().subList(0, (int) Math.min(r.items().size(), p.last() - r.from() + 1));
+      PushBatch again = new PushBatch(io.pushgate.protocol.Target.room(room), items, items.stream().mapToLong(i -> i.length).sum(), null,
+        new Position(r.from(), epoch));
+      streams.receive(again);
+      broadcast.accept(again);
+    }).onFailure(e -> stats.historyFailures.inc());
   }
 }

@@ -9,9 +9,11 @@ import io.vertx.core.Vertx;
 
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 
@@ -28,6 +30,9 @@ import java.util.logging.Logger;
 final class Streams {
 
   private static final Logger log = Logger.getLogger(Streams.class.getName());
+  /** After a member left, how many streams ask the history where they stand at once, and how far apart. */
+  private static final int RECHECKS_PER_TURN = 256;
+  private static final long RECHECK_SPACING_MILLIS = 50;
 
   /** What the streams hand back to the merger. */
   interface Outlet {
@@ -49,6 +54,8 @@ final class Streams {
   /** Streams in order of last activity, so the least active ring goes first when rings are over their bound. */
   final LinkedHashMap<String, StreamState> states = new LinkedHashMap<>(16, 0.75f, true);
   private long ringBytes;
+  /** Streams still to ask where they stand after a member left (at most one entry per state). */
+  private final Set<String> toRecheck = new LinkedHashSet<>();
   private long earlyBytes;
   /** Item bytes in the streams' buffered and foreign lists: pending like the early ones. */
   private long heldBytes;
@@ -363,6 +370,8 @@ final class Streams {
         reset(s, current, 0);
         outlet.restarted(s);
         expect(s, top);
+      } else {
+        expect(s, top); // items this node was not sent (their node died first, or its append failed late)
       }
       heard(s, top, issued);
       for (PushBatch b : foreign) {
@@ -374,6 +383,43 @@ final class Streams {
       }
       onChange.accept(s);
     });
+  }
+
+  /**
+   * Asks the history where {@code room} stands, if this node keeps its state: after an append that
+   * failed late (it may have numbered its items all the same) or that turned out a repeat (its first
+   * broadcast may never have gone out), what this node was not sent becomes a gap to fill.
+   */
+  void recheck(String room) {
+    StreamState s = states.get(room);
+    if (s != null && s.ready()) {
+      checkEpoch(s);
+    }
+  }
+
+  /**
+   * A cluster member left: it may have numbered items and died before it broadcast them, and for a
+   * stream gone quiet nothing else would tell this node of them. Every stream this node keeps state
+   * for asks the history where it stands, {@link #RECHECKS_PER_TURN} at a time.
+   */
+  void recheckAll() {
+    boolean idle = toRecheck.isEmpty();
+    toRecheck.addAll(states.keySet());
+    if (idle) {
+      recheckSome();
+    }
+  }
+
+  private void recheckSome() {
+    Iterator<String> it = toRecheck.iterator();
+    for (int i = 0; i < RECHECKS_PER_TURN && it.hasNext(); i++) {
+      String room = it.next();
+      it.remove();
+      recheck(room);
+    }
+    if (!toRecheck.isEmpty()) {
+      vertx.setTimer(RECHECK_SPACING_MILLIS, id -> recheckSome());
+    }
   }
 
   /** The merger handed a stream frame to the shards: what a joining client has now, and the ring. */

@@ -211,6 +211,32 @@ public final class VertxInternals {
     channel.pipeline().addFirst(name, handler);
   }
 
+  /**
+   * Runs {@code left} (on a Hazelcast thread) each time a member leaves the cluster of a clustered
+   * Vert.x. Vert.x's own node listener is the cluster manager's only one, so this listens to Hazelcast.
+   * @return what removes the listener
+   */
+  public static Runnable onMemberLeft(Vertx vertx, Runnable left) {
+    com.hazelcast.cluster.Cluster cluster = hazelcast(vertx).getCluster();
+    java.util.UUID id = cluster.addMembershipListener(new com.hazelcast.cluster.MembershipListener() {
+      @Override
+      public void memberAdded(com.hazelcast.cluster.MembershipEvent event) {
+      }
+
+      @Override
+      public void memberRemoved(com.hazelcast.cluster.MembershipEvent event) {
+        left.run();
+      }
+    });
+    return () -> {
+      try {
+        cluster.removeMembershipListener(id);
+      } catch (RuntimeException e) {
+        // The member is shutting down: its listeners go with it.
+      }
+    };
+  }
+
   /** The Hazelcast member under a clustered Vert.x. */
   public static com.hazelcast.core.HazelcastInstance hazelcast(Vertx vertx) {
     return ((io.vertx.spi.cluster.hazelcast.HazelcastClusterManager) clusterManager(vertx)).getHazelcastInstance();

@@ -153,8 +153,14 @@ class StreamsTest {
       current = new LocalSequencer(options);
     }
 
+    /** Appends are applied, then answered as failed: a backup that did not answer in time. */
+    volatile boolean failAfterApplying;
+
     @Override
     public Future<AppendResult> append(String room, List<Append.Push> pushes) {
+      if (failAfterApplying) {
+        return current.append(room, pushes).compose(r -> Future.failedFuture("indeterminate: the backup did not answer"));
+      }
       return unreachable ? Future.failedFuture("unreachable") : appendsWait.compose(v -> current.append(room, pushes));
     }
 
@@ -226,6 +232,96 @@ class StreamsTest {
     assertEquals(null, answer.ack());
     assertTrue(answer.retryLater() != null && answer.retryLater().contains("retry"), String.valueOf(answer.retryLater()));
     assertEquals(1, rig.stats.joinsUnavailable.get());
+  }
+
+  /**
+   * A client ahead of this node (it had offset 5 from a faster node) while the history cannot be read:
+   * the node can neither catch up nor say where the stream stands, which says nothing of the items
+   * being gone. At its deadline the JOIN is told to retry (RATE_LIMITED), not HISTORY_GONE.
+   */
+  @Test
+  void aClientAheadOfANodeThatCannotCatchUpIsToldToRetryNotThatItsItemsAreGone() {
+    Rig rig = new Rig(200);
+    StreamState s = rig.joined();
+    List<PushBatch> b = threeOfFive(rig);
+    rig.on(() -> {
+      rig.streams.flushed(s, b.get(0).first().epoch(), 3, b.get(0).items());
+      return null;
+    });
+    rig.sequencer.unreachable = true;
+    List<ShardCommand> answers = Collections.synchronizedList(new ArrayList<>());
+    Recovery recovery = new Recovery(rig.streams, MergerOptions.DEFAULTS, rig.stats, (shard, command) -> answers.add(command));
+    long now = System.nanoTime();
+    rig.on(() -> {
+      recovery.join(new StreamJoin(0, "ahead", ROOM, new Position(5, b.get(0).first().epoch()), 1L, false, now, now + 1_000_000));
+      return null;
+    });
+    assertEquals(List.of(), List.copyOf(answers), "it waits for the node to catch up");
+    rig.on(() -> {
+      recovery.expire(now + 2_000_000);
+      return null;
+    });
+    assertEquals(1, answers.size());
+    ShardCommand.StreamJoined answer = (ShardCommand.StreamJoined) answers.get(0);
+    assertNull(answer.ack(), "no ACK: " + answer.ack());
+    assertTrue(answer.retryLater() != null && answer.retryLater().contains("retry"), String.valueOf(answer.retryLater()));
+    assertEquals(0, rig.stats.notRecovered.get(NotRecovered.HISTORY_GONE).get());
+    assertEquals(1, rig.stats.joinsUnavailable.get());
+  }
+
+  /**
+   * A member left: items it numbered but never broadcast (it died first) are read from the history
+   * by every other node's streams, though nothing later comes to show the gap.
+   */
+  @Test
+  void aMemberLeavingMakesEveryStreamAskWhereItStands() {
+    Rig rig = new Rig(200);
+    rig.joined();
+    List<PushBatch> b = rig.append(2, 1); // the second never broadcast: its node died
+    rig.receive(List.of(b.get(0)));
+    Eventually.await("offsets 1-2", () -> rig.offsets.size() == 2);
+    rig.on(() -> {
+      rig.streams.recheckAll();
+      return null;
+    });
+    Eventually.await("offset 3 read from the history", () -> rig.offsets.size() == 3);
+    assertEquals(List.of(1L, 2L, 3L), List.copyOf(rig.offsets));
+  }
+
+  /**
+   * An append that failed late (the owner applied it, its backup did not answer) is refused to the
+   * pusher but numbered all the same: the node asks where the stream stands and delivers the items.
+   * The pusher's retry with its key is a repeat: its items, as the history holds them, go to the
+   * other nodes again, which would otherwise not hear of them before the stream's next items.
+   */
+  @Test
+  void itemsOfAnAppendThatFailedLateAreDeliveredAndItsRetrySendsThemToTheOtherNodes() {
+    Rig rig = new Rig(200);
+    rig.joined();
+    List<PushBatch> sent = Collections.synchronizedList(new ArrayList<>());
+    StreamAppends appends = new StreamAppends(rig.sequencer, rig.streams, rig.stats, sent::add);
+    rig.sequencer.failAfterApplying = true;
+    List<byte[]> items = List.of("\"1\"".getBytes(StandardCharsets.UTF_8), "\"2\"".getBytes(StandardCharsets.UTF_8));
+    Promise<MergeResult> first = Promise.promise();
+    rig.on(() -> {
+      appends.submit(new PushBatch(Target.room(ROOM), items, 6, "key-1", null), first);
+      return null;
+    });
+    Eventually.await("the refusal", () -> first.future().isComplete());
+    assertTrue(first.future().result() instanceof MergeResult.Refused, String.valueOf(first.future().result()));
+    Eventually.await("offsets 1-2 delivered here", () -> rig.offsets.size() == 2);
+    assertEquals(List.of(), List.copyOf(sent), "nothing numbered was known to be sent");
+    rig.sequencer.failAfterApplying = false;
+    Promise<MergeResult> retry = Promise.promise();
+    rig.on(() -> {
+      appends.submit(new PushBatch(Target.room(ROOM), items, 6, "key-1", null), retry);
+      return null;
+    });
+    Eventually.await("the retry's items sent to the other nodes", () -> sent.size() == 1);
+    assertEquals(new Position(1, rig.epochs.get(0)), sent.get(0).first());
+    assertEquals(List.of("\"1\"", "\"2\""), sent.get(0).items().stream().map(i -> new String(i, StandardCharsets.UTF_8)).toList());
+    assertEquals(new Position(2, rig.epochs.get(0)), ((MergeResult.Accepted) retry.future().result()).last());
+    assertEquals(List.of(1L, 2L), List.copyOf(rig.offsets), "here once each");
   }
 
   /**
@@ -482,13 +578,19 @@ class StreamsTest {
     assertEquals(5, rig.offsets.size());
   }
 
+  /** Offsets 1-5 in the stream's history, of which this node was sent and delivered 1-3; the two batches. */
+  private static List<PushBatch> threeOfFive(Rig rig) {
+    List<PushBatch> b = rig.append(3, 2);
+    rig.receive(List.of(b.get(0)));
+    Eventually.await("offsets 1-3", () -> rig.offsets.size() == 3);
+    return b;
+  }
+
   @Test
   void aClientThatKnowsOfLaterOffsetsMakesTheNodeReadThem() {
     Rig rig = new Rig(200);
     StreamState s = rig.joined();
-    List<PushBatch> b = rig.append(3, 2);
-    rig.receive(List.of(b.get(0)));
-    Eventually.await("offsets 1-3", () -> rig.offsets.size() == 3);
+    threeOfFive(rig);
     rig.on(() -> {
       rig.streams.expect(s, 5); // a client from a faster node says it has 5
       return null;
