@@ -55,7 +55,9 @@ class ClusterDeliveryTest {
   @AfterAll
   static void stop() {
     nodes.forEach(TestNode::close);
-    TestNode.await(service.close());
+    if (service != null) {
+      TestNode.await(service.close());
+    }
   }
 
   @Test
@@ -159,6 +161,27 @@ class ClusterDeliveryTest {
     TestNode.await(node.vertx.eventBus().request(Addresses.MERGE_REMOTE, new PushBatch(Target.room(room), List.of(y), y.length).numbered(2, second.epoch()), Local.OPTIONS));
     TestNode.await(node.vertx.eventBus().request(Addresses.MERGE_REMOTE, new PushBatch(Target.room(room), List.of(x), x.length).numbered(1, first.epoch()), Local.OPTIONS));
     assertEquals(List.of("x", "y"), c.awaitItems(room, 2));
+    c.close();
+  }
+
+  /**
+   * A stream's item that another member numbered and never broadcast (it died first), in a stream
+   * that then stays quiet, so no later item shows the gap: when a member leaves, every node asks the
+   * history where its streams stand, and its clients get the item. (The last test: the pushing
+   * service's member is the one that leaves.)
+   */
+  @Test
+  @Order(5)
+  void whenAMemberLeavesItemsItNeverBroadcastReachTheClientsOfAQuietStream() {
+    TestNode node = nodes.get(0);
+    String room = "quiet-stream";
+    TestClient c = node.client().joinAcked(room, 1);
+    HazelcastSequencer history = new HazelcastSequencer(io.pushgate.vertx.VertxInternals.hazelcast(node.vertx), HistoryOptions.from(node.config), node.vertx.getOrCreateContext());
+    byte[] x = "\"x\"".getBytes(StandardCharsets.UTF_8);
+    TestNode.await(history.append(room, List.of(new Append.Push(List.of(x), null))));
+    TestNode.await(service.close());
+    service = null;
+    assertEquals(List.of("x"), c.awaitItems(room, 1));
     c.close();
   }
 }
