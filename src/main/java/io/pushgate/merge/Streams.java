@@ -484,7 +484,10 @@ final class Streams {
       if (!idle && states.size() <= maxStates) {
         break; // access order: the rest were active more recently
       }
-      if (s.early.isEmpty() && s.waiting.isEmpty() && s.buffered.isEmpty() && s.foreign.isEmpty() && s.ready()) {
+      // Not while a gap's wait or read, or an epoch check, is pending: its answer would hand items on
+      // for a state no longer kept, beside a new one for the same room.
+      boolean pending = s.holeTimer >= 0 || s.holeReading || s.checkingEpoch;
+      if (s.early.isEmpty() && s.waiting.isEmpty() && s.buffered.isEmpty() && s.foreign.isEmpty() && s.ready() && !pending) {
         ringBytes -= s.ring == null ? 0 : s.ring.bytes();
         s.ring = null;
         dropReplays(s);

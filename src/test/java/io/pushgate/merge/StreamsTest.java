@@ -578,6 +578,30 @@ class StreamsTest {
     assertEquals(5, rig.offsets.size());
   }
 
+  /**
+   * Past maxStates the least active streams are forgotten, but not one waiting to read a gap: the
+   * read's answer would hand items on for a state no longer kept, beside the next one for its room.
+   */
+  @Test
+  void aStreamWaitingToReadAGapIsNotForgotten() {
+    Rig rig = new Rig(200, 60_000);
+    StreamState s = rig.joined();
+    threeOfFive(rig);
+    rig.on(() -> {
+      rig.streams.expect(s, 5); // a gap: its wait (a minute here) is armed
+      rig.streams.sweep(System.nanoTime(), 0);
+      return null;
+    });
+    assertTrue(rig.on(() -> rig.streams.stateIfAny(ROOM)) == s, "kept while its gap is pending");
+    rig.on(() -> {
+      vertx.cancelTimer(s.holeTimer);
+      s.holeTimer = -1;
+      rig.streams.sweep(System.nanoTime(), 0);
+      return null;
+    });
+    assertNull(rig.on(() -> rig.streams.stateIfAny(ROOM)), "forgotten once nothing is pending");
+  }
+
   /** Offsets 1-5 in the stream's history, of which this node was sent and delivered 1-3; the two batches. */
   private static List<PushBatch> threeOfFive(Rig rig) {
     List<PushBatch> b = rig.append(3, 2);
