@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.logging.Logger;
 
 /**
@@ -60,11 +61,16 @@ public final class OnlineVerticle extends VerticleBase {
   private final Map<String, Integer> watchedBy = new HashMap<>();
   /** This node's count of each cluster-watched room as last published. */
   private final Map<String, Integer> published = new HashMap<>();
-  /** Rooms whose count must be looked at again at the next publication, besides those recounted. */
-  private final List<String> newlyShared = new ArrayList<>();
+  /**
+   * Rooms whose count must be looked at again at the next publication, besides those recounted: a set,
+   * so that peers re-sharing the same rooms within one interval add nothing (at most every room shared).
+   */
+  private final Set<String> newlyShared = new java.util.LinkedHashSet<>();
   private boolean sendFull = true;
   private long intervals;
   private boolean counting;
+  /** Per shard: its last answer was lost (late), so it is asked for everything. */
+  private final Boolean[] lostReport;
   private final Counter publications;
   private final Counter bytesPublished;
   private final Counter peerMessagesRefused;
@@ -73,6 +79,8 @@ public final class OnlineVerticle extends VerticleBase {
     this.config = config;
     this.nodeId = nodeId;
     this.shards = config.shards();
+    this.lostReport = new Boolean[shards];
+    java.util.Arrays.fill(lostReport, Boolean.FALSE);
     this.maxCount = config.intLimit(Limit.MAX_CONNECTIONS);
     this.local = new LocalTally(shards);
     this.peers = new PeerTally(config.intLimit(Limit.MAX_ROOMS), maxCount, this::sharedChanged);
@@ -107,11 +115,14 @@ public final class OnlineVerticle extends VerticleBase {
     counting = true;
     List<Future<RoomCounts>> replies = new ArrayList<>(shards);
     for (int i = 0; i < shards; i++) {
-      replies.add(vertx.eventBus().<RoomCounts>request(Addresses.shardCounts(i), null, Local.OPTIONS).map(Message::body));
+      // A shard forgets what changed once it has answered: an answer that came too late is lost, so
+      // that shard is asked for everything next time.
+      replies.add(vertx.eventBus().<RoomCounts>request(Addresses.shardCounts(i), lostReport[i], Local.OPTIONS).map(Message::body));
     }
     Future.join(replies).onComplete(ar -> {
       counting = false;
       for (int i = 0; i < shards; i++) {
+        lostReport[i] = replies.get(i).failed();
         if (replies.get(i).succeeded()) {
           local.apply(i, replies.get(i).result());
         }

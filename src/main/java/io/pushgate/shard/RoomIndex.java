@@ -166,13 +166,20 @@ final class RoomIndex {
    * of every room that gained or lost members (0 when it has none left), and the rooms that gained
    * their first watcher or lost their last. Its size is bounded by the changes, not by the rooms.
    */
-  RoomCounts report() {
-    Map<String, Integer> counts = new HashMap<>(recounted.size() * 2);
-    for (String room : recounted) {
+  RoomCounts report(boolean full) {
+    Map<String, Integer> counts = new HashMap<>((full ? members.size() : recounted.size()) * 2);
+    for (String room : full ? members.keySet() : recounted) {
       Set<Connection> set = members.get(room);
       counts.put(room, set == null ? 0 : set.size());
     }
-    RoomCounts report = new RoomCounts(counts, watchChanges);
+    Map<String, Boolean> watching = watchChanges;
+    if (full) {
+      watching = new HashMap<>(watchers.size() * 2);
+      for (String room : watchers.keySet()) {
+        watching.put(room, true);
+      }
+    }
+    RoomCounts report = new RoomCounts(counts, watching, full);
     recounted = new HashSet<>();
     watchChanges = new HashMap<>();
     return report;

@@ -78,7 +78,7 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
     requests = new ClientRequests(options, stats, hub, guard, index,
       join -> vertx.eventBus().send(Addresses.STREAM_JOIN, join, Local.OPTIONS));
     vertx.eventBus().<ShardCommand>localConsumer(Addresses.shard(index), this::onCommand);
-    vertx.eventBus().localConsumer(Addresses.shardCounts(index), msg -> msg.reply(hub.rooms.report()));
+    vertx.eventBus().localConsumer(Addresses.shardCounts(index), msg -> msg.reply(hub.rooms.report(Boolean.TRUE.equals(msg.body()))));
     long sweep = Math.max(50, Math.min(1_000, options.heartbeatTimeoutMillis() / 4));
     vertx.setPeriodic(sweep, id -> hub.sweep(System.nanoTime()));
 
