@@ -151,7 +151,7 @@ public final class Main implements VertxApplicationHooks {
     // a thread and nothing else.
     // -instances N is the shards, as beforeDeployingVerticle makes it (PUSHGATE_SHARDS still wins, as
     // it does for the node): the loops must be counted from what the node will run.
-    PushgateConfig running = instances > 1 ? NodeConfig.load(config.copy().put("shards", instances), System.getenv()) : pushgate;
+    PushgateConfig running = instances > 0 ? NodeConfig.load(config.copy().put("shards", instances), System.getenv()) : pushgate;
     options.setEventLoopPoolSize(running.shards() + 1);
     VertxBuilder builder = Metrics.enable(options, pushgate.publicPort());
     if (!clustered) {
@@ -243,9 +243,10 @@ public final class Main implements VertxApplicationHooks {
   @Override
   public void beforeDeployingVerticle(HookContext context) {
     DeploymentOptions options = context.deploymentOptions();
-    if (options.getInstances() > 1) {
+    // From the command line, not the options: -instances 1 (one shard) looks like no -instances there.
+    if (instances > 0) {
       JsonObject config = options.getConfig() == null ? new JsonObject() : options.getConfig();
-      options.setConfig(config.put("shards", options.getInstances()));
+      options.setConfig(config.put("shards", instances));
       options.setInstances(1);
     }
   }
