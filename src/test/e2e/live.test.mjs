@@ -1,5 +1,5 @@
 // pushgate.js in Node against a real pushgate node (target/pushgate.jar on free loopback ports) with
-// the limits the Kubernetes manifests set (10 JOINs/s, 20 messages/s per connection), connection
+// limits tighter than the defaults the Kubernetes manifests keep (10 JOINs/s, 20 messages/s per connection), connection
 // tokens, and a 3 s heartbeat timeout. Run after `mvn package`:
 //   node --experimental-websocket --test src/test/e2e/live.test.mjs     (Node 22+: no flag needed)
 // Every wait is a condition with a timeout; the only fixed waits are the spans a test is about
@@ -94,7 +94,7 @@ async function pushToEach(c, rooms, tag) {
     rooms.every((room) => itemsOf(c.rec, room).some((i) => i?.tag === tag)), {timeoutMs: 20_000, everyMs: 50});
 }
 
-describe('rooms under the manifests\' rate limits (10 JOINs/s, 20 messages/s)', {concurrency: false}, () => {
+describe('rooms under tight rate limits (10 JOINs/s, 20 messages/s)', {concurrency: false}, () => {
   const rooms = Array.from({length: 40}, (_, i) => 'forty-' + String(i).padStart(2, '0'));
   let c;
   let limitedAfterRestart = null;

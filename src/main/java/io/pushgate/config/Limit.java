@@ -59,7 +59,7 @@ public enum Limit {
   API_IDLE_TIMEOUT_MILLIS("apiIdleTimeoutMillis", 60_000, 1_000,
     "an API-port connection with no bytes in either direction for this long is closed"),
   API_REQUEST_TIMEOUT_MILLIS("apiRequestTimeoutMillis", 30_000, 100,
-    "an API-port request whose head, body and answer are not complete this long after the connection opened, or after the previous response on it ended, has its connection closed (counted as api.requestTimeouts)"),
+    "an API-port request whose head, body and answer are not complete this long after its first byte has its connection closed (counted as api.requestTimeouts); a connection that sends nothing is the idle timeout's"),
   MAX_ITEM_DEPTH("maxItemDepth", 32, 1,
     "a push whose body nests JSON arrays or objects deeper than this inside an item is refused with 400 BAD_REQUEST before it is built"),
   // Streams: history and recovery (io.pushgate.history).
