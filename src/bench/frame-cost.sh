@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A frame's server CPU, before and after a change to the write path (issue 14, item 4): the fan-out
-# at the bar load (SUBSCRIBERS x RATE items/s in one room, one item per publish request, tick 100 ms,
+# at the bar load (SUBSCRIBERS x RATE items/s in one room, or over ROOMS rooms, each subscriber in one
+# and the items spread over them, so that a tick hands each shard several frames; one item per
+# publish request, tick 100 ms,
 # WARMUP s then DURATION s measured), the jar at BEFORE_REV (built from git by the script) and the
 # working tree's jar, alternating ROUNDS times, a fresh node each (-Xms1g -Xmx1g -XX:+UseParallelGC).
 # Prints each run's summary and a table with the server's CPU per frame written, user and kernel:
@@ -12,6 +14,7 @@ cd "$(dirname "$0")/../.."
 
 SUBSCRIBERS=${SUBSCRIBERS:-5000}
 RATE=${RATE:-200}
+ROOMS=${ROOMS:-1}
 DURATION=${DURATION:-20}
 WARMUP=${WARMUP:-20}
 ROUNDS=${ROUNDS:-3}
@@ -27,7 +30,7 @@ echo "== $(nproc) cores, $(uname -r), $(java -version 2>&1 | sed -n 1p); before 
 
 # shellcheck disable=SC2086 # JVM is a list of flags
 alternate "$ROUNDS" "$BEFORE" "$AFTER" $JVM -- \
-  fanout --connections "$SUBSCRIBERS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP" --push-batch 1
+  fanout --connections "$SUBSCRIBERS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP" --push-batch 1 --rooms "$ROOMS"
 
 python3 src/bench/results.py date fanout.latencyMs.p50=p50ms fanout.latencyMs.p99=p99ms fanout.deliveryRatio=ratio \
   fanout.serverFrames.cpuMicrosPerFrame=usPerFrame fanout.serverFrames.userMicrosPerFrame=user fanout.serverFrames.sysMicrosPerFrame=kernel \
