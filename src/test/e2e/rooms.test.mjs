@@ -331,6 +331,26 @@ describe('streams: positions, since, no offset twice', () => {
     c.pg.close();
   });
 
+  test('a live frame that skips offsets is reported (recovered: false, HISTORY_GONE, gap) and handed over', async () => {
+    const c = client();
+    const ws = await opened(c);
+    const pushes = [];
+    const recovered = [];
+    c.pg.on('push', (p) => pushes.push(p.items));
+    c.pg.on('recovered', (r) => recovered.push(r));
+    const joined = c.pg.join('s');
+    ack(ws, joinsOf(ws)[0], {room: 's', offset: 10, epoch: 'e1'});
+    await joined;
+    ws.deliver({type: 'PUSH', data: {room: 's', items: ['i11'], offset: 11, epoch: 'e1'}});
+    ws.deliver({type: 'PUSH', data: {room: 's', items: ['i15', 'i16'], offset: 16, epoch: 'e1'}}); // 12-14 skipped
+    assert.deepEqual(recovered, [{room: 's', recovered: false, reason: 'HISTORY_GONE', missed: 3, offset: 11, epoch: 'e1', gap: true}]);
+    assert.deepEqual(pushes, [['i11'], ['i15', 'i16']]);
+    assert.deepEqual(c.pg.room('s').position, {offset: 16, epoch: 'e1'});
+    ws.deliver({type: 'PUSH', data: {room: 's', items: ['i17'], offset: 17, epoch: 'e1'}});
+    assert.equal(recovered.length, 1, 'contiguous again: nothing more to tell');
+    c.pg.close();
+  });
+
   test('a room that is not a stream: no position, no since, pushes pass through', async () => {
     const c = client();
     const ws = await opened(c);

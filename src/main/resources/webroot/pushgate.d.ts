@@ -114,7 +114,10 @@ export interface JoinedDetail {
   epoch?: string;
 }
 
-/** The outcome of a rejoin with a position ('recovered' events). */
+/**
+ * The outcome of a rejoin with a position ('recovered' events), or (gap: true) offsets a live frame
+ * skipped: then recovered is false, reason HISTORY_GONE, missed how many, offset the last one before.
+ */
 export interface RecoveredEvent {
   room: string;
   recovered: boolean;
@@ -122,6 +125,7 @@ export interface RecoveredEvent {
   missed?: number;
   offset?: number;
   epoch?: string;
+  gap?: boolean;
 }
 
 export interface RefreshedEvent {

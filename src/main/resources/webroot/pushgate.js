@@ -723,6 +723,14 @@ export class PushgateClient {
     const event = {room: d.room, items};
     if (typeof d.offset === 'number' && typeof d.epoch === 'string' && items.length > 0) {
       const first = d.offset - items.length + 1;
+      if (s.position && s.position.epoch === d.epoch && first > s.position.offset + 1) {
+        // Offsets skipped: the node could not get them before the history let them go (README,
+        // "What survives what"). Told as a rejoin that could not recover would be: reload the state.
+        const gap = {room: d.room, recovered: false, reason: 'HISTORY_GONE', missed: first - s.position.offset - 1,
+          offset: s.position.offset, epoch: d.epoch, gap: true};
+        this.#emit('recovered', gap);
+        internals.get(room).events.emit('recovered', gap);
+      }
       if (s.position && s.position.epoch === d.epoch && first <= s.position.offset) {
         const skip = s.position.offset - first + 1;
         if (skip >= items.length) {
