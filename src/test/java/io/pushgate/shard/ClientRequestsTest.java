@@ -80,7 +80,7 @@ class ClientRequestsTest {
     assertEquals(1L, forbidden.getLong("id"));
     send(c, new JsonObject().put("type", "JOIN").put("id", 2).put("data", new JsonObject().put("room", 5)));
     JsonObject bad = nextJson(c);
-    assertEquals("BAD_ROOM", errorCode(bad));
+    assertEquals("BAD_REQUEST", errorCode(bad), "a room that is not a string: data of the wrong shape");
     assertEquals(2L, bad.getLong("id"));
     assertEquals(1, shard.stats.errors.get(io.pushgate.protocol.ErrorCode.FORBIDDEN).get());
     assertTrue(c.rooms.isEmpty());
