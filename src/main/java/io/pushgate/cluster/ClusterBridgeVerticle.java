@@ -69,26 +69,25 @@ public final class ClusterBridgeVerticle extends VerticleBase {
     if (!vertx.isClustered()) {
       return Future.succeededFuture();
     }
-    MessageConsumer<ClusterPush> consumer = vertx.eventBus().consumer(Addresses.CLUSTER_PUSH, this::onBroadcast);
+    MessageConsumer<Object> consumer = vertx.eventBus().consumer(Addresses.CLUSTER_PUSH, this::onBroadcast);
     // Ready only once the subscription is in the cluster: from then on, no broadcast misses this node.
     return consumer.completion();
   }
 
-  private void onBroadcast(Message<ClusterPush> msg) {
-    ClusterPush push = msg.body();
+  private void onBroadcast(Message<?> msg) {
+    if (!(msg.body() instanceof ClusterPush push)) {
+      // Any member may send anything to this address; only pushgate's codec makes a ClusterPush.
+      invalid(msg.headers().get("origin"), "a body that is no pushgate broadcast ("
+        + (msg.body() == null ? "null" : msg.body().getClass().getSimpleName()) + ")");
+      return;
+    }
     if (nodeId.equals(push.origin())) {
       return; // this node's merger took it before it was published
     }
     received.inc();
     String problem = push.problem() != null ? push.problem() : itemProblem(push.batch());
     if (problem != null) {
-      remotePushesInvalid.inc();
-      long now = System.nanoTime();
-      if (now - lastInvalidLog > LOG_INTERVAL_NANOS) {
-        lastInvalidLog = now;
-        log.warning("dropped a push broadcast by " + push.origin() + ": " + problem + " (total dropped as invalid: " + remotePushesInvalid.get()
-          + "); a cluster member sends what no pushgate node would: check what else can reach the event bus");
-      }
+      invalid(push.origin(), problem);
       return;
     }
     int count = push.batch().items().size();
@@ -107,6 +106,16 @@ public final class ClusterBridgeVerticle extends VerticleBase {
           + " (total dropped: " + remoteItemsRefused.get() + "; raise maxPendingBytes or add nodes)");
       }
     });
+  }
+
+  private void invalid(String origin, String problem) {
+    remotePushesInvalid.inc();
+    long now = System.nanoTime();
+    if (now - lastInvalidLog > LOG_INTERVAL_NANOS) {
+      lastInvalidLog = now;
+      log.warning("dropped a push broadcast by " + origin + ": " + problem + " (total dropped as invalid: " + remotePushesInvalid.get()
+        + "); a cluster member sends what no pushgate node would: check what else can reach the event bus");
+    }
   }
 
   /** Another node's push is checked as the API checks one: every item one valid JSON value. */

@@ -104,8 +104,8 @@ public final class OnlineVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     return Future.all(
-      vertx.eventBus().<JsonObject>consumer(Addresses.CLUSTER_ONLINE, this::onPeerCounts).completion(),
-      vertx.eventBus().<String>consumer(Addresses.onlineQuery(nodeId), msg -> msg.reply(localCountOf(msg.body()))).completion());
+      vertx.eventBus().consumer(Addresses.CLUSTER_ONLINE, this::onPeerCounts).completion(),
+      vertx.eventBus().consumer(Addresses.onlineQuery(nodeId), msg -> msg.reply(localCountOf(msg.body() instanceof String room ? room : null))).completion());
   }
 
   private void interval() {
@@ -234,19 +234,28 @@ public final class OnlineVerticle extends VerticleBase {
       mine + answers.stream().filter(Future::succeeded).mapToInt(Future::result).sum()));
   }
 
-  private void onPeerCounts(Message<JsonObject> msg) {
-    Object node = msg.body().getValue("node");
+  private void onPeerCounts(Message<?> msg) {
+    // Any member may send anything to this address: a body that is no JSON object is refused, counted.
+    if (!(msg.body() instanceof JsonObject body)) {
+      refusePeerMessage("that are not a JSON object (" + (msg.body() == null ? "null" : msg.body().getClass().getSimpleName()) + ")");
+      return;
+    }
+    Object node = body.getValue("node");
     if (nodeId.equals(node)) {
       return;
     }
     String problem = node instanceof String id && members().contains(id)
-      ? peers.apply(id, msg.body(), System.nanoTime(), () -> sendFull = true) // a newcomer hears everything next interval
+      ? peers.apply(id, body, System.nanoTime(), () -> sendFull = true) // a newcomer hears everything next interval
       : "from a node that is not a cluster member";
     if (problem != null) {
-      peerMessagesRefused.inc();
-      if (peerMessagesRefused.get() % 1_000 == 1) {
-        log.warning("ignored online counts " + problem + " (" + peerMessagesRefused.get() + " such messages so far)");
-      }
+      refusePeerMessage(problem);
+    }
+  }
+
+  private void refusePeerMessage(String problem) {
+    peerMessagesRefused.inc();
+    if (peerMessagesRefused.get() % 1_000 == 1) {
+      log.warning("ignored online counts " + problem + " (" + peerMessagesRefused.get() + " such messages so far)");
     }
   }
 
