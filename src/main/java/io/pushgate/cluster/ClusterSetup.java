@@ -62,6 +62,18 @@ public final class ClusterSetup {
    * answers), objects kept as they are (an append changes the entry in place, on owner and backup),
    * and entries that nobody touched for historyIdleMillis removed.
    */
+  /**
+   * The member attribute that marks a pushgate node (not another JVM that joins to push): only a node
+   * appends to streams, so only a node's leaving can leave items numbered and never broadcast.
+   */
+  public static final String NODE_ATTRIBUTE = "pushgate.node";
+
+  /** Marks the member {@code manager} will start as a pushgate node ({@link #NODE_ATTRIBUTE}). */
+  public static HazelcastClusterManager asNode(HazelcastClusterManager manager) {
+    manager.getConfig().getMemberAttributeConfig().setAttribute(NODE_ATTRIBUTE, "true");
+    return manager;
+  }
+
   public static Config configure(Config config, HistoryOptions history) {
     if (config.getMapConfigOrNull(HistoryOptions.MAP) != null) {
       log.warning("the cluster configuration defines map " + HistoryOptions.MAP + ": pushgate configures it itself (historyIdleMillis) and replaces it");

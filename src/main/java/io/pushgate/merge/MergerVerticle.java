@@ -149,7 +149,8 @@ public final class MergerVerticle extends VerticleBase {
         recovery.expire(System.nanoTime());
       });
       if (vertx.isClustered()) {
-        memberListener = VertxInternals.onMemberLeft(vertx, () -> context.runOnContext(v -> streams.recheckAll()));
+        memberListener = VertxInternals.onMemberLeft(vertx, io.pushgate.cluster.ClusterSetup.NODE_ATTRIBUTE,
+          () -> context.runOnContext(v -> streams.recheckAll()));
       }
     }
     vertx.eventBus().<PushBatch>localConsumer(Addresses.MERGE, msg -> push(msg.body(), false).onComplete(ar -> msg.reply(ar.result())));

@@ -123,6 +123,11 @@ final class Recovery {
       return true;
     }
     if (since.offset() > s.flushedTop) {
+      if (since.offset() <= s.skippedThrough) {
+        // Offsets this node skipped: it will never hand them to its shards, so waiting cannot help.
+        notRecovered(s, j, NotRecovered.HISTORY_GONE);
+        return true;
+      }
       if (heardSince(s, j) && since.offset() > s.historyTop) {
         // A read issued after the client spoke knows every offset it can have: this one was never given out.
         notRecovered(s, j, NotRecovered.EPOCH_CHANGED);

@@ -120,7 +120,9 @@ final class StreamAppends {
       List<byte[]> items = r.items().subList(0, (int) Math.min(r.items().size(), p.last() - r.from() + 1));
       PushBatch again = new PushBatch(io.pushgate.protocol.Target.room(room), items, items.stream().mapToLong(i -> i.length).sum(), null,
         new Position(r.from(), epoch));
-      streams.receive(again);
+      if (streams.stateIfAny(room) != null) {
+        streams.receive(again); // a node with no state for the stream has no client in it to give them to
+      }
       broadcast.accept(again);
     }).onFailure(e -> stats.historyFailures.inc());
   }

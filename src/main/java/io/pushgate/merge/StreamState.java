@@ -40,6 +40,8 @@ final class StreamState {
   final List<PushBatch> buffered = new ArrayList<>();
   final List<PushBatch> foreign = new ArrayList<>();
   boolean checkingEpoch;
+  /** The last offset this node skipped (gone from the history before it could read it); 0 when none. */
+  long skippedThrough;
   /** Joins that wait for the head, or for this node to catch up with the client. */
   final List<StreamJoin> waiting = new ArrayList<>();
   /** Replays encoded for a {@code since}, valid until the next flush: a reconnect storm encodes each once. */
@@ -69,6 +71,7 @@ final class StreamState {
     nextExpected = top + 1;
     flushedTop = top;
     knownTop = top;
+    skippedThrough = 0;
     historyTop = -1; // of the old numbering
     early.clear();
     earlyBytes = 0;

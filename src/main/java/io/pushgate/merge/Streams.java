@@ -325,7 +325,9 @@ final class Streams {
         log.warning("stream " + s.room + ": offsets " + s.nextExpected + ".." + (s.nextExpected + lost - 1)
           + " were gone from the history before this node got them; its clients skip them (history.itemsSkipped)");
         s.nextExpected += lost;
+        s.skippedThrough = s.nextExpected - 1;
         drain(s);
+        onChange.accept(s); // joins waiting for the skipped offsets are answered now
       }
       if (!r.items().isEmpty()) {
         stats.holeItemsRead.add(r.items().size());
@@ -349,12 +351,17 @@ final class Streams {
     stats.historyOps.inc();
     long issued = System.nanoTime();
     sequencer.head(s.room).onComplete(ar -> {
-      s.checkingEpoch = false;
       if (ar.failed()) {
         stats.historyFailures.inc();
-        vertx.setTimer(options.holeMillis(), id -> checkEpoch(s));
+        // Still checking while it waits to ask again: a check asked for meanwhile is this one, not
+        // a second chain of retries, and the sweep leaves the state alone.
+        vertx.setTimer(options.holeMillis(), id -> {
+          s.checkingEpoch = false;
+          checkEpoch(s);
+        });
         return;
       }
+      s.checkingEpoch = false;
       String current = ar.result().epoch();
       long top = ar.result().offset();
       List<PushBatch> foreign = release(s.foreign);
@@ -398,13 +405,20 @@ final class Streams {
   }
 
   /**
-   * A cluster member left: it may have numbered items and died before it broadcast them, and for a
-   * stream gone quiet nothing else would tell this node of them. Every stream this node keeps state
-   * for asks the history where it stands, {@link #RECHECKS_PER_TURN} at a time.
+   * A pushgate node left the cluster: it may have numbered items and died before it broadcast them,
+   * and for a stream gone quiet nothing else would tell this node of them. Every stream this node
+   * keeps state for asks the history where it stands, {@link #RECHECKS_PER_TURN} at a time.
    */
   void recheckAll() {
     boolean idle = toRecheck.isEmpty();
-    toRecheck.addAll(states.keySet());
+    // Only streams active here within historyIdleMillis: the history has let the others go (reading
+    // them would only find them gone and start them again), and so had the node that left.
+    long since = System.nanoTime() - options.idleMillis() * 1_000_000L;
+    states.values().forEach(s -> {
+      if (s.lastActiveNanos - since > 0) {
+        toRecheck.add(s.room);
+      }
+    });
     if (idle) {
       recheckSome();
     }

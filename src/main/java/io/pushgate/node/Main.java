@@ -159,7 +159,7 @@ public final class Main implements VertxApplicationHooks {
     }
     Path config = ClusterSetup.configPath();
     try {
-      HazelcastClusterManager manager = ClusterSetup.clusterManager(config, HistoryOptions.from(pushgate));
+      HazelcastClusterManager manager = ClusterSetup.asNode(ClusterSetup.clusterManager(config, HistoryOptions.from(pushgate)));
       log().info("cluster configuration from " + config.toAbsolutePath());
       EventBusTls.apply(options.getEventBusOptions(), pushgate);
       log().info("event bus between nodes: " + (EventBusTls.enabled(pushgate) ? "TLS, client certificates required" : "plain TCP (no TLS)"));

@@ -212,11 +212,12 @@ public final class VertxInternals {
   }
 
   /**
-   * Runs {@code left} (on a Hazelcast thread) each time a member leaves the cluster of a clustered
-   * Vert.x. Vert.x's own node listener is the cluster manager's only one, so this listens to Hazelcast.
+   * Runs {@code left} (on a Hazelcast thread) each time a member with the attribute {@code marked}
+   * leaves the cluster of a clustered Vert.x. Vert.x's own node listener is the cluster manager's only
+   * one, so this listens to Hazelcast.
    * @return what removes the listener
    */
-  public static Runnable onMemberLeft(Vertx vertx, Runnable left) {
+  public static Runnable onMemberLeft(Vertx vertx, String marked, Runnable left) {
     com.hazelcast.cluster.Cluster cluster = hazelcast(vertx).getCluster();
     java.util.UUID id = cluster.addMembershipListener(new com.hazelcast.cluster.MembershipListener() {
       @Override
@@ -225,7 +226,9 @@ public final class VertxInternals {
 
       @Override
       public void memberRemoved(com.hazelcast.cluster.MembershipEvent event) {
-        left.run();
+        if (event.getMember().getAttribute(marked) != null) {
+          left.run();
+        }
       }
     });
     return () -> {

@@ -68,7 +68,11 @@ class StreamsTest {
     }
 
     Rig(int historySize, long holeMillis) {
-      HistoryOptions options = new HistoryOptions(historySize, 120_000, 120_000, 1_000, 200, 64 << 20, holeMillis, 600_000, RoomPatterns.ANY);
+      this(historySize, holeMillis, 120_000);
+    }
+
+    Rig(int historySize, long holeMillis, long ttlMillis) {
+      HistoryOptions options = new HistoryOptions(historySize, ttlMillis, 120_000, 1_000, 200, 64 << 20, holeMillis, 600_000, RoomPatterns.ANY);
       sequencer = new Swappable(options);
       streams = new Streams(vertx, options, sequencer, stats, new Streams.Outlet() {
         @Override
@@ -385,13 +389,7 @@ class StreamsTest {
     StreamState s = rig.joined();
     List<PushBatch> b = rig.append(3); // never broadcast to this node
     String epoch = b.get(0).first().epoch();
-    List<ShardCommand> answers = Collections.synchronizedList(new ArrayList<>());
-    Recovery recovery = new Recovery(rig.streams, MergerOptions.DEFAULTS, rig.stats, (shard, command) -> answers.add(command));
-    long now = System.nanoTime();
-    rig.on(() -> {
-      recovery.join(new StreamJoin(0, "from the dead node", ROOM, new Position(3, epoch), 1L, false, now, now + 5_000_000_000L));
-      return null;
-    });
+    List<ShardCommand> answers = joinSince(rig, "from the dead node", new Position(3, epoch), 5_000_000_000L);
     Eventually.await("offsets 1..3 read from the history", () -> rig.offsets.size() == 3);
     assertEquals(List.of(), List.copyOf(answers), "it waits for this node to hand them to its shards");
     rig.on(() -> {
@@ -540,6 +538,53 @@ class StreamsTest {
     assertTrue(waitedMillis >= holeMillis - 5, "the gap at 4 was read after " + waitedMillis + " ms of its own, not " + holeMillis);
   }
 
+  /**
+   * Offsets this node had to skip at the stream's end (aged out of the history before it read them,
+   * nothing after them yet): a client that had them, from a faster node, cannot get them here now or
+   * later, so it is told HISTORY_GONE at once, not told to retry until the stream's next push.
+   */
+  @Test
+  void aJoinSinceOffsetsTheNodeSkippedIsToldHistoryGone() {
+    // Items live 50 ms; a gap is read after 200 ms: by then 3-5, never broadcast here, are gone.
+    Rig rig = new Rig(200, 200, 50);
+    StreamState s = rig.joined();
+    List<PushBatch> b = rig.append(2, 3);
+    String epoch = b.get(0).first().epoch();
+    rig.receive(List.of(b.get(0)));
+    Eventually.await("offsets 1-2", () -> rig.offsets.size() == 2);
+    rig.on(() -> {
+      rig.streams.flushed(s, epoch, 2, b.get(0).items());
+      return null;
+    });
+    Eventually.await("offsets 3-5 skipped", () -> rig.stats.itemsSkipped.get() == 3);
+    List<ShardCommand> answers = joinSince(rig, "from a faster node", new Position(4, epoch), 60_000_000_000L);
+    assertEquals(1, answers.size(), "answered at once, not after a wait");
+    JsonObject ack = ((ShardCommand.StreamJoined) answers.get(0)).ack();
+    assertEquals(new JsonObject().put("room", ROOM).put("offset", 2).put("epoch", epoch).put("recovered", false).put("reason", "HISTORY_GONE"), ack);
+  }
+
+  /**
+   * While the history cannot be read, a stream asked again and again where it stands (a member left,
+   * appends failed) reads once per wait, not once more per asking: the failed read's wait is still
+   * its check, and the sweep leaves the state alone meanwhile.
+   */
+  @Test
+  void checksAskedForWhileTheHistoryIsOutOfReachDoNotMultiply() {
+    Rig rig = new Rig(200, 60_000);
+    StreamState s = rig.joined();
+    rig.sequencer.unreachable = true;
+    int before = rig.sequencer.readAtNanos.size();
+    rig.on(() -> {
+      for (int i = 0; i < 5; i++) {
+        rig.streams.recheck(ROOM);
+      }
+      rig.streams.sweep(System.nanoTime(), 0);
+      return null;
+    });
+    assertEquals(before + 1, rig.sequencer.readAtNanos.size(), "one read, then a wait of historyHoleMillis");
+    assertTrue(rig.on(() -> rig.streams.stateIfAny(ROOM)) == s, "kept while its check waits to ask again");
+  }
+
   @Test
   void aGapTrimmedFromTheHistoryIsSkippedAndCounted() {
     Rig rig = new Rig(5);
@@ -600,6 +645,18 @@ class StreamsTest {
       return null;
     });
     assertNull(rig.on(() -> rig.streams.stateIfAny(ROOM)), "forgotten once nothing is pending");
+  }
+
+  /** A JOIN with {@code since} answered by a Recovery of its own on the rig's streams; what it sends the shards. */
+  private static List<ShardCommand> joinSince(Rig rig, String connection, Position since, long deadlineNanos) {
+    List<ShardCommand> answers = Collections.synchronizedList(new ArrayList<>());
+    Recovery recovery = new Recovery(rig.streams, MergerOptions.DEFAULTS, rig.stats, (shard, command) -> answers.add(command));
+    long now = System.nanoTime();
+    rig.on(() -> {
+      recovery.join(new StreamJoin(0, connection, ROOM, since, 1L, false, now, now + deadlineNanos));
+      return null;
+    });
+    return answers;
   }
 
   /** Offsets 1-5 in the stream's history, of which this node was sent and delivered 1-3; the two batches. */

@@ -42,15 +42,26 @@ public final class TestCluster {
     return ClusterSetup.configure(config, HistoryOptions.DEFAULTS);
   }
 
+  /** A member for a pushgate node, marked as one (ClusterSetup.NODE_ATTRIBUTE), as Main marks it. */
   public Vertx member() {
     return member(options -> { });
   }
 
-  /** A member whose options {@code customize} adjusts first, e.g. to turn on event-bus TLS. */
+  /** A node's member whose options {@code customize} adjusts first, e.g. to turn on event-bus TLS. */
   public Vertx member(java.util.function.Consumer<VertxOptions> customize) {
+    return member(customize, true);
+  }
+
+  /** A member that is no pushgate node: another JVM that joins to push (PushingService). */
+  public Vertx serviceMember() {
+    return member(options -> { }, false);
+  }
+
+  private Vertx member(java.util.function.Consumer<VertxOptions> customize, boolean node) {
     VertxOptions options = new VertxOptions().setPreferNativeTransport(true);
     options.getEventBusOptions().setHost("127.0.0.1");
     customize.accept(options);
-    return TestNode.await(Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hazelcastConfig())).buildClustered());
+    HazelcastClusterManager manager = new HazelcastClusterManager(hazelcastConfig());
+    return TestNode.await(Vertx.builder().with(options).withClusterManager(node ? ClusterSetup.asNode(manager) : manager).buildClustered());
   }
 }
