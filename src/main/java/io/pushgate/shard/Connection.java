@@ -118,7 +118,6 @@ final class Connection extends ChannelInboundHandlerAdapter {
     if (!ctx.channel().isWritable()) {
       return false;
     }
-    counted(frame);
     if (queued == null) {
       queued = new EncodedFrame[2];
     } else if (queuedCount == queued.length) {
@@ -145,8 +144,12 @@ final class Connection extends ChannelInboundHandlerAdapter {
     int n = queuedCount;
     EncodedFrame[] frames = queued;
     queuedCount = 0;
+    if (n == 0) {
+      return true;
+    }
     try {
       if (n == 1) {
+        counted(frames[0]);
         writeCounted(frames[0]);
         return true;
       }
@@ -177,7 +180,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
   /**
    * After {@code sent} bytes of the {@code n} frames went straight to the socket: the frames it took
    * whole are counted so, the others go through Netty, the first of them from where the kernel
-   * stopped, as long as the connection stays under its outbound limit.
+   * stopped, as long as the connection stays under its outbound limit. Only frames written count.
    */
   private boolean writeRest(EncodedFrame[] frames, int n, long sent) {
     long skip = sent;
@@ -187,10 +190,12 @@ final class Connection extends ChannelInboundHandlerAdapter {
       int length = frames[i].wireLength();
       if (skip >= length) {
         skip -= length;
+        counted(frames[i]);
         shared.stats().framesWrittenDirect.inc();
       } else if (wrote && !ctx.channel().isWritable()) {
         under = false;
       } else {
+        counted(frames[i]);
         ByteBuf buf = frames[i].newWireBuffer();
         ctx.write(skip > 0 ? buf.skipBytes((int) skip) : buf, ctx.voidPromise());
         skip = 0;

@@ -72,18 +72,22 @@ final class Hub {
    */
   void deliver(List<EncodedFrame> frames, long tickNanos) {
     boolean single = frames.size() == 1;
-    for (EncodedFrame frame : frames) {
-      if (frame.last() != null) {
-        rooms.handed(frame.target().room(), frame.last());
-      }
-      Iterable<Connection> targets = frame.target().isAll() ? connections : rooms.members(frame.target().room());
-      if (targets != null) {
-        for (Connection c : targets) {
-          write(c, frame, single);
+    try {
+      for (EncodedFrame frame : frames) {
+        if (frame.last() != null) {
+          rooms.handed(frame.target().room(), frame.last());
+        }
+        Iterable<Connection> targets = frame.target().isAll() ? connections : rooms.members(frame.target().room());
+        if (targets != null) {
+          for (Connection c : targets) {
+            write(c, frame, single);
+          }
         }
       }
+    } finally {
+      // Whatever happened, no connection keeps a frame past this delivery: the shard releases them next.
+      writeQueuedAndCloseSlow();
     }
-    writeQueuedAndCloseSlow();
     long lag = System.nanoTime() - tickNanos;
     if (stats.fanout.record(lag)) {
       pressure.overTick(System.nanoTime());
@@ -113,8 +117,14 @@ final class Hub {
 
   private void writeQueuedAndCloseSlow() {
     for (Connection c : toWrite) {
-      if (!c.writeQueued()) {
-        slow(c);
+      try {
+        if (!c.writeQueued()) {
+          slow(c);
+        }
+      } catch (RuntimeException e) {
+        // Its frames are dropped with it (writeQueued empties the queue first); the others still go out.
+        log.log(java.util.logging.Level.WARNING, "shard " + shard + ": a write failed; the connection is closed", e);
+        c.close(CloseCode.INTERNAL_ERROR);
       }
     }
     toWrite.clear();

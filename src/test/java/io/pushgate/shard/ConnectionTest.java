@@ -139,6 +139,7 @@ class ConnectionTest {
     var a = io.pushgate.protocol.PushFrameEncoder.encode(io.pushgate.protocol.Target.room("a"), List.of("1".getBytes()), 1);
     var b = io.pushgate.protocol.PushFrameEncoder.encode(io.pushgate.protocol.Target.room("b"), List.of("2".getBytes(), "3".getBytes()), 2);
     try {
+      assertTrue(c.writeQueued(), "nothing held: nothing to write");
       assertTrue(c.queue(a));
       assertTrue(c.queue(b));
       assertTrue(c.queue(a));
