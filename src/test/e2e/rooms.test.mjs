@@ -343,7 +343,7 @@ describe('streams: positions, since, no offset twice', () => {
     await joined;
     ws.deliver({type: 'PUSH', data: {room: 's', items: ['i11'], offset: 11, epoch: 'e1'}});
     ws.deliver({type: 'PUSH', data: {room: 's', items: ['i15', 'i16'], offset: 16, epoch: 'e1'}}); // 12-14 skipped
-    assert.deepEqual(recovered, [{room: 's', recovered: false, reason: 'HISTORY_GONE', missed: 3, offset: 11, epoch: 'e1', gap: true}]);
+    assert.deepEqual(recovered, [{room: 's', recovered: false, reason: 'HISTORY_GONE', skipped: 3, offset: 16, epoch: 'e1', gap: true}]);
     assert.deepEqual(pushes, [['i11'], ['i15', 'i16']]);
     assert.deepEqual(c.pg.room('s').position, {offset: 16, epoch: 'e1'});
     ws.deliver({type: 'PUSH', data: {room: 's', items: ['i17'], offset: 17, epoch: 'e1'}});
@@ -606,16 +606,28 @@ describe('network and page life', () => {
     assert.ok(quarters.every((n) => n > 20), `spread over the whole window: ${quarters}`);
   });
 
-  test('1001 again on a connection younger than stableMs: back within jitterMs again, not backed off', async () => {
-    const c = client({jitterMs: 200, backoffBaseMs: 60_000, stableMs: 60_000});
-    const ws = await opened(c);
-    ws.drop(1001);
-    const ws2 = await opened(c, 1);
-    ws2.drop(1001); // the node it moved to drains too (a rolling restart)
-    const last = c.states.at(-1);
-    assert.equal(last.attempt, 2, 'the second attempt in a row');
-    assert.ok(last.delayMs >= 0 && last.delayMs < 200, `within the window: ${last.delayMs}`);
-    c.pg.close();
+  test('1001 again on a connection younger than stableMs: back within jitterMs again, backed off only past three', async () => {
+    const random = Math.random;
+    Math.random = () => 0.5; // the middle of each window: the jitter's 100 ms, the backoff's half of a minute or more
+    const c = client({jitterMs: 200, backoffBaseMs: 60_000, backoffMaxMs: 120_000, stableMs: 60_000});
+    try {
+      let ws = await opened(c);
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        ws.drop(1001); // the node it moved to drains too (a rolling restart)
+        const last = c.states.at(-1);
+        assert.equal(last.attempt, attempt);
+        assert.ok(last.delayMs >= 0 && last.delayMs < 200, `attempt ${attempt} within the window: ${last.delayMs}`);
+        if (attempt < 3) {
+          ws = await opened(c, attempt);
+        }
+      }
+      ws = await opened(c, 3);
+      ws.drop(1001); // a fourth in a row: something closes every connection at once
+      assert.ok(c.states.at(-1).delayMs >= 30_000, `backed off: ${c.states.at(-1).delayMs}`);
+    } finally {
+      Math.random = random;
+      c.pg.close();
+    }
   });
 
   test('defaults keep the heartbeat inside the 60 s server timeout and the window below the default message rate', () => {

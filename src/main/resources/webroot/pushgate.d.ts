@@ -116,7 +116,8 @@ export interface JoinedDetail {
 
 /**
  * The outcome of a rejoin with a position ('recovered' events), or (gap: true) offsets a live frame
- * skipped: then recovered is false, reason HISTORY_GONE, missed how many, offset the last one before.
+ * skipped: then recovered is false, reason HISTORY_GONE, skipped how many, and offset/epoch the
+ * position the room goes on from (that frame's), as a rejoin's answer gives it.
  */
 export interface RecoveredEvent {
   room: string;
@@ -126,6 +127,7 @@ export interface RecoveredEvent {
   offset?: number;
   epoch?: string;
   gap?: boolean;
+  skipped?: number;
 }
 
 export interface RefreshedEvent {

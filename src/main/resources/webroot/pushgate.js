@@ -54,10 +54,13 @@ export const CLOSE_ACTIONS = Object.freeze({
   1008: 'token', // token missing, invalid or expired: get a new one, then reconnect
   1009: 'fatal', // we sent a frame over the server's size limit
   1011: 'backoff', // server internal error
-  1013: 'overload', // node at its connection limit: back off, starting from a wider window
+  1013: 'overload', // node at its connection limit or overloaded (items missed): back off, starting from a wider window
   4001: 'soon', // our heartbeat did not arrive in time
   4002: 'overload', // slow consumer: items were missed; back off, starting from a wider window
 });
+
+/** 1001s in a row (within stableMs of each other) that are each followed at once (within jitterMs). */
+const SOON_1001_ATTEMPTS = 3;
 
 /** The backoff step that 'overload' closes (1013, 4002) start from: a window of base * 2^2. */
 export const OVERLOAD_MIN_ATTEMPT = 2;
@@ -725,9 +728,10 @@ export class PushgateClient {
       const first = d.offset - items.length + 1;
       if (s.position && s.position.epoch === d.epoch && first > s.position.offset + 1) {
         // Offsets skipped: the node could not get them before the history let them go (README,
-        // "What survives what"). Told as a rejoin that could not recover would be: reload the state.
-        const gap = {room: d.room, recovered: false, reason: 'HISTORY_GONE', missed: first - s.position.offset - 1,
-          offset: s.position.offset, epoch: d.epoch, gap: true};
+        // "What survives what"). Told as a rejoin that could not recover is: reload the state; the
+        // room goes on from this frame (offset, as in a rejoin's answer), `skipped` says how many.
+        const gap = {room: d.room, recovered: false, reason: 'HISTORY_GONE', skipped: first - s.position.offset - 1,
+          offset: d.offset, epoch: d.epoch, gap: true};
         this.#emit('recovered', gap);
         internals.get(room).events.emit('recovered', gap);
       }
@@ -805,10 +809,11 @@ export class PushgateClient {
     let delayMs;
     if (action === 'soon' || action === 'token') {
       // 1001 (a draining node), 4001, 1008: back at once, but spread over the window so that the
-      // clients of one node do not all arrive elsewhere in the same instant. A 1001 always so
-      // (PROTOCOL.md): a rolling restart can drain the node a client just moved to, and that is
-      // no reason to wait longer; a node that refuses it then is a failed attempt, backed off.
-      delayMs = this.#attempt === 0 || detail.code === 1001 ? Math.floor(Math.random() * this.#opts.jitterMs)
+      // clients of one node do not all arrive elsewhere in the same instant. A 1001 so up to three
+      // times in a row (PROTOCOL.md): a rolling restart can drain the node a client just moved to,
+      // and that is no reason to wait longer; past that (a proxy that closes every connection with
+      // 1001 at once, say), backed off like any failure.
+      delayMs = this.#attempt === 0 || (detail.code === 1001 && this.#attempt < SOON_1001_ATTEMPTS) ? Math.floor(Math.random() * this.#opts.jitterMs)
         : backoffDelay(this.#attempt, this.#opts.backoffBaseMs, this.#opts.backoffMaxMs);
     } else {
       if (action === 'overload') {
