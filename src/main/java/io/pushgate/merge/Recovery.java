@@ -117,7 +117,9 @@ final class Recovery {
         // The stream's first items may have come through another node whose broadcast this one has not
         // had (it died first): the history says, not this node's wait for a first batch.
         streams.checkEpoch(s);
-        return false;
+        // A standalone node's history answers at once, before this join waits where the answer
+        // would find it: then it is answered now, by what the history said.
+        return heardSince(s, j) && tryAnswer(s, j);
       }
       notRecovered(s, j, NotRecovered.EPOCH_CHANGED);
       return true;
