@@ -65,6 +65,8 @@ public enum Limit {
   // Streams: history and recovery (io.pushgate.history).
   HISTORY_SIZE("historySize", 200, 0,
     "0 turns streams off. Items each stream keeps for recovery (the oldest is trimmed); a client that missed more rejoins with recovered: false, HISTORY_GONE"),
+  HISTORY_STREAM_BYTES("historyStreamBytes", 1_048_576, 1_024,
+    "item bytes each stream keeps for recovery at most, on the member that holds it and again on its backup (the oldest are trimmed first, as by historySize); a client that missed more rejoins with recovered: false, HISTORY_GONE"),
   HISTORY_TTL_MILLIS("historyTtlMillis", 120_000, 1_000,
     "items older than this are trimmed from a stream's history; a client that was away longer rejoins with recovered: false, HISTORY_GONE"),
   MAX_RECOVERY_ITEMS("maxRecoveryItems", 200, 1,

@@ -52,6 +52,11 @@ public final class HazelcastSequencer implements Sequencer {
     }
   }
 
+  @Override
+  public long entries() {
+    return map.getLocalMapStats().getOwnedEntryCount();
+  }
+
   /**
    * The operation's answer on the caller's context, with one pass through Hazelcast's callback
    * executor instead of three. The future Hazelcast returns completes itself there (it deserializes

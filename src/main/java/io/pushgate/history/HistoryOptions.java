@@ -10,20 +10,21 @@ import io.pushgate.protocol.RoomPatterns;
 import java.io.IOException;
 
 /**
- * Streams' configuration, read once. The first four travel with every operation on the cluster's
+ * Streams' configuration, read once. The first five travel with every operation on the cluster's
  * history, so each member trims and forgets by the sender's rules.
  *
  * @param size                    items kept per stream; 0: streams are off
  * @param ttlMillis               age after which an item is trimmed
  * @param idempotencyWindowMillis how long an idempotency key is remembered
  * @param maxIdempotencyKeys      keys remembered per stream at most
+ * @param streamBytes             item bytes kept per stream at most
  * @param maxRecoveryItems        a JOIN that missed more gets TOO_FAR
  * @param ringBytes               item bytes the node keeps in memory for replays
  * @param holeMillis              how long a gap in offsets waits before it is read from the history
  * @param idleMillis              how long an untouched stream stays in the cluster's history
  * @param rooms                   which rooms are streams
  */
-public record HistoryOptions(int size, long ttlMillis, long idempotencyWindowMillis, int maxIdempotencyKeys,
+public record HistoryOptions(int size, long ttlMillis, long idempotencyWindowMillis, int maxIdempotencyKeys, long streamBytes,
                              int maxRecoveryItems, long ringBytes, long holeMillis, long idleMillis, RoomPatterns rooms) {
 
   /** The Hazelcast map that holds every stream's log. */
@@ -32,7 +33,8 @@ public record HistoryOptions(int size, long ttlMillis, long idempotencyWindowMil
 
   public static HistoryOptions from(PushgateConfig config) {
     return new HistoryOptions(config.intLimit(Limit.HISTORY_SIZE), config.limit(Limit.HISTORY_TTL_MILLIS),
-      config.limit(Limit.IDEMPOTENCY_WINDOW_MILLIS), config.intLimit(Limit.MAX_IDEMPOTENCY_KEYS), config.intLimit(Limit.MAX_RECOVERY_ITEMS),
+      config.limit(Limit.IDEMPOTENCY_WINDOW_MILLIS), config.intLimit(Limit.MAX_IDEMPOTENCY_KEYS), config.limit(Limit.HISTORY_STREAM_BYTES),
+      config.intLimit(Limit.MAX_RECOVERY_ITEMS),
       config.limit(Limit.HISTORY_RING_BYTES), config.limit(Limit.HISTORY_HOLE_MILLIS), config.limit(Limit.HISTORY_IDLE_MILLIS),
       RoomPatterns.fromList(config.text(Setting.HISTORY_ROOMS)));
   }
@@ -51,10 +53,11 @@ public record HistoryOptions(int size, long ttlMillis, long idempotencyWindowMil
     out.writeLong(ttlMillis);
     out.writeLong(idempotencyWindowMillis);
     out.writeInt(maxIdempotencyKeys);
+    out.writeLong(streamBytes);
   }
 
   /** The part of the options an operation carries; the rest is the reading node's own business. */
   static HistoryOptions readData(ObjectDataInput in) throws IOException {
-    return new HistoryOptions(in.readInt(), in.readLong(), in.readLong(), in.readInt(), 0, 0, 0, 0, RoomPatterns.ANY);
+    return new HistoryOptions(in.readInt(), in.readLong(), in.readLong(), in.readInt(), in.readLong(), 0, 0, 0, 0, RoomPatterns.ANY);
   }
 }

@@ -44,6 +44,11 @@ public final class LocalSequencer implements Sequencer {
     return Future.succeededFuture(log.read(after, limit, now, options));
   }
 
+  @Override
+  public long entries() {
+    return logs.size();
+  }
+
   /** Drops streams untouched for historyIdleMillis, as the cluster's map does by its max-idle. */
   private void expireIdle(long now) {
     for (Iterator<StreamLog> it = logs.values().iterator(); it.hasNext(); ) {

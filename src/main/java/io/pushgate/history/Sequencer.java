@@ -29,6 +29,12 @@ public interface Sequencer {
     return read(room, -1, 0).map(r -> r.epoch() == null ? Position.NONE : new Position(r.top(), r.epoch()));
   }
 
+  /**
+   * Streams whose history this member holds: of the cluster's map, the entries it owns (backups not
+   * counted); standalone, all. Read from any thread (a gauge), so only roughly current.
+   */
+  long entries();
+
   /** A new epoch: random, so two numberings of one stream never share one. */
   static String newEpoch() {
     byte[] b = new byte[6];

@@ -16,7 +16,7 @@ import java.util.Map;
  * One stream's sequencer state and its recent items: the value of the stream's entry in the
  * {@code pushgate.history} map (or of the standalone node's own map). Its numbering starts at
  * offset 1 in a random epoch; {@link #append} gives the next offsets, keeps the items, remembers
- * idempotency keys for a window, and trims by size and age. Every change is a pure function of the
+ * idempotency keys for a window, and trims by size, bytes and age. Every change is a pure function of the
  * log and the operation's own fields (its time included), so the partition owner and its backup,
  * applying the same operation, end in the same state.
  */
@@ -36,6 +36,8 @@ public final class StreamLog implements DataSerializable {
   /** The last offset given out; 0 before the first item. */
   private long top;
   private final ArrayDeque<Item> items = new ArrayDeque<>();
+  /** Bytes of the kept items (not serialized: counted again from them). */
+  private long bytes;
   private final LinkedHashMap<String, Keyed> keys = new LinkedHashMap<>();
 
   /** For Hazelcast's deserialization only. */
@@ -74,6 +76,7 @@ public final class StreamLog implements DataSerializable {
       long from = top + 1;
       for (byte[] item : push.items()) {
         items.addLast(new Item(item, nowMillis));
+        bytes += item.length;
       }
       top += push.items().size();
       if (push.key() != null) {
@@ -84,8 +87,8 @@ public final class StreamLog implements DataSerializable {
       }
       results.add(new AppendResult.Pushed(from, top, false));
     }
-    while (items.size() > options.size()) {
-      items.removeFirst();
+    while (items.size() > options.size() || bytes > options.streamBytes()) {
+      bytes -= items.removeFirst().bytes().length;
     }
     first = top + 1 - items.size();
     return new AppendResult(epoch, top, results);
@@ -95,7 +98,7 @@ public final class StreamLog implements DataSerializable {
   void expire(long nowMillis, HistoryOptions options) {
     long oldest = nowMillis - options.ttlMillis();
     while (!items.isEmpty() && items.peekFirst().atMillis() < oldest) {
-      items.removeFirst();
+      bytes -= items.removeFirst().bytes().length;
     }
     first = top + 1 - items.size();
     long oldestKey = nowMillis - options.idempotencyWindowMillis();
@@ -159,7 +162,9 @@ public final class StreamLog implements DataSerializable {
     top = in.readLong();
     int n = in.readInt();
     for (int i = 0; i < n; i++) {
-      items.addLast(new Item(in.readByteArray(), in.readLong()));
+      Item item = new Item(in.readByteArray(), in.readLong());
+      items.addLast(item);
+      bytes += item.bytes().length;
     }
     int k = in.readInt();
     for (int i = 0; i < k; i++) {

@@ -141,6 +141,8 @@ public final class MergerVerticle extends VerticleBase {
       appends = new StreamAppends(sequencer, streams, streamStats, broadcast);
       recovery = new Recovery(streams, options, streamStats, (shard, command) -> vertx.eventBus().send(Addresses.shard(shard), command, Local.OPTIONS));
       stats.gauge("history.streams", "pushgate_history_streams", "streams this node keeps state for", () -> streams.states.size());
+      stats.gauge("history.entries", "pushgate_history_entries",
+        "streams whose history this member holds (entries of the cluster's map it owns; standalone, all); each is bounded by historySize and historyStreamBytes", sequencer::entries);
       stats.gauge("history.ringBytes", "pushgate_history_ring_bytes", "item bytes held in the replay rings (bounded by historyRingBytes)", streams::ringBytes);
       vertx.eventBus().<StreamJoin>localConsumer(Addresses.STREAM_JOIN, msg -> recovery.join(msg.body()));
       vertx.eventBus().<JsonObject>localConsumer(Addresses.HISTORY, this::onHistory);

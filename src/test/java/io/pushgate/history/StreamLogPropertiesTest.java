@@ -26,7 +26,8 @@ import static org.quicktheories.generators.SourceDSL.lists;
 /**
  * A stream's rules as properties, against a model written from PROTOCOL.md: offsets are given out
  * {@code top+1...} and never twice in an epoch; a key seen within the window gets its first push's
- * offsets again; what is kept is the last historySize items not older than historyTtlMillis; and the
+ * offsets again; what is kept is the last historySize items, of at most historyStreamBytes together,
+ * not older than historyTtlMillis; and the
  * backup, applying the same operation as it travels (serialized), ends with the owner's state.
  */
 class StreamLogPropertiesTest {
@@ -44,8 +45,9 @@ class StreamLogPropertiesTest {
   }
 
   private static Gen<HistoryOptions> options() {
+    // Items are 8 to 10 bytes: from 5 bytes (not even one item) to more than 8 of them.
     return integers().between(1, 8).zip(integers().between(5, 50).map(t -> t * 100), integers().between(3, 50).map(t -> t * 100), integers().between(1, 4),
-      (size, ttl, window, keys) -> new HistoryOptions(size, ttl, window, keys, 0, 0, 0, 0, RoomPatterns.ANY));
+      integers().between(5, 100), (size, ttl, window, keys, bytes) -> new HistoryOptions(size, ttl, window, keys, bytes, 0, 0, 0, 0, RoomPatterns.ANY));
   }
 
   @Test
@@ -128,6 +130,8 @@ class StreamLogPropertiesTest {
     final LinkedHashMap<Long, byte[]> items = new LinkedHashMap<>();
     final Map<Long, Long> times = new LinkedHashMap<>();
     final LinkedHashMap<String, long[]> keys = new LinkedHashMap<>();
+    /** The oldest offset historyStreamBytes leaves: the newest items whose bytes fit, as of the last append. */
+    long byteFloor = 1;
 
     Model(HistoryOptions options) {
       this.options = options;
@@ -155,13 +159,21 @@ class StreamLogPropertiesTest {
           keys.remove(keys.keySet().iterator().next());
         }
       }
+      long sum = 0;
+      for (long o = top; o >= byteFloor; o--) {
+        sum += items.get(o).length;
+        if (sum > options.streamBytes()) {
+          byteFloor = o + 1;
+          break;
+        }
+      }
       return new AppendResult.Pushed(from, top, false);
     }
 
-    /** Offsets still kept at {@code now}: the last historySize given out, none older than the TTL. */
+    /** Offsets still kept at {@code now}: the last historySize given out, within the bytes, none older than the TTL. */
     List<Long> live(long now) {
       List<Long> out = new ArrayList<>();
-      for (long o = Math.max(1, top - options.size() + 1); o <= top; o++) {
+      for (long o = Math.max(byteFloor, top - options.size() + 1); o <= top; o++) {
         if (times.get(o) >= now - options.ttlMillis()) {
           out.add(o);
         }

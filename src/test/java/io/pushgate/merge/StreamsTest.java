@@ -72,7 +72,7 @@ class StreamsTest {
     }
 
     Rig(int historySize, long holeMillis, long ttlMillis) {
-      HistoryOptions options = new HistoryOptions(historySize, ttlMillis, 120_000, 1_000, 200, 64 << 20, holeMillis, 600_000, RoomPatterns.ANY);
+      HistoryOptions options = new HistoryOptions(historySize, ttlMillis, 120_000, 1_000, 1 << 20, 200, 64 << 20, holeMillis, 600_000, RoomPatterns.ANY);
       sequencer = new Swappable(options);
       streams = new Streams(vertx, options, sequencer, stats, new Streams.Outlet() {
         @Override
@@ -155,6 +155,11 @@ class StreamsTest {
     Swappable(HistoryOptions options) {
       this.options = options;
       current = new LocalSequencer(options);
+    }
+
+    @Override
+    public long entries() {
+      return current.entries();
     }
 
     /** Appends are applied, then answered as failed: a backup that did not answer in time. */
@@ -400,6 +405,21 @@ class StreamsTest {
     JsonObject ack = ((ShardCommand.StreamJoined) answers.get(0)).ack();
     assertEquals(new JsonObject().put("room", ROOM).put("offset", 3).put("epoch", epoch).put("recovered", true), ack);
     assertEquals(0, rig.stats.epochChanges.get());
+  }
+
+  /**
+   * A stream with no items on a node whose history answers at once (standalone): a client of another
+   * numbering (the node restarted) is told EPOCH_CHANGED at once, not left waiting for its deadline
+   * because the history's answer came before the JOIN was among those waiting for it.
+   */
+  @Test
+  void aSinceOfAnotherNumberingOnAnEmptyStreamIsAnsweredAtOnceWhenTheHistoryAnswersAtOnce() {
+    Rig rig = new Rig(200);
+    rig.joined();
+    List<ShardCommand> answers = joinSince(rig, "back after a restart", new Position(5, "abcdefabcdef"), 60_000_000_000L);
+    assertEquals(1, answers.size(), "answered at once");
+    assertEquals(new JsonObject().put("room", ROOM).put("offset", 0).put("epoch", Position.NO_EPOCH).put("recovered", false).put("reason", "EPOCH_CHANGED"),
+      ((ShardCommand.StreamJoined) answers.get(0)).ack());
   }
 
   /** The stream's very first batch refused for want of room: nothing later may come to show it. */
