@@ -158,9 +158,13 @@ final class Connection extends ChannelInboundHandlerAdapter {
       for (int i = 0; i < n && gathered; i++) {
         gathered = gather.add(frames[i].wireAddress(), frames[i].wireLength());
       }
-      long total = gather.bytes();
-      long sent = gathered ? gather.writeTo(ctx) : gather.clear();
-      return writeRest(frames, n, sent == total ? total : Math.max(0, sent));
+      long sent = -1;
+      if (gathered) {
+        sent = gather.writeTo(ctx);
+      } else {
+        gather.clear();
+      }
+      return writeRest(frames, n, Math.max(0, sent));
     } finally {
       Arrays.fill(frames, 0, n, null);
     }

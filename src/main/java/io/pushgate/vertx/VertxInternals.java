@@ -153,7 +153,6 @@ public final class VertxInternals {
   public static final class Gather {
     private final io.netty.buffer.ByteBuf iovecs = io.netty.buffer.Unpooled.directBuffer(MAX_GATHER * IOVEC_BYTES);
     private int count;
-    private long bytes;
 
     private Gather() {
     }
@@ -171,20 +170,12 @@ public final class VertxInternals {
       io.netty.util.internal.PlatformDependent.putLong(entry, address);
       io.netty.util.internal.PlatformDependent.putLong(entry + 8, length);
       count++;
-      bytes += length;
       return true;
     }
 
-    /** Empties the array without writing. @return -1, as {@link #writeTo} does for a write that must go through Netty */
-    public long clear() {
+    /** Empties the array without writing. */
+    public void clear() {
       count = 0;
-      bytes = 0;
-      return -1;
-    }
-
-    /** The bytes added since the last write. */
-    public long bytes() {
-      return bytes;
     }
 
     /**
@@ -196,7 +187,6 @@ public final class VertxInternals {
     public long writeTo(ChannelHandlerContext ctx) {
       int n = count;
       count = 0;
-      bytes = 0;
       UnixChannel unix = n == 0 ? null : directly(ctx);
       try {
         return unix == null ? -1 : unix.fd().writevAddresses(iovecs.memoryAddress(), n);
