@@ -77,7 +77,7 @@ final class Hub {
         if (frame.last() != null) {
           rooms.handed(frame.target().room(), frame.last());
         }
-        Iterable<Connection> targets = frame.target().isAll() ? connections : rooms.members(frame.target().room());
+        Iterable<Connection> targets = reached(frame.target());
         if (targets != null) {
           for (Connection c : targets) {
             write(c, frame, single);
@@ -93,6 +93,11 @@ final class Hub {
       pressure.overTick(System.nanoTime());
       warnOfLateTick(lag);
     }
+  }
+
+  /** The connections of this shard {@code target} reaches: every one, or a room's members (null: none). */
+  private Iterable<Connection> reached(io.pushgate.protocol.Target target) {
+    return target.isAll() ? connections : rooms.members(target.room());
   }
 
   private void write(Connection c, EncodedFrame frame, boolean now) {
@@ -152,7 +157,7 @@ final class Hub {
 
   /** Closes (1013) the connections {@code target} reaches: items for them were lost on this node. */
   void missed(io.pushgate.protocol.Target target) {
-    Iterable<Connection> targets = target.isAll() ? connections : rooms.members(target.room());
+    Iterable<Connection> targets = reached(target);
     if (targets != null) {
       List<Connection> closing = new ArrayList<>();
       targets.forEach(closing::add);
