@@ -28,6 +28,11 @@ public record PushBatch(Target target, List<byte[]> items, long bytes, String ke
     this(target, items, bytes, null, null, false);
   }
 
+  /** Items of a stream as its history holds them, numbered from {@code first} (no key: nobody pushed them now). */
+  static PushBatch fromHistory(Target target, List<byte[]> items, Position first) {
+    return new PushBatch(target, items, items.stream().mapToLong(i -> i.length).sum(), null, first);
+  }
+
   /** The same push with its offsets, from {@code firstOffset} in {@code epoch}. */
   public PushBatch numbered(long firstOffset, String epoch) {
     return new PushBatch(target, items, bytes, key, new Position(firstOffset, epoch), false);

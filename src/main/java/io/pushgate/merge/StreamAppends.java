@@ -118,8 +118,7 @@ final class StreamAppends {
         return; // a new numbering since, or trimmed: nothing of this push to send
       }
       List<byte[]> items = r.items().subList(0, (int) Math.min(r.items().size(), p.last() - r.from() + 1));
-      PushBatch again = new PushBatch(io.pushgate.protocol.Target.room(room), items, items.stream().mapToLong(i -> i.length).sum(), null,
-        new Position(r.from(), epoch));
+      PushBatch again = PushBatch.fromHistory(io.pushgate.protocol.Target.room(room), items, new Position(r.from(), epoch));
       if (streams.stateIfAny(room) != null) {
         streams.receive(again); // a node with no state for the stream has no client in it to give them to
       }

@@ -331,7 +331,7 @@ final class Streams {
       }
       if (!r.items().isEmpty()) {
         stats.holeItemsRead.add(r.items().size());
-        order(s, new PushBatch(s.target, r.items(), r.items().stream().mapToLong(i -> i.length).sum(), null, new Position(r.from(), s.epoch)));
+        order(s, PushBatch.fromHistory(s.target, r.items(), new Position(r.from(), s.epoch)));
       }
       if (s.knownTop > r.top()) {
         // A client said it had offsets the stream never gave out: nothing will fill that.
