@@ -682,8 +682,7 @@ export class PushgateClient {
       case 'ONLINE': {
         const room = this.#rooms.get(d.room);
         if (room && wanted(room)) {
-          this.#emit('online', {room: d.room, count: d.count});
-          internals.get(room).events.emit('online', {room: d.room, count: d.count});
+          this.#emitBoth(room, 'online', {room: d.room, count: d.count});
         }
         break;
       }
@@ -732,8 +731,7 @@ export class PushgateClient {
         // room goes on from this frame (offset, as in a rejoin's answer), `skipped` says how many.
         const gap = {room: d.room, recovered: false, reason: 'HISTORY_GONE', skipped: first - s.position.offset - 1,
           offset: d.offset, epoch: d.epoch, gap: true};
-        this.#emit('recovered', gap);
-        internals.get(room).events.emit('recovered', gap);
+        this.#emitBoth(room, 'recovered', gap);
       }
       if (s.position && s.position.epoch === d.epoch && first <= s.position.offset) {
         const skip = s.position.offset - first + 1;
@@ -747,8 +745,7 @@ export class PushgateClient {
       event.offset = d.offset;
       event.epoch = d.epoch;
     }
-    this.#emit('push', event);
-    internals.get(room).events.emit('push', event);
+    this.#emitBoth(room, 'push', event);
   }
 
   #onClose(code, reason) {
@@ -1335,11 +1332,9 @@ export class PushgateClient {
     this.#setRoomState(room, 'joined', detail);
     if (req.since) {
       const event = {room: room.name, recovered: detail.recovered, reason: detail.reason, missed: detail.missed, offset: detail.offset, epoch: detail.epoch};
-      this.#emit('recovered', event);
-      internals.get(room).events.emit('recovered', event);
+      this.#emitBoth(room, 'recovered', event);
     }
-    this.#emit('joined', detail);
-    internals.get(room).events.emit('joined', detail);
+    this.#emitBoth(room, 'joined', detail);
     for (const w of s.waiters.splice(0)) {
       clearTimeout(w.timer);
       w.resolve(detail);
@@ -1418,6 +1413,12 @@ export class PushgateClient {
 
   #emit(event, ...args) {
     this.#events.emit(event, ...args);
+  }
+
+  /** An event of one room: to the client's listeners, then to the room handle's. */
+  #emitBoth(room, event, detail) {
+    this.#emit(event, detail);
+    internals.get(room).events.emit(event, detail);
   }
 }
 
