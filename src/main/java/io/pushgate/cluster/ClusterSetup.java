@@ -1,9 +1,12 @@
 package io.pushgate.cluster;
 
 import com.hazelcast.config.Config;
+import com.hazelcast.config.EvictionConfig;
+import com.hazelcast.config.EvictionPolicy;
 import com.hazelcast.config.FileSystemXmlConfig;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MaxSizePolicy;
 import io.pushgate.history.HistoryOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
@@ -58,11 +61,6 @@ public final class ClusterSetup {
   }
 
   /**
-   * The streams' history map: one synchronous backup (an append is applied to it before it
-   * answers), objects kept as they are (an append changes the entry in place, on owner and backup),
-   * and entries that nobody touched for historyIdleMillis removed.
-   */
-  /**
    * The member attribute that marks a pushgate node (not another JVM that joins to push): only a node
    * appends to streams, so only a node's leaving can leave items numbered and never broadcast.
    */
@@ -74,15 +72,27 @@ public final class ClusterSetup {
     return manager;
   }
 
+  /**
+   * The streams' history map: one synchronous backup (an append is applied to it before it
+   * answers), objects kept as they are (an append changes the entry in place, on owner and backup),
+   * entries that nobody touched for historyIdleMillis removed, and at most historyMaxStreams of them
+   * per member, the least recently used evicted first: each entry is bounded in bytes, so the count
+   * bounds the map. Hazelcast divides the count over the partitions and evicts from a full one, so a
+   * member begins to evict a little before it holds that many.
+   */
   public static Config configure(Config config, HistoryOptions history) {
     if (config.getMapConfigOrNull(HistoryOptions.MAP) != null) {
-      log.warning("the cluster configuration defines map " + HistoryOptions.MAP + ": pushgate configures it itself (historyIdleMillis) and replaces it");
+      log.warning("the cluster configuration defines map " + HistoryOptions.MAP + ": pushgate configures it itself (historyIdleMillis, historyMaxStreams) and replaces it");
     }
     config.addMapConfig(new MapConfig(HistoryOptions.MAP)
       .setBackupCount(1)
       .setAsyncBackupCount(0)
       .setInMemoryFormat(InMemoryFormat.OBJECT)
-      .setMaxIdleSeconds((int) Math.max(1, history.idleMillis() / 1000)));
+      .setMaxIdleSeconds((int) Math.max(1, history.idleMillis() / 1000))
+      .setEvictionConfig(new EvictionConfig()
+        .setEvictionPolicy(EvictionPolicy.LRU)
+        .setMaxSizePolicy(MaxSizePolicy.PER_NODE)
+        .setSize(history.maxStreams())));
     config.setProperty(FAIL_ON_INDETERMINATE, "true");
     return config;
   }

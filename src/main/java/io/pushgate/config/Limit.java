@@ -67,6 +67,8 @@ public enum Limit {
     "0 turns streams off. Items each stream keeps for recovery (the oldest is trimmed); a client that missed more rejoins with recovered: false, HISTORY_GONE"),
   HISTORY_STREAM_BYTES("historyStreamBytes", 1_048_576, 1_024,
     "item bytes each stream keeps for recovery at most, on the member that holds it and again on its backup (the oldest are trimmed first, as by historySize); a client that missed more rejoins with recovered: false, HISTORY_GONE"),
+  HISTORY_MAX_STREAMS("historyMaxStreams", 5_000, 1,
+    "streams whose history each member holds at most (Hazelcast counts by partition, so it starts a little below this); past it the least recently used stream is dropped (counted as history.streamsEvicted, logged) and its next push starts a new epoch: its returning clients are told EPOCH_CHANGED"),
   HISTORY_TTL_MILLIS("historyTtlMillis", 120_000, 1_000,
     "items older than this are trimmed from a stream's history; a client that was away longer rejoins with recovered: false, HISTORY_GONE"),
   MAX_RECOVERY_ITEMS("maxRecoveryItems", 200, 1,

@@ -2,6 +2,8 @@ package io.pushgate.history;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import com.hazelcast.map.listener.EntryEvictedListener;
+import com.hazelcast.query.Predicates;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -55,6 +57,23 @@ public final class HazelcastSequencer implements Sequencer {
   @Override
   public long entries() {
     return map.getLocalMapStats().getOwnedEntryCount();
+  }
+
+  /**
+   * Hazelcast tells a member's local listeners of the evictions among the entries it owns, on one of
+   * its event threads; the value is not needed, so it is not sent along.
+   */
+  @Override
+  public Runnable onEvicted(java.util.function.Consumer<String> evicted) {
+    java.util.UUID id = map.addLocalEntryListener((EntryEvictedListener<String, StreamLog>) e ->
+      context.runOnContext(v -> evicted.accept(e.getKey())), Predicates.alwaysTrue(), false);
+    return () -> {
+      try {
+        map.removeEntryListener(id);
+      } catch (RuntimeException e) {
+        // The member is shutting down: its listeners go with it.
+      }
+    };
   }
 
   /**

@@ -18,6 +18,7 @@ import java.io.IOException;
  * @param idempotencyWindowMillis how long an idempotency key is remembered
  * @param maxIdempotencyKeys      keys remembered per stream at most
  * @param streamBytes             item bytes kept per stream at most
+ * @param maxStreams              streams each member holds at most (the least recently used is dropped)
  * @param maxRecoveryItems        a JOIN that missed more gets TOO_FAR
  * @param ringBytes               item bytes the node keeps in memory for replays
  * @param holeMillis              how long a gap in offsets waits before it is read from the history
@@ -25,7 +26,7 @@ import java.io.IOException;
  * @param rooms                   which rooms are streams
  */
 public record HistoryOptions(int size, long ttlMillis, long idempotencyWindowMillis, int maxIdempotencyKeys, long streamBytes,
-                             int maxRecoveryItems, long ringBytes, long holeMillis, long idleMillis, RoomPatterns rooms) {
+                             int maxStreams, int maxRecoveryItems, long ringBytes, long holeMillis, long idleMillis, RoomPatterns rooms) {
 
   /** The Hazelcast map that holds every stream's log. */
   public static final String MAP = "pushgate.history";
@@ -34,7 +35,7 @@ public record HistoryOptions(int size, long ttlMillis, long idempotencyWindowMil
   public static HistoryOptions from(PushgateConfig config) {
     return new HistoryOptions(config.intLimit(Limit.HISTORY_SIZE), config.limit(Limit.HISTORY_TTL_MILLIS),
       config.limit(Limit.IDEMPOTENCY_WINDOW_MILLIS), config.intLimit(Limit.MAX_IDEMPOTENCY_KEYS), config.limit(Limit.HISTORY_STREAM_BYTES),
-      config.intLimit(Limit.MAX_RECOVERY_ITEMS),
+      config.intLimit(Limit.HISTORY_MAX_STREAMS), config.intLimit(Limit.MAX_RECOVERY_ITEMS),
       config.limit(Limit.HISTORY_RING_BYTES), config.limit(Limit.HISTORY_HOLE_MILLIS), config.limit(Limit.HISTORY_IDLE_MILLIS),
       RoomPatterns.fromList(config.text(Setting.HISTORY_ROOMS)));
   }
@@ -58,6 +59,6 @@ public record HistoryOptions(int size, long ttlMillis, long idempotencyWindowMil
 
   /** The part of the options an operation carries; the rest is the reading node's own business. */
   static HistoryOptions readData(ObjectDataInput in) throws IOException {
-    return new HistoryOptions(in.readInt(), in.readLong(), in.readLong(), in.readInt(), in.readLong(), 0, 0, 0, 0, RoomPatterns.ANY);
+    return new HistoryOptions(in.readInt(), in.readLong(), in.readLong(), in.readInt(), in.readLong(), 0, 0, 0, 0, 0, RoomPatterns.ANY);
   }
 }

@@ -18,6 +18,7 @@ public final class LocalSequencer implements Sequencer {
   /** Streams in order of last use, so idle ones are found first. */
   private final LinkedHashMap<String, StreamLog> logs = new LinkedHashMap<>(16, 0.75f, true);
   private final Map<StreamLog, Long> touched = new java.util.IdentityHashMap<>();
+  private java.util.function.Consumer<String> evicted = room -> { };
 
   public LocalSequencer(HistoryOptions options) {
     this.options = options;
@@ -29,6 +30,13 @@ public final class LocalSequencer implements Sequencer {
     expireIdle(now);
     StreamLog log = logs.computeIfAbsent(room, r -> new StreamLog(Sequencer.newEpoch()));
     touched.put(log, now);
+    if (logs.size() > options.maxStreams()) {
+      // Access order: the first is the least recently used, never the one just made (the last).
+      Map.Entry<String, StreamLog> eldest = logs.entrySet().iterator().next();
+      logs.remove(eldest.getKey());
+      touched.remove(eldest.getValue());
+      evicted.accept(eldest.getKey());
+    }
     return Future.succeededFuture(log.append(pushes, now, options));
   }
 
@@ -47,6 +55,12 @@ public final class LocalSequencer implements Sequencer {
   @Override
   public long entries() {
     return logs.size();
+  }
+
+  @Override
+  public Runnable onEvicted(java.util.function.Consumer<String> evicted) {
+    this.evicted = evicted;
+    return () -> this.evicted = room -> { };
   }
 
   /** Drops streams untouched for historyIdleMillis, as the cluster's map does by its max-idle. */

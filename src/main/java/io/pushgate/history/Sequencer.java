@@ -35,6 +35,13 @@ public interface Sequencer {
    */
   long entries();
 
+  /**
+   * From now on {@code evicted} is told, on the caller's context, the name of each stream this member
+   * drops from the history because it holds historyMaxStreams (not the idle ones that expire).
+   * @return what stops it
+   */
+  Runnable onEvicted(java.util.function.Consumer<String> evicted);
+
   /** A new epoch: random, so two numberings of one stream never share one. */
   static String newEpoch() {
     byte[] b = new byte[6];

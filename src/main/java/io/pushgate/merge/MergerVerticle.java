@@ -72,6 +72,11 @@ public final class MergerVerticle extends VerticleBase {
   private final Consumer<PushBatch> broadcast;
   /** Removes the cluster membership listener that has the streams recheck when a member leaves; null standalone. */
   private Runnable memberListener;
+  /** Stops the history's eviction reports; null while streams are off. */
+  private Runnable evictionListener;
+  /** When the merger last logged streams evicted (nanoTime, 0: never), and how many since. */
+  private long lastEvictionLog;
+  private long evictedSinceLog;
   /** When the merger last logged clients closed for another node's push it could not take (nanoTime). */
   private long lastMissedLog;
   private final Batches.Outlet outlet = new Batches.Outlet() {
@@ -139,6 +144,7 @@ public final class MergerVerticle extends VerticleBase {
         }
       });
       appends = new StreamAppends(sequencer, streams, streamStats, broadcast);
+      evictionListener = sequencer.onEvicted(this::evicted);
       recovery = new Recovery(streams, options, streamStats, (shard, command) -> vertx.eventBus().send(Addresses.shard(shard), command, Local.OPTIONS));
       stats.gauge("history.streams", "pushgate_history_streams", "streams this node keeps state for", () -> streams.states.size());
       stats.gauge("history.entries", "pushgate_history_entries",
@@ -327,7 +333,23 @@ public final class MergerVerticle extends VerticleBase {
     if (memberListener != null) {
       memberListener.run();
     }
+    if (evictionListener != null) {
+      evictionListener.run();
+    }
     return Future.succeededFuture();
+  }
+
+  /** A stream this member dropped at historyMaxStreams: counted, and logged at most once a minute. */
+  private void evicted(String room) {
+    streamStats.streamsEvicted.inc();
+    evictedSinceLog++;
+    long now = System.nanoTime();
+    if (lastEvictionLog == 0 || now - lastEvictionLog >= 60_000_000_000L) {
+      log.warning("this member holds the history of historyMaxStreams (" + history.maxStreams() + ") streams: dropped " + evictedSinceLog
+        + " least recently used since the last report, the last " + room + "; each one's next push starts a new epoch (history.streamsEvicted)");
+      lastEvictionLog = now;
+      evictedSinceLog = 0;
+    }
   }
 
   private void onDrain(Message<JsonObject> msg) {

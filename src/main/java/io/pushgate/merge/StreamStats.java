@@ -23,6 +23,7 @@ final class StreamStats {
   final Counter duplicateItems;
   final Counter epochChanges;
   final Counter ringEvictions;
+  final Counter streamsEvicted;
   final Counter recovered;
   final Counter joinsUnavailable;
   final Map<NotRecovered, Counter> notRecovered;
@@ -47,6 +48,8 @@ final class StreamStats {
     epochChanges = stats.counter("history.epochChanges", "pushgate_history_epoch_changes", "streams whose numbering started again: every copy of their history was lost");
     ringEvictions = stats.counter("history.ringEvictions", "pushgate_history_ring_evictions",
       "replay rings dropped to stay within historyRingBytes (their replays read the history instead)");
+    streamsEvicted = stats.counter("history.streamsEvicted", "pushgate_history_streams_evicted",
+      "streams this member dropped from the history because it held historyMaxStreams (least recently used first): their next push starts a new epoch");
     recovered = stats.counter("history.joins.recovered", "pushgate_stream_joins", "JOINs with since, by outcome", Tags.of("outcome", "recovered"));
     joinsUnavailable = stats.counter("history.joins.unavailable", "pushgate_stream_joins_unavailable",
       "JOINs of streams answered RATE_LIMITED because the stream's history could not be read (a read failed, or did not answer by the JOIN's deadline)");

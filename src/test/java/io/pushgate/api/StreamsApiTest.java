@@ -273,6 +273,38 @@ class StreamsApiTest {
   }
 
   /**
+   * At historyMaxStreams the history drops the least recently used stream, counts it, and that
+   * stream's next push starts a new epoch, which its member is given, while a stream used since keeps
+   * its numbering.
+   */
+  @Test
+  void pastHistoryMaxStreamsTheLeastRecentlyUsedStreamStartsAgain() {
+    TestNode node = node(new JsonObject().put("historyMaxStreams", 2));
+    TestClient c = client(node).joinAcked("a", 1);
+    String a = push(node, "a", new JsonArray().add(1), null).getString("epoch");
+    push(node, "b", new JsonArray().add(1), null);
+    String b = push(node, "b", new JsonArray().add(2), null).getString("epoch");
+    assertEquals(List.of(1), c.awaitItems("a", 1));
+    assertEquals(0, node.stats().getJsonObject("history").getLong("streamsEvicted"), "two streams fit");
+    String third = push(node, "c", new JsonArray().add(1), null).getString("epoch"); // a was used least recently
+    JsonObject history = node.stats().getJsonObject("history");
+    assertEquals(1, history.getLong("streamsEvicted"), history.encode());
+    assertEquals(2, history.getLong("entries"), history.encode());
+    JsonObject newA = push(node, "a", new JsonArray().add(2), null); // and now b goes, used before c
+    assertNotEquals(a, newA.getString("epoch"));
+    assertEquals(1, newA.getLong("offset"));
+    assertEquals(new JsonObject().put("room", "a").put("items", new JsonArray().add(2)).put("offset", 1).put("epoch", newA.getString("epoch")),
+      nextPush(c, "a"), "the member gets the new numbering's first item");
+    JsonObject stillC = push(node, "c", new JsonArray().add(2), null);
+    assertEquals(third, stillC.getString("epoch"));
+    assertEquals(2, stillC.getLong("offset"));
+    JsonObject newB = push(node, "b", new JsonArray().add(3), null);
+    assertNotEquals(b, newB.getString("epoch"));
+    assertEquals(1, newB.getLong("offset"));
+    assertEquals(3, node.stats().getJsonObject("history").getLong("streamsEvicted"));
+  }
+
+  /**
    * Replays kept for the next JOINs at the same position are bounded by historyRingBytes: with room
    * for one of them (150 bytes: the replay after 0 is about 90, the one after 5 about 80) the first
    * is kept and shared, the second goes to its JOIN alone. Every JOIN gets its items either way.

@@ -108,6 +108,67 @@ class HazelcastSequencerTest {
   }
 
   /**
+   * The map as a node configures it, with historyMaxStreams 14 on one member of 7 partitions (two
+   * streams a partition): past it the member evicts streams, least recently used first, tells the
+   * listener each one's name, and an evicted stream's next append starts a new epoch while a kept one
+   * goes on.
+   */
+  @Test
+  void pastHistoryMaxStreamsTheMemberEvictsAndReportsEachStream() throws Exception {
+    HistoryOptions d = HistoryOptions.DEFAULTS;
+    HistoryOptions options = new HistoryOptions(d.size(), d.ttlMillis(), d.idempotencyWindowMillis(), d.maxIdempotencyKeys(), d.streamBytes(),
+      14, d.maxRecoveryItems(), d.ringBytes(), d.holeMillis(), d.idleMillis(), d.rooms());
+    TestCluster cluster = new TestCluster(TestNode.freePortRange(1), 1);
+    HazelcastInstance member = Hazelcast.newHazelcastInstance(cluster.hazelcastConfig(options).setProperty("hazelcast.partition.count", "7"));
+    members.add(member);
+    vertx = Vertx.vertx();
+    List<String> evicted = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.Map<String, String> epochs = new java.util.concurrent.ConcurrentHashMap<>();
+    CompletableFuture<HazelcastSequencer> appended = new CompletableFuture<>();
+    vertx.runOnContext(start -> {
+      HazelcastSequencer sequencer = new HazelcastSequencer(member, options, Vertx.currentContext());
+      sequencer.onEvicted(evicted::add);
+      Future<?> chain = Future.succeededFuture();
+      for (int i = 0; i < 60; i++) {
+        String room = "room-" + i;
+        chain = chain.compose(v -> sequencer.append(room, List.of(new Append.Push(List.of(bytes("first")), null)))
+          .onSuccess(r -> epochs.put(room, r.epoch())));
+      }
+      chain.onComplete(ar -> {
+        if (ar.failed()) {
+          appended.completeExceptionally(ar.cause());
+        } else {
+          appended.complete(sequencer);
+        }
+      });
+    });
+    HazelcastSequencer sequencer = appended.get(60, TimeUnit.SECONDS);
+    int kept = member.getMap(HistoryOptions.MAP).size();
+    assertTrue(kept <= 14 && kept >= 7, "the member holds " + kept + " streams, at most 14 and at least one a partition");
+    Eventually.await("an eviction reported for each stream not kept", () -> evicted.size() == 60 - kept);
+    assertEquals(60 - kept, new java.util.HashSet<>(evicted).size(), "each evicted stream is reported once: " + evicted);
+    assertEquals(List.of(), evicted.stream().filter(member.getMap(HistoryOptions.MAP)::containsKey).toList(), "reported streams are gone");
+
+    String gone = evicted.get(0);
+    String stays = "room-59"; // the last one appended: the most recently used of its partition
+    CompletableFuture<List<AppendResult>> again = new CompletableFuture<>();
+    vertx.runOnContext(v -> sequencer.append(gone, List.of(new Append.Push(List.of(bytes("second")), null)))
+      .compose(g -> sequencer.append(stays, List.of(new Append.Push(List.of(bytes("second")), null))).map(s -> List.of(g, s)))
+      .onComplete(ar -> {
+        if (ar.failed()) {
+          again.completeExceptionally(ar.cause());
+        } else {
+          again.complete(ar.result());
+        }
+      }));
+    List<AppendResult> results = again.get(60, TimeUnit.SECONDS);
+    assertTrue(!results.get(0).epoch().equals(epochs.get(gone)) && results.get(0).top() == 1,
+      gone + " starts again: " + results.get(0) + " (was epoch " + epochs.get(gone) + ")");
+    assertEquals(epochs.get(stays), results.get(1).epoch());
+    assertEquals(2, results.get(1).top(), stays + " goes on");
+  }
+
+  /**
    * What this test counts is the callbacks, not how fast a backup answers: on a cold two-core CI
    * machine 200 appends at once once waited more than Hazelcast's 5 s for a backup's ack and failed
    * as indeterminate (which is what an append should do then, and HistoryFailoverTest covers).

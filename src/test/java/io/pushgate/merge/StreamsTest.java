@@ -72,7 +72,7 @@ class StreamsTest {
     }
 
     Rig(int historySize, long holeMillis, long ttlMillis) {
-      HistoryOptions options = new HistoryOptions(historySize, ttlMillis, 120_000, 1_000, 1 << 20, 200, 64 << 20, holeMillis, 600_000, RoomPatterns.ANY);
+      HistoryOptions options = new HistoryOptions(historySize, ttlMillis, 120_000, 1_000, 1 << 20, 10_000, 200, 64 << 20, holeMillis, 600_000, RoomPatterns.ANY);
       sequencer = new Swappable(options);
       streams = new Streams(vertx, options, sequencer, stats, new Streams.Outlet() {
         @Override
@@ -160,6 +160,11 @@ class StreamsTest {
     @Override
     public long entries() {
       return current.entries();
+    }
+
+    @Override
+    public Runnable onEvicted(java.util.function.Consumer<String> evicted) {
+      return () -> { };
     }
 
     /** Appends are applied, then answered as failed: a backup that did not answer in time. */

@@ -24,6 +24,11 @@ public final class TestCluster {
   }
 
   public Config hazelcastConfig() {
+    return hazelcastConfig(HistoryOptions.DEFAULTS);
+  }
+
+  /** A member's configuration with the history map as a node with {@code history} configures it. */
+  public Config hazelcastConfig(HistoryOptions history) {
     Config config = new Config().setClusterName(name);
     config.setProperty("hazelcast.socket.bind.any", "false");
     config.setProperty("hazelcast.phone.home.enabled", "false");
@@ -39,7 +44,7 @@ public final class TestCluster {
     for (int i = 0; i < size; i++) {
       join.getTcpIpConfig().addMember("127.0.0.1:" + (basePort + i));
     }
-    return ClusterSetup.configure(config, HistoryOptions.DEFAULTS);
+    return ClusterSetup.configure(config, history);
   }
 
   /** A member for a pushgate node, marked as one (ClusterSetup.NODE_ATTRIBUTE), as Main marks it. */
