@@ -7,6 +7,8 @@ import com.hazelcast.config.FileSystemXmlConfig;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MaxSizePolicy;
+import com.hazelcast.config.MergePolicyConfig;
+import io.pushgate.history.SplitBrainMerge;
 import io.pushgate.history.HistoryOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
@@ -78,7 +80,9 @@ public final class ClusterSetup {
    * entries that nobody touched for historyIdleMillis removed, and at most historyMaxStreams of them
    * per member, the least recently used evicted first: each entry is bounded in bytes, so the count
    * bounds the map. Hazelcast divides the count over the partitions and evicts from a full one, so a
-   * member begins to evict a little before it holds that many.
+   * member begins to evict a little before it holds that many. After a split brain each stream
+   * keeps the half's copy that continues the other's, or starts again in a new epoch
+   * ({@link SplitBrainMerge}).
    */
   public static Config configure(Config config, HistoryOptions history) {
     if (config.getMapConfigOrNull(HistoryOptions.MAP) != null) {
@@ -92,7 +96,8 @@ public final class ClusterSetup {
       .setEvictionConfig(new EvictionConfig()
         .setEvictionPolicy(EvictionPolicy.LRU)
         .setMaxSizePolicy(MaxSizePolicy.PER_NODE)
-        .setSize(history.maxStreams())));
+        .setSize(history.maxStreams()))
+      .setMergePolicyConfig(new MergePolicyConfig(SplitBrainMerge.class.getName(), MergePolicyConfig.DEFAULT_BATCH_SIZE)));
     config.setProperty(FAIL_ON_INDETERMINATE, "true");
     return config;
   }

@@ -3,6 +3,7 @@ package io.pushgate.history;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryEvictedListener;
+import com.hazelcast.map.listener.EntryMergedListener;
 import com.hazelcast.query.Predicates;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -25,12 +26,14 @@ import java.util.concurrent.CompletionStage;
  */
 public final class HazelcastSequencer implements Sequencer {
 
+  private final HazelcastInstance hazelcast;
   private final IMap<String, StreamLog> map;
   private final HistoryOptions options;
   private final Context context;
 
   /** @param context where the futures complete: the caller's (the merger's) */
   public HazelcastSequencer(HazelcastInstance hazelcast, HistoryOptions options, Context context) {
+    this.hazelcast = hazelcast;
     this.map = hazelcast.getMap(HistoryOptions.MAP);
     this.options = options;
     this.context = context;
@@ -70,6 +73,31 @@ public final class HazelcastSequencer implements Sequencer {
     return () -> {
       try {
         map.removeEntryListener(id);
+      } catch (RuntimeException e) {
+        // The member is shutting down: its listeners go with it.
+      }
+    };
+  }
+
+  /**
+   * Every member is told of every entry a merge changed (a listener for the whole map, not only the
+   * entries this member owns: each node keeps state for streams whose history others hold). Hazelcast
+   * tells no one of an entry the merge left as it was, so the member that was merged into the other
+   * half, whose nodes' state is of its own half, rereads everything.
+   */
+  @Override
+  public Runnable onMerged(java.util.function.Consumer<String> stream, Runnable all) {
+    java.util.UUID entries = map.addEntryListener((EntryMergedListener<String, StreamLog>) e ->
+      context.runOnContext(v -> stream.accept(e.getKey())), false);
+    java.util.UUID lifecycle = hazelcast.getLifecycleService().addLifecycleListener(e -> {
+      if (e.getState() == com.hazelcast.core.LifecycleEvent.LifecycleState.MERGED) {
+        context.runOnContext(v -> all.run());
+      }
+    });
+    return () -> {
+      try {
+        map.removeEntryListener(entries);
+        hazelcast.getLifecycleService().removeLifecycleListener(lifecycle);
       } catch (RuntimeException e) {
         // The member is shutting down: its listeners go with it.
       }

@@ -42,6 +42,17 @@ public interface Sequencer {
    */
   Runnable onEvicted(java.util.function.Consumer<String> evicted);
 
+  /**
+   * From now on, after a split brain, {@code stream} is told (on the caller's context) the name of
+   * each stream whose entry the merge changed (it may have started again in a new epoch), and
+   * {@code all} runs when this member itself was merged into the other half: what it knew of every
+   * stream may be out of date. A standalone history never merges.
+   * @return what stops it
+   */
+  default Runnable onMerged(java.util.function.Consumer<String> stream, Runnable all) {
+    return () -> { };
+  }
+
   /** A new epoch: random, so two numberings of one stream never share one. */
   static String newEpoch() {
     byte[] b = new byte[6];

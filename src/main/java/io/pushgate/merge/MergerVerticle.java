@@ -72,8 +72,9 @@ public final class MergerVerticle extends VerticleBase {
   private final Consumer<PushBatch> broadcast;
   /** Removes the cluster membership listener that has the streams recheck when a member leaves; null standalone. */
   private Runnable memberListener;
-  /** Stops the history's eviction reports; null while streams are off. */
+  /** Stop the history's eviction and merge reports; null while streams are off. */
   private Runnable evictionListener;
+  private Runnable mergeListener;
   /** When the merger last logged streams evicted (nanoTime, 0: never), and how many since. */
   private long lastEvictionLog;
   private long evictedSinceLog;
@@ -145,6 +146,9 @@ public final class MergerVerticle extends VerticleBase {
       });
       appends = new StreamAppends(sequencer, streams, streamStats, broadcast);
       evictionListener = sequencer.onEvicted(this::evicted);
+      // After a split brain a stream may have started again: its state here would answer a rejoin
+      // from the old numbering until the stream's next push.
+      mergeListener = sequencer.onMerged(streams::recheck, streams::recheckAll);
       recovery = new Recovery(streams, options, streamStats, (shard, command) -> vertx.eventBus().send(Addresses.shard(shard), command, Local.OPTIONS));
       stats.gauge("history.streams", "pushgate_history_streams", "streams this node keeps state for", () -> streams.states.size());
       stats.gauge("history.entries", "pushgate_history_entries",
@@ -335,6 +339,7 @@ public final class MergerVerticle extends VerticleBase {
     }
     if (evictionListener != null) {
       evictionListener.run();
+      mergeListener.run();
     }
     return Future.succeededFuture();
   }

@@ -1,0 +1,107 @@
+package io.pushgate.history;
+
+import com.hazelcast.internal.serialization.InternalSerializationService;
+import com.hazelcast.internal.serialization.impl.DefaultSerializationServiceBuilder;
+import io.pushgate.protocol.RoomPatterns;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+
+/**
+ * What survives a split brain, as properties of {@link StreamLog#merged}: one stream, numbered
+ * together up to the split, then appended to by either half, each half's copy trimmed by its own
+ * historySize. A copy kept in its epoch never gives a client of either half another item at an
+ * offset it holds (so, if both halves numbered items after the split, the stream starts again in a
+ * new epoch, empty); and a half that numbered nothing after the split costs nobody a reload, as long
+ * as the other still holds the last item it gave out.
+ */
+class SplitBrainMergePropertiesTest {
+
+  private static final InternalSerializationService SERIALIZATION = new DefaultSerializationServiceBuilder().build();
+  private static final long NOW = 1_700_000_000_000L;
+
+  @Test
+  void aKeptCopyAgreesWithEveryItemEitherHalfGaveOutAndOnlyADivergedStreamStartsAgain() {
+    qt().withExamples(500).forAll(integers().between(1, 8), integers().between(0, 10), integers().between(0, 5), integers().between(0, 5))
+      .checkAssert((size, together, onlyA, onlyB) -> {
+        HistoryOptions options = new HistoryOptions(size, 120_000, 120_000, 10, 1 << 20, 10_000, 0, 0, 0, 0, RoomPatterns.ANY);
+        Map.Entry<String, StreamLog> a = new AbstractMap.SimpleEntry<>("room", null);
+        List<String> givenOutByA = new ArrayList<>();
+        append(a, "before", together, options, givenOutByA);
+        Map.Entry<String, StreamLog> b = new AbstractMap.SimpleEntry<>("room", roundTrip(a.getValue()));
+        List<String> givenOutByB = new ArrayList<>(givenOutByA);
+        append(a, "a", onlyA, options, givenOutByA);
+        append(b, "b", onlyB, options, givenOutByB);
+        if (a.getValue() == null || b.getValue() == null) {
+          return; // no append at all: no entry on either side, nothing to merge
+        }
+
+        StreamLog kept = StreamLog.merged(a.getValue(), b.getValue());
+        boolean diverged = onlyA > 0 && onlyB > 0;
+        if (diverged) {
+          assertNotEquals("e1", kept.epoch(), "both halves numbered items after the split");
+          assertEquals(0, kept.top());
+          return;
+        }
+        if (!"e1".equals(kept.epoch())) {
+          // Allowed only when the copy that went on no longer holds what the other half gave out last.
+          StreamLog longer = onlyA > 0 ? a.getValue() : b.getValue();
+          long shorterTop = together;
+          assertTrue(shorterTop > 0 && longer.first() > shorterTop,
+            "started again needlessly: together " + together + ", only A " + onlyA + ", only B " + onlyB + ", size " + size);
+          return;
+        }
+        List<String> longest = givenOutByA.size() >= givenOutByB.size() ? givenOutByA : givenOutByB;
+        assertEquals(longest.size(), kept.top());
+        ReadResult r = kept.read(0, 100, NOW, options);
+        for (int i = 0; i < r.items().size(); i++) {
+          String item = new String(r.items().get(i), StandardCharsets.UTF_8);
+          int offset = (int) r.from() + i;
+          assertEquals(longest.get(offset - 1), item, "offset " + offset);
+          for (List<String> half : List.of(givenOutByA, givenOutByB)) {
+            if (offset <= half.size()) {
+              assertEquals(half.get(offset - 1), item, "a client holds another item at offset " + offset);
+            }
+          }
+        }
+      });
+  }
+
+  @Test
+  void copiesOfAnotherEpochKeepTheExistingOne() {
+    HistoryOptions options = HistoryOptions.DEFAULTS;
+    Map.Entry<String, StreamLog> existing = new AbstractMap.SimpleEntry<>("room", null);
+    Map.Entry<String, StreamLog> merging = new AbstractMap.SimpleEntry<>("room", null);
+    new Append(List.of(new Append.Push(List.of(bytes("x")), null)), NOW, "e1", options).process(existing);
+    new Append(List.of(new Append.Push(List.of(bytes("y"), bytes("z")), null)), NOW, "e2", options).process(merging);
+    assertSame(existing.getValue(), StreamLog.merged(existing.getValue(), merging.getValue()));
+  }
+
+  private static void append(Map.Entry<String, StreamLog> entry, String side, int count, HistoryOptions options, List<String> givenOut) {
+    for (int i = 0; i < count; i++) {
+      String item = "\"" + side + "-" + i + "\"";
+      new Append(List.of(new Append.Push(List.of(item.getBytes(StandardCharsets.UTF_8)), null)), NOW, "e1", options).process(entry);
+      givenOut.add(item);
+    }
+  }
+
+  private static byte[] bytes(String s) {
+    return ("\"" + s + "\"").getBytes(StandardCharsets.UTF_8);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> T roundTrip(T value) {
+    return (T) SERIALIZATION.toObject(SERIALIZATION.toData(value));
+  }
+}
