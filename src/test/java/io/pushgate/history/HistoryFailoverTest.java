@@ -91,6 +91,62 @@ class HistoryFailoverTest {
     assertTrue(ownedByDoomed >= 5);
   }
 
+  /**
+   * Hazelcast evicts at historyMaxStreams on the owner and on its backup each by its own choice, and
+   * reads move only the owner's access times, so the two drop different streams. Whatever they dropped,
+   * a copy the backup still holds when the owner dies is the owner's history (the epoch, top and items
+   * the owner gave out last), never an older numbering that went on with other items. Here: 2 members,
+   * 7 partitions, historyMaxStreams 14 (4 streams a partition), 40 streams, and a read of another stream
+   * after each append.
+   */
+  @Test
+  void underEvictionABackupHoldsTheOwnersHistoryOrNone() {
+    HistoryOptions d = HistoryOptions.DEFAULTS;
+    HistoryOptions options = new HistoryOptions(d.size(), d.ttlMillis(), d.idempotencyWindowMillis(), d.maxIdempotencyKeys(), d.streamBytes(),
+      14, d.maxRecoveryItems(), d.ringBytes(), d.holeMillis(), d.idleMillis(), d.rooms());
+    TestCluster cluster = new TestCluster(TestNode.freePortRange(2), 2);
+    HazelcastInstance doomed = Hazelcast.newHazelcastInstance(cluster.hazelcastConfig(options).setProperty("hazelcast.partition.count", "7"));
+    HazelcastInstance survivor = Hazelcast.newHazelcastInstance(cluster.hazelcastConfig(options).setProperty("hazelcast.partition.count", "7"));
+    members.add(doomed);
+    members.add(survivor);
+    Eventually.await("two members", () -> survivor.getCluster().getMembers().size() == 2);
+    IMap<String, StreamLog> map = survivor.getMap(HistoryOptions.MAP);
+    map.get("assigns the partitions");
+    Eventually.await("partitions assigned and their backups in place", () -> survivor.getPartitionService().isClusterSafe());
+
+    java.util.Random random = new java.util.Random(7);
+    Map<String, ReadResult> last = new LinkedHashMap<>();
+    long now = System.currentTimeMillis();
+    for (int i = 0; i < 600; i++) {
+      String room = "room-" + random.nextInt(40);
+      map.executeOnKey(room, new Append(List.of(new Append.Push(List.of(bytes(room + "-" + i)), null)), now, Sequencer.newEpoch(), options));
+      last.put(room, map.executeOnKey(room, new Read(0, 1_000, now, options)));
+      map.executeOnKey("room-" + random.nextInt(40), new Read(0, 1, now, options)); // the owner's access order only
+    }
+    List<String> ownedByDoomed = last.keySet().stream()
+      .filter(r -> survivor.getPartitionService().getPartition(r).getOwner().equals(doomed.getCluster().getLocalMember())).toList();
+
+    assertTrue(survivor.getPartitionService().isClusterSafe(), "no migration under way when the owner dies");
+    doomed.getLifecycleService().terminate();
+    Eventually.await("the survivor alone", () -> survivor.getCluster().getMembers().size() == 1);
+
+    int held = 0;
+    for (String room : ownedByDoomed) {
+      ReadResult is = map.executeOnKey(room, new Read(0, 1_000, now, options));
+      if (is.epoch() == null) {
+        continue; // the backup had dropped it: the stream starts again with its next push
+      }
+      held++;
+      ReadResult was = last.get(room);
+      assertEquals(was.epoch() + " top " + was.top(), is.epoch() + " top " + is.top(), room + ": the backup's copy after its owner died");
+      assertEquals(was.items().size(), is.items().size(), room);
+      for (int i = 0; i < was.items().size(); i++) {
+        assertArrayEquals(was.items().get(i), is.items().get(i), room + " item " + i);
+      }
+    }
+    assertTrue(ownedByDoomed.size() >= 5 && held >= 3, ownedByDoomed.size() + " streams owned by the member that died, " + held + " held by its backup");
+  }
+
   private static byte[] bytes(String s) {
     return ("\"" + s + "\"").getBytes(StandardCharsets.UTF_8);
   }

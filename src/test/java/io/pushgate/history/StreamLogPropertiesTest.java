@@ -69,7 +69,7 @@ class StreamLogPropertiesTest {
         Append append = new Append(List.of(new Append.Push(items, key)), now, "e1", options);
         AppendResult got = append.process(owner);
         // The backup gets the operation as it travels, and applies it to its own copy.
-        roundTrip(append).process(backup);
+        roundTrip(append.getBackupProcessor()).process(backup);
 
         assertArrayEquals(bytes(owner.getValue()), bytes(backup.getValue()), "owner and backup differ");
         AppendResult.Pushed expected = model.append(items, key, now);
