@@ -80,10 +80,11 @@ public final class HazelcastSequencer implements Sequencer {
   }
 
   /**
-   * Every member is told of every entry a merge changed (a listener for the whole map, not only the
-   * entries this member owns: each node keeps state for streams whose history others hold). Hazelcast
-   * tells no one of an entry the merge left as it was, so the member that was merged into the other
-   * half, whose nodes' state is of its own half, rereads everything.
+   * Every member is told of every entry the merge went through (a listener for the whole map, not only
+   * the entries this member owns: each node keeps state for streams whose history others hold). The
+   * member that was merged into the other half, whose node's state is of its own half, also rereads
+   * all its recently active streams on its own MERGED event, which does not depend on the entry events
+   * reaching it.
    */
   @Override
   public Runnable onMerged(java.util.function.Consumer<String> stream, Runnable all) {

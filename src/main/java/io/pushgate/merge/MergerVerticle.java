@@ -148,7 +148,7 @@ public final class MergerVerticle extends VerticleBase {
       evictionListener = sequencer.onEvicted(this::evicted);
       // After a split brain a stream may have started again: its state here would answer a rejoin
       // from the old numbering until the stream's next push.
-      mergeListener = sequencer.onMerged(streams::recheck, streams::recheckAll);
+      mergeListener = sequencer.onMerged(streams::recheckSoon, streams::recheckAll);
       recovery = new Recovery(streams, options, streamStats, (shard, command) -> vertx.eventBus().send(Addresses.shard(shard), command, Local.OPTIONS));
       stats.gauge("history.streams", "pushgate_history_streams", "streams this node keeps state for", () -> streams.states.size());
       stats.gauge("history.entries", "pushgate_history_entries",

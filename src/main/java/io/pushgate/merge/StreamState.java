@@ -40,6 +40,11 @@ final class StreamState {
   final List<PushBatch> buffered = new ArrayList<>();
   final List<PushBatch> foreign = new ArrayList<>();
   boolean checkingEpoch;
+  /**
+   * Asked to check where the stream stands while a read of its head was already under way (one that
+   * may have been answered before what prompted the ask, e.g. a merge after a split): read again then.
+   */
+  boolean checkAgain;
   /** The last offset this node skipped (gone from the history before it could read it); 0 when none. */
   long skippedThrough;
   /** Joins that wait for the head, or for this node to catch up with the client. */

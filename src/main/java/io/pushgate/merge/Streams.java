@@ -154,7 +154,15 @@ final class Streams {
       heard(s, ar.result().offset(), issued);
       release(s.buffered).forEach(this::receive);
       onChange.accept(s);
+      checkAgainIfAsked(s);
     });
+  }
+
+  /** A check asked for while a head read was under way: that read may predate its reason. */
+  private void checkAgainIfAsked(StreamState s) {
+    if (s.checkAgain && s.ready()) {
+      checkEpoch(s);
+    }
   }
 
   /** The history said the stream's top was {@code top}, in a read issued at {@code issuedNanos}. */
@@ -345,9 +353,11 @@ final class Streams {
   /** Another epoch came (or a client has one this node has not seen): ask the history which is current, once at a time. */
   void checkEpoch(StreamState s) {
     if (s.checkingEpoch) {
+      s.checkAgain = true;
       return;
     }
     s.checkingEpoch = true;
+    s.checkAgain = false; // this read answers every ask before it
     stats.historyOps.inc();
     long issued = System.nanoTime();
     sequencer.head(s.room).onComplete(ar -> {
@@ -385,10 +395,13 @@ final class Streams {
         if (b.first().epoch().equals(s.epoch)) {
           order(s, b);
         } else {
-          stats.duplicateItems.add(b.items().size()); // of an epoch that is no longer current
+          // Of an epoch that is no longer current, or of one newer than this answer: then a check
+          // was asked for when it came (checkAgain), and the next read makes its items a gap to fill.
+          stats.duplicateItems.add(b.items().size());
         }
       }
       onChange.accept(s);
+      checkAgainIfAsked(s);
     });
   }
 
@@ -399,8 +412,13 @@ final class Streams {
    */
   void recheck(String room) {
     StreamState s = states.get(room);
-    if (s != null && s.ready()) {
+    if (s == null) {
+      return;
+    }
+    if (s.ready()) {
       checkEpoch(s);
+    } else {
+      s.checkAgain = true; // its first head read is under way: read again once it is answered
     }
   }
 
@@ -421,6 +439,17 @@ final class Streams {
     });
     if (idle) {
       recheckSome();
+    }
+  }
+
+  /** {@link #recheck}, in turn with others ({@link #RECHECKS_PER_TURN} at a time): a merge names every stream at once. */
+  void recheckSoon(String room) {
+    if (states.containsKey(room)) {
+      boolean idle = toRecheck.isEmpty();
+      toRecheck.add(room);
+      if (idle) {
+        recheckSome();
+      }
     }
   }
 

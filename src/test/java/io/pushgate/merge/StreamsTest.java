@@ -151,6 +151,8 @@ class StreamsTest {
     /** Appends (reads) answer once this completes: a history slower than anyone waits for. */
     volatile Future<Void> appendsWait = Future.succeededFuture();
     volatile Future<Void> readsWait = Future.succeededFuture();
+    /** Reads answer once this completes, with what the history held when they were asked: a slow network. */
+    volatile Future<Void> answersWait = Future.succeededFuture();
 
     Swappable(HistoryOptions options) {
       this.options = options;
@@ -181,7 +183,11 @@ class StreamsTest {
     @Override
     public Future<ReadResult> read(String room, long after, int limit) {
       readAtNanos.add(System.nanoTime());
-      return unreachable ? Future.failedFuture("unreachable") : readsWait.compose(v -> current.read(room, after, limit));
+      if (unreachable) {
+        return Future.failedFuture("unreachable");
+      }
+      Future<ReadResult> answered = readsWait.compose(v -> current.read(room, after, limit));
+      return answersWait.compose(v -> answered);
     }
   }
 
@@ -646,6 +652,37 @@ class StreamsTest {
     rig.receive(List.of(old.get(1))); // a straggler of the lost epoch
     Eventually.await("the straggler counted as a duplicate", () -> rig.stats.duplicateItems.get() == 1);
     assertEquals(5, rig.offsets.size());
+  }
+
+  /**
+   * A recheck asked for while a head read is under way (a merge after a split, reported while the read
+   * that a node's leaving started is still on its way back) reads again once that read is answered:
+   * the read may have been answered before the stream started again, and then nothing else would tell
+   * this node until the stream's next push.
+   */
+  @Test
+  void aRecheckAskedForWhileOneIsUnderWayReadsAgainAfterIt() {
+    Rig rig = new Rig(200);
+    rig.joined();
+    rig.receive(rig.append(1));
+    Eventually.await("offset 1", () -> rig.offsets.size() == 1);
+    String oldEpoch = rig.epochs.get(0);
+    Promise<Void> late = Promise.promise();
+    rig.sequencer.answersWait = late.future();
+    rig.on(() -> {
+      rig.streams.recheck(ROOM); // answered now, from the history as it is, but heard late
+      return null;
+    });
+    rig.sequencer.current = new LocalSequencer(rig.sequencer.options); // the history starts again
+    AppendResult r = rig.sequencer.current.append(ROOM, List.of(new Append.Push(List.of("\"1\"".getBytes(StandardCharsets.UTF_8)), null))).result();
+    rig.on(() -> {
+      rig.streams.recheck(ROOM); // as a merge reports it
+      return null;
+    });
+    late.complete();
+    Eventually.await("the new epoch's item, read from the history", () -> rig.offsets.size() == 2);
+    assertEquals(List.of(oldEpoch, r.epoch()), List.copyOf(rig.epochs));
+    assertEquals(List.of("restarted in " + r.epoch()), rig.toShards.stream().filter(x -> x.startsWith("restarted")).toList());
   }
 
   /**
