@@ -284,6 +284,17 @@ describe('client against a scripted server', () => {
     assert.equal(c.errors[0].closeCode, 1008);
   });
 
+  test('1008 without getToken for a static token that expired while connected: TOKEN_EXPIRED, as before a connect', async () => {
+    const expiresAt = Date.now() + 300;
+    const token = 'e30.' + Buffer.from(JSON.stringify({exp: expiresAt / 1000})).toString('base64url') + '.sig';
+    const c = client({token});
+    const ws = await opened(c);
+    await waitFor('the token past its exp', () => Date.now() > expiresAt || null);
+    ws.drop(1008, 'token expired');
+    assert.equal(c.pg.state, 'closed');
+    assert.deepEqual(c.errors.map((e) => [e.code, e.closeCode]), [['TOKEN_EXPIRED', 1008]]);
+  });
+
   for (const code of [1003, 1007, 1009]) {
     test(`${code}: a client bug, stops and emits an error, pending calls reject`, async () => {
       const c = client();

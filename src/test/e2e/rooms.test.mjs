@@ -2,7 +2,7 @@
 // server (FakeSocket). Run: node --test src/test/e2e/
 import {test, describe} from 'node:test';
 import assert from 'node:assert/strict';
-import {DEFAULTS, isTemporary, refreshDelay, roomProblem, tokenExpiry, VERSION} from '../../main/resources/webroot/pushgate.js';
+import {DEFAULTS, isTemporary, refreshDelay, roomProblem, tokenExpiry, tokenIssuedAt, VERSION} from '../../main/resources/webroot/pushgate.js';
 import {client, fakePage, FakeSocket, jwt, opened, waitFor} from './fake-socket.mjs';
 
 const joinsOf = (ws) => ws.sentOf('JOIN');
@@ -50,6 +50,20 @@ describe('room ids and helpers', () => {
     assert.equal(refreshDelay(6_000, 0, 5_000, 30_000), 0, 'overdue: at once');
     assert.equal(tokenExpiry(jwt({exp: 1_700_000_000})), 1_700_000_000_000);
     assert.equal(tokenExpiry('not.a.jwt'), null);
+  });
+
+  test('refreshDelay: a client clock more than a minute off counts the token\'s life (exp - iat) from its arrival', () => {
+    const iat = 1_700_000_000_000;
+    const exp = iat + 300_000; // a 5-minute token
+    const fast = iat + 600_000; // this clock 10 minutes ahead: the token would look expired on arrival
+    assert.equal(refreshDelay(exp, fast, fast, 30_000, iat), 270_000, 'clock ahead: 30 s before its life ends, not at once');
+    const slow = iat - 600_000;
+    assert.equal(refreshDelay(exp, slow, slow, 30_000, iat), 270_000, 'clock behind: not 10 minutes late');
+    const close = iat + 20_000; // within a minute: this clock (and a token kept a little) as they are
+    assert.equal(refreshDelay(exp, close, close, 30_000, iat), 250_000);
+    assert.equal(refreshDelay(exp, fast, fast, 30_000), 0, 'without iat nothing tells the clock is off');
+    assert.equal(tokenIssuedAt(jwt({exp: 1_700_000_300, iat: 1_700_000_000})), 1_700_000_000_000);
+    assert.equal(tokenIssuedAt(jwt({exp: 1_700_000_300})), null);
   });
 });
 
@@ -176,6 +190,27 @@ describe('per-room state and temporary errors', () => {
     assert.equal(new Set(sent).size, 40, 'every room joined');
     assert.ok(sent.length < 40 + 20, `few refusals per round thanks to the window of 1 after a refusal: ${sent.length} JOINs`);
     c.pg.close();
+  });
+
+  test('after a RATE_LIMITED pause the queue resumes one at a time, whatever answers to earlier JOINs come late', async () => {
+    const c = client({maxInFlight: 16, rateLimitDelayMs: 30});
+    try {
+      const ws = await opened(c);
+      const names = Array.from({length: 30}, (_, i) => 'r' + i);
+      names.forEach((n) => c.pg.join(n).catch(() => {}));
+      const first = joinsOf(ws);
+      assert.equal(first.length, 16);
+      // The refusals of a message limit come at once; the ACKs of the JOINs it let through come later.
+      first.slice(10).forEach((m) => refuse(ws, m, 'RATE_LIMITED'));
+      first.slice(0, 10).forEach((m) => ack(ws, m));
+      const resumed = await waitFor('the queue resumed', () => joinsOf(ws)[16]);
+      await new Promise((r) => setTimeout(r, 20)); // time for more to go out, if the window let them
+      assert.equal(joinsOf(ws).length, 17, 'one JOIN after the pause, not the window the late ACKs would reopen');
+      ack(ws, resumed);
+      await waitFor('the next one, after an answer to one sent since the pause', () => joinsOf(ws)[17]);
+    } finally {
+      c.pg.close();
+    }
   });
 
   test('a RATE_LIMITED without a request (a PING refused for now) pauses the JOINs and is no error', async () => {
@@ -331,7 +366,8 @@ describe('streams: positions, since, no offset twice', () => {
     c.pg.close();
   });
 
-  test('a live frame that skips offsets is reported (recovered: false, HISTORY_GONE, gap) and handed over', async () => {
+  /** A client in stream room s, joined at `position`, with what it hands over. */
+  async function inStream(position) {
     const c = client();
     const ws = await opened(c);
     const pushes = [];
@@ -339,8 +375,13 @@ describe('streams: positions, since, no offset twice', () => {
     c.pg.on('push', (p) => pushes.push(p.items));
     c.pg.on('recovered', (r) => recovered.push(r));
     const joined = c.pg.join('s');
-    ack(ws, joinsOf(ws)[0], {room: 's', offset: 10, epoch: 'e1'});
+    ack(ws, joinsOf(ws)[0], {room: 's', ...position});
     await joined;
+    return {c, ws, pushes, recovered};
+  }
+
+  test('a live frame that skips offsets is reported (recovered: false, HISTORY_GONE, gap) and handed over', async () => {
+    const {c, ws, pushes, recovered} = await inStream({offset: 10, epoch: 'e1'});
     ws.deliver({type: 'PUSH', data: {room: 's', items: ['i11'], offset: 11, epoch: 'e1'}});
     ws.deliver({type: 'PUSH', data: {room: 's', items: ['i15', 'i16'], offset: 16, epoch: 'e1'}}); // 12-14 skipped
     assert.deepEqual(recovered, [{room: 's', recovered: false, reason: 'HISTORY_GONE', skipped: 3, offset: 16, epoch: 'e1', gap: true}]);
@@ -348,6 +389,20 @@ describe('streams: positions, since, no offset twice', () => {
     assert.deepEqual(c.pg.room('s').position, {offset: 16, epoch: 'e1'});
     ws.deliver({type: 'PUSH', data: {room: 's', items: ['i17'], offset: 17, epoch: 'e1'}});
     assert.equal(recovered.length, 1, 'contiguous again: nothing more to tell');
+    c.pg.close();
+  });
+
+  test('a live frame of another epoch is reported (recovered: false, EPOCH_CHANGED, gap), an empty stream\'s first is not', async () => {
+    const {c, ws, pushes, recovered} = await inStream({offset: 0, epoch: '0'}); // nothing pushed to it yet
+    ws.deliver({type: 'PUSH', data: {room: 's', items: ['a1', 'a2'], offset: 2, epoch: 'e1'}});
+    assert.deepEqual(recovered, [], 'the first items of an empty stream change no numbering');
+    // The numbering starts again (a split's halves both numbered items): offset 1 of e2 is not a duplicate.
+    ws.deliver({type: 'PUSH', data: {room: 's', items: ['b1'], offset: 1, epoch: 'e2'}});
+    assert.deepEqual(recovered, [{room: 's', recovered: false, reason: 'EPOCH_CHANGED', offset: 1, epoch: 'e2', gap: true}]);
+    assert.deepEqual(pushes, [['a1', 'a2'], ['b1']]);
+    assert.deepEqual(c.pg.room('s').position, {offset: 1, epoch: 'e2'});
+    ws.deliver({type: 'PUSH', data: {room: 's', items: ['b2'], offset: 2, epoch: 'e2'}});
+    assert.equal(recovered.length, 1, 'the same numbering again: nothing more to tell');
     c.pg.close();
   });
 

@@ -179,14 +179,34 @@ export function tokenExpired(token, nowMs = Date.now(), withinMs = 0) {
   return expiry !== null && expiry <= nowMs + withinMs;
 }
 
+/** The epoch of a stream with nothing in it yet (offset 0): its first item's epoch is no change of numbering. */
+const NO_EPOCH = '0';
+
+/** How far this client's clock may be from the token issuer's before `iat` is trusted over it. */
+const CLOCK_TOLERANCE_MS = 60_000;
+
 /**
  * How long from `nowMs` until a token that expires at `expiryMs` and was received at `receivedMs`
  * should be renewed: `refreshBeforeMs` ahead of its expiry, but at the latest after 2/3 of its life.
+ * `exp` is the issuer's clock and `receivedMs` this client's: when the token's `iat` (`issuedAtMs`)
+ * is more than a minute from when it arrived, this clock is off (or the token was kept that long),
+ * and the token's life (exp - iat) counted from its arrival is used instead, so a clock ahead does
+ * not make every new token look expired (a refresh loop) and one behind does not refresh too late.
  */
-export function refreshDelay(expiryMs, receivedMs, nowMs, refreshBeforeMs = DEFAULTS.refreshBeforeMs) {
-  const life = Math.max(0, expiryMs - receivedMs);
+export function refreshDelay(expiryMs, receivedMs, nowMs, refreshBeforeMs = DEFAULTS.refreshBeforeMs, issuedAtMs = null) {
+  let expires = expiryMs;
+  if (typeof issuedAtMs === 'number' && issuedAtMs < expiryMs && Math.abs(receivedMs - issuedAtMs) > CLOCK_TOLERANCE_MS) {
+    expires = receivedMs + (expiryMs - issuedAtMs);
+  }
+  const life = Math.max(0, expires - receivedMs);
   const lead = Math.min(refreshBeforeMs, life / 3);
-  return Math.max(0, Math.floor(expiryMs - lead - nowMs));
+  return Math.max(0, Math.floor(expires - lead - nowMs));
+}
+
+/** When `token` was issued, in ms since the epoch (its iat claim), or null. */
+export function tokenIssuedAt(token) {
+  const iat = tokenClaims(token)?.iat;
+  return typeof iat === 'number' && Number.isFinite(iat) ? iat * 1000 : null;
 }
 
 /**
@@ -732,6 +752,12 @@ export class PushgateClient {
         const gap = {room: d.room, recovered: false, reason: 'HISTORY_GONE', skipped: first - s.position.offset - 1,
           offset: d.offset, epoch: d.epoch, gap: true};
         this.#emitBoth(room, 'recovered', gap);
+      } else if (s.position && s.position.epoch !== d.epoch && s.position.epoch !== NO_EPOCH) {
+        // The stream's numbering started again (its history was lost whole, or both halves of a
+        // split cluster numbered items): what this client holds may differ from what others do and
+        // items may be gone. Told as a rejoin answered EPOCH_CHANGED is: reload the state; the room
+        // goes on from this frame.
+        this.#emitBoth(room, 'recovered', {room: d.room, recovered: false, reason: 'EPOCH_CHANGED', offset: d.offset, epoch: d.epoch, gap: true});
       }
       if (s.position && s.position.epoch === d.epoch && first <= s.position.offset) {
         const skip = s.position.offset - first + 1;
@@ -758,7 +784,9 @@ export class PushgateClient {
       this.#stop({code, reason}, new PushgateError('CLOSED', 'pushgate: closed by the server (' + code + ')', {closeCode: code}), 'failed');
     } else if (action === 'fatal') {
       const why = code === 1008 ? 'token refused and no getToken() to renew it' : 'the server refused what this client sent';
-      const error = new PushgateError('FATAL_CLOSE', 'pushgate: closed with ' + code + ' (' + why + (reason ? ': ' + reason : '') + ')', {closeCode: code, reason});
+      // A static token that expired while connected: the same error as when it is found expired before a connect.
+      const expired = code === 1008 && tokenExpired(this.#token);
+      const error = new PushgateError(expired ? 'TOKEN_EXPIRED' : 'FATAL_CLOSE', 'pushgate: closed with ' + code + ' (' + why + (reason ? ': ' + reason : '') + ')', {closeCode: code, reason});
       this.#emit('error', error);
       this.#stop({code, reason}, error, 'failed');
     } else {
@@ -973,7 +1001,7 @@ export class PushgateClient {
     if (!this.#getToken || expiry === null || this.#refreshUnsupported) {
       return;
     }
-    let delay = refreshDelay(expiry, this.#connTokenAt, Date.now(), this.#opts.refreshBeforeMs);
+    let delay = refreshDelay(expiry, this.#connTokenAt, Date.now(), this.#opts.refreshBeforeMs, tokenIssuedAt(this.#connToken));
     if (this.#refreshFailures > 0) {
       // After a failure: again after a backoff, as long as that is before exp (else the server's
       // 1008 at exp makes the client reconnect with a new token).
@@ -1187,6 +1215,7 @@ export class PushgateClient {
         s.pendingId = null;
         this.#rejectWaiters(room, error);
         s.attempt++;
+        s.resend = false; // the JOIN asked for again carries the room's options as they are now
         this.#scheduleJoin(room, false);
       }
     }
@@ -1209,7 +1238,7 @@ export class PushgateClient {
     } else if (req.type === 'REFRESH') {
       this.#onRefreshAnswer(req, error, data);
     } else if (req.type === 'LEAVE') {
-      this.#opened();
+      this.#opened(req.round);
       if (error) {
         req.waiter?.reject(error);
       } else {
@@ -1222,8 +1251,15 @@ export class PushgateClient {
     return true;
   }
 
-  /** The window grows by one per answered request after a rate limit shrank it. */
-  #opened() {
+  /**
+   * The window grows by one per answered request after a rate limit shrank it, counting only requests
+   * sent since the last pause: answers to those sent before it (stream ACKs come later than the
+   * refusals of their neighbours) say nothing about the pace the server takes now.
+   */
+  #opened(round) {
+    if (round !== this.#pauseRound) {
+      return;
+    }
     this.#rateLimitedRounds = 0;
     this.#window = Math.min(this.#opts.maxInFlight, this.#window + 1);
   }
@@ -1243,6 +1279,7 @@ export class PushgateClient {
           clearTimeout(w.timer); // a refusal for now is an answer: the timeout starts again when it is resent
           w.timer = null;
         }
+        s.resend = false; // the JOIN sent again carries the room's options as they are now
         if (wanted(room)) {
           this.#queue.unshift({type: 'JOIN', room: room.name});
         }
@@ -1304,7 +1341,7 @@ export class PushgateClient {
       this.#endRoom(room, 'failed', error, {reason: error.message});
       return;
     }
-    this.#opened();
+    this.#opened(req.round);
     s.attempt = 0;
     const detail = {room: room.name, rejoin: s.everJoined};
     const hasPosition = typeof data.offset === 'number' && typeof data.epoch === 'string';
