@@ -54,7 +54,7 @@ public enum Setting {
   HISTORY_ROOMS("historyRooms", "*",
     "which rooms are streams, with history and recovery: comma-separated room names, a trailing `*` matching a prefix, as in a token's `rooms` claim; `*` is every room. `historySize` 0 turns streams off"),
   CLOSE_TIMEOUT_MILLIS("closeTimeoutMillis", 5_000, 100, 600_000,
-    "after the server sends a close frame (1001 on SIGTERM, 4002, 4001, ...), how long the client has to answer before its socket is cut"),
+    "after the server sends a close frame (1001 on SIGTERM, 4002, 4001, ...), or echoes the close of a client, how long the client has to answer or read it before its socket is cut; nothing is written after a close frame"),
   DRAIN_SPREAD_MILLIS("drainSpreadMillis", 10_000, 0, 600_000,
     "on SIGTERM the node closes its clients with 1001 spread over this window, so they do not all reconnect elsewhere in the same second (sooner when drainMinClosesPerSecond gets through them first; at most half of shutdownTimeoutMillis); 0 closes all at once"),
   DRAIN_MIN_CLOSES_PER_SECOND("drainMinClosesPerSecond", 1_000, 1, 10_000_000,

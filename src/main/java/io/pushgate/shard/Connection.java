@@ -50,6 +50,8 @@ final class Connection extends ChannelInboundHandlerAdapter {
   CloseCode closing;
   /** A close frame went out (the server's, or the echo of the client's). */
   private boolean closeSent;
+  /** The client closed first: its close was echoed, and nothing may follow the echo (RFC 6455, 5.5.1). */
+  private boolean peerClosed;
   private boolean closed;
   /** Frames handed to it in the current delivery of several, written together by {@link #writeQueued}; null until the first. */
   private EncodedFrame[] queued;
@@ -73,12 +75,12 @@ final class Connection extends ChannelInboundHandlerAdapter {
   // ---- state ----
 
   boolean isClosing() {
-    return closing != null || closed;
+    return closing != null || peerClosed || closed;
   }
 
   /** Open, not closing, and under its outbound limit. */
   boolean writable() {
-    return closing == null && ctx != null && ctx.channel().isWritable();
+    return closing == null && !peerClosed && ctx != null && ctx.channel().isWritable();
   }
 
   /** Bytes that may still be queued for the socket before it is over maxOutboundBytes. */
@@ -227,11 +229,14 @@ final class Connection extends ChannelInboundHandlerAdapter {
   }
 
   /** A WebSocket ping to a silent client: every client answers it with a pong by itself. */
-  void ping() {
+  /** @return whether a ping went out (not to a connection over its outbound limit or closing) */
+  boolean ping() {
     pinged = true;
-    if (writable()) {
-      ctx.writeAndFlush(new PingWebSocketFrame(), ctx.voidPromise());
+    if (!writable()) {
+      return false;
     }
+    ctx.writeAndFlush(new PingWebSocketFrame(), ctx.voidPromise());
+    return true;
   }
 
   /** Over its outbound limit: closed with 4002, unless it is already gone (reset by the client: not slow, uncounted). */
@@ -248,14 +253,17 @@ final class Connection extends ChannelInboundHandlerAdapter {
    * (or does not read at all, like a slow consumer) has its socket cut after closeTimeoutMillis, so
    * no connection outlives a close by more than that.
    */
-  void close(CloseCode code) {
-    close(code, false);
+  boolean close(CloseCode code) {
+    return close(code, false);
   }
 
-  /** @param endAfterFrame end the TCP connection once the close frame is sent, without waiting for the client's */
-  void close(CloseCode code, boolean endAfterFrame) {
+  /**
+   * @param endAfterFrame end the TCP connection once the close frame is sent, without waiting for the client's
+   * @return false when the connection was closing already (nothing done, nothing counted)
+   */
+  boolean close(CloseCode code, boolean endAfterFrame) {
     if (isClosing()) {
-      return;
+      return false;
     }
     closing = code;
     shared.stats().serverCloses.get(code).inc();
@@ -270,6 +278,12 @@ final class Connection extends ChannelInboundHandlerAdapter {
     } else if (endAfterFrame) {
       ctx.close();
     }
+    cutAfterCloseTimeout();
+    return true;
+  }
+
+  /** A client that does not finish the close (does not answer ours, or read our echo) loses the socket after closeTimeoutMillis. */
+  private void cutAfterCloseTimeout() {
     ctx.executor().schedule(() -> {
       if (!closed) {
         ctx.close();
@@ -287,9 +301,13 @@ final class Connection extends ChannelInboundHandlerAdapter {
       return;
     }
     closeSent = true;
+    peerClosed = true;
     int status = close.statusCode();
     CloseWebSocketFrame echo = status < 0 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(status, "");
     ctx.writeAndFlush(echo).addListener(ChannelFutureListener.CLOSE);
+    // The echo waits behind whatever the client has not read yet: one that stopped reading would
+    // otherwise keep its socket, its rooms and its place until the outbound limit or the heartbeat.
+    cutAfterCloseTimeout();
   }
 
   /** Frees the message being reassembled, if any. */

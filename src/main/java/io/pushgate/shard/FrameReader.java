@@ -28,7 +28,7 @@ final class FrameReader {
       c.onCloseFrame(close);
       return;
     }
-    if (c.closing != null || !admit(c, frame)) {
+    if (c.isClosing() || !admit(c, frame)) {
       return;
     }
     if (frame instanceof PingWebSocketFrame) {

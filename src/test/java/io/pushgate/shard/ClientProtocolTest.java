@@ -214,6 +214,36 @@ class ClientProtocolTest {
   }
 
   /**
+   * A client that sends its close and stops reading, with megabytes it has not read ahead of the echo:
+   * nothing more is written after the echo, and the socket is cut after closeTimeoutMillis, counted as
+   * the client's close, instead of being held (rooms, place, buffers) until the outbound limit cuts it
+   * with 4002 or the heartbeat with 4001.
+   */
+  @Test
+  void aClientThatClosesAndStopsReadingIsCutAtTheCloseTimeout() {
+    try (TestNode node = TestNode.start(new JsonObject().put("maxOutboundBytes", 64_000_000).put("closeTimeoutMillis", 500));
+         RawClient raw = RawClient.connect(null, node.publicPort(), 1_024)) {
+      assertEquals(101, raw.handshake());
+      raw.sendText(request("JOIN", null, new JsonObject().put("room", "r")).encode());
+      Eventually.await("joined", () -> node.stats().getLong("joins") == 1);
+      String pad = "p".repeat(15_000);
+      // More than the kernel's buffers on loopback take (tcp_wmem's 4 MB here): the rest waits in the node.
+      for (int pushed = 0; pushed < 700; pushed++) {
+        node.pushJson("/push/room", new JsonObject().put("room", "r").put("items", new JsonArray().add(pad)));
+      }
+      raw.sendFrame(RawClient.OP_CLOSE, true, new byte[] {0x03, (byte) 0xE8}); // 1000
+      for (int pushed = 0; pushed < 100; pushed++) {
+        node.pushJson("/push/room", new JsonObject().put("room", "r").put("items", new JsonArray().add(pad)));
+      }
+      Eventually.await("the socket cut and forgotten", () -> node.stats().getInteger("connections") == 0 && node.stats().getInteger("rooms") == 0,
+        java.time.Duration.ofSeconds(10));
+      JsonObject closed = node.stats().getJsonObject("closed");
+      assertEquals(1, closed.getLong("by_client"), closed.encode());
+      assertEquals(0, closed.getLong("slow_consumer"), closed.encode());
+    }
+  }
+
+  /**
    * The shard answers WebSocket control frames itself once it holds the socket: a ping gets a pong
    * with the same payload, and the client's close is echoed with its code before the server ends
    * the TCP connection, counted as a client close and forgotten.
