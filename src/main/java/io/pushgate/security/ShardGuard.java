@@ -205,16 +205,20 @@ public final class ShardGuard {
 
   // ---- connection lifetime ----
 
-  /** Closes the connection (through {@code onExpired}) when its token expires. */
-  public void watchExpiry(ClientSession session, Runnable onExpired) {
+  /**
+   * Closes the connection (through {@code onExpired}, which says whether it closed it: not one that was
+   * closing already) when its token expires.
+   */
+  public void watchExpiry(ClientSession session, java.util.function.BooleanSupplier onExpired) {
     if (!session.grant().expires()) {
       return;
     }
     long delay = session.grant().expiresAtMillis() - System.currentTimeMillis();
     Runnable expire = () -> {
       session.expiryTimer = -1;
-      node.stats.tokenExpiredClosed.inc();
-      onExpired.run();
+      if (onExpired.getAsBoolean()) {
+        node.stats.tokenExpiredClosed.inc();
+      }
     };
     if (delay < 1) {
       expire.run();
@@ -229,7 +233,7 @@ public final class ShardGuard {
    * connection may join from now on. With tokens off there is nothing to replace: the grant stays.
    * The future fails, its message saying why, when the token is refused; the old one then stays.
    */
-  public Future<Grant> refresh(ClientSession session, String token, Runnable onExpired) {
+  public Future<Grant> refresh(ClientSession session, String token, java.util.function.BooleanSupplier onExpired) {
     if (node.verifier == null) {
       return Future.succeededFuture(session.grant());
     }

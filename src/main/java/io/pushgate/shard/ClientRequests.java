@@ -234,12 +234,22 @@ final class ClientRequests {
   }
 
   /**
-   * The rooms a connection is in, and those it left to rejoin with since (it keeps their places until
-   * answered), {@code room} itself counted once: another JOIN must not take a rejoin's place.
+   * The rooms a connection is in, those it left to rejoin with since (it keeps their places until
+   * answered), and the streams whose JOIN the merger has not answered yet, each once and {@code room}
+   * not at all: another JOIN must not take a rejoin's place, and JOINs of streams, which go out
+   * together, meet maxRoomsPerConnection when they are asked, not after each one's round trip.
    */
   private static int roomsHeld(Connection c, String room) {
-    int kept = c.keptRooms == null ? 0 : c.keptRooms.size() - (c.keptRooms.contains(room) ? 1 : 0);
-    return c.rooms.size() + kept;
+    int held = c.rooms.size();
+    if (c.keptRooms != null) {
+      held += c.keptRooms.size() - (c.keptRooms.contains(room) ? 1 : 0);
+    }
+    for (String j : c.joining) {
+      if (!j.equals(room) && !c.rooms.contains(j) && (c.keptRooms == null || !c.keptRooms.contains(j))) {
+        held++;
+      }
+    }
+    return held;
   }
 
   /** True, with the ERROR sent, when joining {@code room} would pass maxRoomsPerConnection. */

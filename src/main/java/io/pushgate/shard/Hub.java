@@ -80,7 +80,12 @@ final class Hub {
         Iterable<Connection> targets = reached(frame.target());
         if (targets != null) {
           for (Connection c : targets) {
-            write(c, frame, single);
+            try {
+              write(c, frame, single);
+            } catch (RuntimeException e) {
+              // A bug costs that connection, not the frame for every member after it.
+              failed(c, e);
+            }
           }
         }
       }
@@ -128,8 +133,7 @@ final class Hub {
         }
       } catch (RuntimeException e) {
         // Its frames are dropped with it (writeQueued empties the queue first); the others still go out.
-        log.log(java.util.logging.Level.WARNING, "shard " + shard + ": a write failed; the connection is closed", e);
-        c.close(CloseCode.INTERNAL_ERROR);
+        failed(c, e);
       }
     }
     toWrite.clear();
@@ -138,6 +142,11 @@ final class Hub {
       slow = null;
       closing.forEach(Connection::slowConsumer);
     }
+  }
+
+  private void failed(Connection c, RuntimeException e) {
+    log.log(java.util.logging.Level.WARNING, "shard " + shard + ": a write failed; the connection is closed", e);
+    c.close(CloseCode.INTERNAL_ERROR);
   }
 
   /** At most one line a minute per shard: a node that falls behind would otherwise log every tick. */
@@ -171,18 +180,22 @@ final class Hub {
   void online(Map<String, Integer> totals) {
     onlineTotals = totals;
     onlineSent.keySet().retainAll(rooms.watchers().keySet());
-    rooms.watchers().forEach((room, watchers) -> {
-      Integer count = onlineTotals.get(room);
-      if (count == null || count.equals(onlineSent.get(room))) {
-        return;
-      }
-      onlineSent.put(room, count);
-      EncodedFrame frame = ServerMessages.online(room, count);
-      for (Connection c : watchers) {
-        write(c, frame, false);
-      }
-    });
-    writeQueuedAndCloseSlow();
+    try {
+      rooms.watchers().forEach((room, watchers) -> {
+        Integer count = onlineTotals.get(room);
+        if (count == null || count.equals(onlineSent.get(room))) {
+          return;
+        }
+        EncodedFrame frame = ServerMessages.online(room, count);
+        onlineSent.put(room, count); // once there is a frame to send: a count that failed to go out is sent next time
+        for (Connection c : watchers) {
+          write(c, frame, false);
+        }
+      });
+    } finally {
+      // As after a delivery: nothing held carries over to the next pass, where a PUSH would overtake it.
+      writeQueuedAndCloseSlow();
+    }
   }
 
   /**
@@ -190,13 +203,17 @@ final class Hub {
    * then counts as sent (the next interval sends it again only if the count is another).
    */
   void tellOnlineCount(Connection c, String room) {
-    Integer count = onlineSent.get(room);
-    if (count == null) {
-      count = Math.max(onlineTotals.getOrDefault(room, 0), rooms.members(room, 0));
+    Integer sent = onlineSent.get(room);
+    int count = sent != null ? sent : Math.max(onlineTotals.getOrDefault(room, 0), rooms.members(room, 0));
+    EncodedFrame frame = ServerMessages.online(room, count);
+    if (sent == null) {
       onlineSent.put(room, count);
     }
-    write(c, ServerMessages.online(room, count), false);
-    writeQueuedAndCloseSlow();
+    try {
+      write(c, frame, false);
+    } finally {
+      writeQueuedAndCloseSlow();
+    }
   }
 
   // ---- heartbeat and shutdown ----
@@ -218,9 +235,8 @@ final class Hub {
           silent = new ArrayList<>();
         }
         silent.add(c);
-      } else if (quiet > pingAfterNanos && !c.pinged) {
+      } else if (quiet > pingAfterNanos && !c.pinged && c.ping()) {
         stats.pingsSent.inc();
-        c.ping();
       }
     }
     if (silent != null) {

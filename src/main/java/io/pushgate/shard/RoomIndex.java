@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -107,6 +108,13 @@ final class RoomIndex {
       removeMember(room, c);
     }
     c.rooms.clear();
+    if (c.keptRooms != null) {
+      // Places kept for rejoins the merger has not answered: the answer would give them back too
+      // (unkeep is idempotent), but one that never comes (a node shutting down) must not hold them.
+      for (String room : List.copyOf(c.keptRooms)) {
+        unkeep(room, c);
+      }
+    }
   }
 
   private void removeMember(String room, Connection c) {

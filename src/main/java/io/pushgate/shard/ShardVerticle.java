@@ -160,12 +160,20 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
       ws.close(CloseCode.TRY_AGAIN_LATER.code(), CloseCode.TRY_AGAIN_LATER.reason());
       return;
     }
-    stats.accepted.inc();
     Connection c = new Connection(shared, session, System.nanoTime());
+    try {
+      // From here the socket is ours: nothing holds Vert.x's request, response and WebSocket objects
+      // (about 8 KB per idle connection). Vert.x's server still owns the channel's accept and shutdown.
+      VertxInternals.takeOver(ws, "pushgate", c, outboundLimit);
+    } catch (RuntimeException e) {
+      // Not ours after all (TLS on the public port): nothing of it is kept.
+      connectionBudget.release();
+      guard.release(session);
+      ws.close(CloseCode.INTERNAL_ERROR.code(), CloseCode.INTERNAL_ERROR.reason());
+      throw e;
+    }
+    stats.accepted.inc();
     hub.add(c);
-    // From here the socket is ours: nothing holds Vert.x's request, response and WebSocket objects
-    // (about 8 KB per idle connection). Vert.x's server still owns the channel's accept and shutdown.
-    VertxInternals.takeOver(ws, "pushgate", c, outboundLimit);
     guard.watchExpiry(session, () -> c.close(CloseCode.POLICY_VIOLATION));
     c.checkStillOpen();
   }

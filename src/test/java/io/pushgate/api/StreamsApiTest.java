@@ -273,6 +273,27 @@ class StreamsApiTest {
   }
 
   /**
+   * JOINs of streams go to the merger together, but meet maxRoomsPerConnection when they are asked:
+   * past it they are refused at once with ROOM_LIMIT and the merger never takes them up (it keeps
+   * state for the three streams joined, not five).
+   */
+  @Test
+  void joinsOfStreamsStillWaitingForTheMergerCountAgainstMaxRoomsPerConnection() {
+    TestNode node = node(new JsonObject().put("maxRoomsPerConnection", 3));
+    TestClient c = client(node);
+    for (int i = 1; i <= 5; i++) {
+      c.send(new JsonObject().put("type", "JOIN").put("id", i).put("data", new JsonObject().put("room", "s" + i)));
+    }
+    java.util.Map<Long, String> answers = new java.util.TreeMap<>();
+    while (answers.size() < 5) {
+      JsonObject m = c.await(x -> x.getLong("id") != null);
+      answers.put(m.getLong("id"), "ACK".equals(m.getString("type")) ? "ACK" : m.getJsonObject("data").getString("code"));
+    }
+    assertEquals(java.util.Map.of(1L, "ACK", 2L, "ACK", 3L, "ACK", 4L, "ROOM_LIMIT", 5L, "ROOM_LIMIT"), answers);
+    assertEquals(3, node.stats().getJsonObject("history").getLong("streams"), "the merger took up only the JOINs within the limit");
+  }
+
+  /**
    * At historyMaxStreams the history drops the least recently used stream, counts it, and that
    * stream's next push starts a new epoch, which its member is given, while a stream used since keeps
    * its numbering.
