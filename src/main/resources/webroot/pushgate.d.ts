@@ -115,8 +115,9 @@ export interface JoinedDetail {
 }
 
 /**
- * The outcome of a rejoin with a position ('recovered' events), or (gap: true) offsets a live frame
- * skipped: then recovered is false, reason HISTORY_GONE, skipped how many, and offset/epoch the
+ * The outcome of a rejoin with a position ('recovered' events), or (gap: true) what a live frame
+ * showed: offsets it skipped (recovered false, reason HISTORY_GONE, skipped how many) or another
+ * epoch (recovered false, reason EPOCH_CHANGED: the numbering started again); offset/epoch are the
  * position the room goes on from (that frame's), as a rejoin's answer gives it.
  */
 export interface RecoveredEvent {
@@ -322,5 +323,11 @@ export function tokenExpiry(token: unknown): number | null;
 /** Whether `token` is a JWT whose `exp` has passed, or passes within `withinMs` (not verified). */
 export function tokenExpired(token: unknown, nowMs?: number, withinMs?: number): boolean;
 
-/** How long until a token expiring at expiryMs, received at receivedMs, should be renewed. */
-export function refreshDelay(expiryMs: number, receivedMs: number, nowMs: number, refreshBeforeMs?: number): number;
+/**
+ * How long until a token expiring at expiryMs, received at receivedMs, should be renewed; with
+ * issuedAtMs (its iat) more than a minute from receivedMs, its life (exp - iat) counts from receivedMs.
+ */
+export function refreshDelay(expiryMs: number, receivedMs: number, nowMs: number, refreshBeforeMs?: number, issuedAtMs?: number | null): number;
+
+/** A JWT's iat in ms since the epoch, or null. */
+export function tokenIssuedAt(token: unknown): number | null;
