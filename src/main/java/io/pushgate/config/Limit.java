@@ -32,7 +32,7 @@ public enum Limit {
   DEMO_PUBLISH_PER_SECOND("demoPublishPerSecond", 5, 1,
     "further POST /demo/publish requests in that second get 429 RATE_LIMITED (node-wide; only when demoPublish is on)"),
   MAX_ROOMS("maxRooms", 100_000, 1,
-    "a JOIN of a room this node has no member of yet, while it already has this many distinct rooms, gets ERROR ROOM_LIMIT; the connection stays open (counted as roomLimitRefusals)"),
+    "a JOIN of a room this node has no member of yet, while it already has this many distinct rooms, gets ERROR RATE_LIMITED (the node's rooms come and go: the client asks again later, with backoff); the connection stays open (counted as roomLimitRefusals)"),
   // Abuse and rate limits (io.pushgate.security); README, "Why each default", says why each value.
   MAX_HANDSHAKES_PER_SECOND("maxHandshakesPerSecond", 10_000, 0,
     "0 is off. Over this many WebSocket handshakes per second on the node (bursts up to the same number), a handshake is refused with HTTP 429 before the upgrade (counted as security.refused.handshake_rate_node)"),

@@ -269,7 +269,10 @@ final class ClientRequests {
     RoomIndex.Joined joined = hub.rooms.join(room, c);
     if (joined == RoomIndex.Joined.NODE_FULL) {
       stats.roomLimitRefusals.inc();
-      reject(c, ErrorCode.ROOM_LIMIT, "this node already has " + Limit.MAX_ROOMS.key() + "=" + options.maxRooms() + " rooms with members", id);
+      // Not ROOM_LIMIT, which is final for the request: the node's rooms come and go, and a client
+      // rejoining after a reconnect that lands on a full node must not lose the room for good.
+      reject(c, ErrorCode.RATE_LIMITED, "this node already has " + Limit.MAX_ROOMS.key() + "=" + options.maxRooms()
+        + " rooms with members: try again later", id);
       return false;
     }
     if (joined == RoomIndex.Joined.NEW_MEMBER) {

@@ -73,7 +73,7 @@ final class RoomIndex {
 
   /**
    * Leaves {@code room} to join it again with since, keeping its place among the node's maxRooms
-   * (released by {@link #unkeep}): the rejoin must not be refused ROOM_LIMIT for a place it had.
+   * (released by {@link #unkeep}): the rejoin must not be refused at maxRooms for a place it had.
    * @return false when the connection was not a member
    */
   boolean leaveKeeping(String room, Connection c) {

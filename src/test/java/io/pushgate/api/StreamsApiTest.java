@@ -144,7 +144,7 @@ class StreamsApiTest {
 
   /**
    * A member that rejoins with since is out of the room until the merger answers, but keeps the room's
-   * place among the node's maxRooms: another JOIN meanwhile gets ROOM_LIMIT, not the rejoin.
+   * place among the node's maxRooms: another JOIN of a new room meanwhile is refused (RATE_LIMITED), not the rejoin.
    */
   @Test
   void aMemberRejoiningWithSinceKeepsItsRoomsPlaceAtMaxRooms() {
@@ -158,7 +158,7 @@ class StreamsApiTest {
     TestClient b = client(node);
     b.send(new JsonObject().put("type", "JOIN").put("id", 1).put("data", new JsonObject().put("room", "t")));
     JsonObject refused = b.await(m -> "ERROR".equals(m.getString("type")) || "ACK".equals(m.getString("type")));
-    assertEquals("ROOM_LIMIT", refused.getJsonObject("data", new JsonObject()).getString("code"), refused.encode());
+    assertEquals("RATE_LIMITED", refused.getJsonObject("data", new JsonObject()).getString("code"), refused.encode());
     JsonObject ack = a.await(m -> "ACK".equals(m.getString("type")) && Long.valueOf(2).equals(m.getLong("id"))).getJsonObject("data");
     assertEquals("EPOCH_CHANGED", ack.getString("reason"), ack.encode());
     push(node, "s", new JsonArray().add("second"), null);

