@@ -327,6 +327,29 @@ describe('late answers, new options', () => {
   });
 });
 
+describe('options changed while a JOIN is out, then the JOIN refused for now', () => {
+  test('the JOIN sent again carries the new options, and no third follows its answer', async () => {
+    const c = client({rateLimitDelayMs: 20});
+    try {
+      const ws = await opened(c);
+      const first = c.pg.join('s');
+      const online = c.pg.join('s', {online: true}); // marks s to be sent again after the answer
+      const [sent] = joinsOf(ws);
+      refuse(ws, sent, 'RATE_LIMITED');
+      const again = await waitFor('the JOIN sent again', () => joinsOf(ws)[1]);
+      assert.equal(again.data.online, true, 'the retry carries the options as they are now');
+      ack(ws, again, {room: 's', offset: 0, epoch: '0'});
+      await Promise.all([first, online]);
+      // Absence can only be watched for: past the pause (rateLimitDelayMs 20 ms) several times over.
+      await new Promise((r) => setTimeout(r, 150));
+      assert.equal(joinsOf(ws).length, 2, 'a third JOIN would take the connection out of the room until answered');
+      assert.equal(c.pg.room('s').state, 'joined');
+    } finally {
+      c.pg.close();
+    }
+  });
+});
+
 describe('streams: positions, since, no offset twice', () => {
   test('the ACK position, PUSH offsets, since on the rejoin, duplicates dropped, recovered reported', async () => {
     const c = client();
