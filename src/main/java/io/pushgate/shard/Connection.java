@@ -228,8 +228,10 @@ final class Connection extends ChannelInboundHandlerAdapter {
     ctx.writeAndFlush(new TextWebSocketFrame(text), ctx.voidPromise());
   }
 
-  /** A WebSocket ping to a silent client: every client answers it with a pong by itself. */
-  /** @return whether a ping went out (not to a connection over its outbound limit or closing) */
+  /**
+   * A WebSocket ping to a silent client: every client answers it with a pong by itself.
+   * @return whether a ping went out (not to a connection over its outbound limit or closing)
+   */
   boolean ping() {
     pinged = true;
     if (!writable()) {
