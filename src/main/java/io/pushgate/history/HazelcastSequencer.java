@@ -70,13 +70,7 @@ public final class HazelcastSequencer implements Sequencer {
   public Runnable onEvicted(java.util.function.Consumer<String> evicted) {
     java.util.UUID id = map.addLocalEntryListener((EntryEvictedListener<String, StreamLog>) e ->
       context.runOnContext(v -> evicted.accept(e.getKey())), Predicates.alwaysTrue(), false);
-    return () -> {
-      try {
-        map.removeEntryListener(id);
-      } catch (RuntimeException e) {
-        // The member is shutting down: its listeners go with it.
-      }
-    };
+    return () -> quietly(() -> map.removeEntryListener(id));
   }
 
   /**
@@ -96,13 +90,18 @@ public final class HazelcastSequencer implements Sequencer {
       }
     });
     return () -> {
-      try {
-        map.removeEntryListener(entries);
-        hazelcast.getLifecycleService().removeLifecycleListener(lifecycle);
-      } catch (RuntimeException e) {
-        // The member is shutting down: its listeners go with it.
-      }
+      quietly(() -> map.removeEntryListener(entries));
+      quietly(() -> hazelcast.getLifecycleService().removeLifecycleListener(lifecycle));
     };
+  }
+
+  /** Removes a listener; a member shutting down refuses, and takes its listeners with it anyway. */
+  private static void quietly(Runnable remove) {
+    try {
+      remove.run();
+    } catch (RuntimeException e) {
+      // The member is shutting down.
+    }
   }
 
   /**
