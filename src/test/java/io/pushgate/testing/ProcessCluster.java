@@ -62,6 +62,7 @@ public final class ProcessCluster implements AutoCloseable {
 
   private final Path dir;
   private final Path xml;
+  private final Path logging;
   private final Map<String, String> env;
   private final List<Process> processes = new ArrayList<>();
 
@@ -70,6 +71,21 @@ public final class ProcessCluster implements AutoCloseable {
     this.dir = dir;
     this.env = env;
     this.xml = clusterXml(dir);
+    this.logging = loggingConfig(dir);
+  }
+
+  /**
+   * The shipped logging with Hazelcast's membership and lifecycle at INFO: each node's log then says
+   * who was a member when, and whether a cluster split and merged, which a failure needs to be read.
+   */
+  private static Path loggingConfig(Path dir) throws IOException {
+    String shipped;
+    try (var in = ProcessCluster.class.getResourceAsStream("/pushgate-logging.properties")) {
+      shipped = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    Path file = dir.resolve("logging.properties");
+    Files.writeString(file, shipped + "\ncom.hazelcast.internal.cluster.level=INFO\ncom.hazelcast.core.LifecycleService.level=INFO\n");
+    return file;
   }
 
   /** conf/cluster.xml as shipped, with a cluster name and port range no other run shares. */
@@ -102,8 +118,11 @@ public final class ProcessCluster implements AutoCloseable {
 
   public Node start(int index, int publicPort, int apiPort) throws IOException {
     Path log = dir.resolve("node-" + index + "-" + System.nanoTime() + ".log");
-    ProcessBuilder builder = new ProcessBuilder("java", "-Dvertx.hazelcast.config=" + xml,
-      "-Dhazelcast.wait.seconds.before.join=0", "-Dhazelcast.max.no.heartbeat.seconds=5",
+    ProcessBuilder builder = new ProcessBuilder("java", "-Dvertx.hazelcast.config=" + xml, "-Djava.util.logging.config.file=" + logging,
+      // A member that sends no heartbeat for 5 s is taken for dead (60 s shipped), so a killed or stopped
+      // node is noticed quickly; the heartbeat goes every second (5 s shipped), so that takes five missed
+      // in a row: with one every 5 s, a single late heartbeat on a starved machine could split the cluster.
+      "-Dhazelcast.wait.seconds.before.join=0", "-Dhazelcast.max.no.heartbeat.seconds=5", "-Dhazelcast.heartbeat.interval.seconds=1",
       "-jar", Path.of("target", "pushgate.jar").toAbsolutePath().toString(), "-cluster", "-cluster-host", "127.0.0.1")
       .redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().put("PUSHGATE_PUBLIC_HOST", "127.0.0.1");
@@ -143,8 +162,33 @@ public final class ProcessCluster implements AutoCloseable {
     return new JsonObject(r.body());
   }
 
+  /** Lines of the nodes' logs that tell the cluster's story: memberships, splits, merges, and severe errors. */
+  private static final java.util.regex.Pattern STORY =
+    java.util.regex.Pattern.compile("Members \\{size|is MERGING|is MERGED|suspected to be dead|SEVERE|both halves");
+
+  /** Kills whatever still runs, and prints the cluster's story from every node's log (at most 80 lines). */
   @Override
   public void close() {
     processes.forEach(Process::destroyForcibly);
+    try (var logs = Files.list(dir)) {
+      List<String> story = new ArrayList<>();
+      for (Path log : logs.filter(f -> f.getFileName().toString().endsWith(".log")).sorted().toList()) {
+        String stamp = "";
+        for (String line : Files.readAllLines(log, java.nio.charset.StandardCharsets.ISO_8859_1)) {
+          boolean record = line.startsWith("20") && line.length() > 23;
+          if (record) {
+            stamp = line.substring(11, 23); // the time of day, for the lines of a record that spans several
+          }
+          if (STORY.matcher(line).find()) {
+            String told = (record ? line.substring(11) : stamp + " " + line).replaceAll("\\[pushgate-it-[^\\]]*\\] \\[[0-9.]+\\] ", "");
+            story.add(log.getFileName() + " " + (told.length() > 240 ? told.substring(0, 240) : told));
+          }
+        }
+      }
+      System.out.println("ProcessCluster: " + story.size() + " line(s) of the cluster's story"
+        + (story.size() > 80 ? ", the first 80" : "") + "\n  " + String.join("\n  ", story.subList(0, Math.min(80, story.size()))));
+    } catch (IOException e) {
+      System.out.println("ProcessCluster: could not read the nodes' logs: " + e);
+    }
   }
 }
