@@ -1,12 +1,9 @@
 package io.pushgate.cluster;
 
 import com.hazelcast.config.Config;
-import com.hazelcast.config.EvictionConfig;
-import com.hazelcast.config.EvictionPolicy;
 import com.hazelcast.config.FileSystemXmlConfig;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.MapConfig;
-import com.hazelcast.config.MaxSizePolicy;
 import com.hazelcast.config.MergePolicyConfig;
 import io.pushgate.history.SplitBrainMerge;
 import io.pushgate.history.HistoryOptions;
@@ -68,6 +65,16 @@ public final class ClusterSetup {
    */
   public static final String NODE_ATTRIBUTE = "pushgate.node";
 
+  /**
+   * A JVM that joins only to push (over the event bus) as a lite member: it holds none of the
+   * cluster's data, so none of the streams' history, which only pushgate nodes hold to
+   * historyMaxStreams each.
+   */
+  public static HazelcastClusterManager asPusher(HazelcastClusterManager manager) {
+    manager.getConfig().setLiteMember(true);
+    return manager;
+  }
+
   /** Marks the member {@code manager} will start as a pushgate node ({@link #NODE_ATTRIBUTE}). */
   public static HazelcastClusterManager asNode(HazelcastClusterManager manager) {
     manager.getConfig().getMemberAttributeConfig().setAttribute(NODE_ATTRIBUTE, "true");
@@ -77,12 +84,12 @@ public final class ClusterSetup {
   /**
    * The streams' history map: one synchronous backup (an append is applied to it before it
    * answers), objects kept as they are (an append changes the entry in place, on owner and backup),
-   * entries that nobody touched for historyIdleMillis removed, and at most historyMaxStreams of them
-   * per member, the least recently used evicted first: each entry is bounded in bytes, so the count
-   * bounds the map. Hazelcast divides the count over the partitions and evicts from a full one, so a
-   * member begins to evict a little before it holds that many. After a split brain each stream
-   * keeps the half's copy that continues the other's, or starts again in a new epoch
-   * ({@link SplitBrainMerge}).
+   * and entries that nobody touched for historyIdleMillis removed. No eviction by size: Hazelcast
+   * would evict on the owner and on its backup each by its own sample, and a backup could keep a
+   * stream its owner had dropped and started again; each node holds its member to historyMaxStreams
+   * with removals that reach both copies ({@link io.pushgate.history.HistoryTrim}). After a split
+   * brain each stream keeps the half's copy that continues the other's, or starts again in a new
+   * epoch ({@link SplitBrainMerge}).
    */
   public static Config configure(Config config, HistoryOptions history) {
     if (config.getMapConfigOrNull(HistoryOptions.MAP) != null) {
@@ -93,10 +100,6 @@ public final class ClusterSetup {
       .setAsyncBackupCount(0)
       .setInMemoryFormat(InMemoryFormat.OBJECT)
       .setMaxIdleSeconds((int) Math.max(1, history.idleMillis() / 1000))
-      .setEvictionConfig(new EvictionConfig()
-        .setEvictionPolicy(EvictionPolicy.LRU)
-        .setMaxSizePolicy(MaxSizePolicy.PER_NODE)
-        .setSize(history.maxStreams()))
       .setMergePolicyConfig(new MergePolicyConfig(SplitBrainMerge.class.getName(), MergePolicyConfig.DEFAULT_BATCH_SIZE)));
     config.setProperty(FAIL_ON_INDETERMINATE, "true");
     return config;

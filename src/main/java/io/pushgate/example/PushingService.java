@@ -14,8 +14,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A separate JVM service that pushes through the clustered event bus, not HTTP: it joins the
- * pushgate cluster as a plain Vert.x member (no WebSockets, no shards) and sends requests to
- * {@code pushgate.push}. Any node answers; the node that takes the push spreads it to all.
+ * pushgate cluster as a Vert.x member (no WebSockets, no shards) and sends requests to
+ * {@code pushgate.push}. Any node answers; the node that takes the push spreads it to all. It joins as
+ * a lite member ({@link ClusterSetup#asPusher}), holding none of the cluster's data.
  *
  * <pre>java -cp target/pushgate.jar io.pushgate.example.PushingService ROOM '[{"msg":"hi"}]'</pre>
  */
@@ -40,7 +41,7 @@ public final class PushingService {
       System.exit(2);
     }
     Path config = ClusterSetup.configPath();
-    Vertx vertx = Vertx.builder().withClusterManager(ClusterSetup.clusterManager(config, HistoryOptions.DEFAULTS)).buildClustered()
+    Vertx vertx = Vertx.builder().withClusterManager(ClusterSetup.asPusher(ClusterSetup.clusterManager(config, HistoryOptions.DEFAULTS))).buildClustered()
       .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     try {
       JsonObject reply = push(vertx, "-".equals(args[0]) ? null : args[0], new JsonArray(args[1]))

@@ -2,9 +2,7 @@ package io.pushgate.history;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
-import com.hazelcast.map.listener.EntryEvictedListener;
 import com.hazelcast.map.listener.EntryMergedListener;
-import com.hazelcast.query.Predicates;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -62,15 +60,17 @@ public final class HazelcastSequencer implements Sequencer {
     return map.getLocalMapStats().getOwnedEntryCount();
   }
 
-  /**
-   * Hazelcast tells a member's local listeners of the evictions among the entries it owns, on one of
-   * its event threads; the value is not needed, so it is not sent along.
-   */
+  /** One trim at a time: a slow one is not queued behind by the next period's. */
+  private boolean trimming;
+
   @Override
-  public Runnable onEvicted(java.util.function.Consumer<String> evicted) {
-    java.util.UUID id = map.addLocalEntryListener((EntryEvictedListener<String, StreamLog>) e ->
-      context.runOnContext(v -> evicted.accept(e.getKey())), Predicates.alwaysTrue(), false);
-    return () -> quietly(() -> map.removeEntryListener(id));
+  public Future<List<String>> trim() {
+    if (trimming) {
+      return Future.succeededFuture(List.of());
+    }
+    trimming = true;
+    return context.<List<String>>executeBlocking(() -> HistoryTrim.run(map, options.maxStreams()), false)
+      .onComplete(ar -> trimming = false);
   }
 
   /**

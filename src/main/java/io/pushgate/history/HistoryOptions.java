@@ -18,7 +18,7 @@ import java.io.IOException;
  * @param idempotencyWindowMillis how long an idempotency key is remembered
  * @param maxIdempotencyKeys      keys remembered per stream at most
  * @param streamBytes             item bytes kept per stream at most
- * @param maxStreams              streams each member holds at most (the least recently used is dropped)
+ * @param maxStreams              streams each member holds at most (the least recently appended to are dropped, see HistoryTrim)
  * @param maxRecoveryItems        a JOIN that missed more gets TOO_FAR
  * @param ringBytes               item bytes the node keeps in memory for replays
  * @param holeMillis              how long a gap in offsets waits before it is read from the history

@@ -18,7 +18,8 @@ public final class LocalSequencer implements Sequencer {
   /** Streams in order of last use, so idle ones are found first. */
   private final LinkedHashMap<String, StreamLog> logs = new LinkedHashMap<>(16, 0.75f, true);
   private final Map<StreamLog, Long> touched = new java.util.IdentityHashMap<>();
-  private java.util.function.Consumer<String> evicted = room -> { };
+  /** Streams dropped at historyMaxStreams since the last {@link #trim}. */
+  private final List<String> evicted = new java.util.ArrayList<>();
 
   public LocalSequencer(HistoryOptions options) {
     this.options = options;
@@ -35,7 +36,7 @@ public final class LocalSequencer implements Sequencer {
       Map.Entry<String, StreamLog> eldest = logs.entrySet().iterator().next();
       logs.remove(eldest.getKey());
       touched.remove(eldest.getValue());
-      evicted.accept(eldest.getKey());
+      evicted.add(eldest.getKey());
     }
     return Future.succeededFuture(log.append(pushes, now, options));
   }
@@ -58,9 +59,10 @@ public final class LocalSequencer implements Sequencer {
   }
 
   @Override
-  public Runnable onEvicted(java.util.function.Consumer<String> evicted) {
-    this.evicted = evicted;
-    return () -> this.evicted = room -> { };
+  public Future<List<String>> trim() {
+    List<String> dropped = List.copyOf(evicted);
+    evicted.clear();
+    return Future.succeededFuture(dropped);
   }
 
   /** Drops streams untouched for historyIdleMillis, as the cluster's map does by its max-idle. */

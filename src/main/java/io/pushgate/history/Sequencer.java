@@ -36,11 +36,12 @@ public interface Sequencer {
   long entries();
 
   /**
-   * From now on {@code evicted} is told, on the caller's context, the name of each stream this member
-   * drops from the history because it holds historyMaxStreams (not the idle ones that expire).
-   * @return what stops it
+   * Holds this member to historyMaxStreams: drops the least recently appended of the streams it holds
+   * beyond it, from every copy. The cluster's history does it when asked (every
+   * {@link HistoryTrim#EVERY_MILLIS}), the standalone one on each append; either way the answer names
+   * the streams dropped since the last call, and completes on the caller's context.
    */
-  Runnable onEvicted(java.util.function.Consumer<String> evicted);
+  Future<List<String>> trim();
 
   /**
    * From now on, after a split brain, {@code stream} is told (on the caller's context) the name of

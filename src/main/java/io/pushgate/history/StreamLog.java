@@ -39,6 +39,11 @@ public final class StreamLog implements DataSerializable {
   /** Bytes of the kept items (not serialized: counted again from them). */
   private long bytes;
   private final LinkedHashMap<String, Keyed> keys = new LinkedHashMap<>();
+  /**
+   * When the stream was last appended to (the latest append's time), for {@link HistoryTrim} to drop
+   * the least recently appended first: set by the append itself, so owner and backup agree on it.
+   */
+  private long touchedMillis;
 
   /** For Hazelcast's deserialization only. */
   public StreamLog() {
@@ -60,12 +65,17 @@ public final class StreamLog implements DataSerializable {
     return top;
   }
 
+  long touchedMillis() {
+    return touchedMillis;
+  }
+
   /**
    * Appends each push's items (or, for a push whose key was seen within the window, gives back
    * what it was given then) and trims.
    */
   AppendResult append(List<Append.Push> pushes, long nowMillis, HistoryOptions options) {
     expire(nowMillis, options);
+    touchedMillis = Math.max(touchedMillis, nowMillis);
     List<AppendResult.Pushed> results = new ArrayList<>(pushes.size());
     for (Append.Push push : pushes) {
       Keyed seen = push.key() == null ? null : keys.get(push.key());
@@ -150,7 +160,12 @@ public final class StreamLog implements DataSerializable {
     }
     StreamLog longer = merging.top > existing.top ? merging : existing;
     StreamLog shorter = longer == existing ? merging : existing;
-    return longer.continues(shorter) ? longer : new StreamLog(Sequencer.newEpoch());
+    if (longer.continues(shorter)) {
+      return longer;
+    }
+    StreamLog restarted = new StreamLog(Sequencer.newEpoch());
+    restarted.touchedMillis = Math.max(existing.touchedMillis, merging.touchedMillis);
+    return restarted;
   }
 
   /** Whether this log holds {@code shorter}'s last item and agrees with every item both hold. */
@@ -183,6 +198,7 @@ public final class StreamLog implements DataSerializable {
     out.writeString(epoch);
     out.writeLong(first);
     out.writeLong(top);
+    out.writeLong(touchedMillis);
     out.writeInt(items.size());
     for (Item i : items) {
       out.writeByteArray(i.bytes());
@@ -203,6 +219,7 @@ public final class StreamLog implements DataSerializable {
     epoch = in.readString();
     first = in.readLong();
     top = in.readLong();
+    touchedMillis = in.readLong();
     int n = in.readInt();
     for (int i = 0; i < n; i++) {
       Item item = new Item(in.readByteArray(), in.readLong());

@@ -5,6 +5,8 @@ import io.pushgate.bus.Local;
 import io.pushgate.config.Limit;
 import io.pushgate.history.HazelcastSequencer;
 import io.pushgate.history.HistoryOptions;
+import io.pushgate.history.HistoryTrim;
+import io.pushgate.metrics.Throttle;
 import io.pushgate.history.LocalSequencer;
 import io.pushgate.history.Sequencer;
 import io.pushgate.metrics.DirectMemory;
@@ -72,12 +74,11 @@ public final class MergerVerticle extends VerticleBase {
   private final Consumer<PushBatch> broadcast;
   /** Removes the cluster membership listener that has the streams recheck when a member leaves; null standalone. */
   private Runnable memberListener;
-  /** Stop the history's eviction and merge reports; null while streams are off. */
-  private Runnable evictionListener;
+  /** Stops the history's merge reports; null while streams are off. */
   private Runnable mergeListener;
-  /** When the merger last logged streams evicted (nanoTime, 0: never), and how many since. */
-  private long lastEvictionLog;
-  private long evictedSinceLog;
+  /** The warnings of streams dropped at historyMaxStreams and of trims that failed: one a minute each at most. */
+  private final Throttle evictions = new Throttle(60_000);
+  private final Throttle trimFailures = new Throttle(60_000);
   /** When the merger last logged clients closed for another node's push it could not take (nanoTime). */
   private long lastMissedLog;
   private final Batches.Outlet outlet = new Batches.Outlet() {
@@ -145,7 +146,8 @@ public final class MergerVerticle extends VerticleBase {
         }
       });
       appends = new StreamAppends(sequencer, streams, streamStats, broadcast);
-      evictionListener = sequencer.onEvicted(this::evicted);
+      vertx.setPeriodic(HistoryTrim.EVERY_MILLIS, id -> sequencer.trim().onSuccess(dropped -> dropped.forEach(this::evicted))
+        .onFailure(this::trimFailed));
       // After a split brain a stream may have started again: its state here would answer a rejoin
       // from the old numbering until the stream's next push.
       mergeListener = sequencer.onMerged(streams::recheckSoon, streams::recheckAll);
@@ -337,23 +339,27 @@ public final class MergerVerticle extends VerticleBase {
     if (memberListener != null) {
       memberListener.run();
     }
-    if (evictionListener != null) {
-      evictionListener.run();
+    if (mergeListener != null) {
       mergeListener.run();
     }
     return Future.succeededFuture();
   }
 
-  /** A stream this member dropped at historyMaxStreams: counted, and logged at most once a minute. */
+  /** A stream this member dropped at historyMaxStreams (from both copies): counted, and logged at most once a minute. */
   private void evicted(String room) {
     streamStats.streamsEvicted.inc();
-    evictedSinceLog++;
-    long now = System.nanoTime();
-    if (lastEvictionLog == 0 || now - lastEvictionLog >= 60_000_000_000L) {
-      log.warning("this member holds the history of historyMaxStreams (" + history.maxStreams() + ") streams: dropped " + evictedSinceLog
-        + " least recently used since the last report, the last " + room + "; each one's next push starts a new epoch (history.streamsEvicted)");
-      lastEvictionLog = now;
-      evictedSinceLog = 0;
+    long n = evictions.occurred();
+    if (n > 0) {
+      log.warning("this member holds the history of historyMaxStreams (" + history.maxStreams() + ") streams: dropped " + n
+        + " least recently appended to since the last report, the last " + room + "; each one's next push starts a new epoch (history.streamsEvicted)");
+    }
+  }
+
+  private void trimFailed(Throwable e) {
+    long n = trimFailures.occurred();
+    if (n > 0) {
+      log.warning("could not hold the history to historyMaxStreams (" + n + " failed trim(s) since the last report, tried every "
+        + HistoryTrim.EVERY_MILLIS + " ms): " + e);
     }
   }
 

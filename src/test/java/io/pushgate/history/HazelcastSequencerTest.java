@@ -108,13 +108,12 @@ class HazelcastSequencerTest {
   }
 
   /**
-   * The map as a node configures it, with historyMaxStreams 14 on one member of 7 partitions (two
-   * streams a partition): past it the member evicts streams, least recently used first, tells the
-   * listener each one's name, and an evicted stream's next append starts a new epoch while a kept one
-   * goes on.
+   * The map as a node configures it, with historyMaxStreams 14 on one member: a trim leaves it
+   * exactly 14 streams, the most recently appended to, names each one it dropped, and a dropped
+   * stream's next append starts a new epoch while a kept one goes on.
    */
   @Test
-  void pastHistoryMaxStreamsTheMemberEvictsAndReportsEachStream() throws Exception {
+  void aTrimKeepsTheMostRecentlyAppendedHistoryMaxStreamsAndNamesTheRest() throws Exception {
     HistoryOptions d = HistoryOptions.DEFAULTS;
     HistoryOptions options = new HistoryOptions(d.size(), d.ttlMillis(), d.idempotencyWindowMillis(), d.maxIdempotencyKeys(), d.streamBytes(),
       14, d.maxRecoveryItems(), d.ringBytes(), d.holeMillis(), d.idleMillis(), d.rooms());
@@ -122,12 +121,10 @@ class HazelcastSequencerTest {
     HazelcastInstance member = Hazelcast.newHazelcastInstance(cluster.hazelcastConfig(options).setProperty("hazelcast.partition.count", "7"));
     members.add(member);
     vertx = Vertx.vertx();
-    List<String> evicted = new java.util.concurrent.CopyOnWriteArrayList<>();
     java.util.Map<String, String> epochs = new java.util.concurrent.ConcurrentHashMap<>();
     CompletableFuture<HazelcastSequencer> appended = new CompletableFuture<>();
     vertx.runOnContext(start -> {
       HazelcastSequencer sequencer = new HazelcastSequencer(member, options, Vertx.currentContext());
-      sequencer.onEvicted(evicted::add);
       Future<?> chain = Future.succeededFuture();
       for (int i = 0; i < 60; i++) {
         String room = "room-" + i;
@@ -143,14 +140,30 @@ class HazelcastSequencerTest {
       });
     });
     HazelcastSequencer sequencer = appended.get(60, TimeUnit.SECONDS);
-    int kept = member.getMap(HistoryOptions.MAP).size();
-    assertTrue(kept <= 14 && kept >= 7, "the member holds " + kept + " streams, at most 14 and at least one a partition");
-    Eventually.await("an eviction reported for each stream not kept", () -> evicted.size() == 60 - kept);
-    assertEquals(60 - kept, new java.util.HashSet<>(evicted).size(), "each evicted stream is reported once: " + evicted);
-    assertEquals(List.of(), evicted.stream().filter(member.getMap(HistoryOptions.MAP)::containsKey).toList(), "reported streams are gone");
+    com.hazelcast.map.IMap<String, StreamLog> map = member.getMap(HistoryOptions.MAP);
+    assertEquals(60, map.size(), "nothing is dropped between trims");
+    java.util.Map<String, Long> touched = new java.util.HashMap<>();
+    map.executeOnKeys(map.keySet(), new HistoryTrim.Touched()).forEach((room, seen) -> touched.put(room, seen[0]));
 
-    String gone = evicted.get(0);
-    String stays = "room-59"; // the last one appended: the most recently used of its partition
+    CompletableFuture<List<String>> trimmed = new CompletableFuture<>();
+    vertx.runOnContext(v -> sequencer.trim().onComplete(ar -> {
+      if (ar.failed()) {
+        trimmed.completeExceptionally(ar.cause());
+      } else {
+        trimmed.complete(ar.result());
+      }
+    }));
+    List<String> dropped = trimmed.get(60, TimeUnit.SECONDS);
+    assertEquals(46, dropped.size(), "60 streams, 14 kept: " + dropped);
+    assertEquals(46, new java.util.HashSet<>(dropped).size(), "each dropped stream is named once: " + dropped);
+    assertEquals(14, map.size());
+    assertEquals(List.of(), dropped.stream().filter(map::containsKey).toList(), "named streams are gone");
+    long newestDropped = dropped.stream().mapToLong(touched::get).max().orElseThrow();
+    long oldestKept = map.keySet().stream().mapToLong(touched::get).min().orElseThrow();
+    assertTrue(newestDropped <= oldestKept, "the least recently appended went: dropped up to " + newestDropped + ", kept from " + oldestKept);
+
+    String gone = dropped.get(0);
+    String stays = map.keySet().iterator().next();
     CompletableFuture<List<AppendResult>> again = new CompletableFuture<>();
     vertx.runOnContext(v -> sequencer.append(gone, List.of(new Append.Push(List.of(bytes("second")), null)))
       .compose(g -> sequencer.append(stays, List.of(new Append.Push(List.of(bytes("second")), null))).map(s -> List.of(g, s)))
@@ -166,6 +179,34 @@ class HazelcastSequencerTest {
       gone + " starts again: " + results.get(0) + " (was epoch " + epochs.get(gone) + ")");
     assertEquals(epochs.get(stays), results.get(1).epoch());
     assertEquals(2, results.get(1).top(), stays + " goes on");
+  }
+
+  /**
+   * A removal takes a stream only as the trim saw it: appended to in between (its top moved), it stays;
+   * the same as seen, it goes.
+   */
+  @Test
+  void aStreamAppendedToSinceTheTrimLookedStays() {
+    TestCluster cluster = new TestCluster(TestNode.freePortRange(1), 1);
+    HazelcastInstance member = Hazelcast.newHazelcastInstance(cluster.hazelcastConfig(HistoryOptions.DEFAULTS));
+    members.add(member);
+    com.hazelcast.map.IMap<String, StreamLog> map = member.getMap(HistoryOptions.MAP);
+    long now = System.currentTimeMillis();
+    map.executeOnKey("r", new Append(List.of(new Append.Push(List.of(bytes("a")), null)), now, Sequencer.newEpoch(), HistoryOptions.DEFAULTS));
+    long[] seen = map.executeOnKey("r", new HistoryTrim.Touched());
+    assertEquals(now + " 1", seen[0] + " " + seen[1]);
+    map.executeOnKey("r", new Append(List.of(new Append.Push(List.of(bytes("b")), null)), now, Sequencer.newEpoch(), HistoryOptions.DEFAULTS));
+    assertEquals(false, map.executeOnKey("r", new HistoryTrim.Forget(seen[0], seen[1])), "appended to in the same millisecond: it stays");
+    assertTrue(map.containsKey("r"));
+    assertEquals(true, map.executeOnKey("r", new HistoryTrim.Forget(now, 2)));
+    assertEquals(false, map.containsKey("r"));
+  }
+
+  /** The setting's text, which README repeats, says how often a trim runs. */
+  @Test
+  void historyMaxStreamsSaysHowOftenATrimRuns() {
+    assertTrue(io.pushgate.config.Limit.HISTORY_MAX_STREAMS.atLimit().contains("Every " + HistoryTrim.EVERY_MILLIS / 1000 + " s "),
+      io.pushgate.config.Limit.HISTORY_MAX_STREAMS.atLimit());
   }
 
   /**

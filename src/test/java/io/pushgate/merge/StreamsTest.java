@@ -165,8 +165,8 @@ class StreamsTest {
     }
 
     @Override
-    public Runnable onEvicted(java.util.function.Consumer<String> evicted) {
-      return () -> { };
+    public Future<List<String>> trim() {
+      return current.trim();
     }
 
     /** Appends are applied, then answered as failed: a backup that did not answer in time. */
