@@ -6,6 +6,7 @@ import io.pushgate.bus.Local;
 import io.pushgate.merge.MergeResult;
 import io.pushgate.merge.PushBatch;
 import io.pushgate.metrics.Counter;
+import io.pushgate.metrics.Throttle;
 import io.pushgate.metrics.NodeStats;
 import io.pushgate.metrics.Stats;
 import io.pushgate.protocol.ItemValidator;
@@ -30,7 +31,6 @@ import java.util.logging.Logger;
 public final class ClusterBridgeVerticle extends VerticleBase {
 
   private static final Logger log = Logger.getLogger(ClusterBridgeVerticle.class.getName());
-  private static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
 
   private final String nodeId;
   private final ItemValidator items;
@@ -38,8 +38,9 @@ public final class ClusterBridgeVerticle extends VerticleBase {
   private final Counter remoteItemsAccepted;
   private final Counter remoteItemsRefused;
   private final Counter remotePushesInvalid;
-  private long lastRefusalLog;
-  private long lastInvalidLog;
+  /** One line each per 10 s at most: a sender that keeps failing would otherwise log every push. */
+  private final Throttle refusals = new Throttle(10_000);
+  private final Throttle invalids = new Throttle(10_000);
 
   public ClusterBridgeVerticle(String nodeId, ClusterOptions options, NodeStats nodeStats, Vertx vertx) {
     this.nodeId = nodeId;
@@ -98,9 +99,7 @@ public final class ClusterBridgeVerticle extends VerticleBase {
       }
       // The pusher already has its 200 from the accepting node; all this node can do is count and say so.
       remoteItemsRefused.add(count);
-      long now = System.nanoTime();
-      if (now - lastRefusalLog > LOG_INTERVAL_NANOS) {
-        lastRefusalLog = now;
+      if (refusals.occurred() > 0) {
         String why = ar.failed() ? ar.cause().getMessage() : ((MergeResult.Refused) ar.result().body()).message();
         log.warning("dropped " + count + " items broadcast by node " + push.origin() + ": " + why
           + " (total dropped: " + remoteItemsRefused.get() + "; raise maxPendingBytes or add nodes)");
@@ -110,9 +109,7 @@ public final class ClusterBridgeVerticle extends VerticleBase {
 
   private void invalid(String origin, String problem) {
     remotePushesInvalid.inc();
-    long now = System.nanoTime();
-    if (now - lastInvalidLog > LOG_INTERVAL_NANOS) {
-      lastInvalidLog = now;
+    if (invalids.occurred() > 0) {
       log.warning("dropped a push broadcast by " + origin + ": " + problem + " (total dropped as invalid: " + remotePushesInvalid.get()
         + "); a cluster member sends what no pushgate node would: check what else can reach the event bus");
     }

@@ -4,8 +4,8 @@ import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.spi.merge.SplitBrainMergePolicy;
 import com.hazelcast.spi.merge.MergingEntry;
+import io.pushgate.metrics.Throttle;
 
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
 /**
@@ -20,9 +20,8 @@ import java.util.logging.Logger;
 public final class SplitBrainMerge implements SplitBrainMergePolicy<StreamLog, MergingEntry<Object, StreamLog>, Object> {
 
   private static final Logger log = Logger.getLogger(SplitBrainMerge.class.getName());
-  /** Streams started again since the last log line, and when that was (nanoTime): one line per 10 s at most. */
-  private static final AtomicLong restartedSinceLog = new AtomicLong();
-  private static final AtomicLong lastLog = new AtomicLong(System.nanoTime() - 20_000_000_000L);
+  /** One line per 10 s at most, with the streams started again since the last (a merge reports them one by one). */
+  private static final Throttle restarts = new Throttle(10_000);
 
   /** For Hazelcast, which makes the policy from its class name. */
   public SplitBrainMerge() {
@@ -47,11 +46,8 @@ public final class SplitBrainMerge implements SplitBrainMergePolicy<StreamLog, M
   }
 
   private static void restarted(Object room) {
-    long n = restartedSinceLog.incrementAndGet();
-    long last = lastLog.get();
-    long now = System.nanoTime();
-    if (now - last >= 10_000_000_000L && lastLog.compareAndSet(last, now)) {
-      restartedSinceLog.addAndGet(-n);
+    long n = restarts.occurred();
+    if (n > 0) {
       log.warning("after a split brain, " + n + " stream(s) that both halves appended to start again in a new epoch (the last: "
         + room + "); their clients are told EPOCH_CHANGED when they rejoin");
     }

@@ -6,12 +6,12 @@ import io.pushgate.config.Limit;
 import io.pushgate.history.HazelcastSequencer;
 import io.pushgate.history.HistoryOptions;
 import io.pushgate.history.HistoryTrim;
-import io.pushgate.metrics.Throttle;
 import io.pushgate.history.LocalSequencer;
 import io.pushgate.history.Sequencer;
 import io.pushgate.metrics.DirectMemory;
 import io.pushgate.metrics.NodeStats;
 import io.pushgate.metrics.Stats;
+import io.pushgate.metrics.Throttle;
 import io.pushgate.protocol.EncodedFrame;
 import io.pushgate.protocol.Position;
 import io.pushgate.shard.FanoutPressure;
@@ -79,8 +79,8 @@ public final class MergerVerticle extends VerticleBase {
   /** The warnings of streams dropped at historyMaxStreams and of trims that failed: one a minute each at most. */
   private final Throttle evictions = new Throttle(60_000);
   private final Throttle trimFailures = new Throttle(60_000);
-  /** When the merger last logged clients closed for another node's push it could not take (nanoTime). */
-  private long lastMissedLog;
+  /** The warning of clients closed for another node's push the merger could not take: one a minute at most. */
+  private final Throttle missedPushes = new Throttle(60_000);
   private final Batches.Outlet outlet = new Batches.Outlet() {
     @Override
     public void early(Batches.Flushed flushed) {
@@ -309,9 +309,7 @@ public final class MergerVerticle extends VerticleBase {
   private void missed(io.pushgate.protocol.Target target) {
     counters.missedCloses.inc();
     toEveryShard(new ShardCommand.Missed(target));
-    long now = System.nanoTime();
-    if (now - lastMissedLog > 60_000_000_000L) {
-      lastMissedLog = now;
+    if (missedPushes.occurred() > 0) {
       log.warning("another node's push to " + (target.isAll() ? "all" : "room " + target.room()) + " found the merge queue full ("
         + Limit.MAX_PENDING_BYTES.key() + "=" + options.maxPendingBytes() + "): the clients it would have reached here are closed"
         + " with 1013 instead of missing it (merger.missedCloses: " + counters.missedCloses.get() + "); raise maxPendingBytes or add nodes");

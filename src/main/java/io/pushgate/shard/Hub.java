@@ -1,5 +1,6 @@
 package io.pushgate.shard;
 
+import io.pushgate.metrics.Throttle;
 import io.pushgate.protocol.CloseCode;
 import io.pushgate.protocol.EncodedFrame;
 import io.pushgate.protocol.ServerMessages;
@@ -20,7 +21,6 @@ import java.util.logging.Logger;
 final class Hub {
 
   private static final Logger log = Logger.getLogger(Hub.class.getName());
-  private static final long LATE_TICK_WARNING_INTERVAL_NANOS = 60_000_000_000L;
 
   private final int shard;
   private final ShardOptions options;
@@ -37,8 +37,7 @@ final class Hub {
   private final Map<String, Integer> onlineSent = new HashMap<>();
   private Map<String, Integer> onlineTotals = Map.of();
   /** When this shard last warned of a tick written late, and how many came since (nanoTime). */
-  private long lastLateTickWarning;
-  private long lateTicksSinceWarning;
+  private final Throttle lateTicks = new Throttle(60_000);
 
   /** Told when a tick's frames took longer than the tick to write: the merger samples low items harder. */
   private final FanoutPressure pressure;
@@ -151,17 +150,13 @@ final class Hub {
 
   /** At most one line a minute per shard: a node that falls behind would otherwise log every tick. */
   private void warnOfLateTick(long lagNanos) {
-    lateTicksSinceWarning++;
-    long now = System.nanoTime();
-    if (lastLateTickWarning != 0 && now - lastLateTickWarning < LATE_TICK_WARNING_INTERVAL_NANOS) {
+    long n = lateTicks.occurred();
+    if (n == 0) {
       return;
     }
     log.warning("shard " + shard + ": a tick took " + lagNanos / 1_000_000 + " ms to reach all " + connections.size()
-      + " sockets, longer than tickMillis=" + options.tickMillis() + " (" + lateTicksSinceWarning
-      + (lastLateTickWarning == 0 ? " such tick" : " such ticks in the last minute")
+      + " sockets, longer than tickMillis=" + options.tickMillis() + " (" + n + (n == 1 ? " such tick" : " such ticks since the last such line")
       + "): this node is short of CPU for its audience; add nodes or CPU, or raise tickMillis (pushgate_fanout_seconds)");
-    lastLateTickWarning = now;
-    lateTicksSinceWarning = 0;
   }
 
   /** Closes (1013) the connections {@code target} reaches: items for them were lost on this node. */
