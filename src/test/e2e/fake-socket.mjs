@@ -45,9 +45,10 @@ export class FakeSocket {
 
 export const FAST = {backoffBaseMs: 10, backoffMaxMs: 40, jitterMs: 5, stableMs: 10_000, requestTimeoutMs: 300, connectTimeoutMs: 2_000, heartbeatMs: 60_000};
 
+/** Polls `condition` until it gives a value, for `timeoutMs` of the monotonic clock (tests set Date.now back). */
 export async function waitFor(what, condition, timeoutMs = 2_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
     const value = condition();
     if (value) {
       return value;

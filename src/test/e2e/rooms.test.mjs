@@ -90,6 +90,25 @@ describe('per-room state and temporary errors', () => {
     c.pg.close();
   });
 
+  test('RATE_LIMITED: a wall clock set back an hour during the pause does not stretch it', async () => {
+    const realNow = Date.now;
+    try {
+      const c = client({rateLimitDelayMs: 40});
+      const ws = await opened(c);
+      const joined = c.pg.join('busy');
+      const [first] = joinsOf(ws);
+      refuse(ws, first, 'RATE_LIMITED');
+      const setBack = realNow() - 3_600_000;
+      Date.now = () => setBack;
+      const second = await waitFor('the JOIN sent again', () => joinsOf(ws)[1]);
+      ack(ws, second);
+      await joined;
+      c.pg.close();
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
   test('RATE_LIMITED is not final: the JOIN is sent again after a pause and the join() resolves', async () => {
     const c = client({rateLimitDelayMs: 40});
     const ws = await opened(c);

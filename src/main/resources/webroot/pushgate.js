@@ -164,6 +164,16 @@ export function tokenClaims(token) {
   }
 }
 
+/**
+ * Milliseconds on a clock that is never set back or forward, for the heartbeat and the pauses: the
+ * device's wall clock (Date.now) can jump by hours when it is set, and a pause measured on it would
+ * then last hours, or a dead socket go unnoticed as long. Token times stay on the wall clock, which
+ * is what exp and iat are read against.
+ */
+const monotonicNow = typeof performance !== 'undefined' && typeof performance.now === 'function'
+  ? () => performance.now()
+  : () => Date.now();
+
 /** When `token` expires, in ms since the epoch (its exp claim), or null. */
 export function tokenExpiry(token) {
   const exp = tokenClaims(token)?.exp;
@@ -655,7 +665,7 @@ export class PushgateClient {
     this.#refreshUnsupported = false;
     this.#refreshFailures = 0;
     this.#retryAction = null;
-    this.#lastReceivedAt = this.#lastPingAt = Date.now();
+    this.#lastReceivedAt = this.#lastPingAt = monotonicNow();
     this.#timers.stable = setTimeout(() => (this.#attempt = 0), this.#opts.stableMs);
     this.#scheduleHeartbeat();
     this.#connToken = this.#socketToken;
@@ -681,7 +691,7 @@ export class PushgateClient {
   }
 
   #onMessage(data) {
-    this.#lastReceivedAt = Date.now();
+    this.#lastReceivedAt = monotonicNow();
     if (typeof data !== 'string') {
       return;
     }
@@ -866,7 +876,7 @@ export class PushgateClient {
 
   #scheduleHeartbeat() {
     clearTimeout(this.#timers.heartbeat);
-    this.#heartbeatDueAt = Date.now() + this.#opts.heartbeatMs;
+    this.#heartbeatDueAt = monotonicNow() + this.#opts.heartbeatMs;
     this.#timers.heartbeat = setTimeout(() => this.#heartbeat(), this.#opts.heartbeatMs);
   }
 
@@ -875,7 +885,7 @@ export class PushgateClient {
     if (!ws || !this.#wsOpened) {
       return;
     }
-    const now = Date.now();
+    const now = monotonicNow();
     // A timer that fires far later than planned ran in a throttled or frozen tab: the answer to the
     // last PING may be queued right behind it, so it is no evidence of a dead socket. Ask again.
     const late = now - this.#heartbeatDueAt > Math.max(1_000, this.#opts.heartbeatMs / 2);
@@ -890,7 +900,7 @@ export class PushgateClient {
 
   #ping() {
     if (this.#lastReceivedAt >= this.#lastPingAt) {
-      this.#lastPingAt = Date.now(); // an outstanding PING keeps its time: the answer is due from then
+      this.#lastPingAt = monotonicNow(); // an outstanding PING keeps its time: the answer is due from then
     }
     this.#send({type: 'PING'});
   }
@@ -1143,7 +1153,7 @@ export class PushgateClient {
   /** Sends queued JOINs and LEAVEs while fewer than the window are awaiting their answer and no pause runs. */
   #pump() {
     while (this.#queue.length && this.#isOpen() && this.#inFlight < this.#window) {
-      const wait = this.#pausedUntil - Date.now();
+      const wait = this.#pausedUntil - monotonicNow();
       if (wait > 0) {
         if (!this.#timers.pause) {
           this.#timers.pause = setTimeout(() => {
@@ -1308,7 +1318,7 @@ export class PushgateClient {
     this.#pauseRound++;
     this.#rateLimitedRounds++;
     const ceiling = Math.min(this.#opts.backoffMaxMs, this.#opts.rateLimitDelayMs * 2 ** Math.min(this.#rateLimitedRounds - 1, 16));
-    this.#pausedUntil = Date.now() + Math.floor(ceiling / 2 + Math.random() * ceiling / 2);
+    this.#pausedUntil = monotonicNow() + Math.floor(ceiling / 2 + Math.random() * ceiling / 2);
     this.#window = 1;
   }
 
