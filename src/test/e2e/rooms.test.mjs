@@ -90,6 +90,35 @@ describe('per-room state and temporary errors', () => {
     c.pg.close();
   });
 
+  test('leave() lets go of a room nobody listens to; a room with listeners stays the same object', async () => {
+    const c = client();
+    const ws = await opened(c);
+    const plain = c.pg.room('chat-1');
+    const watched = c.pg.room('chat-2');
+    const pushes = [];
+    watched.on('push', (e) => pushes.push(...e.items));
+    const joins = [c.pg.join('chat-1'), c.pg.join('chat-2')];
+    for (const m of joinsOf(ws)) {
+      ack(ws, m);
+    }
+    await Promise.all(joins);
+    const leaving = [c.pg.leave('chat-1'), c.pg.leave('chat-2')];
+    for (const m of ws.sentOf('LEAVE')) {
+      ack(ws, m);
+    }
+    await Promise.all(leaving);
+    assert.equal(plain.state, 'left');
+    assert.notEqual(c.pg.room('chat-1'), plain, 'let go of: a new object, as for a room never seen');
+    assert.equal(c.pg.room('chat-1').state, 'left');
+    assert.equal(c.pg.room('chat-2'), watched, 'its listener would be lost with a new object');
+    const again = c.pg.join('chat-2');
+    ack(ws, joinsOf(ws)[2]);
+    await again;
+    ws.deliver({type: 'PUSH', data: {room: 'chat-2', items: ['back']}});
+    await waitFor('the push reaches the listener of the room joined again', () => pushes.length === 1);
+    c.pg.close();
+  });
+
   test('RATE_LIMITED: a wall clock set back an hour during the pause does not stretch it', async () => {
     const realNow = Date.now;
     try {

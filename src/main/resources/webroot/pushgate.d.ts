@@ -224,7 +224,10 @@ export class PushgateError extends Error {
   reason?: string;
 }
 
-/** One room of a client: client.room(name) gives the same object for the same name. */
+/**
+ * One room of a client: client.room(name) gives the same object for the same name, until leave()
+ * lets go of a room with no listeners of its own; room(name) then gives a new one.
+ */
 export class Room {
   readonly name: string;
   readonly state: RoomState;

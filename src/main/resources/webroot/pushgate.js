@@ -249,6 +249,15 @@ class Emitter {
     this.#listeners.get(event)?.delete(listener);
   }
 
+  /** Listeners registered, of every event. */
+  get size() {
+    let n = 0;
+    for (const set of this.#listeners.values()) {
+      n += set.size;
+    }
+    return n;
+  }
+
   emit(event, ...args) {
     const listeners = this.#listeners.get(event);
     if (!listeners) {
@@ -268,8 +277,9 @@ class Emitter {
 }
 
 /**
- * One room of a client, as `client.room(name)` returns it: the same object for the same name for the
- * client's whole life. States: 'joining' (asked for; a JOIN is queued, sent, or waiting for a retry),
+ * One room of a client, as `client.room(name)` returns it: the same object for the same name, until
+ * leave() lets go of a room that has no listeners of its own (a page that visits a room per
+ * conversation would otherwise keep every one); room(name) then gives a new one. States: 'joining' (asked for; a JOIN is queued, sent, or waiting for a retry),
  * 'joined' (the server ACKed it on the current connection), 'failed' (refused for good: see
  * `error.code`), 'left' (leave(), close(), or never joined).
  */
@@ -511,7 +521,7 @@ export class PushgateClient {
     }
   }
 
-  /** The room's handle (state, events, ready()); the same object for the same name. */
+  /** The room's handle (state, events, ready()); the same object for the same name (see Room for when a new one). */
   room(name) {
     let room = this.#rooms.get(name);
     if (!room) {
@@ -578,6 +588,9 @@ export class PushgateClient {
     const room = this.#rooms.get(name);
     if (room && (wanted(room) || room.state === 'failed')) {
       this.#endRoom(room, 'left', null, {reason: 'leave()'}); // a failed room is let go of too
+    }
+    if (room && internals.get(room).events.size === 0) {
+      this.#rooms.delete(name); // nobody listens to it: nothing is lost by a new object next time
     }
     this.#queue = this.#queue.filter((q) => !(q.type === 'JOIN' && q.room === name));
     if (!this.#isOpen()) {
