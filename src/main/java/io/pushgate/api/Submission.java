@@ -7,6 +7,8 @@ import io.pushgate.merge.MergeResult;
 import io.pushgate.merge.PushBatch;
 import io.pushgate.metrics.Counter;
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
@@ -40,12 +42,19 @@ final class Submission {
   Future<JsonObject> submit(PushBatch batch) {
     return vertx.eventBus().<MergeResult>request(Addresses.MERGE, batch, Local.OPTIONS)
       .recover(e -> {
+        if (e instanceof ReplyException r && r.failureType() == ReplyFailure.TIMEOUT) {
+          // The merger has it, and may yet take it (a stream's append can outlast the request).
+          log.warning("the merger did not answer a push within " + Local.OPTIONS.getSendTimeout() + " ms: answered 500, taken or not");
+          return Future.failedFuture(new PushRefused(ApiError.INTERNAL,
+            "the node did not confirm the push in time: it may have been taken; retry with the same idempotencyKey"));
+        }
         log.log(Level.WARNING, "push could not be handed to the merger", e);
         return Future.failedFuture(new PushRefused(ApiError.QUEUE_FULL, "node not ready to accept pushes, retry shortly"));
       })
       .compose(reply -> {
         if (reply.body() instanceof MergeResult.Refused no) {
-          return Future.failedFuture(new PushRefused(ApiError.QUEUE_FULL, no.message()));
+          return Future.failedFuture(new PushRefused(no.reason() == MergeResult.Reason.OUTCOME_UNKNOWN ? ApiError.INTERNAL : ApiError.QUEUE_FULL,
+            no.message()));
         }
         MergeResult.Accepted ok = (MergeResult.Accepted) reply.body();
         accepted.inc();

@@ -18,9 +18,10 @@ import java.util.concurrent.CompletionStage;
  * open-source CP subsystem (IAtomicLong) is not there, and a Ringbuffer per room would allocate its
  * whole capacity up front, so a map entry is the sequencer. With
  * {@code hazelcast.operation.fail.on.indeterminate.state} an append whose backup did not answer
- * fails instead of being reported done; it is not undone on the owner, though, so a failed append
- * may have numbered its items (the merger then reads where the stream stands, and a pusher's retry
- * with its idempotencyKey finds them).
+ * fails instead of being reported done; it is not undone on the owner, though, so such a failure
+ * ({@link AppendOutcomeUnknown}, as is an owner that did not answer in time) may have numbered its
+ * items (the merger then reads where the stream stands, and a pusher's retry with its
+ * idempotencyKey finds them).
  */
 public final class HazelcastSequencer implements Sequencer {
 
@@ -40,7 +41,9 @@ public final class HazelcastSequencer implements Sequencer {
   @Override
   public Future<AppendResult> append(String room, List<Append.Push> pushes) {
     try {
-      return onContext(map.submitToKey(room, new Append(pushes, System.currentTimeMillis(), Sequencer.newEpoch(), options)));
+      return onContext(map.submitToKey(room, new Append(pushes, System.currentTimeMillis(), Sequencer.newEpoch(), options)))
+        .recover(e -> Future.failedFuture(e instanceof com.hazelcast.core.IndeterminateOperationStateException
+          || e instanceof com.hazelcast.core.OperationTimeoutException ? new AppendOutcomeUnknown(e) : e));
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }

@@ -25,14 +25,16 @@ public sealed interface MergeResult {
   record Refused(Reason reason, String message) implements MergeResult {
   }
 
-  /** Why the merger refuses: both mean "retry later, maybe elsewhere". */
+  /** Why the merger refuses: each means "retry later, maybe elsewhere"; OUTCOME_UNKNOWN, "with the same idempotencyKey". */
   enum Reason {
     /** The item bytes waiting for the tick would pass maxPendingBytes. */
     QUEUE_FULL,
     /** The node is shutting down. */
     DRAINING,
-    /** The stream's history could not take the items (a member left mid-append, the cluster is unsure): retry. */
+    /** The stream's history could not take the items (no owner for its partition, the member is leaving): retry. */
     HISTORY_UNAVAILABLE,
+    /** The stream's history did not confirm the append ({@link io.pushgate.history.AppendOutcomeUnknown}): it may have been taken. */
+    OUTCOME_UNKNOWN,
     /** Frames could not be encoded for want of direct memory, or nearly so: what is pending goes first. */
     DIRECT_MEMORY
   }

@@ -1,6 +1,7 @@
 package io.pushgate.merge;
 
 import io.pushgate.history.Append;
+import io.pushgate.history.AppendOutcomeUnknown;
 import io.pushgate.history.AppendResult;
 import io.pushgate.history.Sequencer;
 import io.pushgate.protocol.Position;
@@ -70,8 +71,10 @@ final class StreamAppends {
       if (ar.failed()) {
         stats.appendFailures.inc();
         String why = ar.cause().getMessage();
-        batch.forEach(w -> w.reply().complete(new MergeResult.Refused(MergeResult.Reason.HISTORY_UNAVAILABLE,
-          "the stream's history could not take the push (" + why + "): retry, with the same idempotencyKey")));
+        MergeResult.Refused refused = ar.cause() instanceof AppendOutcomeUnknown
+          ? new MergeResult.Refused(MergeResult.Reason.OUTCOME_UNKNOWN, why + ": the push may have been taken; retry with the same idempotencyKey")
+          : new MergeResult.Refused(MergeResult.Reason.HISTORY_UNAVAILABLE, "the stream's history could not take the push (" + why + "): retry");
+        batch.forEach(w -> w.reply().complete(refused));
         // An append that failed late is not undone: it may have numbered the items, which this node's
         // clients are then owed (the pusher's retry finds them and sends them to the other nodes).
         streams.recheck(room);

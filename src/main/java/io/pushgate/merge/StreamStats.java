@@ -35,7 +35,7 @@ final class StreamStats {
   StreamStats(Stats stats) {
     appends = stats.counter("history.appends", "pushgate_history_appends", "appends to the streams' history (one per batch of pushes, at most one in flight per stream)");
     appendedItems = stats.counter("history.appendedItems", "pushgate_history_appended_items", "items this node appended to the streams' history");
-    appendFailures = stats.counter("history.appendFailures", "pushgate_history_append_failures", "appends that failed: those pushes got 503");
+    appendFailures = stats.counter("history.appendFailures", "pushgate_history_append_failures", "appends that failed: those pushes got 503, or 500 when the history did not confirm the append (it may have been taken)");
     idempotentRepeats = stats.counter("history.idempotentRepeats", "pushgate_history_idempotent_repeats",
       "pushes whose idempotencyKey was seen within the window: answered with the first push's offsets, not appended");
     historyOps = stats.counter("history.operations", "pushgate_history_operations", "operations on the streams' history: appends, reads, heads");

@@ -175,7 +175,8 @@ class StreamsTest {
     @Override
     public Future<AppendResult> append(String room, List<Append.Push> pushes) {
       if (failAfterApplying) {
-        return current.append(room, pushes).compose(r -> Future.failedFuture("indeterminate: the backup did not answer"));
+        return current.append(room, pushes).compose(r -> Future.failedFuture(
+          new io.pushgate.history.AppendOutcomeUnknown(new RuntimeException("indeterminate: the backup did not answer"))));
       }
       return unreachable ? Future.failedFuture("unreachable") : appendsWait.compose(v -> current.append(room, pushes));
     }
@@ -308,6 +309,21 @@ class StreamsTest {
     assertEquals(List.of(1L, 2L, 3L), List.copyOf(rig.offsets));
   }
 
+  /** An append the history refused outright took nothing: HISTORY_UNAVAILABLE (503), not OUTCOME_UNKNOWN (500). */
+  @Test
+  void anAppendRefusedOutrightIsHistoryUnavailable() {
+    Rig rig = new Rig(200);
+    StreamAppends appends = new StreamAppends(rig.sequencer, rig.streams, rig.stats, b -> { });
+    rig.sequencer.unreachable = true;
+    Promise<MergeResult> answer = Promise.promise();
+    rig.on(() -> {
+      appends.submit(new PushBatch(Target.room(ROOM), List.of("1".getBytes(StandardCharsets.UTF_8)), 1, null, null), answer);
+      return null;
+    });
+    Eventually.await("the refusal", () -> answer.future().isComplete());
+    assertEquals(MergeResult.Reason.HISTORY_UNAVAILABLE, ((MergeResult.Refused) answer.future().result()).reason());
+  }
+
   /**
    * An append that failed late (the owner applied it, its backup did not answer) is refused to the
    * pusher but numbered all the same: the node asks where the stream stands and delivers the items.
@@ -328,7 +344,8 @@ class StreamsTest {
       return null;
     });
     Eventually.await("the refusal", () -> first.future().isComplete());
-    assertTrue(first.future().result() instanceof MergeResult.Refused, String.valueOf(first.future().result()));
+    assertEquals(MergeResult.Reason.OUTCOME_UNKNOWN, ((MergeResult.Refused) first.future().result()).reason(),
+      "not 503's 'nothing was accepted': it was");
     Eventually.await("offsets 1-2 delivered here", () -> rig.offsets.size() == 2);
     assertEquals(List.of(), List.copyOf(sent), "nothing numbered was known to be sent");
     rig.sequencer.failAfterApplying = false;
