@@ -101,6 +101,11 @@ class HostileClusterInputTest {
           push("arena", 2, ok),                                          // fewer items than announced
           push("arena", 1, "{not json".getBytes(StandardCharsets.UTF_8)), // an item that breaks every client's frame
           push("arena", 1, "1 2".getBytes(StandardCharsets.UTF_8)),      // two values in one item
+          push("arena", 1, new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF, '1'}), // a byte order mark: JSON.parse fails on the frame
+          push("arena", 1, new byte[] {0, '"', 0, (byte) 0xE9, 0, '"'}),  // "é" in UTF-16: no UTF-8 at all
+          push("arena", 1, new byte[] {'"', (byte) 0xED, (byte) 0xA0, (byte) 0x80, '"'}), // a surrogate encoded in UTF-8
+          push("arena", 1, new byte[] {'"', (byte) 0xC0, (byte) 0x80, '"'}), // an overlong encoding
+          push("arena", 1, "[1e400]".getBytes(StandardCharsets.UTF_8)),  // a number clients would read as Infinity
           push("are*na", 1, ok),                                         // a room no client may name
           push("x".repeat(600), 1, ok),                                  // a room longer than any room
           push("arena", 1, new byte[20_000]),                            // an item over maxItemBytes
