@@ -76,10 +76,17 @@ public final class ClusterBridgeVerticle extends VerticleBase {
   }
 
   private void onBroadcast(Message<?> msg) {
-    if (!(msg.body() instanceof ClusterPush push)) {
+    Object body;
+    try {
+      body = msg.body(); // another member's is decoded here, by Vert.x, with the codec the sender named
+    } catch (RuntimeException e) {
+      invalid(msg.headers().get("origin"), "a body that could not be decoded (" + e + ")");
+      return;
+    }
+    if (!(body instanceof ClusterPush push)) {
       // Any member may send anything to this address; only pushgate's codec makes a ClusterPush.
       invalid(msg.headers().get("origin"), "a body that is no pushgate broadcast ("
-        + (msg.body() == null ? "null" : msg.body().getClass().getSimpleName()) + ")");
+        + (body == null ? "null" : body.getClass().getSimpleName()) + ")");
       return;
     }
     if (nodeId.equals(push.origin())) {

@@ -105,7 +105,7 @@ public final class OnlineVerticle extends VerticleBase {
     }
     return Future.all(
       vertx.eventBus().consumer(Addresses.CLUSTER_ONLINE, this::onPeerCounts).completion(),
-      vertx.eventBus().consumer(Addresses.onlineQuery(nodeId), msg -> msg.reply(localCountOf(msg.body() instanceof String room ? room : null))).completion());
+      vertx.eventBus().consumer(Addresses.onlineQuery(nodeId), msg -> msg.reply(localCountOf(decoded(msg) instanceof String room ? room : null))).completion());
   }
 
   private void interval() {
@@ -234,10 +234,29 @@ public final class OnlineVerticle extends VerticleBase {
       mine + answers.stream().filter(Future::succeeded).mapToInt(Future::result).sum()));
   }
 
+  private static final Object UNDECODABLE = new Object();
+
+  /**
+   * A member's message is decoded on first access to its body, by Vert.x: a JSON body past Jackson's
+   * bounds (a number of 1,001 digits) throws there, inside the handler, which would leave it uncounted.
+   */
+  private static Object decoded(Message<?> msg) {
+    try {
+      return msg.body();
+    } catch (RuntimeException e) {
+      return UNDECODABLE;
+    }
+  }
+
   private void onPeerCounts(Message<?> msg) {
     // Any member may send anything to this address: a body that is no JSON object is refused, counted.
-    if (!(msg.body() instanceof JsonObject body)) {
-      refusePeerMessage("that are not a JSON object (" + (msg.body() == null ? "null" : msg.body().getClass().getSimpleName()) + ")");
+    Object decoded = decoded(msg);
+    if (decoded == UNDECODABLE) {
+      refusePeerMessage("that could not be decoded");
+      return;
+    }
+    if (!(decoded instanceof JsonObject body)) {
+      refusePeerMessage("that are not a JSON object (" + (decoded == null ? "null" : decoded.getClass().getSimpleName()) + ")");
       return;
     }
     Object node = body.getValue("node");
