@@ -15,6 +15,7 @@ import io.pushgate.metrics.Counter;
 import io.pushgate.metrics.Metrics;
 import io.pushgate.metrics.NodeStats;
 import io.pushgate.metrics.Stats;
+import io.pushgate.metrics.Throttle;
 import io.pushgate.protocol.RoomName;
 import io.pushgate.security.ApiKeys;
 import io.pushgate.security.RequestDeadline;
@@ -59,6 +60,8 @@ public final class PushApiVerticle extends VerticleBase {
   private final Counter pushesAccepted;
   private final Counter requestTimeouts;
   private final HistoryOptions history;
+  /** The warning of pushes published instead of sent: one a minute at most. */
+  private final Throttle publishes = new Throttle(60_000);
   /** Items a history request gets when it names no limit. */
   private static final int DEFAULT_HISTORY_LIMIT = 100;
   private Submission submission;
@@ -164,6 +167,16 @@ public final class PushApiVerticle extends VerticleBase {
   }
 
   private void onBusPush(Message<Object> msg) {
+    if (!msg.isSend()) {
+      // A publish reaches this consumer on every node, and each would take the push: every client would
+      // get it once per node. There is no one to answer, so it is counted and said in the log.
+      refusals.fail(msg, new PushRefused(ApiError.BAD_REQUEST, "published"));
+      if (publishes.occurred() > 0) {
+        log.warning("refused a push published to " + Addresses.PUSH + " (every node would have taken it once): send it as a request"
+          + " (api.refused.BAD_REQUEST)");
+      }
+      return;
+    }
     Object body;
     try {
       body = msg.body(); // another member's is decoded here, by Vert.x: its JSON may be past the parser's bounds
@@ -196,7 +209,12 @@ public final class PushApiVerticle extends VerticleBase {
     vertx.eventBus().<Integer>request(Addresses.ROOM_ONLINE, room, Local.OPTIONS)
       .onSuccess(reply -> {
         JsonObject answer = new JsonObject().put("room", room).put("online", reply.body());
-        String owner = history.isStream(room) ? HistoryOwner.of(vertx, room) : null;
+        String owner = null;
+        try {
+          owner = history.isStream(room) ? HistoryOwner.of(vertx, room) : null;
+        } catch (RuntimeException e) {
+          // Hazelcast is shutting down (a drain's last moments): the count is still worth answering.
+        }
         ctx.json(owner == null ? answer : answer.put("historyOwner", owner));
       })
       .onFailure(ctx::fail);

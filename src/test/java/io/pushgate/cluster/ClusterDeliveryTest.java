@@ -165,13 +165,42 @@ class ClusterDeliveryTest {
   }
 
   /**
+   * A push published to pushgate.push, not sent, would be taken by every node, and every client would
+   * get it once per node: each node that takes pushes refuses it and counts it; the push sent next is the first, and
+   * only, item each client gets.
+   */
+  @Test
+  @Order(5)
+  void aPushPublishedToTheBusIsRefusedByEveryNode() {
+    List<TestClient> clients = List.of(nodes.get(0).client().joinAcked("published", 1), nodes.get(1).client().joinAcked("published", 1));
+    List<Long> before = nodes.subList(0, 2).stream().map(ClusterDeliveryTest::badRequests).toList();
+    service.eventBus().publish(io.pushgate.bus.Addresses.PUSH, new JsonObject().put("room", "published").put("items", new JsonArray().add("published")));
+    for (int i = 0; i < 2; i++) { // node 2 was drained (order 3): it takes no pushes
+      int n = i;
+      Eventually.await("node " + n + " refused the publish", () -> badRequests(nodes.get(n)) == before.get(n) + 1);
+    }
+    JsonObject reply = TestNode.await(PushingService.push(service, "published", new JsonArray().add("sent")));
+    assertEquals(1, reply.getInteger("accepted"));
+    for (TestClient c : clients) {
+      assertEquals(List.of("sent"), c.awaitItems("published", 1));
+      c.send(ClientMessages.ping(2));
+      assertEquals("PONG", c.next().getString("type"), "nothing else came");
+      c.close();
+    }
+  }
+
+  private static long badRequests(TestNode node) {
+    return node.stats().getJsonObject("api").getJsonObject("refused").getLong("BAD_REQUEST");
+  }
+
+  /**
    * A stream's item that another node numbered and never broadcast (it died first), in a stream that
    * then stays quiet, so no later item shows the gap: when a pushgate node leaves, every node asks the
    * history where its streams stand, and its clients get the item. A member that is no node (the
    * pushing service) leaving asks nothing. (The last test: node 2 is the one that leaves.)
    */
   @Test
-  @Order(5)
+  @Order(6)
   void whenANodeLeavesItemsItNeverBroadcastReachTheClientsOfAQuietStream() {
     TestNode node = nodes.get(0);
     String room = "quiet-stream";
