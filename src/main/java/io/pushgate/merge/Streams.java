@@ -272,8 +272,13 @@ final class Streams {
    */
   void refused(PushBatch b) {
     StreamState s = states.get(b.target().room());
-    if (s == null || !s.ready()) {
-      return; // no clients here, or the head read that comes will say where the stream stands
+    if (s == null) {
+      return; // no clients here
+    }
+    if (!s.ready()) {
+      // Its first head read is under way, and may have been answered before these items' append.
+      s.checkAgain = true;
+      return;
     }
     if (b.first().epoch().equals(s.epoch)) {
       expect(s, b.lastOffset());
@@ -282,12 +287,16 @@ final class Streams {
     }
   }
 
-  /** A client knows of offsets up to {@code top}: if this node has not seen them, they are a gap to fill. */
+  /**
+   * A client knows of offsets up to {@code top}: if this node has not seen them, they are a gap to fill.
+   * Arms the read whether or not {@code top} is news: a gap read in flight when it was news (of an
+   * epoch since replaced) arms nothing when it comes back.
+   */
   void expect(StreamState s, long top) {
     if (top > s.knownTop) {
       s.knownTop = top;
-      armHole(s);
     }
+    armHole(s);
   }
 
   private void armHole(StreamState s) {
@@ -318,7 +327,8 @@ final class Streams {
       }
       ReadResult r = ar.result();
       if (!epoch.equals(s.epoch)) {
-        return; // started over meanwhile
+        armHole(s); // started over meanwhile: the new epoch may have a gap of its own, which this read held up
+        return;
       }
       if (r.epoch() == null || !r.epoch().equals(s.epoch)) {
         checkEpoch(s);

@@ -309,6 +309,64 @@ class StreamsTest {
     assertEquals(List.of(1L, 2L, 3L), List.copyOf(rig.offsets));
   }
 
+  /**
+   * The history is lost and started again (E1) while a gap read of the old epoch is in flight: the
+   * head read tells the node of E1's items, and once the old read comes back, they are read and
+   * delivered, not left waiting for the stream's next push.
+   */
+  @Test
+  void aRestartWhileAGapIsBeingReadStillFillsTheNewEpochsGap() {
+    Rig rig = new Rig(200);
+    rig.joined();
+    rig.receive(rig.append(1));
+    Eventually.await("E0's offset 1 delivered", () -> rig.offsets.size() == 1);
+    String e0 = rig.epochs.get(0);
+    List<PushBatch> old = rig.append(1, 1);
+    Promise<Void> held = Promise.promise();
+    int readsBefore = rig.sequencer.readAtNanos.size();
+    rig.sequencer.answersWait = held.future();
+    rig.receive(List.of(old.get(1))); // offset 3 without 2: a gap, read after holeMillis
+    Eventually.await("the gap read asked", () -> rig.sequencer.readAtNanos.size() > readsBefore);
+    rig.sequencer.answersWait = Future.succeededFuture();
+    rig.sequencer.current = new LocalSequencer(rig.sequencer.options); // every copy lost
+    rig.append(1, 1, 1);
+    String e1 = rig.sequencer.current.read(ROOM, -1, 1).result().epoch();
+    rig.on(() -> {
+      rig.streams.recheck(ROOM);
+      return null;
+    });
+    Eventually.await("the node knows of E1", () -> rig.toShards.contains("restarted in " + e1));
+    rig.on(() -> {
+      held.complete();
+      return null;
+    });
+    Eventually.await("E1's offsets 1-3 delivered", () -> rig.offsets.size() == 4);
+    assertEquals(List.of(1L, 1L, 2L, 3L), List.copyOf(rig.offsets));
+    assertEquals(List.of(e0, e1, e1, e1), List.copyOf(rig.epochs));
+  }
+
+  /**
+   * Items this node had no room for (another node's broadcast, refused at maxPendingBytes) while the
+   * stream's first head read was in flight, answered from before their append: the node reads again,
+   * and delivers them.
+   */
+  @Test
+  void itemsRefusedWhileTheFirstHeadReadIsInFlightAreReadAndDelivered() {
+    Rig rig = new Rig(200);
+    Promise<Void> held = Promise.promise();
+    rig.sequencer.answersWait = held.future();
+    rig.on(() -> rig.streams.stateForJoin(ROOM)); // the head read: the stream has no entry yet
+    rig.sequencer.answersWait = Future.succeededFuture();
+    List<PushBatch> refused = rig.append(1, 1);
+    rig.on(() -> {
+      refused.forEach(rig.streams::refused);
+      held.complete();
+      return null;
+    });
+    Eventually.await("offsets 1 and 2 delivered from the history", () -> rig.offsets.size() == 2);
+    assertEquals(List.of(1L, 2L), List.copyOf(rig.offsets));
+  }
+
   /** An append the history refused outright took nothing: HISTORY_UNAVAILABLE (503), not OUTCOME_UNKNOWN (500). */
   @Test
   void anAppendRefusedOutrightIsHistoryUnavailable() {
