@@ -15,6 +15,7 @@ import io.pushgate.metrics.Throttle;
 import io.pushgate.protocol.EncodedFrame;
 import io.pushgate.protocol.Position;
 import io.pushgate.shard.FanoutPressure;
+import io.pushgate.shard.NodeRooms;
 import io.pushgate.shard.ShardCommand;
 import io.pushgate.shard.StreamJoin;
 import io.pushgate.vertx.VertxInternals;
@@ -71,6 +72,8 @@ public final class MergerVerticle extends VerticleBase {
   private final List<Batches.Key> leading = new ArrayList<>();
   /** Streams the merger keeps state for at most: the node's rooms, twice over (streams may have no members here). */
   private final int maxStreams;
+  /** The rooms with members on this node: the sweep keeps their streams' state. */
+  private final NodeRooms rooms;
   private final Consumer<PushBatch> broadcast;
   /** Removes the cluster membership listener that has the streams recheck when a member leaves; null standalone. */
   private Runnable memberListener;
@@ -101,7 +104,9 @@ public final class MergerVerticle extends VerticleBase {
    *                  the API after this merger's answer, which a slow append can outlast (the API
    *                  stops waiting; the items are in the history and delivered here all the same)
    */
-  public MergerVerticle(MergerOptions options, HistoryOptions history, NodeStats nodeStats, FanoutPressure pressure, Consumer<PushBatch> broadcast) {
+  public MergerVerticle(MergerOptions options, HistoryOptions history, NodeStats nodeStats, FanoutPressure pressure, NodeRooms rooms,
+                        Consumer<PushBatch> broadcast) {
+    this.rooms = rooms;
     this.options = options;
     this.broadcast = broadcast;
     this.maxStreams = 2 * options.maxRooms();
@@ -159,7 +164,7 @@ public final class MergerVerticle extends VerticleBase {
       vertx.eventBus().<StreamJoin>localConsumer(Addresses.STREAM_JOIN, msg -> recovery.join(msg.body()));
       vertx.eventBus().<JsonObject>localConsumer(Addresses.HISTORY, this::onHistory);
       vertx.setPeriodic(SWEEP_MILLIS, id -> {
-        streams.sweep(System.nanoTime(), maxStreams);
+        streams.sweep(System.nanoTime(), maxStreams, rooms::contains);
         recovery.expire(System.nanoTime());
       });
       if (vertx.isClustered()) {

@@ -528,9 +528,12 @@ final class Streams {
   /**
    * Streams idle for historyIdleMillis keep their numbering but drop their rings (the history forgets
    * their items too). Only past {@code maxStates} streams are the least recently active forgotten
-   * whole: a stream forgotten while clients of this node are in it starts again from its next batch.
+   * whole, and never one whose room has members on this node ({@code hasMembers}): its next batch
+   * would start its numbering again, and what came before it out of order would be dropped as old.
+   * States of streams with no members here (every node keeps one for each stream pushed anywhere)
+   * are enough to go.
    */
-  void sweep(long nowNanos, int maxStates) {
+  void sweep(long nowNanos, int maxStates, java.util.function.Predicate<String> hasMembers) {
     for (Iterator<Map.Entry<String, StreamState>> it = states.entrySet().iterator(); it.hasNext(); ) {
       StreamState s = it.next().getValue();
       boolean idle = nowNanos - s.lastActiveNanos >= options.idleMillis() * 1_000_000L;
@@ -544,7 +547,7 @@ final class Streams {
         ringBytes -= s.ring == null ? 0 : s.ring.bytes();
         s.ring = null;
         dropReplays(s);
-        if (states.size() > maxStates) {
+        if (states.size() > maxStates && !hasMembers.test(s.room)) {
           it.remove();
         }
       }

@@ -46,6 +46,11 @@ public final class NodeRooms {
     });
   }
 
+  /** Whether {@code room} has members on this node; from any thread. */
+  public boolean contains(String room) {
+    return shards.containsKey(room);
+  }
+
   /** Distinct rooms with members on this node. */
   public int size() {
     return distinct.used();
