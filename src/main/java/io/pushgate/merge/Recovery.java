@@ -113,9 +113,10 @@ final class Recovery {
       return true;
     }
     if (!since.epoch().equals(s.epoch)) {
-      if (s.epoch.equals(Position.NO_EPOCH) && !heardSince(s, j)) {
-        // The stream's first items may have come through another node whose broadcast this one has not
-        // had (it died first): the history says, not this node's wait for a first batch.
+      if (!heardSince(s, j)) {
+        // The client's epoch may be newer than this node's: the stream's first items, or a new numbering
+        // after its history was lost, may have come through a node that died before its broadcast
+        // reached this one. The history says which is current, not this node's older idea of it.
         streams.checkEpoch(s);
         // A standalone node's history answers at once, before this join waits where the answer
         // would find it: then it is answered now, by what the history said.

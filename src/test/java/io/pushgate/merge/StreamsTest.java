@@ -530,6 +530,32 @@ class StreamsTest {
       ((ShardCommand.StreamJoined) answers.get(0)).ack());
   }
 
+  /**
+   * A client of an epoch this node has not seen (its history restarted through a node that died before
+   * it broadcast) is not told EPOCH_CHANGED with this node's older epoch: the node asks the history
+   * first, learns the new epoch, reads its items, and the client recovers.
+   */
+  @Test
+  void aSinceOfAnEpochThisNodeHasNotSeenAsksTheHistoryFirst() {
+    Rig rig = new Rig(200);
+    StreamState s = rig.joined();
+    rig.receive(rig.append(3));
+    Eventually.await("E0's offsets 1-3", () -> rig.offsets.size() == 3);
+    rig.sequencer.current = new LocalSequencer(rig.sequencer.options); // lost whole, then started again elsewhere
+    List<PushBatch> e1Batches = rig.append(3);
+    String e1 = e1Batches.get(0).first().epoch();
+    List<ShardCommand> answers = joinSince(rig, "a client of E1", new Position(3, e1), 60_000_000_000L);
+    assertEquals(List.of(), List.copyOf(answers), "not answered from this node's E0");
+    Eventually.await("E1's offsets 1-3 read from the history", () -> rig.offsets.size() == 6);
+    rig.on(() -> {
+      rig.streams.flushed(s, e1, 3, e1Batches.get(0).items()); // the merger's tick
+      return null;
+    });
+    Eventually.await("the answer", () -> answers.size() == 1);
+    assertEquals(new JsonObject().put("room", ROOM).put("offset", 3).put("epoch", e1).put("recovered", true),
+      ((ShardCommand.StreamJoined) answers.get(0)).ack());
+  }
+
   /** The stream's very first batch refused for want of room: nothing later may come to show it. */
   @Test
   void aFirstBatchRefusedForWantOfRoomIsReadFromTheHistory() {
