@@ -1,0 +1,50 @@
+package io.pushgate.protocol;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+class ItemValidatorTest {
+
+  private final ItemValidator validator = new ItemValidator(4);
+
+  @Test
+  void utf8OfEveryLengthPasses() {
+    for (String json : new String[] {"\"ascii\"", "\"é\"", "\"默认房间\"", "\"😀 \\u0000\"", "[1.5, {\"a\": \"\uFEFF inside\"}]", " 1 "}) {
+      assertNull(validator.problem(json.getBytes(StandardCharsets.UTF_8)), json);
+    }
+    // The last scalar of each length: U+007F, U+07FF, U+FFFF (not a surrogate), U+10FFFF.
+    assertNull(validator.problem(bytes('"', 0x7F, 0xDF, 0xBF, 0xEF, 0xBF, 0xBF, 0xF4, 0x8F, 0xBF, 0xBF, '"')));
+    assertNull(validator.problem(bytes('"', 0xED, 0x9F, 0xBF, 0xEE, 0x80, 0x80, '"')), "U+D7FF and U+E000, either side of the surrogates");
+  }
+
+  @Test
+  void whatNoClientCanReadIsRefused() {
+    assertEquals("an item starts with a byte order mark, which breaks the JSON of the frame it is in", validator.problem(bytes(0xEF, 0xBB, 0xBF, '1')));
+    assertEquals("an item holds a zero byte", validator.problem(bytes(0, '"', 0, 0xE9, 0, '"')), "UTF-16");
+    String notUtf8 = "an item is not valid UTF-8";
+    assertEquals(notUtf8, validator.problem(bytes('"', 0xED, 0xA0, 0x80, '"')), "a surrogate");
+    assertEquals(notUtf8, validator.problem(bytes('"', 0xC0, 0x80, '"')), "overlong, two bytes");
+    assertEquals(notUtf8, validator.problem(bytes('"', 0xE0, 0x80, 0xAF, '"')), "overlong, three bytes");
+    assertEquals(notUtf8, validator.problem(bytes('"', 0xF0, 0x80, 0x80, 0xAF, '"')), "overlong, four bytes");
+    assertEquals(notUtf8, validator.problem(bytes('"', 0xF4, 0x90, 0x80, 0x80, '"')), "past U+10FFFF");
+    assertEquals(notUtf8, validator.problem(bytes('"', 0xE9, '"')), "a lead byte without its continuation");
+    assertEquals(notUtf8, validator.problem(bytes('"', 0xE6, 0x88)), "cut short at the end");
+    assertEquals(notUtf8, validator.problem(bytes('"', 0x80, '"')), "a continuation byte alone");
+    assertEquals("an item holds a number beyond the range of a double (such as 1e400)", validator.problem("[1, {\"x\": -1e400}]".getBytes(StandardCharsets.UTF_8)));
+    assertEquals("an item holds more than one JSON value", validator.problem("1 2".getBytes(StandardCharsets.UTF_8)));
+    assertEquals("an item is empty", validator.problem(" ".getBytes(StandardCharsets.UTF_8)));
+    assertEquals("an item is not valid JSON nested at most 4 levels", validator.problem("[[[[[1]]]]]".getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static byte[] bytes(int... values) {
+    byte[] b = new byte[values.length];
+    for (int i = 0; i < values.length; i++) {
+      b[i] = (byte) values[i];
+    }
+    return b;
+  }
+}
