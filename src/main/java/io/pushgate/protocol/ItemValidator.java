@@ -3,9 +3,13 @@ package io.pushgate.protocol;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Checks that bytes are exactly one JSON value, nested no deeper than a bound, without building it:
@@ -58,57 +62,19 @@ public final class ItemValidator {
   }
 
   /**
-   * Why {@code b} is not UTF-8 as a frame may carry it (RFC 3629: no overlong forms, no surrogates,
-   * nothing past U+10FFFF), or starts with a byte order mark, or holds a zero byte; null when fine.
-   * A loop of its own rather than a CharsetDecoder: no allocation, and nothing new to compile on a
-   * path every broadcast item takes.
+   * Why {@code b} is not UTF-8 as a frame may carry it (Netty's {@code ByteBufUtil.isText}: no overlong
+   * forms, no surrogates, nothing past U+10FFFF), or starts with a byte order mark, or holds a zero
+   * byte; null when fine. No decoder: nothing to allocate, and nothing
+   * new to compile on a path every broadcast item takes.
    */
   static String utf8Problem(byte[] b) {
-    int n = b.length;
-    if (n >= 3 && (b[0] & 0xFF) == 0xEF && (b[1] & 0xFF) == 0xBB && (b[2] & 0xFF) == 0xBF) {
+    if (b.length >= 3 && (b[0] & 0xFF) == 0xEF && (b[1] & 0xFF) == 0xBB && (b[2] & 0xFF) == 0xBF) {
       return "an item starts with a byte order mark, which breaks the JSON of the frame it is in";
     }
-    int i = 0;
-    while (i < n) {
-      int c = b[i] & 0xFF;
-      if (c < 0x80) {
-        if (c == 0) {
-          return "an item holds a zero byte";
-        }
-        i++;
-        continue;
-      }
-      int more;
-      int low = 0x80;
-      int high = 0xBF;
-      if (c >= 0xC2 && c <= 0xDF) {
-        more = 1;
-      } else if (c >= 0xE0 && c <= 0xEF) {
-        more = 2;
-        low = c == 0xE0 ? 0xA0 : 0x80; // E0 80..9F would be overlong
-        high = c == 0xED ? 0x9F : 0xBF; // ED A0..BF would be a surrogate
-      } else if (c >= 0xF0 && c <= 0xF4) {
-        more = 3;
-        low = c == 0xF0 ? 0x90 : 0x80; // F0 80..8F would be overlong
-        high = c == 0xF4 ? 0x8F : 0xBF; // F4 90.. would be past U+10FFFF
-      } else {
-        return "an item is not valid UTF-8";
-      }
-      if (i + more >= n) { // cut short
-        return "an item is not valid UTF-8";
-      }
-      int second = b[i + 1] & 0xFF;
-      if (second < low || second > high) {
-        return "an item is not valid UTF-8";
-      }
-      for (int k = 2; k <= more; k++) {
-        int next = b[i + k] & 0xFF;
-        if (next < 0x80 || next > 0xBF) {
-          return "an item is not valid UTF-8";
-        }
-      }
-      i += more + 1;
+    ByteBuf bytes = Unpooled.wrappedBuffer(b);
+    if (bytes.indexOf(0, b.length, (byte) 0) >= 0) {
+      return "an item holds a zero byte";
     }
-    return null;
+    return ByteBufUtil.isText(bytes, StandardCharsets.UTF_8) ? null : "an item is not valid UTF-8";
   }
 }
