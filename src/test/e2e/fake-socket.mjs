@@ -45,6 +45,22 @@ export class FakeSocket {
 
 export const FAST = {backoffBaseMs: 10, backoffMaxMs: 40, jitterMs: 5, stableMs: 10_000, requestTimeoutMs: 300, connectTimeoutMs: 2_000, heartbeatMs: 60_000};
 
+/**
+ * Runs `fn(setBack)` and restores Date.now after it, whatever happens; `setBack()` stops the device's
+ * wall clock an hour behind, as a clock set back by hand (timers and performance.now() go on).
+ */
+export async function withWallClock(fn) {
+  const realNow = Date.now;
+  try {
+    return await fn(() => {
+      const behind = realNow() - 3_600_000;
+      Date.now = () => behind;
+    });
+  } finally {
+    Date.now = realNow;
+  }
+}
+
 /** Polls `condition` until it gives a value, for `timeoutMs` of the monotonic clock (tests set Date.now back). */
 export async function waitFor(what, condition, timeoutMs = 2_000) {
   const deadline = performance.now() + timeoutMs;

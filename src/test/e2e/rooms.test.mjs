@@ -3,7 +3,7 @@
 import {test, describe} from 'node:test';
 import assert from 'node:assert/strict';
 import {DEFAULTS, isTemporary, refreshDelay, roomProblem, tokenExpiry, tokenIssuedAt, VERSION} from '../../main/resources/webroot/pushgate.js';
-import {client, fakePage, FakeSocket, jwt, opened, waitFor} from './fake-socket.mjs';
+import {client, fakePage, FakeSocket, jwt, opened, waitFor, withWallClock} from './fake-socket.mjs';
 
 const joinsOf = (ws) => ws.sentOf('JOIN');
 const ack = (ws, m, data) => ws.deliver(data ? {type: 'ACK', id: m.id, data} : {type: 'ACK', id: m.id});
@@ -119,24 +119,18 @@ describe('per-room state and temporary errors', () => {
     c.pg.close();
   });
 
-  test('RATE_LIMITED: a wall clock set back an hour during the pause does not stretch it', async () => {
-    const realNow = Date.now;
-    try {
-      const c = client({rateLimitDelayMs: 40});
-      const ws = await opened(c);
-      const joined = c.pg.join('busy');
-      const [first] = joinsOf(ws);
-      refuse(ws, first, 'RATE_LIMITED');
-      const setBack = realNow() - 3_600_000;
-      Date.now = () => setBack;
-      const second = await waitFor('the JOIN sent again', () => joinsOf(ws)[1]);
-      ack(ws, second);
-      await joined;
-      c.pg.close();
-    } finally {
-      Date.now = realNow;
-    }
-  });
+  test('RATE_LIMITED: a wall clock set back an hour during the pause does not stretch it', () => withWallClock(async (setBack) => {
+    const c = client({rateLimitDelayMs: 40});
+    const ws = await opened(c);
+    const joined = c.pg.join('busy');
+    const [first] = joinsOf(ws);
+    refuse(ws, first, 'RATE_LIMITED');
+    setBack();
+    const second = await waitFor('the JOIN sent again', () => joinsOf(ws)[1]);
+    ack(ws, second);
+    await joined;
+    c.pg.close();
+  }));
 
   test('RATE_LIMITED is not final: the JOIN is sent again after a pause and the join() resolves', async () => {
     const c = client({rateLimitDelayMs: 40});
