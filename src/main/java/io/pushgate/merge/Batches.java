@@ -6,7 +6,9 @@ import io.pushgate.metrics.Distribution;
 import io.pushgate.protocol.EncodedFrame;
 import io.pushgate.protocol.Target;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,7 +28,10 @@ import java.util.function.Consumer;
  * follows merges until the tick, so a busy room still costs one frame a tick.
  *
  * <p>A frame that cannot be encoded for want of direct memory leaves its batch pending, whole, for
- * the next attempt: nothing is taken out before it is handed on.
+ * the next attempt: nothing is taken out before it is handed on. A stream's batch kept back that way
+ * takes no items that cannot follow it (another epoch, or offsets skipped): they start a batch of
+ * their own behind it, since a frame's items must be consecutive (PROTOCOL.md), and the batches go
+ * out in order once memory allows.
  */
 final class Batches {
 
@@ -49,6 +54,12 @@ final class Batches {
   private final MergerOptions options;
   private final Sampler sampler;
   private final Map<Key, RoomBatch> pending = new LinkedHashMap<>();
+  /**
+   * Stream batches that could not be encoded when items came that cannot join them; they go out
+   * before their key's pending batch (which a key here always has), oldest first.
+   */
+  private final Map<Key, ArrayDeque<RoomBatch>> blocked = new HashMap<>();
+  private final Encoder encoder;
   private long bytes;
   /** Keys that had a frame since the current tick began, and in the tick before. */
   private Set<Key> framedThisTick = new HashSet<>();
@@ -62,7 +73,18 @@ final class Batches {
   private final Counter encodeFailures;
   private final Distribution itemsPerFrame;
 
+  /** Encodes a batch into its frame; throws OutOfMemoryError when direct memory is short. */
+  interface Encoder {
+    EncodedFrame encode(RoomBatch batch);
+  }
+
   Batches(MergerOptions options, Sampler sampler, MergerStats stats) {
+    this(options, sampler, stats, RoomBatch::encode);
+  }
+
+  /** @param encoder RoomBatch::encode, or a test's, which can run short of direct memory on demand */
+  Batches(MergerOptions options, Sampler sampler, MergerStats stats, Encoder encoder) {
+    this.encoder = encoder;
     this.options = options;
     this.sampler = sampler;
     this.batches = stats.batches;
@@ -111,6 +133,10 @@ final class Batches {
     RoomBatch current = pending.get(key);
     if (current != null && (!epoch.equals(current.epoch()) || current.lastOffset() + 1 != offset)) {
       flushEarly(key, outlet);
+      if (pending.get(key) == current) { // direct memory is short: these items wait behind it, apart
+        pending.remove(key);
+        blocked.computeIfAbsent(key, k -> new ArrayDeque<>()).add(current);
+      }
     }
     for (byte[] item : push.items()) {
       RoomBatch batch = pending.get(key);
@@ -158,28 +184,38 @@ final class Batches {
 
   /** At a limit: the frame goes now; if it cannot be encoded, the batch keeps growing until it can. */
   private void flushEarly(Key key, Outlet outlet) {
-    Flushed f = flush(key);
-    if (f != null) {
-      outlet.early(f);
-    }
+    flushKey(key, outlet::early);
   }
 
   /** The leading flush of a quiet key, if its batch is still waiting. */
-  Flushed flushLeading(Key key) {
-    if (!pending.containsKey(key)) {
-      return null;
-    }
-    Flushed f = flush(key);
-    if (f != null) {
+  void flushLeading(Key key, List<Flushed> out) {
+    int before = out.size();
+    flushKey(key, out::add);
+    if (out.size() > before) {
       leadingFlushes.inc();
     }
-    return f;
   }
 
-  /** Flushes a stream's waiting batch, if it has one. */
-  Flushed flushStream(Target target) {
-    Key key = new Key(target, Kind.STREAM);
-    return pending.containsKey(key) ? flush(key) : null;
+  /** A stream's waiting batches, oldest first; none when it has none, or direct memory is short. */
+  List<Flushed> flushStream(Target target) {
+    List<Flushed> out = new ArrayList<>(1);
+    flushKey(new Key(target, Kind.STREAM), out::add);
+    return out;
+  }
+
+  /**
+   * The stream's numbering starts again: if a batch of the old numbering is still waiting (direct
+   * memory kept it back), marks the last one, so that the shards are told after its frame, not
+   * before it (a shard would otherwise take the old frame's position as the stream's after the
+   * restart). False when nothing of the stream is waiting: tell them now.
+   */
+  boolean restartAfterWaiting(Target target) {
+    RoomBatch last = pending.get(new Key(target, Kind.STREAM));
+    if (last == null) {
+      return false;
+    }
+    last.restartAfter();
+    return true;
   }
 
   /**
@@ -209,33 +245,54 @@ final class Batches {
 
   /** @return false when direct memory ran short */
   private boolean flushInto(Key key, List<Flushed> out) {
-    long shortage = lastShortageNanos;
-    Flushed f = flush(key);
-    if (f != null) {
-      out.add(f);
-      return true;
-    }
-    return lastShortageNanos == shortage;
+    return flushKey(key, out::add);
   }
 
   /**
-   * Encodes the batch, the one encode per frame, and only then takes it out. Null when nothing goes
-   * out: every item of a low batch was sampled away, or direct memory ran short (then the batch stays).
+   * Everything waiting for {@code key}, oldest first, each encoded (the one encode per frame) and
+   * only then taken out and handed to {@code out}. Stops at the first that cannot be encoded for
+   * want of direct memory, which stays with those behind it.
+   *
+   * @return false when direct memory ran short
    */
-  private Flushed flush(Key key) {
+  private boolean flushKey(Key key, Consumer<Flushed> out) {
+    ArrayDeque<RoomBatch> older = blocked.get(key);
+    while (older != null && !older.isEmpty()) {
+      Flushed f = encode(key, older.peekFirst());
+      if (f == null) {
+        return false;
+      }
+      older.pollFirst();
+      out.accept(f);
+    }
+    blocked.remove(key);
     RoomBatch batch = pending.get(key);
+    if (batch == null) {
+      return true;
+    }
     if (key.kind() == Kind.LOW) {
       long before = batch.bytes();
       batch.keepOnly(sampler.sample(key.target(), batch.items()));
       bytes -= before - batch.bytes();
       if (batch.items().isEmpty()) {
         pending.remove(key);
-        return null;
+        return true;
       }
     }
+    Flushed f = encode(key, batch);
+    if (f == null) {
+      return false;
+    }
+    pending.remove(key);
+    out.accept(f);
+    return true;
+  }
+
+  /** The batch's frame, counted; null when direct memory ran short (the caller keeps the batch). */
+  private Flushed encode(Key key, RoomBatch batch) {
     EncodedFrame frame;
     try {
-      frame = batch.encode();
+      frame = encoder.encode(batch);
     } catch (OutOfMemoryError e) {
       if (!DirectMemory.isShortage(e)) {
         throw e;
@@ -244,7 +301,6 @@ final class Batches {
       encodeFailures.inc();
       return null;
     }
-    pending.remove(key);
     bytes -= batch.bytes();
     framedThisTick.add(key);
     if (key.kind() != Kind.LOW) {

@@ -138,16 +138,19 @@ public final class MergerVerticle extends VerticleBase {
 
         @Override
         public void flushNow(StreamState stream) {
-          Batches.Flushed f = batches.flushStream(stream.target);
-          if (f != null) {
-            deliver(List.of(f), System.nanoTime(), false);
+          List<Batches.Flushed> frames = batches.flushStream(stream.target);
+          if (!frames.isEmpty()) {
+            deliver(frames, System.nanoTime(), false);
           }
         }
 
         @Override
         public void restarted(StreamState stream) {
-          // After the old epoch's last frame (flushNow), on the same per-shard addresses, so in order.
-          toEveryShard(new ShardCommand.StreamRestarted(stream.room));
+          // After the old epoch's last frame (flushNow), on the same per-shard addresses, so in order;
+          // if direct memory kept that frame back, right after it goes.
+          if (!batches.restartAfterWaiting(stream.target)) {
+            toEveryShard(new ShardCommand.StreamRestarted(stream.room));
+          }
         }
       });
       appends = new StreamAppends(sequencer, streams, streamStats, broadcast);
@@ -243,10 +246,7 @@ public final class MergerVerticle extends VerticleBase {
   private void flushLeading() {
     List<Batches.Flushed> frames = new ArrayList<>(leading.size());
     for (Batches.Key key : leading) {
-      Batches.Flushed f = batches.flushLeading(key);
-      if (f != null) {
-        frames.add(f);
-      }
+      batches.flushLeading(key, frames);
     }
     leading.clear();
     if (!frames.isEmpty()) {
@@ -296,6 +296,11 @@ public final class MergerVerticle extends VerticleBase {
     }
     toEveryShard(command);
     frames.forEach(EncodedFrame::release);
+    for (Batches.Flushed f : flushed) {
+      if (f.batch().restartsAfter()) {
+        toEveryShard(new ShardCommand.StreamRestarted(f.frame().target().room()));
+      }
+    }
     for (Batches.Flushed f : flushed) {
       if (f.batch().isStream()) {
         StreamState s = streams.stateIfAny(f.frame().target().room());

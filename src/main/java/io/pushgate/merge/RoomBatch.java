@@ -20,6 +20,7 @@ final class RoomBatch {
   /** Offset of the first item, -1 for a batch that is not a stream's. */
   private long firstOffset = -1;
   private String epoch;
+  private boolean restartAfter;
 
   RoomBatch(Target target) {
     this.target = target;
@@ -35,13 +36,27 @@ final class RoomBatch {
     bytes += item.length;
   }
 
-  /** A stream's item at {@code offset}; the caller adds them in order, one epoch per batch. */
+  /**
+   * A stream's item at {@code offset}; the caller adds them in order, one epoch per batch. An item
+   * that does not follow the last is refused: the frame would give it the wrong offset.
+   */
   void add(byte[] item, long offset, String epoch) {
     if (items.isEmpty()) {
       firstOffset = offset;
       this.epoch = epoch;
+    } else if (offset != lastOffset() + 1 || !epoch.equals(this.epoch)) {
+      throw new IllegalStateException("offset " + offset + " of epoch " + epoch + " cannot follow " + lastOffset() + " of " + this.epoch + " in one frame");
     }
     add(item);
+  }
+
+  /** The shards are told that the stream started again once this batch's frame has gone to them. */
+  void restartAfter() {
+    restartAfter = true;
+  }
+
+  boolean restartsAfter() {
+    return restartAfter;
   }
 
   long bytes() {

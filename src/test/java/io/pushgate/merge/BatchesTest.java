@@ -1,0 +1,139 @@
+package io.pushgate.merge;
+
+import io.pushgate.metrics.Counter;
+import io.pushgate.metrics.NodeStats;
+import io.pushgate.protocol.Position;
+import io.pushgate.protocol.Target;
+import io.pushgate.shard.FanoutPressure;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.LongStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A stream's batches while direct memory is short: a batch that cannot be encoded waits whole, and
+ * items that cannot follow it in one frame (offsets skipped, another epoch) wait in a frame of their
+ * own behind it, so every frame's position is its last item's (PROTOCOL.md: a frame's items are
+ * consecutive). The shortage is the encoder's, on demand: the JVM's limit cannot be reached at the
+ * exact moment a stream's numbering jumps.
+ */
+class BatchesTest {
+
+  private static final Target ROOM = Target.room("match-1");
+
+  /** Encodes as the merger does, except while {@code short} is set. */
+  private static final class Rig {
+    boolean shortOfMemory;
+    final MergerStats stats = new MergerStats(new NodeStats());
+    final Batches batches = new Batches(MergerOptions.DEFAULTS, new Sampler(0, 100, new FanoutPressure(), new Counter()), stats, batch -> {
+      if (shortOfMemory) {
+        throw new OutOfMemoryError("Cannot reserve 1024 bytes of direct buffer memory (allocated: 0, limit: 0)");
+      }
+      return batch.encode();
+    });
+    final List<Batches.Flushed> early = new ArrayList<>();
+    final Batches.Outlet outlet = new Batches.Outlet() {
+      @Override
+      public void early(Batches.Flushed flushed) {
+        early.add(flushed);
+      }
+
+      @Override
+      public void leading(Batches.Key key) {
+      }
+    };
+
+    /** Items {@code from}..{@code to} of {@code epoch}, each naming its own offset. */
+    void add(long from, long to, String epoch) {
+      List<byte[]> items = LongStream.rangeClosed(from, to).mapToObj(o -> ("\"" + epoch + "-" + o + "\"").getBytes(StandardCharsets.UTF_8)).toList();
+      batches.addNumbered(new PushBatch(ROOM, items, items.stream().mapToLong(i -> i.length).sum(), null, new Position(from, epoch)), outlet);
+    }
+
+    /** What went out, early and at the tick, each frame as "items@offset/epoch", frames released. */
+    List<String> frames(List<Batches.Flushed> flushed) {
+      List<String> out = new ArrayList<>();
+      for (Batches.Flushed f : flushed) {
+        JsonObject data = new JsonObject(f.frame().text()).getJsonObject("data");
+        out.add(data.getJsonArray("items").encode() + "@" + data.getLong("offset") + "/" + data.getString("epoch"));
+        f.frame().release();
+      }
+      flushed.clear();
+      return out;
+    }
+
+    List<String> tick() {
+      List<Batches.Flushed> all = new ArrayList<>(early);
+      early.clear();
+      all.addAll(batches.flushAll());
+      return frames(all);
+    }
+  }
+
+  @Test
+  void offsetsSkippedWhileAFrameIsKeptBackGoInAFrameOfTheirOwn() {
+    Rig rig = new Rig();
+    rig.add(1, 1, "e");
+    assertEquals(List.of("[\"e-1\"]@1/e"), rig.tick());
+    rig.shortOfMemory = true;
+    rig.add(2, 3, "e");
+    assertEquals(List.of(), rig.tick(), "nothing can be encoded");
+    rig.add(4, 4, "e"); // follows on: joins the batch kept back
+    rig.add(9, 10, "e"); // 5..8 were trimmed from the history before this node read them
+    assertEquals(List.of(), rig.tick());
+    assertEquals(3, rig.stats.encodeFailures.get(), "the tick, the jump's early flush, the tick");
+    rig.shortOfMemory = false;
+    assertEquals(List.of("[\"e-2\",\"e-3\",\"e-4\"]@4/e", "[\"e-9\",\"e-10\"]@10/e"), rig.tick());
+    assertEquals(0, rig.batches.bytes(), "every item's bytes given back");
+    assertEquals(0, rig.batches.targets());
+  }
+
+  @Test
+  void aNewEpochWhileTheOldOnesFrameIsKeptBackGoesAfterItAndTheRestartWithIt() {
+    Rig rig = new Rig();
+    rig.add(1, 1, "old");
+    rig.tick();
+    rig.shortOfMemory = true;
+    rig.add(2, 2, "old");
+    assertTrue(rig.batches.flushStream(ROOM).isEmpty(), "the merger's flush before the restart fails");
+    assertTrue(rig.batches.restartAfterWaiting(ROOM), "so the restart waits for the old frame");
+    rig.add(1, 2, "new");
+    rig.add(3, 3, "new");
+    rig.shortOfMemory = false;
+    List<Batches.Flushed> out = rig.batches.flushStream(ROOM);
+    assertEquals(List.of(true, false), out.stream().map(f -> f.batch().restartsAfter()).toList(), "the restart follows the old epoch's frame");
+    assertEquals(List.of("[\"old-2\"]@2/old", "[\"new-1\",\"new-2\",\"new-3\"]@3/new"), rig.frames(out));
+    assertFalse(rig.batches.restartAfterWaiting(ROOM), "nothing waiting: the merger tells the shards at once");
+  }
+
+  @Test
+  void severalJumpsWhileShortKeepTheirOrderAndAnEarlyFlushTakesThemAll() {
+    Rig rig = new Rig();
+    rig.shortOfMemory = true;
+    rig.add(1, 2, "e");
+    rig.add(5, 5, "e");
+    rig.add(1, 1, "f");
+    assertEquals(List.of(), rig.frames(rig.early));
+    rig.shortOfMemory = false;
+    rig.add(7, 7, "f"); // another jump: its early flush takes everything before it
+    assertEquals(List.of("[\"e-1\",\"e-2\"]@2/e", "[\"e-5\"]@5/e", "[\"f-1\"]@1/f"), rig.frames(rig.early));
+    assertEquals(List.of("[\"f-7\"]@7/f"), rig.tick());
+  }
+
+  @Test
+  void aBatchRefusesAnItemThatDoesNotFollowItsLast() {
+    RoomBatch batch = new RoomBatch(ROOM);
+    batch.add(new byte[] {'1'}, 4, "e");
+    batch.add(new byte[] {'2'}, 5, "e");
+    assertEquals("offset 7 of epoch e cannot follow 5 of e in one frame",
+      org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> batch.add(new byte[] {'3'}, 7, "e")).getMessage());
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> batch.add(new byte[] {'3'}, 6, "f"));
+    assertEquals(5, batch.lastOffset());
+  }
+}
