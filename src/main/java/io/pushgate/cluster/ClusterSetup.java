@@ -29,6 +29,13 @@ public final class ClusterSetup {
   public static final String CONFIG_PROPERTY = "vertx.hazelcast.config";
   public static final String CONFIG_ENV = "PUSHGATE_CLUSTER_CONFIG";
   public static final Path DEFAULT_CONFIG = Path.of("conf", "cluster.xml");
+  /**
+   * The form of what members exchange (the broadcast codec, the history's entries and operations),
+   * appended to the configured cluster name: members of releases that differ in it form clusters of
+   * their own instead of misreading each other's data, which a rolling update would otherwise mix.
+   * Change it with any change to those forms.
+   */
+  public static final String FORMAT = "f3";
   /** An operation whose backup did not answer fails instead of leaving the caller unsure: an append is all or nothing. */
   static final String FAIL_ON_INDETERMINATE = "hazelcast.operation.fail.on.indeterminate.state";
 
@@ -83,11 +90,12 @@ public final class ClusterSetup {
 
   /**
    * The streams' history map: one synchronous backup (an append is applied to it before it
-   * answers), objects kept as they are (an append changes the entry in place, on owner and backup),
-   * and entries that nobody touched for historyIdleMillis removed. No eviction by size: Hazelcast
-   * would evict on the owner and on its backup each by its own sample, and a backup could keep a
-   * stream its owner had dropped and started again; each node holds its member to historyMaxStreams
-   * with removals that reach both copies ({@link io.pushgate.history.HistoryTrim}). After a split
+   * answers), objects kept as they are (an append changes the entry in place, on owner and backup).
+   * No eviction by size and no max-idle: Hazelcast would evict or expire on the owner and on its
+   * backup each on its own, and a backup could keep a stream its owner had dropped and started again,
+   * or lose one the owner kept; each node removes its member's idle streams and holds it to
+   * historyMaxStreams with removals that reach both copies ({@link io.pushgate.history.HistoryTrim}),
+   * and an append or read judges idleness by its own time, alike on both copies. After a split
    * brain each stream keeps the half's copy that continues the other's, or starts again in a new
    * epoch ({@link SplitBrainMerge}).
    */
@@ -99,9 +107,12 @@ public final class ClusterSetup {
       .setBackupCount(1)
       .setAsyncBackupCount(0)
       .setInMemoryFormat(InMemoryFormat.OBJECT)
-      .setMaxIdleSeconds((int) Math.max(1, history.idleMillis() / 1000))
       .setMergePolicyConfig(new MergePolicyConfig(SplitBrainMerge.class.getName(), MergePolicyConfig.DEFAULT_BATCH_SIZE)));
     config.setProperty(FAIL_ON_INDETERMINATE, "true");
+    String configured = config.getClusterName();
+    config.setClusterName(configured + "-" + FORMAT);
+    log.info("Hazelcast cluster name " + config.getClusterName() + " (" + configured + " and the members' data format " + FORMAT
+      + ": members of a release with another format form a cluster of their own)");
     return config;
   }
 }

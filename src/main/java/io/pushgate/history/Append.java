@@ -40,7 +40,7 @@ public final class Append implements EntryProcessor<String, StreamLog, AppendRes
 
   @Override
   public AppendResult process(Map.Entry<String, StreamLog> entry) {
-    StreamLog log = entry.getValue() != null ? entry.getValue() : new StreamLog(newEpoch);
+    StreamLog log = entry.getValue() != null && !entry.getValue().idle(nowMillis, options) ? entry.getValue() : new StreamLog(newEpoch);
     AppendResult result = log.append(pushes, nowMillis, options);
     entry.setValue(log);
     return result;

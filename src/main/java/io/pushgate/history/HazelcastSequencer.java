@@ -72,7 +72,7 @@ public final class HazelcastSequencer implements Sequencer {
       return Future.succeededFuture(List.of());
     }
     trimming = true;
-    return context.<List<String>>executeBlocking(() -> HistoryTrim.run(map, options.maxStreams()), false)
+    return context.<List<String>>executeBlocking(() -> HistoryTrim.run(map, options, System.currentTimeMillis()), false)
       .onComplete(ar -> trimming = false);
   }
 

@@ -22,7 +22,7 @@ import java.io.IOException;
  * @param maxRecoveryItems        a JOIN that missed more gets TOO_FAR
  * @param ringBytes               item bytes the node keeps in memory for replays
  * @param holeMillis              how long a gap in offsets waits before it is read from the history
- * @param idleMillis              how long an untouched stream stays in the cluster's history
+ * @param idleMillis              how long a stream with no append stays in the history
  * @param rooms                   which rooms are streams
  */
 public record HistoryOptions(int size, long ttlMillis, long idempotencyWindowMillis, int maxIdempotencyKeys, long streamBytes,
@@ -55,10 +55,11 @@ public record HistoryOptions(int size, long ttlMillis, long idempotencyWindowMil
     out.writeLong(idempotencyWindowMillis);
     out.writeInt(maxIdempotencyKeys);
     out.writeLong(streamBytes);
+    out.writeLong(idleMillis);
   }
 
   /** The part of the options an operation carries; the rest is the reading node's own business. */
   static HistoryOptions readData(ObjectDataInput in) throws IOException {
-    return new HistoryOptions(in.readInt(), in.readLong(), in.readLong(), in.readInt(), in.readLong(), 0, 0, 0, 0, 0, RoomPatterns.ANY);
+    return new HistoryOptions(in.readInt(), in.readLong(), in.readLong(), in.readInt(), in.readLong(), 0, 0, 0, 0, in.readLong(), RoomPatterns.ANY);
   }
 }

@@ -15,11 +15,14 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Holds a member to historyMaxStreams streams: of the entries it owns, the least recently appended
- * to are removed, each by an operation on its owner that its backup applies too, so both copies go.
- * Hazelcast's own eviction would not do: it evicts on the owner and on the backup each by its own
- * sample, so a backup could keep a stream its owner had dropped and started again, and take over
- * with the old numbering when the owner died. Blocking: run it off the event loop.
+ * Removes a member's idle streams (no append for historyIdleMillis) and holds it to historyMaxStreams:
+ * of the entries it owns, the idle ones and then the least recently appended to beyond the bound are
+ * removed, each by an operation on its owner that its backup applies too, so both copies go.
+ * Hazelcast's own eviction and expiry would not do: they act on the owner and on the backup each on
+ * its own (eviction by its own sample; a max-idle expiry that the backup failed to match took random
+ * other entries of the backup with it), so a backup could keep a stream its owner had dropped and
+ * started again, or lose one its owner kept, and take over with the wrong numbering when the owner
+ * died. Blocking: run it off the event loop.
  */
 public final class HistoryTrim {
 
@@ -30,50 +33,63 @@ public final class HistoryTrim {
   }
 
   /**
-   * Removes the least recently appended of the streams {@code map}'s local member owns beyond
-   * {@code maxStreams}, each unless appended to since this looked. Reading the times counts as an
-   * access for the map's max-idle: while a member is over the bound, its idle streams go by this
-   * trim (counted) rather than by expiry.
+   * Removes the streams {@code map}'s local member owns that had no append for historyIdleMillis at
+   * {@code nowMillis}, then the least recently appended of the rest beyond historyMaxStreams, each
+   * unless appended to since this looked.
    *
-   * @return the streams removed
+   * @return the streams removed beyond historyMaxStreams (not the idle ones, whose removal is only
+   * what any later look would have found)
    */
-  public static List<String> run(IMap<String, StreamLog> map, int maxStreams) {
-    if (map.getLocalMapStats().getOwnedEntryCount() <= maxStreams) {
-      return List.of();
-    }
+  public static List<String> run(IMap<String, StreamLog> map, HistoryOptions options, long nowMillis) {
     Set<String> owned = map.localKeySet();
-    int excess = owned.size() - maxStreams;
-    if (excess <= 0) {
+    if (owned.isEmpty()) {
       return List.of();
     }
-    List<Map.Entry<String, long[]>> byAge = new ArrayList<>();
+    List<Map.Entry<String, long[]>> live = new ArrayList<>();
+    List<Map.Entry<String, long[]>> idle = new ArrayList<>();
     map.executeOnKeys(owned, new Touched()).forEach((room, seen) -> {
-      if (seen != null) {
-        byAge.add(Map.entry(room, seen)); // null: gone since localKeySet
+      if (seen != null) { // null: gone since localKeySet
+        (nowMillis - seen[0] >= options.idleMillis() ? idle : live).add(Map.entry(room, seen));
       }
     });
-    byAge.sort(java.util.Comparator.comparingLong(e -> e.getValue()[0]));
-    // One operation per stream, not executeOnKeys: that one's backups are asynchronous, and the owner
-    // would answer (and the stream be made again) before its backup had let the old copy go.
-    List<Map.Entry<String, CompletableFuture<Boolean>>> removals = new ArrayList<>();
-    for (Map.Entry<String, long[]> e : byAge.subList(0, Math.min(excess, byAge.size()))) {
-      removals.add(Map.entry(e.getKey(), map.submitToKey(e.getKey(), new Forget(e.getValue()[0], e.getValue()[1])).toCompletableFuture()));
+    live.sort(java.util.Comparator.comparingLong(e -> e.getValue()[0]));
+    List<Map.Entry<String, long[]>> over = live.subList(0, Math.max(0, live.size() - options.maxStreams()));
+    List<Map.Entry<String, CompletableFuture<Boolean>>> idleRemovals = forget(map, idle);
+    List<Map.Entry<String, CompletableFuture<Boolean>>> overRemovals = forget(map, over);
+    RuntimeException failed = null;
+    for (Map.Entry<String, CompletableFuture<Boolean>> r : idleRemovals) {
+      try {
+        r.getValue().join();
+      } catch (java.util.concurrent.CompletionException e) {
+        failed = e; // that stream stays, for the next trim
+      }
     }
     List<String> removed = new ArrayList<>();
-    RuntimeException failed = null;
-    for (Map.Entry<String, CompletableFuture<Boolean>> r : removals) {
+    for (Map.Entry<String, CompletableFuture<Boolean>> r : overRemovals) {
       try {
         if (Boolean.TRUE.equals(r.getValue().join())) {
           removed.add(r.getKey());
         }
       } catch (java.util.concurrent.CompletionException e) {
-        failed = e; // that stream stays, for the next trim
+        failed = e;
       }
     }
     if (removed.isEmpty() && failed != null) {
       throw failed;
     }
     return removed;
+  }
+
+  /**
+   * One operation per stream, not executeOnKeys: that one's backups are asynchronous, and the owner
+   * would answer (and the stream be made again) before its backup had let the old copy go.
+   */
+  private static List<Map.Entry<String, CompletableFuture<Boolean>>> forget(IMap<String, StreamLog> map, List<Map.Entry<String, long[]>> streams) {
+    List<Map.Entry<String, CompletableFuture<Boolean>>> removals = new ArrayList<>(streams.size());
+    for (Map.Entry<String, long[]> e : streams) {
+      removals.add(Map.entry(e.getKey(), map.submitToKey(e.getKey(), new Forget(e.getValue()[0], e.getValue()[1])).toCompletableFuture()));
+    }
+    return removals;
   }
 
   /** When a stream was last appended to, and its top then: {touchedMillis, top}; null for none. Read on the owner only. */

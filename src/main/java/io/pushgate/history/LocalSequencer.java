@@ -15,9 +15,8 @@ import java.util.Map;
 public final class LocalSequencer implements Sequencer {
 
   private final HistoryOptions options;
-  /** Streams in order of last use, so idle ones are found first. */
-  private final LinkedHashMap<String, StreamLog> logs = new LinkedHashMap<>(16, 0.75f, true);
-  private final Map<StreamLog, Long> touched = new java.util.IdentityHashMap<>();
+  /** Streams in order of last append, so idle ones, and the first to drop at historyMaxStreams, come first. */
+  private final LinkedHashMap<String, StreamLog> logs = new LinkedHashMap<>();
   /** Streams dropped at historyMaxStreams since the last {@link #trim}. */
   private final List<String> evicted = new java.util.ArrayList<>();
 
@@ -29,13 +28,15 @@ public final class LocalSequencer implements Sequencer {
   public Future<AppendResult> append(String room, List<Append.Push> pushes) {
     long now = System.currentTimeMillis();
     expireIdle(now);
-    StreamLog log = logs.computeIfAbsent(room, r -> new StreamLog(Sequencer.newEpoch()));
-    touched.put(log, now);
+    StreamLog log = logs.remove(room); // and put back last: the most recently appended
+    if (log == null || log.idle(now, options)) {
+      log = new StreamLog(Sequencer.newEpoch());
+    }
+    logs.put(room, log);
     if (logs.size() > options.maxStreams()) {
-      // Access order: the first is the least recently used, never the one just made (the last).
+      // The first is the least recently appended, never the one just appended (the last).
       Map.Entry<String, StreamLog> eldest = logs.entrySet().iterator().next();
       logs.remove(eldest.getKey());
-      touched.remove(eldest.getValue());
       evicted.add(eldest.getKey());
     }
     return Future.succeededFuture(log.append(pushes, now, options));
@@ -46,10 +47,9 @@ public final class LocalSequencer implements Sequencer {
     long now = System.currentTimeMillis();
     expireIdle(now);
     StreamLog log = logs.get(room);
-    if (log == null) {
+    if (log == null || log.idle(now, options)) {
       return Future.succeededFuture(ReadResult.none());
     }
-    touched.put(log, now);
     return Future.succeededFuture(log.read(after, limit, now, options));
   }
 
@@ -65,15 +65,13 @@ public final class LocalSequencer implements Sequencer {
     return Future.succeededFuture(dropped);
   }
 
-  /** Drops streams untouched for historyIdleMillis, as the cluster's map does by its max-idle. */
+  /** Drops streams with no append for historyIdleMillis, as the cluster's appends, reads and trims do. */
   private void expireIdle(long now) {
     for (Iterator<StreamLog> it = logs.values().iterator(); it.hasNext(); ) {
-      StreamLog log = it.next();
-      if (now - touched.getOrDefault(log, now) < options.idleMillis()) {
-        break; // access order: the rest were used more recently
+      if (!it.next().idle(now, options)) {
+        break; // in order of last append: the rest were appended to more recently
       }
       it.remove();
-      touched.remove(log);
     }
   }
 

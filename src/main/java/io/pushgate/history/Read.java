@@ -30,7 +30,8 @@ public final class Read implements EntryProcessor<String, StreamLog, ReadResult>
 
   @Override
   public ReadResult process(Map.Entry<String, StreamLog> entry) {
-    return entry.getValue() == null ? ReadResult.none() : entry.getValue().read(after, limit, nowMillis, options);
+    StreamLog log = entry.getValue();
+    return log == null || log.idle(nowMillis, options) ? ReadResult.none() : log.read(after, limit, nowMillis, options);
   }
 
   @Override

@@ -70,6 +70,17 @@ public final class StreamLog implements DataSerializable {
   }
 
   /**
+   * Whether nothing was appended for historyIdleMillis at {@code nowMillis}: the stream is then gone,
+   * whoever looks. Judged by an operation's own time against the log's last append, both of which
+   * owner and backup share, so both copies decide alike (Hazelcast's max-idle expired the owner's copy
+   * alone, on access or by its sweep, and the next append then started a new epoch on the owner while
+   * the backup continued the old one).
+   */
+  boolean idle(long nowMillis, HistoryOptions options) {
+    return nowMillis - touchedMillis >= options.idleMillis();
+  }
+
+  /**
    * Appends each push's items (or, for a push whose key was seen within the window, gives back
    * what it was given then) and trims.
    */

@@ -129,7 +129,7 @@ class HistoryFailoverTest {
       map.executeOnKey("room-" + random.nextInt(40), new Read(0, 1, now, options));
       if (i % 20 == 19) {
         for (IMap<String, StreamLog> m : List.of(doomedMap, map)) {
-          List<String> gone = HistoryTrim.run(m, 14);
+          List<String> gone = HistoryTrim.run(m, options, System.currentTimeMillis());
           trimmed += gone.size();
           dropped.addAll(gone);
         }
@@ -161,6 +161,108 @@ class HistoryFailoverTest {
     }
     assertTrue(trimmed >= 100 && ownedByDoomed.size() >= 10 && held >= 3,
       trimmed + " streams trimmed, " + ownedByDoomed.size() + " streams owned by the member that died, " + held + " held by its backup");
+  }
+
+  /**
+   * Idle streams (no append for historyIdleMillis) go from owner and backup alike, and the busy ones'
+   * backups stay whole. With Hazelcast's max-idle (before) the owner expired its copy alone: the
+   * backup, failing to match the owner's removal, dropped random other entries of its partition to
+   * even up the count, so after a failover 11 of 30 busy streams came back in another epoch with
+   * part of their history (a reviewer's run); and an idle stream pushed to before the sweep took it
+   * started a new epoch on the owner while its backup continued the old one. Time is the operations'
+   * own: the streams here are idle by the clock the appends, reads and trim are given.
+   */
+  @Test
+  void idleStreamsLeaveBothCopiesAndBusyOnesKeepTheirBackups() {
+    HistoryOptions d = HistoryOptions.DEFAULTS;
+    long idleMillis = 60_000;
+    HistoryOptions options = new HistoryOptions(d.size(), d.ttlMillis() * 100, d.idempotencyWindowMillis(), d.maxIdempotencyKeys(), d.streamBytes(),
+      d.maxStreams(), d.maxRecoveryItems(), d.ringBytes(), d.holeMillis(), idleMillis, d.rooms());
+    TestCluster cluster = new TestCluster(TestNode.freePortRange(2), 2);
+    HazelcastInstance doomed = Hazelcast.newHazelcastInstance(cluster.hazelcastConfig(options).setProperty("hazelcast.partition.count", "3"));
+    HazelcastInstance survivor = Hazelcast.newHazelcastInstance(cluster.hazelcastConfig(options).setProperty("hazelcast.partition.count", "3"));
+    members.add(doomed);
+    members.add(survivor);
+    Eventually.await("two members", () -> survivor.getCluster().getMembers().size() == 2);
+    assertEquals(0, survivor.getConfig().getMapConfig(HistoryOptions.MAP).getMaxIdleSeconds(), "no expiry of Hazelcast's own");
+    assertTrue(survivor.getConfig().getClusterName().endsWith("-" + io.pushgate.cluster.ClusterSetup.FORMAT),
+      "the data format is part of the cluster's name: " + survivor.getConfig().getClusterName());
+    IMap<String, StreamLog> map = survivor.getMap(HistoryOptions.MAP);
+    IMap<String, StreamLog> doomedMap = doomed.getMap(HistoryOptions.MAP);
+    map.get("assigns the partitions");
+    Eventually.await("partitions assigned and their backups in place", () -> survivor.getPartitionService().isClusterSafe());
+    Member doomedMember = doomed.getCluster().getLocalMember();
+    List<String> busy = new ArrayList<>();
+    List<String> idle = new ArrayList<>();
+    List<String> woken = new ArrayList<>();
+    for (int i = 0; busy.size() < 20 || idle.size() < 20 || woken.size() < 5; i++) {
+      String room = "room-" + i;
+      if (survivor.getPartitionService().getPartition(room).getOwner().equals(doomedMember)) {
+        (busy.size() < 20 ? busy : idle.size() < 20 ? idle : woken).add(room);
+      }
+    }
+    long t0 = System.currentTimeMillis();
+    Map<String, String> firstEpoch = new LinkedHashMap<>();
+    for (String room : concat(busy, idle, woken)) {
+      firstEpoch.put(room, map.executeOnKey(room, append(room + "-1", t0, options)).epoch());
+    }
+    for (long t = t0 + 20_000; t <= t0 + idleMillis + 20_000; t += 20_000) {
+      for (String room : busy) {
+        map.executeOnKey(room, append(room + "-" + t, t, options));
+      }
+    }
+    long later = t0 + idleMillis + 30_000; // idle and woken: a minute and a half without an append
+    Map<String, AppendResult> wokenUp = new LinkedHashMap<>();
+    for (String room : woken) {
+      wokenUp.put(room, map.executeOnKey(room, append(room + "-again", later, options))); // before any trim looked
+    }
+    assertEquals(null, map.executeOnKey(idle.get(0), new Read(0, 10, later, options)).epoch(), "an idle stream reads as none before the trim too");
+    assertEquals(List.of(), HistoryTrim.run(doomedMap, options, later), "idle streams are not reported as dropped at historyMaxStreams");
+    HistoryTrim.run(map, options, later);
+    for (String room : idle) {
+      assertEquals(null, doomedMap.get(room), room + " idle: removed by its owner's trim");
+    }
+    Map<String, ReadResult> before = new LinkedHashMap<>();
+    for (String room : concat(busy, woken)) {
+      before.put(room, map.executeOnKey(room, new Read(0, 1_000, later, options)));
+    }
+
+    assertTrue(survivor.getPartitionService().isClusterSafe(), "no migration under way when the owner dies");
+    doomed.getLifecycleService().terminate();
+    Eventually.await("the survivor alone", () -> survivor.getCluster().getMembers().size() == 1);
+
+    for (String room : busy) {
+      ReadResult was = before.get(room);
+      ReadResult is = map.executeOnKey(room, new Read(0, 1_000, later, options));
+      assertEquals(firstEpoch.get(room) + " top 5", is.epoch() + " top " + is.top(), room + " busy: its backup after its owner died");
+      assertEquals(5, is.items().size(), room);
+      for (int i = 0; i < 5; i++) {
+        assertArrayEquals(was.items().get(i), is.items().get(i), room + " item " + (i + 1));
+      }
+    }
+    for (String room : woken) {
+      AppendResult w = wokenUp.get(room);
+      assertTrue(!w.epoch().equals(firstEpoch.get(room)) && w.pushed().get(0).equals(new AppendResult.Pushed(1, 1, false)),
+        room + " pushed to after going idle starts a new epoch at offset 1: " + w.epoch() + " " + w.pushed());
+      ReadResult is = map.executeOnKey(room, new Read(0, 1_000, later, options));
+      assertEquals(w.epoch() + " top 1", is.epoch() + " top " + is.top(), room + " woken: its backup holds the owner's new epoch");
+    }
+    for (String room : idle) {
+      assertEquals(null, map.executeOnKey(room, new Read(0, 1_000, later, options)).epoch(), room + " idle: its backup let it go too");
+    }
+  }
+
+  private static Append append(String item, long nowMillis, HistoryOptions options) {
+    return new Append(List.of(new Append.Push(List.of(bytes(item)), null)), nowMillis, Sequencer.newEpoch(), options);
+  }
+
+  @SafeVarargs
+  private static List<String> concat(List<String>... lists) {
+    List<String> all = new ArrayList<>();
+    for (List<String> l : lists) {
+      all.addAll(l);
+    }
+    return all;
   }
 
   private static byte[] bytes(String s) {
