@@ -174,8 +174,13 @@ public final class StreamLog implements DataSerializable {
     if (longer.continues(shorter)) {
       return longer;
     }
+    return startedAgain(Math.max(existing.touchedMillis, merging.touchedMillis));
+  }
+
+  /** A stream that starts again after a merge: a new epoch, nothing in it, appended to when its copies last were. */
+  static StreamLog startedAgain(long touchedMillis) {
     StreamLog restarted = new StreamLog(Sequencer.newEpoch());
-    restarted.touchedMillis = Math.max(existing.touchedMillis, merging.touchedMillis);
+    restarted.touchedMillis = touchedMillis;
     return restarted;
   }
 

@@ -88,6 +88,24 @@ class SplitBrainMergePropertiesTest {
     assertSame(existing.getValue(), StreamLog.merged(existing.getValue(), merging.getValue()));
   }
 
+  /**
+   * The policy itself, with Hazelcast's own merging entries: a stream only the merging half holds
+   * starts again, since the other half may have numbered items of the same epoch and then dropped it
+   * (its trim, or idle), which kept the merging copy and gave its offsets to other items.
+   */
+  @Test
+  void aStreamOnlyTheMergingHalfHoldsStartsAgainEmpty() {
+    Map.Entry<String, StreamLog> merging = new AbstractMap.SimpleEntry<>("room", null);
+    new Append(List.of(new Append.Push(List.of(bytes("x"), bytes("y")), null)), NOW, "e1", HistoryOptions.DEFAULTS).process(merging);
+    com.hazelcast.spi.impl.merge.MapMergingEntryImpl<Object, StreamLog> entry = new com.hazelcast.spi.impl.merge.MapMergingEntryImpl<Object, StreamLog>(SERIALIZATION)
+      .setKey(SERIALIZATION.toData("room")).setValue(SERIALIZATION.toData(merging.getValue()));
+    Object kept = new SplitBrainMerge().merge(entry, null);
+    StreamLog log = kept instanceof StreamLog l ? l : SERIALIZATION.toObject(kept);
+    assertNotEquals("e1", log.epoch());
+    assertEquals(0, log.top());
+    assertEquals(NOW, log.touchedMillis(), "as recently appended to as the copy it replaces, for the trim");
+  }
+
   private static void append(Map.Entry<String, StreamLog> entry, String side, int count, HistoryOptions options, List<String> givenOut) {
     for (int i = 0; i < count; i++) {
       String item = "\"" + side + "-" + i + "\"";
