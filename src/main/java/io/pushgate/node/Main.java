@@ -46,8 +46,7 @@ public final class Main implements VertxApplicationHooks {
       System.setProperty("java.util.logging.manager", DrainingLogManager.class.getName());
     }
     configureLogging();
-    boolean clustered = Arrays.stream(args).anyMatch(a -> a.equalsIgnoreCase("-cluster") || a.equalsIgnoreCase("--cluster"));
-    int code = new VertxApplication(args, new Main(clustered, confArgument(args), instancesArgument(args))).launch();
+    int code = new VertxApplication(args, new Main(clusteredArgument(args), confArgument(args), instancesArgument(args))).launch();
     if (code != 0) {
       System.exit(code);
     }
@@ -95,6 +94,15 @@ public final class Main implements VertxApplicationHooks {
   }
 
   /** The value of {@code -instances N} (or {@code --instances}, {@code =N}); 0 when absent or not a number (the launcher says why). */
+  /**
+   * Whether the command line asks for a cluster, by any of the launcher's names for it ({@code -c},
+   * {@code -cluster}, {@code --cluster}): one it missed would get a cluster without pushgate's
+   * Hazelcast file or event-bus TLS ({@link #beforeDeployingVerticle} stops such a node all the same).
+   */
+  static boolean clusteredArgument(String[] args) {
+    return Arrays.stream(args).anyMatch(a -> a.equals("-c") || a.equalsIgnoreCase("-cluster") || a.equalsIgnoreCase("--cluster"));
+  }
+
   static int instancesArgument(String[] args) {
     String value = option(args, "instances");
     try {
@@ -137,8 +145,12 @@ public final class Main implements VertxApplicationHooks {
   @Override
   public VertxBuilder createVertxBuilder(VertxOptions options) {
     PushgateConfig pushgate;
+    PushgateConfig running;
     try {
       pushgate = NodeConfig.load(config, System.getenv());
+      // -instances N is the shards, as beforeDeployingVerticle makes it (PUSHGATE_SHARDS still wins, as
+      // it does for the node): the loops must be counted from what the node will run.
+      running = instances > 0 ? NodeConfig.load(config.copy().put("shards", instances), System.getenv()) : pushgate;
     } catch (IllegalArgumentException e) {
       // The node verticle would say the same, but only after Vert.x (and Hazelcast) started for nothing.
       log().severe(e.getMessage());
@@ -149,9 +161,6 @@ public final class Main implements VertxApplicationHooks {
     // One event loop per shard and one more for the merger and the push API (NodeVerticle places
     // them), so that a push is answered without waiting behind a shard's writes. An idle loop costs
     // a thread and nothing else.
-    // -instances N is the shards, as beforeDeployingVerticle makes it (PUSHGATE_SHARDS still wins, as
-    // it does for the node): the loops must be counted from what the node will run.
-    PushgateConfig running = instances > 0 ? NodeConfig.load(config.copy().put("shards", instances), System.getenv()) : pushgate;
     options.setEventLoopPoolSize(running.shards() + 1);
     VertxBuilder builder = Metrics.enable(options, pushgate.publicPort());
     if (!clustered) {
@@ -201,10 +210,12 @@ public final class Main implements VertxApplicationHooks {
       return new JsonObject();
     }
     try {
+      JsonObject json = new JsonObject(Files.readString(DEFAULT_CONF));
       log().info("configuration from " + DEFAULT_CONF.toAbsolutePath());
-      return new JsonObject(Files.readString(DEFAULT_CONF));
+      return json;
     } catch (IOException | RuntimeException e) {
-      throw new IllegalStateException("cannot read " + DEFAULT_CONF.toAbsolutePath() + ": " + e.getMessage(), e);
+      String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+      return refuseConfig(DEFAULT_CONF.toAbsolutePath() + " (no -conf given) is not a readable JSON object (" + why + "): the node does not start on other settings");
     }
   }
 
@@ -242,6 +253,12 @@ public final class Main implements VertxApplicationHooks {
   /** {@code -instances N} means N shards in one node: the node verticle itself is deployed once. */
   @Override
   public void beforeDeployingVerticle(HookContext context) {
+    if (context.vertx() != null && context.vertx().isClustered() && !clustered) {
+      // Vert.x found a cluster manager by itself: Hazelcast's defaults (multicast, no history maps)
+      // and a plain event bus whatever eventBusTls says. Never run like that.
+      log().severe("Vert.x formed a cluster that pushgate did not configure (a cluster flag it does not know?): stopping; use -cluster");
+      System.exit(ExitCodes.VERTX_INITIALIZATION);
+    }
     DeploymentOptions options = context.deploymentOptions();
     // From the command line, not the options: -instances 1 (one shard) looks like no -instances there.
     if (instances > 0) {

@@ -62,4 +62,12 @@ class MainInstancesTest {
     assertEquals(1, options.getInstances());
     assertNull(options.getConfig());
   }
+
+  @Test
+  void everyNameTheLauncherHasForClusteringIsKnown() {
+    for (String flag : new String[] {"-c", "-cluster", "--cluster"}) {
+      assertEquals(true, Main.clusteredArgument(new String[] {flag, "-conf", "x.json"}), flag + " clusters the node: it must get pushgate's cluster setup");
+    }
+    assertEquals(false, Main.clusteredArgument(new String[] {"-conf", "c.json", "-cluster-host", "127.0.0.1"}));
+  }
 }
