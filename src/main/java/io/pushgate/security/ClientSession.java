@@ -35,6 +35,8 @@ public final class ClientSession {
   /** The keys this connection is counted under for maxConnectionsPerIp and maxConnectionsPerUser; null when not. */
   final String ipKey;
   final String userKey;
+  /** When this connection's last REFRESH was taken up; Long.MIN_VALUE for never. */
+  private long lastRefreshNanos = Long.MIN_VALUE;
 
   /**
    * @param rejoinAllowance one-time messages and JOINs on top of both buckets: a client that
@@ -98,6 +100,23 @@ public final class ClientSession {
   public String limitedMessage() {
     return "more than " + Limit.MAX_MESSAGES_PER_SECOND.key() + "=" + messagesPerSecond + ": message not processed";
   }
+
+  /**
+   * A REFRESH costs a token check, as a handshake does (an RS256 one about 60 us): at most one a
+   * second per connection, which a client that refreshes once per token lifetime never reaches.
+   *
+   * @return null when the REFRESH may be checked now, else the ERROR to answer it with
+   */
+  Refusal checkRefresh(long nowNanos) {
+    if (lastRefreshNanos != Long.MIN_VALUE && nowNanos - lastRefreshNanos < REFRESH_SPACING_NANOS) {
+      stats.refreshesLimited.inc();
+      return new Refusal(ErrorCode.RATE_LIMITED, "one REFRESH a second per connection: retry in a second");
+    }
+    lastRefreshNanos = nowNanos;
+    return null;
+  }
+
+  static final long REFRESH_SPACING_NANOS = 1_000_000_000L;
 
   /** @return null when the JOIN may proceed, else the ERROR to answer it with */
   public Refusal checkJoin(String room, long nowNanos) {

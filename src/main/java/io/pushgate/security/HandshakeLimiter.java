@@ -65,6 +65,14 @@ public final class HandshakeLimiter {
     return Verdict.ALLOWED;
   }
 
+  /**
+   * A REFRESH of an open connection: its token check is charged to the same buckets as a
+   * handshake's, the address's when the connection has one on record ({@code ip} null: the node's only).
+   */
+  public synchronized Verdict checkRefresh(String ip, long nowNanos) {
+    return ip != null ? check(ip, nowNanos) : node != null && !node.tryTake(nowNanos) ? Verdict.NODE_RATE : Verdict.ALLOWED;
+  }
+
   /** Addresses currently tracked; never more than {@code maxTrackedIps}. */
   public synchronized int trackedIps() {
     return ips.size();

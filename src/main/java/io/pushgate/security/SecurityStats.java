@@ -31,6 +31,7 @@ public final class SecurityStats {
   final SharedCounter ipsEvicted;
   final SharedCounter tokensRefreshed;
   final SharedCounter refreshRefused;
+  final SharedCounter refreshesLimited;
 
   SecurityStats(Stats stats) {
     this.stats = stats;
@@ -53,6 +54,7 @@ public final class SecurityStats {
     ipsEvicted = event(stats, "ipsEvicted", "ips_evicted");
     tokensRefreshed = event(stats, "tokensRefreshed", "tokens_refreshed");
     refreshRefused = event(stats, "refused.refresh", "refresh_refused");
+    refreshesLimited = event(stats, "rateLimited.refreshes", "refreshes_rate_limited");
   }
 
   private static SharedCounter event(Stats stats, String path, String event) {

@@ -5,6 +5,8 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.AttributeKey;
+import io.pushgate.config.Limit;
+import io.pushgate.protocol.ErrorCode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
@@ -237,6 +239,19 @@ public final class ShardGuard {
     if (node.verifier == null) {
       return Future.succeededFuture(session.grant());
     }
+    long now = System.nanoTime();
+    ClientSession.Refusal soon = session.checkRefresh(now);
+    if (soon == null && node.limiter.enabled()) {
+      HandshakeLimiter.Verdict verdict = node.limiter.checkRefresh(session.ipKey, now);
+      if (verdict != HandshakeLimiter.Verdict.ALLOWED) {
+        node.stats.refreshesLimited.inc();
+        soon = new ClientSession.Refusal(ErrorCode.RATE_LIMITED, "token checks are at " + (verdict == HandshakeLimiter.Verdict.IP_RATE
+          ? Limit.MAX_HANDSHAKES_PER_SECOND_PER_IP.key() + " for this address" : Limit.MAX_HANDSHAKES_PER_SECOND.key() + " on this node") + ": retry in a second");
+      }
+    }
+    if (soon != null) {
+      return Future.failedFuture(new RefreshLimited(soon.message()));
+    }
     return node.verifier.verify(token)
       .recover(e -> Future.failedFuture(new SecurityException("the token is not valid: " + e.getMessage())))
       .compose(grant -> {
@@ -253,6 +268,13 @@ public final class ShardGuard {
         return Future.succeededFuture(grant);
       })
       .onFailure(e -> node.stats.refreshRefused.inc());
+  }
+
+  /** A REFRESH not checked for its rate (ERROR RATE_LIMITED): the connection keeps its token; it may try again. */
+  public static final class RefreshLimited extends RuntimeException {
+    RefreshLimited(String message) {
+      super(message, null, false, false);
+    }
   }
 
   /** The connection closed (or was never opened): its timer and its place in the per-client counts go with it. */

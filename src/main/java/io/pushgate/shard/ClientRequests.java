@@ -306,7 +306,7 @@ final class ClientRequests {
         return;
       }
       if (ar.failed()) {
-        reject(c, ErrorCode.FORBIDDEN, ar.cause().getMessage(), r.id());
+        reject(c, ar.cause() instanceof ShardGuard.RefreshLimited ? ErrorCode.RATE_LIMITED : ErrorCode.FORBIDDEN, ar.cause().getMessage(), r.id());
         return;
       }
       JsonArray left = new JsonArray();

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /** REFRESH replaces an open connection's token: a new deadline, a new room grant, no reconnect. */
@@ -50,7 +51,7 @@ class RefreshTest {
   }
 
   @Test
-  void anInvalidTokenOrAnotherUsersIsRefusedAndTheConnectionKeepsItsOwn() {
+  void anInvalidTokenOrAnotherUsersIsRefusedAndTheConnectionKeepsItsOwn() throws InterruptedException {
     try (TestNode node = TestNode.start(new JsonObject().put("jwtHs256Secret", Tokens.SECRET))) {
       Tokens tokens = Tokens.hs256(node.vertx, Tokens.SECRET);
       String mine = tokens.valid("alice", 60, new JsonObject());
@@ -59,12 +60,25 @@ class RefreshTest {
         JsonObject other = c.next();
         assertEquals("FORBIDDEN", other.getJsonObject("data").getString("code"), other.encode());
         assertEquals(1L, other.getLong("id"));
+        // A REFRESH is a token check, as a handshake is: one a second per connection.
         c.send(refresh(2, "not.a.token"));
-        assertEquals("FORBIDDEN", c.next().getJsonObject("data").getString("code"));
+        JsonObject tooSoon = c.next();
+        assertEquals("RATE_LIMITED", tooSoon.getJsonObject("data").getString("code"), tooSoon.encode());
+        assertEquals(2L, tooSoon.getLong("id"));
+        String code = "RATE_LIMITED";
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        for (int id = 10; "RATE_LIMITED".equals(code) && System.nanoTime() < deadline; id++) {
+          Thread.sleep(100); // a client's pace of retries, within the message rate
+          c.send(refresh(id, "not.a.token"));
+          code = c.next().getJsonObject("data").getString("code");
+        }
+        assertEquals("FORBIDDEN", code, "a second later the token is checked, and refused");
         c.send(new JsonObject().put("type", "REFRESH").put("id", 3).put("data", new JsonObject()));
         assertEquals("BAD_REQUEST", c.next().getJsonObject("data").getString("code"));
         c.joinAcked("room", 4);
-        assertEquals(2, node.stats().getJsonObject("security").getJsonObject("refused").getLong("refresh"));
+        JsonObject security = node.stats().getJsonObject("security");
+        assertEquals(2, security.getJsonObject("refused").getLong("refresh"));
+        assertTrue(security.getJsonObject("rateLimited").getLong("refreshes") >= 1);
       }
     }
   }
