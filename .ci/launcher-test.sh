@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# bin/pushgate's sizing, with a stand-in `java` that prints what it was given: every way of naming the
+# configuration that pushgate reads (-conf FILE, --conf FILE, -conf=FILE, --conf=FILE, inline JSON), a
+# number given as a string, a bad number in the environment, and heap flags of the user's that win.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/bin"
+printf '#!/bin/sh\necho "$@"\n' > "$work/bin/java"
+chmod +x "$work/bin/java"
+echo '{"maxConnections": 100000, "maxConnectionsPerUser": 7, "maxPendingBytes": 1048576}' > "$work/c.json"
+touch "$work/pushgate.jar"
+failures=0
+# expect NAME WANTED ARGS...: the java command line holds WANTED.
+expect() {
+  name=$1; wanted=$2; shift 2
+  got=$(PATH="$work/bin:$PATH" PUSHGATE_JAR="$work/pushgate.jar" sh bin/pushgate "$@" 2>/dev/null)
+  if [[ " $got " == *" $wanted "* ]]; then
+    echo "ok   $name"
+  else
+    echo "FAIL $name: wanted $wanted in: $got"
+    failures=$((failures + 1))
+  fi
+}
+# 256 MiB + 16 KiB per connection; 2 x maxPendingBytes + 64 MiB.
+expect "-conf FILE" -Xmx1818m -conf "$work/c.json"
+expect "--conf FILE" -XX:MaxDirectMemorySize=66m --conf "$work/c.json"
+expect "-conf=FILE" -Xmx1818m "-conf=$work/c.json"
+expect "--conf=FILE" -Xmx1818m "--conf=$work/c.json"
+expect "inline JSON" -Xmx1818m -conf '{"maxConnections":100000}'
+expect "a number as a string" -Xmx1818m -conf '{"maxConnections": "100000"}'
+expect "no configuration: the defaults" -Xmx552m -conf "$work/missing.json"
+PUSHGATE_MAX_CONNECTIONS=10000 expect "the environment wins" -Xmx412m -conf "$work/c.json"
+PUSHGATE_MAX_CONNECTIONS=abc expect "a bad number in the environment: the default" -Xmx552m
+JAVA_OPTS=-Xms2g expect "-Xms of the user's: no -Xmx of ours" -Xms2g
+out=$(PATH="$work/bin:$PATH" PUSHGATE_JAR="$work/pushgate.jar" JAVA_OPTS=-Xms2g sh bin/pushgate 2>/dev/null)
+if [[ "$out" == *-Xmx* ]]; then echo "FAIL -Xms of the user's: $out"; failures=$((failures + 1)); fi
+[ "$failures" -eq 0 ] || { echo "$failures launcher check(s) failed"; exit 1; }
