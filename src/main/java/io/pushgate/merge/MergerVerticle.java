@@ -126,6 +126,7 @@ public final class MergerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    Future<?> listening = Future.succeededFuture();
     if (history.enabled()) {
       Sequencer sequencer = vertx.isClustered()
         ? new HazelcastSequencer(VertxInternals.hazelcast(vertx), history, context)
@@ -158,7 +159,10 @@ public final class MergerVerticle extends VerticleBase {
         .onFailure(this::trimFailed));
       // After a split brain a stream may have started again: its state here would answer a rejoin
       // from the old numbering until the stream's next push.
-      mergeListener = sequencer.onMerged(streams::recheckSoon, streams::recheckAll);
+      // A listener of the whole map is registered with every member and waits for their answers: not
+      // on this event loop, which answers pushes.
+      listening = vertx.executeBlocking(() -> sequencer.onMerged(streams::recheckSoon, streams::recheckAll), false)
+        .onSuccess(stop -> mergeListener = stop);
       recovery = new Recovery(streams, options, streamStats, (shard, command) -> vertx.eventBus().send(Addresses.shard(shard), command, Local.OPTIONS));
       stats.gauge("history.streams", "pushgate_history_streams", "streams this node keeps state for", () -> streams.states.size());
       stats.gauge("history.entries", "pushgate_history_entries",
@@ -179,7 +183,7 @@ public final class MergerVerticle extends VerticleBase {
     vertx.eventBus().<PushBatch>localConsumer(Addresses.MERGE_REMOTE, msg -> push(msg.body(), true).onComplete(ar -> msg.reply(ar.result())));
     vertx.eventBus().localConsumer(Addresses.MERGE_DRAIN, this::onDrain);
     vertx.setPeriodic(options.tickMillis(), id -> tick());
-    return Future.succeededFuture();
+    return listening;
   }
 
   private long pendingBytes() {
@@ -348,7 +352,11 @@ public final class MergerVerticle extends VerticleBase {
       memberListener.run();
     }
     if (mergeListener != null) {
-      mergeListener.run();
+      Runnable stop = mergeListener;
+      return vertx.executeBlocking(() -> {
+        stop.run();
+        return null;
+      }, false);
     }
     return Future.succeededFuture();
   }
