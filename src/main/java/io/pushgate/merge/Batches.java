@@ -203,19 +203,10 @@ final class Batches {
     return out;
   }
 
-  /**
-   * The stream's numbering starts again: if a batch of the old numbering is still waiting (direct
-   * memory kept it back), marks the last one, so that the shards are told after its frame, not
-   * before it (a shard would otherwise take the old frame's position as the stream's after the
-   * restart). False when nothing of the stream is waiting: tell them now.
-   */
-  boolean restartAfterWaiting(Target target) {
-    RoomBatch last = pending.get(new Key(target, Kind.STREAM));
-    if (last == null) {
-      return false;
-    }
-    last.restartAfter();
-    return true;
+  /** Whether any of the stream's items wait for a frame (after a flush: direct memory kept them back). */
+  boolean waiting(Target target) {
+    Key key = new Key(target, Kind.STREAM);
+    return pending.containsKey(key) || blocked.containsKey(key);
   }
 
   /**

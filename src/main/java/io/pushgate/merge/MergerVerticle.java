@@ -138,20 +138,18 @@ public final class MergerVerticle extends VerticleBase {
         }
 
         @Override
-        public void flushNow(StreamState stream) {
+        public boolean flushNow(StreamState stream) {
           List<Batches.Flushed> frames = batches.flushStream(stream.target);
           if (!frames.isEmpty()) {
             deliver(frames, System.nanoTime(), false);
           }
+          return !batches.waiting(stream.target);
         }
 
         @Override
         public void restarted(StreamState stream) {
-          // After the old epoch's last frame (flushNow), on the same per-shard addresses, so in order;
-          // if direct memory kept that frame back, right after it goes.
-          if (!batches.restartAfterWaiting(stream.target)) {
-            toEveryShard(new ShardCommand.StreamRestarted(stream.room));
-          }
+          // After the old epoch's last frame (flushNow), on the same per-shard addresses, so in order.
+          toEveryShard(new ShardCommand.StreamRestarted(stream.room));
         }
       });
       appends = new StreamAppends(sequencer, streams, streamStats, broadcast);
@@ -300,11 +298,6 @@ public final class MergerVerticle extends VerticleBase {
     }
     toEveryShard(command);
     frames.forEach(EncodedFrame::release);
-    for (Batches.Flushed f : flushed) {
-      if (f.batch().restartsAfter()) {
-        toEveryShard(new ShardCommand.StreamRestarted(f.frame().target().room()));
-      }
-    }
     for (Batches.Flushed f : flushed) {
       if (f.batch().isStream()) {
         StreamState s = streams.stateIfAny(f.frame().target().room());

@@ -20,7 +20,6 @@ final class RoomBatch {
   /** Offset of the first item, -1 for a batch that is not a stream's. */
   private long firstOffset = -1;
   private String epoch;
-  private boolean restartAfter;
 
   RoomBatch(Target target) {
     this.target = target;
@@ -50,14 +49,6 @@ final class RoomBatch {
     add(item);
   }
 
-  /** The shards are told that the stream started again once this batch's frame has gone to them. */
-  void restartAfter() {
-    restartAfter = true;
-  }
-
-  boolean restartsAfter() {
-    return restartAfter;
-  }
 
   long bytes() {
     return bytes;

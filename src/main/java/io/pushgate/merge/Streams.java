@@ -39,8 +39,12 @@ final class Streams {
     /** Items in offset order, for the tick's batch of their stream. */
     void take(PushBatch numbered);
 
-    /** Hands the stream's waiting batch to the shards now, before its numbering changes. */
-    void flushNow(StreamState stream);
+    /**
+     * Hands the stream's waiting batches to the shards now, before its numbering changes.
+     *
+     * @return false when some are still waiting (direct memory short): the numbering must not change yet
+     */
+    boolean flushNow(StreamState stream);
 
     /** The stream's numbering started again: the shards forget where it stood (and ask this merger). */
     void restarted(StreamState stream);
@@ -381,15 +385,25 @@ final class Streams {
         });
         return;
       }
-      s.checkingEpoch = false;
       String current = ar.result().epoch();
       long top = ar.result().offset();
+      boolean restart = !s.epoch.equals(Position.NO_EPOCH) && !current.equals(s.epoch);
+      if (restart && !outlet.flushNow(s)) {
+        // The old epoch's last frame is kept back (direct memory short). Until it has gone, the shards
+        // and the joins keep the old numbering, so no client answered in the new epoch gets a frame
+        // of the old one: ask again in a while, still checking meanwhile.
+        vertx.setTimer(options.holeMillis(), id -> {
+          s.checkingEpoch = false;
+          checkEpoch(s);
+        });
+        return;
+      }
+      s.checkingEpoch = false;
       List<PushBatch> foreign = release(s.foreign);
       if (s.epoch.equals(Position.NO_EPOCH) && !current.equals(Position.NO_EPOCH)) {
         reset(s, current, 0); // the stream's first items: its clients stood at offset 0 and get them all
         expect(s, top);
-      } else if (!current.equals(s.epoch)) {
-        outlet.flushNow(s);
+      } else if (restart) {
         log.info("stream " + s.room + ": its history was lost whole and starts again "
           + (current.equals(Position.NO_EPOCH) ? "with its next item" : "in epoch " + current)
           + " (was " + s.epoch + "); its clients are told EPOCH_CHANGED when they rejoin");

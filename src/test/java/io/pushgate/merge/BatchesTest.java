@@ -95,21 +95,19 @@ class BatchesTest {
   }
 
   @Test
-  void aNewEpochWhileTheOldOnesFrameIsKeptBackGoesAfterItAndTheRestartWithIt() {
+  void aNewEpochWhileTheOldOnesFrameIsKeptBackGoesAfterIt() {
     Rig rig = new Rig();
     rig.add(1, 1, "old");
     rig.tick();
     rig.shortOfMemory = true;
     rig.add(2, 2, "old");
-    assertTrue(rig.batches.flushStream(ROOM).isEmpty(), "the merger's flush before the restart fails");
-    assertTrue(rig.batches.restartAfterWaiting(ROOM), "so the restart waits for the old frame");
+    assertTrue(rig.batches.flushStream(ROOM).isEmpty(), "the merger's flush before a restart fails");
+    assertTrue(rig.batches.waiting(ROOM), "so the streams hold the restart back (StreamsTest)");
     rig.add(1, 2, "new");
     rig.add(3, 3, "new");
     rig.shortOfMemory = false;
-    List<Batches.Flushed> out = rig.batches.flushStream(ROOM);
-    assertEquals(List.of(true, false), out.stream().map(f -> f.batch().restartsAfter()).toList(), "the restart follows the old epoch's frame");
-    assertEquals(List.of("[\"old-2\"]@2/old", "[\"new-1\",\"new-2\",\"new-3\"]@3/new"), rig.frames(out));
-    assertFalse(rig.batches.restartAfterWaiting(ROOM), "nothing waiting: the merger tells the shards at once");
+    assertEquals(List.of("[\"old-2\"]@2/old", "[\"new-1\",\"new-2\",\"new-3\"]@3/new"), rig.frames(rig.batches.flushStream(ROOM)));
+    assertFalse(rig.batches.waiting(ROOM));
   }
 
   @Test

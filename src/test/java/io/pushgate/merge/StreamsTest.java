@@ -59,6 +59,8 @@ class StreamsTest {
     final List<Long> offsets = Collections.synchronizedList(new ArrayList<>());
     final List<String> epochs = Collections.synchronizedList(new ArrayList<>());
     final List<String> toShards = Collections.synchronizedList(new ArrayList<>());
+    /** Whether the merger's flush of a stream's waiting frame succeeds (false: direct memory short). */
+    volatile boolean framesGo = true;
     final StreamStats stats = new StreamStats(Stats.of(Tags.empty(), null));
     final Swappable sequencer;
     final Streams streams;
@@ -87,8 +89,9 @@ class StreamsTest {
         }
 
         @Override
-        public void flushNow(StreamState stream) {
+        public boolean flushNow(StreamState stream) {
           toShards.add(stream.epoch);
+          return framesGo;
         }
 
         @Override
@@ -748,6 +751,32 @@ class StreamsTest {
     Eventually.await("offsets up to 20", () -> rig.offsets.size() >= 7);
     assertEquals(List.of(1L, 2L, 16L, 17L, 18L, 19L, 20L), List.copyOf(rig.offsets));
     assertEquals(13, rig.stats.itemsSkipped.get());
+  }
+
+  /**
+   * Direct memory short when the history says the stream started again: the old epoch's last frame
+   * cannot go yet, so the numbering stays (the shards and the joins keep the old epoch, and no client
+   * answered in the new one gets an old frame) and the check is asked again until the frame has gone.
+   */
+  @Test
+  void aRestartWaitsUntilTheOldEpochsLastFrameHasGone() {
+    Rig rig = new Rig(200);
+    StreamState s = rig.joined();
+    rig.receive(rig.append(2));
+    Eventually.await("offsets 1-2", () -> rig.offsets.size() == 2);
+    String oldEpoch = rig.epochs.get(0);
+    rig.framesGo = false;
+    rig.sequencer.current = new LocalSequencer(rig.sequencer.options); // every copy of the history is lost
+    List<PushBatch> fresh = rig.append(1);
+    rig.receive(fresh);
+    Eventually.await("the flush tried again and again", () -> rig.toShards.stream().filter(oldEpoch::equals).count() >= 3);
+    assertEquals(oldEpoch, rig.on(() -> s.epoch), "the numbering stays while the old frame waits");
+    assertTrue(rig.toShards.stream().noneMatch(x -> x.startsWith("restarted")), String.valueOf(rig.toShards));
+    assertEquals(2, rig.offsets.size(), "nothing of the new epoch before the old one's frame");
+    rig.framesGo = true;
+    Eventually.await("the shards told of the new epoch", () -> rig.toShards.contains("restarted in " + fresh.get(0).first().epoch()));
+    Eventually.await("the new epoch's first item", () -> rig.offsets.size() == 3);
+    assertEquals(1L, (long) rig.offsets.get(2));
   }
 
   @Test
