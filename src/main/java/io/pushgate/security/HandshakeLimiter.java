@@ -19,6 +19,8 @@ public final class HandshakeLimiter {
   private final int maxTrackedIps;
   private final SecurityStats stats;
   private final TokenBucket node;
+  /** REFRESHes on the node, at the handshakes' rate but a bucket of their own: they cannot starve handshakes. */
+  private final TokenBucket refreshes;
   private final LinkedHashMap<String, TokenBucket> ips;
 
   /**
@@ -31,6 +33,7 @@ public final class HandshakeLimiter {
     this.maxTrackedIps = maxTrackedIps;
     this.stats = stats;
     this.node = perNode > 0 ? new TokenBucket(perNode, System.nanoTime()) : null;
+    this.refreshes = perNode > 0 ? new TokenBucket(perNode, System.nanoTime()) : null;
     this.ips = new LinkedHashMap<>(16, 0.75f, true) {
       @Override
       protected boolean removeEldestEntry(Map.Entry<String, TokenBucket> eldest) {
@@ -66,11 +69,12 @@ public final class HandshakeLimiter {
   }
 
   /**
-   * A REFRESH of an open connection: its token check is charged to the same buckets as a
-   * handshake's, the address's when the connection has one on record ({@code ip} null: the node's only).
+   * A REFRESH of an open connection costs a token check, as a handshake does: the node takes at most
+   * maxHandshakesPerSecond of them, from a bucket of their own, so that refreshes and handshakes
+   * together cost at most twice what handshakes alone may.
    */
-  public synchronized Verdict checkRefresh(String ip, long nowNanos) {
-    return ip != null ? check(ip, nowNanos) : node != null && !node.tryTake(nowNanos) ? Verdict.NODE_RATE : Verdict.ALLOWED;
+  public synchronized Verdict checkRefresh(long nowNanos) {
+    return refreshes != null && !refreshes.tryTake(nowNanos) ? Verdict.NODE_RATE : Verdict.ALLOWED;
   }
 
   /** Addresses currently tracked; never more than {@code maxTrackedIps}. */

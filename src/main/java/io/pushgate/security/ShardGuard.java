@@ -241,13 +241,9 @@ public final class ShardGuard {
     }
     long now = System.nanoTime();
     ClientSession.Refusal soon = session.checkRefresh(now);
-    if (soon == null && node.limiter.enabled()) {
-      HandshakeLimiter.Verdict verdict = node.limiter.checkRefresh(session.ipKey, now);
-      if (verdict != HandshakeLimiter.Verdict.ALLOWED) {
-        node.stats.refreshesLimited.inc();
-        soon = new ClientSession.Refusal(ErrorCode.RATE_LIMITED, "token checks are at " + (verdict == HandshakeLimiter.Verdict.IP_RATE
-          ? Limit.MAX_HANDSHAKES_PER_SECOND_PER_IP.key() + " for this address" : Limit.MAX_HANDSHAKES_PER_SECOND.key() + " on this node") + ": retry in a second");
-      }
+    if (soon == null && node.limiter.checkRefresh(now) != HandshakeLimiter.Verdict.ALLOWED) {
+      node.stats.refreshesLimited.inc();
+      soon = new ClientSession.Refusal(ErrorCode.RATE_LIMITED, "REFRESHes on this node are at " + Limit.MAX_HANDSHAKES_PER_SECOND.key() + ": retry in a second");
     }
     if (soon != null) {
       return Future.failedFuture(new RefreshLimited(soon.message()));

@@ -83,6 +83,43 @@ class RefreshTest {
     }
   }
 
+  /**
+   * The node takes at most maxHandshakesPerSecond REFRESHes a second, from a bucket of their own: with
+   * the handshakes' bucket emptied by the connections themselves, two of three REFRESHes at once are
+   * checked and the third is refused for now.
+   */
+  @Test
+  void theNodeTakesAtMostMaxHandshakesPerSecondRefreshesFromABucketOfTheirOwn() throws Exception {
+    try (TestNode node = TestNode.start(new JsonObject().put("jwtHs256Secret", Tokens.SECRET).put("maxHandshakesPerSecond", 2))) {
+      Tokens tokens = Tokens.hs256(node.vertx, Tokens.SECRET);
+      List<TestClient> clients = new java.util.ArrayList<>();
+      try {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (clients.size() < 3 && System.nanoTime() < deadline) {
+          try { // two handshakes a second: the third waits for its turn (429 meanwhile)
+            clients.add(TestClient.connect(URI.create("ws://127.0.0.1:" + node.publicPort() + "/connect?token=" + tokens.valid("u" + clients.size(), 60, new JsonObject())), Map.of(), false));
+          } catch (Exception refusedForNow) {
+            Thread.sleep(100);
+          }
+        }
+        assertEquals(3, clients.size(), "three connections, a second or so apart");
+        for (int i = 0; i < 3; i++) {
+          clients.get(i).send(refresh(i + 1, tokens.valid("u" + i, 120, new JsonObject())));
+        }
+        List<String> answers = new java.util.ArrayList<>();
+        for (TestClient c : clients) {
+          JsonObject a = c.next();
+          answers.add(a.getString("type").equals("ACK") ? "ACK" : a.getJsonObject("data").getString("code"));
+        }
+        java.util.Collections.sort(answers);
+        assertEquals(List.of("ACK", "ACK", "RATE_LIMITED"), answers);
+        assertEquals(1, node.stats().getJsonObject("security").getJsonObject("rateLimited").getLong("refreshes"));
+      } finally {
+        clients.forEach(TestClient::close);
+      }
+    }
+  }
+
   @Test
   void withoutTokensARefreshIsAcknowledgedAndChangesNothing() {
     try (TestNode node = TestNode.start(new JsonObject()); TestClient c = node.client().joinAcked("r", 1)) {
