@@ -33,7 +33,12 @@ expect "a number as a string" -Xmx1818m -conf '{"maxConnections": "100000"}'
 expect "no configuration: the defaults" -Xmx552m -conf "$work/missing.json"
 PUSHGATE_MAX_CONNECTIONS=10000 expect "the environment wins" -Xmx412m -conf "$work/c.json"
 PUSHGATE_MAX_CONNECTIONS=abc expect "a bad number in the environment: the default" -Xmx552m
-JAVA_OPTS=-Xms2g expect "-Xms of the user's: no -Xmx of ours" -Xms2g
-out=$(PATH="$work/bin:$PATH" PUSHGATE_JAR="$work/pushgate.jar" JAVA_OPTS=-Xms2g sh bin/pushgate 2>/dev/null)
-if [[ "$out" == *-Xmx* ]]; then echo "FAIL -Xms of the user's: $out"; failures=$((failures + 1)); fi
+PUSHGATE_MAX_CONNECTIONS=08 expect "leading zeros are not octal" -Xmx256m
+PUSHGATE_MAX_CONNECTIONS=99999999999999999999 expect "too many digits: the default" -Xmx552m
+expect "the top-level key, not a nested one after it" -Xmx1818m -conf '{"maxConnections":100000,"x":{"maxConnections":5}}'
+JAVA_OPTS=-Xms2g expect "an -Xms of the user's above our heap raises -Xmx with it" -Xmx2048m
+JAVA_OPTS=-Xms256m expect "an -Xms of the user's below our heap keeps our -Xmx" -Xmx552m
+JAVA_OPTS=-Xmx3g expect "an -Xmx of the user's wins" -Xmx3g
+out=$(PATH="$work/bin:$PATH" PUSHGATE_JAR="$work/pushgate.jar" JAVA_OPTS=-Xmx3g sh bin/pushgate 2>/dev/null)
+if [[ "$out" == *-Xmx5* ]]; then echo "FAIL an -Xmx of the user's: ours beside it: $out"; failures=$((failures + 1)); fi
 [ "$failures" -eq 0 ] || { echo "$failures launcher check(s) failed"; exit 1; }
