@@ -79,6 +79,8 @@ public final class MergerVerticle extends VerticleBase {
   private Runnable memberListener;
   /** Stops the history's merge reports; null while streams are off. */
   private Runnable mergeListener;
+  /** Completes once the merge listener is registered (at once when there is none to register). */
+  private Future<?> listening = Future.succeededFuture();
   /** The warnings of streams dropped at historyMaxStreams and of trims that failed: one a minute each at most. */
   private final Throttle evictions = new Throttle(60_000);
   private final Throttle trimFailures = new Throttle(60_000);
@@ -126,7 +128,6 @@ public final class MergerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    Future<?> listening = Future.succeededFuture();
     if (history.enabled()) {
       Sequencer sequencer = vertx.isClustered()
         ? new HazelcastSequencer(VertxInternals.hazelcast(vertx), history, context)
@@ -344,14 +345,11 @@ public final class MergerVerticle extends VerticleBase {
     if (memberListener != null) {
       memberListener.run();
     }
-    if (mergeListener != null) {
-      Runnable stop = mergeListener;
-      return vertx.executeBlocking(() -> {
-        stop.run();
-        return null;
-      }, false);
-    }
-    return Future.succeededFuture();
+    // After the registration, should it still be under way: a listener registered later would stay.
+    return listening.transform(ar -> mergeListener == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+      mergeListener.run();
+      return null;
+    }, false));
   }
 
   /** A stream this member dropped at historyMaxStreams (from both copies): counted, and logged at most once a minute. */
