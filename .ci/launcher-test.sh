@@ -38,6 +38,12 @@ PUSHGATE_MAX_CONNECTIONS=99999999999999999999 expect "too many digits: the defau
 expect "the top-level key, not a nested one after it" -Xmx1818m -conf '{"maxConnections":100000,"x":{"maxConnections":5}}'
 JAVA_OPTS=-Xms2g expect "an -Xms of the user's above our heap raises -Xmx with it" -Xmx2048m
 JAVA_OPTS=-Xms256m expect "an -Xms of the user's below our heap keeps our -Xmx" -Xmx552m
+JAVA_OPTS=-Xms600000k expect "an -Xms in KiB is rounded up, not down" -Xmx586m
+JAVA_OPTS=-Xms614400001 expect "an -Xms in bytes is rounded up, not down" -Xmx586m
+expect "a number with an exponent is not read as its first digits" -Xmx552m -conf '{"maxConnections": 1e5}'
+expect "nor one with a decimal point" -XX:MaxDirectMemorySize=192m -conf '{"maxPendingBytes": 6.4e7}'
+out=$(PATH="$work/bin:$PATH" PUSHGATE_JAR="$work/pushgate.jar" JAVA_OPTS=-Xms1099511627776000 sh bin/pushgate 2>/dev/null)
+if [[ "$out" == *-Xmx* ]]; then echo "FAIL an -Xms the launcher cannot read: ours beside it: $out"; failures=$((failures + 1)); else echo "ok   an -Xms the launcher cannot read leaves the heap to the user"; fi
 JAVA_OPTS=-Xmx3g expect "an -Xmx of the user's wins" -Xmx3g
 out=$(PATH="$work/bin:$PATH" PUSHGATE_JAR="$work/pushgate.jar" JAVA_OPTS=-Xmx3g sh bin/pushgate 2>/dev/null)
 if [[ "$out" == *-Xmx5* ]]; then echo "FAIL an -Xmx of the user's: ours beside it: $out"; failures=$((failures + 1)); fi
