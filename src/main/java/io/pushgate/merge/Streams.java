@@ -30,6 +30,8 @@ import java.util.logging.Logger;
 final class Streams {
 
   private static final Logger log = Logger.getLogger(Streams.class.getName());
+  /** Restarts held back while direct memory keeps an old epoch's frame: one line a minute at most. */
+  private final io.pushgate.metrics.Throttle restartsHeld = new io.pushgate.metrics.Throttle(60_000);
   /** After a member left, how many streams ask the history where they stand at once, and how far apart. */
   private static final int RECHECKS_PER_TURN = 256;
   private static final long RECHECK_SPACING_MILLIS = 50;
@@ -392,6 +394,11 @@ final class Streams {
         // The old epoch's last frame is kept back (direct memory short). Until it has gone, the shards
         // and the joins keep the old numbering, so no client answered in the new epoch gets a frame
         // of the old one: ask again in a while, still checking meanwhile.
+        long n = restartsHeld.occurred();
+        if (n > 0) {
+          log.warning("stream " + s.room + ": its history started again, but direct memory keeps the old epoch's last frame back;"
+            + " its new epoch waits until that frame has gone (" + n + " such wait(s) since the last line; merger.encodeFailures)");
+        }
         vertx.setTimer(options.holeMillis(), id -> {
           s.checkingEpoch = false;
           checkEpoch(s);
