@@ -177,6 +177,11 @@ public final class MergerVerticle extends VerticleBase {
         memberListener = VertxInternals.onMemberLeft(vertx, io.pushgate.cluster.ClusterSetup.NODE_ATTRIBUTE,
           () -> context.runOnContext(v -> streams.recheckAll()));
       }
+    } else if (vertx.isClustered()) {
+      // History is off here, but this node's member holds a share of the streams' history all the same
+      // when other nodes have it on, and only a member's own node trims its share.
+      Sequencer share = new HazelcastSequencer(VertxInternals.hazelcast(vertx), history, context);
+      vertx.setPeriodic(HistoryTrim.EVERY_MILLIS, id -> share.trim().onFailure(this::trimFailed));
     }
     vertx.eventBus().<PushBatch>localConsumer(Addresses.MERGE, msg -> push(msg.body(), false).onComplete(ar -> msg.reply(ar.result())));
     vertx.eventBus().<PushBatch>localConsumer(Addresses.MERGE_REMOTE, msg -> push(msg.body(), true).onComplete(ar -> msg.reply(ar.result())));
