@@ -27,11 +27,16 @@ class HistoryOffNodeTest {
   @Test
   void aNodeWithHistoryOffStillRemovesItsMembersIdleStreams() {
     TestCluster cluster = new TestCluster(TestNode.freePortRange(2), 2);
-    try (TestNode on = TestNode.start(cluster.member(), new JsonObject().put("historyIdleMillis", 1_000));
-         TestNode off = TestNode.start(cluster.member(), new JsonObject().put("historySize", 0).put("historyIdleMillis", 1_000))) {
+    try (TestNode on = TestNode.start(cluster.member(), new JsonObject().put("historyIdleMillis", 3_000));
+         TestNode off = TestNode.start(cluster.member(), new JsonObject().put("historySize", 0).put("historyIdleMillis", 3_000))) {
       IMap<String, Object> onShare = VertxInternals.hazelcast(on.vertx).getMap(HistoryOptions.MAP);
       IMap<String, Object> offShare = VertxInternals.hazelcast(off.vertx).getMap(HistoryOptions.MAP);
       Eventually.await("two members", () -> VertxInternals.hazelcast(on.vertx).getCluster().getMembers().size() == 2);
+      onShare.get("assigns the partitions");
+      com.hazelcast.cluster.Member offMember = VertxInternals.hazelcast(off.vertx).getCluster().getLocalMember();
+      Eventually.await("partitions spread over both members and their backups in place", () ->
+        VertxInternals.hazelcast(on.vertx).getPartitionService().isClusterSafe()
+          && VertxInternals.hazelcast(on.vertx).getPartitionService().getPartitions().stream().anyMatch(p -> offMember.equals(p.getOwner())));
       for (int i = 0; i < 40; i++) {
         JsonObject push = new JsonObject().put("room", "stream-" + i).put("items", new JsonArray().add("item-" + i));
         assertEquals(200, Http.postJson(on.apiPort(), "/push/room", push).statusCode());
@@ -39,8 +44,8 @@ class HistoryOffNodeTest {
       assertEquals(40, onShare.size(), "every stream has its history in the cluster");
       long held = offShare.getLocalMapStats().getOwnedEntryCount();
       assertTrue(held > 0, "the history-off node's member owns a share of them: " + held);
-      // Idle after a second; each node trims its member's share every 5 s.
-      Eventually.await("both shares trimmed of their idle streams", () -> onShare.size() == 0, Duration.ofSeconds(20));
+      // Idle after 3 s; each node trims its member's share every 5 s.
+      Eventually.await("both shares trimmed of their idle streams", () -> onShare.size() == 0, Duration.ofSeconds(30));
       assertEquals(0, offShare.getLocalMapStats().getOwnedEntryCount());
     }
   }
