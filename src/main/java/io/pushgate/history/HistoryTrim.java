@@ -45,33 +45,27 @@ public final class HistoryTrim {
     if (owned.isEmpty()) {
       return List.of();
     }
-    List<Map.Entry<String, long[]>> live = new ArrayList<>();
     List<Map.Entry<String, long[]>> idle = new ArrayList<>();
+    List<Map.Entry<String, long[]>> live = new ArrayList<>();
     map.executeOnKeys(owned, new Touched()).forEach((room, seen) -> {
       if (seen != null) { // null: gone since localKeySet
-        (nowMillis - seen[0] >= options.idleMillis() ? idle : live).add(Map.entry(room, seen));
+        (StreamLog.idle(seen[0], nowMillis, options) ? idle : live).add(Map.entry(room, seen));
       }
     });
     live.sort(java.util.Comparator.comparingLong(e -> e.getValue()[0]));
-    List<Map.Entry<String, long[]>> over = live.subList(0, Math.max(0, live.size() - options.maxStreams()));
-    List<Map.Entry<String, CompletableFuture<Boolean>>> idleRemovals = forget(map, idle);
-    List<Map.Entry<String, CompletableFuture<Boolean>>> overRemovals = forget(map, over);
-    RuntimeException failed = null;
-    for (Map.Entry<String, CompletableFuture<Boolean>> r : idleRemovals) {
-      try {
-        r.getValue().join();
-      } catch (java.util.concurrent.CompletionException e) {
-        failed = e; // that stream stays, for the next trim
-      }
-    }
+    // The idle ones first, then the least recently appended beyond the bound: only those are reported.
+    List<Map.Entry<String, long[]>> gone = new ArrayList<>(idle);
+    gone.addAll(live.subList(0, Math.max(0, live.size() - options.maxStreams())));
+    List<CompletableFuture<Boolean>> removals = forget(map, gone);
     List<String> removed = new ArrayList<>();
-    for (Map.Entry<String, CompletableFuture<Boolean>> r : overRemovals) {
+    RuntimeException failed = null;
+    for (int i = 0; i < removals.size(); i++) {
       try {
-        if (Boolean.TRUE.equals(r.getValue().join())) {
-          removed.add(r.getKey());
+        if (Boolean.TRUE.equals(removals.get(i).join()) && i >= idle.size()) {
+          removed.add(gone.get(i).getKey());
         }
       } catch (java.util.concurrent.CompletionException e) {
-        failed = e;
+        failed = e; // that stream stays, for the next trim
       }
     }
     if (removed.isEmpty() && failed != null) {
@@ -84,10 +78,10 @@ public final class HistoryTrim {
    * One operation per stream, not executeOnKeys: that one's backups are asynchronous, and the owner
    * would answer (and the stream be made again) before its backup had let the old copy go.
    */
-  private static List<Map.Entry<String, CompletableFuture<Boolean>>> forget(IMap<String, StreamLog> map, List<Map.Entry<String, long[]>> streams) {
-    List<Map.Entry<String, CompletableFuture<Boolean>>> removals = new ArrayList<>(streams.size());
+  private static List<CompletableFuture<Boolean>> forget(IMap<String, StreamLog> map, List<Map.Entry<String, long[]>> streams) {
+    List<CompletableFuture<Boolean>> removals = new ArrayList<>(streams.size());
     for (Map.Entry<String, long[]> e : streams) {
-      removals.add(Map.entry(e.getKey(), map.submitToKey(e.getKey(), new Forget(e.getValue()[0], e.getValue()[1])).toCompletableFuture()));
+      removals.add(map.submitToKey(e.getKey(), new Forget(e.getValue()[0], e.getValue()[1])).toCompletableFuture());
     }
     return removals;
   }

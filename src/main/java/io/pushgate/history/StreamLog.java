@@ -77,6 +77,11 @@ public final class StreamLog implements DataSerializable {
    * the backup continued the old one).
    */
   boolean idle(long nowMillis, HistoryOptions options) {
+    return idle(touchedMillis, nowMillis, options);
+  }
+
+  /** The same test for a log last appended to at {@code touchedMillis}, as the trim reads it. */
+  static boolean idle(long touchedMillis, long nowMillis, HistoryOptions options) {
     return nowMillis - touchedMillis >= options.idleMillis();
   }
 
