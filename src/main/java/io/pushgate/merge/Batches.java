@@ -222,21 +222,16 @@ final class Batches {
     for (Key key : new ArrayList<>(pending.keySet())) {
       if (key.target().isAll()) {
         all.add(key);
-      } else if (!flushInto(key, out)) {
+      } else if (!flushKey(key, out::add)) {
         return out;
       }
     }
     for (Key key : all) {
-      if (!flushInto(key, out)) {
+      if (!flushKey(key, out::add)) {
         return out;
       }
     }
     return out;
-  }
-
-  /** @return false when direct memory ran short */
-  private boolean flushInto(Key key, List<Flushed> out) {
-    return flushKey(key, out::add);
   }
 
   /**

@@ -49,7 +49,6 @@ final class RoomBatch {
     add(item);
   }
 
-
   long bytes() {
     return bytes;
   }

@@ -3,6 +3,7 @@ package io.pushgate.merge;
 import io.pushgate.history.HistoryOptions;
 import io.pushgate.history.ReadResult;
 import io.pushgate.history.Sequencer;
+import io.pushgate.metrics.Throttle;
 import io.pushgate.protocol.EncodedFrame;
 import io.pushgate.protocol.Position;
 import io.vertx.core.Vertx;
@@ -30,8 +31,6 @@ import java.util.logging.Logger;
 final class Streams {
 
   private static final Logger log = Logger.getLogger(Streams.class.getName());
-  /** Restarts held back while direct memory keeps an old epoch's frame: one line a minute at most. */
-  private final io.pushgate.metrics.Throttle restartsHeld = new io.pushgate.metrics.Throttle(60_000);
   /** After a member left, how many streams ask the history where they stand at once, and how far apart. */
   private static final int RECHECKS_PER_TURN = 256;
   private static final long RECHECK_SPACING_MILLIS = 50;
@@ -57,6 +56,8 @@ final class Streams {
   final Sequencer sequencer;
   final StreamStats stats;
   private final Outlet outlet;
+  /** Restarts held back while direct memory keeps an old epoch's frame: one line a minute at most. */
+  private final Throttle restartsHeld = new Throttle(60_000);
   /** Streams in order of last activity, so the least active ring goes first when rings are over their bound. */
   final LinkedHashMap<String, StreamState> states = new LinkedHashMap<>(16, 0.75f, true);
   private long ringBytes;
