@@ -36,16 +36,11 @@ class HistoryFailoverTest {
 
   @Test
   void theBackupOfADeadOwnerContinuesTheStreamWhereItWas() {
-    TestCluster cluster = new TestCluster(TestNode.freePortRange(2), 2);
-    HazelcastInstance doomed = Hazelcast.newHazelcastInstance(cluster.hazelcastConfig());
-    HazelcastInstance survivor = Hazelcast.newHazelcastInstance(cluster.hazelcastConfig());
-    members.add(doomed);
-    members.add(survivor);
-    Eventually.await("two members", () -> survivor.getCluster().getMembers().size() == 2);
+    HazelcastInstance[] two = twoMembers(HistoryOptions.DEFAULTS, null);
+    HazelcastInstance doomed = two[0];
+    HazelcastInstance survivor = two[1];
     Member doomedMember = doomed.getCluster().getLocalMember();
     IMap<String, StreamLog> map = survivor.getMap(HistoryOptions.MAP);
-    map.get("assigns the partitions");
-    Eventually.await("partitions assigned and their backups in place", () -> survivor.getPartitionService().isClusterSafe());
 
     // Rooms on both sides, at least five of them owned by the member that dies.
     List<String> rooms = new ArrayList<>();
@@ -105,16 +100,11 @@ class HistoryFailoverTest {
     HistoryOptions d = HistoryOptions.DEFAULTS;
     HistoryOptions options = new HistoryOptions(d.size(), d.ttlMillis(), d.idempotencyWindowMillis(), d.maxIdempotencyKeys(), d.streamBytes(),
       14, d.maxRecoveryItems(), d.ringBytes(), d.holeMillis(), d.idleMillis(), d.rooms());
-    TestCluster cluster = new TestCluster(TestNode.freePortRange(2), 2);
-    HazelcastInstance doomed = Hazelcast.newHazelcastInstance(cluster.hazelcastConfig(options).setProperty("hazelcast.partition.count", "7"));
-    HazelcastInstance survivor = Hazelcast.newHazelcastInstance(cluster.hazelcastConfig(options).setProperty("hazelcast.partition.count", "7"));
-    members.add(doomed);
-    members.add(survivor);
-    Eventually.await("two members", () -> survivor.getCluster().getMembers().size() == 2);
+    HazelcastInstance[] two = twoMembers(options, "7");
+    HazelcastInstance doomed = two[0];
+    HazelcastInstance survivor = two[1];
     IMap<String, StreamLog> map = survivor.getMap(HistoryOptions.MAP);
     IMap<String, StreamLog> doomedMap = doomed.getMap(HistoryOptions.MAP);
-    map.get("assigns the partitions");
-    Eventually.await("partitions assigned and their backups in place", () -> survivor.getPartitionService().isClusterSafe());
 
     java.util.Random random = new java.util.Random(7);
     Map<String, ReadResult> last = new LinkedHashMap<>();
@@ -178,19 +168,14 @@ class HistoryFailoverTest {
     long idleMillis = 60_000;
     HistoryOptions options = new HistoryOptions(d.size(), d.ttlMillis() * 100, d.idempotencyWindowMillis(), d.maxIdempotencyKeys(), d.streamBytes(),
       d.maxStreams(), d.maxRecoveryItems(), d.ringBytes(), d.holeMillis(), idleMillis, d.rooms());
-    TestCluster cluster = new TestCluster(TestNode.freePortRange(2), 2);
-    HazelcastInstance doomed = Hazelcast.newHazelcastInstance(cluster.hazelcastConfig(options).setProperty("hazelcast.partition.count", "3"));
-    HazelcastInstance survivor = Hazelcast.newHazelcastInstance(cluster.hazelcastConfig(options).setProperty("hazelcast.partition.count", "3"));
-    members.add(doomed);
-    members.add(survivor);
-    Eventually.await("two members", () -> survivor.getCluster().getMembers().size() == 2);
+    HazelcastInstance[] two = twoMembers(options, "3");
+    HazelcastInstance doomed = two[0];
+    HazelcastInstance survivor = two[1];
     assertEquals(0, survivor.getConfig().getMapConfig(HistoryOptions.MAP).getMaxIdleSeconds(), "no expiry of Hazelcast's own");
     assertTrue(survivor.getConfig().getClusterName().endsWith("-" + io.pushgate.cluster.ClusterSetup.FORMAT),
       "the data format is part of the cluster's name: " + survivor.getConfig().getClusterName());
     IMap<String, StreamLog> map = survivor.getMap(HistoryOptions.MAP);
     IMap<String, StreamLog> doomedMap = doomed.getMap(HistoryOptions.MAP);
-    map.get("assigns the partitions");
-    Eventually.await("partitions assigned and their backups in place", () -> survivor.getPartitionService().isClusterSafe());
     Member doomedMember = doomed.getCluster().getLocalMember();
     List<String> busy = new ArrayList<>();
     List<String> idle = new ArrayList<>();
@@ -250,6 +235,25 @@ class HistoryFailoverTest {
     for (String room : idle) {
       assertEquals(null, map.executeOnKey(room, new Read(0, 1_000, later, options)).epoch(), room + " idle: its backup let it go too");
     }
+  }
+
+  /**
+   * Two members configured as a node with {@code options} configures its own ({@code partitions} of
+   * them, or Hazelcast's default for null), the history map's partitions assigned and their backups in
+   * place: {the one that will die, the survivor}.
+   */
+  private HazelcastInstance[] twoMembers(HistoryOptions options, String partitions) {
+    TestCluster cluster = new TestCluster(TestNode.freePortRange(2), 2);
+    java.util.function.Supplier<com.hazelcast.config.Config> config = () -> partitions == null
+      ? cluster.hazelcastConfig(options) : cluster.hazelcastConfig(options).setProperty("hazelcast.partition.count", partitions);
+    HazelcastInstance doomed = Hazelcast.newHazelcastInstance(config.get());
+    HazelcastInstance survivor = Hazelcast.newHazelcastInstance(config.get());
+    members.add(doomed);
+    members.add(survivor);
+    Eventually.await("two members", () -> survivor.getCluster().getMembers().size() == 2);
+    survivor.getMap(HistoryOptions.MAP).get("assigns the partitions");
+    Eventually.await("partitions assigned and their backups in place", () -> survivor.getPartitionService().isClusterSafe());
+    return new HazelcastInstance[] {doomed, survivor};
   }
 
   private static Append append(String item, long nowMillis, HistoryOptions options) {
