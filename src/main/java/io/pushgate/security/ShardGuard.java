@@ -12,8 +12,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.http.ServerWebSocketHandshake;
 import io.pushgate.vertx.VertxInternals;
 
 import java.util.List;
@@ -111,9 +109,9 @@ public final class ShardGuard {
 
   /**
    * Rate limits, Origin and token, in that order (the cheapest refusal first); then the upgrade.
-   * {@code onAccepted} gets the new WebSocket, already guarded, and its session.
+   * {@code onAccepted} gets the upgraded channel, its handshake clock stopped, and its session.
    */
-  public void admit(ServerWebSocketHandshake handshake, BiConsumer<ServerWebSocket, ClientSession> onAccepted) {
+  public void admit(Handshake handshake, BiConsumer<Channel, ClientSession> onAccepted) {
     if (node.limiter.enabled()) {
       HandshakeLimiter.Verdict verdict = node.limiter.check(clientAddress(handshake), System.nanoTime());
       if (verdict != HandshakeLimiter.Verdict.ALLOWED) {
@@ -122,7 +120,7 @@ public final class ShardGuard {
         return;
       }
     }
-    if (!node.origins.allows(handshake.headers().get("Origin"))) {
+    if (!node.origins.allows(handshake.header("Origin"))) {
       node.stats.originRefused.inc();
       handshake.reject(403);
       return;
@@ -138,16 +136,24 @@ public final class ShardGuard {
       return;
     }
     node.verifier.verify(token).onComplete(ar -> {
-      if (ar.succeeded()) {
-        accept(handshake, ar.result(), onAccepted);
+      Runnable decide = () -> {
+        if (ar.succeeded()) {
+          accept(handshake, ar.result(), onAccepted);
+        } else {
+          node.stats.tokenInvalid.inc();
+          handshake.reject(401);
+        }
+      };
+      // The verifier answers on the caller's loop with static keys; an answer from elsewhere comes back to it.
+      if (handshake.loop().inEventLoop()) {
+        decide.run();
       } else {
-        node.stats.tokenInvalid.inc();
-        handshake.reject(401);
+        handshake.loop().execute(decide);
       }
     });
   }
 
-  private void accept(ServerWebSocketHandshake handshake, Grant grant, BiConsumer<ServerWebSocket, ClientSession> onAccepted) {
+  private void accept(Handshake handshake, Grant grant, BiConsumer<Channel, ClientSession> onAccepted) {
     String ipKey = null;
     if (node.perIp.enabled()) {
       ipKey = clientAddress(handshake);
@@ -171,24 +177,26 @@ public final class ShardGuard {
     }
     ClientSession session = grant == Grant.OPEN && messagesPerSecond == 0 && joinsPerSecond == 0 && ipKey == null
       ? unlimited : new ClientSession(grant, node.stats, messagesPerSecond, joinsPerSecond, rejoinAllowance, ipKey, userKey, System.nanoTime());
-    handshake.accept().onSuccess(ws -> {
-      HeadClock clock = removeClock(VertxInternals.channel(ws));
-      if (clock != null && clock.timer >= 0) {
-        vertx.cancelTimer(clock.timer);
-      }
-      VertxInternals.installUtf8Validator(ws);
-      onAccepted.accept(ws, session);
-    }).onFailure(e -> release(session));
+    Channel channel = handshake.accept();
+    if (channel == null) {
+      release(session);
+      return;
+    }
+    HeadClock clock = removeClock(channel);
+    if (clock != null && clock.timer >= 0) {
+      vertx.cancelTimer(clock.timer);
+    }
+    onAccepted.accept(channel, session);
   }
 
   /**
    * The address per-IP limits count: the TCP peer, or behind a trusted proxy the client it forwards
    * for (trustedProxies); IPv6 grouped by /64.
    */
-  private String clientAddress(ServerWebSocketHandshake handshake) {
-    String peer = handshake.remoteAddress() == null ? null : handshake.remoteAddress().hostAddress();
+  private String clientAddress(Handshake handshake) {
+    String peer = handshake.peer();
     TrustedProxies proxies = node.options.trustedProxies();
-    return ClientAddress.group(proxies.isEmpty() ? peer : proxies.client(peer, handshake.headers().getAll("X-Forwarded-For")));
+    return ClientAddress.group(proxies.isEmpty() ? peer : proxies.client(peer, handshake.headers("X-Forwarded-For")));
   }
 
   /** Removes the attribute itself, not only its value: an idle WebSocket should not keep an empty slot. */

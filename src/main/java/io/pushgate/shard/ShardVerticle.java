@@ -1,12 +1,17 @@
 package io.pushgate.shard;
 
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.pushgate.bus.Addresses;
 import io.pushgate.bus.Local;
 import io.pushgate.metrics.NodeStats;
 import io.pushgate.protocol.CloseCode;
 import io.pushgate.protocol.EncodedFrame;
 import io.pushgate.security.ClientSession;
+import io.pushgate.security.Handshake;
 import io.pushgate.security.NodeSecurity;
 import io.pushgate.security.ShardGuard;
 import io.pushgate.vertx.VertxInternals;
@@ -16,8 +21,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.http.ServerWebSocketHandshake;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.ext.web.Router;
 
 import java.util.function.Function;
@@ -44,6 +48,8 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
   private final ConnectionContext shared;
   /** Outbound bytes a connection may have queued before it counts as a slow consumer (4002). */
   private final WriteBufferWaterMark outboundLimit;
+  /** The frame decoder's settings: frames up to maxFrameBytes, masked, no extensions (see start()). */
+  private final WebSocketDecoderConfig frames;
   private ShardGuard guard;
   private boolean draining;
   private Promise<Void> drained;
@@ -66,6 +72,10 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
     this.hub = new Hub(index, options, stats, nodeRooms, pressure);
     this.shared = new ConnectionContext(options, stats, this);
     this.outboundLimit = new WriteBufferWaterMark(options.maxOutboundBytes() / 2, options.maxOutboundBytes());
+    // Each frame is encoded once and written to many sockets; per-connection deflate would undo that,
+    // so no extension is offered. Protocol violations are the connection's to answer (its close code).
+    this.frames = WebSocketDecoderConfig.newBuilder().maxFramePayloadLength(options.maxFrameBytes())
+      .allowExtensions(false).allowMaskMismatch(false).closeOnProtocolViolation(false).build();
     // Sizes read from another thread: a racy but harmless read of one int field each.
     stats.stats.gauge("connections", "pushgate_connections", "open WebSocket connections", hub.connections::size).perShard("connections");
     stats.stats.gauge("shards.rooms", "pushgate_rooms", "rooms with members on this shard", hub.rooms::rooms);
@@ -87,15 +97,10 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
     HttpServerOptions http = new HttpServerOptions()
       .setHost(options.publicHost())
       .setPort(options.publicPort())
-      .setMaxWebSocketFrameSize(options.maxFrameBytes())
-      .setMaxWebSocketMessageSize(options.maxFrameBytes())
-      // Each frame is encoded once and written to many sockets; per-connection deflate would undo that.
-      .setPerMessageWebSocketCompressionSupported(false)
-      .setPerFrameWebSocketCompressionSupported(false)
-      .setWebSocketClosingTimeout((int) Math.max(1, options.closeTimeoutMillis() / 1000))
       // Everything here runs on the shard's own event loop, which is what strict thread mode asks;
-      // in return the HTTP connection that each WebSocket keeps alive has no multi-producer write
-      // queue, whose first 1,024-slot chunk was 4 KB of heap per idle connection.
+      // in return each HTTP connection (every WebSocket's until its upgrade) has no multi-producer
+      // write queue, whose first 1,024-slot chunk was 4 KB of heap. WebSockets are not Vert.x's:
+      // Upgrades answers them.
       .setStrictThreadMode(true)
       // Listening sockets of the shard's own instead of one that Vert.x shares: in a reconnect storm
       // each socket's accept queue takes its share of the SYNs, so the node queues listenSockets x
@@ -119,9 +124,8 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
    */
   private Future<Void> listen(HttpServerOptions http, int port, boolean ownSocket) {
     return vertx.createHttpServer(new HttpServerOptions(http).setPort(port))
-      .connectionHandler(guard::onConnection)
+      .connectionHandler(this::onConnection)
       .invalidRequestHandler(guard::onInvalidRequest)
-      .webSocketHandshakeHandler(this::handshake)
       .requestHandler(publicRoutes.apply(vertx))
       .listen()
       .<Void>map(server -> {
@@ -140,7 +144,15 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
     return listeningPort;
   }
 
-  private void handshake(ServerWebSocketHandshake handshake) {
+  /** Every new connection: its handshake clock starts, and its upgrades come to the shard, not to Vert.x. */
+  private void onConnection(HttpConnection connection) {
+    guard.onConnection(connection);
+    if (!VertxInternals.beforeVertx(connection, "pushgate-upgrades", new Upgrades(this::handshake, frames))) {
+      connection.close();
+    }
+  }
+
+  private void handshake(Handshake handshake) {
     if (!"/connect".equals(handshake.path())) {
       handshake.reject(404);
     } else if (draining) {
@@ -153,29 +165,34 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
     }
   }
 
-  private void accept(ServerWebSocket ws, ClientSession session) {
+  private void accept(Channel channel, ClientSession session) {
     if (!connectionBudget.tryAcquire()) {
       guard.release(session);
       stats.refused.get(ShardStats.Refusal.CONNECTION_LIMIT).inc();
-      ws.close(CloseCode.TRY_AGAIN_LATER.code(), CloseCode.TRY_AGAIN_LATER.reason());
+      refuse(channel, CloseCode.TRY_AGAIN_LATER);
       return;
     }
     Connection c = new Connection(shared, session, System.nanoTime());
     try {
-      // From here the socket is ours: nothing holds Vert.x's request, response and WebSocket objects
-      // (about 8 KB per idle connection). Vert.x's server still owns the channel's accept and shutdown.
-      VertxInternals.takeOver(ws, "pushgate", c, outboundLimit);
+      // From here the socket is ours: Vert.x's HTTP connection leaves the pipeline.
+      // Vert.x's server still owns the channel's accept and shutdown.
+      VertxInternals.takeOver(channel, "pushgate", c, outboundLimit);
     } catch (RuntimeException e) {
       // Not ours after all (TLS on the public port): nothing of it is kept.
       connectionBudget.release();
       guard.release(session);
-      ws.close(CloseCode.INTERNAL_ERROR.code(), CloseCode.INTERNAL_ERROR.reason());
+      refuse(channel, CloseCode.INTERNAL_ERROR);
       throw e;
     }
     stats.accepted.inc();
     hub.add(c);
     guard.watchExpiry(session, () -> c.close(CloseCode.POLICY_VIOLATION));
     c.checkStillOpen();
+  }
+
+  /** An upgraded connection the shard does not take: its close frame, then the end of it. */
+  private static void refuse(Channel channel, CloseCode code) {
+    channel.writeAndFlush(new CloseWebSocketFrame(code.code(), code.reason())).addListener(ChannelFutureListener.CLOSE);
   }
 
   @Override

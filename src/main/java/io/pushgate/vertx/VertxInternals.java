@@ -4,11 +4,16 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.unix.UnixChannel;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker13;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.vertx.core.Context;
@@ -17,11 +22,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
-import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.internal.CloseFuture;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
-import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.core.net.impl.ServerID;
 import io.vertx.core.spi.cluster.ClusterManager;
 
@@ -38,7 +41,7 @@ import java.util.Map;
  */
 public final class VertxInternals {
 
-  /** The name of Vert.x's own handler in a connection's pipeline, after which ours are placed. */
+  /** The name of Vert.x's own handler in a connection's pipeline, which ours precede or replace. */
   private static final String VERTX_HANDLER = "handler";
 
   private VertxInternals() {
@@ -49,42 +52,50 @@ public final class VertxInternals {
     return connection instanceof io.vertx.core.http.impl.HttpServerConnection http ? http.channelHandlerContext().channel() : null;
   }
 
-  /** The Netty channel under an accepted WebSocket. */
-  public static Channel channel(ServerWebSocket ws) {
-    return ((WebSocketInternal) ws).channelHandlerContext().channel();
+  /**
+   * Puts {@code handler} just before Vert.x's own handler of an HTTP/1 server connection: it sees
+   * each request decoded, before Vert.x does, and each of Vert.x's answers before it is encoded.
+   * @return false when the connection is of a kind that does not expose its channel
+   */
+  public static boolean beforeVertx(HttpConnection connection, String name, ChannelHandler handler) {
+    Channel channel = channel(connection);
+    if (channel == null || channel.pipeline().get(VERTX_HANDLER) == null) {
+      return false;
+    }
+    channel.pipeline().addBefore(VERTX_HANDLER, name, handler);
+    return true;
   }
 
   /**
-   * Vert.x's server WebSocket does not validate text frames as UTF-8 (Netty adds its validator only
-   * through WebSocketServerProtocolHandler, which Vert.x does not use), so invalid bytes would reach
-   * the decoder as U+FFFD. Netty's validator, placed after the frame decoder, raises a
-   * CorruptedWebSocketFrameException (1007) instead, which the shard turns into its close frame.
+   * Upgrades the connection under {@code ctx} (a handler placed with {@link #beforeVertx}) to a
+   * WebSocket for {@code request}, a well-formed version-13 handshake: Netty's handshaker writes the
+   * 101 and puts its frame decoder in the place of Vert.x's HTTP decoder (and its frame encoder beside
+   * Vert.x's HTTP encoder, which it removes once the 101 is out). Netty validates text frames as
+   * UTF-8 only through its protocol handler, which Vert.x does not use, so invalid bytes would reach
+   * the shard as U+FFFD: Netty's validator, placed after the decoder, raises a
+   * CorruptedWebSocketFrameException (1007) instead. Then {@code ctx}'s handler leaves the pipeline.
    */
-  public static void installUtf8Validator(ServerWebSocket ws) {
-    ChannelPipeline pipeline = channel(ws).pipeline();
-    if (pipeline.get(Utf8FrameValidator.class) != null) {
-      return;
-    }
-    if (pipeline.get(VERTX_HANDLER) != null) {
-      pipeline.addBefore(VERTX_HANDLER, "pushgate-utf8", new Utf8FrameValidator(false));
-    } else {
-      pipeline.addLast("pushgate-utf8", new Utf8FrameValidator(false));
-    }
+  public static void upgrade(ChannelHandlerContext ctx, HttpRequest request, WebSocketDecoderConfig frames) {
+    new WebSocketServerHandshaker13(request.uri(), null, frames).handshake(ctx.channel(),
+      new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(), Unpooled.EMPTY_BUFFER,
+        request.headers(), EmptyHttpHeaders.INSTANCE));
+    ctx.pipeline().addBefore(ctx.name(), "pushgate-utf8", new Utf8FrameValidator(false));
+    ctx.pipeline().remove(ctx.handler());
   }
 
   /**
-   * Replaces Vert.x's WebSocket handler with {@code handler}, which from then on receives the
-   * connection's frames; nothing holds Vert.x's request, response and WebSocket objects afterwards.
-   * {@code outboundLimit} bounds what the channel queues before it reports itself unwritable.
+   * Replaces Vert.x's handler of a connection upgraded to a WebSocket with {@code handler}, which
+   * from then on receives the connection's frames; nothing of Vert.x's HTTP connection is left in
+   * the pipeline. {@code outboundLimit} bounds what the channel queues before it reports itself
+   * unwritable.
    */
-  public static void takeOver(ServerWebSocket ws, String name, ChannelHandler handler, WriteBufferWaterMark outboundLimit) {
-    ChannelHandlerContext vertxHandler = ((WebSocketInternal) ws).channelHandlerContext();
-    if (vertxHandler.pipeline().get(SslHandler.class) != null) {
+  public static void takeOver(Channel channel, String name, ChannelHandler handler, WriteBufferWaterMark outboundLimit) {
+    if (channel.pipeline().get(SslHandler.class) != null) {
       // writeDirect would put plaintext beside the TLS stream: the public port has no TLS of its own.
       throw new IllegalStateException("TLS on the public port is not supported: terminate it in front of pushgate");
     }
-    vertxHandler.channel().config().setWriteBufferWaterMark(outboundLimit);
-    vertxHandler.pipeline().replace(vertxHandler.name(), name, handler);
+    channel.config().setWriteBufferWaterMark(outboundLimit);
+    channel.pipeline().replace(VERTX_HANDLER, name, handler);
   }
 
   /**

@@ -126,7 +126,8 @@ public final class RawClient implements AutoCloseable {
     return Integer.parseInt(head.split(" ", 3)[1]);
   }
 
-  private String readHead() {
+  /** Reads an HTTP response head (status line and headers, up to the blank line) and returns it; a body is not read. */
+  public String readHead() {
     ByteArrayOutputStream head = new ByteArrayOutputStream();
     try {
       int matched = 0;
@@ -142,6 +143,19 @@ public final class RawClient implements AutoCloseable {
       throw new AssertionError(e);
     }
     return head.toString(StandardCharsets.ISO_8859_1);
+  }
+
+  /** Reads exactly {@code n} bytes (a response body). */
+  public byte[] readBytes(int n) {
+    try {
+      byte[] bytes = in.readNBytes(n);
+      if (bytes.length < n) {
+        throw new AssertionError("connection closed after " + bytes.length + " of " + n + " bytes");
+      }
+      return bytes;
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
   }
 
   /** A client frame: always masked, as RFC 6455 requires of clients. */

@@ -1,0 +1,96 @@
+package io.pushgate.shard;
+
+import io.pushgate.testing.RawClient;
+import io.pushgate.testing.TestNode;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Base64;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The public port answers WebSocket upgrades itself, below Vert.x's HTTP server ({@link Upgrades}),
+ * and hands plain requests to Vert.x: what RFC 6455 asks of the answer, in order on a keep-alive
+ * connection, and an HTTP answer for each malformed upgrade, after which the connection may ask again.
+ */
+class UpgradesTest {
+
+  private static final String KEY = Base64.getEncoder().encodeToString("pushgate-raw-key".getBytes(StandardCharsets.US_ASCII));
+
+  /** RFC 6455, 4.2.2: base64(SHA-1(key + the protocol's GUID)). */
+  private static String accept(String key) throws Exception {
+    byte[] sha1 = MessageDigest.getInstance("SHA-1").digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII));
+    return Base64.getEncoder().encodeToString(sha1);
+  }
+
+  private static String upgrade(String method, String target, String connection, String version, boolean key) {
+    return method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: " + connection + "\r\n"
+      + (key ? "Sec-WebSocket-Key: " + KEY + "\r\n" : "") + "Sec-WebSocket-Version: " + version + "\r\n\r\n";
+  }
+
+  /** A ping answered with its payload: the connection speaks WebSocket. */
+  private static void assertWebSocket(RawClient raw) {
+    byte[] payload = {7, 8, 9};
+    raw.sendFrame(RawClient.OP_PING, true, payload);
+    RawClient.Frame pong = raw.readFrame();
+    assertEquals(RawClient.OP_PONG, pong.opcode());
+    assertArrayEquals(payload, pong.payload());
+  }
+
+  @Test
+  void anUpgradeSentBehindAPlainRequestIsAnsweredAfterIt() throws Exception {
+    try (TestNode node = TestNode.start(new JsonObject()); RawClient raw = RawClient.connect(node.publicPort())) {
+      // /ready is answered after a trip over the event bus: the upgrade arrives while Vert.x still owes that answer.
+      raw.writeRaw("GET /ready HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" + upgrade("GET", "/connect", "Upgrade", "13", true));
+      String first = raw.readHead();
+      assertTrue(first.startsWith("HTTP/1.1 200 "), first);
+      int length = Integer.parseInt(first.replaceAll("(?is).*\r\ncontent-length: *([0-9]+).*", "$1"));
+      assertEquals("{\"ready\":true}", new String(raw.readBytes(length), StandardCharsets.UTF_8));
+      String second = raw.readHead();
+      assertTrue(second.startsWith("HTTP/1.1 101 "), second);
+      assertTrue(second.toLowerCase().contains("\r\nsec-websocket-accept: " + accept(KEY).toLowerCase() + "\r\n"), second);
+      assertWebSocket(raw);
+    }
+  }
+
+  @Test
+  void malformedUpgradesAreAnsweredAndTheConnectionMayAskAgain() throws Exception {
+    try (TestNode node = TestNode.start(new JsonObject()); RawClient raw = RawClient.connect(node.publicPort())) {
+      raw.writeRaw(upgrade("GET", "/connect", "Upgrade", "8", true));
+      String head = raw.readHead();
+      assertTrue(head.startsWith("HTTP/1.1 426 "), head);
+      assertTrue(head.toLowerCase().contains("\r\nsec-websocket-version: 13\r\n"), head);
+      raw.readBytes(contentLength(head));
+
+      raw.writeRaw(upgrade("GET", "/connect", "Upgrade", "13", false));
+      assertEquals(400, status(raw));
+      raw.writeRaw(upgrade("POST", "/connect", "Upgrade", "13", true));
+      assertEquals(405, status(raw));
+      raw.writeRaw(upgrade("GET", "/connect", "keep-alive", "13", true));
+      assertEquals(400, status(raw));
+      raw.writeRaw(upgrade("GET", "/elsewhere", "Upgrade", "13", true));
+      assertEquals(404, status(raw));
+
+      raw.writeRaw(upgrade("GET", "/connect?x=1", "keep-alive, Upgrade", "13", true));
+      head = raw.readHead();
+      assertTrue(head.startsWith("HTTP/1.1 101 "), head);
+      assertWebSocket(raw);
+    }
+  }
+
+  private static int status(RawClient raw) {
+    String head = raw.readHead();
+    raw.readBytes(contentLength(head));
+    return Integer.parseInt(head.split(" ", 3)[1]);
+  }
+
+  private static int contentLength(String head) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)\r\ncontent-length: *([0-9]+)").matcher(head);
+    return m.find() ? Integer.parseInt(m.group(1)) : 0;
+  }
+}
