@@ -4,6 +4,12 @@ package io.pushgate.protocol;
 public enum CloseCode {
   NORMAL(1000, "normal close"),
   GOING_AWAY(1001, "node shutting down"),
+  /**
+   * RFC 6455's own code for a frame that breaks the framing rules (unmasked, reserved bits, a control
+   * frame fragmented or over 125 bytes, a continuation with nothing to continue, an invalid close
+   * code). PROTOCOL.md's table does not name it; 1008 would tell the client to fetch a new token.
+   */
+  PROTOCOL_ERROR(1002, "WebSocket protocol error"),
   UNSUPPORTED_DATA(1003, "binary frames are not accepted"),
   INVALID_PAYLOAD(1007, "a text frame must hold a JSON object"),
   POLICY_VIOLATION(1008, "policy violation"),

@@ -110,6 +110,26 @@ class ProtocolAbuseTest {
   }
 
   @Test
+  void framesThatBreakRfc6455AreClosedWith1002NotThePolicyCode() {
+    try (TestNode node = TestNode.start(new JsonObject()); TestClient bystander = node.client()) {
+      try (RawClient c = RawClient.connect(node.publicPort())) {
+        assertEquals(101, c.handshake());
+        c.sendFrame(OP_TEXT, true, bytes("{\"type\":\"PING\"}"), false); // clients must mask (RFC 6455, 5.1)
+        assertEquals(1002, c.awaitClose());
+      }
+      try (RawClient c = RawClient.connect(node.publicPort())) {
+        assertEquals(101, c.handshake());
+        c.sendFrame(OP_CONTINUATION, true, bytes("\"}")); // nothing to continue
+        assertEquals(1002, c.awaitClose());
+      }
+      JsonObject closed = node.stats().getJsonObject("closed");
+      assertEquals(2, closed.getLong("protocol_error"));
+      assertEquals(0, closed.getLong("policy_violation", 0L));
+      assertStillServes(bystander);
+    }
+  }
+
+  @Test
   void invalidUtf8IsClosedWith1007EvenAcrossFragmentsAndValidSplitCharactersPass() {
     // A minute's close timeout: the socket must end because the server fails the connection at once
     // (the decoder can no longer read the client's close), not because the timeout cut it.
