@@ -12,7 +12,7 @@ public enum Limit {
   MAX_ROOMS_PER_CONNECTION("maxRoomsPerConnection", 64, 1,
     "a further JOIN gets ERROR ROOM_LIMIT; the connection stays open"),
   MAX_QUEUED_REQUESTS("maxQueuedRequests", 64, 1,
-    "requests a connection may have waiting while its JOINs of streams are answered (a connection's requests are answered in the order sent); a further one gets ERROR RATE_LIMITED, the connection stays open"),
+    "requests a connection may have waiting while its JOINs of streams are answered (a connection's requests are answered in the order sent; never fewer than maxRoomsPerConnection, so a reconnect's rejoin always fits); a further one gets ERROR RATE_LIMITED, the connection stays open"),
   MAX_FRAME_BYTES("maxFrameBytes", 4_096, 64,
     "a client frame (or fragmented message) larger than this is refused with close 1009"),
   MAX_ITEMS_PER_PUSH("maxItemsPerPush", 1_000, 1,

@@ -67,8 +67,8 @@ final class ClientRequests {
     if (nothingWaits && (c.joining.isEmpty() || isNewStreamJoin(c, r))) {
       dispatch(c, r);
     } else if (c.waiting != null && c.waiting.size() >= options.maxQueuedRequests()) {
-      reject(c, ErrorCode.RATE_LIMITED, "more than " + Limit.MAX_QUEUED_REQUESTS.key() + "=" + options.maxQueuedRequests()
-        + " requests waiting for this connection's JOINs of streams to be answered", r.id());
+      reject(c, ErrorCode.RATE_LIMITED, "more than " + options.maxQueuedRequests() + " requests (" + Limit.MAX_QUEUED_REQUESTS.key()
+        + ", at least " + Limit.MAX_ROOMS_PER_CONNECTION.key() + ") waiting for this connection's JOINs of streams to be answered", r.id());
     } else {
       if (c.waiting == null) {
         c.waiting = new ArrayDeque<>(4);

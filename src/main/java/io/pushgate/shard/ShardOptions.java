@@ -18,7 +18,7 @@ import io.pushgate.protocol.RoomPatterns;
  * @param tickMillis            the merger's tick, against which a shard's fan-out lag is judged
  * @param streams               rooms that are streams (their JOINs go through the merger); none when history is off
  * @param streamJoinTimeoutNanos how long a JOIN with since may wait for this node to catch up with the client
- * @param maxQueuedRequests     requests a connection may have waiting behind its JOINs of streams
+ * @param maxQueuedRequests     requests a connection may have waiting behind its JOINs of streams (at least maxRoomsPerConnection)
  * @param acceptBacklog         connections each of the shard's listening sockets queues before it accepts them
  * @param listenSockets         listening sockets the shard opens on the public port (where SO_REUSEPORT spreads connections)
  */
@@ -37,7 +37,10 @@ public record ShardOptions(String publicHost, int publicPort, int maxFrameBytes,
       config.limit(Limit.HISTORY_SIZE) == 0 ? RoomPatterns.NONE : RoomPatterns.fromList(config.text(Setting.HISTORY_ROOMS)),
       // Long enough for a gap to be read from the history twice, and a tick to hand it over.
       Math.max(5_000, 3 * config.limit(Limit.HISTORY_HOLE_MILLIS) + config.tickMillis()) * 1_000_000L,
-      config.intLimit(Limit.MAX_QUEUED_REQUESTS), config.intLimit(Limit.ACCEPT_BACKLOG), config.listenSocketsPerShard());
+      // A reconnect's rejoin (up to maxRoomsPerConnection JOINs, which PROTOCOL.md lets through at
+      // once) must fit behind its first JOIN of a stream, whatever the two settings say.
+      Math.max(config.intLimit(Limit.MAX_QUEUED_REQUESTS), config.intLimit(Limit.MAX_ROOMS_PER_CONNECTION)),
+      config.intLimit(Limit.ACCEPT_BACKLOG), config.listenSocketsPerShard());
   }
 
   /** The same options on another public port: the port the first shard got when 0 asked for any. */

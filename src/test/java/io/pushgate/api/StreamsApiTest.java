@@ -501,7 +501,7 @@ class StreamsApiTest {
 
   @Test
   void requestsWaitingBehindAStreamsJoinAreBounded() {
-    TestNode node = node(new JsonObject().put("maxQueuedRequests", 2).put("historyHoleMillis", 1_500));
+    TestNode node = node(new JsonObject().put("maxQueuedRequests", 2).put("maxRoomsPerConnection", 2).put("historyHoleMillis", 1_500));
     TestClient watcher = client(node).joinAcked("s", 1);
     String epoch = push(node, "s", new JsonArray().add(1), null).getString("epoch");
     watcher.awaitItems("s", 1);
@@ -524,6 +524,27 @@ class StreamsApiTest {
     assertEquals(new JsonObject().put("type", "ACK").put("id", 2), c.next());
     assertEquals("PONG", c.next().getString("type"));
     assertEquals(new JsonObject().put("type", "ACK").put("id", 3), c.next());
+  }
+
+  /** PROTOCOL.md lets a rejoin's JOINs through at once: behind a JOIN of a stream they all wait their turn, none refused. */
+  @Test
+  void aWholeRejoinFitsBehindAStreamsJoinWhateverMaxQueuedRequestsSays() {
+    TestNode node = node(new JsonObject().put("maxQueuedRequests", 2).put("maxRoomsPerConnection", 8).put("historyRooms", "s").put("historyHoleMillis", 1_500));
+    TestClient watcher = client(node).joinAcked("s", 1);
+    String epoch = push(node, "s", new JsonArray().add(1), null).getString("epoch");
+    watcher.awaitItems("s", 1);
+
+    TestClient c = client(node);
+    // Ahead of everything the node has: the JOIN waits for a read of the history before it is answered.
+    c.send(new JsonObject().put("type", "JOIN").put("id", 1)
+      .put("data", new JsonObject().put("room", "s").put("since", new JsonObject().put("offset", 99).put("epoch", epoch))));
+    for (long id = 2; id <= 8; id++) {
+      c.send(new JsonObject().put("type", "JOIN").put("id", id).put("data", new JsonObject().put("room", "plain-" + id)));
+    }
+    assertEquals(1, c.next().getLong("id"), "the stream's JOIN is answered first");
+    for (long id = 2; id <= 8; id++) {
+      assertEquals(new JsonObject().put("type", "ACK").put("id", id), c.next());
+    }
   }
 
   /**
