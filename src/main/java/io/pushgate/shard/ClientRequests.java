@@ -63,6 +63,12 @@ final class ClientRequests {
    * streams go out at once, so a reconnecting client's rejoins travel together.
    */
   private void inOrder(Connection c, ClientRequest r) {
+    if (r.type() == MessageType.REFRESH) {
+      // Not in line: the old token's deadline runs while it would wait (up to a JOIN's deadline), so
+      // a REFRESH sent in time would come too late. A JOIN it overtakes meets the new grant when answered.
+      dispatch(c, r);
+      return;
+    }
     boolean nothingWaits = c.waiting == null || c.waiting.isEmpty();
     if (nothingWaits && (c.joining.isEmpty() || isNewStreamJoin(c, r))) {
       dispatch(c, r);
@@ -179,6 +185,11 @@ final class ClientRequests {
     Connection c = (Connection) j.connection();
     boolean wasMember = c.rooms.contains(j.room());
     try {
+      if (!wasMember && !c.isClosing() && !c.session.grant().rooms().allows(j.room())) {
+        // A REFRESH answered while this JOIN waited took the room away.
+        reject(c, ErrorCode.FORBIDDEN, "the token does not allow this room", j.id());
+        return;
+      }
       if (joined.retryLater() != null) {
         if (c.isClosing()) {
           return;

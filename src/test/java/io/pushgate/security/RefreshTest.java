@@ -50,6 +50,31 @@ class RefreshTest {
     }
   }
 
+  /**
+   * A REFRESH does not wait behind a JOIN of a stream the merger has yet to answer (the old token's
+   * deadline runs meanwhile), and that JOIN, answered later, meets the grant the REFRESH gave.
+   */
+  @Test
+  void aRefreshOvertakesAWaitingStreamJoinWhichThenMeetsTheNewGrant() {
+    try (TestNode node = TestNode.start(new JsonObject().put("jwtHs256Secret", Tokens.SECRET).put("historyHoleMillis", 1_500))) {
+      Tokens tokens = Tokens.hs256(node.vertx, Tokens.SECRET);
+      String first = tokens.valid("u", 60, new JsonObject().put("rooms", new JsonArray().add("s").add("t")));
+      try (TestClient c = TestClient.connect(URI.create("ws://127.0.0.1:" + node.publicPort() + "/connect?token=" + first), Map.of(), false)) {
+        String epoch = new JsonObject(node.pushJson("/push/room", new JsonObject().put("room", "s").put("items", new JsonArray().add(1))).body()).getString("epoch");
+        // Ahead of everything the node has: the JOIN waits for a read of the history before it is answered.
+        c.send(new JsonObject().put("type", "JOIN").put("id", 1)
+          .put("data", new JsonObject().put("room", "s").put("since", new JsonObject().put("offset", 99).put("epoch", epoch))));
+        c.send(refresh(2, tokens.valid("u", 120, new JsonObject().put("rooms", new JsonArray().add("t")))));
+        assertEquals(new JsonObject().put("type", "ACK").put("id", 2).put("data", new JsonObject().put("left", new JsonArray())), c.next(),
+          "the REFRESH is answered before the JOIN it overtook");
+        JsonObject join = c.next();
+        assertEquals(1L, join.getLong("id"), join.encode());
+        assertEquals("FORBIDDEN", join.getJsonObject("data").getString("code"), join.encode());
+        c.joinAcked("t", 3);
+      }
+    }
+  }
+
   @Test
   void anInvalidTokenOrAnotherUsersIsRefusedAndTheConnectionKeepsItsOwn() throws InterruptedException {
     try (TestNode node = TestNode.start(new JsonObject().put("jwtHs256Secret", Tokens.SECRET))) {
