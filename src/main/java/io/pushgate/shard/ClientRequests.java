@@ -134,7 +134,9 @@ final class ClientRequests {
       // position is the same the merger would give, without the round trip, and so is the next frame.
       // A reconnect storm's JOINs stay in the shards. (A go-push JOIN asks for no position: none is sent.)
       if (enter(c, r.room(), r.id())) {
-        stats.streamJoinsHere.inc();
+        if (here != null) {
+          stats.streamJoinsHere.inc(); // not a member's repeat go-push JOIN, which no position answers
+        }
         watch(c, r.room(), r.online()); // the count first, as the merger's answer has it
         if (r.id() != null) {
           c.send(ServerMessages.ack(r.id(), new JsonObject().put("room", r.room()).put("offset", here.offset()).put("epoch", here.epoch())));

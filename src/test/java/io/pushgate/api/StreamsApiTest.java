@@ -562,6 +562,12 @@ class StreamsApiTest {
     assertEquals("PONG", c.next().getString("type"));
     assertEquals(new JsonObject().put("type", "ACK").put("id", 1), c.next(), "no ACK for the JOIN: it had no id");
     assertEquals(1, node.stats().getJsonObject("history").getLong("streams"), "the merger keeps the stream from the JOIN on");
+    c.send(new JsonObject().put("type", "JOIN").put("data", new JsonObject().put("room", "s")))
+      .send(new JsonObject().put("type", "PING").put("id", 2));
+    assertEquals("PONG", c.next().getString("type"));
+    assertEquals(new JsonObject().put("type", "ACK").put("id", 2), c.next());
+    assertEquals(0, node.stats().getJsonObject("history").getJsonObject("joins").getLong("answeredByShard", 0L),
+      "a member's repeat JOIN stays in the shard, but no position answered it: the shard knows none yet");
     push(node, "s", new JsonArray().add("hello"), null);
     JsonObject frame = nextPush(c, "s");
     assertEquals(new JsonArray().add("hello"), frame.getJsonArray("items"));
