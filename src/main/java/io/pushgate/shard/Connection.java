@@ -149,6 +149,11 @@ final class Connection extends ChannelInboundHandlerAdapter {
     if (n == 0) {
       return true;
     }
+    if (isClosing()) {
+      // Closed since they were queued (a failed write's 1011): nothing goes out after a close frame.
+      Arrays.fill(frames, 0, n, null);
+      return true;
+    }
     try {
       if (n == 1) {
         counted(frames[0]);

@@ -37,6 +37,24 @@ class ConnectionTest {
     return new ContinuationWebSocketFrame(last, 0, s);
   }
 
+  /** A connection closed while frames were held for it (a failed write's 1011): nothing follows its close frame. */
+  @Test
+  void framesHeldWhenTheConnectionClosesAreNotWrittenAfterTheCloseFrame() {
+    Connection c = shard.connect();
+    byte[] item = "1".getBytes(StandardCharsets.UTF_8);
+    io.pushgate.protocol.EncodedFrame frame = io.pushgate.protocol.PushFrameEncoder.encode(io.pushgate.protocol.Target.room("r"), List.of(item), item.length);
+    try {
+      assertTrue(c.queue(frame));
+      c.close(CloseCode.INTERNAL_ERROR);
+      assertTrue(c.writeQueued());
+      assertEquals(CloseCode.INTERNAL_ERROR.code(), closeCode(c));
+      assertNull(written(c), "no frame after the close frame");
+      assertFalse(c.hasQueued());
+    } finally {
+      frame.release();
+    }
+  }
+
   @Test
   void fragmentsAreReassembledIntoOneMessage() {
     Connection c = shard.connect();
