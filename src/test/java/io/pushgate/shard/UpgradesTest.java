@@ -45,8 +45,13 @@ class UpgradesTest {
   @Test
   void anUpgradeSentBehindAPlainRequestIsAnsweredAfterIt() throws Exception {
     try (TestNode node = TestNode.start(new JsonObject()); RawClient raw = RawClient.connect(node.publicPort())) {
-      // /ready is answered after a trip over the event bus: the upgrade arrives while Vert.x still owes that answer.
-      raw.writeRaw("GET /ready HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" + upgrade("GET", "/connect", "Upgrade", "13", true));
+      // A file (written as a head, the file's region, then its end) and /ready (answered after a trip over
+      // the event bus): the upgrade arrives while Vert.x still owes both answers.
+      raw.writeRaw("GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /ready HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        + upgrade("GET", "/connect", "Upgrade", "13", true));
+      String page = raw.readHead();
+      assertTrue(page.startsWith("HTTP/1.1 200 "), page);
+      assertTrue(new String(raw.readBytes(contentLength(page)), StandardCharsets.UTF_8).contains("pushgate.js"), "the demo page");
       String first = raw.readHead();
       assertTrue(first.startsWith("HTTP/1.1 200 "), first);
       int length = Integer.parseInt(first.replaceAll("(?is).*\r\ncontent-length: *([0-9]+).*", "$1"));
