@@ -97,6 +97,11 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
     HttpServerOptions http = new HttpServerOptions()
       .setHost(options.publicHost())
       .setPort(options.publicPort())
+      // Each frame is encoded once and written to many sockets; per-connection deflate would undo that.
+      // Upgrades offers no extension, and with these off Vert.x puts no extension handler in the
+      // pipeline, which would otherwise answer a browser's permessage-deflate on the 101 behind our back.
+      .setPerMessageWebSocketCompressionSupported(false)
+      .setPerFrameWebSocketCompressionSupported(false)
       // Everything here runs on the shard's own event loop, which is what strict thread mode asks;
       // in return each HTTP connection (every WebSocket's until its upgrade) has no multi-producer
       // write queue, whose first 1,024-slot chunk was 4 KB of heap. WebSockets are not Vert.x's:

@@ -11,6 +11,7 @@ import java.util.Base64;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -30,7 +31,9 @@ class UpgradesTest {
 
   private static String upgrade(String method, String target, String connection, String version, boolean key) {
     return method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: " + connection + "\r\n"
-      + (key ? "Sec-WebSocket-Key: " + KEY + "\r\n" : "") + "Sec-WebSocket-Version: " + version + "\r\n\r\n";
+      + (key ? "Sec-WebSocket-Key: " + KEY + "\r\n" : "") + "Sec-WebSocket-Version: " + version + "\r\n"
+      // What every browser offers: the 101 must not take it, as each frame is encoded once for all.
+      + "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n";
   }
 
   /** A ping answered with its payload: the connection speaks WebSocket. */
@@ -59,7 +62,10 @@ class UpgradesTest {
       String second = raw.readHead();
       assertTrue(second.startsWith("HTTP/1.1 101 "), second);
       assertTrue(second.toLowerCase().contains("\r\nsec-websocket-accept: " + accept(KEY).toLowerCase() + "\r\n"), second);
+      assertFalse(second.toLowerCase().contains("sec-websocket-extensions"), "no extension taken: " + second);
       assertWebSocket(raw);
+      raw.sendText("{\"type\":\"PING\",\"id\":1}");
+      assertEquals("PONG", new io.vertx.core.json.JsonObject(raw.readFrame().text()).getString("type"), "frames go uncompressed both ways");
     }
   }
 
