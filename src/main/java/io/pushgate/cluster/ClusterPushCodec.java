@@ -78,6 +78,11 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
       if (epoch != null && (room == null || offset < 1)) {
         throw new Malformed("a stream position without a room or below offset 1");
       }
+      if (Position.NO_EPOCH.equals(epoch)) {
+        // No stream's items are numbered in it, and a node's stream with no entry stands in it: that
+        // node would deliver the batch as the stream's first items.
+        throw new Malformed("a stream position in the epoch of a stream with no items");
+      }
       byte priority = in.flag("priority");
       if (priority == 1 && epoch != null) {
         throw new Malformed("a low-priority push with a stream position");

@@ -26,8 +26,15 @@ final class StreamState {
   long flushedTop;
   /** The highest offset known to exist: from batches ahead of their turn, or a client that has it. */
   long knownTop;
+  /**
+   * A batch ahead of its turn, and when it came: a gap read issued after that knows whether the
+   * stream gave out its offsets, one issued before does not.
+   */
+  record Early(PushBatch batch, long cameNanos) {
+  }
+
   /** Batches ahead of their turn, by first offset. */
-  final TreeMap<Long, PushBatch> early = new TreeMap<>();
+  final TreeMap<Long, Early> early = new TreeMap<>();
   long earlyBytes;
   /** The stream's top as the history last told it, and when that read was issued. */
   long historyTop = -1;

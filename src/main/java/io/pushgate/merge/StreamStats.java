@@ -20,6 +20,7 @@ final class StreamStats {
   final Counter holesFilled;
   final Counter holeItemsRead;
   final Counter itemsSkipped;
+  final Counter itemsNeverGiven;
   final Counter duplicateItems;
   final Counter epochChanges;
   final Counter ringEvictions;
@@ -44,6 +45,8 @@ final class StreamStats {
     holeItemsRead = stats.counter("history.holeItemsRead", "pushgate_history_hole_items_read", "items read from the history to fill gaps");
     itemsSkipped = stats.counter("history.itemsSkipped", "pushgate_history_items_skipped",
       "items gone from the history before this node got them: its clients skip them (logged)");
+    itemsNeverGiven = stats.counter("history.itemsNeverGiven", "pushgate_history_items_never_given",
+      "items another member sent at offsets the stream never gave out (a broken or hostile member): dropped once a read of the stream's top said so (logged)");
     duplicateItems = stats.counter("history.duplicateItems", "pushgate_history_duplicate_items", "items that came again and were dropped");
     epochChanges = stats.counter("history.epochChanges", "pushgate_history_epoch_changes", "streams whose numbering started again: every copy of their history was lost");
     ringEvictions = stats.counter("history.ringEvictions", "pushgate_history_ring_evictions",

@@ -58,6 +58,8 @@ final class Streams {
   private final Outlet outlet;
   /** Restarts held back while direct memory keeps an old epoch's frame: one line a minute at most. */
   private final Throttle restartsHeld = new Throttle(60_000);
+  /** Batches dropped at offsets the stream never gave out: one line a minute at most. */
+  private final Throttle neverGiven = new Throttle(60_000);
   /** Streams in order of last activity, so the least active ring goes first when rings are over their bound. */
   final LinkedHashMap<String, StreamState> states = new LinkedHashMap<>(16, 0.75f, true);
   private long ringBytes;
@@ -216,7 +218,7 @@ final class Streams {
       return;
     }
     if (b.first().offset() > s.nextExpected) {
-      if (s.early.putIfAbsent(b.first().offset(), b) == null) {
+      if (s.early.putIfAbsent(b.first().offset(), new StreamState.Early(b, System.nanoTime())) == null) {
         s.earlyBytes += b.bytes();
         earlyBytes += b.bytes();
       }
@@ -259,7 +261,7 @@ final class Streams {
   /** Delivers the early batches whose turn has come (all of them, one move of the stream). */
   private void drain(StreamState s) {
     while (!s.early.isEmpty() && s.early.firstKey() <= s.nextExpected) {
-      PushBatch next = s.early.pollFirstEntry().getValue();
+      PushBatch next = s.early.pollFirstEntry().getValue().batch();
       s.earlyBytes -= next.bytes();
       earlyBytes -= next.bytes();
       if (next.lastOffset() < s.nextExpected) {
@@ -358,13 +360,42 @@ final class Streams {
         stats.holeItemsRead.add(r.items().size());
         order(s, PushBatch.fromHistory(s.target, r.items(), new Position(r.from(), s.epoch)));
       }
+      dropNeverGiven(s, r.top(), issued);
       if (s.knownTop > r.top()) {
-        // A client said it had offsets the stream never gave out: nothing will fill that.
-        s.knownTop = Math.max(r.top(), s.nextExpected - 1);
+        // A client said it had offsets the stream never gave out: nothing will fill that. A batch past
+        // the top that stays (it came after the read was issued) still shows a gap before it.
+        long earlyTop = s.early.values().stream().mapToLong(e -> e.batch().lastOffset()).max().orElse(0);
+        s.knownTop = Math.max(Math.max(r.top(), s.nextExpected - 1), earlyTop);
         onChange.accept(s);
       }
       armHole(s);
     });
+  }
+
+  /**
+   * Drops the early batches that start past {@code top}, the stream's top as told by a read issued
+   * after they came: the stream never gave out their offsets (a broken or hostile member sent them),
+   * so nothing would ever deliver them, and their bytes would stay pending until the node restarted,
+   * refusing every push once they filled maxPendingBytes. A batch that came after the read was issued
+   * may be an append newer than the read: it waits for the next read.
+   */
+  private void dropNeverGiven(StreamState s, long top, long issuedNanos) {
+    for (Iterator<StreamState.Early> it = s.early.tailMap(top, false).values().iterator(); it.hasNext(); ) {
+      StreamState.Early e = it.next();
+      if (e.cameNanos() - issuedNanos < 0) {
+        it.remove();
+        PushBatch b = e.batch();
+        s.earlyBytes -= b.bytes();
+        earlyBytes -= b.bytes();
+        stats.itemsNeverGiven.add(b.items().size());
+        long n = neverGiven.occurred();
+        if (n > 0) {
+          log.warning("stream " + s.room + ": dropped offsets " + b.first().offset() + ".." + b.lastOffset() + " of epoch " + s.epoch
+            + ", which the stream never gave out (its top is " + top + "): a cluster member sent them (" + n
+            + " such batch(es) since the last line; history.itemsNeverGiven)");
+        }
+      }
+    }
   }
 
   /** Another epoch came (or a client has one this node has not seen): ask the history which is current, once at a time. */

@@ -1,5 +1,6 @@
 package io.pushgate.cluster;
 
+import io.pushgate.protocol.Position;
 import io.pushgate.testing.ClientMessages;
 import io.pushgate.bus.Addresses;
 import io.pushgate.testing.Eventually;
@@ -87,8 +88,9 @@ class HostileClusterInputTest {
   @Test
   void hostileBroadcastsAndCountsAreDroppedAndBothNodesKeepDelivering() {
     TestCluster cluster = new TestCluster(TestNode.freePortRange(3), 3);
-    try (TestNode a = TestNode.start(cluster.member(), new JsonObject().put("onlineIntervalMillis", 200));
-         TestNode b = TestNode.start(cluster.member(), new JsonObject().put("onlineIntervalMillis", 200))) {
+    JsonObject options = new JsonObject().put("onlineIntervalMillis", 200).put("historyHoleMillis", 100);
+    try (TestNode a = TestNode.start(cluster.member(), options);
+         TestNode b = TestNode.start(cluster.member(), options)) {
       Vertx attacker = cluster.member();
       try {
         Eventually.await("3 members", () -> a.stats().getJsonObject("cluster").getInteger("members") == 3);
@@ -110,6 +112,7 @@ class HostileClusterInputTest {
           push("x".repeat(600), 1, ok),                                  // a room longer than any room
           push("arena", 1, new byte[20_000]),                            // an item over maxItemBytes
           pushAt("arena", Long.MAX_VALUE - 1, "0123456789ab", ok, ok),   // offsets past any a client can read (and overflowing)
+          pushAt("arena", 1, Position.NO_EPOCH, ok),                     // numbered in the epoch of a stream with no items
           Buffer.buffer(new byte[] {0, 0}));                             // not even an origin
         hostile.forEach(bytes -> attacker.eventBus().publish(Addresses.CLUSTER_PUSH, bytes, raw));
         // A body of another kind altogether (the event bus's own codec for strings).
@@ -138,9 +141,22 @@ class HostileClusterInputTest {
               && new JsonObject(b.get(b.apiPort(), "/rooms/arena").body()).getInteger("online") == 2);
           Eventually.await("the 20 counts refused, whatever their body", () -> a.stats().getJsonObject("online").getLong("peerMessagesRefused") >= 20);
 
-          assertEquals(200, a.pushJson("/push/room", new JsonObject().put("room", "arena").put("items", new JsonArray().add("still here"))).statusCode());
+          var pushed = a.pushJson("/push/room", new JsonObject().put("room", "arena").put("items", new JsonArray().add("still here")));
+          assertEquals(200, pushed.statusCode());
           assertEquals(List.of("still here"), onA.awaitItems("arena", 1));
           assertEquals(List.of("still here"), onB.awaitItems("arena", 1));
+
+          // Far past the stream's top, in its real epoch: held as early, it would be pending bytes on
+          // every node until a restart, and enough of them would refuse every push (503 QUEUE_FULL).
+          String epoch = new JsonObject(pushed.body()).getString("epoch");
+          attacker.eventBus().publish(Addresses.CLUSTER_PUSH, pushAt("arena", 1_000_000, epoch, ok), raw);
+          for (TestNode node : List.of(a, b)) {
+            Eventually.await("the far-ahead batch dropped", () -> node.stats().getJsonObject("history").getLong("itemsNeverGiven") == 1);
+            assertEquals(0, node.stats().getJsonObject("merger").getLong("pendingBytes"));
+          }
+          assertEquals(200, b.pushJson("/push/room", new JsonObject().put("room", "arena").put("items", new JsonArray().add("next"))).statusCode());
+          assertEquals(List.of("next"), onA.awaitItems("arena", 1));
+          assertEquals(List.of("next"), onB.awaitItems("arena", 1));
         }
       } finally {
         TestNode.await(attacker.close());

@@ -142,6 +142,21 @@ class StreamsTest {
         return null;
       });
     }
+
+    /**
+     * Receives batches that open a gap, and holds the answer of the gap read they start (it answers
+     * with the history as it was when asked) until the promise returned completes; later reads answer
+     * at once.
+     */
+    Promise<Void> receiveHoldingTheGapRead(List<PushBatch> batches) {
+      Promise<Void> held = Promise.promise();
+      int readsBefore = sequencer.readAtNanos.size();
+      sequencer.answersWait = held.future();
+      receive(batches);
+      Eventually.await("the gap read asked", () -> sequencer.readAtNanos.size() > readsBefore);
+      sequencer.answersWait = Future.succeededFuture();
+      return held;
+    }
   }
 
   /** The standalone history, which a test can lose whole (as a cluster that lost every copy). */
@@ -325,12 +340,7 @@ class StreamsTest {
     Eventually.await("E0's offset 1 delivered", () -> rig.offsets.size() == 1);
     String e0 = rig.epochs.get(0);
     List<PushBatch> old = rig.append(1, 1);
-    Promise<Void> held = Promise.promise();
-    int readsBefore = rig.sequencer.readAtNanos.size();
-    rig.sequencer.answersWait = held.future();
-    rig.receive(List.of(old.get(1))); // offset 3 without 2: a gap, read after holeMillis
-    Eventually.await("the gap read asked", () -> rig.sequencer.readAtNanos.size() > readsBefore);
-    rig.sequencer.answersWait = Future.succeededFuture();
+    Promise<Void> held = rig.receiveHoldingTheGapRead(List.of(old.get(1))); // offset 3 without 2
     rig.sequencer.current = new LocalSequencer(rig.sequencer.options); // every copy lost
     rig.append(1, 1, 1);
     String e1 = rig.sequencer.current.read(ROOM, -1, 1).result().epoch();
@@ -346,6 +356,30 @@ class StreamsTest {
     Eventually.await("E1's offsets 1-3 delivered", () -> rig.offsets.size() == 4);
     assertEquals(List.of(1L, 1L, 2L, 3L), List.copyOf(rig.offsets));
     assertEquals(List.of(e0, e1, e1, e1), List.copyOf(rig.epochs));
+  }
+
+  /**
+   * A batch far past the stream's top, in its real epoch (a broken or hostile member's broadcast), is
+   * dropped and counted once a gap read issued after it came says the stream never gave out its
+   * offsets: kept, its bytes would be pending until a restart. One that came while that read was in
+   * flight may be a newer append: it stays, and the gap before it is read.
+   */
+  @Test
+  void aBatchAtOffsetsTheStreamNeverGaveOutIsDroppedButOneNewerThanTheReadIsNot() {
+    Rig rig = new Rig(200);
+    rig.joined();
+    rig.receive(rig.append(2));
+    Eventually.await("offsets 1-2", () -> rig.offsets.size() == 2);
+    String epoch = rig.epochs.get(0);
+    PushBatch forged = new PushBatch(Target.room(ROOM), List.of("\"1000000\"".getBytes(StandardCharsets.UTF_8)), 9).numbered(1_000_000, epoch);
+    Promise<Void> held = rig.receiveHoldingTheGapRead(List.of(forged));
+    List<PushBatch> newer = rig.append(1, 1); // offsets 3 and 4, after the read saw the top at 2
+    rig.receive(List.of(newer.get(1))); // 3 never comes: its node died before it broadcast
+    rig.on(() -> held.tryComplete());
+    Eventually.await("offsets 3-4", () -> rig.offsets.size() == 4);
+    assertEquals(List.of(1L, 2L, 3L, 4L), List.copyOf(rig.offsets));
+    assertEquals(1, rig.stats.itemsNeverGiven.get());
+    assertEquals(0, (long) rig.on(() -> rig.streams.pendingBytes()));
   }
 
   /**
