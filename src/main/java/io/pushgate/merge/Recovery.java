@@ -50,9 +50,14 @@ final class Recovery {
   void join(StreamJoin j) {
     StreamState s = streams.stateForJoin(j.room());
     if (!s.ready() || !tryAnswerOrWait(s, j)) {
-      s.waiting.add(j);
-      waitingIn.add(s);
+      keepWaiting(s, j);
     }
+  }
+
+  /** The join is answered when the stream moves ({@link #retry}), or at its deadline ({@link #expire}). */
+  private void keepWaiting(StreamState s, StreamJoin j) {
+    s.waiting.add(j);
+    waitingIn.add(s);
   }
 
   /** The stream moved (ready, flushed, new epoch, a gap read): its waiting joins try again. */
@@ -208,8 +213,18 @@ final class Recovery {
         return;
       }
       ReadResult r = ar.result();
-      if (!epoch.equals(r.epoch()) || r.first() > since + 1) {
-        notRecovered(s, j, epoch.equals(r.epoch()) ? NotRecovered.HISTORY_GONE : NotRecovered.EPOCH_CHANGED);
+      if (!epoch.equals(r.epoch())) {
+        // The stream started again (or was let go) since this node last asked, and its state still
+        // has the client's epoch: answered from it, the client would be told EPOCH_CHANGED with the
+        // epoch it sent, and the node would keep it until the stream's next push. The join waits for
+        // the node to learn the current one (put back first: a history that answers at once answers
+        // the check before it returns).
+        keepWaiting(s, j);
+        streams.checkEpoch(s);
+        return;
+      }
+      if (r.first() > since + 1) {
+        notRecovered(s, j, NotRecovered.HISTORY_GONE);
         return;
       }
       // Up to what this node has handed its shards now, which may have moved during the read.
@@ -230,8 +245,7 @@ final class Recovery {
         if (!DirectMemory.isShortage(e)) {
           throw e;
         }
-        s.waiting.add(j); // tried again at the stream's next frame, or answered at its deadline
-        waitingIn.add(s);
+        keepWaiting(s, j); // tried again at the stream's next frame
         return;
       }
       recovered(s, j, replay);

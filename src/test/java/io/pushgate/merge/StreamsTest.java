@@ -615,16 +615,7 @@ class StreamsTest {
   @Test
   void aJoinWhoseReplayCannotBeReadIsToldToRetry() {
     Rig rig = new Rig(200);
-    StreamState s = rig.joined();
-    List<PushBatch> b = rig.append(5);
-    rig.receive(b);
-    Eventually.await("offsets 1..5", () -> rig.offsets.size() == 5);
-    String epoch = b.get(0).first().epoch();
-    rig.on(() -> {
-      rig.streams.flushed(s, epoch, 5, b.get(0).items());
-      s.ring = null; // dropped to keep the node's rings in their bound
-      return null;
-    });
+    String epoch = fiveHandedOutWithoutRing(rig);
     List<ShardCommand> answers = Collections.synchronizedList(new ArrayList<>());
     Recovery recovery = new Recovery(rig.streams, MergerOptions.DEFAULTS, rig.stats, (shard, command) -> answers.add(command));
 
@@ -652,6 +643,26 @@ class StreamsTest {
     }
     assertEquals(2, rig.stats.joinsUnavailable.get());
     assertEquals(0, rig.stats.notRecovered.get(NotRecovered.HISTORY_GONE).get());
+  }
+
+  /**
+   * A replay read that finds another epoch (every copy of the history was lost since this node last
+   * looked) makes the node ask where the stream stands, and the client is told EPOCH_CHANGED with the
+   * new epoch: not with the one it sent, which the node would otherwise keep until the stream's next push.
+   */
+  @Test
+  void aReplayReadThatFindsAnotherEpochAnswersWithTheNewOne() {
+    Rig rig = new Rig(200);
+    String e0 = fiveHandedOutWithoutRing(rig);
+    StreamState s = rig.on(() -> rig.streams.stateIfAny(ROOM));
+    rig.sequencer.current = new LocalSequencer(rig.sequencer.options); // every copy lost, then a push elsewhere
+    String e1 = rig.append(1).get(0).first().epoch();
+    List<ShardCommand> answers = joinSince(rig, "a client of the lost epoch", new Position(2, e0), 60_000_000_000L);
+    Eventually.await("the answer", () -> answers.size() == 1);
+    assertEquals(new JsonObject().put("room", ROOM).put("offset", 0).put("epoch", e1).put("recovered", false).put("reason", "EPOCH_CHANGED"),
+      ((ShardCommand.StreamJoined) answers.get(0)).ack());
+    assertEquals(e1, rig.on(() -> s.epoch));
+    assertEquals(1, rig.stats.epochChanges.get());
   }
 
   /**
@@ -905,6 +916,24 @@ class StreamsTest {
       return null;
     });
     return answers;
+  }
+
+  /**
+   * Offsets 1-5 delivered and handed to the shards, then the stream's ring dropped (to keep the node's
+   * rings in their bound): a replay reads the history. The stream's epoch.
+   */
+  private static String fiveHandedOutWithoutRing(Rig rig) {
+    StreamState s = rig.joined();
+    List<PushBatch> b = rig.append(5);
+    rig.receive(b);
+    Eventually.await("offsets 1..5", () -> rig.offsets.size() == 5);
+    String epoch = b.get(0).first().epoch();
+    rig.on(() -> {
+      rig.streams.flushed(s, epoch, 5, b.get(0).items());
+      s.ring = null;
+      return null;
+    });
+    return epoch;
   }
 
   /** Offsets 1-5 in the stream's history, of which this node was sent and delivered 1-3; the two batches. */
