@@ -131,8 +131,9 @@ final class Recovery {
       return true;
     }
     if (since.offset() > s.flushedTop) {
-      if (since.offset() <= s.skippedThrough) {
-        // Offsets this node skipped: it will never hand them to its shards, so waiting cannot help.
+      if (since.offset() < s.skippedThrough) {
+        // It lacks offsets this node skipped: it will never hand them to its shards, so waiting cannot
+        // help. (One that has every offset up to the skip lacks nothing: it waits for the next frame.)
         notRecovered(s, j, NotRecovered.HISTORY_GONE);
         return true;
       }
@@ -142,6 +143,12 @@ final class Recovery {
         return true;
       }
       streams.expect(s, since.offset()); // a client from a faster node: wait for this one to catch up
+      return false;
+    }
+    if (s.skippedThrough > s.flushedTop) {
+      // Offsets skipped and not handed out yet: the shards' next frame starts past them. Answered from
+      // the ring now, the join would be told recovered and then get that frame with a gap before it;
+      // at the frame (which clears the ring) it gets HISTORY_GONE at the frame's position instead.
       return false;
     }
     long missed = s.flushedTop - since.offset();

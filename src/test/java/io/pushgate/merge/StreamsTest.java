@@ -766,6 +766,51 @@ class StreamsTest {
   }
 
   /**
+   * Offsets skipped (trimmed from the history before this node read them) and not handed out yet: a
+   * JOIN answered now from the ring would be told recovered:true, and the next frame would jump past
+   * the skip. It waits for that frame instead: one that lacks skipped offsets is then told HISTORY_GONE
+   * at the frame's position, and one that had every offset up to the skip recovers.
+   */
+  @Test
+  void aJoinWaitsWhileSkippedOffsetsAreNotHandedOutYet() {
+    Rig rig = new Rig(5);
+    StreamState s = rig.joined();
+    List<PushBatch> b = rig.append(2, 10, 5, 3); // offsets 1-2, 3-12, 13-17, 18-20; the history keeps 16-20
+    String epoch = b.get(0).first().epoch();
+    rig.receive(List.of(b.get(0), b.get(3)));
+    rig.on(() -> {
+      rig.streams.flushed(s, epoch, 2, b.get(0).items());
+      return null;
+    });
+    Eventually.await("offsets 3-15 skipped", () -> rig.stats.itemsSkipped.get() == 13);
+    List<ShardCommand> answers = Collections.synchronizedList(new ArrayList<>());
+    Recovery recovery = new Recovery(rig.streams, MergerOptions.DEFAULTS, rig.stats, (shard, command) -> answers.add(command));
+    long now = System.nanoTime();
+    rig.on(() -> {
+      recovery.join(new StreamJoin(0, "had 1", ROOM, new Position(1, epoch), 1L, false, now, now + 60_000_000_000L));
+      recovery.join(new StreamJoin(0, "had up to the skip", ROOM, new Position(15, epoch), 2L, false, now, now + 60_000_000_000L));
+      return null;
+    });
+    assertEquals(List.of(), List.copyOf(answers), "both wait for the frame after the skip");
+    List<byte[]> next = new ArrayList<>(b.get(2).items().subList(3, 5));
+    next.addAll(b.get(3).items());
+    rig.on(() -> {
+      rig.streams.flushed(s, epoch, 20, next); // the merger's tick: offsets 16-20
+      return null;
+    });
+    Eventually.await("both answered", () -> answers.size() == 2);
+    ShardCommand.StreamJoined first = (ShardCommand.StreamJoined) answers.get(0);
+    ShardCommand.StreamJoined second = (ShardCommand.StreamJoined) answers.get(1);
+    assertEquals(new JsonObject().put("room", ROOM).put("offset", 20).put("epoch", epoch).put("recovered", false).put("reason", "HISTORY_GONE"),
+      first.ack());
+    assertEquals(new JsonObject().put("room", ROOM).put("offset", 20).put("epoch", epoch).put("recovered", true), second.ack());
+    assertEquals(List.of(new JsonObject().put("type", "PUSH").put("data", new JsonObject().put("room", ROOM)
+      .put("items", new io.vertx.core.json.JsonArray().add("16").add("17").add("18").add("19").add("20")).put("offset", 20).put("epoch", epoch))),
+      second.replay().stream().map(f -> new JsonObject(f.text())).toList());
+    second.replay().forEach(io.pushgate.protocol.EncodedFrame::release);
+  }
+
+  /**
    * While the history cannot be read, a stream asked again and again where it stands (a member left,
    * appends failed) reads once per wait, not once more per asking: the failed read's wait is still
    * its check, and the sweep leaves the state alone meanwhile.
