@@ -304,13 +304,8 @@ public final class MergerVerticle extends VerticleBase {
     }
     toEveryShard(command);
     frames.forEach(EncodedFrame::release);
-    for (Batches.Flushed f : flushed) {
-      if (f.batch().isStream()) {
-        StreamState s = streams.stateIfAny(f.frame().target().room());
-        if (s != null) {
-          streams.flushed(s, f.batch().epoch(), f.batch().lastOffset(), f.batch().items());
-        }
-      }
+    if (streams != null) {
+      streams.flushed(flushed.stream().map(Batches.Flushed::batch).toList());
     }
   }
 

@@ -53,6 +53,10 @@ final class RoomBatch {
     return bytes;
   }
 
+  Target target() {
+    return target;
+  }
+
   boolean isStream() {
     return firstOffset >= 0;
   }

@@ -528,11 +528,27 @@ final class Streams {
     }
   }
 
-  /** The merger handed a stream frame to the shards: what a joining client has now, and the ring. */
-  void flushed(StreamState s, String epoch, long lastOffset, List<byte[]> items) {
-    if (!epoch.equals(s.epoch)) {
-      return;
+  /**
+   * The merger handed frames to the shards, all in one command: what a joining client has now, and
+   * the rings. A stream's joins are told only once all of its frames are counted: told between two,
+   * a join would be answered at the first one's position while its shard already had the second, and
+   * its client would miss those items.
+   */
+  void flushed(List<RoomBatch> frames) {
+    Set<StreamState> moved = new LinkedHashSet<>();
+    for (RoomBatch b : frames) {
+      StreamState s = b.isStream() ? states.get(b.target().room()) : null;
+      if (s != null && b.epoch().equals(s.epoch)) {
+        handed(s, b.lastOffset(), b.items());
+        moved.add(s);
+      }
     }
+    boundRings();
+    moved.forEach(onChange);
+  }
+
+  /** What a joining client of {@code s} has now, and the ring, after a frame of its items. */
+  private void handed(StreamState s, long lastOffset, List<byte[]> items) {
     s.flushedTop = lastOffset;
     dropReplays(s);
     long firstOffset = lastOffset - items.size() + 1;
@@ -546,8 +562,6 @@ final class Streams {
     long before = s.ring.bytes();
     s.ring.append(items, System.nanoTime(), options.size(), options.ttlMillis() * 1_000_000L);
     ringBytes += s.ring.bytes() - before;
-    boundRings();
-    onChange.accept(s);
   }
 
   /**

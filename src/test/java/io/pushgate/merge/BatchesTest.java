@@ -2,6 +2,7 @@ package io.pushgate.merge;
 
 import io.pushgate.metrics.Counter;
 import io.pushgate.metrics.NodeStats;
+import io.pushgate.protocol.EncodedFrame;
 import io.pushgate.protocol.Position;
 import io.pushgate.protocol.Target;
 import io.pushgate.shard.FanoutPressure;
@@ -60,8 +61,7 @@ class BatchesTest {
     List<String> frames(List<Batches.Flushed> flushed) {
       List<String> out = new ArrayList<>();
       for (Batches.Flushed f : flushed) {
-        JsonObject data = new JsonObject(f.frame().text()).getJsonObject("data");
-        out.add(data.getJsonArray("items").encode() + "@" + data.getLong("offset") + "/" + data.getString("epoch"));
+        out.add(described(f.frame()));
         f.frame().release();
       }
       flushed.clear();
@@ -74,6 +74,12 @@ class BatchesTest {
       all.addAll(batches.flushAll());
       return frames(all);
     }
+  }
+
+  /** A stream's frame as "items@offset/epoch". */
+  static String described(EncodedFrame frame) {
+    JsonObject data = new JsonObject(frame.text()).getJsonObject("data");
+    return data.getJsonArray("items").encode() + "@" + data.getLong("offset") + "/" + data.getString("epoch");
   }
 
   @Test

@@ -8,6 +8,7 @@ import io.pushgate.history.LocalSequencer;
 import io.pushgate.history.ReadResult;
 import io.pushgate.history.Sequencer;
 import io.pushgate.metrics.Stats;
+import io.pushgate.protocol.EncodedFrame;
 import io.pushgate.protocol.NotRecovered;
 import io.pushgate.protocol.Position;
 import io.pushgate.protocol.RoomPatterns;
@@ -281,10 +282,10 @@ class StreamsTest {
   @Test
   void aClientAheadOfANodeThatCannotCatchUpIsToldToRetryNotThatItsItemsAreGone() {
     Rig rig = new Rig(200);
-    StreamState s = rig.joined();
+    rig.joined();
     List<PushBatch> b = threeOfFive(rig);
     rig.on(() -> {
-      rig.streams.flushed(s, b.get(0).first().epoch(), 3, b.get(0).items());
+      rig.streams.flushed(List.of(frame(b.get(0).first().epoch(), 3, b.get(0).items())));
       return null;
     });
     rig.sequencer.unreachable = true;
@@ -536,14 +537,14 @@ class StreamsTest {
   @Test
   void aSinceInAnEpochThisNodeHasNotSeenYetIsCheckedAgainstTheHistory() {
     Rig rig = new Rig(200);
-    StreamState s = rig.joined();
+    rig.joined();
     List<PushBatch> b = rig.append(3); // never broadcast to this node
     String epoch = b.get(0).first().epoch();
     List<ShardCommand> answers = joinSince(rig, "from the dead node", new Position(3, epoch), 5_000_000_000L);
     Eventually.await("offsets 1..3 read from the history", () -> rig.offsets.size() == 3);
     assertEquals(List.of(), List.copyOf(answers), "it waits for this node to hand them to its shards");
     rig.on(() -> {
-      rig.streams.flushed(s, epoch, 3, b.get(0).items()); // the merger's tick
+      rig.streams.flushed(List.of(frame(epoch, 3, b.get(0).items()))); // the merger's tick
       return null;
     });
     Eventually.await("the answer", () -> answers.size() == 1);
@@ -575,7 +576,7 @@ class StreamsTest {
   @Test
   void aSinceOfAnEpochThisNodeHasNotSeenAsksTheHistoryFirst() {
     Rig rig = new Rig(200);
-    StreamState s = rig.joined();
+    rig.joined();
     rig.receive(rig.append(3));
     Eventually.await("E0's offsets 1-3", () -> rig.offsets.size() == 3);
     rig.sequencer.current = new LocalSequencer(rig.sequencer.options); // lost whole, then started again elsewhere
@@ -585,7 +586,7 @@ class StreamsTest {
     assertEquals(List.of(), List.copyOf(answers), "not answered from this node's E0");
     Eventually.await("E1's offsets 1-3 read from the history", () -> rig.offsets.size() == 6);
     rig.on(() -> {
-      rig.streams.flushed(s, e1, 3, e1Batches.get(0).items()); // the merger's tick
+      rig.streams.flushed(List.of(frame(e1, 3, e1Batches.get(0).items()))); // the merger's tick
       return null;
     });
     Eventually.await("the answer", () -> answers.size() == 1);
@@ -663,6 +664,32 @@ class StreamsTest {
       ((ShardCommand.StreamJoined) answers.get(0)).ack());
     assertEquals(e1, rig.on(() -> s.epoch));
     assertEquals(1, rig.stats.epochChanges.get());
+  }
+
+  /**
+   * Two frames of a stream handed out together (one kept back for want of direct memory, and the one
+   * behind it): a waiting JOIN is answered once both are counted, at the second's position, with the
+   * second's items replayed. Answered between them, it would be told the first one's position while
+   * its shard already had the second: the client would miss those items.
+   */
+  @Test
+  void aJoinIsAnsweredOnceEveryFrameHandedOutTogetherIsCounted() {
+    Rig rig = new Rig(200);
+    rig.joined();
+    List<PushBatch> b = rig.append(2, 2);
+    rig.receive(b);
+    Eventually.await("offsets 1-4", () -> rig.offsets.size() == 4);
+    String epoch = b.get(0).first().epoch();
+    List<ShardCommand> answers = joinSince(rig, "from a faster node", new Position(2, epoch), 60_000_000_000L);
+    assertEquals(List.of(), List.copyOf(answers), "it waits for this node to hand out offset 2");
+    rig.on(() -> {
+      rig.streams.flushed(List.of(frame(epoch, 2, b.get(0).items()), frame(epoch, 4, b.get(1).items())));
+      return null;
+    });
+    Eventually.await("the answer", () -> answers.size() == 1);
+    ShardCommand.StreamJoined answer = (ShardCommand.StreamJoined) answers.get(0);
+    assertEquals(new JsonObject().put("room", ROOM).put("offset", 4).put("epoch", epoch).put("recovered", true), answer.ack());
+    assertEquals(List.of("[\"3\",\"4\"]@4/" + epoch), replayed(answer));
   }
 
   /**
@@ -749,13 +776,13 @@ class StreamsTest {
   void aJoinSinceOffsetsTheNodeSkippedIsToldHistoryGone() {
     // Items live 50 ms; a gap is read after 200 ms: by then 3-5, never broadcast here, are gone.
     Rig rig = new Rig(200, 200, 50);
-    StreamState s = rig.joined();
+    rig.joined();
     List<PushBatch> b = rig.append(2, 3);
     String epoch = b.get(0).first().epoch();
     rig.receive(List.of(b.get(0)));
     Eventually.await("offsets 1-2", () -> rig.offsets.size() == 2);
     rig.on(() -> {
-      rig.streams.flushed(s, epoch, 2, b.get(0).items());
+      rig.streams.flushed(List.of(frame(epoch, 2, b.get(0).items())));
       return null;
     });
     Eventually.await("offsets 3-5 skipped", () -> rig.stats.itemsSkipped.get() == 3);
@@ -774,12 +801,12 @@ class StreamsTest {
   @Test
   void aJoinWaitsWhileSkippedOffsetsAreNotHandedOutYet() {
     Rig rig = new Rig(5);
-    StreamState s = rig.joined();
+    rig.joined();
     List<PushBatch> b = rig.append(2, 10, 5, 3); // offsets 1-2, 3-12, 13-17, 18-20; the history keeps 16-20
     String epoch = b.get(0).first().epoch();
     rig.receive(List.of(b.get(0), b.get(3)));
     rig.on(() -> {
-      rig.streams.flushed(s, epoch, 2, b.get(0).items());
+      rig.streams.flushed(List.of(frame(epoch, 2, b.get(0).items())));
       return null;
     });
     Eventually.await("offsets 3-15 skipped", () -> rig.stats.itemsSkipped.get() == 13);
@@ -795,7 +822,7 @@ class StreamsTest {
     List<byte[]> next = new ArrayList<>(b.get(2).items().subList(3, 5));
     next.addAll(b.get(3).items());
     rig.on(() -> {
-      rig.streams.flushed(s, epoch, 20, next); // the merger's tick: offsets 16-20
+      rig.streams.flushed(List.of(frame(epoch, 20, next))); // the merger's tick: offsets 16-20
       return null;
     });
     Eventually.await("both answered", () -> answers.size() == 2);
@@ -804,10 +831,7 @@ class StreamsTest {
     assertEquals(new JsonObject().put("room", ROOM).put("offset", 20).put("epoch", epoch).put("recovered", false).put("reason", "HISTORY_GONE"),
       first.ack());
     assertEquals(new JsonObject().put("room", ROOM).put("offset", 20).put("epoch", epoch).put("recovered", true), second.ack());
-    assertEquals(List.of(new JsonObject().put("type", "PUSH").put("data", new JsonObject().put("room", ROOM)
-      .put("items", new io.vertx.core.json.JsonArray().add("16").add("17").add("18").add("19").add("20")).put("offset", 20).put("epoch", epoch))),
-      second.replay().stream().map(f -> new JsonObject(f.text())).toList());
-    second.replay().forEach(io.pushgate.protocol.EncodedFrame::release);
+    assertEquals(List.of("[\"16\",\"17\",\"18\",\"19\",\"20\"]@20/" + epoch), replayed(second));
   }
 
   /**
@@ -951,6 +975,23 @@ class StreamsTest {
     assertNull(rig.on(() -> rig.streams.stateIfAny(ROOM)), "forgotten once nothing is pending");
   }
 
+  /** A frame of the stream as the merger hands it to the shards: {@code items}, the last at {@code lastOffset}. */
+  private static RoomBatch frame(String epoch, long lastOffset, List<byte[]> items) {
+    RoomBatch frame = new RoomBatch(Target.room(ROOM));
+    long offset = lastOffset - items.size() + 1;
+    for (byte[] item : items) {
+      frame.add(item, offset++, epoch);
+    }
+    return frame;
+  }
+
+  /** The answer's replay, each frame as "items@offset/epoch" (BatchesTest's form), released. */
+  private static List<String> replayed(ShardCommand.StreamJoined answer) {
+    List<String> out = answer.replay().stream().map(BatchesTest::described).toList();
+    answer.replay().forEach(EncodedFrame::release);
+    return out;
+  }
+
   /** A JOIN with {@code since} answered by a Recovery of its own on the rig's streams; what it sends the shards. */
   private static List<ShardCommand> joinSince(Rig rig, String connection, Position since, long deadlineNanos) {
     List<ShardCommand> answers = Collections.synchronizedList(new ArrayList<>());
@@ -974,7 +1015,7 @@ class StreamsTest {
     Eventually.await("offsets 1..5", () -> rig.offsets.size() == 5);
     String epoch = b.get(0).first().epoch();
     rig.on(() -> {
-      rig.streams.flushed(s, epoch, 5, b.get(0).items());
+      rig.streams.flushed(List.of(frame(epoch, 5, b.get(0).items())));
       s.ring = null;
       return null;
     });
