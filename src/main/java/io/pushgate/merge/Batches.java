@@ -28,10 +28,11 @@ import java.util.function.Consumer;
  * follows merges until the tick, so a busy room still costs one frame a tick.
  *
  * <p>A frame that cannot be encoded for want of direct memory leaves its batch pending, whole, for
- * the next attempt: nothing is taken out before it is handed on. A stream's batch kept back that way
- * takes no items that cannot follow it (another epoch, or offsets skipped): they start a batch of
- * their own behind it, since a frame's items must be consecutive (PROTOCOL.md), and the batches go
- * out in order once memory allows.
+ * the next attempt: nothing is taken out before it is handed on. A batch kept back that way takes no
+ * items beyond its limits, and a stream's none that cannot follow it (another epoch, or offsets
+ * skipped), since a frame's items must be consecutive (PROTOCOL.md): they start a batch of their own
+ * behind it, and the batches go out in order once memory allows. A target whose frame cannot be
+ * encoded holds up no other.
  */
 final class Batches {
 
@@ -55,8 +56,9 @@ final class Batches {
   private final Sampler sampler;
   private final Map<Key, RoomBatch> pending = new LinkedHashMap<>();
   /**
-   * Stream batches that could not be encoded when items came that cannot join them; they go out
-   * before their key's pending batch (which a key here always has), oldest first.
+   * Batches that could not be encoded when items came that cannot join them (past a limit, or not
+   * following a stream's); they go out before their key's pending batch (which a key here always
+   * has), oldest first.
    */
   private final Map<Key, ArrayDeque<RoomBatch>> blocked = new HashMap<>();
   private final Encoder encoder;
@@ -133,10 +135,6 @@ final class Batches {
     RoomBatch current = pending.get(key);
     if (current != null && (!epoch.equals(current.epoch()) || current.lastOffset() + 1 != offset)) {
       flushEarly(key, outlet);
-      if (pending.get(key) == current) { // direct memory is short: these items wait behind it, apart
-        pending.remove(key);
-        blocked.computeIfAbsent(key, k -> new ArrayDeque<>()).add(current);
-      }
     }
     for (byte[] item : push.items()) {
       RoomBatch batch = pending.get(key);
@@ -182,9 +180,18 @@ final class Batches {
     return batch;
   }
 
-  /** At a limit: the frame goes now; if it cannot be encoded, the batch keeps growing until it can. */
+  /**
+   * At a limit (or before items that cannot join the batch): the frame goes now. One that cannot be
+   * encoded waits, whole, behind in {@link #blocked}, and what follows starts a new batch: growing, it
+   * would carry more than maxBatchItems in one frame, and hold ever more bytes while memory is short.
+   */
   private void flushEarly(Key key, Outlet outlet) {
+    RoomBatch current = pending.get(key);
     flushKey(key, outlet::early);
+    if (pending.get(key) == current && current != null) {
+      pending.remove(key);
+      blocked.computeIfAbsent(key, k -> new ArrayDeque<>()).add(current);
+    }
   }
 
   /** The leading flush of a quiet key, if its batch is still waiting. */
@@ -210,8 +217,9 @@ final class Batches {
   }
 
   /**
-   * The tick: everything waiting, rooms in the order they first got an item, all last. Stops at the
-   * first frame that cannot be encoded: the rest wait, whole, for the next tick.
+   * The tick: everything waiting, rooms in the order they first got an item, all last. A target whose
+   * frame cannot be encoded waits, whole, for the next tick; the others go on (where a large frame
+   * finds no direct memory, smaller ones may).
    */
   List<Flushed> flushAll() {
     Set<Key> last = framedThisTick;
@@ -222,15 +230,11 @@ final class Batches {
     for (Key key : new ArrayList<>(pending.keySet())) {
       if (key.target().isAll()) {
         all.add(key);
-      } else if (!flushKey(key, out::add)) {
-        return out;
+      } else {
+        flushKey(key, out::add);
       }
     }
-    for (Key key : all) {
-      if (!flushKey(key, out::add)) {
-        return out;
-      }
-    }
+    all.forEach(key -> flushKey(key, out::add));
     return out;
   }
 
@@ -238,30 +242,34 @@ final class Batches {
    * Everything waiting for {@code key}, oldest first, each encoded (the one encode per frame) and
    * only then taken out and handed to {@code out}. Stops at the first that cannot be encoded for
    * want of direct memory, which stays with those behind it.
-   *
-   * @return false when direct memory ran short
    */
-  private boolean flushKey(Key key, Consumer<Flushed> out) {
+  private void flushKey(Key key, Consumer<Flushed> out) {
     ArrayDeque<RoomBatch> older = blocked.get(key);
     while (older != null && !older.isEmpty()) {
-      Flushed f = encode(key, older.peekFirst());
-      if (f == null) {
-        return false;
+      if (!flushBatch(key, older.peekFirst(), out)) {
+        return;
       }
       older.pollFirst();
-      out.accept(f);
     }
     blocked.remove(key);
     RoomBatch batch = pending.get(key);
-    if (batch == null) {
-      return true;
+    if (batch != null && flushBatch(key, batch, out)) {
+      pending.remove(key);
     }
+  }
+
+  /**
+   * One batch, sampled first if it is low-priority (a batch kept back waited for memory, not for its
+   * room's budget), encoded and handed to {@code out}.
+   *
+   * @return false when direct memory ran short: the caller keeps the batch
+   */
+  private boolean flushBatch(Key key, RoomBatch batch, Consumer<Flushed> out) {
     if (key.kind() == Kind.LOW) {
       long before = batch.bytes();
       batch.keepOnly(sampler.sample(key.target(), batch.items()));
       bytes -= before - batch.bytes();
       if (batch.items().isEmpty()) {
-        pending.remove(key);
         return true;
       }
     }
@@ -269,7 +277,6 @@ final class Batches {
     if (f == null) {
       return false;
     }
-    pending.remove(key);
     out.accept(f);
     return true;
   }

@@ -28,17 +28,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BatchesTest {
 
   private static final Target ROOM = Target.room("match-1");
+  private static final Target OTHER = Target.room("lobby");
 
-  /** Encodes as the merger does, except while {@code short} is set. */
+  /** Encodes as the merger does, except while {@code shortOfMemory} is set, or for {@code shortFor}'s frames. */
   private static final class Rig {
     boolean shortOfMemory;
+    Target shortFor;
     final MergerStats stats = new MergerStats(new NodeStats());
-    final Batches batches = new Batches(MergerOptions.DEFAULTS, new Sampler(0, 100, new FanoutPressure(), new Counter()), stats, batch -> {
-      if (shortOfMemory) {
-        throw new OutOfMemoryError("Cannot reserve 1024 bytes of direct buffer memory (allocated: 0, limit: 0)");
-      }
-      return batch.encode();
-    });
+    final Batches batches;
     final List<Batches.Flushed> early = new ArrayList<>();
     final Batches.Outlet outlet = new Batches.Outlet() {
       @Override
@@ -50,6 +47,25 @@ class BatchesTest {
       public void leading(Batches.Key key) {
       }
     };
+
+    Rig() {
+      this(MergerOptions.DEFAULTS);
+    }
+
+    Rig(MergerOptions options) {
+      batches = new Batches(options, new Sampler(0, 100, new FanoutPressure(), new Counter()), stats, batch -> {
+        if (shortOfMemory || batch.target().equals(shortFor)) {
+          throw new OutOfMemoryError("Cannot reserve 1024 bytes of direct buffer memory (allocated: 0, limit: 0)");
+        }
+        return batch.encode();
+      });
+    }
+
+    /** A push of {@code items} to a room that is no stream (or to all). */
+    void addPlain(Target target, String... items) {
+      List<byte[]> bytes = java.util.Arrays.stream(items).map(i -> ("\"" + i + "\"").getBytes(StandardCharsets.UTF_8)).toList();
+      batches.add(new PushBatch(target, bytes, bytes.stream().mapToLong(i -> i.length).sum()), outlet);
+    }
 
     /** Items {@code from}..{@code to} of {@code epoch}, each naming its own offset. */
     void add(long from, long to, String epoch) {
@@ -76,10 +92,44 @@ class BatchesTest {
     }
   }
 
-  /** A stream's frame as "items@offset/epoch". */
+  /** A frame as its items, then for a stream's "@offset/epoch". */
   static String described(EncodedFrame frame) {
     JsonObject data = new JsonObject(frame.text()).getJsonObject("data");
-    return data.getJsonArray("items").encode() + "@" + data.getLong("offset") + "/" + data.getString("epoch");
+    return data.getJsonArray("items").encode() + (data.containsKey("offset") ? "@" + data.getLong("offset") + "/" + data.getString("epoch") : "");
+  }
+
+  /**
+   * A batch at its item limit that cannot be encoded waits, whole, and a new one takes what follows:
+   * no frame carries more than maxBatchItems, and no batch grows toward maxPendingBytes while direct
+   * memory is short. Rooms and streams alike, in order once memory allows.
+   */
+  @Test
+  void aBatchAtItsLimitThatCannotBeEncodedWaitsAndANewOneTakesWhatFollows() {
+    MergerOptions d = MergerOptions.DEFAULTS;
+    Rig rig = new Rig(new MergerOptions(d.shards(), d.tickMillis(), 3, d.maxBatchBytes(), d.maxPendingBytes(), d.closeTimeoutMillis(),
+      d.maxRooms(), d.maxRoomItemsPerSecond()));
+    rig.shortOfMemory = true;
+    rig.add(1, 7, "e");
+    rig.addPlain(OTHER, "a", "b", "c", "d", "e");
+    assertEquals(List.of(), rig.tick(), "nothing can be encoded");
+    rig.shortOfMemory = false;
+    assertEquals(List.of("[\"e-1\",\"e-2\",\"e-3\"]@3/e", "[\"e-4\",\"e-5\",\"e-6\"]@6/e", "[\"e-7\"]@7/e",
+      "[\"a\",\"b\",\"c\"]", "[\"d\",\"e\"]"), rig.tick());
+    assertEquals(0, rig.batches.bytes(), "every item's bytes given back");
+    assertEquals(0, rig.batches.targets());
+  }
+
+  /** A frame that cannot be encoded (direct memory short for its size) holds up no other room's, nor a push to all. */
+  @Test
+  void aFrameThatCannotBeEncodedHoldsUpNoOtherTarget() {
+    Rig rig = new Rig();
+    rig.shortFor = ROOM;
+    rig.add(1, 1, "e"); // the first in the tick's order
+    rig.addPlain(OTHER, "x");
+    rig.addPlain(Target.ALL, "y");
+    assertEquals(List.of("[\"x\"]", "[\"y\"]"), rig.tick());
+    rig.shortFor = null;
+    assertEquals(List.of("[\"e-1\"]@1/e"), rig.tick());
   }
 
   @Test
