@@ -22,6 +22,7 @@ final class StreamStats {
   final Counter itemsSkipped;
   final Counter itemsNeverGiven;
   final Counter duplicateItems;
+  final Counter otherEpochItems;
   final Counter epochChanges;
   final Counter ringEvictions;
   final Counter streamsEvicted;
@@ -41,14 +42,18 @@ final class StreamStats {
       "pushes whose idempotencyKey was seen within the window: answered with the first push's offsets, not appended");
     historyOps = stats.counter("history.operations", "pushgate_history_operations", "operations on the streams' history: appends, reads, heads");
     historyFailures = stats.counter("history.failures", "pushgate_history_failures", "operations on the streams' history that failed (retried)");
-    holesFilled = stats.counter("history.holesFilled", "pushgate_history_holes_filled", "gaps in a stream's offsets read from the history");
+    holesFilled = stats.counter("history.holesFilled", "pushgate_history_holes_filled",
+      "reads of the history that filled a gap in a stream's offsets (delivered or skipped some of them)");
     holeItemsRead = stats.counter("history.holeItemsRead", "pushgate_history_hole_items_read", "items read from the history to fill gaps");
     itemsSkipped = stats.counter("history.itemsSkipped", "pushgate_history_items_skipped",
       "items gone from the history before this node got them: its clients skip them (logged)");
     itemsNeverGiven = stats.counter("history.itemsNeverGiven", "pushgate_history_items_never_given",
       "items another member sent at offsets the stream never gave out (a broken or hostile member): dropped once a read of the stream's top said so (logged)");
     duplicateItems = stats.counter("history.duplicateItems", "pushgate_history_duplicate_items", "items that came again and were dropped");
-    epochChanges = stats.counter("history.epochChanges", "pushgate_history_epoch_changes", "streams whose numbering started again: every copy of their history was lost");
+    otherEpochItems = stats.counter("history.otherEpochItems", "pushgate_history_other_epoch_items",
+      "items that came in an epoch other than the stream's current one and were dropped: a lost numbering's stragglers (or a newer one's, read from the history once checked)");
+    epochChanges = stats.counter("history.epochChanges", "pushgate_history_epoch_changes",
+      "streams whose numbering started again while this node kept their state: their history was lost whole (every copy down, or both halves of a split appended to it), or let go (idle for historyIdleMillis, or dropped at historyMaxStreams)");
     ringEvictions = stats.counter("history.ringEvictions", "pushgate_history_ring_evictions",
       "replay rings dropped to stay within historyRingBytes (their replays read the history instead)");
     streamsEvicted = stats.counter("history.streamsEvicted", "pushgate_history_streams_evicted",

@@ -23,7 +23,7 @@ import java.util.logging.Logger;
  * the ones before it; one already delivered is dropped; a gap that stays open for historyHoleMillis
  * (its items were appended by a node that died before it broadcast them) is read from the history.
  * A batch of another epoch makes the node ask the history which epoch is current, and start over
- * in it if it is new (every copy of the old history was lost). A stream the node has no state for
+ * in it if it is new (the old history was lost whole, or let go). A stream the node has no state for
  * starts from the history's head, so that its first delivery is where a joining client stands; a
  * stream with no entry stands at {@link Position#NONE} and takes the epoch of its first batch quietly.
  * Rings of recent items, for replays, are bounded together by historyRingBytes.
@@ -343,8 +343,8 @@ final class Streams {
         checkEpoch(s);
         return;
       }
-      stats.holesFilled.inc();
       heard(s, r.top(), issued);
+      long before = s.nextExpected;
       if (r.first() > s.nextExpected) {
         // Trimmed or expired before this node could read them: the clients of this node miss them.
         long lost = Math.min(r.first(), s.early.isEmpty() ? r.first() : s.early.firstKey()) - s.nextExpected;
@@ -359,6 +359,9 @@ final class Streams {
       if (!r.items().isEmpty()) {
         stats.holeItemsRead.add(r.items().size());
         order(s, PushBatch.fromHistory(s.target, r.items(), new Position(r.from(), s.epoch)));
+      }
+      if (s.nextExpected > before) {
+        stats.holesFilled.inc(); // not a read that found the gap closed, or nothing past the top
       }
       dropNeverGiven(s, r.top(), issued);
       if (s.knownTop > r.top()) {
@@ -443,7 +446,7 @@ final class Streams {
         reset(s, current, 0); // the stream's first items: its clients stood at offset 0 and get them all
         expect(s, top);
       } else if (restart) {
-        log.info("stream " + s.room + ": its history was lost whole and starts again "
+        log.info("stream " + s.room + ": its numbering starts again (its history was lost whole, or let go as idle or at historyMaxStreams) "
           + (current.equals(Position.NO_EPOCH) ? "with its next item" : "in epoch " + current)
           + " (was " + s.epoch + "); its clients are told EPOCH_CHANGED when they rejoin");
         stats.epochChanges.inc();
@@ -460,7 +463,8 @@ final class Streams {
         } else {
           // Of an epoch that is no longer current, or of one newer than this answer: then a check
           // was asked for when it came (checkAgain), and the next read makes its items a gap to fill.
-          stats.duplicateItems.add(b.items().size());
+          // Either way no copy of these items was delivered: they are no duplicates.
+          stats.otherEpochItems.add(b.items().size());
         }
       }
       onChange.accept(s);
