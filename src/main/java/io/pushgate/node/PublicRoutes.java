@@ -88,13 +88,34 @@ final class PublicRoutes {
       if (ar.succeeded()) {
         ctx.json(ar.result().body());
       } else if (ar.cause() instanceof ReplyException re && re.failureCode() > 0) {
-        ApiError error = ApiError.forStatus(re.failureCode());
-        String message = re.getMessage().startsWith(error.name() + ": ") ? re.getMessage().substring(error.name().length() + 2) : re.getMessage();
-        refuse(ctx, error, message);
+        refuse(ctx, re);
       } else {
         refuse(ctx, ApiError.QUEUE_FULL, "node not ready, try again shortly");
       }
     });
+  }
+
+  /**
+   * The API's refusal as it came over the bus, {@code "CODE: message"}: the code is taken from there,
+   * since a status alone does not tell BAD_ROOM from BAD_REQUEST (both 400).
+   */
+  private static void refuse(RoutingContext ctx, ReplyException re) {
+    String text = re.getMessage() == null ? "" : re.getMessage();
+    int colon = text.indexOf(": ");
+    ApiError named = colon > 0 ? named(text.substring(0, colon)) : null;
+    if (named != null && named.status() == re.failureCode()) {
+      refuse(ctx, named, text.substring(colon + 2));
+    } else {
+      refuse(ctx, ApiError.forStatus(re.failureCode()), text);
+    }
+  }
+
+  private static ApiError named(String code) {
+    try {
+      return ApiError.valueOf(code);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   private static void refuse(RoutingContext ctx, ApiError error, String message) {

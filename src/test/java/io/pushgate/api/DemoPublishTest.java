@@ -32,8 +32,13 @@ class DemoPublishTest {
   void commentsReachTheRoomAndTheRateLimitAnswers429() throws Exception {
     try (TestNode node = TestNode.start(new JsonObject().put("demoPublish", true).put("demoPublishPerSecond", 1));
          TestClient viewer = node.client().joinAcked("demo", 1)) {
-      assertEquals(400, publish(node, "{\"room\":\"demo\",\"text\":\"\"}").statusCode());
-      assertEquals(400, publish(node, "{\"room\":\"\",\"text\":\"x\"}").statusCode());
+      HttpResponse<String> badRoom = publish(node, "{\"room\":\"\",\"text\":\"x\"}");
+      assertEquals(400, badRoom.statusCode());
+      assertEquals(new JsonObject().put("code", "BAD_ROOM").put("message", "room must be a non-empty string"),
+        new JsonObject(badRoom.body()).getJsonObject("error"), "README's error table: a bad room is BAD_ROOM, not BAD_REQUEST");
+      HttpResponse<String> blank = publish(node, "{\"room\":\"demo\",\"text\":\"\"}");
+      assertEquals(400, blank.statusCode());
+      assertEquals("BAD_REQUEST", new JsonObject(blank.body()).getJsonObject("error").getString("code"));
       assertEquals(400, publish(node, "not json").statusCode());
       HttpResponse<String> first = publish(node, "{\"room\":\"demo\",\"text\":\" 666 \"}");
       assertEquals(200, first.statusCode(), first.body());
