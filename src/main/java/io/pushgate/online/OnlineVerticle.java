@@ -8,6 +8,7 @@ import io.pushgate.config.PushgateConfig;
 import io.pushgate.metrics.Counter;
 import io.pushgate.metrics.NodeStats;
 import io.pushgate.metrics.Stats;
+import io.pushgate.metrics.Throttle;
 import io.pushgate.protocol.RoomName;
 import io.pushgate.shard.RoomCounts;
 import io.pushgate.shard.ShardCommand;
@@ -74,6 +75,8 @@ public final class OnlineVerticle extends VerticleBase {
   private final Counter publications;
   private final Counter bytesPublished;
   private final Counter peerMessagesRefused;
+  /** One line per 10 s at most, as README promises: a member that keeps sending bad counts would otherwise flood the log. */
+  private final Throttle refusals = new Throttle(10_000);
 
   public OnlineVerticle(PushgateConfig config, String nodeId, NodeStats nodeStats) {
     this.config = config;
@@ -252,11 +255,11 @@ public final class OnlineVerticle extends VerticleBase {
     // Any member may send anything to this address: a body that is no JSON object is refused, counted.
     Object decoded = decoded(msg);
     if (decoded == UNDECODABLE) {
-      refusePeerMessage("that could not be decoded");
+      refusePeerMessage("a body that could not be decoded");
       return;
     }
     if (!(decoded instanceof JsonObject body)) {
-      refusePeerMessage("that are not a JSON object (" + (decoded == null ? "null" : decoded.getClass().getSimpleName()) + ")");
+      refusePeerMessage("a body that is no JSON object (" + (decoded == null ? "null" : decoded.getClass().getSimpleName()) + ")");
       return;
     }
     Object node = body.getValue("node");
@@ -265,7 +268,7 @@ public final class OnlineVerticle extends VerticleBase {
     }
     String problem = node instanceof String id && members().contains(id)
       ? peers.apply(id, body, System.nanoTime(), () -> sendFull = true) // a newcomer hears everything next interval
-      : "from a node that is not a cluster member";
+      : "a sender that is not a cluster member";
     if (problem != null) {
       refusePeerMessage(problem);
     }
@@ -273,8 +276,10 @@ public final class OnlineVerticle extends VerticleBase {
 
   private void refusePeerMessage(String problem) {
     peerMessagesRefused.inc();
-    if (peerMessagesRefused.get() % 1_000 == 1) {
-      log.warning("ignored online counts " + problem + " (" + peerMessagesRefused.get() + " such messages so far)");
+    long n = refusals.occurred();
+    if (n > 0) {
+      log.warning("ignored " + n + " online-count message(s) from other members since the last report, the last one for " + problem
+        + " (total ignored: " + peerMessagesRefused.get() + ", online.peerMessagesRefused)");
     }
   }
 
