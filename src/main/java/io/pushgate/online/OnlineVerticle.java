@@ -55,7 +55,6 @@ public final class OnlineVerticle extends VerticleBase {
   private final PushgateConfig config;
   private final String nodeId;
   private final int shards;
-  private final int maxCount;
   private final LocalTally local;
   private final PeerTally peers;
   /** Room → nodes (this one included) watching it: the rooms whose counts cross the cluster. */
@@ -84,9 +83,8 @@ public final class OnlineVerticle extends VerticleBase {
     this.shards = config.shards();
     this.lostReport = new Boolean[shards];
     java.util.Arrays.fill(lostReport, Boolean.FALSE);
-    this.maxCount = config.intLimit(Limit.MAX_CONNECTIONS);
     this.local = new LocalTally(shards);
-    this.peers = new PeerTally(config.intLimit(Limit.MAX_ROOMS), maxCount, this::sharedChanged);
+    this.peers = new PeerTally(config.intLimit(Limit.MAX_ROOMS), this::sharedChanged);
     Stats stats = nodeStats.add(Stats.of(Tags.empty(), null));
     // Sizes read from another thread: a racy but harmless read of one int field each.
     stats.gauge("online.roomsCounted", "pushgate_online_rooms_counted", "rooms with members on this node, as the online counter last heard", local.counts::size);
@@ -202,7 +200,7 @@ public final class OnlineVerticle extends VerticleBase {
   private void handTotalsToShards() {
     Map<String, Integer> totals = new HashMap<>(local.watched.size() * 2);
     for (String room : local.watched.keySet()) {
-      totals.put(room, local.count(room) + peers.count(room));
+      totals.put(room, PeerTally.sum(local.count(room), peers.count(room)));
     }
     ShardCommand.Online command = new ShardCommand.Online(Map.copyOf(totals));
     for (int i = 0; i < shards; i++) {
@@ -222,7 +220,7 @@ public final class OnlineVerticle extends VerticleBase {
     List<String> others = new ArrayList<>(members());
     others.remove(nodeId);
     if (watchedBy.containsKey(room) || others.isEmpty()) {
-      return Future.succeededFuture(local.count(room) + peers.count(room));
+      return Future.succeededFuture(PeerTally.sum(local.count(room), peers.count(room)));
     }
     DeliveryOptions ask = new DeliveryOptions().setSendTimeout(QUERY_TIMEOUT_MILLIS);
     List<Future<Integer>> answers = new ArrayList<>();
@@ -230,11 +228,11 @@ public final class OnlineVerticle extends VerticleBase {
     // handler and fails at once, while a node whose last interval came late still counts.
     for (String peer : others) {
       answers.add(vertx.eventBus().<Object>request(Addresses.onlineQuery(peer), room, ask)
-        .map(m -> m.body() instanceof Integer n && n >= 0 && n <= maxCount ? n : 0));
+        .map(m -> m.body() instanceof Integer n && n >= 0 && n <= PeerTally.MAX_COUNT ? n : 0));
     }
     int mine = localCountOf(room);
     return Future.join(answers).transform(ar -> Future.succeededFuture(
-      mine + answers.stream().filter(Future::succeeded).mapToInt(Future::result).sum()));
+      PeerTally.sum(mine, answers.stream().filter(Future::succeeded).mapToLong(Future::result).sum())));
   }
 
   private static final Object UNDECODABLE = new Object();

@@ -15,10 +15,17 @@ import java.util.function.BiConsumer;
 /**
  * What the other nodes told this one: for each, the rooms it watches and its counts of rooms
  * someone watches. Messages are checked and bounded: valid room names, counts from 0 to
- * maxConnections, at most maxRooms rooms per node. A message that breaks a rule is refused from
+ * {@link #MAX_COUNT}, at most maxRooms rooms per node. A message that breaks a rule is refused from
  * the rule on; what it applied before stays, bounded as it is.
  */
 final class PeerTally {
+
+  /**
+   * The most members of one room a node may report. Fixed rather than this node's maxConnections:
+   * nodes of different sizes share a cluster, and a bigger node's true count is no attack. Far above
+   * what one node holds, yet small enough that a sum over a few hundred nodes is checked, not wrapped.
+   */
+  static final int MAX_COUNT = 10_000_000;
 
   private static final class Peer {
     long seenNanos;
@@ -27,14 +34,12 @@ final class PeerTally {
   }
 
   private final int maxRooms;
-  private final int maxCount;
   /** Told when a peer starts or stops watching a room. */
   private final BiConsumer<String, Boolean> onWatch;
   private final Map<String, Peer> peers = new HashMap<>();
 
-  PeerTally(int maxRooms, int maxCount, BiConsumer<String, Boolean> onWatch) {
+  PeerTally(int maxRooms, BiConsumer<String, Boolean> onWatch) {
     this.maxRooms = maxRooms;
-    this.maxCount = maxCount;
     this.onWatch = onWatch;
   }
 
@@ -42,13 +47,18 @@ final class PeerTally {
     return peers.size();
   }
 
-  /** The members' counts of {@code room}, added. */
+  /** The members' counts of {@code room}, added (at most Integer.MAX_VALUE: members are many, each count up to MAX_COUNT). */
   int count(String room) {
-    int n = 0;
+    long n = 0;
     for (Peer peer : peers.values()) {
       n += peer.counts.getOrDefault(room, 0);
     }
-    return n;
+    return sum(n, 0);
+  }
+
+  /** {@code a + b}, both counts or sums of counts (far below Long.MAX_VALUE), held at Integer.MAX_VALUE rather than wrapped. */
+  static int sum(long a, long b) {
+    return (int) Math.min(Integer.MAX_VALUE, a + b);
   }
 
   /**
@@ -119,8 +129,8 @@ final class PeerTally {
       return "counts that are not an object of at most maxRooms rooms";
     }
     for (Map.Entry<String, Object> e : map) {
-      if (!(e.getValue() instanceof Integer n) || n < 0 || n > maxCount || RoomName.problem(e.getKey()) != null) {
-        return "a count that is not a valid room with 0 to maxConnections members";
+      if (!(e.getValue() instanceof Integer n) || n < 0 || n > MAX_COUNT || RoomName.problem(e.getKey()) != null) {
+        return "a count that is not a valid room with 0 to " + MAX_COUNT + " members";
       }
       if (n == 0) {
         peer.counts.remove(e.getKey());

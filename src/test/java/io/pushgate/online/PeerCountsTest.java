@@ -87,4 +87,37 @@ class PeerCountsTest {
         + " object (String) (total ignored: 1, online.peerMessagesRefused)", warnings.messages().get(0));
     }
   }
+
+  /**
+   * A bigger node's true count is taken by a smaller one: the bound is a fixed one, not this node's
+   * maxConnections. Only a count past that fixed bound is refused.
+   */
+  @Test
+  void aCountAboveThisNodesMaxConnectionsIsTakenUpToTheFixedBound() {
+    try (Pair pair = Pair.start(new JsonObject().put("onlineIntervalMillis", 200).put("maxConnections", 10))) {
+      pair.send(pair.counts("arena", 50_000));
+      Eventually.await("the peer's count of arena", () -> pair.online("arena") == 50_000);
+      assertEquals(0, pair.refused());
+
+      pair.send(pair.counts("arena", PeerTally.MAX_COUNT + 1));
+      pair.send(pair.counts("lobby", PeerTally.MAX_COUNT)); // handled after the one above: once it counts, that one was judged
+      Eventually.await("the peer's count of lobby", () -> pair.online("lobby") == PeerTally.MAX_COUNT);
+      assertEquals(1, pair.refused());
+      assertEquals(0, pair.online("arena"), "neither the earlier count (a full state replaces it) nor the refused one");
+    }
+  }
+
+  /** Counts of many members add up to at most Integer.MAX_VALUE, never to a negative total. */
+  @Test
+  void aRoomsTotalOverManyPeersStopsAtIntegerMaxValue() {
+    PeerTally tally = new PeerTally(10, (room, watched) -> { });
+    JsonObject max = new JsonObject().put("counts", new JsonObject().put("arena", PeerTally.MAX_COUNT));
+    for (int i = 0; i < 214; i++) {
+      assertEquals(null, tally.apply("node-" + i, max, 0, () -> { }));
+    }
+    assertEquals(2_140_000_000, tally.count("arena"));
+    assertEquals(null, tally.apply("node-214", max, 0, () -> { }));
+    assertEquals(Integer.MAX_VALUE, tally.count("arena"), "215 nodes of 10,000,000 each");
+    assertEquals(Integer.MAX_VALUE, PeerTally.sum(5, tally.count("arena")));
+  }
 }
