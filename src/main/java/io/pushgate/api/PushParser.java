@@ -135,8 +135,8 @@ public final class PushParser {
         throw tooDeep();
       }
       if (beyondDouble(array.getValue(i))) {
-        throw new PushRefused(ApiError.BAD_REQUEST, "item " + i + " holds a number beyond the range of a double (such as 1e400),"
-          + " which clients would read as Infinity and JSON cannot carry");
+        throw new PushRefused(ApiError.BAD_REQUEST, "item " + i + " holds a number beyond the range of a double (such as 1e400,"
+          + " or an integer of 400 digits), which clients would read as Infinity and JSON cannot carry");
       }
       byte[] item = Json.encode(array.getValue(i)).getBytes(StandardCharsets.UTF_8);
       if (item.length > maxItemBytes) {
@@ -175,12 +175,15 @@ public final class PushParser {
 
   /**
    * A JSON number too large for a double is parsed as Infinity, which would go out as the string
-   * "Infinity": not the value pushed (PROTOCOL.md: items are delivered as equal values). Nesting was
-   * bounded before (by the parser, or {@link #deeperThan}), so the recursion is too.
+   * "Infinity": not the value pushed (PROTOCOL.md: items are delivered as equal values). An integer
+   * arrives as a BigInteger and goes out digit for digit, but a browser's JSON.parse rounds it to a
+   * double all the same, so one past a double's range is refused too (as is any other Number a local
+   * sender may have put in the JsonObject, a BigDecimal or a Float). Nesting was bounded before (by the
+   * parser, or {@link #deeperThan}), so the recursion is too.
    */
   private static boolean beyondDouble(Object value) {
-    if (value instanceof Double d) {
-      return d.isInfinite() || d.isNaN();
+    if (value instanceof Number n) {
+      return !(n instanceof Integer || n instanceof Long || n instanceof Short || n instanceof Byte) && !Double.isFinite(n.doubleValue());
     }
     Iterable<?> children = children(value);
     if (children != null) {

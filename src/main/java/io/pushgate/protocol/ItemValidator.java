@@ -29,8 +29,8 @@ public final class ItemValidator {
   }
 
   /**
-   * @return why {@code item} is not one JSON value in UTF-8 within the nesting bound (a float beyond a
-   *         double's range counts as none, as the push API refuses it), or null when it is
+   * @return why {@code item} is not one JSON value in UTF-8 within the nesting bound (a number beyond a
+   *         double's range, float or integer, counts as none, as the push API refuses it), or null when it is
    */
   public String problem(byte[] item) {
     // Checked as UTF-8 first: Jackson given bytes guesses their encoding (a byte order mark, zero bytes
@@ -47,8 +47,10 @@ public final class ItemValidator {
       }
       int depth = 0;
       do {
-        if (t == JsonToken.VALUE_NUMBER_FLOAT && !Double.isFinite(p.getDoubleValue())) {
-          return "an item holds a number beyond the range of a double (such as 1e400)";
+        // An integer too is a double to a browser's JSON.parse: one of 400 digits would be Infinity there.
+        if ((t == JsonToken.VALUE_NUMBER_FLOAT || t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.BIG_INTEGER)
+          && !Double.isFinite(p.getDoubleValue())) {
+          return "an item holds a number beyond the range of a double (such as 1e400, or an integer of 400 digits)";
         }
         depth += t.isStructStart() ? 1 : t.isStructEnd() ? -1 : 0;
       } while (depth > 0 && (t = p.nextToken()) != null);

@@ -54,6 +54,9 @@ class EventBusPushTest {
         assertBadRequest(refusal(service, new JsonObject().put("room", "bus").put("items", new JsonArray().add(deep))), "maxItemDepth=4");
         BigInteger huge = BigInteger.TEN.pow(1_000); // 1,001 digits: past the JSON parser's bound
         assertBadRequest(refusal(service, new JsonObject().put("room", "bus").put("items", new JsonArray().add(huge))), "could not be decoded");
+        // 401 digits: decoded, but a browser's JSON.parse would make it Infinity.
+        assertBadRequest(refusal(service, new JsonObject().put("room", "bus").put("items", new JsonArray().add(new JsonObject()
+          .put("n", BigInteger.TEN.pow(400))))), "BAD_REQUEST: item 0 holds a number beyond the range of a double");
 
         JsonObject ok = service.eventBus().<JsonObject>request(Addresses.PUSH, new JsonObject().put("room", "bus")
           .put("items", new JsonArray().add(new JsonArray().add(new JsonArray().add(new JsonArray().add(new JsonArray().add(7))))))).await().body();

@@ -71,6 +71,25 @@ class PushBodyBoundsTest {
     assertTrue(error.getString("message").contains("1000 digits"), error.getString("message"));
   }
 
+  /**
+   * An integer is a double to a browser's JSON.parse too: one of 401 digits would be Infinity there,
+   * which README's 400 BAD_REQUEST row promises to prevent, whatever form the push comes in.
+   */
+  @Test
+  void anIntegerPastADoublesRangeIs400() {
+    HttpResponse<String> json = node.post("/push/room", "application/json", "{\"room\":\"f\",\"items\":[{\"a\":[1" + "0".repeat(400) + "]}]}");
+    assertEquals(400, json.statusCode(), json.body());
+    assertEquals(new JsonObject().put("code", "BAD_REQUEST").put("message", "item 0 holds a number beyond the range of a double (such as 1e400,"
+      + " or an integer of 400 digits), which clients would read as Infinity and JSON cannot carry"), new JsonObject(json.body()).getJsonObject("error"));
+    HttpResponse<String> form = pushForm("f", new JsonArray().add(1).add(new java.math.BigInteger("-1" + "0".repeat(400))));
+    assertEquals(400, form.statusCode(), form.body());
+    assertTrue(new JsonObject(form.body()).getJsonObject("error").getString("message").startsWith("item 1 holds a number beyond"), form.body());
+
+    String largestDouble = new java.math.BigDecimal(Double.MAX_VALUE).toBigInteger().toString(); // 309 digits
+    HttpResponse<String> within = node.post("/push/room", "application/json", "{\"room\":\"f\",\"items\":[" + largestDouble + "]}");
+    assertEquals(200, within.statusCode(), within.body());
+  }
+
   @Test
   void aFormPastTheBodyLimitIs413() {
     JsonArray items = new JsonArray();

@@ -108,6 +108,7 @@ class HostileClusterInputTest {
           push("arena", 1, new byte[] {'"', (byte) 0xED, (byte) 0xA0, (byte) 0x80, '"'}), // a surrogate encoded in UTF-8
           push("arena", 1, new byte[] {'"', (byte) 0xC0, (byte) 0x80, '"'}), // an overlong encoding
           push("arena", 1, "[1e400]".getBytes(StandardCharsets.UTF_8)),  // a number clients would read as Infinity
+          push("arena", 1, ("-1" + "0".repeat(400)).getBytes(StandardCharsets.UTF_8)), // and an integer they would read as -Infinity
           push("are*na", 1, ok),                                         // a room no client may name
           push("x".repeat(600), 1, ok),                                  // a room longer than any room
           push("arena", 1, new byte[20_000]),                            // an item over maxItemBytes

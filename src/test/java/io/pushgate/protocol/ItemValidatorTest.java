@@ -34,7 +34,15 @@ class ItemValidatorTest {
     assertEquals(notUtf8, validator.problem(bytes('"', 0xE9, '"')), "a lead byte without its continuation");
     assertEquals(notUtf8, validator.problem(bytes('"', 0xE6, 0x88)), "cut short at the end");
     assertEquals(notUtf8, validator.problem(bytes('"', 0x80, '"')), "a continuation byte alone");
-    assertEquals("an item holds a number beyond the range of a double (such as 1e400)", validator.problem("[1, {\"x\": -1e400}]".getBytes(StandardCharsets.UTF_8)));
+    String beyondDouble = "an item holds a number beyond the range of a double (such as 1e400, or an integer of 400 digits)";
+    assertEquals(beyondDouble, validator.problem("[1, {\"x\": -1e400}]".getBytes(StandardCharsets.UTF_8)));
+    // A browser's JSON.parse reads an integer as a double: 10^400 would be Infinity there, 10^308 is not.
+    assertEquals(beyondDouble, validator.problem(("[1, {\"x\": -1" + "0".repeat(400) + "}]").getBytes(StandardCharsets.UTF_8)));
+    assertEquals(beyondDouble, validator.problem(new java.math.BigDecimal(Double.MAX_VALUE).toBigInteger().shiftLeft(1).toString()
+      .getBytes(StandardCharsets.UTF_8)), "twice the largest double, 309 digits");
+    assertNull(validator.problem(("1" + "0".repeat(308)).getBytes(StandardCharsets.UTF_8)));
+    assertNull(validator.problem(new java.math.BigDecimal(Double.MAX_VALUE).toBigInteger().toString().getBytes(StandardCharsets.UTF_8)),
+      "the largest double, written as an integer");
     assertEquals("an item holds more than one JSON value", validator.problem("1 2".getBytes(StandardCharsets.UTF_8)));
     assertEquals("an item is empty", validator.problem(" ".getBytes(StandardCharsets.UTF_8)));
     assertEquals("an item is not valid JSON nested at most 4 levels", validator.problem("[[[[[1]]]]]".getBytes(StandardCharsets.UTF_8)));
