@@ -184,12 +184,18 @@ public final class PushApiVerticle extends VerticleBase {
       refusals.fail(msg, new PushRefused(ApiError.BAD_REQUEST, "body could not be decoded: " + e.getMessage()));
       return;
     }
+    // A string's characters, never more than its UTF-8 bytes: over the limit, its bytes are too.
+    long size = body instanceof Buffer b ? b.length() : body instanceof String text ? text.length() : 0;
+    if (size > config.limit(Limit.MAX_BODY_BYTES)) {
+      refusals.fail(msg, new PushRefused(ApiError.TOO_LARGE, bodyTooLarge()));
+      return;
+    }
     if (!(body instanceof JsonObject json)) {
       refusals.fail(msg, new PushRefused(ApiError.BAD_REQUEST, "body must be a JSON object {\"room\": ..., \"items\": [...]}"));
       return;
     }
     try {
-      Submission.answer(msg, submission.submit(parser.fromJson(json, json.containsKey("room"))), refusals);
+      Submission.answer(msg, submission.submit(parser.fromBus(json)), refusals);
     } catch (PushRefused e) {
       refusals.fail(msg, e);
     }
@@ -261,11 +267,15 @@ public final class PushApiVerticle extends VerticleBase {
       .onFailure(e -> refusals.refuse(ctx, ApiError.QUEUE_FULL, "the stream's history could not be read, retry shortly"));
   }
 
+  private String bodyTooLarge() {
+    return "body larger than " + Limit.MAX_BODY_BYTES.key() + "=" + config.limit(Limit.MAX_BODY_BYTES) + " bytes";
+  }
+
   private void renderFailure(RoutingContext ctx) {
     int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
     ApiError error = ApiError.forStatus(status);
     String message = switch (error) {
-      case TOO_LARGE -> "body larger than " + Limit.MAX_BODY_BYTES.key() + "=" + config.limit(Limit.MAX_BODY_BYTES) + " bytes";
+      case TOO_LARGE -> bodyTooLarge();
       case INTERNAL -> "internal error";
       default -> ctx.failure() != null && ctx.failure().getMessage() != null ? ctx.failure().getMessage() : "request refused";
     };

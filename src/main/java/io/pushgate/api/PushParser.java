@@ -27,6 +27,7 @@ public final class PushParser {
   private final int maxItems;
   private final int maxItemBytes;
   private final int maxItemDepth;
+  private final long maxBodyBytes;
   /** A JSON body is an object holding the items array: two levels above each item. */
   private final BoundedJson bodyJson;
   /** A form's items field is the array itself: one level above each item. */
@@ -36,6 +37,7 @@ public final class PushParser {
     this.maxItems = config.intLimit(Limit.MAX_ITEMS_PER_PUSH);
     this.maxItemBytes = config.intLimit(Limit.MAX_ITEM_BYTES);
     this.maxItemDepth = config.intLimit(Limit.MAX_ITEM_DEPTH);
+    this.maxBodyBytes = config.limit(Limit.MAX_BODY_BYTES);
     this.bodyJson = new BoundedJson(maxItemDepth + 2);
     this.formJson = new BoundedJson(maxItemDepth + 1);
   }
@@ -70,7 +72,7 @@ public final class PushParser {
     } catch (DecodeException e) {
       throw new PushRefused(ApiError.BAD_REQUEST, "form field 'items' is not valid JSON");
     }
-    return batch(toRoom ? room : null, parsed, toRoom, key, priority);
+    return batch(toRoom ? room : null, parsed, toRoom, key, priority, Long.MAX_VALUE);
   }
 
   /** A JSON body {@code {"room": R, "items": [...]}}. */
@@ -91,16 +93,30 @@ public final class PushParser {
     return fromJson(json, toRoom);
   }
 
-  /** An already-parsed object, as the event bus delivers it; no room (toRoom false) means all. */
+  /** An already-parsed object; no room (toRoom false) means all. */
   public PushBatch fromJson(JsonObject json, boolean toRoom) {
+    return fromJson(json, toRoom, Long.MAX_VALUE);
+  }
+
+  /**
+   * A push over the event bus, whose body no HTTP body limit bounded: its items, encoded, may come to
+   * at most maxBodyBytes in all, or every node would take and rebroadcast a push the API refuses.
+   * The encoding stops at the bound, so what the refusal allocates is bounded by it too.
+   */
+  public PushBatch fromBus(JsonObject json) {
+    return fromJson(json, json.containsKey("room"), maxBodyBytes);
+  }
+
+  private PushBatch fromJson(JsonObject json, boolean toRoom, long maxTotalBytes) {
     Object room = json.getValue("room");
     if (toRoom && room != null && !(room instanceof String)) {
       throw new PushRefused(ApiError.BAD_ROOM, "room must be a string");
     }
-    return batch(toRoom ? (String) room : null, json.getValue("items"), toRoom, json.getValue("idempotencyKey"), json.getValue("priority"));
+    return batch(toRoom ? (String) room : null, json.getValue("items"), toRoom, json.getValue("idempotencyKey"), json.getValue("priority"),
+      maxTotalBytes);
   }
 
-  private PushBatch batch(String room, Object items, boolean toRoom, Object key, Object priorityField) {
+  private PushBatch batch(String room, Object items, boolean toRoom, Object key, Object priorityField, long maxTotalBytes) {
     Priority priority = Priority.parse(priorityField);
     if (priority == null) {
       throw new PushRefused(ApiError.BAD_REQUEST, "priority must be \"normal\" or \"low\"");
@@ -142,6 +158,10 @@ public final class PushParser {
       if (item.length > maxItemBytes) {
         throw new PushRefused(ApiError.TOO_LARGE, "item " + i + " is " + item.length + " bytes, more than "
           + Limit.MAX_ITEM_BYTES.key() + "=" + maxItemBytes);
+      }
+      if (bytes + item.length > maxTotalBytes) {
+        throw new PushRefused(ApiError.TOO_LARGE, "items of more than " + Limit.MAX_BODY_BYTES.key() + "=" + maxTotalBytes
+          + " bytes in all, encoded (an event-bus push is held to an HTTP body's limit)");
       }
       encoded.add(item);
       bytes += item.length;

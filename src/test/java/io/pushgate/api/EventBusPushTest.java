@@ -28,10 +28,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class EventBusPushTest {
 
-  private static Throwable refusal(Vertx service, JsonObject push) throws Exception {
+  private static Throwable refusal(Vertx service, Object push) throws Exception {
     return service.eventBus().request(Addresses.PUSH, push, new DeliveryOptions().setSendTimeout(10_000))
       .toCompletionStage().toCompletableFuture().handle((ok, error) -> error != null ? error : new AssertionError("accepted: " + ok.body()))
       .get(20, TimeUnit.SECONDS);
+  }
+
+  private static void assertRefused(Throwable refused, int status, String message) {
+    ReplyException e = assertInstanceOf(ReplyException.class, refused, String.valueOf(refused));
+    assertEquals(status, e.failureCode(), e.getMessage());
+    assertEquals(message, e.getMessage());
   }
 
   private static void assertBadRequest(Throwable refused, String messagePart) {
@@ -40,31 +46,67 @@ class EventBusPushTest {
     assertTrue(e.getMessage().contains(messagePart), e.getMessage());
   }
 
-  @Test
-  void badItemsFromAnotherMemberAre400() throws Exception {
+  private interface Pushing {
+    void run(TestNode node, Vertx service, TestClient viewer) throws Exception;
+  }
+
+  /** A node configured with {@code overrides}, a pushing service in its cluster, and a viewer of room "bus" on the node. */
+  private static void withService(JsonObject overrides, Pushing test) throws Exception {
     TestCluster members = new TestCluster(TestNode.freePortRange(2), 2);
-    try (TestNode node = TestNode.start(members.member(), new JsonObject().put("maxItemDepth", 4))) {
-      Vertx service = members.member();
+    try (TestNode node = TestNode.start(members.member(), overrides)) {
+      Vertx service = members.serviceMember();
       try (TestClient viewer = node.client().joinAcked("bus", 1)) {
         Eventually.await("2 members", () -> node.stats().getJsonObject("cluster").getInteger("members") == 2);
-        Object deep = 1;
-        for (int i = 0; i < 5; i++) {
-          deep = new JsonArray().add(deep);
-        }
-        assertBadRequest(refusal(service, new JsonObject().put("room", "bus").put("items", new JsonArray().add(deep))), "maxItemDepth=4");
-        BigInteger huge = BigInteger.TEN.pow(1_000); // 1,001 digits: past the JSON parser's bound
-        assertBadRequest(refusal(service, new JsonObject().put("room", "bus").put("items", new JsonArray().add(huge))), "could not be decoded");
-        // 401 digits: decoded, but a browser's JSON.parse would make it Infinity.
-        assertBadRequest(refusal(service, new JsonObject().put("room", "bus").put("items", new JsonArray().add(new JsonObject()
-          .put("n", BigInteger.TEN.pow(400))))), "BAD_REQUEST: item 0 holds a number beyond the range of a double");
-
-        JsonObject ok = service.eventBus().<JsonObject>request(Addresses.PUSH, new JsonObject().put("room", "bus")
-          .put("items", new JsonArray().add(new JsonArray().add(new JsonArray().add(new JsonArray().add(new JsonArray().add(7))))))).await().body();
-        assertEquals(1, ok.getInteger("accepted"), "four levels are within the bound");
-        assertEquals(List.of(new JsonArray("[[[[7]]]]")), viewer.awaitItems("bus", 1), "and nothing refused was delivered before it");
+        test.run(node, service, viewer);
       } finally {
         service.close().await();
       }
     }
+  }
+
+  @Test
+  void badItemsFromAnotherMemberAre400() throws Exception {
+    withService(new JsonObject().put("maxItemDepth", 4), (node, service, viewer) -> {
+      Object deep = 1;
+      for (int i = 0; i < 5; i++) {
+        deep = new JsonArray().add(deep);
+      }
+      assertBadRequest(refusal(service, new JsonObject().put("room", "bus").put("items", new JsonArray().add(deep))), "maxItemDepth=4");
+      BigInteger huge = BigInteger.TEN.pow(1_000); // 1,001 digits: past the JSON parser's bound
+      assertBadRequest(refusal(service, new JsonObject().put("room", "bus").put("items", new JsonArray().add(huge))), "could not be decoded");
+      // 401 digits: decoded, but a browser's JSON.parse would make it Infinity.
+      assertBadRequest(refusal(service, new JsonObject().put("room", "bus").put("items", new JsonArray().add(new JsonObject()
+        .put("n", BigInteger.TEN.pow(400))))), "BAD_REQUEST: item 0 holds a number beyond the range of a double");
+
+      JsonObject ok = service.eventBus().<JsonObject>request(Addresses.PUSH, new JsonObject().put("room", "bus")
+        .put("items", new JsonArray().add(new JsonArray().add(new JsonArray().add(new JsonArray().add(new JsonArray().add(7))))))).await().body();
+      assertEquals(1, ok.getInteger("accepted"), "four levels are within the bound");
+      assertEquals(List.of(new JsonArray("[[[[7]]]]")), viewer.awaitItems("bus", 1), "and nothing refused was delivered before it");
+    });
+  }
+
+  /**
+   * No HTTP body limit bounds what arrives over the event bus: a push is held to maxBodyBytes all the
+   * same (its items as encoded, or a string or buffer body as it came), refused 413 as over HTTP.
+   */
+  @Test
+  void aPushOverMaxBodyBytesIs413() throws Exception {
+    withService(new JsonObject().put("maxBodyBytes", 1_024), (node, service, viewer) -> {
+      // Two items of 602 bytes each, encoded: each within maxItemBytes, together over maxBodyBytes.
+      assertRefused(refusal(service, new JsonObject().put("room", "bus").put("items", new JsonArray().add("x".repeat(600)).add("y".repeat(600)))),
+        413, "TOO_LARGE: items of more than maxBodyBytes=1024 bytes in all, encoded (an event-bus push is held to an HTTP body's limit)");
+      assertRefused(refusal(service, "z".repeat(1_025)), 413, "TOO_LARGE: body larger than maxBodyBytes=1024 bytes");
+      assertRefused(refusal(service, io.vertx.core.buffer.Buffer.buffer(new byte[1_025])), 413, "TOO_LARGE: body larger than maxBodyBytes=1024 bytes");
+      assertBadRequest(refusal(service, "z"), "body must be a JSON object"); // a short string is still no push
+
+      String fits = "w".repeat(1_022); // 1,024 bytes encoded: at the limit, not over it
+      JsonObject ok = service.eventBus().<JsonObject>request(Addresses.PUSH, new JsonObject().put("room", "bus")
+        .put("items", new JsonArray().add(fits))).await().body();
+      assertEquals(1, ok.getInteger("accepted"));
+      assertEquals(List.of(fits), viewer.awaitItems("bus", 1), "and nothing refused was delivered before it");
+      JsonObject refused = node.stats().getJsonObject("api").getJsonObject("refused");
+      assertEquals(3, refused.getLong("TOO_LARGE"));
+      assertEquals(1, refused.getLong("BAD_REQUEST"));
+    });
   }
 }
