@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Tags;
 import io.pushgate.bus.Addresses;
 import io.pushgate.bus.Local;
 import io.pushgate.merge.MergeResult;
+import io.pushgate.merge.NotTaken;
 import io.pushgate.merge.PushBatch;
 import io.pushgate.metrics.Counter;
 import io.pushgate.metrics.Throttle;
@@ -26,7 +27,9 @@ import java.util.logging.Logger;
  * Where pushes from other nodes arrive. Each node has exactly one cluster consumer, this
  * verticle's, whatever its shard and room counts, so the Hazelcast subscription map stays one entry
  * per node and a push crosses the network once per node ({@link Broadcaster} sends them). What
- * arrives is checked as a push to the API is, then handed to this node's merger.
+ * arrives is checked as a push to the API is, then handed to this node's merger. A well-formed push
+ * over this node's own item limits (set lower than the sender's, say halfway through a configuration
+ * change) is not dropped as malformed: the merger treats it as one its queue had no room for.
  */
 public final class ClusterBridgeVerticle extends VerticleBase {
 
@@ -38,9 +41,11 @@ public final class ClusterBridgeVerticle extends VerticleBase {
   private final Counter remoteItemsAccepted;
   private final Counter remoteItemsRefused;
   private final Counter remotePushesInvalid;
+  private final Counter remotePushesOverLimits;
   /** One line each per 10 s at most: a sender that keeps failing would otherwise log every push. */
   private final Throttle refusals = new Throttle(10_000);
   private final Throttle invalids = new Throttle(10_000);
+  private final Throttle overLimits = new Throttle(10_000);
 
   public ClusterBridgeVerticle(String nodeId, ClusterOptions options, NodeStats nodeStats, Vertx vertx) {
     this.nodeId = nodeId;
@@ -52,7 +57,9 @@ public final class ClusterBridgeVerticle extends VerticleBase {
     remoteItemsRefused = stats.counter("cluster.remoteItemsRefused", "pushgate_cluster_remote_items", "items received from other nodes",
       Tags.of("outcome", "dropped"));
     remotePushesInvalid = stats.counter("cluster.remotePushesInvalid", "pushgate_cluster_remote_pushes_invalid",
-      "pushes from other nodes dropped as malformed or over this node's limits");
+      "pushes from other nodes dropped as malformed");
+    remotePushesOverLimits = stats.counter("cluster.remotePushesOverLimits", "pushgate_cluster_remote_pushes_over_limits",
+      "well-formed pushes from other nodes over this node's maxItemsPerPush, maxItemBytes or maxItemDepth, not taken: missed, as at a full merge queue");
     stats.gauge("cluster.members", "pushgate_cluster_members", "cluster members this node sees, itself included (1 standalone)",
       () -> vertx.isClustered() ? members(vertx).size() : 1);
     stats.info("cluster.nodeId", () -> nodeId);
@@ -93,9 +100,22 @@ public final class ClusterBridgeVerticle extends VerticleBase {
       return; // this node's merger took it before it was published
     }
     received.inc();
-    String problem = push.problem() != null ? push.problem() : itemProblem(push.batch());
+    if (push.overLimits() != null) {
+      overLimits(push.origin(), push.overLimits(), push.problem());
+      return;
+    }
+    if (push.problem() != null) {
+      invalid(push.origin(), push.problem());
+      return;
+    }
+    ItemValidator.Problem problem = itemProblem(push.batch());
+    if (problem != null && problem.overLimit()) {
+      PushBatch batch = push.batch();
+      overLimits(push.origin(), NotTaken.of(batch.target(), batch.first(), batch.items().size(), batch.low()), problem.message());
+      return;
+    }
     if (problem != null) {
-      invalid(push.origin(), problem);
+      invalid(push.origin(), problem.message());
       return;
     }
     int count = push.batch().items().size();
@@ -122,14 +142,37 @@ public final class ClusterBridgeVerticle extends VerticleBase {
     }
   }
 
-  /** Another node's push is checked as the API checks one: every item one valid JSON value. */
-  private String itemProblem(PushBatch batch) {
+  /**
+   * A push that no pushgate node would refuse, but this one's limits do: the sender has higher ones.
+   * Its items are dropped here, so the merger deals with it as with one its full queue refused (the
+   * same ordering on the same address): its clients here learn they missed it.
+   */
+  private void overLimits(String origin, NotTaken push, String problem) {
+    remotePushesOverLimits.inc();
+    vertx.eventBus().send(Addresses.MERGE_REMOTE, push, Local.OPTIONS);
+    long n = overLimits.occurred();
+    if (n > 0) {
+      String what = push.last() != null ? "a stream's clients read its items from the history instead"
+        : push.low() ? "it was best effort, and is dropped" : "the clients it would have reached here are closed with 1013";
+      log.warning("node " + origin + " broadcast a push over this node's limits (" + problem + "), not taken here: " + what + " (" + n
+        + " since the last report, cluster.remotePushesOverLimits: " + remotePushesOverLimits.get()
+        + "); give every node the same maxItemsPerPush, maxItemBytes and maxItemDepth");
+    }
+  }
+
+  /**
+   * Another node's push is checked as the API checks one: every item one valid JSON value; a malformed
+   * item counts before one that is only too deep, wherever each stands.
+   */
+  private ItemValidator.Problem itemProblem(PushBatch batch) {
+    ItemValidator.Problem deep = null;
     for (byte[] item : batch.items()) {
-      String problem = items.problem(item);
-      if (problem != null) {
+      ItemValidator.Problem problem = items.check(item);
+      if (problem != null && !problem.overLimit()) {
         return problem;
       }
+      deep = deep == null ? problem : deep;
     }
-    return null;
+    return deep;
   }
 }

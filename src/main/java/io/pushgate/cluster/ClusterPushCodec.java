@@ -1,5 +1,6 @@
 package io.pushgate.cluster;
 
+import io.pushgate.merge.NotTaken;
 import io.pushgate.merge.PushBatch;
 import io.pushgate.protocol.Position;
 import io.pushgate.protocol.RoomName;
@@ -21,7 +22,9 @@ import java.util.List;
  * <p>Decoding trusts nothing it reads: every count and length is checked against this node's own
  * limits and against the bytes that are really left before anything is allocated, and a message
  * that fails is decoded as a refusal naming the problem, never as an exception or an allocation of
- * whatever size a peer wrote.
+ * whatever size a peer wrote. A message whose every length fits in it, but with more items or a
+ * longer item than this node's limits, is decoded as over them: the node that sent it may have
+ * higher limits, and this one's clients must then learn they missed it.
  */
 public final class ClusterPushCodec implements MessageCodec<ClusterPush, ClusterPush> {
 
@@ -87,7 +90,7 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
       if (priority == 1 && epoch != null) {
         throw new Malformed("a low-priority push with a stream position");
       }
-      int count = in.length(maxItems, "item count");
+      int count = in.length(Integer.MAX_VALUE, "item count");
       if (count == 0) {
         throw new Malformed("no items");
       }
@@ -95,15 +98,29 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
         // It would wait among the stream's early batches for ever, holding pending bytes.
         throw new Malformed("a stream position past the largest offset");
       }
-      List<byte[]> items = new ArrayList<>(count);
+      Target target = room == null ? Target.ALL : Target.room(room);
+      Position first = epoch == null ? null : new Position(offset, epoch);
+      // Over a limit, the rest is only walked (each length against the bytes left), not copied.
+      String over = count > maxItems ? count + " items, more than maxItemsPerPush=" + maxItems : null;
+      List<byte[]> items = over == null ? new ArrayList<>(count) : null;
       long bytes = 0;
       for (int i = 0; i < count; i++) {
-        byte[] item = in.bytes(maxItemBytes, "item");
-        items.add(item);
-        bytes += item.length;
+        int length = in.itemLength();
+        if (over == null && length > maxItemBytes) {
+          over = "an item of " + length + " bytes, more than maxItemBytes=" + maxItemBytes;
+          items = null;
+        }
+        if (items == null) {
+          in.skip(length);
+        } else {
+          items.add(in.take(length));
+          bytes += length;
+        }
       }
-      return ClusterPush.of(origin, new PushBatch(room == null ? Target.ALL : Target.room(room), items, bytes, null,
-        epoch == null ? null : new Position(offset, epoch), priority == 1));
+      if (over != null) {
+        return ClusterPush.overLimits(origin, NotTaken.of(target, first, count, priority == 1), over);
+      }
+      return ClusterPush.of(origin, new PushBatch(target, items, bytes, null, first, priority == 1));
     } catch (Malformed e) {
       return ClusterPush.refused(origin, e.getMessage());
     }
@@ -161,9 +178,27 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
       if (end - at < n) {
         throw new Malformed(what + " longer than the message");
       }
+      return take(n);
+    }
+
+    /** An item's length: any that fits in what is left, whatever this node's limit. */
+    int itemLength() throws Malformed {
+      int n = length(Integer.MAX_VALUE, "item length");
+      if (end - at < n) {
+        throw new Malformed("item longer than the message");
+      }
+      return n;
+    }
+
+    /** {@code n} bytes known to be there. */
+    byte[] take(int n) {
       byte[] b = buffer.getBytes(at, at + n);
       at += n;
       return b;
+    }
+
+    void skip(int n) {
+      at += n;
     }
 
     /** A UTF-8 string, or null when written as length -1. */

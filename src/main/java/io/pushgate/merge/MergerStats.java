@@ -49,7 +49,7 @@ final class MergerStats {
     ticksHeld = stats.counter("merger.ticksHeld", "pushgate_ticks_held",
       "ticks whose frames waited for the next tick because a shard was still writing the last one's (the node is short of CPU for its audience)");
     missedCloses = stats.counter("merger.missedCloses", "pushgate_missed_closes",
-      "pushes from other nodes to rooms that are not streams (or to all) that found the merge queue full: their clients here were closed with 1013");
+      "pushes from other nodes to rooms that are not streams (or to all) that found the merge queue full or were over this node's item limits: their clients here were closed with 1013");
     lowItems = stats.counter("merger.lowItems", "pushgate_low_items", "low-priority (best effort) items accepted");
     batchItems = Distribution.summary(stats, "merger.batchItems", "pushgate_batch_items", "items per encoded PUSH frame", ITEMS_PER_FRAME_BOUNDS);
     tickTime = Distribution.timer(stats, "merger.tick", "pushgate_tick", "time to encode and hand out one tick's frames", TICK_BOUNDS_MILLIS);

@@ -2,6 +2,7 @@ package io.pushgate.merge;
 
 import io.pushgate.bus.Addresses;
 import io.pushgate.bus.Local;
+import io.pushgate.bus.LocalCodec;
 import io.pushgate.config.Limit;
 import io.pushgate.history.HazelcastSequencer;
 import io.pushgate.history.HistoryOptions;
@@ -184,7 +185,14 @@ public final class MergerVerticle extends VerticleBase {
       vertx.setPeriodic(HistoryTrim.EVERY_MILLIS, id -> share.trim().onFailure(this::trimFailed));
     }
     vertx.eventBus().<PushBatch>localConsumer(Addresses.MERGE, msg -> push(msg.body(), false).onComplete(ar -> msg.reply(ar.result())));
-    vertx.eventBus().<PushBatch>localConsumer(Addresses.MERGE_REMOTE, msg -> push(msg.body(), true).onComplete(ar -> msg.reply(ar.result())));
+    LocalCodec.register(vertx, NotTaken.class);
+    vertx.eventBus().<Object>localConsumer(Addresses.MERGE_REMOTE, msg -> {
+      if (msg.body() instanceof NotTaken no) {
+        notTaken(no);
+      } else {
+        push((PushBatch) msg.body(), true).onComplete(ar -> msg.reply(ar.result()));
+      }
+    });
     vertx.eventBus().localConsumer(Addresses.MERGE_DRAIN, this::onDrain);
     vertx.setPeriodic(options.tickMillis(), id -> tick());
     return listening;
@@ -202,10 +210,10 @@ public final class MergerVerticle extends VerticleBase {
     }
     if (pendingBytes() + push.bytes() > options.maxPendingBytes()) {
       counters.pushesRefused.inc();
-      if (remote && push.first() != null && streams != null) {
-        streams.refused(push);
-      } else if (remote && !push.low()) {
-        missed(push.target());
+      if (remote && notTaken(NotTaken.of(push.target(), push.first(), push.items().size(), push.low())) && missedPushes.occurred() > 0) {
+        log.warning("another node's push to " + (push.target().isAll() ? "all" : "room " + push.target().room()) + " found the merge queue full ("
+          + Limit.MAX_PENDING_BYTES.key() + "=" + options.maxPendingBytes() + "): the clients it would have reached here are closed"
+          + " with 1013 instead of missing it (merger.missedCloses: " + counters.missedCloses.get() + "); raise maxPendingBytes or add nodes");
       }
       return Future.succeededFuture(new MergeResult.Refused(MergeResult.Reason.QUEUE_FULL,
         "merge queue full (" + Limit.MAX_PENDING_BYTES.key() + "=" + options.maxPendingBytes() + "): retry later"));
@@ -310,18 +318,26 @@ public final class MergerVerticle extends VerticleBase {
   }
 
   /**
-   * Another node's push to a room that is not a stream (or to all) had no room here: nothing would
-   * bring its items back, so the clients it would have reached here are closed (1013) rather than left
-   * to miss them without knowing. Low-priority items are best effort and need no such close.
+   * Another node's push this node did not take (its queue was full, or the push over its limits). A
+   * stream's items are in the history: a gap to fill from there ({@link Streams#refused}; the batch
+   * handed it is the push's last item, which is all it reads). For a room that is not a stream, or
+   * all, nothing would bring the items back, so the clients they would have reached here are closed
+   * (1013) rather than left to miss them without knowing. Low-priority items are best effort and need
+   * no such close.
+   *
+   * @return whether clients were closed; who refused the push says why
    */
-  private void missed(io.pushgate.protocol.Target target) {
-    counters.missedCloses.inc();
-    toEveryShard(new ShardCommand.Missed(target));
-    if (missedPushes.occurred() > 0) {
-      log.warning("another node's push to " + (target.isAll() ? "all" : "room " + target.room()) + " found the merge queue full ("
-        + Limit.MAX_PENDING_BYTES.key() + "=" + options.maxPendingBytes() + "): the clients it would have reached here are closed"
-        + " with 1013 instead of missing it (merger.missedCloses: " + counters.missedCloses.get() + "); raise maxPendingBytes or add nodes");
+  private boolean notTaken(NotTaken push) {
+    if (push.last() != null && streams != null) {
+      streams.refused(new PushBatch(push.target(), List.of(new byte[0]), 0, null, push.last()));
+      return false;
     }
+    if (push.low()) {
+      return false;
+    }
+    counters.missedCloses.inc();
+    toEveryShard(new ShardCommand.Missed(push.target()));
+    return true;
   }
 
   /** In order with everything else sent to each shard: one address per shard. */

@@ -18,6 +18,20 @@ import java.nio.charset.StandardCharsets;
  */
 public final class ItemValidator {
 
+  /**
+   * Why an item is refused. {@code overLimit}: it is one valid JSON value, only nested deeper than
+   * this node's bound, as another node with a higher maxItemDepth may well have accepted it.
+   */
+  public record Problem(String message, boolean overLimit) {
+  }
+
+  /**
+   * How deep the parser follows an item past maxDepth, to tell a deep item from a broken one: a
+   * streaming parser keeps a small object per open level, so this bounds what a deep item costs;
+   * deeper counts as broken (no node accepts it unless configured with a maxItemDepth above it).
+   */
+  static final int MAX_PARSED_DEPTH = 10_000;
+
   private final JsonFactory factory;
   private final int maxDepth;
 
@@ -25,41 +39,49 @@ public final class ItemValidator {
   public ItemValidator(int maxDepth) {
     this.maxDepth = maxDepth;
     this.factory = JsonFactory.builder()
-      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(maxDepth).build()).build();
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(Math.max(maxDepth, MAX_PARSED_DEPTH)).build()).build();
+  }
+
+  /** @return {@link #check}'s message, or null when the item is fine */
+  public String problem(byte[] item) {
+    Problem problem = check(item);
+    return problem == null ? null : problem.message();
   }
 
   /**
    * @return why {@code item} is not one JSON value in UTF-8 within the nesting bound (a number beyond a
    *         double's range, float or integer, counts as none, as the push API refuses it), or null when it is
    */
-  public String problem(byte[] item) {
+  public Problem check(byte[] item) {
     // Checked as UTF-8 first: Jackson given bytes guesses their encoding (a byte order mark, zero bytes
     // of UTF-16 or UTF-32) and would pass bytes that no client can read in the UTF-8 frame they land
     // in. Bytes that pass are UTF-8 without a mark or a zero byte, which Jackson then reads as UTF-8.
     String encoding = utf8Problem(item);
     if (encoding != null) {
-      return encoding;
+      return new Problem(encoding, false);
     }
     try (JsonParser p = factory.createParser(item)) {
       JsonToken t = p.nextToken();
       if (t == null) {
-        return "an item is empty";
+        return new Problem("an item is empty", false);
       }
       int depth = 0;
+      int deepest = 0;
       do {
         // An integer too is a double to a browser's JSON.parse: one of 400 digits would be Infinity there.
         if ((t == JsonToken.VALUE_NUMBER_FLOAT || t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.BIG_INTEGER)
           && !Double.isFinite(p.getDoubleValue())) {
-          return "an item holds a number beyond the range of a double (such as 1e400, or an integer of 400 digits)";
+          return new Problem("an item holds a number beyond the range of a double (such as 1e400, or an integer of 400 digits)", false);
         }
         depth += t.isStructStart() ? 1 : t.isStructEnd() ? -1 : 0;
+        deepest = Math.max(deepest, depth);
       } while (depth > 0 && (t = p.nextToken()) != null);
       if (p.nextToken() != null) {
-        return "an item holds more than one JSON value";
+        return new Problem("an item holds more than one JSON value", false);
       }
-      return null;
+      return deepest > maxDepth ? new Problem("an item nests " + deepest + " levels, more than maxItemDepth=" + maxDepth, true) : null;
     } catch (IOException | RuntimeException e) {
-      return "an item is not valid JSON nested at most " + maxDepth + " levels";
+      return new Problem("an item is not valid JSON", false);
     }
   }
 

@@ -111,7 +111,6 @@ class HostileClusterInputTest {
           push("arena", 1, ("-1" + "0".repeat(400)).getBytes(StandardCharsets.UTF_8)), // and an integer they would read as -Infinity
           push("are*na", 1, ok),                                         // a room no client may name
           push("x".repeat(600), 1, ok),                                  // a room longer than any room
-          push("arena", 1, new byte[20_000]),                            // an item over maxItemBytes
           pushAt("arena", Long.MAX_VALUE - 1, "0123456789ab", ok, ok),   // offsets past any a client can read (and overflowing)
           pushAt("arena", 1, Position.NO_EPOCH, ok),                     // numbered in the epoch of a stream with no items
           Buffer.buffer(new byte[] {0, 0}));                             // not even an origin
@@ -123,6 +122,7 @@ class HostileClusterInputTest {
         for (TestNode node : List.of(a, b)) {
           Eventually.await("every hostile broadcast counted as invalid",
             () -> node.stats().getJsonObject("cluster").getLong("remotePushesInvalid") == hostile.size() + 2);
+          assertEquals(0, node.stats().getJsonObject("cluster").getLong("remotePushesOverLimits"), "malformed is not merely over a limit");
         }
 
         try (TestClient onA = a.client(); TestClient onB = b.client()) {

@@ -45,7 +45,26 @@ class ItemValidatorTest {
       "the largest double, written as an integer");
     assertEquals("an item holds more than one JSON value", validator.problem("1 2".getBytes(StandardCharsets.UTF_8)));
     assertEquals("an item is empty", validator.problem(" ".getBytes(StandardCharsets.UTF_8)));
-    assertEquals("an item is not valid JSON nested at most 4 levels", validator.problem("[[[[[1]]]]]".getBytes(StandardCharsets.UTF_8)));
+    assertEquals(new ItemValidator.Problem("an item is not valid JSON", false), validator.check("[[[[[1]]]]".getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /**
+   * Valid JSON that is only deeper than this node's bound is told apart from broken JSON: another node
+   * with a higher maxItemDepth may have accepted it. Past MAX_PARSED_DEPTH nothing is followed further.
+   */
+  @Test
+  void anItemDeeperThanTheBoundIsOverTheLimitNotBroken() {
+    assertNull(validator.check("[[[[1]]]]".getBytes(StandardCharsets.UTF_8)));
+    assertEquals(new ItemValidator.Problem("an item nests 5 levels, more than maxItemDepth=4", true),
+      validator.check("[[[[{\"a\": 1}]]], 2]".getBytes(StandardCharsets.UTF_8)));
+    assertEquals(new ItemValidator.Problem("an item holds more than one JSON value", false), validator.check("[[[[[1]]]]] 2".getBytes(StandardCharsets.UTF_8)));
+    assertEquals(new ItemValidator.Problem("an item holds a number beyond the range of a double (such as 1e400, or an integer of 400 digits)", false),
+      validator.check("[[[[[1e400]]]]]".getBytes(StandardCharsets.UTF_8)));
+    int deepest = ItemValidator.MAX_PARSED_DEPTH;
+    assertEquals(new ItemValidator.Problem("an item nests " + deepest + " levels, more than maxItemDepth=4", true),
+      validator.check(("[".repeat(deepest) + "]".repeat(deepest)).getBytes(StandardCharsets.UTF_8)));
+    assertEquals(new ItemValidator.Problem("an item is not valid JSON", false),
+      validator.check(("[".repeat(deepest + 1) + "]".repeat(deepest + 1)).getBytes(StandardCharsets.UTF_8)));
   }
 
   private static byte[] bytes(int... values) {
