@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import {
   backoffDelay, closePolicy, CLOSE_ACTIONS, connect, DEFAULTS, OVERLOAD_MIN_ATTEMPT, roomProblem, tokenExpired,
 } from '../../main/resources/webroot/pushgate.js';
-import {client, FakeSocket, opened, waitFor, withWallClock} from './fake-socket.mjs';
+import {client, FAST, FakeSocket, opened, waitFor, withWallClock} from './fake-socket.mjs';
 
 describe('backoffDelay (full jitter)', () => {
   test('stays within [0, min(max, base * 2^attempt)) and doubles per attempt', () => {
@@ -46,7 +46,7 @@ describe('backoffDelay (full jitter)', () => {
 describe('closePolicy (PROTOCOL.md close codes)', () => {
   test('each code of the contract', () => {
     const expected = {
-      1000: 'stop', 1001: 'soon', 1003: 'fatal', 1007: 'fatal', 1009: 'fatal', 1011: 'backoff',
+      1000: 'stop', 1001: 'soon', 1002: 'fatal', 1003: 'fatal', 1007: 'fatal', 1009: 'fatal', 1011: 'backoff',
       1013: 'overload', 4001: 'soon', 4002: 'overload',
     };
     for (const [code, action] of Object.entries(expected)) {
@@ -62,7 +62,7 @@ describe('closePolicy (PROTOCOL.md close codes)', () => {
   });
 
   test('drops and unknown codes back off', () => {
-    for (const code of [1005, 1006, 1002, 1015, 3000, 4999]) {
+    for (const code of [1005, 1006, 1015, 3000, 4999]) {
       assert.equal(closePolicy(code), 'backoff', 'close ' + code);
     }
   });
@@ -295,7 +295,7 @@ describe('client against a scripted server', () => {
     assert.deepEqual(c.errors.map((e) => [e.code, e.closeCode]), [['TOKEN_EXPIRED', 1008]]);
   });
 
-  for (const code of [1003, 1007, 1009]) {
+  for (const code of [1002, 1003, 1007, 1009]) {
     test(`${code}: a client bug, stops and emits an error, pending calls reject`, async () => {
       const c = client();
       const ws = await opened(c);
@@ -362,6 +362,28 @@ describe('client against a scripted server', () => {
     await waitFor('second socket', () => c.socket(1));
     assert.equal(c.states.find((s) => s.s === 'reconnecting').code, 1006);
     c.pg.close();
+  });
+
+  test("an 'error' event nobody listens to goes to console.warn; with a listener, to the listener alone", async () => {
+    const warned = [];
+    const warn = console.warn;
+    console.warn = (...args) => warned.push(args);
+    FakeSocket.all = [];
+    const pg = connect('ws://127.0.0.1:7777/connect', {WebSocket: FakeSocket, ...FAST}); // no 'error' listener
+    try {
+      const ws = await waitFor('socket', () => FakeSocket.all[0]);
+      ws.open();
+      ws.deliver({type: 'ERROR', data: {code: 'BAD_REQUEST', message: 'data missing'}});
+      assert.deepEqual(warned.map(([text, e]) => [text, e.code, e.message]), [['pushgate: an error event nobody listens to:', 'BAD_REQUEST', 'data missing']]);
+      const heard = [];
+      pg.on('error', (e) => heard.push(e.code));
+      ws.deliver({type: 'ERROR', data: {code: 'UNKNOWN_TYPE', message: 'unknown type X'}});
+      assert.deepEqual(heard, ['UNKNOWN_TYPE']);
+      assert.equal(warned.length, 1, 'no warning when someone listens');
+    } finally {
+      pg.close();
+      console.warn = warn;
+    }
   });
 
   test('options are validated', () => {

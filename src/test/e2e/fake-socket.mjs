@@ -61,10 +61,30 @@ export async function withWallClock(fn) {
   }
 }
 
+/**
+ * Runs `fn()` with the device's wall clock (Date.now) `offsetMs` ahead of the real one, and still
+ * running, as on a phone whose clock is set wrong; restores Date.now after it, whatever happens.
+ */
+export async function withClockAhead(offsetMs, fn) {
+  const realNow = Date.now;
+  try {
+    Date.now = () => realNow() + offsetMs;
+    return await fn();
+  } finally {
+    Date.now = realNow;
+  }
+}
+
+/**
+ * The real monotonic clock, taken before any test can replace performance.now (which the client reads
+ * for its heartbeat, and a test may speed up to play a throttled tab).
+ */
+const monotonic = performance.now.bind(performance);
+
 /** Polls `condition` until it gives a value, for `timeoutMs` of the monotonic clock (tests set Date.now back). */
 export async function waitFor(what, condition, timeoutMs = 2_000) {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
+  const deadline = monotonic() + timeoutMs;
+  while (monotonic() < deadline) {
     const value = condition();
     if (value) {
       return value;

@@ -3,11 +3,21 @@
 import {test, describe} from 'node:test';
 import assert from 'node:assert/strict';
 import {DEFAULTS, isTemporary, refreshDelay, roomProblem, tokenExpiry, tokenIssuedAt, VERSION} from '../../main/resources/webroot/pushgate.js';
-import {client, fakePage, FakeSocket, jwt, opened, waitFor, withWallClock} from './fake-socket.mjs';
+import {client, fakePage, FakeSocket, jwt, opened, waitFor, withClockAhead, withWallClock} from './fake-socket.mjs';
 
 const joinsOf = (ws) => ws.sentOf('JOIN');
 const ack = (ws, m, data) => ws.deliver(data ? {type: 'ACK', id: m.id, data} : {type: 'ACK', id: m.id});
 const refuse = (ws, m, code) => ws.deliver({type: 'ERROR', id: m.id, data: {code, message: code + ' for the test'}});
+
+/** Runs `fn(c)` with a scripted client of `options`, closed after it whatever happens: a failed check leaves no timer running. */
+async function withClient(options, fn) {
+  const c = client(options);
+  try {
+    return await fn(c);
+  } finally {
+    c.pg.close();
+  }
+}
 
 /** Records every room event of the client: [name, state, code?]. */
 function roomLog(pg) {
@@ -348,6 +358,31 @@ describe('late answers', () => {
   });
 });
 
+describe('late answers, a room left and joined again', () => {
+  test('a late ACK of a JOIN sent before leave() is no answer to the next join() of that name (a new Room)', () => withClient({maxInFlight: 2}, async (c) => {
+    const ws = await opened(c);
+    c.pg.join('a').catch(() => {}); // CANCELLED by the leave()
+    c.pg.join('b').catch(() => {});
+    const [joinA, joinB] = joinsOf(ws);
+    c.pg.leave('a').catch(() => {}); // its LEAVE waits for a slot; nobody listens to the room: let go of
+    let settled = null;
+    const again = c.pg.join('a'); // a new Room object; its JOIN waits behind the LEAVE
+    again.then(() => (settled = 'resolved'), (e) => (settled = e.code));
+    ack(ws, joinA, {room: 'a', offset: 0, epoch: '0'}); // the answer to the JOIN of the earlier life
+    assert.equal(c.pg.room('a').state, 'joining', 'the server took it out again with the LEAVE that follows');
+    await Promise.resolve();
+    assert.equal(settled, null);
+    assert.deepEqual(ws.sent.map((m) => [m.type, m.data.room]), [['JOIN', 'a'], ['JOIN', 'b'], ['LEAVE', 'a']]);
+    ack(ws, ws.sentOf('LEAVE')[0]);
+    const rejoin = joinsOf(ws)[2];
+    assert.deepEqual(rejoin.data, {room: 'a'});
+    ack(ws, rejoin, {room: 'a', offset: 0, epoch: '0'});
+    assert.deepEqual(await again, {room: 'a', rejoin: false, offset: 0, epoch: '0'});
+    assert.equal(c.pg.room('a').state, 'joined');
+    ack(ws, joinB);
+  }));
+});
+
 describe('late answers, new options', () => {
   test('a late ACK does not cancel a queued retry that now carries new options', async () => {
     const c = client({requestTimeoutMs: 300, backoffBaseMs: 10, backoffMaxMs: 10, maxInFlight: 1});
@@ -471,6 +506,20 @@ describe('streams: positions, since, no offset twice', () => {
     c.pg.close();
   });
 
+  test('a stream joined while empty (offset 0, epoch "0") whose first live frame starts above offset 1 reports the skipped offsets', async () => {
+    const {c, ws, pushes, recovered} = await inStream({offset: 0, epoch: '0'}); // nothing pushed to it yet
+    try {
+      ws.deliver({type: 'PUSH', data: {room: 's', items: ['a3', 'a4'], offset: 4, epoch: 'e1'}}); // 1-2 skipped
+      assert.deepEqual(recovered, [{room: 's', recovered: false, reason: 'HISTORY_GONE', skipped: 2, offset: 4, epoch: 'e1', gap: true}]);
+      assert.deepEqual(pushes, [['a3', 'a4']]);
+      assert.deepEqual(c.pg.room('s').position, {offset: 4, epoch: 'e1'});
+      ws.deliver({type: 'PUSH', data: {room: 's', items: ['a5'], offset: 5, epoch: 'e1'}});
+      assert.equal(recovered.length, 1, 'contiguous again: nothing more to tell');
+    } finally {
+      c.pg.close();
+    }
+  });
+
   test('a room that is not a stream: no position, no since, pushes pass through', async () => {
     const c = client();
     const ws = await opened(c);
@@ -536,6 +585,141 @@ describe('tokens', () => {
     ws.deliver({type: 'ACK', id: second.id, data: {}});
     assert.deepEqual(c.errors.map((e) => e.code), []);
     c.pg.close();
+  });
+
+  test('setToken() without getToken: a REFRESH refused for now is sent again after its pause, with the token held now', () => withClient({
+    token: jwt({sub: 'u', exp: Math.floor(Date.now() / 1000) + 3600}), rateLimitDelayMs: 20,
+  }, async (c) => {
+    const ws = await opened(c);
+    const refreshed = [];
+    c.pg.on('refreshed', (r) => refreshed.push(r));
+    const fresh = jwt({sub: 'u', exp: Math.floor(Date.now() / 1000) + 7200});
+    c.pg.setToken(fresh);
+    const [first] = ws.sentOf('REFRESH');
+    assert.equal(first.data.token, fresh);
+    refuse(ws, first, 'RATE_LIMITED');
+    const second = await waitFor('the REFRESH sent again', () => ws.sentOf('REFRESH')[1]);
+    assert.equal(second.data.token, fresh);
+    ack(ws, second, {left: []});
+    assert.deepEqual(refreshed, [{expiresAt: tokenExpiry(fresh), left: []}]);
+    assert.deepEqual(c.errors, [], 'a refusal for now is no error');
+  }));
+
+  test('1008 without getToken, the connection never took the token setToken() gave since: reconnects with it, not FATAL_CLOSE', () => withClient({
+    token: jwt({sub: 'u', exp: Math.floor(Date.now() / 1000) + 3600}),
+  }, async (c) => {
+    const ws = await opened(c);
+    const fresh = jwt({sub: 'u', exp: Math.floor(Date.now() / 1000) + 7200});
+    c.pg.setToken(fresh);
+    refuse(ws, ws.sentOf('REFRESH')[0], 'RATE_LIMITED');
+    ws.drop(1008, 'token expired'); // the old token's exp came before the REFRESH went through
+    const ws2 = await opened(c, 1);
+    assert.equal(new URL(ws2.url).searchParams.get('token'), fresh);
+    assert.equal(c.pg.state, 'open');
+    assert.deepEqual(c.errors, []);
+    assert.deepEqual(ws2.sentOf('REFRESH'), [], 'opened with the token it would have sent');
+    ws2.drop(1008, 'token refused'); // now the token the connection holds: the same would be refused again
+    assert.equal(c.pg.state, 'closed');
+    assert.deepEqual(c.errors.map((e) => [e.code, e.closeCode]), [['FATAL_CLOSE', 1008]]);
+  }));
+
+  test('1008 without getToken, the token set since has expired too: TOKEN_EXPIRED, no reconnect', () => withClient({
+    token: jwt({sub: 'u', exp: Math.floor(Date.now() / 1000) + 3600}),
+  }, async (c) => {
+    const ws = await opened(c);
+    c.pg.setToken(jwt({sub: 'u', exp: Math.floor(Date.now() / 1000) - 10}));
+    ws.drop(1008, 'token expired');
+    assert.equal(c.pg.state, 'closed');
+    assert.deepEqual(c.errors.map((e) => [e.code, e.closeCode]), [['TOKEN_EXPIRED', 1008]]);
+    assert.equal(FakeSocket.all.length, 1);
+  }));
+
+  test('a REFRESH refused for now pauses no JOIN and leaves the window whole (its limit is not the JOINs\')', () => withClient({
+    token: jwt({sub: 'u', exp: Math.floor(Date.now() / 1000) + 3600}), maxInFlight: 4, rateLimitDelayMs: 5_000,
+  }, async (c) => {
+    const ws = await opened(c);
+    c.pg.setToken(jwt({sub: 'u', exp: Math.floor(Date.now() / 1000) + 7200}));
+    refuse(ws, ws.sentOf('REFRESH')[0], 'RATE_LIMITED');
+    for (const name of ['a', 'b', 'c']) {
+      c.pg.join(name).catch(() => {});
+    }
+    assert.deepEqual(joinsOf(ws).map((m) => m.data.room), ['a', 'b', 'c'], 'sent at once, three at a time');
+    assert.deepEqual(c.errors, []);
+  }));
+
+  test('a getToken that never settles is given up after tokenTimeoutMs: a TOKEN error, then asked again with backoff', () => {
+    let calls = 0;
+    const token = jwt({sub: 'u', exp: Math.floor(Date.now() / 1000) + 3600});
+    return withClient({tokenTimeoutMs: 50, getToken: () => (++calls === 1 ? new Promise(() => {}) : token)}, async (c) => {
+      const ws = await waitFor('a socket', () => c.socket(0));
+      assert.equal(new URL(ws.url).searchParams.get('token'), token);
+      assert.equal(calls, 2);
+      assert.deepEqual(c.errors.map((e) => e.code), ['TOKEN']);
+      assert.equal(c.errors[0].message, 'pushgate: getToken() failed: no token within 50 ms (tokenTimeoutMs)');
+    });
+  });
+
+  test('a getToken that never settles during a refresh is given up: the refresh asks again and sends its REFRESH', () => {
+    let calls = 0;
+    const fresh = jwt({sub: 'u', exp: Math.floor(Date.now() / 1000) + 3600});
+    return withClient({
+      tokenTimeoutMs: 50, token: jwt({sub: 'u', exp: (Date.now() + 1_500) / 1000}), getToken: () => (++calls === 1 ? new Promise(() => {}) : fresh),
+    }, async (c) => {
+      const ws = await opened(c);
+      const refresh = await waitFor('the REFRESH after the hung getToken', () => ws.sentOf('REFRESH')[0]);
+      assert.equal(refresh.data.token, fresh);
+      assert.equal(calls, 2);
+      assert.deepEqual(c.errors.map((e) => e.code), ['TOKEN']);
+    });
+  });
+
+  test('a device clock 2 h ahead: a static token the server accepts (its iat tells the skew) connects, and a 1008 is no TOKEN_EXPIRED', () => {
+    const issued = Math.floor(Date.now() / 1000);
+    const token = jwt({sub: 'u', iat: issued, exp: issued + 3600});
+    return withClockAhead(2 * 3_600_000, () => withClient({token}, async (c) => {
+      const ws = await opened(c);
+      assert.equal(new URL(ws.url).searchParams.get('token'), token);
+      assert.equal(c.pg.state, 'open');
+      assert.deepEqual(c.errors, []);
+      ws.drop(1008, 'origin not allowed'); // not for an expired token: its life has 59 minutes to go
+      assert.equal(c.pg.state, 'closed');
+      assert.deepEqual(c.errors.map((e) => [e.code, e.closeCode]), [['FATAL_CLOSE', 1008]]);
+    }));
+  });
+
+  test('a static token kept past its exp (its iat hours before it arrived): three failed handshakes, then TOKEN_EXPIRED, not retries for ever', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = jwt({sub: 'u', iat: now - 7200, exp: now - 3600}); // the iat correction alone says it has an hour
+    await withClient({token}, async (c) => {
+      for (let n = 0; n < 3; n++) {
+        const ws = await waitFor('handshake ' + (n + 1), () => c.socket(n));
+        ws.drop(1006, 'refused'); // a browser sees a refused handshake (401) as a dropped connection
+      }
+      await waitFor('closed', () => c.pg.state === 'closed');
+      assert.equal(c.socket(3), undefined, 'no fourth handshake');
+      assert.deepEqual(c.errors.map((e) => e.code), ['TOKEN_EXPIRED']);
+    });
+  });
+
+  test('a device clock 2 h ahead: a refresh that failed is tried again before the exp corrected from iat', () => {
+    const issued = Date.now();
+    const initial = jwt({sub: 'u', iat: Math.floor(issued / 1000), exp: (issued + 1_500) / 1000});
+    const fresh = jwt({sub: 'u', iat: Math.floor(issued / 1000), exp: Math.floor(issued / 1000) + 3600});
+    let calls = 0;
+    const getToken = () => {
+      if (++calls === 1) {
+        throw new Error('auth server down');
+      }
+      return fresh;
+    };
+    return withClockAhead(2 * 3_600_000, () => withClient({token: initial, getToken}, async (c) => {
+      const ws = await opened(c);
+      assert.equal(new URL(ws.url).searchParams.get('token'), initial, 'not renewed first: it has 1.5 s to go');
+      const refresh = await waitFor('the REFRESH after the failed one', () => ws.sentOf('REFRESH')[0]);
+      assert.equal(refresh.data.token, fresh);
+      assert.equal(calls, 2);
+      assert.deepEqual(c.errors.map((e) => e.code), ['TOKEN']);
+    }));
   });
 
   test('setToken() while the socket is connecting reaches that connection as a REFRESH when it opens', async () => {
@@ -710,6 +894,25 @@ describe('network and page life', () => {
     assert.equal(ws.closedWith, null);
     await waitFor('dropped once a PING really goes unanswered', () => ws.closedWith, 1_000);
     c.pg.close();
+  });
+
+  test('a heartbeat late again for the same unanswered PING drops the socket (a half-open socket in a throttled tab)', async () => {
+    // A background tab: every timer fires far later than planned (the monotonic clock runs 50 times
+    // faster than the timers here, so each 40 ms heartbeat comes 2 s late).
+    const realNow = performance.now.bind(performance);
+    const t0 = realNow();
+    performance.now = () => t0 + (realNow() - t0) * 50;
+    try {
+      await withClient({heartbeatMs: 40}, async (c) => {
+        const ws = await opened(c);
+        await waitFor('the socket dropped', () => ws.closedWith, 2_000);
+        assert.equal(ws.closedWith.code, 4000);
+        assert.equal(ws.sentOf('PING').length, 2, 'a PING, one more when the late heartbeat found it unanswered, then the drop');
+        assert.equal(c.states.find((s) => s.s === 'reconnecting').reason, 'no answer to a PING within 40 ms');
+      });
+    } finally {
+      delete performance.now;
+    }
   });
 
   test("1001: reconnects spread over jitterMs (a draining node's clients do not arrive together)", async () => {

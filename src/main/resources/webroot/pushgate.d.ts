@@ -37,10 +37,15 @@ export interface ConnectOptions {
    * current token's `exp` (the new one is sent as a REFRESH on the open connection, no reconnect);
    * after a close 1008; before a reconnect when the token is about to expire; and once after a
    * handshake that failed (a browser cannot tell an HTTP 401 from a network error), not for every
-   * retry. May be async. Without it, a close 1008 or an expired token stops the client with an error.
+   * retry. May be async; a call that gives no token within tokenTimeoutMs counts as failed (TOKEN
+   * error, asked again with backoff). Without it, an expired token stops the client with an error, and
+   * so does a close 1008, unless setToken() gave an unexpired token the connection has not taken yet:
+   * the client then reconnects with that one.
    */
   getToken?: () => string | Promise<string>;
-  /** PING interval, default 25000 (the server closes a connection silent for 60 s with 4001). A PING left without any answer for a whole interval drops the socket and reconnects; a heartbeat timer that fires late (a throttled or frozen tab) asks again instead. */
+  /** A getToken() call that has given no token this long counts as failed (a TOKEN error; asked again with backoff); default 10000. */
+  tokenTimeoutMs?: number;
+  /** PING interval, default 25000 (the server closes a connection silent for 60 s with 4001). A PING left without any answer for a whole interval drops the socket and reconnects; a heartbeat timer that fires late (a throttled or frozen tab) asks again instead, once: the same PING still unanswered at the next firing, late or not, drops the socket. */
   heartbeatMs?: number;
   /** A join() or leave() rejects with TIMEOUT when its request got no answer this long after it was sent; default 10000. */
   requestTimeoutMs?: number;
@@ -58,7 +63,11 @@ export interface ConnectOptions {
   maxInFlight?: number;
   /** After RATE_LIMITED, requests pause for about this long (between half and all of it), doubling while refusals go on; default 1000. */
   rateLimitDelayMs?: number;
-  /** With getToken: the token is renewed this long before its exp, or after 2/3 of a shorter life; default 30000. */
+  /**
+   * With getToken: the token is renewed this long before its exp, or after 2/3 of a shorter life;
+   * default 30000. When the token's iat is more than a minute from this device's clock at its arrival,
+   * its life (exp - iat) counts from then, for this and for every check of whether it has expired.
+   */
   refreshBeforeMs?: number;
   /** A WebSocket constructor, for use outside a browser (e.g. Node 22's WebSocket, or the `ws` package). */
   WebSocket?: new (url: string) => WebSocketLike;
@@ -116,9 +125,10 @@ export interface JoinedDetail {
 
 /**
  * The outcome of a rejoin with a position ('recovered' events), or (gap: true) what a live frame
- * showed: offsets it skipped (recovered false, reason HISTORY_GONE, skipped how many) or another
- * epoch (recovered false, reason EPOCH_CHANGED: the numbering started again); offset/epoch are the
- * position the room goes on from (that frame's), as a rejoin's answer gives it.
+ * showed: offsets it skipped (recovered false, reason HISTORY_GONE, skipped how many; for a stream
+ * joined while empty, epoch "0", the offsets below its first frame's) or another epoch (recovered
+ * false, reason EPOCH_CHANGED: the numbering started again); offset/epoch are the position the room
+ * goes on from (that frame's), as a rejoin's answer gives it.
  */
 export interface RecoveredEvent {
   room: string;
@@ -180,8 +190,9 @@ export interface PushgateEvents {
   refreshed: (event: RefreshedEvent) => void;
   /**
    * Problems not tied to a waiting call: a rejoin refused for good (its room also fails), an ERROR
-   * without a request, a fatal close (FATAL_CLOSE: 1003/1007/1009, or 1008 without getToken), an
-   * expired token without getToken (TOKEN_EXPIRED), a failing getToken (TOKEN), a refused REFRESH.
+   * without a request, a fatal close (FATAL_CLOSE: 1002/1003/1007/1009, or 1008 without getToken), an
+   * expired token without getToken (TOKEN_EXPIRED), a failing or hung getToken (TOKEN), a refused
+   * REFRESH. With no 'error' listener, they go to console.warn.
    */
   error: (error: PushgateError) => void;
   /** Every message from the server, after the events above. */
@@ -270,7 +281,11 @@ export class PushgateClient {
    * before the ACK (a new connection starts in no room). Rejects on ERROR or TIMEOUT.
    */
   leave(room: string): Promise<void>;
-  /** Sets the token for the next (re)connect, and sends it as a REFRESH when a socket is open. */
+  /**
+   * Sets the token for the next (re)connect, and sends it as a REFRESH when a socket is open (again
+   * after a pause when refused for now: RATE_LIMITED). Without getToken, a close 1008 before the
+   * connection took it reconnects with it, while it has not expired.
+   */
   setToken(token: string): void;
   /** Closes with 1000 for good: no reconnect; rooms are left, pending join() calls reject with CLOSED. */
   close(reason?: string): void;
@@ -294,6 +309,7 @@ export const DEFAULTS: Readonly<{
   maxInFlight: number;
   rateLimitDelayMs: number;
   refreshBeforeMs: number;
+  tokenTimeoutMs: number;
 }>;
 
 /** The action for each close code PROTOCOL.md defines; others are 'backoff'. */

@@ -43,12 +43,15 @@ export const DEFAULTS = Object.freeze({
   rateLimitDelayMs: 1_000,
   /** With getToken, the token is renewed (REFRESH) this long before its exp, or at 2/3 of a shorter life. */
   refreshBeforeMs: 30_000,
+  /** A getToken() call that has not given a token this long after it was made counts as failed (TOKEN), and is asked again with backoff. */
+  tokenTimeoutMs: 10_000,
 });
 
 /** What the client does after each close code (PROTOCOL.md, "Close codes"). */
 export const CLOSE_ACTIONS = Object.freeze({
   1000: 'stop', // normal close: by our close(), or the server ended the session
   1001: 'soon', // node shutting down or draining: reconnect (to any node), spread over jitterMs
+  1002: 'fatal', // we broke RFC 6455's framing (the browser's WebSocket never does): a bug, retrying would repeat it
   1003: 'fatal', // we sent a binary frame: a client bug, retrying would repeat it
   1007: 'fatal', // we sent something that is not a JSON object
   1008: 'token', // token missing, invalid or expired: get a new one, then reconnect
@@ -58,6 +61,12 @@ export const CLOSE_ACTIONS = Object.freeze({
   4001: 'soon', // our heartbeat did not arrive in time
   4002: 'overload', // slow consumer: items were missed; back off, starting from a wider window
 });
+
+/**
+ * Failed handshakes in a row after which a static token past its exp on this clock (kept alive only by
+ * the iat correction of a clock that seems ahead) is taken as expired.
+ */
+const STALE_TOKEN_ATTEMPTS = 3;
 
 /** 1001s in a row (within stableMs of each other) that are each followed at once (within jitterMs). */
 const SOON_1001_ATTEMPTS = 3;
@@ -78,7 +87,8 @@ export function isTemporary(code) {
  * emit an error), 'token' (renew the token with getToken, then reconnect), 'soon' (reconnect spread
  * over jitterMs), 'overload' or 'backoff' (reconnect after a backoff delay). Codes not listed (1005,
  * 1006 for a dropped connection or a refused handshake, ...) back off. Without a getToken function,
- * 1008 is 'fatal': the same token would be refused again.
+ * 1008 is 'fatal': the same token would be refused again (the client still reconnects when setToken()
+ * gave a token that the connection has not taken and that has not expired).
  */
 export function closePolicy(code, {canRenewToken = false} = {}) {
   const action = CLOSE_ACTIONS[code] ?? 'backoff';
@@ -204,10 +214,7 @@ const CLOCK_TOLERANCE_MS = 60_000;
  * not make every new token look expired (a refresh loop) and one behind does not refresh too late.
  */
 export function refreshDelay(expiryMs, receivedMs, nowMs, refreshBeforeMs = DEFAULTS.refreshBeforeMs, issuedAtMs = null) {
-  let expires = expiryMs;
-  if (typeof issuedAtMs === 'number' && issuedAtMs < expiryMs && Math.abs(receivedMs - issuedAtMs) > CLOCK_TOLERANCE_MS) {
-    expires = receivedMs + (expiryMs - issuedAtMs);
-  }
+  const expires = skewCorrected(expiryMs, receivedMs, issuedAtMs);
   const life = Math.max(0, expires - receivedMs);
   const lead = Math.min(refreshBeforeMs, life / 3);
   return Math.max(0, Math.floor(expires - lead - nowMs));
@@ -217,6 +224,34 @@ export function refreshDelay(expiryMs, receivedMs, nowMs, refreshBeforeMs = DEFA
 export function tokenIssuedAt(token) {
   const iat = tokenClaims(token)?.iat;
   return typeof iat === 'number' && Number.isFinite(iat) ? iat * 1000 : null;
+}
+
+/**
+ * `expiryMs` (the issuer's clock) on this client's clock, for a token received at `receivedMs` and
+ * issued at `issuedAtMs`: when iat is more than a minute from the arrival, this clock is off (or the
+ * token was kept that long) and the token's life (exp - iat) counts from its arrival (refreshDelay).
+ */
+function skewCorrected(expiryMs, receivedMs, issuedAtMs) {
+  if (typeof issuedAtMs === 'number' && issuedAtMs < expiryMs && Math.abs(receivedMs - issuedAtMs) > CLOCK_TOLERANCE_MS) {
+    return receivedMs + (expiryMs - issuedAtMs);
+  }
+  return expiryMs;
+}
+
+/**
+ * When `token`, received at `receivedMs`, expires on this client's clock (its exp, corrected from its
+ * iat as refreshDelay does), or null without exp: what every "has it expired?" of the client reads, so
+ * that a device clock hours ahead neither refuses a token the server accepts nor gives up its refresh.
+ */
+function localExpiry(token, receivedMs) {
+  const expiry = tokenExpiry(token);
+  return expiry === null ? null : skewCorrected(expiry, receivedMs, tokenIssuedAt(token));
+}
+
+/** Whether `token`, received at `receivedMs`, has expired on this client's clock by `atMs` (localExpiry). */
+function expiredLocally(token, receivedMs, atMs = Date.now()) {
+  const expiry = localExpiry(token, receivedMs);
+  return expiry !== null && expiry <= atMs;
 }
 
 /**
@@ -260,7 +295,11 @@ class Emitter {
 
   emit(event, ...args) {
     const listeners = this.#listeners.get(event);
-    if (!listeners) {
+    if (!listeners || listeners.size === 0) {
+      if (event === 'error' && typeof console !== 'undefined') {
+        // Nobody listens to errors (a fatal close, a failing getToken, a refused rejoin): not lost in silence.
+        console.warn('pushgate: an error event nobody listens to:', ...args);
+      }
       return;
     }
     for (const listener of [...listeners]) {
@@ -459,9 +498,19 @@ export class PushgateClient {
   #lastPingAt = 0;
   #lastReceivedAt = 0;
   #heartbeatDueAt = 0;
+  /** The #lastPingAt of the PING whose late heartbeat was forgiven once: late again, it drops the socket. */
+  #forgivenPingAt = -1;
   #refreshing = false;
   #refreshUnsupported = false;
   #refreshFailures = 0;
+  /** REFRESHes refused for now (RATE_LIMITED) in a row: their own pause doubles with each. */
+  #refreshRefusals = 0;
+  /**
+   * Handshakes in a row that failed with a static token past its exp on this clock, which only the
+   * iat correction keeps alive: a clock ahead would have let one of them open, so after
+   * STALE_TOKEN_ATTEMPTS the token is taken as expired (it may have been kept that long), not retried for ever.
+   */
+  #staleTokenFailures = 0;
   #pageListeners = [];
 
   constructor(url, options = {}) {
@@ -516,6 +565,7 @@ export class PushgateClient {
   setToken(token) {
     this.#token = token;
     this.#tokenReceivedAt = Date.now();
+    this.#staleTokenFailures = 0;
     if (this.#isOpen() && token) {
       this.#sendRefresh(token);
     }
@@ -616,12 +666,12 @@ export class PushgateClient {
     if (this.#state === 'closed') {
       return;
     }
-    if (this.#getToken && (renewToken || tokenExpired(this.#token, Date.now(), 1_000))) {
+    if (this.#getToken && (renewToken || expiredLocally(this.#token, this.#tokenReceivedAt, Date.now() + 1_000))) {
       if (!(await this.#renewToken())) {
         return;
       }
-    } else if (!this.#getToken && this.#token && tokenExpired(this.#token)) {
-      const error = new PushgateError('TOKEN_EXPIRED', 'pushgate: the token expired at ' + new Date(tokenExpiry(this.#token)).toISOString() +
+    } else if (!this.#getToken && this.#token && expiredLocally(this.#token, this.#tokenReceivedAt)) {
+      const error = new PushgateError('TOKEN_EXPIRED', 'pushgate: the token expired at ' + new Date(localExpiry(this.#token, this.#tokenReceivedAt)).toISOString() +
         ' and there is no getToken() to renew it: call setToken() and connect again, or pass getToken', {closeCode: 1008});
       this.#emit('error', error);
       this.#stop({code: 1008, reason: 'token expired'}, error, 'failed');
@@ -647,11 +697,31 @@ export class PushgateClient {
     this.#timers.connect = setTimeout(() => this.#drop(ws, 'no open within ' + this.#opts.connectTimeoutMs + ' ms'), this.#opts.connectTimeoutMs);
   }
 
+  /**
+   * getToken(), given up after tokenTimeoutMs: a call that never settles (a hung auth request) is a
+   * failure like any other, so it neither stalls the reconnects nor the refreshes for good. What it
+   * gives after that is ignored: the retry asks again.
+   */
+  #askToken() {
+    const ms = this.#opts.tokenTimeoutMs;
+    let timer = null;
+    const timeout = new Promise((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error('no token within ' + ms + ' ms (tokenTimeoutMs)')), ms);
+    });
+    let asked;
+    try {
+      asked = Promise.resolve(this.#getToken());
+    } catch (e) {
+      asked = Promise.reject(e);
+    }
+    return Promise.race([asked, timeout]).finally(() => clearTimeout(timer));
+  }
+
   /** Asks getToken for a token; false (and a retry scheduled) when it failed. */
   async #renewToken() {
     this.#renewedSinceOpen = true;
     try {
-      const token = await this.#getToken();
+      const token = await this.#askToken();
       if (this.#state === 'closed') {
         return false;
       }
@@ -677,8 +747,11 @@ export class PushgateClient {
     this.#renewedSinceOpen = false;
     this.#refreshUnsupported = false;
     this.#refreshFailures = 0;
+    this.#refreshRefusals = 0;
+    this.#staleTokenFailures = 0;
     this.#retryAction = null;
     this.#lastReceivedAt = this.#lastPingAt = monotonicNow();
+    this.#forgivenPingAt = -1;
     this.#timers.stable = setTimeout(() => (this.#attempt = 0), this.#opts.stableMs);
     this.#scheduleHeartbeat();
     this.#connToken = this.#socketToken;
@@ -768,11 +841,16 @@ export class PushgateClient {
     const event = {room: d.room, items};
     if (typeof d.offset === 'number' && typeof d.epoch === 'string' && items.length > 0) {
       const first = d.offset - items.length + 1;
-      if (s.position && s.position.epoch === d.epoch && first > s.position.offset + 1) {
+      // The offset this frame should follow: the position's, and 0 for a stream joined while it had
+      // no items (epoch "0"): its clients stand at offset 0 and get its first items from offset 1 on.
+      const follows = !s.position ? null
+        : s.position.epoch === d.epoch ? s.position.offset
+          : s.position.epoch === NO_EPOCH ? 0 : null;
+      if (follows !== null && first > follows + 1) {
         // Offsets skipped: the node could not get them before the history let them go (README,
         // "What survives what"). Told as a rejoin that could not recover is: reload the state; the
         // room goes on from this frame (offset, as in a rejoin's answer), `skipped` says how many.
-        const gap = {room: d.room, recovered: false, reason: 'HISTORY_GONE', skipped: first - s.position.offset - 1,
+        const gap = {room: d.room, recovered: false, reason: 'HISTORY_GONE', skipped: first - follows - 1,
           offset: d.offset, epoch: d.epoch, gap: true};
         this.#emitBoth(room, 'recovered', gap);
       } else if (s.position && s.position.epoch !== d.epoch && s.position.epoch !== NO_EPOCH) {
@@ -802,21 +880,34 @@ export class PushgateClient {
     this.#ws = null;
     this.#stopSocketTimers();
     this.#dropRequests(code);
-    const action = closePolicy(code, {canRenewToken: !!this.#getToken});
+    let action = closePolicy(code, {canRenewToken: !!this.#getToken});
+    if (action === 'fatal' && code === 1008 && this.#token && this.#token !== (opened ? this.#connToken : this.#socketToken)
+      && !expiredLocally(this.#token, this.#tokenReceivedAt)) {
+      // No getToken, but setToken() gave a token the connection did not take (its REFRESH refused for
+      // now, or not answered before the old token's exp) and that has not expired: reconnect with it.
+      action = 'token';
+    }
     if (action === 'stop') {
       this.#stop({code, reason}, new PushgateError('CLOSED', 'pushgate: closed by the server (' + code + ')', {closeCode: code}), 'failed');
     } else if (action === 'fatal') {
       const why = code === 1008 ? 'token refused and no getToken() to renew it' : 'the server refused what this client sent';
       // A static token that expired while connected: the same error as when it is found expired before a connect.
-      const expired = code === 1008 && tokenExpired(this.#token);
+      const expired = code === 1008 && expiredLocally(this.#token, this.#tokenReceivedAt);
       const error = new PushgateError(expired ? 'TOKEN_EXPIRED' : 'FATAL_CLOSE', 'pushgate: closed with ' + code + ' (' + why + (reason ? ': ' + reason : '') + ')', {closeCode: code, reason});
+      this.#emit('error', error);
+      this.#stop({code, reason}, error, 'failed');
+    } else if (!opened && !this.#getToken && this.#token && tokenExpired(this.#token)
+      && ++this.#staleTokenFailures >= STALE_TOKEN_ATTEMPTS) {
+      const error = new PushgateError('TOKEN_EXPIRED', 'pushgate: the token\'s exp (' + new Date(tokenExpiry(this.#token)).toISOString()
+        + ') has passed on this clock and ' + STALE_TOKEN_ATTEMPTS + ' handshakes with it failed: call setToken() and connect again, or pass getToken',
+        {closeCode: code});
       this.#emit('error', error);
       this.#stop({code, reason}, error, 'failed');
     } else {
       // A browser cannot tell a refused handshake (HTTP 401 for a bad token) from a network error:
       // after a handshake that failed, a fresh token is asked for once, not for every retry (unless
       // the token is about to expire, which #start checks).
-      const renew = action === 'token' || (!opened && !!this.#getToken && !this.#renewedSinceOpen);
+      const renew = !!this.#getToken && (action === 'token' || (!opened && !this.#renewedSinceOpen));
       this.#retry({code, reason}, action, renew);
     }
   }
@@ -900,12 +991,17 @@ export class PushgateClient {
     }
     const now = monotonicNow();
     // A timer that fires far later than planned ran in a throttled or frozen tab: the answer to the
-    // last PING may be queued right behind it, so it is no evidence of a dead socket. Ask again.
+    // last PING may be queued right behind it, so it is no evidence of a dead socket. Ask again, once:
+    // if that same PING is still unanswered at the next firing, late or not (a background tab's
+    // timers are late every time), the socket is dead (half-open), and is dropped.
     const late = now - this.#heartbeatDueAt > Math.max(1_000, this.#opts.heartbeatMs / 2);
     const unanswered = this.#lastReceivedAt < this.#lastPingAt && now - this.#lastPingAt >= this.#opts.heartbeatMs * 0.9;
-    if (unanswered && !late) {
+    if (unanswered && (!late || this.#forgivenPingAt === this.#lastPingAt)) {
       this.#drop(ws, 'no answer to a PING within ' + this.#opts.heartbeatMs + ' ms');
       return;
+    }
+    if (unanswered) {
+      this.#forgivenPingAt = this.#lastPingAt;
     }
     this.#ping();
     this.#scheduleHeartbeat();
@@ -1026,10 +1122,10 @@ export class PushgateClient {
     }
     let delay = refreshDelay(expiry, this.#connTokenAt, Date.now(), this.#opts.refreshBeforeMs, tokenIssuedAt(this.#connToken));
     if (this.#refreshFailures > 0) {
-      // After a failure: again after a backoff, as long as that is before exp (else the server's
-      // 1008 at exp makes the client reconnect with a new token).
+      // After a failure: again after a backoff, as long as that is before exp on this clock (else the
+      // server's 1008 at exp makes the client reconnect with a new token).
       delay = Math.max(delay, backoffDelay(this.#refreshFailures, this.#opts.backoffBaseMs, this.#opts.backoffMaxMs));
-      if (Date.now() + delay >= expiry - 200) {
+      if (Date.now() + delay >= localExpiry(this.#connToken, this.#connTokenAt) - 200) {
         return;
       }
     }
@@ -1044,7 +1140,7 @@ export class PushgateClient {
     this.#refreshing = true;
     let token;
     try {
-      token = await this.#getToken();
+      token = await this.#askToken();
       if (typeof token !== 'string' || !token) {
         throw new Error('getToken() returned ' + (token === '' ? 'an empty string' : typeof token));
       }
@@ -1101,6 +1197,7 @@ export class PushgateClient {
       return;
     }
     this.#refreshFailures = 0;
+    this.#refreshRefusals = 0;
     this.#connToken = req.token;
     this.#connTokenAt = req.sentAt;
     const left = Array.isArray(data.left) ? data.left.filter((r) => typeof r === 'string') : [];
@@ -1194,7 +1291,7 @@ export class PushgateClient {
         if (s.position) {
           data.since = {offset: s.position.offset, epoch: s.position.epoch};
         }
-        s.pendingId = this.#request('JOIN', data, {room: room.name, since: data.since ?? null, gen: s.gen}, true);
+        s.pendingId = this.#request('JOIN', data, {room: room.name, since: data.since ?? null, gen: s.gen, handle: room}, true);
         this.#armWaiters(room);
       } else {
         this.#request('LEAVE', {room: q.room}, {room: q.room, waiter: q.waiter}, true);
@@ -1289,10 +1386,14 @@ export class PushgateClient {
 
   /**
    * RATE_LIMITED: the connection sends faster than the server allows. The request goes back to the
-   * front of the queue, the queue pauses (longer while refusals go on) and resumes one at a time.
+   * front of the queue, the queue pauses (longer while refusals go on) and resumes one at a time. A
+   * REFRESH has a limit of its own (one a second): it is sent again after a pause of its own, and the
+   * JOINs and LEAVEs go on.
    */
   #rateLimited(req) {
-    this.#pauseRequests(req.round);
+    if (req.type !== 'REFRESH') {
+      this.#pauseRequests(req.round);
+    }
     if (req.type === 'JOIN') {
       const room = this.#rooms.get(req.room);
       const s = room && internals.get(room).s;
@@ -1314,9 +1415,38 @@ export class PushgateClient {
         req.waiter?.resolve(); // joined again meanwhile: nothing to leave
       }
     } else if (req.type === 'REFRESH') {
-      this.#refreshFailures++;
-      this.#scheduleRefresh();
+      this.#refreshRefused(req);
     }
+  }
+
+  /**
+   * A REFRESH refused for now: the server kept the connection's token. The token the client holds now
+   * (setToken's or getToken's, whichever came last) is sent again after about rateLimitDelayMs
+   * (doubling while refusals go on), but before the connection's token expires on this clock; past
+   * that, the server's 1008 at exp makes the client reconnect with it.
+   */
+  #refreshRefused(req) {
+    this.#refreshRefusals++;
+    if (req.token !== this.#token) {
+      return; // a newer token went out since, as a REFRESH of its own: its answer counts
+    }
+    const ceiling = Math.min(this.#opts.backoffMaxMs, this.#opts.rateLimitDelayMs * 2 ** Math.min(this.#refreshRefusals - 1, 16));
+    let delay = Math.floor(ceiling / 2 + Math.random() * ceiling / 2);
+    const deadline = localExpiry(this.#connToken, this.#connTokenAt);
+    if (deadline !== null) {
+      const latest = deadline - 200 - Date.now();
+      if (latest <= 0) {
+        return;
+      }
+      delay = Math.min(delay, latest);
+    }
+    clearTimeout(this.#timers.refresh);
+    this.#timers.refresh = setTimeout(() => {
+      this.#timers.refresh = null;
+      if (this.#isOpen() && this.#token && this.#token !== this.#connToken) {
+        this.#sendRefresh(this.#token);
+      }
+    }, delay);
   }
 
   /**
@@ -1341,8 +1471,10 @@ export class PushgateClient {
       return;
     }
     const s = internals.get(room).s;
-    if (req.gen !== s.gen || !wanted(room)) {
-      return; // left meanwhile; the LEAVE that followed takes it out again
+    if (req.handle !== room || req.gen !== s.gen || !wanted(room)) {
+      // Left meanwhile (the LEAVE that followed takes it out again), also when joined again since with
+      // a new Room object, whose life counts its generations from 0 again: not an answer for it.
+      return;
     }
     const current = s.pendingId === req.id;
     if (current) {
