@@ -119,17 +119,18 @@ class BatchesTest {
     assertEquals(0, rig.batches.targets());
   }
 
-  /** A frame that cannot be encoded (direct memory short for its size) holds up no other room's, nor a push to all. */
+  /** A frame that cannot be encoded stops the tick (see flushAll): the rest wait, whole, for the next one. */
   @Test
-  void aFrameThatCannotBeEncodedHoldsUpNoOtherTarget() {
+  void aTickStopsAtTheFirstFrameThatCannotBeEncodedAndTheRestGoWithTheNext() {
     Rig rig = new Rig();
     rig.shortFor = ROOM;
     rig.add(1, 1, "e"); // the first in the tick's order
     rig.addPlain(OTHER, "x");
     rig.addPlain(Target.ALL, "y");
-    assertEquals(List.of("[\"x\"]", "[\"y\"]"), rig.tick());
+    assertEquals(List.of(), rig.tick(), "each refused allocation costs the loop a collection and sleeps: one a tick");
+    assertEquals(1, rig.stats.encodeFailures.get());
     rig.shortFor = null;
-    assertEquals(List.of("[\"e-1\"]@1/e"), rig.tick());
+    assertEquals(List.of("[\"e-1\"]@1/e", "[\"x\"]", "[\"y\"]"), rig.tick());
   }
 
   @Test
