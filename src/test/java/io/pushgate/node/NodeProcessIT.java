@@ -179,8 +179,16 @@ class NodeProcessIT {
         JsonObject st = new JsonObject(Http.get(apiPort, "/stats").body());
         throw new AssertionError(e.getMessage() + ": node " + st.getJsonObject("node").encode() + " jvm " + st.getJsonObject("jvm").encode());
       }
-      Eventually.await("pushes accepted again", () -> Http.postJson(apiPort, "/push/room",
-        new JsonObject().put("room", "room-0").put("items", new JsonArray().add("after"))).statusCode() == 200);
+      String[] lastRefusal = {null};
+      try {
+        Eventually.await("pushes accepted again", () -> {
+          HttpResponse<String> again = Http.postJson(apiPort, "/push/room", new JsonObject().put("room", "room-0").put("items", new JsonArray().add("after")));
+          lastRefusal[0] = again.statusCode() + " " + again.body();
+          return again.statusCode() == 200;
+        });
+      } catch (AssertionError e) {
+        throw new AssertionError(e.getMessage() + ": the last answer " + lastRefusal[0] + "; merger " + merger(apiPort).encode() + "\nLOG:\n" + Files.readString(log));
+      }
       String output = Files.readString(log);
       assertTrue(!output.contains("SEVERE") && !output.contains("LEAK:"), output);
     } finally {
