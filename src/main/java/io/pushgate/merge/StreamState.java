@@ -54,6 +54,8 @@ final class StreamState {
   boolean checkAgain;
   /** The last offset this node skipped (gone from the history before it could read it); 0 when none. */
   long skippedThrough;
+  /** The first offset of that skip. */
+  long skippedFrom;
   /** Joins that wait for the head, or for this node to catch up with the client. */
   final List<StreamJoin> waiting = new ArrayList<>();
   /** Replays encoded for a {@code since}, valid until the next flush: a reconnect storm encodes each once. */
@@ -84,6 +86,7 @@ final class StreamState {
     flushedTop = top;
     knownTop = top;
     skippedThrough = 0;
+    skippedFrom = 0;
     historyTop = -1; // of the old numbering
     early.clear();
     earlyBytes = 0;

@@ -351,6 +351,7 @@ final class Streams {
         stats.itemsSkipped.add(lost);
         log.warning("stream " + s.room + ": offsets " + s.nextExpected + ".." + (s.nextExpected + lost - 1)
           + " were gone from the history before this node got them; its clients skip them (history.itemsSkipped)");
+        s.skippedFrom = s.nextExpected;
         s.nextExpected += lost;
         s.skippedThrough = s.nextExpected - 1;
         drain(s);
@@ -359,6 +360,9 @@ final class Streams {
       if (!r.items().isEmpty()) {
         stats.holeItemsRead.add(r.items().size());
         order(s, PushBatch.fromHistory(s.target, r.items(), new Position(r.from(), s.epoch)));
+      }
+      if (passSkip(s)) {
+        onChange.accept(s);
       }
       if (s.nextExpected > before) {
         stats.holesFilled.inc(); // not a read that found the gap closed, or nothing past the top
@@ -547,8 +551,25 @@ final class Streams {
         moved.add(s);
       }
     }
+    moved.forEach(this::passSkip);
     boundRings();
     moved.forEach(onChange);
+  }
+
+  /**
+   * Offsets skipped, with everything before them handed out and nothing after them taken yet: no
+   * frame is coming that would carry the stream past them, so it stands past them now, as if an empty
+   * frame had gone (the shards' next frame starts after them anyway). Else a JOIN answered only at
+   * the next frame (Recovery) would wait until the stream's next push, however long.
+   *
+   * @return whether it moved
+   */
+  private boolean passSkip(StreamState s) {
+    if (s.skippedThrough > s.flushedTop && s.flushedTop == s.skippedFrom - 1 && s.nextExpected - 1 == s.skippedThrough) {
+      handed(s, s.skippedThrough, List.of());
+      return true;
+    }
+    return false;
   }
 
   /** What a joining client of {@code s} has now, and the ring, after a frame of its items. */

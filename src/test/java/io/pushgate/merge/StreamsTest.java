@@ -791,7 +791,8 @@ class StreamsTest {
     List<ShardCommand> answers = joinSince(rig, "from a faster node", new Position(4, epoch), 60_000_000_000L);
     assertEquals(1, answers.size(), "answered at once, not after a wait");
     JsonObject ack = ((ShardCommand.StreamJoined) answers.get(0)).ack();
-    assertEquals(new JsonObject().put("room", ROOM).put("offset", 2).put("epoch", epoch).put("recovered", false).put("reason", "HISTORY_GONE"), ack);
+    // Past the skip: the next frame starts at 6, so the client is told once, not again by a gap at that frame.
+    assertEquals(new JsonObject().put("room", ROOM).put("offset", 5).put("epoch", epoch).put("recovered", false).put("reason", "HISTORY_GONE"), ack);
   }
 
   /**
@@ -834,6 +835,41 @@ class StreamsTest {
       first.ack());
     assertEquals(new JsonObject().put("room", ROOM).put("offset", 20).put("epoch", epoch).put("recovered", true), second.ack());
     assertEquals(List.of("[\"16\",\"17\",\"18\",\"19\",\"20\"]@20/" + epoch), replayed(second));
+  }
+
+  /**
+   * Offsets skipped with nothing after them (the history's items of the gap had all outlived
+   * historyTtlMillis): no frame is coming, so JOINs are answered at once from past the skip, not left
+   * to wait for the stream's next push.
+   */
+  @Test
+  void aSkipWithNothingAfterItLetsJoinsBeAnsweredAtOnce() {
+    Rig rig = new Rig(200, 200, 100);
+    StreamState s = rig.joined();
+    List<PushBatch> b = rig.append(2, 3); // offsets 1-2, 3-5
+    String epoch = b.get(0).first().epoch();
+    rig.receive(List.of(b.get(0)));
+    rig.on(() -> {
+      rig.streams.flushed(List.of(frame(epoch, 2, b.get(0).items())));
+      rig.streams.expect(s, 5); // a client from a faster node had 3-5; their node died before its broadcast came
+      return null;
+    });
+    // The gap is read after historyHoleMillis (200 ms), when 3-5 have outlived their 100 ms.
+    Eventually.await("offsets 3-5 skipped", () -> rig.stats.itemsSkipped.get() == 3);
+    List<ShardCommand> answers = Collections.synchronizedList(new ArrayList<>());
+    Recovery recovery = new Recovery(rig.streams, MergerOptions.DEFAULTS, rig.stats, (shard, command) -> answers.add(command));
+    long now = System.nanoTime();
+    rig.on(() -> {
+      recovery.join(new StreamJoin(0, "had 2", ROOM, new Position(2, epoch), 1L, false, now, now + 60_000_000_000L));
+      recovery.join(new StreamJoin(0, "had 5", ROOM, new Position(5, epoch), 2L, false, now, now + 60_000_000_000L));
+      return null;
+    });
+    assertEquals(2, answers.size(), "answered at once, not at the next push");
+    assertEquals(new JsonObject().put("room", ROOM).put("offset", 5).put("epoch", epoch).put("recovered", false).put("reason", "HISTORY_GONE"),
+      ((ShardCommand.StreamJoined) answers.get(0)).ack());
+    assertEquals(new JsonObject().put("room", ROOM).put("offset", 5).put("epoch", epoch).put("recovered", true),
+      ((ShardCommand.StreamJoined) answers.get(1)).ack());
+    assertEquals(List.of(), replayed((ShardCommand.StreamJoined) answers.get(1)));
   }
 
   /**
