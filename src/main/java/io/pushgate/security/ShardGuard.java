@@ -177,7 +177,13 @@ public final class ShardGuard {
     }
     ClientSession session = grant == Grant.OPEN && messagesPerSecond == 0 && joinsPerSecond == 0 && ipKey == null
       ? unlimited : new ClientSession(grant, node.stats, messagesPerSecond, joinsPerSecond, rejoinAllowance, ipKey, userKey, System.nanoTime());
-    Channel channel = handshake.accept();
+    Channel channel;
+    try {
+      channel = handshake.accept();
+    } catch (RuntimeException e) {
+      release(session); // a per-client slot must not outlive a handshake that failed
+      throw e;
+    }
     if (channel == null) {
       release(session);
       return;

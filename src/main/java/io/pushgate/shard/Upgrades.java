@@ -82,12 +82,16 @@ final class Upgrades extends ChannelDuplexHandler {
       ctx.close();
       return;
     }
+    // An upgrade exactly as Vert.x and Netty's handshaker see one (Upgrade: websocket, one value, any case).
     if (msg instanceof HttpRequest request && request.decoderResult().isSuccess()
-      && request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
+      && request.headers().contains(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
       skipContent = !(msg instanceof LastHttpContent);
       ReferenceCountUtil.release(msg);
       current = new Upgrade(request);
-      if (unanswered == 0) {
+      if (HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0) {
+        // Its body would be read as the first WebSocket frames: refused before anything is decided.
+        current.answer(HttpResponseStatus.BAD_REQUEST, "A WebSocket upgrade has no body.", true);
+      } else if (unanswered == 0) {
         start();
       } else {
         held = true;
@@ -108,23 +112,27 @@ final class Upgrades extends ChannelDuplexHandler {
     if (answered && unanswered > 0 && --unanswered == 0 && held) {
       held = false;
       ctx.channel().config().setAutoRead(true);
-      start();
+      // Not inside Vert.x's write of its answer, which goes on after it (the 101 still follows it).
+      ctx.executor().execute(this::start);
     }
   }
 
   /** Answers what is malformed here, as Vert.x did, and hands the rest to the shard. */
   private void start() {
     Upgrade upgrade = current;
+    if (upgrade == null || !ctx.channel().isActive()) {
+      return;
+    }
     HttpRequest request = upgrade.request;
-    String connection = request.headers().get(HttpHeaderNames.CONNECTION);
-    if (connection == null || !connection.toLowerCase(java.util.Locale.ROOT).contains("upgrade")) {
-      upgrade.answer(HttpResponseStatus.BAD_REQUEST, "\"Connection\" header must be \"Upgrade\".");
+    // What Netty's handshaker requires, checked before the guard takes a per-client slot for it.
+    if (!request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) {
+      upgrade.answer(HttpResponseStatus.BAD_REQUEST, "\"Connection\" header must be \"Upgrade\".", false);
     } else if (request.method() != HttpMethod.GET) {
-      upgrade.answer(HttpResponseStatus.METHOD_NOT_ALLOWED, "");
+      upgrade.answer(HttpResponseStatus.METHOD_NOT_ALLOWED, "", false);
     } else if (!VERSION.equals(request.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))) {
-      upgrade.answer(HttpResponseStatus.UPGRADE_REQUIRED, "");
+      upgrade.answer(HttpResponseStatus.UPGRADE_REQUIRED, "", false);
     } else if (request.headers().get(HttpHeaderNames.SEC_WEBSOCKET_KEY) == null) {
-      upgrade.answer(HttpResponseStatus.BAD_REQUEST, "Sec-WebSocket-Key is missing.");
+      upgrade.answer(HttpResponseStatus.BAD_REQUEST, "Sec-WebSocket-Key is missing.", false);
     } else {
       onUpgrade.accept(upgrade);
     }
@@ -187,22 +195,29 @@ final class Upgrades extends ChannelDuplexHandler {
     @Override
     public void reject(int status) {
       HttpResponseStatus s = HttpResponseStatus.valueOf(status);
-      answer(s, s.reasonPhrase());
+      answer(s, s.reasonPhrase(), false);
     }
 
-    /** The upgrade's answer when it is not a WebSocket; the connection may then ask again. */
-    void answer(HttpResponseStatus status, String body) {
+    /**
+     * The upgrade's answer when it is not a WebSocket; the connection may then ask again, unless
+     * {@code close} or the client asked to close.
+     */
+    void answer(HttpResponseStatus status, String body, boolean close) {
       if (current != this) {
         return;
       }
       current = null;
+      respond(status, body, close);
+    }
+
+    private void respond(HttpResponseStatus status, String body, boolean close) {
       FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
         Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
       response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
       if (status == HttpResponseStatus.UPGRADE_REQUIRED) {
         response.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, VERSION);
       }
-      boolean keepAlive = HttpUtil.isKeepAlive(request);
+      boolean keepAlive = !close && HttpUtil.isKeepAlive(request);
       if (!keepAlive) {
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
       }
@@ -222,7 +237,13 @@ final class Upgrades extends ChannelDuplexHandler {
       if (!channel.isActive()) {
         return null;
       }
-      VertxInternals.upgrade(ctx, request, frames);
+      try {
+        VertxInternals.upgrade(ctx, request, frames);
+      } catch (RuntimeException e) {
+        // Netty's handshaker refused what the checks above let through: nothing of the pipeline changed yet.
+        respond(HttpResponseStatus.BAD_REQUEST, "Not a WebSocket handshake: " + e.getMessage(), true);
+        return null;
+      }
       return channel;
     }
   }

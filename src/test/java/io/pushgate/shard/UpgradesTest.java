@@ -94,6 +94,35 @@ class UpgradesTest {
     }
   }
 
+  /**
+   * Requests that look like upgrades but are not ones Netty's handshaker takes get an HTTP answer
+   * before the guard takes a per-address slot for them: the address's one connection is still free.
+   */
+  @Test
+  void upgradesNettyWouldRefuseTakeNoPerAddressSlot() throws Exception {
+    try (TestNode node = TestNode.start(new JsonObject().put("maxConnectionsPerIp", 1))) {
+      String head = "GET /connect HTTP/1.1\r\nHost: 127.0.0.1\r\nSec-WebSocket-Key: " + KEY + "\r\nSec-WebSocket-Version: 13\r\n";
+      try (RawClient raw = RawClient.connect(node.publicPort())) {
+        // Not one value "websocket": a plain request to Vert.x, which has no such page.
+        raw.writeRaw(head + "Upgrade: websocket, h2c\r\nConnection: Upgrade\r\n\r\n");
+        assertEquals(404, status(raw));
+        // "upgraded" is no "Upgrade" token.
+        raw.writeRaw(head + "Upgrade: websocket\r\nConnection: upgraded\r\n\r\n");
+        assertEquals(400, status(raw));
+      }
+      try (RawClient raw = RawClient.connect(node.publicPort())) {
+        // A body would be read as the first frames: refused, and the connection closed.
+        raw.writeRaw(head + "Upgrade: websocket\r\nConnection: Upgrade\r\nContent-Length: 5\r\n\r\nhello");
+        assertEquals(400, status(raw));
+        assertTrue(raw.awaitEof());
+      }
+      try (RawClient raw = RawClient.connect(node.publicPort()); RawClient second = RawClient.connect(node.publicPort())) {
+        assertEquals(101, raw.handshake(), "the address's one slot is free");
+        assertEquals(429, second.handshake(), "and now taken");
+      }
+    }
+  }
+
   private static int status(RawClient raw) {
     String head = raw.readHead();
     raw.readBytes(contentLength(head));
