@@ -1,6 +1,5 @@
 package io.pushgate.history;
 
-import com.hazelcast.config.Config;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.internal.util.ConcurrencyUtil;
@@ -51,9 +50,9 @@ class HazelcastSequencerTest {
   @Test
   void answersComeOnTheCallersContextWithOnePassThroughHazelcastsCallbackExecutor() throws Exception {
     TestCluster cluster = new TestCluster(TestNode.freePortRange(2), 2);
-    HazelcastInstance local = Hazelcast.newHazelcastInstance(patient(cluster.hazelcastConfig()));
+    HazelcastInstance local = Hazelcast.newHazelcastInstance(cluster.hazelcastConfig());
     members.add(local);
-    members.add(Hazelcast.newHazelcastInstance(patient(cluster.hazelcastConfig())));
+    members.add(Hazelcast.newHazelcastInstance(cluster.hazelcastConfig()));
     Eventually.await("two members", () -> local.getCluster().getMembers().size() == 2);
     Eventually.await("partitions assigned and their backups in place", () -> local.getPartitionService().isClusterSafe());
     AtomicInteger defaultExecutorRuns = new AtomicInteger();
@@ -207,15 +206,6 @@ class HazelcastSequencerTest {
   void historyMaxStreamsSaysHowOftenATrimRuns() {
     assertTrue(io.pushgate.config.Limit.HISTORY_MAX_STREAMS.atLimit().contains("Every " + HistoryTrim.EVERY_MILLIS / 1000 + " s "),
       io.pushgate.config.Limit.HISTORY_MAX_STREAMS.atLimit());
-  }
-
-  /**
-   * What this test counts is the callbacks, not how fast a backup answers: on a cold two-core CI
-   * machine 200 appends at once once waited more than Hazelcast's 5 s for a backup's ack and failed
-   * as indeterminate (which is what an append should do then, and HistoryFailoverTest covers).
-   */
-  private static Config patient(Config config) {
-    return config.setProperty("hazelcast.operation.backup.timeout.millis", "30000");
   }
 
   private static byte[] bytes(String s) {
