@@ -194,12 +194,14 @@ final class Batches {
   }
 
   /** The leading flush of a quiet key, if its batch is still waiting. */
-  void flushLeading(Key key, List<Flushed> out) {
+  /** @return false when direct memory ran short: the caller tries no more this turn (see flushAll) */
+  boolean flushLeading(Key key, List<Flushed> out) {
     int before = out.size();
-    flushKey(key, out::add);
+    boolean encoded = flushKey(key, out::add);
     if (out.size() > before) {
       leadingFlushes.inc();
     }
+    return encoded;
   }
 
   /** A stream's waiting batches, oldest first; none when it has none, or direct memory is short. */
@@ -232,13 +234,26 @@ final class Batches {
       if (key.target().isAll()) {
         all.add(key);
       } else if (!flushKey(key, out::add)) {
-        return out;
+        return toTheBack(key, out);
       }
     }
     for (Key key : all) {
       if (!flushKey(key, out::add)) {
-        return out;
+        return toTheBack(key, out);
       }
+    }
+    return out;
+  }
+
+  /**
+   * The key whose frame could not be encoded goes behind the others (its own batches keep their
+   * order in {@link #blocked}): one large frame that does not fit must not be the one the next ticks
+   * try first, and fail on, while smaller ones of other rooms wait behind it.
+   */
+  private List<Flushed> toTheBack(Key key, List<Flushed> out) {
+    RoomBatch batch = pending.remove(key);
+    if (batch != null) {
+      pending.put(key, batch);
     }
     return out;
   }

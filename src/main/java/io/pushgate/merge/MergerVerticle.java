@@ -262,7 +262,9 @@ public final class MergerVerticle extends VerticleBase {
   private void flushLeading() {
     List<Batches.Flushed> frames = new ArrayList<>(leading.size());
     for (Batches.Key key : leading) {
-      batches.flushLeading(key, frames);
+      if (!batches.flushLeading(key, frames)) {
+        break; // direct memory short: the rest wait for the tick (each refusal stalls this loop; Batches.flushAll)
+      }
     }
     leading.clear();
     if (!frames.isEmpty()) {
