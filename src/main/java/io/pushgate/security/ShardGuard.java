@@ -177,15 +177,15 @@ public final class ShardGuard {
     }
     ClientSession session = grant == Grant.OPEN && messagesPerSecond == 0 && joinsPerSecond == 0 && ipKey == null
       ? unlimited : new ClientSession(grant, node.stats, messagesPerSecond, joinsPerSecond, rejoinAllowance, ipKey, userKey, System.nanoTime());
-    Channel channel;
+    Channel channel = null;
     try {
       channel = handshake.accept();
-    } catch (RuntimeException e) {
-      release(session); // a per-client slot must not outlive a handshake that failed
-      throw e;
+    } finally {
+      if (channel == null) {
+        release(session); // a per-client slot must not outlive a handshake that failed, however it failed
+      }
     }
     if (channel == null) {
-      release(session);
       return;
     }
     HeadClock clock = removeClock(channel);

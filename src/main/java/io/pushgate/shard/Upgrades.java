@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.pushgate.security.Handshake;
@@ -89,8 +90,13 @@ final class Upgrades extends ChannelDuplexHandler {
       ReferenceCountUtil.release(msg);
       current = new Upgrade(request);
       if (HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0) {
-        // Its body would be read as the first WebSocket frames: refused before anything is decided.
-        current.answer(HttpResponseStatus.BAD_REQUEST, "A WebSocket upgrade has no body.", true);
+        // Its body would be read as the first WebSocket frames: refused before anything is decided;
+        // behind an answer Vert.x still owes, a 400 would pass it, so the connection just ends.
+        if (unanswered == 0) {
+          current.answer(HttpResponseStatus.BAD_REQUEST, "A WebSocket upgrade has no body.", true);
+        } else {
+          ctx.close();
+        }
       } else if (unanswered == 0) {
         start();
       } else {
@@ -239,7 +245,7 @@ final class Upgrades extends ChannelDuplexHandler {
       }
       try {
         VertxInternals.upgrade(ctx, request, frames);
-      } catch (RuntimeException e) {
+      } catch (WebSocketHandshakeException e) {
         // Netty's handshaker refused what the checks above let through: nothing of the pipeline changed yet.
         respond(HttpResponseStatus.BAD_REQUEST, "Not a WebSocket handshake: " + e.getMessage(), true);
         return null;
