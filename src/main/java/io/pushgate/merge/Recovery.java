@@ -151,6 +151,11 @@ final class Recovery {
       // at the frame (which clears the ring) it gets HISTORY_GONE at the frame's position instead.
       return false;
     }
+    if (since.offset() < s.skippedThrough) {
+      // It lacks offsets this node skipped, now behind the stream: neither the ring nor the history has them.
+      notRecovered(s, j, NotRecovered.HISTORY_GONE);
+      return true;
+    }
     long missed = s.flushedTop - since.offset();
     if (missed > streams.options.maxRecoveryItems()) {
       notRecovered(s, j, NotRecovered.TOO_FAR);

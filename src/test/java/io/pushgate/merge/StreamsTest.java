@@ -859,12 +859,14 @@ class StreamsTest {
     List<ShardCommand> answers = Collections.synchronizedList(new ArrayList<>());
     Recovery recovery = new Recovery(rig.streams, MergerOptions.DEFAULTS, rig.stats, (shard, command) -> answers.add(command));
     long now = System.nanoTime();
+    int reads = rig.on(() -> rig.sequencer.readAtNanos.size());
     rig.on(() -> {
       recovery.join(new StreamJoin(0, "had 2", ROOM, new Position(2, epoch), 1L, false, now, now + 60_000_000_000L));
       recovery.join(new StreamJoin(0, "had 5", ROOM, new Position(5, epoch), 2L, false, now, now + 60_000_000_000L));
       return null;
     });
     assertEquals(2, answers.size(), "answered at once, not at the next push");
+    assertEquals(reads, (int) rig.on(() -> rig.sequencer.readAtNanos.size()), "and without a read: skipped offsets are in no history");
     assertEquals(new JsonObject().put("room", ROOM).put("offset", 5).put("epoch", epoch).put("recovered", false).put("reason", "HISTORY_GONE"),
       ((ShardCommand.StreamJoined) answers.get(0)).ack());
     assertEquals(new JsonObject().put("room", ROOM).put("offset", 5).put("epoch", epoch).put("recovered", true),
