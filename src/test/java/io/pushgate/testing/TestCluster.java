@@ -73,6 +73,13 @@ public final class TestCluster {
     options.getEventBusOptions().setHost("127.0.0.1");
     customize.accept(options);
     HazelcastClusterManager manager = new HazelcastClusterManager(hazelcastConfig());
-    return TestNode.await(Vertx.builder().with(options).withClusterManager(node ? ClusterSetup.asNode(manager) : manager).buildClustered());
+    Vertx vertx = TestNode.await(Vertx.builder().with(options).withClusterManager(node ? ClusterSetup.asNode(manager) : manager).buildClustered());
+    // A joining member sets partitions migrating; an operation whose backup moves meanwhile may never
+    // get its ack, and pushgate fails such operations (ClusterSetup). A test deploys its node once
+    // the partitions and their backups are in place: a CI run once timed out deploying in that window.
+    com.hazelcast.core.HazelcastInstance hazelcast = manager.getHazelcastInstance();
+    Eventually.await("the cluster safe (partitions and backups in place) after a member joined",
+      () -> hazelcast.getPartitionService().isClusterSafe(), java.time.Duration.ofSeconds(30));
+    return vertx;
   }
 }
