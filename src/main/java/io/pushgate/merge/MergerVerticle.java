@@ -321,17 +321,16 @@ public final class MergerVerticle extends VerticleBase {
 
   /**
    * Another node's push this node did not take (its queue was full, or the push over its limits). A
-   * stream's items are in the history: a gap to fill from there ({@link Streams#refused}; the batch
-   * handed it is the push's last item, which is all it reads). For a room that is not a stream, or
-   * all, nothing would bring the items back, so the clients they would have reached here are closed
-   * (1013) rather than left to miss them without knowing. Low-priority items are best effort and need
-   * no such close.
+   * stream's items are in the history: a gap to fill from there ({@link Streams#refused}). For a room
+   * that is not a stream, or all, nothing would bring the items back, so the clients they would have
+   * reached here are closed (1013) rather than left to miss them without knowing. Low-priority items
+   * are best effort and need no such close.
    *
    * @return whether clients were closed; who refused the push says why
    */
   private boolean notTaken(NotTaken push) {
     if (push.last() != null && streams != null) {
-      streams.refused(new PushBatch(push.target(), List.of(new byte[0]), 0, null, push.last()));
+      streams.refused(push.target().room(), push.last());
       return false;
     }
     if (push.low()) {

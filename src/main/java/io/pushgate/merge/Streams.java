@@ -278,9 +278,11 @@ final class Streams {
    * nothing after them, nothing else would tell this node they exist. Only for a stream with clients
    * here (one this node has state for). Of another epoch (the stream's first items, or a new
    * numbering), the history says which is current and where it stands.
+   *
+   * @param last the position of the push's last item, all that this needs of it
    */
-  void refused(PushBatch b) {
-    StreamState s = states.get(b.target().room());
+  void refused(String room, Position last) {
+    StreamState s = states.get(room);
     if (s == null) {
       return; // no clients here
     }
@@ -289,8 +291,8 @@ final class Streams {
       s.checkAgain = true;
       return;
     }
-    if (b.first().epoch().equals(s.epoch)) {
-      expect(s, b.lastOffset());
+    if (last.epoch().equals(s.epoch)) {
+      expect(s, last.offset());
     } else {
       checkEpoch(s);
     }

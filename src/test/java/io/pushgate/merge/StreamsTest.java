@@ -399,7 +399,7 @@ class StreamsTest {
     rig.sequencer.answersWait = Future.succeededFuture();
     List<PushBatch> refused = rig.append(1, 1);
     rig.on(() -> {
-      refused.forEach(rig.streams::refused);
+      refused.forEach(b -> rig.streams.refused(ROOM, lastOf(b)));
       held.complete();
       return null;
     });
@@ -603,7 +603,7 @@ class StreamsTest {
     rig.joined();
     List<PushBatch> b = rig.append(2);
     rig.on(() -> {
-      rig.streams.refused(b.get(0));
+      rig.streams.refused(ROOM, lastOf(b.get(0)));
       return null;
     });
     Eventually.await("offsets 1..2", () -> rig.offsets.size() >= 2);
@@ -705,7 +705,7 @@ class StreamsTest {
     List<PushBatch> b = rig.append(2, 3);
     rig.on(() -> {
       rig.streams.receive(b.get(0));
-      rig.streams.refused(b.get(1));
+      rig.streams.refused(ROOM, lastOf(b.get(1)));
       return null;
     });
     Eventually.await("offsets 1..5", () -> rig.offsets.size() >= 5);
@@ -1017,6 +1017,11 @@ class StreamsTest {
   }
 
   /** A frame of the stream as the merger hands it to the shards: {@code items}, the last at {@code lastOffset}. */
+  /** Where a numbered batch's last item stands. */
+  private static Position lastOf(PushBatch b) {
+    return new Position(b.lastOffset(), b.first().epoch());
+  }
+
   private static RoomBatch frame(String epoch, long lastOffset, List<byte[]> items) {
     RoomBatch frame = new RoomBatch(Target.room(ROOM));
     long offset = lastOffset - items.size() + 1;
