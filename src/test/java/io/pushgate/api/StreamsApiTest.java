@@ -499,17 +499,24 @@ class StreamsApiTest {
     assertEquals("PONG", new JsonObject(c.readFrame().text()).getString("type"), "the LEAVE held: nothing of s came");
   }
 
-  @Test
-  void requestsWaitingBehindAStreamsJoinAreBounded() {
-    TestNode node = node(new JsonObject().put("maxQueuedRequests", 2).put("maxRoomsPerConnection", 2).put("historyHoleMillis", 1_500));
+  /**
+   * A client of {@code node} whose JOIN of stream s (id 1) waits for a read of the history: its
+   * {@code since} is ahead of everything the node has, so what it sends next waits behind it.
+   */
+  private TestClient waitingOnAStreamJoin(TestNode node) {
     TestClient watcher = client(node).joinAcked("s", 1);
     String epoch = push(node, "s", new JsonArray().add(1), null).getString("epoch");
     watcher.awaitItems("s", 1);
-
     TestClient c = client(node);
-    // Ahead of everything the node has: the JOIN waits for a read of the history before it is answered.
     c.send(new JsonObject().put("type", "JOIN").put("id", 1)
       .put("data", new JsonObject().put("room", "s").put("since", new JsonObject().put("offset", 99).put("epoch", epoch))));
+    return c;
+  }
+
+  @Test
+  void requestsWaitingBehindAStreamsJoinAreBounded() {
+    TestNode node = node(new JsonObject().put("maxQueuedRequests", 2).put("maxRoomsPerConnection", 2).put("historyHoleMillis", 1_500));
+    TestClient c = waitingOnAStreamJoin(node);
     for (long id = 2; id <= 4; id++) {
       c.send(new JsonObject().put("type", "PING").put("id", id));
     }
@@ -530,14 +537,7 @@ class StreamsApiTest {
   @Test
   void aWholeRejoinFitsBehindAStreamsJoinWhateverMaxQueuedRequestsSays() {
     TestNode node = node(new JsonObject().put("maxQueuedRequests", 2).put("maxRoomsPerConnection", 8).put("historyRooms", "s").put("historyHoleMillis", 1_500));
-    TestClient watcher = client(node).joinAcked("s", 1);
-    String epoch = push(node, "s", new JsonArray().add(1), null).getString("epoch");
-    watcher.awaitItems("s", 1);
-
-    TestClient c = client(node);
-    // Ahead of everything the node has: the JOIN waits for a read of the history before it is answered.
-    c.send(new JsonObject().put("type", "JOIN").put("id", 1)
-      .put("data", new JsonObject().put("room", "s").put("since", new JsonObject().put("offset", 99).put("epoch", epoch))));
+    TestClient c = waitingOnAStreamJoin(node);
     for (long id = 2; id <= 8; id++) {
       c.send(new JsonObject().put("type", "JOIN").put("id", id).put("data", new JsonObject().put("room", "plain-" + id)));
     }
