@@ -1430,8 +1430,7 @@ export class PushgateClient {
     if (req.token !== this.#token) {
       return; // a newer token went out since, as a REFRESH of its own: its answer counts
     }
-    const ceiling = Math.min(this.#opts.backoffMaxMs, this.#opts.rateLimitDelayMs * 2 ** Math.min(this.#refreshRefusals - 1, 16));
-    let delay = Math.floor(ceiling / 2 + Math.random() * ceiling / 2);
+    let delay = this.#rateLimitPause(this.#refreshRefusals);
     const deadline = localExpiry(this.#connToken, this.#connTokenAt);
     if (deadline !== null) {
       const latest = deadline - 200 - Date.now();
@@ -1460,9 +1459,14 @@ export class PushgateClient {
     }
     this.#pauseRound++;
     this.#rateLimitedRounds++;
-    const ceiling = Math.min(this.#opts.backoffMaxMs, this.#opts.rateLimitDelayMs * 2 ** Math.min(this.#rateLimitedRounds - 1, 16));
-    this.#pausedUntil = monotonicNow() + Math.floor(ceiling / 2 + Math.random() * ceiling / 2);
+    this.#pausedUntil = monotonicNow() + this.#rateLimitPause(this.#rateLimitedRounds);
     this.#window = 1;
+  }
+
+  /** The pause after the `n`th RATE_LIMITED in a row: about rateLimitDelayMs, doubling with each, up to backoffMaxMs, jittered in its upper half. */
+  #rateLimitPause(n) {
+    const ceiling = Math.min(this.#opts.backoffMaxMs, this.#opts.rateLimitDelayMs * 2 ** Math.min(n - 1, 16));
+    return Math.floor(ceiling / 2 + Math.random() * ceiling / 2);
   }
 
   #onJoinAnswer(req, error, data) {
