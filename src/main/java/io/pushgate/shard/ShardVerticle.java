@@ -48,7 +48,7 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
   private final ConnectionContext shared;
   /** Outbound bytes a connection may have queued before it counts as a slow consumer (4002). */
   private final WriteBufferWaterMark outboundLimit;
-  /** The frame decoder's settings: frames up to maxFrameBytes, masked, no extensions (see start()). */
+  /** The frame decoder's settings once a connection is upgraded: frames up to maxFrameBytes, masked, no extensions. */
   private final WebSocketDecoderConfig frames;
   private ShardGuard guard;
   private boolean draining;
