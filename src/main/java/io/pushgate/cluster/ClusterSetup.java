@@ -36,8 +36,6 @@ public final class ClusterSetup {
    * Change it with any change to those forms.
    */
   public static final String FORMAT = "f3";
-  /** An operation whose backup did not answer fails instead of leaving the caller unsure: an append is all or nothing. */
-  static final String FAIL_ON_INDETERMINATE = "hazelcast.operation.fail.on.indeterminate.state";
 
   private ClusterSetup() {
   }
@@ -97,7 +95,10 @@ public final class ClusterSetup {
    * historyMaxStreams with removals that reach both copies ({@link io.pushgate.history.HistoryTrim}),
    * and an append or read judges idleness by its own time, alike on both copies. After a split
    * brain each stream keeps the half's copy that continues the other's, or starts again in a new
-   * epoch ({@link SplitBrainMerge}).
+   * epoch ({@link SplitBrainMerge}). Only the history's own operations fail when a backup does not
+   * answer in time ({@link io.pushgate.history.HazelcastSequencer}); the cluster-wide
+   * {@code hazelcast.operation.fail.on.indeterminate.state} stays off, so Vert.x's maps (event-bus
+   * subscriptions, node and HA information) wait out a slow backup instead of failing a node's start.
    */
   public static Config configure(Config config, HistoryOptions history) {
     if (config.getMapConfigOrNull(HistoryOptions.MAP) != null) {
@@ -108,7 +109,6 @@ public final class ClusterSetup {
       .setAsyncBackupCount(0)
       .setInMemoryFormat(InMemoryFormat.OBJECT)
       .setMergePolicyConfig(new MergePolicyConfig(SplitBrainMerge.class.getName(), MergePolicyConfig.DEFAULT_BATCH_SIZE)));
-    config.setProperty(FAIL_ON_INDETERMINATE, "true");
     String configured = config.getClusterName();
     config.setClusterName(configured + "-" + FORMAT);
     log.info("Hazelcast cluster name " + config.getClusterName() + " (" + configured + " and the members' data format " + FORMAT

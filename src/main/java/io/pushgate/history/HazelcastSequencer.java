@@ -2,6 +2,7 @@ package io.pushgate.history;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import com.hazelcast.map.impl.proxy.MapProxyImpl;
 import com.hazelcast.map.listener.EntryMergedListener;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -16,9 +17,10 @@ import java.util.concurrent.CompletionStage;
  * The cluster's history: one entry per stream in the {@code pushgate.history} map, changed only by
  * an {@link Append} run on the key's partition owner and applied to its synchronous backup. The
  * open-source CP subsystem (IAtomicLong) is not there, and a Ringbuffer per room would allocate its
- * whole capacity up front, so a map entry is the sequencer. With
- * {@code hazelcast.operation.fail.on.indeterminate.state} an append whose backup did not answer
- * fails instead of being reported done; it is not undone on the owner, though, so such a failure
+ * whole capacity up front, so a map entry is the sequencer. Operations on that map fail when their
+ * outcome is unknown ({@link #failingOnUnknownOutcome}): an append whose backup did not answer in
+ * time fails instead of being reported done, and one whose owner left is not retried on the new
+ * owner, which may already hold it. Such an append is not undone on the owner, though, so the failure
  * ({@link AppendOutcomeUnknown}, as is an owner that did not answer in time) may have numbered its
  * items (the merger then reads where the stream stands, and a pusher's retry with its
  * idempotencyKey finds them).
@@ -33,9 +35,25 @@ public final class HazelcastSequencer implements Sequencer {
   /** @param context where the futures complete: the caller's (the merger's) */
   public HazelcastSequencer(HazelcastInstance hazelcast, HistoryOptions options, Context context) {
     this.hazelcast = hazelcast;
-    this.map = hazelcast.getMap(HistoryOptions.MAP);
+    this.map = failingOnUnknownOutcome(hazelcast.getMap(HistoryOptions.MAP));
     this.options = options;
     this.context = context;
+  }
+
+  /**
+   * Hazelcast's {@code hazelcast.operation.fail.on.indeterminate.state} for this map's proxy only
+   * (proxies are one per name and member, so every use of the history map here has it). Set
+   * cluster-wide it would also fail Vert.x's own operations on a slow backup, a node's start among
+   * them. The switch is on Hazelcast's map proxy class, not its public interface: the one place
+   * pushgate reaches into Hazelcast.
+   */
+  static <K, V> IMap<K, V> failingOnUnknownOutcome(IMap<K, V> map) {
+    if (!(map instanceof MapProxyImpl<?, ?> proxy)) {
+      throw new IllegalStateException("the history map's proxy is a " + map.getClass().getName()
+        + ", not Hazelcast's member-side map proxy: its appends could not fail on an unknown outcome");
+    }
+    proxy.setFailOnIndeterminateOperationState(true);
+    return map;
   }
 
   @Override

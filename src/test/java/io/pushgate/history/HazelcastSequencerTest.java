@@ -201,6 +201,80 @@ class HazelcastSequencerTest {
     assertEquals(false, map.containsKey("r"));
   }
 
+  /**
+   * Two members, the other one's only partition thread held: an append whose backup cannot answer
+   * in time fails as an unknown outcome, while a put into any other map (Vert.x's subscriptions and
+   * node information among them) waits out the backup timeout and succeeds, as Hazelcast's default
+   * has it. Before, the cluster-wide property failed both, and a node could fail to start.
+   */
+  @Test
+  void onlyTheHistorysOperationsFailWhenABackupDoesNotAnswer() throws Exception {
+    TestCluster cluster = new TestCluster(TestNode.freePortRange(2), 2);
+    java.util.function.Supplier<com.hazelcast.config.Config> config = () -> cluster.hazelcastConfig()
+      .setProperty("hazelcast.operation.backup.timeout.millis", "1000")
+      .setProperty("hazelcast.operation.thread.count", "1");
+    HazelcastInstance local = Hazelcast.newHazelcastInstance(config.get());
+    members.add(local);
+    HazelcastInstance other = Hazelcast.newHazelcastInstance(config.get());
+    members.add(other);
+    Eventually.await("partitions assigned and their backups in place", () -> local.getPartitionService().isClusterSafe());
+    String room = ownedBy(local, "room-");
+    String plainKey = ownedBy(local, "plain-");
+
+    Holding.HELD.set(new java.util.concurrent.CountDownLatch(1));
+    Holding.RELEASE.set(new java.util.concurrent.CountDownLatch(1));
+    local.getMap("holder").submitToKey(ownedBy(other, "hold-"), new Holding());
+    try {
+      assertTrue(Holding.HELD.get().await(30, TimeUnit.SECONDS), "the other member's partition thread is held");
+      vertx = Vertx.vertx();
+      CompletableFuture<Throwable> appended = new CompletableFuture<>();
+      vertx.runOnContext(start -> new HazelcastSequencer(local, HistoryOptions.DEFAULTS, Vertx.currentContext())
+        .append(room, List.of(new Append.Push(List.of(bytes("a")), null)))
+        .onComplete(ar -> appended.complete(ar.cause())));
+      Throwable failure = appended.get(60, TimeUnit.SECONDS);
+      assertTrue(failure instanceof AppendOutcomeUnknown && failure.getCause() instanceof com.hazelcast.core.IndeterminateOperationStateException,
+        "the append's backup never answered: " + failure);
+
+      local.getMap("plain").put(plainKey, "v");
+      assertEquals("v", local.getMap("plain").get(plainKey), "a put whose backup did not answer is done, as Hazelcast's default has it");
+      assertEquals(1, Holding.RELEASE.get().getCount(), "the other member was held throughout");
+    } finally {
+      Holding.RELEASE.get().countDown();
+    }
+  }
+
+  /** A key of {@code prefix} whose partition {@code member} owns. */
+  private static String ownedBy(HazelcastInstance member, String prefix) {
+    for (int i = 0; ; i++) {
+      String key = prefix + i;
+      if (member.getPartitionService().getPartition(key).getOwner().localMember()) {
+        return key;
+      }
+    }
+  }
+
+  /** Holds the partition thread it runs on until released; no backup, so only its owner is held. */
+  static final class Holding implements com.hazelcast.map.EntryProcessor<Object, Object, Object> {
+    static final java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CountDownLatch> HELD = new java.util.concurrent.atomic.AtomicReference<>();
+    static final java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CountDownLatch> RELEASE = new java.util.concurrent.atomic.AtomicReference<>();
+
+    @Override
+    public Object process(java.util.Map.Entry<Object, Object> entry) {
+      HELD.get().countDown();
+      try {
+        RELEASE.get().await(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return null;
+    }
+
+    @Override
+    public com.hazelcast.map.EntryProcessor<Object, Object, Object> getBackupProcessor() {
+      return null;
+    }
+  }
+
   /** The setting's text, which README repeats, says how often a trim runs. */
   @Test
   void historyMaxStreamsSaysHowOftenATrimRuns() {

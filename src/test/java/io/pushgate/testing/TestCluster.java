@@ -37,9 +37,8 @@ public final class TestCluster {
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
     // Tests count outcomes, not how fast a backup answers. On a two-core CI machine busy with other
     // JVMs a backup once took over Hazelcast's 5 s to ack: 200 appends at once failed as indeterminate
-    // (HazelcastSequencerTest), and once Vert.x's own registration of a joining member did, so the
-    // member never started (RemoteOverLimitsTest). pushgate fails such operations on purpose
-    // (ClusterSetup: an append's outcome must be known); HistoryFailoverTest covers what that means.
+    // (HazelcastSequencerTest). pushgate fails the history's operations on purpose (an append's
+    // outcome must be known); HazelcastSequencerTest and HistoryFailoverTest cover what that means.
     config.setProperty("hazelcast.operation.backup.timeout.millis", "30000");
     config.getNetworkConfig().setPort(basePort).setPortAutoIncrement(true).setPortCount(size);
     config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
