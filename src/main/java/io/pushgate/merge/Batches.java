@@ -66,6 +66,7 @@ final class Batches {
   private Set<Key> framedThisTick = new HashSet<>();
   private Set<Key> framedLastTick = new HashSet<>();
   private long lastShortageNanos = Long.MIN_VALUE;
+  private final java.util.function.LongSupplier clock;
   private boolean holding;
   private final Counter batches;
   private final Counter earlyFlushes;
@@ -80,12 +81,16 @@ final class Batches {
   }
 
   Batches(MergerOptions options, Sampler sampler, MergerStats stats) {
-    this(options, sampler, stats, RoomBatch::encode);
+    this(options, sampler, stats, RoomBatch::encode, System::nanoTime);
   }
 
-  /** @param encoder RoomBatch::encode, or a test's, which can run short of direct memory on demand */
-  Batches(MergerOptions options, Sampler sampler, MergerStats stats, Encoder encoder) {
+  /**
+   * @param encoder RoomBatch::encode, or a test's, which can run short of direct memory on demand
+   * @param clock   System::nanoTime, or a test's
+   */
+  Batches(MergerOptions options, Sampler sampler, MergerStats stats, Encoder encoder, java.util.function.LongSupplier clock) {
     this.encoder = encoder;
+    this.clock = clock;
     this.options = options;
     this.sampler = sampler;
     this.batches = stats.batches;
@@ -104,9 +109,14 @@ final class Batches {
     return pending.size();
   }
 
-  /** When a frame last could not be encoded for want of direct memory; Long.MIN_VALUE for never. */
-  long lastShortageNanos() {
-    return lastShortageNanos;
+  /**
+   * Whether a frame could not be encoded for want of direct memory in the last two ticks. Until then
+   * only the tick tries again (once): a batch at its limit, or a quiet room's first items, wait for
+   * it, as each refused allocation costs the merger's loop the JDK's collection and sleeps, and
+   * another node's pushes, taken while memory is short, would otherwise pay that once each.
+   */
+  boolean shortRecently() {
+    return lastShortageNanos != Long.MIN_VALUE && clock.getAsLong() - lastShortageNanos < 2 * options.tickMillis() * 1_000_000L;
   }
 
   /** A push to a room that is no stream, a low-priority push, or one to all. */
@@ -180,22 +190,31 @@ final class Batches {
   }
 
   /**
-   * At a limit (or before items that cannot join the batch): the frame goes now. One that cannot be
-   * encoded waits, whole, behind in {@link #blocked}, and what follows starts a new batch: growing, it
-   * would carry more than maxBatchItems in one frame, and hold ever more bytes while memory is short.
+   * At a limit (or before items that cannot join the batch): the frame goes now, unless memory was
+   * short lately ({@link #shortRecently}). One that cannot be encoded, or is not tried, waits, whole,
+   * behind in {@link #blocked}, and what follows starts a new batch: growing, it would carry more than
+   * maxBatchItems in one frame, and hold ever more bytes while memory is short.
    */
   private void flushEarly(Key key, Outlet outlet) {
     RoomBatch current = pending.get(key);
-    flushKey(key, outlet::early);
+    if (!shortRecently()) {
+      flushKey(key, outlet::early);
+    }
     if (pending.get(key) == current && current != null) {
       pending.remove(key);
       blocked.computeIfAbsent(key, k -> new ArrayDeque<>()).add(current);
     }
   }
 
-  /** The leading flush of a quiet key, if its batch is still waiting. */
-  /** @return false when direct memory ran short: the caller tries no more this turn (see flushAll) */
+  /**
+   * The leading flush of a quiet key, if its batch is still waiting.
+   *
+   * @return false when direct memory ran short, now or lately: the caller tries no more this turn (see flushAll)
+   */
   boolean flushLeading(Key key, List<Flushed> out) {
+    if (shortRecently()) {
+      return false;
+    }
     int before = out.size();
     boolean encoded = flushKey(key, out::add);
     if (out.size() > before) {
@@ -317,7 +336,7 @@ final class Batches {
       if (!DirectMemory.isShortage(e)) {
         throw e;
       }
-      lastShortageNanos = System.nanoTime();
+      lastShortageNanos = clock.getAsLong();
       encodeFailures.inc();
       return null;
     }

@@ -254,8 +254,7 @@ public final class MergerVerticle extends VerticleBase {
 
   /** An encode failed for want of direct memory in the last two ticks, or the limit is nearly reached. */
   private boolean directMemoryShort() {
-    long last = batches.lastShortageNanos();
-    return directMemoryHigh || (last != Long.MIN_VALUE && System.nanoTime() - last < 2 * options.tickMillis() * 1_000_000L);
+    return directMemoryHigh || batches.shortRecently();
   }
 
   /** The first items of quiet rooms, one turn after they came: together, in one hand-out. */

@@ -34,6 +34,9 @@ class BatchesTest {
   private static final class Rig {
     boolean shortOfMemory;
     Target shortFor;
+    /** The batches' clock, moved by {@link #later}. */
+    long nanos = 1_000_000_000L;
+    final MergerOptions options;
     final MergerStats stats = new MergerStats(new NodeStats());
     final Batches batches;
     final List<Batches.Flushed> early = new ArrayList<>();
@@ -53,12 +56,18 @@ class BatchesTest {
     }
 
     Rig(MergerOptions options) {
+      this.options = options;
       batches = new Batches(options, new Sampler(0, 100, new FanoutPressure(), new Counter()), stats, batch -> {
         if (shortOfMemory || batch.target().equals(shortFor)) {
           throw new OutOfMemoryError("Cannot reserve 1024 bytes of direct buffer memory (allocated: 0, limit: 0)");
         }
         return batch.encode();
-      });
+      }, () -> nanos);
+    }
+
+    /** {@code ticks} ticks later on the batches' clock. */
+    void later(int ticks) {
+      nanos += ticks * options.tickMillis() * 1_000_000L;
     }
 
     /** A push of {@code items} to a room that is no stream (or to all). */
@@ -136,6 +145,36 @@ class BatchesTest {
     assertEquals(List.of("[\"e-1\"]@1/e", "[\"y\"]"), rig.tick());
   }
 
+  /**
+   * For two ticks after a refusal only the tick tries again, once: not each batch at its limit, nor a
+   * quiet room's leading flush (another node's pushes, taken while memory is short, would each cost
+   * the loop a refused allocation's collection and sleeps). Everything goes, in order, once it fits.
+   */
+  @Test
+  void whileMemoryWasShortLatelyOnlyTheTickTriesAgain() {
+    MergerOptions d = MergerOptions.DEFAULTS;
+    Rig rig = new Rig(new MergerOptions(d.shards(), d.tickMillis(), 3, d.maxBatchBytes(), d.maxPendingBytes(), d.closeTimeoutMillis(),
+      d.maxRooms(), d.maxRoomItemsPerSecond()));
+    rig.shortOfMemory = true;
+    rig.addPlain(ROOM, "a");
+    assertEquals(List.of(), rig.tick());
+    assertEquals(1, rig.stats.encodeFailures.get());
+    rig.addPlain(OTHER, "b", "c", "d", "e", "f", "g", "h"); // two batches reach their limit of 3
+    assertFalse(rig.batches.flushLeading(new Batches.Key(OTHER, Batches.Kind.PLAIN), new ArrayList<>()), "the leading flush waits for the tick");
+    assertEquals(1, rig.stats.encodeFailures.get(), "neither the batches at their limit nor the leading flush tried");
+    rig.later(1);
+    assertEquals(List.of(), rig.tick());
+    assertEquals(2, rig.stats.encodeFailures.get(), "the tick tried, once");
+    rig.shortOfMemory = false;
+    rig.addPlain(OTHER, "i", "j"); // "h", "i", "j": at the limit again, still within two ticks of the refusal
+    assertEquals(List.of(), rig.frames(rig.early));
+    rig.later(2);
+    rig.addPlain(OTHER, "k"); // past them: this early flush takes what waited
+    assertEquals(List.of("[\"b\",\"c\",\"d\"]", "[\"e\",\"f\",\"g\"]", "[\"h\",\"i\",\"j\"]"), rig.frames(rig.early));
+    assertEquals(List.of("[\"a\"]", "[\"k\"]"), rig.tick(), "the other room's batch is new since its early flush");
+    assertEquals(0, rig.batches.bytes());
+  }
+
   @Test
   void offsetsSkippedWhileAFrameIsKeptBackGoInAFrameOfTheirOwn() {
     Rig rig = new Rig();
@@ -147,7 +186,7 @@ class BatchesTest {
     rig.add(4, 4, "e"); // follows on: joins the batch kept back
     rig.add(9, 10, "e"); // 5..8 were trimmed from the history before this node read them
     assertEquals(List.of(), rig.tick());
-    assertEquals(3, rig.stats.encodeFailures.get(), "the tick, the jump's early flush, the tick");
+    assertEquals(2, rig.stats.encodeFailures.get(), "the two ticks: the jump's early flush does not try while memory was short lately");
     rig.shortOfMemory = false;
     assertEquals(List.of("[\"e-2\",\"e-3\",\"e-4\"]@4/e", "[\"e-9\",\"e-10\"]@10/e"), rig.tick());
     assertEquals(0, rig.batches.bytes(), "every item's bytes given back");
@@ -179,7 +218,8 @@ class BatchesTest {
     rig.add(1, 1, "f");
     assertEquals(List.of(), rig.frames(rig.early));
     rig.shortOfMemory = false;
-    rig.add(7, 7, "f"); // another jump: its early flush takes everything before it
+    rig.later(2);
+    rig.add(7, 7, "f"); // another jump, two ticks after the shortage: its early flush takes everything before it
     assertEquals(List.of("[\"e-1\",\"e-2\"]@2/e", "[\"e-5\"]@5/e", "[\"f-1\"]@1/f"), rig.frames(rig.early));
     assertEquals(List.of("[\"f-7\"]@7/f"), rig.tick());
   }
