@@ -101,6 +101,13 @@ class BatchesTest {
     }
   }
 
+  /** The defaults, with maxBatchItems 3. */
+  private static MergerOptions threeItemsAFrame() {
+    MergerOptions d = MergerOptions.DEFAULTS;
+    return new MergerOptions(d.shards(), d.tickMillis(), 3, d.maxBatchBytes(), d.maxPendingBytes(), d.closeTimeoutMillis(),
+      d.maxRooms(), d.maxRoomItemsPerSecond());
+  }
+
   /** A frame as its items, then for a stream's "@offset/epoch". */
   static String described(EncodedFrame frame) {
     JsonObject data = new JsonObject(frame.text()).getJsonObject("data");
@@ -114,9 +121,7 @@ class BatchesTest {
    */
   @Test
   void aBatchAtItsLimitThatCannotBeEncodedWaitsAndANewOneTakesWhatFollows() {
-    MergerOptions d = MergerOptions.DEFAULTS;
-    Rig rig = new Rig(new MergerOptions(d.shards(), d.tickMillis(), 3, d.maxBatchBytes(), d.maxPendingBytes(), d.closeTimeoutMillis(),
-      d.maxRooms(), d.maxRoomItemsPerSecond()));
+    Rig rig = new Rig(threeItemsAFrame());
     rig.shortOfMemory = true;
     rig.add(1, 7, "e");
     rig.addPlain(OTHER, "a", "b", "c", "d", "e");
@@ -152,9 +157,7 @@ class BatchesTest {
    */
   @Test
   void whileMemoryWasShortLatelyOnlyTheTickTriesAgain() {
-    MergerOptions d = MergerOptions.DEFAULTS;
-    Rig rig = new Rig(new MergerOptions(d.shards(), d.tickMillis(), 3, d.maxBatchBytes(), d.maxPendingBytes(), d.closeTimeoutMillis(),
-      d.maxRooms(), d.maxRoomItemsPerSecond()));
+    Rig rig = new Rig(threeItemsAFrame());
     rig.shortOfMemory = true;
     rig.addPlain(ROOM, "a");
     assertEquals(List.of(), rig.tick());
