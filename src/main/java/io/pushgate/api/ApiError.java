@@ -14,7 +14,9 @@ public enum ApiError {
   UNSUPPORTED_MEDIA_TYPE(415),
   RATE_LIMITED(429),
   INTERNAL(500),
-  QUEUE_FULL(503);
+  QUEUE_FULL(503),
+  /** The node is leaving (SIGTERM, a rolling update): retry at once, on a new connection, which reaches another node. */
+  DRAINING(503);
 
   private final int status;
 

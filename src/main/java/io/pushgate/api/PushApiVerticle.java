@@ -86,10 +86,15 @@ public final class PushApiVerticle extends VerticleBase {
     DemoPublisher demo = new DemoPublisher(config, parser, submission, refusals);
     MessageConsumer<Object> busPushes = vertx.eventBus().consumer(Addresses.PUSH, this::onBusPush);
     vertx.eventBus().<JsonObject>localConsumer(Addresses.DEMO_PUBLISH, demo::onPublish);
-    vertx.eventBus().localConsumer(Addresses.API_DRAIN, msg -> busPushes.unregister().onComplete(ar -> msg.reply(ar.succeeded())));
+    Draining draining = new Draining();
+    vertx.eventBus().localConsumer(Addresses.API_DRAIN, msg -> {
+      draining.start();
+      busPushes.unregister().onComplete(ar -> msg.reply(ar.succeeded()));
+    });
 
     Router router = Router.router(vertx);
     RequestDeadline deadline = new RequestDeadline(config.limit(Limit.API_REQUEST_TIMEOUT_MILLIS), requestTimeouts::inc);
+    router.route().handler(draining::onRequest);
     router.route().handler(deadline::onRequest);
     ApiKeys.protect(router, config); // then: with keys configured, nothing else runs without one
     router.post("/push/*").handler(this::requireSupportedContentType);

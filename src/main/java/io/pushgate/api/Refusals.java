@@ -24,6 +24,9 @@ final class Refusals {
     if (ctx.response().ended()) {
       return;
     }
+    if (error.status() == 503) {
+      ctx.response().putHeader("Retry-After", "1"); // nothing was taken: a retry a second later is welcome
+    }
     ctx.response().setStatusCode(error.status()).putHeader("Content-Type", "application/json").end(error.body(message).encode());
   }
 

@@ -53,8 +53,12 @@ final class Submission {
       })
       .compose(reply -> {
         if (reply.body() instanceof MergeResult.Refused no) {
-          return Future.failedFuture(new PushRefused(no.reason() == MergeResult.Reason.OUTCOME_UNKNOWN ? ApiError.INTERNAL : ApiError.QUEUE_FULL,
-            no.message()));
+          ApiError error = switch (no.reason()) {
+            case OUTCOME_UNKNOWN -> ApiError.INTERNAL;
+            case DRAINING -> ApiError.DRAINING;
+            default -> ApiError.QUEUE_FULL;
+          };
+          return Future.failedFuture(new PushRefused(error, no.message()));
         }
         MergeResult.Accepted ok = (MergeResult.Accepted) reply.body();
         accepted.inc();
