@@ -61,7 +61,7 @@ public final class PushgateConfig {
       } else if (raw instanceof String str && (!str.isBlank() || s.isOptional())) {
         settings.put(s, s.isOptional() ? str.trim() : str);
       } else {
-        problems.add(s.key() + " must be a non-empty string, got " + raw);
+        problems.add(s.key() + " must be a non-empty string, got " + (s.isSecret() ? kindOf(raw) + " (a secret's value is not shown)" : raw));
         settings.put(s, s.defaultValue());
       }
     }
@@ -83,6 +83,16 @@ public final class PushgateConfig {
       throw new IllegalArgumentException("invalid configuration: " + String.join("; ", problems));
     }
     return config;
+  }
+
+  /** What a JSON value is, for an error that must not show it. */
+  private static String kindOf(Object raw) {
+    return raw instanceof String str ? (str.isBlank() ? "a blank string" : "a string")
+      : raw instanceof io.vertx.core.json.JsonArray ? "a JSON array"
+      : raw instanceof JsonObject ? "a JSON object"
+      : raw instanceof Number ? "a number"
+      : raw instanceof Boolean ? "a boolean"
+      : raw == null ? "null" : "a " + raw.getClass().getSimpleName();
   }
 
   private void crossCheck(List<String> problems) {

@@ -239,8 +239,11 @@ public final class Main implements VertxApplicationHooks {
       log().info("configuration from " + source);
       return json;
     } catch (RuntimeException e) {
-      String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
-      return refuseConfig("-conf " + conf + ": " + source + " is not a JSON object (" + why + "): the node does not start on other settings");
+      // Jackson's message quotes the token it could not read, which may be a secret: only where it is.
+      java.util.regex.Matcher at = java.util.regex.Pattern.compile("line: (\\d+), column: (\\d+)").matcher(String.valueOf(e.getMessage()));
+      String where = at.find() ? "at line " + at.group(1) + ", column " + at.group(2) : "not even a JSON value";
+      return refuseConfig("-conf: " + source + " is not a JSON object (" + where + "; the text is not logged, as it may hold secrets)"
+        + ": the node does not start on other settings");
     }
   }
 

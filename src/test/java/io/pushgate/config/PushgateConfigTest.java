@@ -49,6 +49,19 @@ class PushgateConfigTest {
       + " PUSHGATE_API_PORT, from a Service named like it: set enableServiceLinks: false in the pod spec)"), e.getMessage());
   }
 
+  /** A secret of the wrong JSON type is named with its type, never its value: the message is logged. */
+  @Test
+  void aSecretOfTheWrongTypeIsNamedWithoutItsValue() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PushgateConfig.load(new JsonObject()
+      .put("apiKeys", new io.vertx.core.json.JsonArray().add("first-key-0123456789abcdef").add("second-key-0123456789abcdef"))
+      .put("jwtHs256Secret", new JsonObject().put("k", "hs256-secret-0123456789abcdef0123456789"))
+      .put("publicHost", new io.vertx.core.json.JsonArray().add("not-a-secret")), Map.of()));
+    assertTrue(e.getMessage().contains("apiKeys must be a non-empty string, got a JSON array (a secret's value is not shown)"), e.getMessage());
+    assertTrue(e.getMessage().contains("jwtHs256Secret must be a non-empty string, got a JSON object (a secret's value is not shown)"), e.getMessage());
+    assertTrue(e.getMessage().contains("publicHost must be a non-empty string, got [\"not-a-secret\"]"), "other settings show what they got: " + e.getMessage());
+    assertTrue(!e.getMessage().contains("-key-") && !e.getMessage().contains("hs256-secret"), e.getMessage());
+  }
+
   @Test
   void anItemMustFitInABatch() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PushgateConfig.load(

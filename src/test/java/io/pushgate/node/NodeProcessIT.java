@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -286,19 +287,28 @@ class NodeProcessIT {
   }
 
   /**
-   * A -conf file that is missing or not JSON stops the node, naming it: Vert.x's launcher only warns,
-   * and the node would start on other settings (tokens off, any origin) as if none had been named.
+   * A -conf file that is missing or not JSON, or inline JSON that is not, stops the node, saying where:
+   * Vert.x's launcher only warns, and the node would start on other settings (tokens off, any origin)
+   * as if none had been named. The text is never logged: the token the parser stumbled on (an unquoted
+   * secret, a missing comma after one) would be.
    */
   @Test
-  void aConfFileThatIsMissingOrNotJsonStopsTheNodeNamingIt(@TempDir Path dir) throws Exception {
+  void aConfThatIsMissingOrNotJsonStopsTheNodeSayingWhereWithoutItsText(@TempDir Path dir) throws Exception {
+    String secret = "Zx9SuperSecretValue" + "s".repeat(32);
     Path broken = dir.resolve("broken.json");
-    Files.writeString(broken, "{\"jwtHs256Secret\": \"" + "s".repeat(48) + "\",}");
-    for (Path conf : List.of(dir.resolve("missing.json"), broken)) {
-      Exited node = runToExit(dir, new ProcessBuilder("java", "-jar", Path.of("target", "pushgate.jar").toString(), "-conf", conf.toString()));
+    Files.writeString(broken, "{\"jwtHs256Secret\": " + secret + "}");
+    Path missing = dir.resolve("missing.json");
+    Map<String, String> expected = new java.util.LinkedHashMap<>();
+    expected.put(missing.toString(), "-conf " + missing + ": cannot read");
+    expected.put(broken.toString(), "-conf: " + broken + " is not a JSON object (at line 1, column ");
+    expected.put("{\"jwtHs256Secret\": \"" + secret + "\" \"apiPort\": 7799}", "-conf: -conf (inline JSON) is not a JSON object (at line 1, column ");
+    for (Map.Entry<String, String> conf : expected.entrySet()) {
+      Exited node = runToExit(dir, new ProcessBuilder("java", "-jar", Path.of("target", "pushgate.jar").toString(), "-conf", conf.getKey()));
       String output = node.output();
       assertEquals(11, node.code(), output); // Vert.x's launcher: initialization failed
-      assertTrue(output.contains("-conf " + conf + ": ") && output.contains("the node does not start on other settings"), output);
+      assertTrue(output.contains(conf.getValue()) && output.contains("the node does not start on other settings"), output);
       assertTrue(!output.contains("built-in defaults") && !output.contains("pushgate node ready"), output);
+      assertTrue(!output.contains("SuperSecret"), output);
     }
   }
 
