@@ -47,4 +47,17 @@ if [[ "$out" == *-Xmx* ]]; then echo "FAIL an -Xms the launcher cannot read: our
 JAVA_OPTS=-Xmx3g expect "an -Xmx of the user's wins" -Xmx3g
 out=$(PATH="$work/bin:$PATH" PUSHGATE_JAR="$work/pushgate.jar" JAVA_OPTS=-Xmx3g sh bin/pushgate 2>/dev/null)
 if [[ "$out" == *-Xmx5* ]]; then echo "FAIL an -Xmx of the user's: ours beside it: $out"; failures=$((failures + 1)); fi
+# absent NAME UNWANTED: the java command line, with the environment as set, lacks UNWANTED (flags on the
+# command line would override the user's JDK_JAVA_OPTIONS, which the java stand-in does not see).
+absent() {
+  got=$(PATH="$work/bin:$PATH" PUSHGATE_JAR="$work/pushgate.jar" sh bin/pushgate 2>/dev/null)
+  if [[ " $got " == *" $2 "* ]]; then echo "FAIL $1: $2 in: $got"; failures=$((failures + 1)); else echo "ok   $1"; fi
+}
+expect "no collector of the user's: ours, with its young generation" -Xmn32m
+JDK_JAVA_OPTIONS=-Xmn64m absent "a young generation of the user's stays theirs" -Xmn32m
+JDK_JAVA_OPTIONS=-Xmn64m expect "with our collector beside it" -XX:+UseParallelGC
+JDK_JAVA_OPTIONS=-XX:NewSize=64m absent "NewSize of the user's too" -Xmn32m
+JDK_JAVA_OPTIONS=-XX:+UseAdaptiveSizePolicy absent "adaptive sizing of the user's stays theirs" -XX:-UseAdaptiveSizePolicy
+JDK_JAVA_OPTIONS=-XX:+UseAdaptiveSizePolicy expect "with our young generation beside it" -Xmn32m
+JAVA_OPTS=-XX:+UseG1GC absent "a collector of the user's takes none of ours" -Xmn32m
 [ "$failures" -eq 0 ] || { echo "$failures launcher check(s) failed"; exit 1; }
