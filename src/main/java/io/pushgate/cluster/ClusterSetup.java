@@ -37,6 +37,9 @@ public final class ClusterSetup {
    */
   public static final String FORMAT = "f3";
 
+  /** Hazelcast's words for a ${property} in the XML that no system property sets. */
+  private static final java.util.regex.Pattern UNSET_PROPERTY = java.util.regex.Pattern.compile("Could not find a replacement for '\\$\\{([^}']+)\\}'");
+
   private ClusterSetup() {
   }
 
@@ -59,6 +62,12 @@ public final class ClusterSetup {
     try {
       config = new FileSystemXmlConfig(path.toFile());
     } catch (IOException | RuntimeException e) {
+      java.util.regex.Matcher unset = UNSET_PROPERTY.matcher(String.valueOf(e.getMessage()));
+      if (unset.find()) {
+        throw new IllegalStateException("cluster configuration " + path.toAbsolutePath() + " uses ${" + unset.group(1)
+          + "}, which no system property sets: start the node with -D" + unset.group(1) + "=VALUE in JAVA_OPTS"
+          + " (k8s/base/deployment.yaml sets the cluster name this way)", e);
+      }
       throw new IllegalStateException("cluster configuration " + path.toAbsolutePath() + " is not valid Hazelcast XML: " + e.getMessage(), e);
     }
     return new HazelcastClusterManager(configure(config, history));
