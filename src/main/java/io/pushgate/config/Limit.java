@@ -69,6 +69,8 @@ public enum Limit {
     "item bytes each stream keeps for recovery at most, on the member that holds it and again on its backup (the oldest are trimmed first, as by historySize); a client that missed more rejoins with recovered: false, HISTORY_GONE"),
   HISTORY_MAX_STREAMS("historyMaxStreams", 5_000, 1,
     "streams whose history each member holds at most. Every 5 s each node drops, from both copies, the least recently appended to of the streams its member holds beyond this (in between it may hold more, by the streams made meanwhile; a standalone node drops the least recently appended to at once); a dropped stream is counted as history.streamsEvicted, logged, and starts a new epoch with its next push: its returning clients are told EPOCH_CHANGED"),
+  HISTORY_MAX_BYTES("historyMaxBytes", 128L * 1024 * 1024, 1_024,
+    "item bytes of the streams whose history each member holds, at most (about as many again in its backups of other members' streams): past it the trim drops the least recently appended to streams, as at historyMaxStreams, with the same count, log and EPOCH_CHANGED; at least historyStreamBytes"),
   HISTORY_TTL_MILLIS("historyTtlMillis", 120_000, 1_000,
     "items older than this are trimmed from a stream's history; a client that was away longer rejoins with recovered: false, HISTORY_GONE"),
   MAX_RECOVERY_ITEMS("maxRecoveryItems", 200, 1,

@@ -19,6 +19,7 @@ import java.io.IOException;
  * @param maxIdempotencyKeys      keys remembered per stream at most
  * @param streamBytes             item bytes kept per stream at most
  * @param maxStreams              streams each member holds at most (the least recently appended to are dropped, see HistoryTrim)
+ * @param maxBytes                item bytes of the streams each member holds at most (dropped alike)
  * @param maxRecoveryItems        a JOIN that missed more gets TOO_FAR
  * @param ringBytes               item bytes the node keeps in memory for replays
  * @param holeMillis              how long a gap in offsets waits before it is read from the history
@@ -26,7 +27,7 @@ import java.io.IOException;
  * @param rooms                   which rooms are streams
  */
 public record HistoryOptions(int size, long ttlMillis, long idempotencyWindowMillis, int maxIdempotencyKeys, long streamBytes,
-                             int maxStreams, int maxRecoveryItems, long ringBytes, long holeMillis, long idleMillis, RoomPatterns rooms) {
+                             int maxStreams, long maxBytes, int maxRecoveryItems, long ringBytes, long holeMillis, long idleMillis, RoomPatterns rooms) {
 
   /** The Hazelcast map that holds every stream's log. */
   public static final String MAP = "pushgate.history";
@@ -35,9 +36,15 @@ public record HistoryOptions(int size, long ttlMillis, long idempotencyWindowMil
   public static HistoryOptions from(PushgateConfig config) {
     return new HistoryOptions(config.intLimit(Limit.HISTORY_SIZE), config.limit(Limit.HISTORY_TTL_MILLIS),
       config.limit(Limit.IDEMPOTENCY_WINDOW_MILLIS), config.intLimit(Limit.MAX_IDEMPOTENCY_KEYS), config.limit(Limit.HISTORY_STREAM_BYTES),
-      config.intLimit(Limit.HISTORY_MAX_STREAMS), config.intLimit(Limit.MAX_RECOVERY_ITEMS),
+      config.intLimit(Limit.HISTORY_MAX_STREAMS), config.limit(Limit.HISTORY_MAX_BYTES), config.intLimit(Limit.MAX_RECOVERY_ITEMS),
       config.limit(Limit.HISTORY_RING_BYTES), config.limit(Limit.HISTORY_HOLE_MILLIS), config.limit(Limit.HISTORY_IDLE_MILLIS),
       RoomPatterns.fromList(config.text(Setting.HISTORY_ROOMS)));
+  }
+
+  /** These options with other bounds for a member's share ({@link HistoryTrim}). */
+  HistoryOptions withMemberBounds(int maxStreams, long maxBytes) {
+    return new HistoryOptions(size, ttlMillis, idempotencyWindowMillis, maxIdempotencyKeys, streamBytes, maxStreams, maxBytes,
+      maxRecoveryItems, ringBytes, holeMillis, idleMillis, rooms);
   }
 
   public boolean enabled() {
@@ -60,6 +67,6 @@ public record HistoryOptions(int size, long ttlMillis, long idempotencyWindowMil
 
   /** The part of the options an operation carries; the rest is the reading node's own business. */
   static HistoryOptions readData(ObjectDataInput in) throws IOException {
-    return new HistoryOptions(in.readInt(), in.readLong(), in.readLong(), in.readInt(), in.readLong(), 0, 0, 0, 0, in.readLong(), RoomPatterns.ANY);
+    return new HistoryOptions(in.readInt(), in.readLong(), in.readLong(), in.readInt(), in.readLong(), 0, 0, 0, 0, 0, in.readLong(), RoomPatterns.ANY);
   }
 }

@@ -15,9 +15,9 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Removes a member's idle streams (no append for historyIdleMillis) and holds it to historyMaxStreams:
- * of the entries it owns, the idle ones and then the least recently appended to beyond the bound are
- * removed, each by an operation on its owner that its backup applies too, so both copies go.
+ * Removes a member's idle streams (no append for historyIdleMillis) and holds it to historyMaxStreams
+ * and historyMaxBytes: of the entries it owns, the idle ones and then the least recently appended to
+ * beyond either bound are removed, each by an operation on its owner that its backup applies too, so both copies go.
  * Hazelcast's own eviction and expiry would not do: they act on the owner and on the backup each on
  * its own (eviction by its own sample; a max-idle expiry that the backup failed to match took random
  * other entries of the backup with it), so a backup could keep a stream its owner had dropped and
@@ -34,11 +34,11 @@ public final class HistoryTrim {
 
   /**
    * Removes the streams {@code map}'s local member owns that had no append for historyIdleMillis at
-   * {@code nowMillis}, then the least recently appended of the rest beyond historyMaxStreams, each
-   * unless appended to since this looked.
+   * {@code nowMillis}, then the least recently appended of the rest until at most historyMaxStreams
+   * with at most historyMaxBytes of items are left, each unless appended to since this looked.
    *
-   * @return the streams removed beyond historyMaxStreams (not the idle ones, whose removal is only
-   * what any later look would have found)
+   * @return the streams removed beyond the bounds (not the idle ones, whose removal is only what any
+   * later look would have found)
    */
   public static List<String> run(IMap<String, StreamLog> map, HistoryOptions options, long nowMillis) {
     Set<String> owned = map.localKeySet();
@@ -53,9 +53,9 @@ public final class HistoryTrim {
       }
     });
     live.sort(java.util.Comparator.comparingLong(e -> e.getValue()[0]));
-    // The idle ones first, then the least recently appended beyond the bound: only those are reported.
+    // The idle ones first, then the least recently appended beyond the bounds: only those are reported.
     List<Map.Entry<String, long[]>> gone = new ArrayList<>(idle);
-    gone.addAll(live.subList(0, Math.max(0, live.size() - options.maxStreams())));
+    gone.addAll(live.subList(0, beyondBounds(live, options)));
     List<CompletableFuture<Boolean>> removals = forget(map, gone);
     List<String> removed = new ArrayList<>();
     RuntimeException failed = null;
@@ -74,6 +74,19 @@ public final class HistoryTrim {
     return removed;
   }
 
+  /** How many of {@code live}, least recently appended first, must go to leave both bounds kept. */
+  private static int beyondBounds(List<Map.Entry<String, long[]>> live, HistoryOptions options) {
+    long bytes = live.stream().mapToLong(e -> Touched.bytes(e.getValue())).sum();
+    int count = live.size();
+    int drop = 0;
+    while (drop < live.size() && (count > options.maxStreams() || bytes > options.maxBytes())) {
+      bytes -= Touched.bytes(live.get(drop).getValue());
+      count--;
+      drop++;
+    }
+    return drop;
+  }
+
   /**
    * One operation per stream, not executeOnKeys: that one's backups are asynchronous, and the owner
    * would answer (and the stream be made again) before its backup had let the old copy go.
@@ -86,7 +99,11 @@ public final class HistoryTrim {
     return removals;
   }
 
-  /** When a stream was last appended to, and its top then: {touchedMillis, top}; null for none. Read on the owner only. */
+  /**
+   * When a stream was last appended to, its top then, and its items' bytes: {touchedMillis, top,
+   * bytes}; null for none. Read on the owner only (a member of the release before, in a rolling
+   * update, answers without the bytes).
+   */
   public static final class Touched implements EntryProcessor<String, StreamLog, long[]>, ReadOnly, DataSerializable {
 
     /** For Hazelcast's deserialization. */
@@ -96,7 +113,11 @@ public final class HistoryTrim {
     @Override
     public long[] process(Map.Entry<String, StreamLog> entry) {
       StreamLog log = entry.getValue();
-      return log == null ? null : new long[] {log.touchedMillis(), log.top()};
+      return log == null ? null : new long[] {log.touchedMillis(), log.top(), log.bytes()};
+    }
+
+    static long bytes(long[] seen) {
+      return seen.length > 2 ? seen[2] : 0;
     }
 
     @Override

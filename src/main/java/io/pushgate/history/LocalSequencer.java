@@ -17,8 +17,10 @@ public final class LocalSequencer implements Sequencer {
   private final HistoryOptions options;
   /** Streams in order of last append, so idle ones, and the first to drop at historyMaxStreams, come first. */
   private final LinkedHashMap<String, StreamLog> logs = new LinkedHashMap<>();
-  /** Streams dropped at historyMaxStreams since the last {@link #trim}. */
+  /** Streams dropped at historyMaxStreams or historyMaxBytes since the last {@link #trim}. */
   private final List<String> evicted = new java.util.ArrayList<>();
+  /** Item bytes of all the streams held. */
+  private long bytes;
 
   public LocalSequencer(HistoryOptions options) {
     this.options = options;
@@ -29,17 +31,23 @@ public final class LocalSequencer implements Sequencer {
     long now = System.currentTimeMillis();
     expireIdle(now);
     StreamLog log = logs.remove(room); // and put back last: the most recently appended
+    if (log != null) {
+      bytes -= log.bytes();
+    }
     if (log == null || log.idle(now, options)) {
       log = new StreamLog(Sequencer.newEpoch());
     }
+    AppendResult result = log.append(pushes, now, options);
     logs.put(room, log);
-    if (logs.size() > options.maxStreams()) {
+    bytes += log.bytes();
+    while (logs.size() > 1 && (logs.size() > options.maxStreams() || bytes > options.maxBytes())) {
       // The first is the least recently appended, never the one just appended (the last).
       Map.Entry<String, StreamLog> eldest = logs.entrySet().iterator().next();
       logs.remove(eldest.getKey());
+      bytes -= eldest.getValue().bytes();
       evicted.add(eldest.getKey());
     }
-    return Future.succeededFuture(log.append(pushes, now, options));
+    return Future.succeededFuture(result);
   }
 
   @Override
@@ -68,10 +76,12 @@ public final class LocalSequencer implements Sequencer {
   /** Drops streams with no append for historyIdleMillis, as the cluster's appends, reads and trims do. */
   private void expireIdle(long now) {
     for (Iterator<StreamLog> it = logs.values().iterator(); it.hasNext(); ) {
-      if (!it.next().idle(now, options)) {
+      StreamLog log = it.next();
+      if (!log.idle(now, options)) {
         break; // in order of last append: the rest were appended to more recently
       }
       it.remove();
+      bytes -= log.bytes();
     }
   }
 

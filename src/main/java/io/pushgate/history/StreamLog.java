@@ -69,6 +69,11 @@ public final class StreamLog implements DataSerializable {
     return touchedMillis;
   }
 
+  /** Bytes of the items kept. */
+  long bytes() {
+    return bytes;
+  }
+
   /**
    * Whether nothing was appended for historyIdleMillis at {@code nowMillis}: the stream is then gone,
    * whoever looks. Judged by an operation's own time against the log's last append, both of which

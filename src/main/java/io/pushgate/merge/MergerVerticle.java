@@ -368,12 +368,13 @@ public final class MergerVerticle extends VerticleBase {
     }, false));
   }
 
-  /** A stream this member dropped at historyMaxStreams (from both copies): counted, and logged at most once a minute. */
+  /** A stream this member dropped at historyMaxStreams or historyMaxBytes (from both copies): counted, and logged at most once a minute. */
   private void evicted(String room) {
     streamStats.streamsEvicted.inc();
     long n = evictions.occurred();
     if (n > 0) {
-      log.warning("this member holds the history of historyMaxStreams (" + history.maxStreams() + ") streams: dropped " + n
+      log.warning("this member holds the history of historyMaxStreams (" + history.maxStreams() + ") streams or historyMaxBytes ("
+        + history.maxBytes() + ") bytes of items: dropped " + n
         + " least recently appended to since the last report, the last " + room + "; each one's next push starts a new epoch (history.streamsEvicted)");
     }
   }
@@ -381,7 +382,7 @@ public final class MergerVerticle extends VerticleBase {
   private void trimFailed(Throwable e) {
     long n = trimFailures.occurred();
     if (n > 0) {
-      log.warning("could not hold the history to historyMaxStreams (" + n + " failed trim(s) since the last report, tried every "
+      log.warning("could not hold the history to historyMaxStreams and historyMaxBytes (" + n + " failed trim(s) since the last report, tried every "
         + HistoryTrim.EVERY_MILLIS + " ms): " + e);
     }
   }

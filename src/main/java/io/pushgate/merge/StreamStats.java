@@ -57,7 +57,7 @@ final class StreamStats {
     ringEvictions = stats.counter("history.ringEvictions", "pushgate_history_ring_evictions",
       "replay rings dropped to stay within historyRingBytes (their replays read the history instead)");
     streamsEvicted = stats.counter("history.streamsEvicted", "pushgate_history_streams_evicted",
-      "streams this member dropped from the history because it held historyMaxStreams (least recently appended to first; standalone, least recently used): their next push starts a new epoch");
+      "streams this member dropped from the history because it held historyMaxStreams or historyMaxBytes (least recently appended to first): their next push starts a new epoch");
     recovered = stats.counter("history.joins.recovered", "pushgate_stream_joins", "JOINs with since, by outcome", Tags.of("outcome", "recovered"));
     joinsUnavailable = stats.counter("history.joins.unavailable", "pushgate_stream_joins_unavailable",
       "JOINs of streams answered RATE_LIMITED because the stream's history could not be read (a read failed, or did not answer by the JOIN's deadline)");

@@ -70,6 +70,13 @@ class PushgateConfigTest {
   }
 
   @Test
+  void aStreamMustFitInAMembersShareOfTheHistory() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PushgateConfig.load(
+      new JsonObject().put("historyMaxBytes", 1_000_000), Map.of()));
+    assertTrue(e.getMessage().contains("historyStreamBytes must not exceed historyMaxBytes"), e.getMessage());
+  }
+
+  @Test
   void envNamesAreUpperSnakeCase() {
     assertEquals("PUSHGATE_MAX_ROOMS_PER_CONNECTION", Setting.envName(Limit.MAX_ROOMS_PER_CONNECTION.key()));
     assertEquals("PUSHGATE_API_PORT", Setting.envName(Setting.API_PORT.key()));

@@ -113,9 +113,16 @@ class HazelcastSequencerTest {
    */
   @Test
   void aTrimKeepsTheMostRecentlyAppendedHistoryMaxStreamsAndNamesTheRest() throws Exception {
-    HistoryOptions d = HistoryOptions.DEFAULTS;
-    HistoryOptions options = new HistoryOptions(d.size(), d.ttlMillis(), d.idempotencyWindowMillis(), d.maxIdempotencyKeys(), d.streamBytes(),
-      14, d.maxRecoveryItems(), d.ringBytes(), d.holeMillis(), d.idleMillis(), d.rooms());
+    trimKeeps14(HistoryOptions.DEFAULTS.withMemberBounds(14, HistoryOptions.DEFAULTS.maxBytes()));
+  }
+
+  /** The same with historyMaxBytes the items of 14 such streams (each holds one item of 7 bytes). */
+  @Test
+  void aTrimKeepsTheMostRecentlyAppendedHistoryMaxBytes() throws Exception {
+    trimKeeps14(HistoryOptions.DEFAULTS.withMemberBounds(1_000, 14 * bytes("first").length));
+  }
+
+  private void trimKeeps14(HistoryOptions options) throws Exception {
     TestCluster cluster = new TestCluster(TestNode.freePortRange(1), 1);
     HazelcastInstance member = Hazelcast.newHazelcastInstance(cluster.hazelcastConfig(options).setProperty("hazelcast.partition.count", "7"));
     members.add(member);

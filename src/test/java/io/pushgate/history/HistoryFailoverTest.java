@@ -98,8 +98,7 @@ class HistoryFailoverTest {
   @Test
   void heldToHistoryMaxStreamsABackupHoldsExactlyTheOwnersStreams() {
     HistoryOptions d = HistoryOptions.DEFAULTS;
-    HistoryOptions options = new HistoryOptions(d.size(), d.ttlMillis(), d.idempotencyWindowMillis(), d.maxIdempotencyKeys(), d.streamBytes(),
-      14, d.maxRecoveryItems(), d.ringBytes(), d.holeMillis(), d.idleMillis(), d.rooms());
+    HistoryOptions options = d.withMemberBounds(14, d.maxBytes());
     HazelcastInstance[] two = twoMembers(options, "7");
     HazelcastInstance doomed = two[0];
     HazelcastInstance survivor = two[1];
@@ -167,7 +166,7 @@ class HistoryFailoverTest {
     HistoryOptions d = HistoryOptions.DEFAULTS;
     long idleMillis = 60_000;
     HistoryOptions options = new HistoryOptions(d.size(), d.ttlMillis() * 100, d.idempotencyWindowMillis(), d.maxIdempotencyKeys(), d.streamBytes(),
-      d.maxStreams(), d.maxRecoveryItems(), d.ringBytes(), d.holeMillis(), idleMillis, d.rooms());
+      d.maxStreams(), d.maxBytes(), d.maxRecoveryItems(), d.ringBytes(), d.holeMillis(), idleMillis, d.rooms());
     HazelcastInstance[] two = twoMembers(options, "3");
     HazelcastInstance doomed = two[0];
     HazelcastInstance survivor = two[1];

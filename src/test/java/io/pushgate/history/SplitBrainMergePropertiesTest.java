@@ -35,7 +35,7 @@ class SplitBrainMergePropertiesTest {
   void aKeptCopyAgreesWithEveryItemEitherHalfGaveOutAndOnlyADivergedStreamStartsAgain() {
     qt().withExamples(500).forAll(integers().between(1, 8), integers().between(0, 10), integers().between(0, 5), integers().between(0, 5))
       .checkAssert((size, together, onlyA, onlyB) -> {
-        HistoryOptions options = new HistoryOptions(size, 120_000, 120_000, 10, 1 << 20, 10_000, 0, 0, 0, 3_600_000, RoomPatterns.ANY);
+        HistoryOptions options = new HistoryOptions(size, 120_000, 120_000, 10, 1 << 20, 10_000, 1L << 30, 0, 0, 0, 3_600_000, RoomPatterns.ANY);
         Map.Entry<String, StreamLog> a = new AbstractMap.SimpleEntry<>("room", null);
         List<String> givenOutByA = new ArrayList<>();
         append(a, "before", together, options, givenOutByA);

@@ -47,7 +47,7 @@ class StreamLogPropertiesTest {
   private static Gen<HistoryOptions> options() {
     // Items are 8 to 10 bytes: from 5 bytes (not even one item) to more than 8 of them.
     return integers().between(1, 8).zip(integers().between(5, 50).map(t -> t * 100), integers().between(3, 50).map(t -> t * 100), integers().between(1, 4),
-      integers().between(5, 100), (size, ttl, window, keys, bytes) -> new HistoryOptions(size, ttl, window, keys, bytes, 0, 0, 0, 0, 3_600_000, RoomPatterns.ANY));
+      integers().between(5, 100), (size, ttl, window, keys, bytes) -> new HistoryOptions(size, ttl, window, keys, bytes, 0, 0, 0, 0, 0, 3_600_000, RoomPatterns.ANY));
   }
 
   @Test

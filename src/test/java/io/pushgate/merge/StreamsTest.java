@@ -75,7 +75,7 @@ class StreamsTest {
     }
 
     Rig(int historySize, long holeMillis, long ttlMillis) {
-      HistoryOptions options = new HistoryOptions(historySize, ttlMillis, 120_000, 1_000, 1 << 20, 10_000, 200, 64 << 20, holeMillis, 600_000, RoomPatterns.ANY);
+      HistoryOptions options = new HistoryOptions(historySize, ttlMillis, 120_000, 1_000, 1 << 20, 10_000, 1L << 30, 200, 64 << 20, holeMillis, 600_000, RoomPatterns.ANY);
       sequencer = new Swappable(options);
       streams = new Streams(vertx, options, sequencer, stats, new Streams.Outlet() {
         @Override

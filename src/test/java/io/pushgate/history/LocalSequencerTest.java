@@ -1,0 +1,41 @@
+package io.pushgate.history;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** A standalone node's history held to historyMaxStreams and historyMaxBytes at each append, least recently appended first. */
+class LocalSequencerTest {
+
+  private static final byte[] ITEM = "\"first\"".getBytes(StandardCharsets.UTF_8);
+
+  @Test
+  void appendsBeyondHistoryMaxBytesDropTheLeastRecentlyAppendedToStreams() {
+    LocalSequencer sequencer = new LocalSequencer(HistoryOptions.DEFAULTS.withMemberBounds(1_000, 14L * ITEM.length));
+    for (int i = 0; i < 20; i++) {
+      sequencer.append("room-" + i, List.of(new Append.Push(List.of(ITEM), null)));
+    }
+    assertEquals(14, sequencer.streams());
+    assertEquals(IntStream.range(0, 6).mapToObj(i -> "room-" + i).toList(), sequencer.trim().result(), "the six appended to first");
+
+    // room-6 is now the least recently appended to; room-7 grows by two items: two streams must go for them.
+    sequencer.append("room-7", List.of(new Append.Push(List.of(ITEM, ITEM), null)));
+    assertEquals(List.of("room-6", "room-8"), sequencer.trim().result(), "never the stream just appended to");
+    assertEquals(12, sequencer.streams());
+    assertEquals(4, sequencer.append("room-7", List.of(new Append.Push(List.of(ITEM), null))).result().top(), "room-7 went on");
+  }
+
+  @Test
+  void historyMaxStreamsStillHolds() {
+    LocalSequencer sequencer = new LocalSequencer(HistoryOptions.DEFAULTS.withMemberBounds(3, 1L << 30));
+    for (int i = 0; i < 5; i++) {
+      sequencer.append("room-" + i, List.of(new Append.Push(List.of(ITEM), null)));
+    }
+    assertEquals(List.of("room-0", "room-1"), sequencer.trim().result());
+    assertEquals(3, sequencer.streams());
+  }
+}
