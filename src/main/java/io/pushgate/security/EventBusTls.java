@@ -61,15 +61,46 @@ public final class EventBusTls {
       }
       return problems;
     }
+    String keyPassword = config.text(Setting.EVENT_BUS_TLS_KEY_STORE_PASSWORD);
     if (!Files.isReadable(Path.of(keyStore))) {
       problems.add(Setting.EVENT_BUS_TLS_KEY_STORE.key() + ": cannot read " + keyStore);
+    } else if (!keyPassword.isEmpty()) {
+      opens(Setting.EVENT_BUS_TLS_KEY_STORE, keyStore, Setting.EVENT_BUS_TLS_KEY_STORE_PASSWORD, keyPassword, true, problems);
     }
-    if (config.text(Setting.EVENT_BUS_TLS_KEY_STORE_PASSWORD).isEmpty()) {
+    if (keyPassword.isEmpty()) {
       problems.add(Setting.EVENT_BUS_TLS_KEY_STORE_PASSWORD.key() + " is needed with " + Setting.EVENT_BUS_TLS_KEY_STORE.key());
     }
     if (!trustStore.isEmpty() && !Files.isReadable(Path.of(trustStore))) {
       problems.add(Setting.EVENT_BUS_TLS_TRUST_STORE.key() + ": cannot read " + trustStore);
+    } else if (!trustStore.isEmpty()) {
+      String trustPassword = config.text(Setting.EVENT_BUS_TLS_TRUST_STORE_PASSWORD);
+      opens(Setting.EVENT_BUS_TLS_TRUST_STORE, trustStore, trustPassword.isEmpty() ? Setting.EVENT_BUS_TLS_KEY_STORE_PASSWORD
+        : Setting.EVENT_BUS_TLS_TRUST_STORE_PASSWORD, trustPassword.isEmpty() ? keyPassword : trustPassword, false, problems);
     }
     return problems;
+  }
+
+  /**
+   * Opens the PKCS12 store with its password, before the node joins the cluster: a wrong one would
+   * otherwise show only once the member had joined Hazelcast (the event bus starts after it), and a
+   * pod crash-looping on it would make the cluster move partitions each time.
+   */
+  private static void opens(Setting store, String path, Setting passwordSetting, String password, boolean needsKey, List<String> problems) {
+    try (java.io.InputStream in = Files.newInputStream(Path.of(path))) {
+      java.security.KeyStore keys = java.security.KeyStore.getInstance("PKCS12");
+      keys.load(in, password.toCharArray());
+      boolean found = false;
+      for (String alias : java.util.Collections.list(keys.aliases())) {
+        found |= needsKey ? keys.isKeyEntry(alias) : keys.isCertificateEntry(alias) || keys.getCertificate(alias) != null;
+      }
+      if (!found) {
+        problems.add(store.key() + ": " + path + " holds no " + (needsKey ? "private key" : "certificate"));
+      }
+    } catch (java.io.IOException | java.security.GeneralSecurityException | RuntimeException e) {
+      boolean wrongPassword = e.getCause() instanceof java.security.UnrecoverableKeyException
+        || String.valueOf(e.getMessage()).contains("password");
+      problems.add(store.key() + ": " + path + (wrongPassword ? " does not open with " + passwordSetting.key() + " (the password is wrong)"
+        : " is not a PKCS12 store that opens with " + passwordSetting.key() + " (" + e.getClass().getSimpleName() + ")"));
+    }
   }
 }

@@ -47,6 +47,24 @@ class EventBusTlsTest {
       .put("eventBusTlsKeyStore", store.toString()).put("eventBusTlsKeyStorePassword", PASSWORD));
   }
 
+  /** The store is opened with its password before the node joins the cluster; what is wrong is named, never the password. */
+  @Test
+  void aStoreThatDoesNotOpenWithItsPasswordIsNamedBeforeTheNodeJoins() throws Exception {
+    Path dir = Files.createTempDirectory("pushgate-tls");
+    Path store = keyStore(dir, "pushgate-cluster");
+    assertEquals(java.util.List.of(), EventBusTls.problems(tls(store)));
+    PushgateConfig wrong = PushgateConfig.defaults().with(new JsonObject()
+      .put("eventBusTlsKeyStore", store.toString()).put("eventBusTlsKeyStorePassword", "not-the-password-at-all"));
+    assertEquals(java.util.List.of("eventBusTlsKeyStore: " + store + " does not open with eventBusTlsKeyStorePassword (the password is wrong)"),
+      EventBusTls.problems(wrong));
+    Path text = Files.writeString(dir.resolve("not-a-store.p12"), "hello");
+    java.util.List<String> problems = EventBusTls.problems(tls(text));
+    assertEquals(1, problems.size(), problems.toString());
+    assertTrue(problems.get(0).startsWith("eventBusTlsKeyStore: " + text + " is not a PKCS12 store that opens with eventBusTlsKeyStorePassword"),
+      problems.toString());
+    assertTrue(!problems.toString().contains(PASSWORD), problems.toString());
+  }
+
   @Test
   void nodesWithTheClusterCertificateExchangePushesAndOthersCannotPush() throws Exception {
     Path dir = Files.createTempDirectory("pushgate-tls");
