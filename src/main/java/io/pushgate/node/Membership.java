@@ -3,8 +3,12 @@ package io.pushgate.node;
 import io.pushgate.config.PushgateConfig;
 import io.pushgate.config.Setting;
 import io.pushgate.vertx.VertxInternals;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.spi.cluster.ClusterManager;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 /**
  * How many cluster members this node sees, and whether that is enough to take clients. A node that
@@ -12,19 +16,40 @@ import io.vertx.core.spi.cluster.ClusterManager;
  * the first of a new cluster; it stays unready, so that new clients go to nodes that are part of the
  * cluster, until it has been lonely for lonelyReadyAfterMillis: then it serves anyway, because a
  * first node must be able to start and the last node standing must keep serving.
+ *
+ * A node that joined a cluster is also unready until Hazelcast has once found the cluster safe (no
+ * partition migrating, every backup in place), for at most {@link #SAFE_WAIT_MILLIS}: in a rolling
+ * update the next old node is stopped once this one is ready, and while partitions still move to
+ * the newcomer some streams' history may have one copy only, which that old node could hold.
  */
 final class Membership {
+
+  /** The longest a node waits, after its start, to see its cluster safe before it serves anyway. */
+  static final long SAFE_WAIT_MILLIS = 60_000;
 
   private final Vertx vertx;
   private final int min;
   private final long lonelyReadyAfterNanos;
   /** When the node last had enough members; its start counts as such a moment. */
-  private long lastEnoughNanos = System.nanoTime();
+  private volatile long lastEnoughNanos = System.nanoTime();
+  private final long startNanos = System.nanoTime();
+  /** Whether the cluster is safe, asked off the event loop (it asks every member); null standalone. */
+  private final Supplier<Future<Boolean>> clusterSafe;
+  private volatile boolean safeSeen;
+  private final AtomicBoolean asking = new AtomicBoolean();
 
   Membership(Vertx vertx, PushgateConfig config) {
+    this(vertx, config, vertx.isClustered()
+      ? () -> vertx.executeBlocking(() -> VertxInternals.hazelcast(vertx).getPartitionService().isClusterSafe(), false)
+      : null);
+  }
+
+  /** @param clusterSafe asks Hazelcast whether the cluster is safe; a test's, to hold a migration for as long as it likes */
+  Membership(Vertx vertx, PushgateConfig config, Supplier<Future<Boolean>> clusterSafe) {
     this.vertx = vertx;
     this.min = (int) config.number(Setting.MIN_CLUSTER_MEMBERS);
     this.lonelyReadyAfterNanos = config.number(Setting.LONELY_READY_AFTER_MILLIS) * 1_000_000L;
+    this.clusterSafe = clusterSafe;
   }
 
   /** Members of the cluster this node sees, itself included; 1 standalone. */
@@ -39,18 +64,33 @@ final class Membership {
 
   /** Why the node should not take new clients, or null when it may. */
   String notEnough() {
-    if (!vertx.isClustered() || min <= 1) {
+    if (!vertx.isClustered()) {
       return null;
     }
     long now = System.nanoTime();
-    int seen = members();
-    if (seen >= min) {
-      lastEnoughNanos = now;
+    if (min > 1) {
+      int seen = members();
+      if (seen >= min) {
+        lastEnoughNanos = now;
+      } else if (now - lastEnoughNanos < lonelyReadyAfterNanos) {
+        return "sees " + seen + " cluster members, fewer than minClusterMembers=" + min;
+      }
+    }
+    return unsafe(now);
+  }
+
+  /** Null once the cluster was safe since the start (or the wait is over); else why not, and it asks again. */
+  private String unsafe(long now) {
+    if (safeSeen || clusterSafe == null || now - startNanos >= SAFE_WAIT_MILLIS * 1_000_000L) {
       return null;
     }
-    if (now - lastEnoughNanos >= lonelyReadyAfterNanos) {
-      return null;
+    if (asking.compareAndSet(false, true)) {
+      clusterSafe.get().onComplete(ar -> {
+        safeSeen |= ar.succeeded() && Boolean.TRUE.equals(ar.result());
+        asking.set(false);
+      });
     }
-    return "sees " + seen + " cluster members, fewer than minClusterMembers=" + min;
+    return safeSeen ? null : "the cluster's partitions are still moving (Hazelcast is not cluster-safe yet): a rolling update waits,"
+      + " so that no node leaves while a stream's history has one copy only; at most " + SAFE_WAIT_MILLIS / 1000 + " s after the start";
   }
 }

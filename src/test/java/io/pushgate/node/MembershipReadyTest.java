@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A node that expects peers and sees none takes no new clients, for a bounded time. */
 class MembershipReadyTest {
@@ -29,6 +30,39 @@ class MembershipReadyTest {
       Eventually.await("ready once a peer joined", () -> ready(first) == 200, Duration.ofSeconds(30));
       TestNode.await(peer.close());
       Eventually.await("not ready once the peer left", () -> ready(first) == 503, Duration.ofSeconds(30));
+    }
+  }
+
+  /**
+   * A node that joined is not ready until Hazelcast has once found the cluster safe (here a test's
+   * answer, which a real migration would take seconds to give): it asks one question at a time, again
+   * after a "not yet", and never again after a "yes".
+   */
+  @Test
+  void aJoiningNodeIsNotReadyUntilItsClusterWasOnceSafe() {
+    TestCluster cluster = new TestCluster(TestNode.freePortRange(1), 1);
+    Vertx member = cluster.member();
+    try {
+      java.util.concurrent.atomic.AtomicReference<io.vertx.core.Promise<Boolean>> asked = new java.util.concurrent.atomic.AtomicReference<>();
+      java.util.concurrent.atomic.AtomicInteger asks = new java.util.concurrent.atomic.AtomicInteger();
+      Membership membership = new Membership(member, io.pushgate.config.PushgateConfig.defaults(), () -> {
+        asks.incrementAndGet();
+        asked.set(io.vertx.core.Promise.promise());
+        return asked.get().future();
+      });
+      String reason = membership.notEnough();
+      assertTrue(reason != null && reason.startsWith("the cluster's partitions are still moving"), reason);
+      assertEquals(reason, membership.notEnough());
+      assertEquals(1, asks.get(), "one question at a time");
+      asked.get().complete(false);
+      assertEquals(reason, membership.notEnough());
+      assertEquals(2, asks.get(), "asked again after a no");
+      asked.get().complete(true);
+      assertEquals(null, membership.notEnough());
+      assertEquals(null, membership.notEnough());
+      assertEquals(2, asks.get(), "never again once safe");
+    } finally {
+      TestNode.await(member.close());
     }
   }
 
