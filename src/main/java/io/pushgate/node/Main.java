@@ -213,10 +213,17 @@ public final class Main implements VertxApplicationHooks {
       JsonObject json = new JsonObject(Files.readString(DEFAULT_CONF));
       log().info("configuration from " + DEFAULT_CONF.toAbsolutePath());
       return json;
-    } catch (IOException | RuntimeException e) {
-      String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
-      return refuseConfig(DEFAULT_CONF.toAbsolutePath() + " (no -conf given) is not a readable JSON object (" + why + "): the node does not start on other settings");
+    } catch (IOException e) {
+      return refuseConfig(DEFAULT_CONF.toAbsolutePath() + " (no -conf given) cannot be read (" + e + "): the node does not start on other settings");
+    } catch (RuntimeException e) {
+      return refuseConfig(DEFAULT_CONF.toAbsolutePath() + " (no -conf given) is not a JSON object (" + whereUnreadable(e) + "): the node does not start on other settings");
     }
+  }
+
+  /** Where JSON did not parse; not Jackson's message, which quotes the token it stumbled on (it may be a secret). */
+  private static String whereUnreadable(RuntimeException e) {
+    java.util.regex.Matcher at = java.util.regex.Pattern.compile("line: (\\d+), column: (\\d+)").matcher(String.valueOf(e.getMessage()));
+    return (at.find() ? "at line " + at.group(1) + ", column " + at.group(2) : "not even a JSON value") + "; the text is not logged, as it may hold secrets";
   }
 
   private static JsonObject readNamedConfig(String conf) {
@@ -239,11 +246,7 @@ public final class Main implements VertxApplicationHooks {
       log().info("configuration from " + source);
       return json;
     } catch (RuntimeException e) {
-      // Jackson's message quotes the token it could not read, which may be a secret: only where it is.
-      java.util.regex.Matcher at = java.util.regex.Pattern.compile("line: (\\d+), column: (\\d+)").matcher(String.valueOf(e.getMessage()));
-      String where = at.find() ? "at line " + at.group(1) + ", column " + at.group(2) : "not even a JSON value";
-      return refuseConfig("-conf: " + source + " is not a JSON object (" + where + "; the text is not logged, as it may hold secrets)"
-        + ": the node does not start on other settings");
+      return refuseConfig("-conf: " + source + " is not a JSON object (" + whereUnreadable(e) + "): the node does not start on other settings");
     }
   }
 

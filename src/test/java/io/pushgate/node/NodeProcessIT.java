@@ -310,6 +310,13 @@ class NodeProcessIT {
       assertTrue(!output.contains("built-in defaults") && !output.contains("pushgate node ready"), output);
       assertTrue(!output.contains("SuperSecret"), output);
     }
+    // No -conf: conf/pushgate.json of the working directory, as bin/pushgate without arguments reads it.
+    Path work = Files.createDirectories(dir.resolve("work").resolve("conf")).getParent();
+    Files.writeString(work.resolve("conf").resolve("pushgate.json"), "{\"jwtHs256Secret\": " + secret + "}");
+    Exited node = runToExit(dir, new ProcessBuilder("java", "-jar", Path.of("target", "pushgate.jar").toAbsolutePath().toString()).directory(work.toFile()));
+    assertEquals(11, node.code(), node.output());
+    assertTrue(node.output().contains("pushgate.json (no -conf given) is not a JSON object (at line 1, column "), node.output());
+    assertTrue(!node.output().contains("SuperSecret"), node.output());
   }
 
   /** The jar as shipped refuses to open its push API to the network without keys, and says which two settings decide. */
