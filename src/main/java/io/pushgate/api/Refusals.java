@@ -25,7 +25,8 @@ final class Refusals {
       return;
     }
     if (error.status() == 503) {
-      ctx.response().putHeader("Retry-After", "1"); // nothing was taken: a retry a second later is welcome
+      // Nothing was taken: a retry is welcome, a second later, or at once on a new connection from a draining node.
+      ctx.response().putHeader("Retry-After", error == ApiError.DRAINING ? "0" : "1");
     }
     ctx.response().setStatusCode(error.status()).putHeader("Content-Type", "application/json").end(error.body(message).encode());
   }

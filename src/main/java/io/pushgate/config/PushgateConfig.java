@@ -100,7 +100,7 @@ public final class PushgateConfig {
       problems.add(Limit.MAX_ITEM_BYTES.key() + " must not exceed " + Limit.MAX_BATCH_BYTES.key()
         + ": an item has to fit in one PUSH frame");
     }
-    if (limit(Limit.HISTORY_STREAM_BYTES) > limit(Limit.HISTORY_MAX_BYTES)) {
+    if (limit(Limit.HISTORY_MAX_BYTES) > 0 && limit(Limit.HISTORY_STREAM_BYTES) > limit(Limit.HISTORY_MAX_BYTES)) {
       problems.add(Limit.HISTORY_STREAM_BYTES.key() + " must not exceed " + Limit.HISTORY_MAX_BYTES.key()
         + ": one stream's history has to fit in a member's share");
     }

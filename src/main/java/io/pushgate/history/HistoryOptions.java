@@ -36,9 +36,15 @@ public record HistoryOptions(int size, long ttlMillis, long idempotencyWindowMil
   public static HistoryOptions from(PushgateConfig config) {
     return new HistoryOptions(config.intLimit(Limit.HISTORY_SIZE), config.limit(Limit.HISTORY_TTL_MILLIS),
       config.limit(Limit.IDEMPOTENCY_WINDOW_MILLIS), config.intLimit(Limit.MAX_IDEMPOTENCY_KEYS), config.limit(Limit.HISTORY_STREAM_BYTES),
-      config.intLimit(Limit.HISTORY_MAX_STREAMS), config.limit(Limit.HISTORY_MAX_BYTES), config.intLimit(Limit.MAX_RECOVERY_ITEMS),
+      config.intLimit(Limit.HISTORY_MAX_STREAMS), maxBytes(config), config.intLimit(Limit.MAX_RECOVERY_ITEMS),
       config.limit(Limit.HISTORY_RING_BYTES), config.limit(Limit.HISTORY_HOLE_MILLIS), config.limit(Limit.HISTORY_IDLE_MILLIS),
       RoomPatterns.fromList(config.text(Setting.HISTORY_ROOMS)));
+  }
+
+  /** historyMaxBytes, or for 0 an eighth of the heap: what the heap holds besides connections and pushes (README). */
+  static long maxBytes(PushgateConfig config) {
+    long set = config.limit(Limit.HISTORY_MAX_BYTES);
+    return set > 0 ? set : Math.max(Runtime.getRuntime().maxMemory() / 8, config.limit(Limit.HISTORY_STREAM_BYTES));
   }
 
   /** These options with other bounds for a member's share ({@link HistoryTrim}). */

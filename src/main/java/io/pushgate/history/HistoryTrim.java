@@ -55,7 +55,7 @@ public final class HistoryTrim {
     live.sort(java.util.Comparator.comparingLong(e -> e.getValue()[0]));
     // The idle ones first, then the least recently appended beyond the bounds: only those are reported.
     List<Map.Entry<String, long[]>> gone = new ArrayList<>(idle);
-    gone.addAll(live.subList(0, beyondBounds(live, options)));
+    gone.addAll(live.subList(0, beyondBounds(live, options, nowMillis)));
     List<CompletableFuture<Boolean>> removals = forget(map, gone);
     List<String> removed = new ArrayList<>();
     RuntimeException failed = null;
@@ -75,16 +75,25 @@ public final class HistoryTrim {
   }
 
   /** How many of {@code live}, least recently appended first, must go to leave both bounds kept. */
-  private static int beyondBounds(List<Map.Entry<String, long[]>> live, HistoryOptions options) {
-    long bytes = live.stream().mapToLong(e -> Touched.bytes(e.getValue())).sum();
+  private static int beyondBounds(List<Map.Entry<String, long[]>> live, HistoryOptions options, long nowMillis) {
+    long bytes = live.stream().mapToLong(e -> liveBytes(e.getValue(), options, nowMillis)).sum();
     int count = live.size();
     int drop = 0;
     while (drop < live.size() && (count > options.maxStreams() || bytes > options.maxBytes())) {
-      bytes -= Touched.bytes(live.get(drop).getValue());
+      bytes -= liveBytes(live.get(drop).getValue(), options, nowMillis);
       count--;
       drop++;
     }
     return drop;
+  }
+
+  /**
+   * A stream's bytes as historyMaxBytes counts them: none once its last append is past
+   * historyTtlMillis, as every item is then past its age (an append or read skips them; only the
+   * next append frees them).
+   */
+  private static long liveBytes(long[] seen, HistoryOptions options, long nowMillis) {
+    return nowMillis - seen[0] > options.ttlMillis() ? 0 : Touched.bytes(seen);
   }
 
   /**

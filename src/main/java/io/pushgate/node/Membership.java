@@ -37,6 +37,8 @@ final class Membership {
   private final Supplier<Future<Boolean>> clusterSafe;
   private volatile boolean safeSeen;
   private final AtomicBoolean asking = new AtomicBoolean();
+  private final AtomicBoolean gaveUp = new AtomicBoolean();
+  private static final java.util.logging.Logger log = java.util.logging.Logger.getLogger(Membership.class.getName());
 
   Membership(Vertx vertx, PushgateConfig config) {
     this(vertx, config, vertx.isClustered()
@@ -50,6 +52,9 @@ final class Membership {
     this.min = (int) config.number(Setting.MIN_CLUSTER_MEMBERS);
     this.lonelyReadyAfterNanos = config.number(Setting.LONELY_READY_AFTER_MILLIS) * 1_000_000L;
     this.clusterSafe = clusterSafe;
+    if (clusterSafe != null) {
+      ask(); // now, so that the first probe of a node that joins a cluster already safe finds it ready
+    }
   }
 
   /** Members of the cluster this node sees, itself included; 1 standalone. */
@@ -81,16 +86,29 @@ final class Membership {
 
   /** Null once the cluster was safe since the start (or the wait is over); else why not, and it asks again. */
   private String unsafe(long now) {
-    if (safeSeen || clusterSafe == null || now - startNanos >= SAFE_WAIT_MILLIS * 1_000_000L) {
+    if (safeSeen || clusterSafe == null) {
       return null;
     }
+    if (now - startNanos >= SAFE_WAIT_MILLIS * 1_000_000L) {
+      if (gaveUp.compareAndSet(false, true)) {
+        log.warning("Hazelcast did not find the cluster safe within " + SAFE_WAIT_MILLIS / 1000 + " s of the start (partitions still"
+          + " moving, or a member not answering): the node is ready all the same; a node that leaves now may take a stream's"
+          + " only copy of its history with it");
+      }
+      return null;
+    }
+    ask();
+    return safeSeen ? null : "the cluster's partitions are still moving (Hazelcast is not cluster-safe yet): a rolling update waits,"
+      + " so that no node leaves while a stream's history has one copy only; at most " + SAFE_WAIT_MILLIS / 1000 + " s after the start";
+  }
+
+  /** One question at a time, on a worker: Hazelcast asks every member, and may wait for a slow one. */
+  private void ask() {
     if (asking.compareAndSet(false, true)) {
       clusterSafe.get().onComplete(ar -> {
         safeSeen |= ar.succeeded() && Boolean.TRUE.equals(ar.result());
         asking.set(false);
       });
     }
-    return safeSeen ? null : "the cluster's partitions are still moving (Hazelcast is not cluster-safe yet): a rolling update waits,"
-      + " so that no node leaves while a stream's history has one copy only; at most " + SAFE_WAIT_MILLIS / 1000 + " s after the start";
   }
 }

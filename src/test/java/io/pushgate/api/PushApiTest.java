@@ -93,6 +93,7 @@ class PushApiTest {
       }
     }
     assertRefused(response, 503, "QUEUE_FULL");
+    assertEquals("1", response.headers().firstValue("Retry-After").orElse(null), "nothing was taken: retry a second later");
     JsonObject merger = node.stats().getJsonObject("merger");
     // Each push is 2 items of 92 bytes; the queue holds 1,024 bytes: 5 pushes fit, the 6th does not.
     assertEquals(5, accepted, merger.encode());

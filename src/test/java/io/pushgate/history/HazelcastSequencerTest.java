@@ -282,6 +282,24 @@ class HazelcastSequencerTest {
     }
   }
 
+  /** Streams whose last append is past historyTtlMillis hold only items past their age: they count as empty for historyMaxBytes. */
+  @Test
+  void streamsQuietForTheirTtlCountAsEmptyForHistoryMaxBytes() {
+    HistoryOptions options = HistoryOptions.DEFAULTS.withMemberBounds(1_000, 2L * bytes("a").length);
+    TestCluster cluster = new TestCluster(TestNode.freePortRange(1), 1);
+    HazelcastInstance member = Hazelcast.newHazelcastInstance(cluster.hazelcastConfig(options));
+    members.add(member);
+    com.hazelcast.map.IMap<String, StreamLog> map = member.getMap(HistoryOptions.MAP);
+    long now = System.currentTimeMillis();
+    for (int i = 0; i < 3; i++) {
+      map.executeOnKey("r" + i, new Append(List.of(new Append.Push(List.of(bytes("a")), null)), now + i, Sequencer.newEpoch(), options));
+    }
+    long pastTtl = now + options.ttlMillis() + 10;
+    assertEquals(List.of(), HistoryTrim.run(map, options, pastTtl), "three streams over two items' bytes, but every item is past its age");
+    assertEquals(3, map.size());
+    assertEquals(List.of("r0"), HistoryTrim.run(map, options, now + 10), "within the age, the least recently appended goes");
+  }
+
   /** The setting's text, which README repeats, says how often a trim runs. */
   @Test
   void historyMaxStreamsSaysHowOftenATrimRuns() {
