@@ -17,8 +17,8 @@ import java.util.function.Supplier;
  * cluster, until it has been lonely for lonelyReadyAfterMillis: then it serves anyway, because a
  * first node must be able to start and the last node standing must keep serving.
  *
- * A node that joined a cluster is also unready until Hazelcast has once found the cluster safe (no
- * partition migrating, every backup in place), for at most {@link #SAFE_WAIT_MILLIS}: in a rolling
+ * A node that joined a cluster is also unready until Hazelcast has once found the partitions assigned
+ * and the cluster safe (no partition migrating, every backup in place), for at most {@link #SAFE_WAIT_MILLIS}: in a rolling
  * update the next old node is stopped once this one is ready, and while partitions still move to
  * the newcomer some streams' history may have one copy only, which that old node could hold.
  */
@@ -41,9 +41,19 @@ final class Membership {
   private static final java.util.logging.Logger log = java.util.logging.Logger.getLogger(Membership.class.getName());
 
   Membership(Vertx vertx, PushgateConfig config) {
-    this(vertx, config, vertx.isClustered()
-      ? () -> vertx.executeBlocking(() -> VertxInternals.hazelcast(vertx).getPartitionService().isClusterSafe(), false)
-      : null);
+    this(vertx, config, vertx.isClustered() ? () -> vertx.executeBlocking(() -> partitionsInPlace(VertxInternals.hazelcast(vertx)), false) : null);
+  }
+
+  /**
+   * Whether the partitions have owners and the cluster is safe. Asking for an owner makes the master
+   * assign the partitions if nothing has yet: a cluster whose partitions were never assigned counts as
+   * safe, and its first operations would run while the master publishes the table, when a backup
+   * that reaches a member ahead of it is dropped (a stream's first appends then fail as unknown
+   * outcomes, after the backup timeout).
+   */
+  private static boolean partitionsInPlace(com.hazelcast.core.HazelcastInstance hazelcast) {
+    com.hazelcast.partition.PartitionService partitions = hazelcast.getPartitionService();
+    return partitions.getPartition(Membership.class.getName()).getOwner() != null && partitions.isClusterSafe();
   }
 
   /** @param clusterSafe asks Hazelcast whether the cluster is safe; a test's, to hold a migration for as long as it likes */
