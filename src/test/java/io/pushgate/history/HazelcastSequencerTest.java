@@ -4,7 +4,6 @@ import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.internal.util.ConcurrencyUtil;
 import io.pushgate.protocol.Position;
-import io.pushgate.testing.Eventually;
 import io.pushgate.testing.TestCluster;
 import io.pushgate.testing.TestNode;
 import io.vertx.core.Context;
@@ -53,8 +52,10 @@ class HazelcastSequencerTest {
     HazelcastInstance local = Hazelcast.newHazelcastInstance(cluster.hazelcastConfig());
     members.add(local);
     members.add(Hazelcast.newHazelcastInstance(cluster.hazelcastConfig()));
-    Eventually.await("two members", () -> local.getCluster().getMembers().size() == 2);
-    Eventually.await("partitions assigned and their backups in place", () -> local.getPartitionService().isClusterSafe());
+    // Not this test's subject: the partitions assigned, and known to both members, before the first
+    // append (else the master assigns them during the appends, and one whose backup reached the other
+    // member ahead of the partition table fails as indeterminate, after the 30 s backup timeout).
+    TestCluster.awaitPartitionsInPlace(members);
     AtomicInteger defaultExecutorRuns = new AtomicInteger();
     ConcurrencyUtil.setDefaultAsyncExecutor(task -> {
       defaultExecutorRuns.incrementAndGet();
@@ -224,7 +225,7 @@ class HazelcastSequencerTest {
     members.add(local);
     HazelcastInstance other = Hazelcast.newHazelcastInstance(config.get());
     members.add(other);
-    Eventually.await("partitions assigned and their backups in place", () -> local.getPartitionService().isClusterSafe());
+    TestCluster.awaitPartitionsInPlace(members);
     String room = ownedBy(local, "room-");
     String plainKey = ownedBy(local, "plain-");
 

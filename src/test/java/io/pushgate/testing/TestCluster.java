@@ -39,6 +39,7 @@ public final class TestCluster {
     // JVMs a backup once took over Hazelcast's 5 s to ack: 200 appends at once failed as indeterminate
     // (HazelcastSequencerTest). pushgate fails the history's operations on purpose (an append's
     // outcome must be known); HazelcastSequencerTest and HistoryFailoverTest cover what that means.
+    // No timeout helps a backup that is dropped, not late: see awaitPartitionsInPlace.
     config.setProperty("hazelcast.operation.backup.timeout.millis", "30000");
     config.getNetworkConfig().setPort(basePort).setPortAutoIncrement(true).setPortCount(size);
     config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
@@ -50,6 +51,44 @@ public final class TestCluster {
       join.getTcpIpConfig().addMember("127.0.0.1:" + (basePort + i));
     }
     return ClusterSetup.configure(config, history);
+  }
+
+  /**
+   * Waits until the partitions of {@code members} (plain Hazelcast members of one cluster, all of it)
+   * are assigned, each with its owner and a backup in every member's own view of the same partition
+   * table, and the cluster is safe (no migration, backups in sync). {@code isClusterSafe()} alone does
+   * not say that: Hazelcast assigns the partitions on the first operation that needs one, and a
+   * cluster whose partitions were never assigned is safe. The first operations then run while the
+   * master publishes the new table, and a backup that reaches a member before the table does is
+   * dropped without an ack: the caller waits out the backup timeout, and the history map's operations
+   * (which fail on an unknown outcome) fail as indeterminate.
+   */
+  public static void awaitPartitionsInPlace(java.util.List<com.hazelcast.core.HazelcastInstance> members) {
+    int replicas = Math.min(members.size(), 2);
+    Eventually.await(members.size() + " members, every partition with its owner and backup in each member's table, the cluster safe", () -> {
+      long stamp = 0;
+      for (com.hazelcast.core.HazelcastInstance member : members) {
+        if (member.getCluster().getMembers().size() != members.size()) {
+          return false;
+        }
+        // Asks for an owner, so that the master assigns the partitions if nothing has yet.
+        member.getPartitionService().getPartition("assigns the partitions").getOwner();
+        com.hazelcast.internal.partition.InternalPartitionService partitions =
+          ((com.hazelcast.instance.impl.HazelcastInstanceProxy) member).getOriginal().node.getPartitionService();
+        if (!partitions.getPartitionStateManager().isInitialized() || (stamp != 0 && partitions.getPartitionStateStamp() != stamp)) {
+          return false;
+        }
+        stamp = partitions.getPartitionStateStamp();
+        for (int id = 0; id < partitions.getPartitionCount(); id++) {
+          for (int replica = 0; replica < replicas; replica++) {
+            if (partitions.getPartition(id).getReplica(replica) == null) {
+              return false;
+            }
+          }
+        }
+      }
+      return members.stream().allMatch(m -> m.getPartitionService().isClusterSafe());
+    }, java.time.Duration.ofSeconds(30));
   }
 
   /** A member for a pushgate node, marked as one (ClusterSetup.NODE_ATTRIBUTE), as Main marks it. */
