@@ -47,7 +47,7 @@ public final class MergerVerticle extends VerticleBase {
   /** Over this share of the direct-memory limit in use, new pushes wait (503) before an encode fails. */
   private static final double DIRECT_MEMORY_HIGH = 0.9;
   /** How long the merger holds ticks in a row at most while the shards are still writing. */
-  private static final long MAX_HOLD_MILLIS = 1_000;
+  static final long MAX_HOLD_MILLIS = 1_000;
 
   private final MergerOptions options;
   private final HistoryOptions history;
