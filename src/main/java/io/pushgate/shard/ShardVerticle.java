@@ -171,6 +171,14 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
   }
 
   private void accept(Channel channel, ClientSession session) {
+    if (draining) {
+      // Admitted across the start of a drain (the guard's checks may answer later than the handshake
+      // came): the drain's list of clients to close was taken without it, so it goes now, as they do.
+      guard.release(session);
+      stats.refused.get(ShardStats.Refusal.DRAINING).inc();
+      refuse(channel, CloseCode.GOING_AWAY);
+      return;
+    }
     if (!connectionBudget.tryAcquire()) {
       guard.release(session);
       stats.refused.get(ShardStats.Refusal.CONNECTION_LIMIT).inc();
