@@ -52,21 +52,29 @@ public final class TestNode implements AutoCloseable {
     }
   }
 
+  /** Ports this JVM has handed out: two calls never give the same one, free as it may still be. */
+  private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * A free port below the kernel's ephemeral range (32768 and up): a port the kernel hands out for
+   * port 0 is one its outgoing sockets draw from too, and one of those (this JVM's clients, another
+   * process's) took such a port between the check and the node's bind in a CI run.
+   */
   public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new AssertionError(e);
-    }
+    return freePortRange(1);
   }
 
   /** The first of {@code count} consecutive free ports, so that parallel runs never share Hazelcast ports. */
   public static int freePortRange(int count) {
     java.util.Random random = new java.util.Random();
-    for (int attempt = 0; attempt < 200; attempt++) {
-      int base = 20_000 + random.nextInt(20_000);
+    for (int attempt = 0; attempt < 500; attempt++) {
+      int base = 10_000 + random.nextInt(22_000 - count);
       boolean free = true;
       for (int p = base; p < base + count && free; p++) {
+        if (HANDED_OUT.contains(p)) {
+          free = false;
+          continue;
+        }
         try (ServerSocket s = new ServerSocket(p, 1, java.net.InetAddress.getLoopbackAddress())) {
           s.setReuseAddress(true);
         } catch (IOException busy) {
@@ -74,6 +82,9 @@ public final class TestNode implements AutoCloseable {
         }
       }
       if (free) {
+        for (int p = base; p < base + count; p++) {
+          HANDED_OUT.add(p);
+        }
         return base;
       }
     }
