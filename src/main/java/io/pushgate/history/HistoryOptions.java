@@ -47,6 +47,11 @@ public record HistoryOptions(int size, long ttlMillis, long idempotencyWindowMil
     return set > 0 ? set : Math.max(Runtime.getRuntime().maxMemory() / 8, config.limit(Limit.HISTORY_STREAM_BYTES));
   }
 
+  /** Whether a member holding {@code streams} streams of {@code bytes} item bytes is past historyMaxStreams or historyMaxBytes. */
+  boolean beyondMemberBounds(int streams, long bytes) {
+    return streams > maxStreams || bytes > maxBytes;
+  }
+
   /** These options with other bounds for a member's share ({@link HistoryTrim}). */
   HistoryOptions withMemberBounds(int maxStreams, long maxBytes) {
     return new HistoryOptions(size, ttlMillis, idempotencyWindowMillis, maxIdempotencyKeys, streamBytes, maxStreams, maxBytes,

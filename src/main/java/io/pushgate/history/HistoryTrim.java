@@ -79,7 +79,7 @@ public final class HistoryTrim {
     long bytes = live.stream().mapToLong(e -> liveBytes(e.getValue(), options, nowMillis)).sum();
     int count = live.size();
     int drop = 0;
-    while (drop < live.size() && (count > options.maxStreams() || bytes > options.maxBytes())) {
+    while (drop < live.size() && options.beyondMemberBounds(count, bytes)) {
       bytes -= liveBytes(live.get(drop).getValue(), options, nowMillis);
       count--;
       drop++;

@@ -40,7 +40,7 @@ public final class LocalSequencer implements Sequencer {
     AppendResult result = log.append(pushes, now, options);
     logs.put(room, log);
     bytes += log.bytes();
-    while (logs.size() > 1 && (logs.size() > options.maxStreams() || bytes > options.maxBytes())) {
+    while (logs.size() > 1 && options.beyondMemberBounds(logs.size(), bytes)) {
       // The first is the least recently appended, never the one just appended (the last).
       Map.Entry<String, StreamLog> eldest = logs.entrySet().iterator().next();
       logs.remove(eldest.getKey());
