@@ -174,15 +174,11 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
     if (draining) {
       // Admitted across the start of a drain (the guard's checks may answer later than the handshake
       // came): the drain's list of clients to close was taken without it, so it goes now, as they do.
-      guard.release(session);
-      stats.refused.get(ShardStats.Refusal.DRAINING).inc();
-      refuse(channel, CloseCode.GOING_AWAY);
+      turnAway(channel, session, ShardStats.Refusal.DRAINING, CloseCode.GOING_AWAY);
       return;
     }
     if (!connectionBudget.tryAcquire()) {
-      guard.release(session);
-      stats.refused.get(ShardStats.Refusal.CONNECTION_LIMIT).inc();
-      refuse(channel, CloseCode.TRY_AGAIN_LATER);
+      turnAway(channel, session, ShardStats.Refusal.CONNECTION_LIMIT, CloseCode.TRY_AGAIN_LATER);
       return;
     }
     Connection c = new Connection(shared, session, System.nanoTime());
@@ -201,6 +197,13 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
     hub.add(c);
     guard.watchExpiry(session, () -> c.close(CloseCode.POLICY_VIOLATION));
     c.checkStillOpen();
+  }
+
+  /** An admitted client the shard does not take after all: its per-client slots given back, counted, closed. */
+  private void turnAway(Channel channel, ClientSession session, ShardStats.Refusal why, CloseCode code) {
+    guard.release(session);
+    stats.refused.get(why).inc();
+    refuse(channel, code);
   }
 
   /** An upgraded connection the shard does not take: its close frame, then the end of it. */
