@@ -6,6 +6,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * A standalone node's streams, in its own memory and on the merger's thread: the same logs and the
@@ -15,6 +16,7 @@ import java.util.Map;
 public final class LocalSequencer implements Sequencer {
 
   private final HistoryOptions options;
+  private final LongSupplier clock;
   /** Streams in order of last append, so idle ones, and the first to drop at historyMaxStreams, come first. */
   private final LinkedHashMap<String, StreamLog> logs = new LinkedHashMap<>();
   /** Streams dropped at historyMaxStreams or historyMaxBytes since the last {@link #trim}. */
@@ -23,12 +25,18 @@ public final class LocalSequencer implements Sequencer {
   private long bytes;
 
   public LocalSequencer(HistoryOptions options) {
+    this(options, System::currentTimeMillis);
+  }
+
+  /** With a clock of its own, in milliseconds, for tests. */
+  LocalSequencer(HistoryOptions options, LongSupplier clock) {
     this.options = options;
+    this.clock = clock;
   }
 
   @Override
   public Future<AppendResult> append(String room, List<Append.Push> pushes) {
-    long now = System.currentTimeMillis();
+    long now = clock.getAsLong();
     expireIdle(now);
     StreamLog log = logs.remove(room); // and put back last: the most recently appended
     if (log != null) {
@@ -40,6 +48,9 @@ public final class LocalSequencer implements Sequencer {
     AppendResult result = log.append(pushes, now, options);
     logs.put(room, log);
     bytes += log.bytes();
+    if (options.beyondMemberBounds(logs.size(), bytes)) {
+      expireAged(now);
+    }
     while (logs.size() > 1 && options.beyondMemberBounds(logs.size(), bytes)) {
       // The first is the least recently appended, never the one just appended (the last).
       Map.Entry<String, StreamLog> eldest = logs.entrySet().iterator().next();
@@ -52,7 +63,7 @@ public final class LocalSequencer implements Sequencer {
 
   @Override
   public Future<ReadResult> read(String room, long after, int limit) {
-    long now = System.currentTimeMillis();
+    long now = clock.getAsLong();
     expireIdle(now);
     StreamLog log = logs.get(room);
     if (log == null || log.idle(now, options)) {
@@ -82,6 +93,22 @@ public final class LocalSequencer implements Sequencer {
       }
       it.remove();
       bytes -= log.bytes();
+    }
+  }
+
+  /**
+   * Empties the streams with no append for historyTtlMillis, whose items are all past their age, so
+   * that they count as empty against historyMaxBytes, as in the cluster's trim. Only when a bound is
+   * passed: the walk is over every such stream.
+   */
+  private void expireAged(long now) {
+    for (StreamLog log : logs.values()) {
+      if (now - log.touchedMillis() <= options.ttlMillis()) {
+        break; // in order of last append: the rest were appended to more recently
+      }
+      bytes -= log.bytes();
+      log.expire(now, options);
+      bytes += log.bytes();
     }
   }
 

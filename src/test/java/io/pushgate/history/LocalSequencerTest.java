@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -37,5 +38,28 @@ class LocalSequencerTest {
     }
     assertEquals(List.of("room-0", "room-1"), sequencer.trim().result());
     assertEquals(3, sequencer.streams());
+  }
+
+  @Test
+  void streamsQuietForTheHistorysAgeCountAsEmpty() {
+    HistoryOptions defaults = HistoryOptions.DEFAULTS.withMemberBounds(1_000, 3L * ITEM.length);
+    HistoryOptions options = new HistoryOptions(defaults.size(), 1_000, defaults.idempotencyWindowMillis(), defaults.maxIdempotencyKeys(),
+      defaults.streamBytes(), defaults.maxStreams(), defaults.maxBytes(), defaults.maxRecoveryItems(), defaults.ringBytes(),
+      defaults.holeMillis(), 60_000, defaults.rooms());
+    AtomicLong now = new AtomicLong(1_000_000);
+    LocalSequencer sequencer = new LocalSequencer(options, now::get);
+    for (int i = 0; i < 3; i++) {
+      sequencer.append("room-" + i, List.of(new Append.Push(List.of(ITEM), null)));
+    }
+    now.addAndGet(1_000);
+    sequencer.append("room-3", List.of(new Append.Push(List.of(ITEM), null)));
+    assertEquals(List.of("room-0"), sequencer.trim().result(), "at the age, not past it, room-0's item still counts");
+
+    now.addAndGet(1);
+    sequencer.append("room-4", List.of(new Append.Push(List.of(ITEM), null)));
+    assertEquals(List.of(), sequencer.trim().result(), "room-1 and room-2 hold only aged items: nothing is dropped");
+    assertEquals(4, sequencer.streams());
+    assertEquals(0, sequencer.read("room-1", 0, 10).result().items().size(), "room-1's items are past their age");
+    assertEquals(2, sequencer.append("room-1", List.of(new Append.Push(List.of(ITEM), null))).result().top(), "room-1 went on in its epoch");
   }
 }
