@@ -250,8 +250,7 @@ class HistoryFailoverTest {
     members.add(doomed);
     members.add(survivor);
     Eventually.await("two members", () -> survivor.getCluster().getMembers().size() == 2);
-    survivor.getMap(HistoryOptions.MAP).get("assigns the partitions");
-    Eventually.await("partitions assigned and their backups in place", () -> survivor.getPartitionService().isClusterSafe());
+    TestCluster.awaitPartitionsInPlace(List.of(doomed, survivor));
     return new HazelcastInstance[] {doomed, survivor};
   }
 

@@ -116,8 +116,10 @@ public final class TestCluster {
     // get its ack, and pushgate fails such operations (ClusterSetup). A test deploys its node once
     // the partitions and their backups are in place: a CI run once timed out deploying in that window.
     com.hazelcast.core.HazelcastInstance hazelcast = manager.getHazelcastInstance();
-    Eventually.await("the cluster safe (partitions and backups in place) after a member joined",
-      () -> hazelcast.getPartitionService().isClusterSafe(), java.time.Duration.ofSeconds(30));
+    // Asking for an owner first, as Membership does: a cluster whose partitions were never assigned is safe.
+    Eventually.await("the partitions assigned and the cluster safe (backups in place) after a member joined",
+      () -> hazelcast.getPartitionService().getPartition("assigns the partitions").getOwner() != null
+        && hazelcast.getPartitionService().isClusterSafe(), java.time.Duration.ofSeconds(30));
     return vertx;
   }
 }
