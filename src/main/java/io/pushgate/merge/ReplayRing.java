@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * A stream's recent items as this node delivered them, in offset order, for replays: a client that
  * rejoins with {@code since} gets what it missed from here, without asking the cluster. Bounded
- * per stream by historySize and historyTtlMillis; {@link Streams} bounds the node's rings together.
+ * per stream as the history bounds its log (historySize, historyStreamBytes, historyTtlMillis), so
+ * that it never replays what the history has let go; {@link Streams} bounds the node's rings together.
  */
 final class ReplayRing {
 
@@ -38,17 +39,17 @@ final class ReplayRing {
   }
 
   /** Appends items that follow the ring's last one. */
-  void append(List<byte[]> delivered, long nowNanos, int maxItems, long maxAgeNanos) {
+  void append(List<byte[]> delivered, long nowNanos, int maxItems, long maxBytes, long maxAgeNanos) {
     for (byte[] item : delivered) {
       items.addLast(new Item(item, nowNanos));
       bytes += item.length;
     }
-    trim(nowNanos, maxItems, maxAgeNanos);
+    trim(nowNanos, maxItems, maxBytes, maxAgeNanos);
   }
 
-  /** Drops the oldest items beyond {@code maxItems} or older than {@code maxAgeNanos}. */
-  void trim(long nowNanos, int maxItems, long maxAgeNanos) {
-    while (items.size() > maxItems || (!items.isEmpty() && nowNanos - items.peekFirst().atNanos() > maxAgeNanos)) {
+  /** Drops the oldest items beyond {@code maxItems} or {@code maxBytes}, or older than {@code maxAgeNanos}. */
+  void trim(long nowNanos, int maxItems, long maxBytes, long maxAgeNanos) {
+    while (items.size() > maxItems || bytes > maxBytes || (!items.isEmpty() && nowNanos - items.peekFirst().atNanos() > maxAgeNanos)) {
       bytes -= items.removeFirst().bytes().length;
       first++;
     }

@@ -587,7 +587,7 @@ final class Streams {
       s.ring.clear(firstOffset - 1);
     }
     long before = s.ring.bytes();
-    s.ring.append(items, System.nanoTime(), options.size(), options.ttlMillis() * 1_000_000L);
+    s.ring.append(items, System.nanoTime(), options.size(), options.streamBytes(), options.ttlMillis() * 1_000_000L);
     ringBytes += s.ring.bytes() - before;
   }
 
@@ -598,7 +598,7 @@ final class Streams {
   ReplayRing ring(StreamState s) {
     if (s.ring != null) {
       long before = s.ring.bytes();
-      s.ring.trim(System.nanoTime(), options.size(), options.ttlMillis() * 1_000_000L);
+      s.ring.trim(System.nanoTime(), options.size(), options.streamBytes(), options.ttlMillis() * 1_000_000L);
       if (s.ring.bytes() != before) {
         ringBytes += s.ring.bytes() - before;
         dropReplays(s);

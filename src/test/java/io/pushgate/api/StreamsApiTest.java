@@ -412,6 +412,27 @@ class StreamsApiTest {
     assertEquals(List.of(4, 5, 6), near.awaitItems("s", 3), "the kept items replayed, in order");
   }
 
+  /** The node's replay ring keeps no more than historyStreamBytes lets the history keep: both answer alike. */
+  @Test
+  void aJoinAfterItemsWereTrimmedByBytesIsToldHistoryGoneByTheRingAsByTheHistory() {
+    TestNode node = node(new JsonObject().put("historyStreamBytes", 1_024));
+    TestClient watcher = client(node).joinAcked("s", 1);
+    String epoch = null;
+    for (int i = 1; i <= 6; i++) {
+      epoch = push(node, "s", new JsonArray().add(Integer.toString(i).repeat(400)), null).getString("epoch");
+    }
+    watcher.awaitItems("s", 6);
+    assertEquals(5, history(node, "s/history?since=1&epoch=" + epoch).getLong("first"), "two items of 402 bytes fit in 1,024");
+
+    JsonObject gone = joinSince(client(node), "s", 2, 3, epoch);
+    assertEquals("HISTORY_GONE", gone.getString("reason"), "item 4 is gone from the history, so from the ring too: " + gone.encode());
+
+    TestClient near = client(node);
+    JsonObject ok = joinSince(near, "s", 3, 4, epoch);
+    assertEquals(true, ok.getBoolean("recovered"), ok.encode());
+    assertEquals(List.of("5".repeat(400), "6".repeat(400)), near.awaitItems("s", 2), "the kept items replayed, in order");
+  }
+
   @Test
   void aJoinAfterItemsExpiredIsToldHistoryGone() {
     TestNode node = node(new JsonObject().put("historyTtlMillis", 1_000));
