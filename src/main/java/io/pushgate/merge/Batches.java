@@ -8,6 +8,7 @@ import io.pushgate.protocol.Target;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -39,6 +40,11 @@ final class Batches {
 
   record Key(Target target, Kind kind) {
   }
+
+  /** The tick's order of keys: rooms before all, and of each, normal batches before low ones. */
+  private static final Comparator<Key> FLUSH_ORDER = Comparator
+    .comparing((Key key) -> key.target().isAll())
+    .thenComparing(key -> key.kind() == Kind.LOW);
 
   /** What a flush produced: the frame, and for a stream the items it carried. */
   record Flushed(EncodedFrame frame, RoomBatch batch) {
@@ -237,7 +243,9 @@ final class Batches {
   }
 
   /**
-   * The tick: everything waiting, rooms in the order they first got an item, all last. Stops at the
+   * The tick: everything waiting, rooms in the order they first got an item, a room's low items after
+   * its normal ones (they are sampled against what the normal ones leave of the room's budget,
+   * whichever came first: README, Priority), all last. Stops at the
    * first frame that cannot be encoded: the rest wait, whole, for the next tick. Trying the others
    * would cost more than it saves: each refused allocation runs the JDK's reservation retries (a full
    * collection and up to half a second of sleeps) on the merger's event loop, and seven of them held
@@ -248,15 +256,9 @@ final class Batches {
     framedLastTick = last;
     framedThisTick = new HashSet<>();
     List<Flushed> out = new ArrayList<>(pending.size());
-    List<Key> all = new ArrayList<>(2);
-    for (Key key : new ArrayList<>(pending.keySet())) {
-      if (key.target().isAll()) {
-        all.add(key);
-      } else if (!flushKey(key, out::add)) {
-        return toTheBack(key, out);
-      }
-    }
-    for (Key key : all) {
+    List<Key> keys = new ArrayList<>(pending.keySet());
+    keys.sort(FLUSH_ORDER); // stable: the order of first items within each group
+    for (Key key : keys) {
       if (!flushKey(key, out::add)) {
         return toTheBack(key, out);
       }
