@@ -118,6 +118,7 @@ public final class ClusterSetup {
       .setAsyncBackupCount(0)
       .setInMemoryFormat(InMemoryFormat.OBJECT)
       .setMergePolicyConfig(new MergePolicyConfig(SplitBrainMerge.class.getName(), MergePolicyConfig.DEFAULT_BATCH_SIZE)));
+    config.getMemberAttributeConfig().setAttribute(io.pushgate.history.HistoryTrim.AGES_ATTRIBUTE, "true");
     String configured = config.getClusterName();
     config.setClusterName(configured + "-" + FORMAT);
     log.info("Hazelcast cluster name " + config.getClusterName() + " (" + configured + " and the members' data format " + FORMAT

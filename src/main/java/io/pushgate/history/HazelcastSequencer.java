@@ -90,7 +90,9 @@ public final class HazelcastSequencer implements Sequencer {
       return Future.succeededFuture(List.of());
     }
     trimming = true;
-    return context.<List<String>>executeBlocking(() -> HistoryTrim.run(map, options, System.currentTimeMillis()), false)
+    boolean age = hazelcast.getCluster().getMembers().stream()
+      .allMatch(m -> m.isLiteMember() || m.getAttribute(HistoryTrim.AGES_ATTRIBUTE) != null);
+    return context.<List<String>>executeBlocking(() -> HistoryTrim.run(map, options, System.currentTimeMillis(), age), false)
       .onComplete(ar -> trimming = false);
   }
 

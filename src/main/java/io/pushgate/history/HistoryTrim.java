@@ -17,7 +17,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Removes a member's idle streams (no append for historyIdleMillis) and holds it to historyMaxStreams
  * and historyMaxBytes: of the entries it owns, the idle ones and then the least recently appended to
- * beyond either bound are removed, each by an operation on its owner that its backup applies too, so both copies go.
+ * beyond either bound are removed, each by an operation on its owner that its backup applies too, so both copies go;
+ * the kept streams quiet for historyTtlMillis have their items, all past their age, freed the same way.
  * Hazelcast's own eviction and expiry would not do: they act on the owner and on the backup each on
  * its own (eviction by its own sample; a max-idle expiry that the backup failed to match took random
  * other entries of the backup with it), so a backup could keep a stream its owner had dropped and
@@ -29,18 +30,26 @@ public final class HistoryTrim {
   /** How often each node trims its member's share; between two trims a member may hold more. */
   public static final long EVERY_MILLIS = 5_000;
 
+  /**
+   * The member attribute of a member that knows {@link Age}: items past their age are freed only
+   * while every data member does, since a member of an earlier release, in a rolling update, could
+   * not read the operation and would log each one it was sent.
+   */
+  public static final String AGES_ATTRIBUTE = "pushgate.history.ages";
+
   private HistoryTrim() {
   }
 
   /**
    * Removes the streams {@code map}'s local member owns that had no append for historyIdleMillis at
    * {@code nowMillis}, then the least recently appended of the rest until at most historyMaxStreams
-   * with at most historyMaxBytes of items are left, each unless appended to since this looked.
+   * with at most historyMaxBytes of items are left, each unless appended to since this looked; with
+   * {@code age}, frees the items of the kept streams quiet for historyTtlMillis.
    *
    * @return the streams removed beyond the bounds (not the idle ones, whose removal is only what any
    * later look would have found)
    */
-  public static List<String> run(IMap<String, StreamLog> map, HistoryOptions options, long nowMillis) {
+  public static List<String> run(IMap<String, StreamLog> map, HistoryOptions options, long nowMillis, boolean age) {
     Set<String> owned = map.localKeySet();
     if (owned.isEmpty()) {
       return List.of();
@@ -55,8 +64,11 @@ public final class HistoryTrim {
     live.sort(java.util.Comparator.comparingLong(e -> e.getValue()[0]));
     // The idle ones first, then the least recently appended beyond the bounds: only those are reported.
     List<Map.Entry<String, long[]>> gone = new ArrayList<>(idle);
-    gone.addAll(live.subList(0, beyondBounds(live, options, nowMillis)));
+    int beyond = beyondBounds(live, options, nowMillis);
+    gone.addAll(live.subList(0, beyond));
+    List<CompletableFuture<Boolean>> emptied = age ? age(map, live.subList(beyond, live.size()), options, nowMillis) : List.of();
     List<CompletableFuture<Boolean>> removals = forget(map, gone);
+    emptied.forEach(e -> e.exceptionally(t -> false).join()); // one that failed is aged by the next trim
     List<String> removed = new ArrayList<>();
     RuntimeException failed = null;
     for (int i = 0; i < removals.size(); i++) {
@@ -89,11 +101,31 @@ public final class HistoryTrim {
 
   /**
    * A stream's bytes as historyMaxBytes counts them: none once its last append is past
-   * historyTtlMillis, as every item is then past its age (an append or read skips them; only the
-   * next append frees them).
+   * historyTtlMillis, as every item is then past its age (an append or read skips them, and this
+   * trim frees them: {@link Age}).
    */
   private static long liveBytes(long[] seen, HistoryOptions options, long nowMillis) {
-    return nowMillis - seen[0] > options.ttlMillis() ? 0 : Touched.bytes(seen);
+    return aged(seen, options, nowMillis) ? 0 : Touched.bytes(seen);
+  }
+
+  private static boolean aged(long[] seen, HistoryOptions options, long nowMillis) {
+    return nowMillis - seen[0] > options.ttlMillis();
+  }
+
+  /**
+   * Frees the items of the kept streams whose every item is past historyTtlMillis: counted as empty
+   * against historyMaxBytes, they would otherwise stay in memory, on the owner and its backup, until
+   * the stream went idle (historyIdleMillis, by default five times the age). Their numbering stays.
+   */
+  private static List<CompletableFuture<Boolean>> age(IMap<String, StreamLog> map, List<Map.Entry<String, long[]>> kept,
+                                                      HistoryOptions options, long nowMillis) {
+    List<CompletableFuture<Boolean>> out = new ArrayList<>();
+    for (Map.Entry<String, long[]> e : kept) {
+      if (Touched.bytes(e.getValue()) > 0 && aged(e.getValue(), options, nowMillis)) {
+        out.add(map.submitToKey(e.getKey(), new Age(e.getValue()[0], e.getValue()[1], nowMillis, options)).toCompletableFuture());
+      }
+    }
+    return out;
   }
 
   /**
@@ -143,6 +175,61 @@ public final class HistoryTrim {
     }
   }
 
+  /** Whether {@code log} is still as {@link Touched} saw it: the same last append time and top. */
+  private static boolean asSeen(StreamLog log, long touchedMillis, long top) {
+    return log != null && log.touchedMillis() == touchedMillis && log.top() == top;
+  }
+
+  /**
+   * Drops the items past their age of a stream that is still as {@link Touched} saw it, at the trim's
+   * time, so that owner and backup, which run it alike, keep the same items; the epoch and the top stay.
+   */
+  public static final class Age implements EntryProcessor<String, StreamLog, Boolean>, DataSerializable {
+
+    private long touchedMillis;
+    private long top;
+    private long nowMillis;
+    private HistoryOptions options;
+
+    /** For Hazelcast's deserialization. */
+    public Age() {
+    }
+
+    Age(long touchedMillis, long top, long nowMillis, HistoryOptions options) {
+      this.touchedMillis = touchedMillis;
+      this.top = top;
+      this.nowMillis = nowMillis;
+      this.options = options;
+    }
+
+    @Override
+    public Boolean process(Map.Entry<String, StreamLog> entry) {
+      StreamLog log = entry.getValue();
+      if (!asSeen(log, touchedMillis, top)) {
+        return false;
+      }
+      log.expire(nowMillis, options);
+      entry.setValue(log);
+      return true;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeLong(touchedMillis);
+      out.writeLong(top);
+      out.writeLong(nowMillis);
+      options.writeData(out);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      touchedMillis = in.readLong();
+      top = in.readLong();
+      nowMillis = in.readLong();
+      options = HistoryOptions.readData(in);
+    }
+  }
+
   /**
    * Removes a stream that is still as {@link Touched} saw it (the same last append time and top):
    * appended to since, it stays. The backup runs the same test on its copy, which the same appends made equal to
@@ -165,7 +252,7 @@ public final class HistoryTrim {
     @Override
     public Boolean process(Map.Entry<String, StreamLog> entry) {
       StreamLog log = entry.getValue();
-      if (log == null || log.touchedMillis() != touchedMillis || log.top() != top) {
+      if (!asSeen(log, touchedMillis, top)) {
         return false;
       }
       entry.setValue(null);

@@ -283,22 +283,86 @@ class HazelcastSequencerTest {
     }
   }
 
-  /** Streams whose last append is past historyTtlMillis hold only items past their age: they count as empty for historyMaxBytes. */
+  /**
+   * Streams whose last append is past historyTtlMillis hold only items past their age: they count as
+   * empty for historyMaxBytes, and the trim frees those items, keeping the numbering.
+   */
   @Test
-  void streamsQuietForTheirTtlCountAsEmptyForHistoryMaxBytes() {
+  void streamsQuietForTheirTtlCountAsEmptyForHistoryMaxBytesAndTheTrimFreesTheirItems() {
     HistoryOptions options = HistoryOptions.DEFAULTS.withMemberBounds(1_000, 2L * bytes("a").length);
     TestCluster cluster = new TestCluster(TestNode.freePortRange(1), 1);
     HazelcastInstance member = Hazelcast.newHazelcastInstance(cluster.hazelcastConfig(options));
     members.add(member);
     com.hazelcast.map.IMap<String, StreamLog> map = member.getMap(HistoryOptions.MAP);
     long now = System.currentTimeMillis();
-    for (int i = 0; i < 3; i++) {
-      map.executeOnKey("r" + i, new Append(List.of(new Append.Push(List.of(bytes("a")), null)), now + i, Sequencer.newEpoch(), options));
+    java.util.Map<String, String> epochs = new java.util.HashMap<>();
+    for (int i = 0; i < 4; i++) {
+      AppendResult r = (AppendResult) map.executeOnKey("r" + i,
+        new Append(List.of(new Append.Push(List.of(bytes("a")), null)), now + i, Sequencer.newEpoch(), options));
+      epochs.put("r" + i, r.epoch());
     }
+    assertEquals(List.of("r0", "r1"), HistoryTrim.run(map, options, now + 10, true), "within the age, the least recently appended go");
+
     long pastTtl = now + options.ttlMillis() + 10;
-    assertEquals(List.of(), HistoryTrim.run(map, options, pastTtl), "three streams over two items' bytes, but every item is past its age");
+    map.executeOnKey("r4", new Append(List.of(new Append.Push(List.of(bytes("a"), bytes("b")), null)), pastTtl, Sequencer.newEpoch(), options));
+    assertEquals(List.of(), HistoryTrim.run(map, options, pastTtl, true), "r2 and r3 hold only items past their age, r4 two bytes' worth of fresh ones");
     assertEquals(3, map.size());
-    assertEquals(List.of("r0"), HistoryTrim.run(map, options, now + 10), "within the age, the least recently appended goes");
+    for (String room : List.of("r2", "r3")) {
+      long[] seen = (long[]) map.executeOnKey(room, new HistoryTrim.Touched());
+      assertEquals(0, seen[2], room + ": its items freed");
+      assertEquals(1, seen[1], room + ": its top kept");
+    }
+    assertEquals(2 * bytes("a").length, ((long[]) map.executeOnKey("r4", new HistoryTrim.Touched()))[2], "r4's items kept");
+    AppendResult next = (AppendResult) map.executeOnKey("r2",
+      new Append(List.of(new Append.Push(List.of(bytes("c")), null)), pastTtl + 1, Sequencer.newEpoch(), options));
+    assertEquals(epochs.get("r2"), next.epoch(), "the same numbering");
+    assertEquals(2, next.top());
+  }
+
+  /**
+   * Items past their age are freed only while every data member knows how: a member of an earlier
+   * release (here one without the attribute) could not read the operation, in a rolling update.
+   */
+  @Test
+  void itemsPastTheirAgeAreFreedOnlyWhenEveryDataMemberKnowsHow() throws Exception {
+    HistoryOptions d = HistoryOptions.DEFAULTS;
+    HistoryOptions options = new HistoryOptions(d.size(), 300, d.idempotencyWindowMillis(), d.maxIdempotencyKeys(), d.streamBytes(),
+      d.maxStreams(), d.maxBytes(), d.maxRecoveryItems(), d.ringBytes(), d.holeMillis(), 600_000, d.rooms());
+    TestCluster cluster = new TestCluster(TestNode.freePortRange(2), 2);
+    HazelcastInstance member = Hazelcast.newHazelcastInstance(cluster.hazelcastConfig(options));
+    com.hazelcast.config.Config older = cluster.hazelcastConfig(options);
+    older.getMemberAttributeConfig().removeAttribute(HistoryTrim.AGES_ATTRIBUTE);
+    HazelcastInstance olderMember = Hazelcast.newHazelcastInstance(older);
+    members.add(member);
+    members.add(olderMember);
+    TestCluster.awaitPartitionsInPlace(members);
+    com.hazelcast.map.IMap<String, StreamLog> map = member.getMap(HistoryOptions.MAP);
+    // Streams on both members: each trims the ones its member owns.
+    for (int i = 0; i < 8; i++) {
+      map.executeOnKey("r" + i, new Append(List.of(new Append.Push(List.of(bytes("a")), null)), System.currentTimeMillis(), Sequencer.newEpoch(), options));
+    }
+    long aged = System.currentTimeMillis() + options.ttlMillis() + 10;
+    io.pushgate.testing.Eventually.await("the items past their age", () -> System.currentTimeMillis() > aged);
+    vertx = Vertx.vertx();
+    Context context = vertx.getOrCreateContext();
+    HazelcastSequencer sequencer = new HazelcastSequencer(member, options, context);
+    CompletableFuture<List<String>> first = new CompletableFuture<>();
+    context.runOnContext(v -> sequencer.trim().onComplete(ar -> first.complete(ar.succeeded() ? ar.result() : null)));
+    assertEquals(List.of(), first.get(30, TimeUnit.SECONDS));
+    assertEquals(8 * bytes("a").length, residentBytes(map), "a member of an earlier release in the cluster: nothing freed");
+
+    olderMember.getLifecycleService().shutdown(); // its partitions move to the one left, with their backups gone
+    members.remove(olderMember);
+    TestCluster.awaitPartitionsInPlace(members);
+    CompletableFuture<List<String>> second = new CompletableFuture<>();
+    context.runOnContext(v -> sequencer.trim().onComplete(ar -> second.complete(ar.succeeded() ? ar.result() : null)));
+    assertEquals(List.of(), second.get(30, TimeUnit.SECONDS));
+    assertEquals(0, residentBytes(map), "every member knows how: all freed");
+    assertEquals(8, map.size(), "the streams stay");
+  }
+
+  private static long residentBytes(com.hazelcast.map.IMap<String, StreamLog> map) {
+    return map.executeOnKeys(map.keySet(), new HistoryTrim.Touched()).values().stream().mapToLong(seen -> seen[2]).sum();
   }
 
   /** The setting's text, which README repeats, says how often a trim runs. */

@@ -118,7 +118,7 @@ class HistoryFailoverTest {
       map.executeOnKey("room-" + random.nextInt(40), new Read(0, 1, now, options));
       if (i % 20 == 19) {
         for (IMap<String, StreamLog> m : List.of(doomedMap, map)) {
-          List<String> gone = HistoryTrim.run(m, options, System.currentTimeMillis());
+          List<String> gone = HistoryTrim.run(m, options, System.currentTimeMillis(), true);
           trimmed += gone.size();
           dropped.addAll(gone);
         }
@@ -201,8 +201,8 @@ class HistoryFailoverTest {
       wokenUp.put(room, map.executeOnKey(room, append(room + "-again", later, options))); // before any trim looked
     }
     assertEquals(null, map.executeOnKey(idle.get(0), new Read(0, 10, later, options)).epoch(), "an idle stream reads as none before the trim too");
-    assertEquals(List.of(), HistoryTrim.run(doomedMap, options, later), "idle streams are not reported as dropped at historyMaxStreams");
-    HistoryTrim.run(map, options, later);
+    assertEquals(List.of(), HistoryTrim.run(doomedMap, options, later, true), "idle streams are not reported as dropped at historyMaxStreams");
+    HistoryTrim.run(map, options, later, true);
     for (String room : idle) {
       assertEquals(null, doomedMap.get(room), room + " idle: removed by its owner's trim");
     }
