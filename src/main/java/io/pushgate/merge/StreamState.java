@@ -47,6 +47,8 @@ final class StreamState {
   final List<PushBatch> buffered = new ArrayList<>();
   final List<PushBatch> foreign = new ArrayList<>();
   boolean checkingEpoch;
+  /** Reads of the head (for a JOIN, or to check the epoch) that failed in a row: the next waits longer. */
+  int headFailures;
   /**
    * Asked to check where the stream stands while a read of its head was already under way (one that
    * may have been answered before what prompted the ask, e.g. a merge after a split): read again then.

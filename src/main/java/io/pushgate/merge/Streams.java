@@ -154,17 +154,40 @@ final class Streams {
     stats.historyOps.inc();
     long issued = System.nanoTime();
     sequencer.head(s.room).onComplete(ar -> {
+      if (!kept(s)) {
+        return; // swept meanwhile: a JOIN of the room makes a state of its own
+      }
       if (ar.failed()) {
         stats.historyFailures.inc();
-        vertx.setTimer(options.holeMillis(), id -> readHead(s)); // the cluster is unsure: ask again
+        vertx.setTimer(retryMillis(s), id -> {
+          if (kept(s)) {
+            readHead(s); // the cluster is unsure: ask again
+          }
+        });
         return;
       }
+      s.headFailures = 0;
       reset(s, ar.result().epoch(), ar.result().offset());
       heard(s, ar.result().offset(), issued);
       release(s.buffered).forEach(this::receive);
       onChange.accept(s);
       checkAgainIfAsked(s);
     });
+  }
+
+  /** Whether {@code s} is still the room's state: one the sweep let go answers nothing. */
+  private boolean kept(StreamState s) {
+    return states.get(s.room) == s;
+  }
+
+  /**
+   * How long after a failed read of its head a stream asks again: historyHoleMillis, doubled with each
+   * failure in a row up to eight times that, so that while the history cannot be read every stream
+   * does not ask every historyHoleMillis.
+   */
+  private long retryMillis(StreamState s) {
+    s.headFailures++;
+    return options.holeMillis() << Math.min(s.headFailures - 1, 3);
   }
 
   /** A check asked for while a head read was under way: that read may predate its reason. */
@@ -418,16 +441,22 @@ final class Streams {
     stats.historyOps.inc();
     long issued = System.nanoTime();
     sequencer.head(s.room).onComplete(ar -> {
+      if (!kept(s)) {
+        return; // swept meanwhile: its answer would tell the shards of a state no longer kept
+      }
       if (ar.failed()) {
         stats.historyFailures.inc();
         // Still checking while it waits to ask again: a check asked for meanwhile is this one, not
-        // a second chain of retries, and the sweep leaves the state alone.
-        vertx.setTimer(options.holeMillis(), id -> {
+        // a second chain of retries.
+        vertx.setTimer(retryMillis(s), id -> {
           s.checkingEpoch = false;
-          checkEpoch(s);
+          if (kept(s)) {
+            checkEpoch(s);
+          }
         });
         return;
       }
+      s.headFailures = 0;
       String current = ar.result().epoch();
       long top = ar.result().offset();
       boolean restart = !s.epoch.equals(Position.NO_EPOCH) && !current.equals(s.epoch);
@@ -442,7 +471,9 @@ final class Streams {
         }
         vertx.setTimer(options.holeMillis(), id -> {
           s.checkingEpoch = false;
-          checkEpoch(s);
+          if (kept(s)) {
+            checkEpoch(s);
+          }
         });
         return;
       }
@@ -634,10 +665,12 @@ final class Streams {
       if (!idle && states.size() <= maxStates) {
         break; // access order: the rest were active more recently
       }
-      // Not while a gap's wait or read, or an epoch check, is pending: its answer would hand items on
-      // for a state no longer kept, beside a new one for the same room.
-      boolean pending = s.holeTimer >= 0 || s.holeReading || s.checkingEpoch;
-      if (s.early.isEmpty() && s.waiting.isEmpty() && s.buffered.isEmpty() && s.foreign.isEmpty() && s.ready() && !pending) {
+      // Not while a gap's wait or read is pending: its answer would hand items on for a state no
+      // longer kept, beside a new one for the same room. A read of the head, for a JOIN or an epoch
+      // check, is no reason to keep one: its answer finds the state gone and does nothing (kept), so
+      // while the history cannot be read, states of rooms nobody is in still go.
+      boolean pending = s.holeTimer >= 0 || s.holeReading;
+      if (s.early.isEmpty() && s.waiting.isEmpty() && s.buffered.isEmpty() && s.foreign.isEmpty() && !pending) {
         ringBytes -= s.ring == null ? 0 : s.ring.bytes();
         s.ring = null;
         dropReplays(s);

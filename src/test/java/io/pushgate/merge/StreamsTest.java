@@ -164,6 +164,7 @@ class StreamsTest {
   private static final class Swappable implements Sequencer {
     final HistoryOptions options;
     final List<Long> readAtNanos = Collections.synchronizedList(new ArrayList<>());
+    final List<String> readRooms = Collections.synchronizedList(new ArrayList<>());
     LocalSequencer current;
     /** Every operation fails, as with the cluster's history out of reach. */
     volatile boolean unreachable;
@@ -203,12 +204,42 @@ class StreamsTest {
     @Override
     public Future<ReadResult> read(String room, long after, int limit) {
       readAtNanos.add(System.nanoTime());
+      readRooms.add(room);
       if (unreachable) {
         return Future.failedFuture("unreachable");
       }
       Future<ReadResult> answered = readsWait.compose(v -> current.read(room, after, limit));
       return answersWait.compose(v -> answered);
     }
+  }
+
+  /**
+   * While the history cannot be read, JOINs of rooms nobody pushes to make states that never get
+   * their head: the sweep lets those nobody is in go, as it does ready ones, and they stop asking.
+   */
+  @Test
+  void statesWhoseHeadCannotBeReadGoAtTheSweepAndStopAsking() {
+    Rig rig = new Rig(200, 50);
+    rig.sequencer.unreachable = true;
+    List<String> rooms = java.util.stream.IntStream.range(0, 100).mapToObj(i -> "made-up-" + i).toList();
+    rig.on(() -> {
+      rooms.forEach(rig.streams::stateForJoin);
+      return null;
+    });
+    Eventually.await("every state asked for its head", () -> new java.util.HashSet<>(rig.sequencer.readRooms).containsAll(rooms));
+    String member = rooms.get(rooms.size() - 1);
+    int mark = rig.on(() -> {
+      rig.streams.sweep(System.nanoTime() + 3_600_000_000_000L, 10, member::equals); // an hour later, maxStates 10
+      return rig.sequencer.readRooms.size();
+    });
+    java.util.Set<String> kept = rig.on(() -> java.util.Set.copyOf(rig.streams.states.keySet()));
+    assertEquals(10, kept.size(), "swept down to maxStates");
+    assertTrue(kept.contains(member), "a room with members keeps its state");
+
+    Eventually.await("the kept states asked again, twice", () -> rig.sequencer.readRooms.subList(mark, rig.sequencer.readRooms.size())
+      .stream().filter(member::equals).count() >= 2);
+    List<String> askedSince = List.copyOf(rig.sequencer.readRooms.subList(mark, rig.sequencer.readRooms.size()));
+    assertEquals(List.of(), askedSince.stream().filter(room -> !kept.contains(room)).distinct().toList(), "the states let go asked no more");
   }
 
   @Test
@@ -877,7 +908,8 @@ class StreamsTest {
   /**
    * While the history cannot be read, a stream asked again and again where it stands (a member left,
    * appends failed) reads once per wait, not once more per asking: the failed read's wait is still
-   * its check, and the sweep leaves the state alone meanwhile.
+   * its check. The sweep keeps the state meanwhile while the room has members here, and lets it go
+   * when it has none (its check's answer then finds it gone).
    */
   @Test
   void checksAskedForWhileTheHistoryIsOutOfReachDoNotMultiply() {
@@ -889,11 +921,16 @@ class StreamsTest {
       for (int i = 0; i < 5; i++) {
         rig.streams.recheck(ROOM);
       }
-      rig.streams.sweep(System.nanoTime(), 0, room -> false);
+      rig.streams.sweep(System.nanoTime(), 0, room -> true);
       return null;
     });
     assertEquals(before + 1, rig.sequencer.readAtNanos.size(), "one read, then a wait of historyHoleMillis");
-    assertTrue(rig.on(() -> rig.streams.stateIfAny(ROOM)) == s, "kept while its check waits to ask again");
+    assertTrue(rig.on(() -> rig.streams.stateIfAny(ROOM)) == s, "kept while its check waits to ask again, its members here");
+    rig.on(() -> {
+      rig.streams.sweep(System.nanoTime(), 0, room -> false);
+      return null;
+    });
+    assertEquals(null, rig.on(() -> rig.streams.stateIfAny(ROOM)), "with no members here, let go");
   }
 
   @Test
