@@ -138,7 +138,7 @@ final class Batches {
         flushEarly(key, outlet);
       }
       addItem(key, outlet).add(item);
-      bytes += item.length;
+      bytes += item.length + PushBatch.ITEM_OVERHEAD_BYTES;
     }
   }
 
@@ -158,7 +158,7 @@ final class Batches {
         flushEarly(key, outlet);
       }
       addItem(key, outlet).add(item, offset++, epoch);
-      bytes += item.length;
+      bytes += item.length + PushBatch.ITEM_OVERHEAD_BYTES;
     }
   }
 
@@ -175,9 +175,9 @@ final class Batches {
     List<byte[]> items = batch.items();
     List<byte[]> kept = Sampler.evenly(items, (items.size() + 1) / 2);
     int dropped = items.size() - kept.size();
-    long before = batch.bytes();
+    long before = batch.cost();
     batch.keepOnly(kept);
-    bytes -= before - batch.bytes();
+    bytes -= before - batch.cost();
     sampler.dropped(key.target(), dropped);
   }
 
@@ -314,9 +314,9 @@ final class Batches {
    */
   private boolean flushBatch(Key key, RoomBatch batch, Consumer<Flushed> out) {
     if (key.kind() == Kind.LOW) {
-      long before = batch.bytes();
+      long before = batch.cost();
       batch.keepOnly(sampler.sample(key.target(), batch.items()));
-      bytes -= before - batch.bytes();
+      bytes -= before - batch.cost();
       if (batch.items().isEmpty()) {
         return true;
       }
@@ -342,7 +342,7 @@ final class Batches {
       encodeFailures.inc();
       return null;
     }
-    bytes -= batch.bytes();
+    bytes -= batch.cost();
     framedThisTick.add(key);
     if (key.kind() != Kind.LOW) {
       sampler.sent(key.target(), batch.items().size());

@@ -120,7 +120,7 @@ public final class MergerVerticle extends VerticleBase {
     stats = counters.stats;
     sampler = new Sampler(options.maxRoomItemsPerSecond(), options.tickMillis(), pressure, counters.itemsSampled);
     batches = new Batches(options, sampler, counters);
-    stats.gauge("merger.pendingBytes", "pushgate_pending_bytes", "item bytes waiting for the tick, an append or their turn", this::pendingBytes);
+    stats.gauge("merger.pendingBytes", "pushgate_pending_bytes", "bytes of items waiting for the tick, an append or their turn, as maxPendingBytes counts them (" + PushBatch.ITEM_OVERHEAD_BYTES + " more per item)", this::pendingBytes);
     stats.gauge("merger.pendingRooms", "pushgate_pending_rooms", "targets with items waiting for the tick", batches::targets);
     stats.info("merger.mostSampledRooms", () -> new JsonObject(new java.util.LinkedHashMap<>(sampler.mostSampled())));
     stats.info("merger.lowPriorityShare", sampler::share);
@@ -208,7 +208,7 @@ public final class MergerVerticle extends VerticleBase {
       counters.pushesRefused.inc();
       return Future.succeededFuture(new MergeResult.Refused(MergeResult.Reason.DRAINING, "node is draining: retry on another node"));
     }
-    if (pendingBytes() + push.bytes() > options.maxPendingBytes()) {
+    if (pendingBytes() + push.cost() > options.maxPendingBytes()) {
       counters.pushesRefused.inc();
       if (remote && notTaken(NotTaken.of(push.target(), push.first(), push.items().size(), push.low())) && missedPushes.occurred() > 0) {
         log.warning("another node's push to " + (push.target().isAll() ? "all" : "room " + push.target().room()) + " found the merge queue full ("

@@ -16,6 +16,13 @@ import java.util.List;
  */
 public record PushBatch(Target target, List<byte[]> items, long bytes, String key, Position first, boolean low) {
 
+  /**
+   * What an item costs the heap beside its bytes while it waits (the array's header and padding, a
+   * list's reference): maxPendingBytes counts it for each item, so that a bound set in bytes holds
+   * for a million one-byte items too (they take 28 bytes each, measured).
+   */
+  public static final int ITEM_OVERHEAD_BYTES = 32;
+
   public PushBatch {
     items = List.copyOf(items);
   }
@@ -36,6 +43,11 @@ public record PushBatch(Target target, List<byte[]> items, long bytes, String ke
   /** The same push with its offsets, from {@code firstOffset} in {@code epoch}. */
   public PushBatch numbered(long firstOffset, String epoch) {
     return new PushBatch(target, items, bytes, key, new Position(firstOffset, epoch), false);
+  }
+
+  /** What the push counts against maxPendingBytes: its bytes and {@link #ITEM_OVERHEAD_BYTES} per item. */
+  public long cost() {
+    return bytes + (long) ITEM_OVERHEAD_BYTES * items.size();
   }
 
   /** Offset of the last item; only for a numbered push. */

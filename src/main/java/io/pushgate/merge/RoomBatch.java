@@ -53,6 +53,11 @@ final class RoomBatch {
     return bytes;
   }
 
+  /** What the batch counts against maxPendingBytes ({@link PushBatch#cost}). */
+  long cost() {
+    return bytes + (long) PushBatch.ITEM_OVERHEAD_BYTES * items.size();
+  }
+
   Target target() {
     return target;
   }

@@ -51,7 +51,7 @@ final class StreamAppends {
     String room = push.target().room();
     Queue q = queues.computeIfAbsent(room, r -> new Queue());
     q.waiting.add(new Waiting(push, reply));
-    queuedBytes += push.bytes();
+    queuedBytes += push.cost();
     if (!q.inFlight) {
       start(room, q);
     }
@@ -67,7 +67,7 @@ final class StreamAppends {
     stats.historyOps.inc();
     sequencer.append(room, pushes).onComplete(ar -> {
       q.inFlight = false;
-      batch.forEach(w -> queuedBytes -= w.push().bytes());
+      batch.forEach(w -> queuedBytes -= w.push().cost());
       if (ar.failed()) {
         stats.appendFailures.inc();
         String why = ar.cause().getMessage();

@@ -94,14 +94,14 @@ final class Streams {
   /** Keeps a batch until its stream's head (or current epoch) is known: a stream's buffered or foreign list. */
   private void hold(List<PushBatch> list, PushBatch b) {
     list.add(b);
-    heldBytes += b.bytes();
+    heldBytes += b.cost();
   }
 
   /** Takes back what {@link #hold} kept in {@code list}. */
   private List<PushBatch> release(List<PushBatch> list) {
     List<PushBatch> out = new ArrayList<>(list);
     list.clear();
-    heldBytes -= out.stream().mapToLong(PushBatch::bytes).sum();
+    heldBytes -= out.stream().mapToLong(PushBatch::cost).sum();
     return out;
   }
 
@@ -242,8 +242,8 @@ final class Streams {
     }
     if (b.first().offset() > s.nextExpected) {
       if (s.early.putIfAbsent(b.first().offset(), new StreamState.Early(b, System.nanoTime())) == null) {
-        s.earlyBytes += b.bytes();
-        earlyBytes += b.bytes();
+        s.earlyBytes += b.cost();
+        earlyBytes += b.cost();
       }
       s.knownTop = Math.max(s.knownTop, b.lastOffset());
       armHole(s);
@@ -285,8 +285,8 @@ final class Streams {
   private void drain(StreamState s) {
     while (!s.early.isEmpty() && s.early.firstKey() <= s.nextExpected) {
       PushBatch next = s.early.pollFirstEntry().getValue().batch();
-      s.earlyBytes -= next.bytes();
-      earlyBytes -= next.bytes();
+      s.earlyBytes -= next.cost();
+      earlyBytes -= next.cost();
       if (next.lastOffset() < s.nextExpected) {
         stats.duplicateItems.add(next.items().size());
       } else {
@@ -417,8 +417,8 @@ final class Streams {
       if (e.cameNanos() - issuedNanos < 0) {
         it.remove();
         PushBatch b = e.batch();
-        s.earlyBytes -= b.bytes();
-        earlyBytes -= b.bytes();
+        s.earlyBytes -= b.cost();
+        earlyBytes -= b.cost();
         stats.itemsNeverGiven.add(b.items().size());
         long n = neverGiven.occurred();
         if (n > 0) {

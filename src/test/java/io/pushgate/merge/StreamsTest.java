@@ -755,7 +755,7 @@ class StreamsTest {
     rig.sequencer.unreachable = true;
     rig.on(() -> rig.streams.stateForJoin(ROOM));
     rig.receive(b);
-    assertEquals(b.get(0).bytes() + b.get(1).bytes(), (long) rig.on(() -> rig.streams.pendingBytes()));
+    assertEquals(b.get(0).cost() + b.get(1).cost(), (long) rig.on(() -> rig.streams.pendingBytes()), "their bytes and what each item costs beside them");
     rig.sequencer.unreachable = false;
     Eventually.await("the head read", () -> rig.on(() -> rig.streams.stateIfAny(ROOM).ready()));
     assertEquals(0, (long) rig.on(() -> rig.streams.pendingBytes()));
