@@ -10,6 +10,7 @@ import io.pushgate.config.PushgateConfig;
 import io.pushgate.history.HistoryOptions;
 import io.pushgate.history.HistoryOwner;
 import io.pushgate.protocol.NotRecovered;
+import io.pushgate.protocol.Position;
 import io.pushgate.merge.PushBatch;
 import io.pushgate.metrics.Counter;
 import io.pushgate.metrics.Metrics;
@@ -243,7 +244,9 @@ public final class PushApiVerticle extends VerticleBase {
       return;
     }
     if (!history.isStream(room)) {
-      ctx.json(new JsonObject().put("room", room).put("recovered", false).put("reason", NotRecovered.NO_HISTORY.name()).put("items", new JsonArray()));
+      // Every field PROTOCOL.md names, with the position a JOIN's ACK gives such a room (offset 0 of epoch "0").
+      ctx.json(new JsonObject().put("room", room).put("epoch", Position.NO_EPOCH).put("offset", 0).put("recovered", false)
+        .put("reason", NotRecovered.NO_HISTORY.name()).put("first", 1).put("items", new JsonArray()));
       return;
     }
     String since = ctx.request().getParam("since");
