@@ -66,12 +66,12 @@ public final class Append implements EntryProcessor<String, StreamLog, AppendRes
     nowMillis = in.readLong();
     newEpoch = in.readString();
     options = HistoryOptions.readData(in);
-    int n = in.readInt();
-    pushes = new ArrayList<>(n);
+    int n = WireCounts.read(in, "pushes");
+    pushes = WireCounts.listFor(n);
     for (int i = 0; i < n; i++) {
       String key = in.readString();
-      int count = in.readInt();
-      List<byte[]> items = new ArrayList<>(count);
+      int count = WireCounts.read(in, "items");
+      List<byte[]> items = WireCounts.listFor(count);
       for (int k = 0; k < count; k++) {
         items.add(in.readByteArray());
       }

@@ -63,8 +63,8 @@ public final class AppendResult implements DataSerializable {
   public void readData(ObjectDataInput in) throws IOException {
     epoch = in.readString();
     top = in.readLong();
-    int n = in.readInt();
-    pushed = new ArrayList<>(n);
+    int n = WireCounts.read(in, "pushes");
+    pushed = WireCounts.listFor(n);
     for (int i = 0; i < n; i++) {
       pushed.add(new Pushed(in.readLong(), in.readLong(), in.readBoolean()));
     }

@@ -76,8 +76,8 @@ public final class ReadResult implements DataSerializable {
     first = in.readLong();
     top = in.readLong();
     from = in.readLong();
-    int n = in.readInt();
-    items = new ArrayList<>(n);
+    int n = WireCounts.read(in, "items");
+    items = WireCounts.listFor(n);
     for (int i = 0; i < n; i++) {
       items.add(in.readByteArray());
     }

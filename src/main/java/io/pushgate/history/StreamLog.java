@@ -246,13 +246,13 @@ public final class StreamLog implements DataSerializable {
     first = in.readLong();
     top = in.readLong();
     touchedMillis = in.readLong();
-    int n = in.readInt();
+    int n = WireCounts.read(in, "items");
     for (int i = 0; i < n; i++) {
       Item item = new Item(in.readByteArray(), in.readLong());
       items.addLast(item);
       bytes += item.bytes().length;
     }
-    int k = in.readInt();
+    int k = WireCounts.read(in, "idempotency keys");
     for (int i = 0; i < k; i++) {
       keys.put(in.readString(), new Keyed(in.readLong(), in.readLong(), in.readInt(), in.readLong()));
     }
