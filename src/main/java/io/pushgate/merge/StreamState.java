@@ -49,6 +49,8 @@ final class StreamState {
   boolean checkingEpoch;
   /** Reads of the head (for a JOIN, or to check the epoch) that failed in a row: the next waits longer. */
   int headFailures;
+  /** Let go by the sweep: an answer that comes for it after does nothing. */
+  boolean dropped;
   /**
    * Asked to check where the stream stands while a read of its head was already under way (one that
    * may have been answered before what prompted the ask, e.g. a merge after a split): read again then.

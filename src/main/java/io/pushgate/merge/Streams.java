@@ -175,9 +175,12 @@ final class Streams {
     });
   }
 
-  /** Whether {@code s} is still the room's state: one the sweep let go answers nothing. */
-  private boolean kept(StreamState s) {
-    return states.get(s.room) == s;
+  /**
+   * Whether {@code s} is still the room's state: one the sweep let go answers nothing. (A flag, not a
+   * look-up: a get would count as a use in the states' access order.)
+   */
+  private static boolean kept(StreamState s) {
+    return !s.dropped;
   }
 
   /**
@@ -676,6 +679,7 @@ final class Streams {
         dropReplays(s);
         if (states.size() > maxStates && !hasMembers.test(s.room)) {
           it.remove();
+          s.dropped = true;
         }
       }
     }
