@@ -235,6 +235,12 @@ final class Recovery {
         streams.checkEpoch(s);
         return;
       }
+      if (s.skippedThrough > s.flushedTop) {
+        // Offsets were skipped during the read and are not handed out yet: as in tryAnswer, answered
+        // now the client would be told recovered and get the next frame with a gap before it.
+        keepWaiting(s, j);
+        return;
+      }
       if (r.first() > since + 1) {
         notRecovered(s, j, NotRecovered.HISTORY_GONE);
         return;

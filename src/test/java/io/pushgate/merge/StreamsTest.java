@@ -869,6 +869,44 @@ class StreamsTest {
   }
 
   /**
+   * The same when the skip comes while the JOIN's replay is read from the history: answered with what
+   * the read found, it would be told recovered at the node's top and then get a frame past the skip.
+   */
+  @Test
+  void aReplayReadAnsweredWhileSkippedOffsetsAreNotHandedOutYetWaitsForTheFrame() {
+    Rig rig = new Rig(5);
+    String epoch = fiveHandedOutWithoutRing(rig);
+    Promise<Void> held = Promise.promise();
+    rig.sequencer.answersWait = held.future();
+    List<ShardCommand> answers = Collections.synchronizedList(new ArrayList<>());
+    Recovery recovery = new Recovery(rig.streams, MergerOptions.DEFAULTS, rig.stats, (shard, command) -> answers.add(command));
+    long now = System.nanoTime();
+    int reads = rig.sequencer.readRooms.size();
+    rig.on(() -> {
+      recovery.join(new StreamJoin(0, "had 2", ROOM, new Position(2, epoch), 1L, false, now, now + 60_000_000_000L));
+      return null;
+    });
+    Eventually.await("the replay read asked", () -> rig.sequencer.readRooms.size() > reads);
+    rig.sequencer.answersWait = Future.succeededFuture();
+
+    List<PushBatch> b = rig.append(10, 5); // offsets 6-15 and 16-20; the history keeps 16-20
+    rig.receive(List.of(b.get(1)));
+    Eventually.await("offsets 6-15 skipped", () -> rig.stats.itemsSkipped.get() == 10);
+    rig.on(() -> {
+      held.complete();
+      return null;
+    });
+    assertEquals(List.of(), List.copyOf(answers), "it waits for the frame after the skip");
+    rig.on(() -> {
+      rig.streams.flushed(List.of(frame(epoch, 20, b.get(1).items()))); // the merger's tick: offsets 16-20
+      return null;
+    });
+    Eventually.await("answered", () -> answers.size() == 1);
+    assertEquals(new JsonObject().put("room", ROOM).put("offset", 20).put("epoch", epoch).put("recovered", false).put("reason", "HISTORY_GONE"),
+      ((ShardCommand.StreamJoined) answers.get(0)).ack());
+  }
+
+  /**
    * Offsets skipped with nothing after them (the history's items of the gap had all outlived
    * historyTtlMillis): no frame is coming, so JOINs are answered at once from past the skip, not left
    * to wait for the stream's next push.
