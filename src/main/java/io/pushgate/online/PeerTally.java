@@ -15,8 +15,10 @@ import java.util.function.BiConsumer;
 /**
  * What the other nodes told this one: for each, the rooms it watches and its counts of rooms
  * someone watches. Messages are checked and bounded: valid room names, counts from 0 to
- * {@link #MAX_COUNT}, at most maxRooms rooms per node. A message that breaks a rule is refused from
- * the rule on; what it applied before stays, bounded as it is.
+ * {@link #MAX_COUNT}, at most maxRooms rooms watched and counted per node. A message that breaks a
+ * rule is refused from the rule on (its counts are all checked before any is applied); what it
+ * applied before stays, bounded as it is. A room past maxRooms breaks a rule too, so that it is
+ * counted as refused rather than dropped unseen.
  */
 final class PeerTally {
 
@@ -76,9 +78,11 @@ final class PeerTally {
     if (Boolean.TRUE.equals(body.getValue("full"))) {
       forget(peer);
     }
-    String problem = watch(peer, body.getValue("watch"), true);
+    // Unwatched first: a node at maxRooms that swapped one room for another in an interval frees the
+    // place before taking it, rather than being refused (its two lists never share a room).
+    String problem = watch(peer, body.getValue("unwatch"), false);
     if (problem == null) {
-      problem = watch(peer, body.getValue("unwatch"), false);
+      problem = watch(peer, body.getValue("watch"), true);
     }
     return problem != null ? problem : counts(peer, body.getValue("counts"));
   }
@@ -111,7 +115,10 @@ final class PeerTally {
       if (!(o instanceof String room) || RoomName.problem(room) != null) {
         return "a watched room that is not a valid room name";
       }
-      if (watch ? peer.watched.size() < maxRooms && peer.watched.add(room) : peer.watched.remove(room)) {
+      if (watch && peer.watched.size() >= maxRooms && !peer.watched.contains(room)) {
+        return "a watched room past maxRooms rooms";
+      }
+      if (watch ? peer.watched.add(room) : peer.watched.remove(room)) {
         onWatch.accept(room, watch);
       }
       if (!watch) {
@@ -132,11 +139,23 @@ final class PeerTally {
       if (!(e.getValue() instanceof Integer n) || n < 0 || n > MAX_COUNT || RoomName.problem(e.getKey()) != null) {
         return "a count that is not a valid room with 0 to " + MAX_COUNT + " members";
       }
-      if (n == 0) {
+    }
+    // Emptied rooms first, as for the watch lists: a node at maxRooms whose members left one room for
+    // a new one sends both counts in no particular order.
+    for (Map.Entry<String, Object> e : map) {
+      if ((Integer) e.getValue() == 0) {
         peer.counts.remove(e.getKey());
-      } else if (peer.counts.size() < maxRooms || peer.counts.containsKey(e.getKey())) {
-        peer.counts.put(e.getKey(), n);
       }
+    }
+    for (Map.Entry<String, Object> e : map) {
+      int n = (Integer) e.getValue();
+      if (n == 0) {
+        continue;
+      }
+      if (peer.counts.size() >= maxRooms && !peer.counts.containsKey(e.getKey())) {
+        return "a count past maxRooms rooms";
+      }
+      peer.counts.put(e.getKey(), n);
     }
     return null;
   }

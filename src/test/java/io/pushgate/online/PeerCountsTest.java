@@ -13,6 +13,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -119,5 +122,62 @@ class PeerCountsTest {
     assertEquals(null, tally.apply("node-214", max, 0, () -> { }));
     assertEquals(Integer.MAX_VALUE, tally.count("arena"), "215 nodes of 10,000,000 each");
     assertEquals(Integer.MAX_VALUE, PeerTally.sum(5, tally.count("arena")));
+  }
+
+  /**
+   * README: counts are taken up to maxRooms rooms per node, anything else is ignored and counted. A
+   * room past the cap is refused like any broken rule, logged and counted, not dropped unseen.
+   */
+  @Test
+  void aRoomPastMaxRoomsIsRefusedAndCounted() {
+    try (Pair pair = Pair.start(new JsonObject().put("onlineIntervalMillis", 200).put("maxRooms", 2))) {
+      pair.send(new JsonObject().put("node", pair.peerId).put("full", true).put("watch", new JsonArray().add("arena").add("lobby"))
+        .put("counts", new JsonObject().put("arena", 3).put("lobby", 4)));
+      pair.send(new JsonObject().put("node", pair.peerId).put("watch", new JsonArray().add("annex")).put("counts", new JsonObject().put("annex", 5)));
+      // Handled after the one above: once it counts, that one was judged.
+      pair.send(new JsonObject().put("node", pair.peerId).put("counts", new JsonObject().put("arena", 6)));
+      Eventually.await("the peer's new count of arena", () -> pair.online("arena") == 6);
+      assertEquals(1, pair.refused());
+      assertEquals(0, pair.online("annex"));
+      assertEquals(4, pair.online("lobby"));
+      assertEquals(List.of("ignored 1 online-count message(s) from other members since the last report, the last one for a watched room past"
+        + " maxRooms rooms (total ignored: 1, online.peerMessagesRefused)"), warnings.messages());
+    }
+  }
+
+  /** Watched rooms and counted rooms are capped apart: a count of a new room past the cap is refused too. */
+  @Test
+  void aCountPastMaxRoomsIsRefused() {
+    List<String> watchers = new ArrayList<>();
+    PeerTally tally = new PeerTally(2, (room, watched) -> watchers.add(room + (watched ? "+" : "-")));
+    assertEquals(null, tally.apply("node", new JsonObject().put("counts", new JsonObject().put("arena", 1).put("lobby", 2)), 0, () -> { }));
+    assertEquals("a count past maxRooms rooms", tally.apply("node", new JsonObject().put("counts", new JsonObject().put("annex", 5)), 0, () -> { }));
+    assertEquals(0, tally.count("annex"));
+    assertEquals(null, tally.apply("node", new JsonObject().put("counts", new JsonObject().put("lobby", 7)), 0, () -> { }), "a room it holds");
+    assertEquals(7, tally.count("lobby"));
+
+    assertEquals(null, tally.apply("node", new JsonObject().put("watch", new JsonArray().add("arena")), 0, () -> { }));
+    assertEquals("a watched room past maxRooms rooms",
+      tally.apply("node", new JsonObject().put("watch", new JsonArray().add("lobby").add("annex")), 0, () -> { }));
+    assertEquals(List.of("arena+", "lobby+"), watchers, "the room before the one past the cap is taken, as with any rule broken");
+  }
+
+  /**
+   * A node at maxRooms whose clients left one room for another sends both changes in one message, in
+   * no particular order: the room it left makes way for the new one, nothing is refused.
+   */
+  @Test
+  void aNodeAtMaxRoomsSwappingOneRoomForAnotherIsTaken() {
+    List<String> watchers = new ArrayList<>();
+    PeerTally tally = new PeerTally(2, (room, watched) -> watchers.add(room + (watched ? "+" : "-")));
+    // Rooms counted need not be watched by that node: hall is counted, not watched, so unwatching arena frees no count.
+    assertEquals(null, tally.apply("node", new JsonObject().put("full", true).put("watch", new JsonArray().add("arena").add("lobby"))
+      .put("counts", new JsonObject().put("hall", 1).put("lobby", 2)), 0, () -> { }));
+    assertEquals(null, tally.apply("node", new JsonObject().put("watch", new JsonArray().add("annex")).put("unwatch", new JsonArray().add("arena"))
+      .put("counts", new JsonObject().put("annex", 5).put("hall", 0)), 0, () -> { }));
+    assertEquals(List.of("arena+", "lobby+", "arena-", "annex+"), watchers);
+    assertEquals(5, tally.count("annex"));
+    assertEquals(0, tally.count("hall"));
+    assertEquals(2, tally.count("lobby"));
   }
 }
