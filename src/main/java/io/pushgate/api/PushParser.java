@@ -5,6 +5,7 @@ import io.pushgate.config.PushgateConfig;
 import io.pushgate.merge.PushBatch;
 import io.pushgate.protocol.RoomName;
 import io.pushgate.protocol.Priority;
+import io.pushgate.protocol.Surrogates;
 import io.pushgate.protocol.Target;
 import io.pushgate.security.BoundedJson;
 import io.vertx.core.buffer.Buffer;
@@ -154,7 +155,15 @@ public final class PushParser {
         throw new PushRefused(ApiError.BAD_REQUEST, "item " + i + " holds a number beyond the range of a double (such as 1e400,"
           + " or an integer of 400 digits), which clients would read as Infinity and JSON cannot carry");
       }
-      byte[] item = Json.encode(array.getValue(i)).getBytes(StandardCharsets.UTF_8);
+      String json = Json.encode(array.getValue(i));
+      int unpaired = Surrogates.firstUnpaired(json);
+      if (unpaired >= 0) {
+        // getBytes would turn it into '?' and the push would be taken changed; the encoder writes
+        // non-ASCII characters as they are, so one in a name or a value is found here.
+        throw new PushRefused(ApiError.BAD_REQUEST, "item " + i + " holds an unpaired surrogate (\\u"
+          + Integer.toHexString(json.charAt(unpaired)) + "), which is no Unicode character and UTF-8 cannot carry");
+      }
+      byte[] item = json.getBytes(StandardCharsets.UTF_8);
       if (item.length > maxItemBytes) {
         throw new PushRefused(ApiError.TOO_LARGE, "item " + i + " is " + item.length + " bytes, more than "
           + Limit.MAX_ITEM_BYTES.key() + "=" + maxItemBytes);

@@ -23,19 +23,12 @@ public final class RoomName {
     if (room.length() > 2 * MAX_CODE_POINTS || room.codePointCount(0, room.length()) > MAX_CODE_POINTS) {
       return "room is longer than " + MAX_CODE_POINTS + " characters";
     }
-    for (int i = 0; i < room.length(); i++) {
-      char c = room.charAt(i);
-      if (Character.isSurrogate(c)) {
-        boolean paired = Character.isHighSurrogate(c) && i + 1 < room.length() && Character.isLowSurrogate(room.charAt(i + 1));
-        if (!paired) {
-          return "room contains an unpaired surrogate";
-        }
-        if (Character.getType(room.codePointAt(i)) == Character.FORMAT) {
-          return "room contains an invisible format character";
-        }
-        i++;
-        continue;
-      }
+    if (Surrogates.firstUnpaired(room) >= 0) {
+      return "room contains an unpaired surrogate";
+    }
+    for (int i = 0; i < room.length(); ) {
+      int c = room.codePointAt(i);
+      i += Character.charCount(c);
       if (c == WILDCARD) {
         return "room contains '*', which token room patterns use as a wildcard";
       }

@@ -77,6 +77,9 @@ class EventBusPushTest {
       // 401 digits: decoded, but a browser's JSON.parse would make it Infinity.
       assertBadRequest(refusal(service, new JsonObject().put("room", "bus").put("items", new JsonArray().add(new JsonObject()
         .put("n", BigInteger.TEN.pow(400))))), "BAD_REQUEST: item 0 holds a number beyond the range of a double");
+      // Half a pair crosses the wire as a JSON escape and is decoded back to it, as an HTTP body's would be.
+      assertRefused(refusal(service, new JsonObject().put("room", "bus").put("items", new JsonArray().add(1).add(new JsonObject().put("a", "x\udc00")))),
+        400, "BAD_REQUEST: item 1 holds an unpaired surrogate (\\udc00), which is no Unicode character and UTF-8 cannot carry");
 
       JsonObject ok = service.eventBus().<JsonObject>request(Addresses.PUSH, new JsonObject().put("room", "bus")
         .put("items", new JsonArray().add(new JsonArray().add(new JsonArray().add(new JsonArray().add(new JsonArray().add(7))))))).await().body();

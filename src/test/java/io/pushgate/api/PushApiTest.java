@@ -8,7 +8,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.net.URLEncoder;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -49,6 +51,30 @@ class PushApiTest {
     // A number no double holds would reach clients as the string "Infinity": refused, not changed.
     assertRefused(node.post("/push/room", "application/json", "{\"room\":\"r\",\"items\":[{\"a\":[1e400]}]}"), 400, "BAD_REQUEST");
     assertEquals(200, node.post("/push/room", "application/json", "{\"room\":\"r\",\"items\":[{\"a\":[1e300, 0.1]}]}").statusCode());
+  }
+
+  /**
+   * A JSON string may escape half of a surrogate pair: no character, which UTF-8 cannot carry. Such an
+   * item is refused, in a JSON body or a form's items, rather than taken with a '?' in its place.
+   */
+  @Test
+  void anUnpairedSurrogateIs400() {
+    HttpResponse<String> value = node.post("/push/room", "application/json", "{\"room\":\"r\",\"items\":[\"a\\ud800b\"]}");
+    assertRefused(value, 400, "BAD_REQUEST");
+    assertEquals("item 0 holds an unpaired surrogate (\\ud800), which is no Unicode character and UTF-8 cannot carry",
+      new JsonObject(value.body()).getJsonObject("error").getString("message"));
+    HttpResponse<String> nested = node.post("/push/room", "application/json", "{\"room\":\"r\",\"items\":[1,{\"k\":[\"\\udc00\"]}]}");
+    assertRefused(nested, 400, "BAD_REQUEST");
+    assertEquals("item 1 holds an unpaired surrogate (\\udc00), which is no Unicode character and UTF-8 cannot carry",
+      new JsonObject(nested.body()).getJsonObject("error").getString("message"));
+    // In a name, the parser itself refuses it (as JSON it cannot decode).
+    assertRefused(node.post("/push/room", "application/json", "{\"room\":\"r\",\"items\":[{\"\\udc00\":1}]}"), 400, "BAD_REQUEST");
+    // Two halves in two strings are no pair.
+    assertRefused(node.post("/push/room", "application/x-www-form-urlencoded",
+      "room=r&items=" + URLEncoder.encode("[[\"\\ud800\",\"\\udc00\"]]", StandardCharsets.UTF_8)), 400, "BAD_REQUEST");
+    // A room of its own: its one item leaves at once, as a quiet room's first, so no other test finds it pending.
+    assertEquals(200, node.post("/push/room", "application/json", "{\"room\":\"pair\",\"items\":[\"a\\ud83d\\ude00b\"]}").statusCode(),
+      "a pair is one character, U+1F600");
   }
 
   @Test
