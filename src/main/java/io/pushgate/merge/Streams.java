@@ -60,6 +60,13 @@ final class Streams {
   private final Throttle restartsHeld = new Throttle(60_000);
   /** Batches dropped at offsets the stream never gave out: one line a minute at most. */
   private final Throttle neverGiven = new Throttle(60_000);
+  /**
+   * Offsets gone from the history before this node read them, and streams whose numbering started
+   * again: one line a minute at most each, since another member can cause either for every room it
+   * makes up (history.itemsSkipped and history.epochChanges count each one).
+   */
+  private final Throttle skipped = new Throttle(60_000);
+  private final Throttle restarts = new Throttle(60_000);
   /** Streams in order of last activity, so the least active ring goes first when rings are over their bound. */
   final LinkedHashMap<String, StreamState> states = new LinkedHashMap<>(16, 0.75f, true);
   private long ringBytes;
@@ -377,8 +384,12 @@ final class Streams {
         // Trimmed or expired before this node could read them: the clients of this node miss them.
         long lost = Math.min(r.first(), s.early.isEmpty() ? r.first() : s.early.firstKey()) - s.nextExpected;
         stats.itemsSkipped.add(lost);
-        log.warning("stream " + s.room + ": offsets " + s.nextExpected + ".." + (s.nextExpected + lost - 1)
-          + " were gone from the history before this node got them; its clients skip them (history.itemsSkipped)");
+        long n = skipped.occurred();
+        if (n > 0) {
+          log.warning("stream " + s.room + ": offsets " + s.nextExpected + ".." + (s.nextExpected + lost - 1)
+            + " were gone from the history before this node got them; its clients skip them (" + n
+            + " such skip(s) since the last line; history.itemsSkipped)");
+        }
         s.skippedFrom = s.nextExpected;
         s.nextExpected += lost;
         s.skippedThrough = s.nextExpected - 1;
@@ -486,9 +497,13 @@ final class Streams {
         reset(s, current, 0); // the stream's first items: its clients stood at offset 0 and get them all
         expect(s, top);
       } else if (restart) {
-        log.info("stream " + s.room + ": its numbering starts again (its history was lost whole, or let go as idle or at historyMaxStreams) "
-          + (current.equals(Position.NO_EPOCH) ? "with its next item" : "in epoch " + current)
-          + " (was " + s.epoch + "); its clients are told EPOCH_CHANGED when they rejoin");
+        long n = restarts.occurred();
+        if (n > 0) {
+          log.info("stream " + s.room + ": its numbering starts again (its history was lost whole, or let go as idle or at historyMaxStreams) "
+            + (current.equals(Position.NO_EPOCH) ? "with its next item" : "in epoch " + current)
+            + " (was " + s.epoch + "); its clients are told EPOCH_CHANGED when they rejoin (" + n
+            + " such restart(s) since the last line; history.epochChanges)");
+        }
         stats.epochChanges.inc();
         reset(s, current, 0);
         outlet.restarted(s);

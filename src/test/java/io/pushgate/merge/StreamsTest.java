@@ -16,6 +16,7 @@ import io.pushgate.protocol.Target;
 import io.pushgate.shard.ShardCommand;
 import io.pushgate.shard.StreamJoin;
 import io.pushgate.testing.Eventually;
+import io.pushgate.testing.Warnings;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -32,6 +33,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.logging.Level;
 import java.util.stream.LongStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -980,6 +982,42 @@ class StreamsTest {
     Eventually.await("offsets up to 20", () -> rig.offsets.size() >= 7);
     assertEquals(List.of(1L, 2L, 16L, 17L, 18L, 19L, 20L), List.copyOf(rig.offsets));
     assertEquals(13, rig.stats.itemsSkipped.get());
+  }
+
+  /**
+   * Another member can make a node skip offsets, or see a stream start again, in every room it makes up:
+   * the log has a line a minute at most, saying how many since the last, while the counters count each.
+   */
+  @Test
+  void skipsAndRestartsAreLoggedOnceAMinuteAndCountedEachTime() {
+    try (Warnings log = Warnings.of(Streams.class, Level.INFO)) {
+      Rig rig = new Rig(5);
+      rig.joined();
+      List<PushBatch> b = rig.append(2, 10, 3); // offsets 1-2, 3-12, 13-15; the history keeps 11-15
+      rig.receive(List.of(b.get(0), b.get(2)));
+      Eventually.await("offsets up to 15", () -> rig.offsets.size() >= 7);
+      List<PushBatch> more = rig.append(10, 3); // offsets 16-25, 26-28; the history keeps 24-28
+      rig.receive(List.of(more.get(1)));
+      Eventually.await("offsets up to 28", () -> rig.offsets.size() >= 12);
+      assertEquals(List.of(1L, 2L, 11L, 12L, 13L, 14L, 15L, 24L, 25L, 26L, 27L, 28L), List.copyOf(rig.offsets));
+      assertEquals(8 + 8, rig.stats.itemsSkipped.get());
+
+      String first = rig.epochs.get(0);
+      for (int i = 1; i <= 2; i++) {
+        rig.sequencer.current = new LocalSequencer(rig.sequencer.options); // every copy of the history is lost
+        rig.receive(rig.append(1));
+        int delivered = 12 + i;
+        Eventually.await("the new epoch's first item", () -> rig.offsets.size() == delivered);
+      }
+      assertEquals(2, rig.stats.epochChanges.get());
+      assertEquals(List.of(
+        "stream match-1: offsets 3..10 were gone from the history before this node got them; its clients skip them"
+          + " (1 such skip(s) since the last line; history.itemsSkipped)",
+        "stream match-1: its numbering starts again (its history was lost whole, or let go as idle or at historyMaxStreams) in epoch "
+          + rig.epochs.get(12) + " (was " + first + "); its clients are told EPOCH_CHANGED when they rejoin"
+          + " (1 such restart(s) since the last line; history.epochChanges)"),
+        log.messages().stream().filter(m -> m.contains("were gone") || m.contains("starts again")).toList());
+    }
   }
 
   /**

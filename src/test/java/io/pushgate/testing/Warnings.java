@@ -11,14 +11,21 @@ import java.util.logging.Logger;
 public final class Warnings extends Handler implements AutoCloseable {
 
   private final Logger logger;
+  private final Level least;
   private final List<String> messages = new CopyOnWriteArrayList<>();
 
-  private Warnings(Logger logger) {
+  private Warnings(Logger logger, Level least) {
     this.logger = logger;
+    this.least = least;
   }
 
   public static Warnings of(Class<?> type) {
-    Warnings warnings = new Warnings(Logger.getLogger(type.getName()));
+    return of(type, Level.WARNING);
+  }
+
+  /** The lines of {@code least} level or above: INFO for a line that is news rather than a fault, but may repeat. */
+  public static Warnings of(Class<?> type, Level least) {
+    Warnings warnings = new Warnings(Logger.getLogger(type.getName()), least);
     warnings.logger.addHandler(warnings);
     return warnings;
   }
@@ -30,7 +37,7 @@ public final class Warnings extends Handler implements AutoCloseable {
 
   @Override
   public void publish(LogRecord record) {
-    if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
+    if (record.getLevel().intValue() >= least.intValue()) {
       messages.add(record.getMessage());
     }
   }
