@@ -22,9 +22,9 @@ import java.util.List;
  * <p>Decoding trusts nothing it reads: every count and length is checked against this node's own
  * limits and against the bytes that are really left before anything is allocated, and a message
  * that fails is decoded as a refusal naming the problem, never as an exception or an allocation of
- * whatever size a peer wrote. A message whose every length fits in it, but with more items or a
- * longer item than this node's limits, is decoded as over them: the node that sent it may have
- * higher limits, and this one's clients must then learn they missed it.
+ * whatever size a peer wrote. A message whose every length fits in it and is no empty item, but with
+ * more items or a longer item than this node's limits, is decoded as over them: the node that sent it
+ * may have higher limits, and this one's clients must then learn they missed it.
  */
 public final class ClusterPushCodec implements MessageCodec<ClusterPush, ClusterPush> {
 
@@ -100,7 +100,9 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
       }
       Target target = room == null ? Target.ALL : Target.room(room);
       Position first = epoch == null ? null : new Position(offset, epoch);
-      // Over a limit, the rest is only walked (each length against the bytes left), not copied.
+      // Over a limit, the rest is only walked, not copied, but each length is still checked as the items'
+      // would be (no empty item, none past the bytes left): garbage is malformed, not merely over a limit,
+      // which for a push to all would close every client here with 1013.
       String over = count > maxItems ? count + " items, more than maxItemsPerPush=" + maxItems : null;
       List<byte[]> items = over == null ? new ArrayList<>(count) : null;
       long bytes = 0;
@@ -181,9 +183,12 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
       return take(n);
     }
 
-    /** An item's length: any that fits in what is left, whatever this node's limit. */
+    /** An item's length: at least 1 (no JSON value is empty), any that fits in what is left, whatever this node's limit. */
     int itemLength() throws Malformed {
       int n = length(Integer.MAX_VALUE, "item length");
+      if (n == 0) {
+        throw new Malformed("an empty item");
+      }
       if (end - at < n) {
         throw new Malformed("item longer than the message");
       }

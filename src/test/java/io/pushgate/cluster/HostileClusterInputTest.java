@@ -88,7 +88,8 @@ class HostileClusterInputTest {
   @Test
   void hostileBroadcastsAndCountsAreDroppedAndBothNodesKeepDelivering() {
     TestCluster cluster = new TestCluster(TestNode.freePortRange(3), 3);
-    JsonObject options = new JsonObject().put("onlineIntervalMillis", 200).put("historyHoleMillis", 100);
+    JsonObject options = new JsonObject().put("onlineIntervalMillis", 200).put("historyHoleMillis", 100).put("maxItemsPerPush", 3)
+      .put("maxItemBytes", 1_000);
     try (TestNode a = TestNode.start(cluster.member(), options);
          TestNode b = TestNode.start(cluster.member(), options)) {
       Vertx attacker = cluster.member();
@@ -97,10 +98,18 @@ class HostileClusterInputTest {
         attacker.eventBus().registerCodec(new RawCodec());
         DeliveryOptions raw = new DeliveryOptions().setCodecName(ClusterPushCodec.NAME);
         byte[] ok = "1".getBytes(StandardCharsets.US_ASCII);
+        byte[] empty = new byte[0];
+        byte[] overMaxItemBytes = ("\"" + "x".repeat(1_000) + "\"").getBytes(StandardCharsets.US_ASCII);
         List<Buffer> hostile = List.of(
           push("arena", 0x7fffffff),                                     // a count that would allocate until the JVM dies
           push("arena", 1).appendInt(0x7ffffff0),                        // an item longer than the message
           push("arena", 2, ok),                                          // fewer items than announced
+          push("arena", 1, empty),                                       // an empty item
+          // Past maxItemsPerPush=3 or maxItemBytes, where items are only walked: garbage is malformed all the
+          // same, not over a limit (which for a push to all would close every client with 1013).
+          push(null, 4, empty, empty, empty, empty),
+          push("arena", 4, ok, ok, ok, empty),
+          push("arena", 2, overMaxItemBytes, empty),
           push("arena", 1, "{not json".getBytes(StandardCharsets.UTF_8)), // an item that breaks every client's frame
           push("arena", 1, "1 2".getBytes(StandardCharsets.UTF_8)),      // two values in one item
           push("arena", 1, new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF, '1'}), // a byte order mark: JSON.parse fails on the frame
