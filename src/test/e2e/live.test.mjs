@@ -33,10 +33,11 @@ after(async () => {
 
 /**
  * A WebSocket class for the client that records what it sends, lets a test cut the current socket,
- * and while `blocked` points new sockets at a closed port (a network that is down).
+ * while `blocked` points new sockets at a closed port (a network that is down), and while `holdJoins`
+ * keeps JOINs back until `releaseJoins()` (a JOIN still on its way while frames come the other way).
  */
 function socketKit() {
-  const kit = {sockets: [], blocked: false, deadPort: null};
+  const kit = {sockets: [], blocked: false, deadPort: null, holdJoins: false, held: []};
   kit.WebSocket = class RecordingWebSocket extends NativeWebSocket {
     constructor(url) {
       const u = new URL(url);
@@ -49,9 +50,18 @@ function socketKit() {
     }
 
     send(text) {
-      this.frames.push(JSON.parse(text));
-      super.send(text);
+      const frame = JSON.parse(text);
+      this.frames.push(frame);
+      if (kit.holdJoins && frame.type === 'JOIN') {
+        kit.held.push(() => super.send(text));
+      } else {
+        super.send(text);
+      }
     }
+  };
+  kit.releaseJoins = () => {
+    kit.holdJoins = false;
+    kit.held.splice(0).forEach((send) => send());
   };
   kit.current = () => kit.sockets.at(-1);
   kit.cut = () => kit.current().close(4000, 'cut by the test');
@@ -252,5 +262,40 @@ describe('streams', () => {
     assert.deepEqual(offsets, Array.from({length: 9}, (_, i) => start + 1 + i), 'every offset once, in order');
     c.pg.close();
     watcher.pg.close();
+  });
+
+  test('join() with an earlier since on the joined stream, pushes going on: the items after it come once, in order, no gap told', {timeout: 60_000}, async () => {
+    const c = liveClient({token: token('rewind-s', 3_600)});
+    const joined = await c.pg.join('stream-2');
+    const start = joined.offset;
+    let epoch;
+    for (let i = 1; i <= 5; i++) {
+      epoch = (await node.push('stream-2', [`a-${i}`])).epoch;
+    }
+    await until('5 live items', () => itemsOf(c.rec, 'stream-2').length === 5);
+    const before = c.rec.pushes.length;
+    const arrived = []; // what the socket brought, whether the client hands it over yet or not
+    c.pg.on('message', (m) => m.type === 'PUSH' && m.data.room === 'stream-2' && arrived.push(...m.data.items));
+    c.kit.holdJoins = true; // the JOIN on its way while the node sends live frames: they come before its answer
+    const again = c.pg.join('stream-2', {since: {offset: start + 2, epoch}});
+    for (let i = 1; i <= 3; i++) {
+      await node.push('stream-2', [`b-${i}`]);
+    }
+    await until('the live frames at the client, the JOIN not out yet', () => arrived.includes('b-3'));
+    c.kit.releaseJoins();
+    const detail = await again;
+    assert.equal(detail.recovered, true);
+    assert.equal(detail.missed, 6, 'a-3 ... a-5 and b-1 ... b-3');
+    for (let i = 4; i <= 5; i++) {
+      await node.push('stream-2', [`b-${i}`]);
+    }
+    await node.push('stream-2', ['after']);
+    await until('the item pushed last', () => itemsOf(c.rec, 'stream-2').includes('after'));
+    assert.deepEqual(c.rec.recovered.map((r) => [r.recovered, r.gap]), [[true, undefined]], 'no gap told');
+    const since = c.rec.pushes.slice(before).filter((p) => p.room === 'stream-2');
+    assert.deepEqual(since.flatMap((p) => p.items), ['a-3', 'a-4', 'a-5', 'b-1', 'b-2', 'b-3', 'b-4', 'b-5', 'after']);
+    const offsets = since.flatMap((p) => p.items.map((_, i) => p.offset - (p.items.length - 1 - i)));
+    assert.deepEqual(offsets, Array.from({length: 9}, (_, i) => start + 3 + i), 'every offset after since once, in order');
+    c.pg.close();
   });
 });

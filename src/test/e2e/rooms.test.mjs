@@ -466,9 +466,9 @@ describe('streams: positions, since, no offset twice', () => {
     c.pg.close();
   });
 
-  /** A client in stream room s, joined at `position`, with what it hands over. */
-  async function inStream(position) {
-    const c = client();
+  /** A client (of `options`) in stream room s, joined at `position`, with what it hands over. */
+  async function inStream(position, options = {}) {
+    const c = client(options);
     const ws = await opened(c);
     const pushes = [];
     const recovered = [];
@@ -568,6 +568,114 @@ describe('streams: positions, since, no offset twice', () => {
     c.pg.leave('s').catch(() => {});
     assert.equal(c.pg.room('s').position, null);
     c.pg.close();
+  });
+
+  /** The items i`from` ... i`to` of stream s. */
+  const items = (from, to) => Array.from({length: to - from + 1}, (_, k) => 'i' + (from + k));
+  const joinsOfS = (ws) => joinsOf(ws).filter((m) => m.data.room === 's');
+
+  /** Pauses the client's queue for rateLimitDelayMs: a JOIN of another room refused RATE_LIMITED. */
+  function pauseQueue(c, ws) {
+    c.pg.join('other').catch(() => {});
+    refuse(ws, joinsOf(ws).at(-1), 'RATE_LIMITED');
+  }
+
+  test('join() with an earlier since on a joined stream: live frames wait for its answer, then the items after since come once, in order', async () => {
+    const {c, ws, pushes, recovered} = await inStream({offset: 100, epoch: 'E'});
+    try {
+      const again = c.pg.join('s', {since: {offset: 50, epoch: 'E'}});
+      const sent = joinsOf(ws)[1];
+      assert.deepEqual(sent.data, {room: 's', since: {offset: 50, epoch: 'E'}});
+      assert.deepEqual(c.pg.room('s').position, {offset: 100, epoch: 'E'}, 'the position moves with the answer, not with the call');
+      // Sent before the server read the JOIN: within what its replay brings.
+      ws.deliver({type: 'PUSH', data: {room: 's', items: ['i101'], offset: 101, epoch: 'E'}});
+      assert.deepEqual(pushes, [], 'held back: handed over now, it would come before 51 ... 100');
+      assert.deepEqual(recovered, [], 'no gap: 101 does not follow 50, but the replay comes first');
+      ack(ws, sent, {room: 's', recovered: true, offset: 101, epoch: 'E'});
+      const detail = await again;
+      assert.equal(detail.recovered, true);
+      assert.equal(detail.missed, 51);
+      assert.deepEqual(recovered, [{room: 's', recovered: true, reason: undefined, missed: 51, offset: 101, epoch: 'E'}]);
+      assert.deepEqual(c.pg.room('s').position, {offset: 50, epoch: 'E'});
+      ws.deliver({type: 'PUSH', data: {room: 's', items: items(51, 101), offset: 101, epoch: 'E'}});
+      ws.deliver({type: 'PUSH', data: {room: 's', items: ['i102'], offset: 102, epoch: 'E'}});
+      assert.deepEqual(pushes, [items(51, 101), ['i102']]);
+      assert.equal(recovered.length, 1, 'no gap reported');
+      assert.deepEqual(c.pg.room('s').position, {offset: 102, epoch: 'E'});
+      assert.equal(joinsOf(ws).length, 2);
+    } finally {
+      c.pg.close();
+    }
+  });
+
+  test('join() with an earlier since while the queue is paused (RATE_LIMITED): the JOIN carries that since, not the position live frames reached', async () => {
+    const {c, ws, pushes, recovered} = await inStream({offset: 100, epoch: 'E'}, {rateLimitDelayMs: 100});
+    try {
+      pauseQueue(c, ws);
+      const again = c.pg.join('s', {since: {offset: 50, epoch: 'E'}});
+      assert.equal(joinsOfS(ws).length, 1, 'paused: the JOIN waits in the queue');
+      ws.deliver({type: 'PUSH', data: {room: 's', items: ['i101', 'i102'], offset: 102, epoch: 'E'}}); // live, the room still in
+      assert.deepEqual(pushes, []);
+      const sent = await waitFor('the JOIN of s after the pause', () => joinsOfS(ws)[1]);
+      assert.deepEqual(sent.data, {room: 's', since: {offset: 50, epoch: 'E'}});
+      ack(ws, sent, {room: 's', recovered: true, offset: 102, epoch: 'E'});
+      assert.equal((await again).missed, 52);
+      ws.deliver({type: 'PUSH', data: {room: 's', items: items(51, 102), offset: 102, epoch: 'E'}});
+      assert.deepEqual(pushes, [items(51, 102)]);
+      assert.deepEqual(recovered.map((r) => [r.recovered, r.missed, r.gap]), [[true, 52, undefined]]);
+    } finally {
+      c.pg.close();
+    }
+  });
+
+  test('a reconnect while a JOIN with an asked-for since is queued or out: the rejoin carries that since', async () => {
+    const {c, ws, pushes} = await inStream({offset: 100, epoch: 'E'}, {rateLimitDelayMs: 60_000});
+    try {
+      pauseQueue(c, ws); // a pause far longer than the test
+      c.pg.join('s', {since: {offset: 50, epoch: 'E'}}).catch(() => {});
+      ws.deliver({type: 'PUSH', data: {room: 's', items: ['i101'], offset: 101, epoch: 'E'}});
+      ws.drop(1006);
+      const ws2 = await opened(c, 1);
+      const queued = joinsOfS(ws2)[0];
+      assert.deepEqual(queued.data, {room: 's', since: {offset: 50, epoch: 'E'}}, 'queued when the socket dropped');
+      ws2.drop(1006); // out, unanswered
+      const ws3 = await opened(c, 2);
+      const out = joinsOfS(ws3)[0];
+      assert.deepEqual(out.data, {room: 's', since: {offset: 50, epoch: 'E'}}, 'sent but not answered when the socket dropped');
+      ack(ws3, out, {room: 's', recovered: true, offset: 101, epoch: 'E'});
+      ws3.deliver({type: 'PUSH', data: {room: 's', items: items(51, 101), offset: 101, epoch: 'E'}});
+      assert.deepEqual(pushes, [items(51, 101)]);
+      await c.pg.room('s').ready(2_000);
+      ws3.drop(1006);
+      const ws4 = await opened(c, 3);
+      assert.deepEqual(joinsOfS(ws4)[0].data, {room: 's', since: {offset: 101, epoch: 'E'}}, 'answered: the position again');
+    } finally {
+      c.pg.close();
+    }
+  });
+
+  test('a second since asked for while the first one\'s JOIN is out: only the second is answered to the app', async () => {
+    const {c, ws, pushes, recovered} = await inStream({offset: 100, epoch: 'E'});
+    try {
+      const first = c.pg.join('s', {since: {offset: 50, epoch: 'E'}});
+      const second = c.pg.join('s', {since: {offset: 80, epoch: 'E'}});
+      assert.equal(joinsOf(ws).length, 2, 'one JOIN out at a time');
+      ack(ws, joinsOf(ws)[1], {room: 's', recovered: true, offset: 100, epoch: 'E'});
+      ws.deliver({type: 'PUSH', data: {room: 's', items: items(51, 100), offset: 100, epoch: 'E'}}); // its replay
+      const resent = await waitFor('the JOIN with the second since', () => joinsOf(ws)[2]);
+      assert.deepEqual(resent.data, {room: 's', since: {offset: 80, epoch: 'E'}});
+      assert.deepEqual(pushes, [], 'the replay of a since no longer asked for is held back too');
+      assert.deepEqual(recovered, []);
+      ack(ws, resent, {room: 's', recovered: true, offset: 100, epoch: 'E'});
+      ws.deliver({type: 'PUSH', data: {room: 's', items: items(81, 100), offset: 100, epoch: 'E'}});
+      const [a, b] = await Promise.all([first, second]);
+      assert.equal(a.missed, 20);
+      assert.equal(b.missed, 20);
+      assert.deepEqual(pushes, [items(81, 100)]);
+      assert.deepEqual(recovered.map((r) => r.missed), [20]);
+    } finally {
+      c.pg.close();
+    }
   });
 });
 

@@ -87,7 +87,11 @@ export interface WebSocketLike {
 export interface JoinOptions {
   /** Ask for ONLINE counts of this room ('online' events): once right after the join, then when the count changes. */
   online?: boolean;
-  /** For a stream: the position the page already has (e.g. a page rendered from the history endpoint); what follows it is replayed. */
+  /**
+   * For a stream: the position the page already has (e.g. a page rendered from the history endpoint); what
+   * follows it is replayed. On a room already joined, its live items wait for the answer (the replay brings
+   * them too), and Room.position moves to `since` with the answer, not with the call.
+   */
   since?: StreamPosition;
 }
 

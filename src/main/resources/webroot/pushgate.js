@@ -334,6 +334,12 @@ export class Room {
     online: false,
     /** {offset, epoch} of the last stream item handed to the application, or null. */
     position: null,
+    /**
+     * The {offset, epoch} a join() asked for as `since` whose JOIN has not been answered yet, or null:
+     * every JOIN of the room carries it instead of the position (also after a reconnect), and the
+     * room's stream frames are held back until its answer, whose replay brings them again in order.
+     */
+    since: null,
     /** The detail of the last 'joined', for ready() after the fact. */
     joined: null,
     /** JOIN attempts since the room last was joined (per-room backoff of temporary refusals). */
@@ -606,9 +612,11 @@ export class PushgateClient {
     }
     const room = this.room(name);
     const s = internals.get(room).s;
-    const changed = !wanted(room) || s.online !== !!online || (since && !samePosition(since, s.position));
-    if (since) {
-      s.position = {offset: since.offset, epoch: since.epoch};
+    const changed = !wanted(room) || s.online !== !!online || (since && !samePosition(since, s.since ?? s.position));
+    if (since && !samePosition(since, s.since ?? s.position)) {
+      // Not the position yet: that moves when the JOIN carrying it is answered (#onJoinAnswer). A
+      // joined room's live frames meanwhile are no gap after it: #onPush holds them back.
+      s.since = {offset: since.offset, epoch: since.epoch};
     }
     if (!changed && s.state === 'joined') {
       return Promise.resolve(s.joined);
@@ -840,6 +848,13 @@ export class PushgateClient {
     let items = d.items;
     const event = {room: d.room, items};
     if (typeof d.offset === 'number' && typeof d.epoch === 'string' && items.length > 0) {
+      if (s.since) {
+        // A JOIN with the since join() asked for is queued or out: the server replays everything after
+        // it once it answers, this frame too (it was sent before the server read the JOIN, or the JOIN
+        // has not gone out yet, so its offset is at most the answer's). Handed over now, it would come
+        // before the items it follows, and be dropped from the replay as seen.
+        return;
+      }
       const first = d.offset - items.length + 1;
       // The offset this frame should follow: the position's, and 0 for a stream joined while it had
       // no items (epoch "0"): its clients stand at offset 0 and get its first items from offset 1 on.
@@ -1288,10 +1303,11 @@ export class PushgateClient {
         if (s.online) {
           data.online = true;
         }
-        if (s.position) {
-          data.since = {offset: s.position.offset, epoch: s.position.epoch};
+        const from = s.since ?? s.position;
+        if (from) {
+          data.since = {offset: from.offset, epoch: from.epoch};
         }
-        s.pendingId = this.#request('JOIN', data, {room: room.name, since: data.since ?? null, gen: s.gen, handle: room}, true);
+        s.pendingId = this.#request('JOIN', data, {room: room.name, since: data.since ?? null, asked: s.since !== null, gen: s.gen, handle: room}, true);
         this.#armWaiters(room);
       } else {
         this.#request('LEAVE', {room: q.room}, {room: q.room, waiter: q.waiter}, true);
@@ -1491,6 +1507,20 @@ export class PushgateClient {
       s.retryTimer = null;
       this.#queue = this.#queue.filter((q) => !(q.type === 'JOIN' && q.room === room.name && q.retry));
     }
+    // Whether it answers the since join() asked for (and still asks for).
+    const asked = req.asked && samePosition(req.since, s.since);
+    if (!error && s.since && !asked) {
+      // The answer to a JOIN sent before join() asked for this since: no answer to that call, whose
+      // JOIN goes out now (or is queued). The join() calls wait for it, their timeouts from its sending.
+      this.#opened(req.round);
+      for (const w of s.waiters) {
+        clearTimeout(w.timer);
+        w.timer = null;
+      }
+      s.resend = false;
+      this.#scheduleJoin(room, true);
+      return;
+    }
     if (error) {
       // Final for this room: FORBIDDEN, BAD_ROOM, ROOM_LIMIT, BAD_REQUEST, ... Joining again would be refused again.
       if (s.waiters.length === 0) {
@@ -1509,6 +1539,9 @@ export class PushgateClient {
       detail.recovered = recovered;
       if (recovered) {
         detail.missed = Math.max(0, data.offset - req.since.offset); // the items that follow now, as PUSH frames
+        if (asked) {
+          s.position = {offset: req.since.offset, epoch: req.since.epoch}; // they follow it (frames held back since)
+        }
       } else {
         detail.reason = typeof data.reason === 'string' ? data.reason : 'NO_HISTORY';
         // A room without history has no position to come back with (its offset 0, epoch "0" says so).
@@ -1522,6 +1555,9 @@ export class PushgateClient {
     if (hasPosition) {
       detail.offset = data.offset;
       detail.epoch = data.epoch;
+    }
+    if (asked) {
+      s.since = null;
     }
     s.everJoined = true;
     s.joined = detail;
@@ -1575,6 +1611,7 @@ export class PushgateClient {
     s.error = error;
     s.joined = null;
     s.position = null;
+    s.since = null;
     s.everJoined = false;
     if (state === 'left') {
       this.#rejectWaiters(room, new PushgateError('CANCELLED', 'pushgate: left ' + room.name + ' before it was joined', {room: room.name}));
