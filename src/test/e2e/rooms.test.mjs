@@ -129,6 +129,43 @@ describe('per-room state and temporary errors', () => {
     c.pg.close();
   });
 
+  test('join() on a handle leave() let go of takes the name back: its state, events and ready() are the room\'s', () => withClient({}, async (c) => {
+    const ws = await opened(c);
+    const handle = c.pg.room('chat-3');
+    const first = handle.join();
+    ack(ws, joinsOf(ws)[0]);
+    await first;
+    const leaving = handle.leave();
+    ack(ws, ws.sentOf('LEAVE')[0]);
+    await leaving;
+    assert.equal(handle.state, 'left');
+    const again = handle.join(); // before any pg.room('chat-3'): that would give a new object
+    assert.equal(handle.state, 'joining');
+    assert.deepEqual(joinsOf(ws)[1].data, {room: 'chat-3'});
+    ack(ws, joinsOf(ws)[1]);
+    assert.deepEqual(await again, {room: 'chat-3', rejoin: false});
+    assert.equal(handle.state, 'joined');
+    assert.equal(c.pg.room('chat-3'), handle, 'the same object for the name again');
+    assert.deepEqual(await handle.ready(1_000), {room: 'chat-3', rejoin: false});
+    const pushes = [];
+    const off = handle.on('push', (e) => pushes.push(e.items));
+    ws.deliver({type: 'PUSH', data: {room: 'chat-3', items: ['hi']}});
+    assert.deepEqual(pushes, [['hi']]);
+    // room(name) gave a new object after the leave: that one is the room, the old handle joins it.
+    off(); // no listeners: let go of again
+    const leavingAgain = handle.leave();
+    ack(ws, ws.sentOf('LEAVE')[1]);
+    await leavingAgain;
+    const fresh = c.pg.room('chat-3');
+    assert.notEqual(fresh, handle);
+    const third = handle.join();
+    ack(ws, joinsOf(ws)[2]);
+    await third;
+    assert.equal(fresh.state, 'joined');
+    assert.equal(handle.state, 'left');
+    assert.equal(c.pg.room('chat-3'), fresh);
+  }));
+
   test('RATE_LIMITED: a wall clock set back an hour during the pause does not stretch it', () => withWallClock(async (setBack) => {
     const c = client({rateLimitDelayMs: 40});
     const ws = await opened(c);

@@ -241,7 +241,8 @@ export class PushgateError extends Error {
 
 /**
  * One room of a client: client.room(name) gives the same object for the same name, until leave()
- * lets go of a room with no listeners of its own; room(name) then gives a new one.
+ * lets go of a room with no listeners of its own; room(name) then gives a new one, and join() on the
+ * old one takes the name back, unless room(name) gave that new one first.
  */
 export class Room {
   readonly name: string;
@@ -257,6 +258,7 @@ export class Room {
    * with the room's error when it fails, LEFT when it is left, TIMEOUT after timeoutMs (no limit when absent).
    */
   ready(timeoutMs?: number): Promise<JoinedDetail>;
+  /** client.join(name, options), for this object: a handle leave() let go of is the name's room again. */
   join(options?: JoinOptions): Promise<JoinedDetail>;
   leave(): Promise<void>;
 }

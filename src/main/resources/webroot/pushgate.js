@@ -318,7 +318,8 @@ class Emitter {
 /**
  * One room of a client, as `client.room(name)` returns it: the same object for the same name, until
  * leave() lets go of a room that has no listeners of its own (a page that visits a room per
- * conversation would otherwise keep every one); room(name) then gives a new one. States: 'joining' (asked for; a JOIN is queued, sent, or waiting for a retry),
+ * conversation would otherwise keep every one); room(name) then gives a new one, and this one's join()
+ * takes the name back, unless room(name) gave that new one first. States: 'joining' (asked for; a JOIN is queued, sent, or waiting for a retry),
  * 'joined' (the server ACKed it on the current connection), 'failed' (refused for good: see
  * `error.code`), 'left' (leave(), close(), or never joined).
  */
@@ -419,8 +420,9 @@ export class Room {
     });
   }
 
-  /** Same as client.join(name, options). */
+  /** Same as client.join(name, options), for this object: a handle leave() let go of takes its name back. */
   join(options) {
+    this.#client[ADOPT](this);
     return this.#client.join(this.name, options);
   }
 
@@ -432,6 +434,9 @@ export class Room {
 
 /** Room -> {s, events}: how the client reaches a room's private state. */
 const internals = new WeakMap();
+
+/** The client's method (module-private) by which Room.join() puts a handle let go of back in its place. */
+const ADOPT = Symbol('pushgate.adopt');
 
 const OPEN = 1; // WebSocket.OPEN, also for stand-ins that do not define the constant
 
@@ -585,6 +590,16 @@ export class PushgateClient {
       this.#rooms.set(name, room);
     }
     return room;
+  }
+
+  /**
+   * Room.join() of a handle whose name this client let go of (leave()): it is that name's room again,
+   * so its state, events and ready() are the room's. A name room() gave a new object since keeps it.
+   */
+  [ADOPT](room) {
+    if (!this.#rooms.has(room.name)) {
+      this.#rooms.set(room.name, room);
+    }
   }
 
   /**
