@@ -175,6 +175,37 @@ describe('client against a scripted server', () => {
     c.pg.close();
   });
 
+  test('join() with {online: false} after {online: true}: the counts the server still sends are no events', async () => {
+    const c = client();
+    try {
+      const ws = await opened(c);
+      const counts = [];
+      const roomCounts = [];
+      c.pg.on('online', (o) => counts.push(o.count));
+      c.pg.room('r').on('online', (o) => roomCounts.push(o.count));
+      const watched = c.pg.join('r', {online: true});
+      ws.ackAll('JOIN');
+      await watched;
+      ws.deliver({type: 'ONLINE', data: {room: 'r', count: 3}});
+      const unwatched = c.pg.join('r', {online: false});
+      const second = ws.sentOf('JOIN')[1];
+      assert.deepEqual(second.data, {room: 'r'});
+      ws.deliver({type: 'ONLINE', data: {room: 'r', count: 4}}); // before the answer: no longer asked for either
+      ws.deliver({type: 'ACK', id: second.id});
+      await unwatched;
+      ws.deliver({type: 'ONLINE', data: {room: 'r', count: 7}}); // the server's watch only adds
+      assert.deepEqual(counts, [3]);
+      assert.deepEqual(roomCounts, [3]);
+      const rewatched = c.pg.join('r', {online: true});
+      ws.deliver({type: 'ACK', id: ws.sentOf('JOIN')[2].id});
+      await rewatched;
+      ws.deliver({type: 'ONLINE', data: {room: 'r', count: 8}});
+      assert.deepEqual(counts, [3, 8]);
+    } finally {
+      c.pg.close();
+    }
+  });
+
   test('1001: reconnects at once (within the jitter) and joins every room again with its flag', async () => {
     const c = client({jitterMs: 50, backoffBaseMs: 5_000});
     const ws = await opened(c);

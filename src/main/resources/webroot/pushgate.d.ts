@@ -85,7 +85,7 @@ export interface WebSocketLike {
 }
 
 export interface JoinOptions {
-  /** Ask for ONLINE counts of this room ('online' events): once right after the join, then when the count changes. */
+  /** Ask for ONLINE counts of this room ('online' events): once right after the join, then when the count changes; a later join() without it ends them. */
   online?: boolean;
   /**
    * For a stream: the position the page already has (e.g. a page rendered from the history endpoint); what
@@ -180,7 +180,7 @@ export interface ServerMessage {
 export interface PushgateEvents {
   /** Items pushed to a wanted room, or to everyone. */
   push: (event: PushEvent) => void;
-  /** A room's viewer count, for rooms joined with {online: true}. */
+  /** A room's viewer count, for rooms whose last join() asked for {online: true} (counts for others are dropped). */
   online: (event: OnlineEvent) => void;
   /** On every state change, and again for each new reconnect attempt (with its delay). 'open' comes after the rejoins went out. */
   state: (state: PushgateState, detail: StateDetail) => void;

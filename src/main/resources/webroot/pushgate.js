@@ -820,7 +820,9 @@ export class PushgateClient {
         break;
       case 'ONLINE': {
         const room = this.#rooms.get(d.room);
-        if (room && wanted(room)) {
+        // Only rooms joined with {online: true} now: a later join() without it cannot make the server
+        // stop (its watch of a room only adds), so the counts it still sends end here.
+        if (room && wanted(room) && internals.get(room).s.online) {
           this.#emitBoth(room, 'online', {room: d.room, count: d.count});
         }
         break;
