@@ -818,6 +818,25 @@ describe('tokens', () => {
     });
   });
 
+  for (const [outcome, settle] of [
+    ['fails', (asked) => asked.reject(new Error('auth server down'))],
+    ['gives a token no newer', (asked, current) => asked.resolve(current)],
+  ]) {
+    test(`a getToken of a refresh that ${outcome} after close(): no TOKEN error, no REFRESH`, async () => {
+      const current = jwt({sub: 'u', exp: (Date.now() + 1_500) / 1000}); // refreshed after 2/3 of its life
+      let asked = null;
+      const c = client({token: current, getToken: () => new Promise((resolve, reject) => (asked = {resolve, reject}))});
+      const ws = await opened(c);
+      await waitFor('getToken asked for the refresh', () => asked, 3_000);
+      c.pg.close();
+      settle(asked, current);
+      await new Promise((r) => setImmediate(r)); // the refresh's continuation runs in the microtasks before this
+      assert.equal(c.pg.state, 'closed');
+      assert.deepEqual(c.errors, []);
+      assert.deepEqual(ws.sentOf('REFRESH'), []);
+    });
+  }
+
   test('a device clock 2 h ahead: a static token the server accepts (its iat tells the skew) connects, and a 1008 is no TOKEN_EXPIRED', () => {
     const issued = Math.floor(Date.now() / 1000);
     const token = jwt({sub: 'u', iat: issued, exp: issued + 3600});

@@ -1178,12 +1178,18 @@ export class PushgateClient {
       }
     } catch (e) {
       this.#refreshing = false;
+      if (this.#state === 'closed') {
+        return; // close() while getToken ran: nothing to tell, nothing to renew (as #renewToken)
+      }
       this.#emit('error', new PushgateError('TOKEN', 'pushgate: getToken() failed: ' + (e?.message ?? e), {cause: e}));
       this.#refreshFailures++;
       this.#afterRefreshAttempt();
       return;
     }
     this.#refreshing = false;
+    if (this.#state === 'closed') {
+      return; // nor is a token that came after close() checked or kept
+    }
     // Newer than what the server holds: a token sent before but refused for now (RATE_LIMITED) is
     // newer still, and is sent again.
     const newExpiry = tokenExpiry(token);
