@@ -82,15 +82,18 @@ describe('per-room state and temporary errors', () => {
     const c = client();
     const log = roomLog(c.pg);
     const room = c.pg.room('lobby');
+    const joinedDetails = []; // pushgate.d.ts: for 'joined', the detail of 'room' and Room 'state' events is a JoinedDetail
+    c.pg.on('room', (name, state, detail) => state === 'joined' && joinedDetails.push(detail));
+    room.on('state', (state, detail) => state === 'joined' && joinedDetails.push(detail));
     assert.equal(room, c.pg.room('lobby'));
     assert.equal(room.state, 'left');
     const joined = c.pg.join('lobby');
     assert.equal(room.state, 'joining');
     const ws = await opened(c);
-    ack(ws, joinsOf(ws)[0]);
+    ack(ws, joinsOf(ws)[0], {room: 'lobby', offset: 4, epoch: 'e'});
     const detail = await joined;
-    assert.equal(detail.room, 'lobby');
-    assert.equal(detail.rejoin, false);
+    assert.deepEqual(detail, {room: 'lobby', rejoin: false, offset: 4, epoch: 'e'});
+    assert.deepEqual(joinedDetails, [detail, detail]);
     assert.equal(room.state, 'joined');
     const leaving = c.pg.leave('lobby');
     assert.equal(room.state, 'left');

@@ -170,6 +170,20 @@ export interface RoomStateDetail {
   closeCode?: number;
 }
 
+/**
+ * A room's new state and its detail, as Room 'state' events give them: for 'joined' the 'joined'
+ * detail (JoinedDetail), for the others a RoomStateDetail. A listener that checks the state gets the
+ * detail's type narrowed by it.
+ */
+export type RoomStateChange =
+  | [state: 'joined', detail: JoinedDetail]
+  | [state: Exclude<RoomState, 'joined'>, detail: RoomStateDetail];
+
+/** The same, after the room's name, as the client's 'room' events give them. */
+export type RoomStateEvent =
+  | [room: string, state: 'joined', detail: JoinedDetail]
+  | [room: string, state: Exclude<RoomState, 'joined'>, detail: RoomStateDetail];
+
 /** A message as received, for types this client has no event for. */
 export interface ServerMessage {
   type: string;
@@ -185,7 +199,7 @@ export interface PushgateEvents {
   /** On every state change, and again for each new reconnect attempt (with its delay). 'open' comes after the rejoins went out. */
   state: (state: PushgateState, detail: StateDetail) => void;
   /** Every change of a room's state. */
-  room: (room: string, state: RoomState, detail: RoomStateDetail) => void;
+  room: (...event: RoomStateEvent) => void;
   /** A room joined (again). */
   joined: (detail: JoinedDetail) => void;
   /** The answer to a rejoin with a position: recovered, or why not (then reload the room's state). */
@@ -204,7 +218,7 @@ export interface PushgateEvents {
 }
 
 export interface RoomEvents {
-  state: (state: RoomState, detail: RoomStateDetail) => void;
+  state: (...change: RoomStateChange) => void;
   joined: (detail: JoinedDetail) => void;
   failed: (error: PushgateError) => void;
   left: (detail: RoomStateDetail) => void;
