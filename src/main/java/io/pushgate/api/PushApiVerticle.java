@@ -11,6 +11,7 @@ import io.pushgate.history.HistoryOptions;
 import io.pushgate.history.HistoryOwner;
 import io.pushgate.protocol.NotRecovered;
 import io.pushgate.protocol.Position;
+import io.pushgate.merge.HistoryPage;
 import io.pushgate.merge.PushBatch;
 import io.pushgate.metrics.Counter;
 import io.pushgate.metrics.Metrics;
@@ -27,6 +28,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -270,8 +272,8 @@ public final class PushApiVerticle extends VerticleBase {
         + Limit.HISTORY_SIZE.key() + "=" + history.size());
       return;
     }
-    vertx.eventBus().<JsonObject>request(Addresses.HISTORY, query, Local.OPTIONS)
-      .onSuccess(reply -> ctx.json(reply.body()))
+    vertx.eventBus().<HistoryPage>request(Addresses.HISTORY, query, Local.OPTIONS)
+      .onSuccess(reply -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(reply.body().toJson()))
       .onFailure(e -> refusals.refuse(ctx, ApiError.QUEUE_FULL, "the stream's history could not be read, retry shortly"));
   }
 

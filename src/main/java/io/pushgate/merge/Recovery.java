@@ -9,9 +9,6 @@ import io.pushgate.protocol.PushFrameEncoder;
 import io.pushgate.shard.ShardCommand;
 import io.pushgate.shard.StreamJoin;
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.Json;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
@@ -316,14 +313,14 @@ final class Recovery {
   }
 
   /** GET /rooms/{room}/history (PROTOCOL.md): the items after {@code since} when it can be served, else the last {@code limit}. */
-  Future<JsonObject> history(String room, Position since, int limit) {
+  Future<HistoryPage> history(String room, Position since, int limit) {
     stats.historyOps.inc();
     return streams.sequencer.read(room, since == null ? -1 : since.offset(), limit).compose(r -> {
       if (r.epoch() == null) {
         // No entry (nothing pushed yet, or forgotten): nothing is created for a reader.
-        JsonObject none = page(room, Position.NO_EPOCH, 0, 1, List.of());
-        return Future.succeededFuture(since == null ? none : Position.NONE.equals(since) ? none.put("recovered", true)
-          : none.put("recovered", false).put("reason", NotRecovered.EPOCH_CHANGED.name()));
+        HistoryPage none = page(room, Position.NO_EPOCH, 0, 1, List.of());
+        return Future.succeededFuture(since == null ? none : Position.NONE.equals(since) ? none.with("recovered", true)
+          : none.with("recovered", false).with("reason", NotRecovered.EPOCH_CHANGED.name()));
       }
       if (since == null) {
         return Future.succeededFuture(page(room, r.epoch(), r.top(), r.from(), r.items()));
@@ -334,17 +331,15 @@ final class Recovery {
         : r.first() > since.offset() + 1 ? NotRecovered.HISTORY_GONE
         : r.top() - since.offset() > limit ? NotRecovered.TOO_FAR : null;
       if (reason == null) {
-        return Future.succeededFuture(page(room, r.epoch(), r.top(), r.from(), r.items()).put("recovered", true));
+        return Future.succeededFuture(page(room, r.epoch(), r.top(), r.from(), r.items()).with("recovered", true));
       }
       stats.historyOps.inc();
       return streams.sequencer.read(room, -1, limit)
-        .map(last -> page(room, last.epoch(), last.top(), last.from(), last.items()).put("recovered", false).put("reason", reason.name()));
+        .map(last -> page(room, last.epoch(), last.top(), last.from(), last.items()).with("recovered", false).with("reason", reason.name()));
     });
   }
 
-  private static JsonObject page(String room, String epoch, long top, long first, List<byte[]> items) {
-    JsonArray values = new JsonArray();
-    items.forEach(i -> values.add(Json.decodeValue(Buffer.buffer(i))));
-    return new JsonObject().put("room", room).put("epoch", epoch).put("offset", top).put("first", first).put("items", values);
+  private static HistoryPage page(String room, String epoch, long top, long first, List<byte[]> items) {
+    return new HistoryPage(new JsonObject().put("room", room).put("epoch", epoch).put("offset", top).put("first", first), items);
   }
 }

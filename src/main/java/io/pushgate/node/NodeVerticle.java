@@ -18,6 +18,7 @@ import io.pushgate.merge.MergeResult;
 import io.pushgate.history.HistoryOptions;
 import io.pushgate.merge.MergerOptions;
 import io.pushgate.merge.MergerVerticle;
+import io.pushgate.merge.HistoryPage;
 import io.pushgate.merge.PushBatch;
 import io.pushgate.security.NodeSecurity;
 import io.pushgate.security.SecurityConfig;
@@ -197,7 +198,8 @@ public final class NodeVerticle extends VerticleBase {
 
   /** Messages between this node's verticles travel by reference; broadcasts between nodes have their own wire form. */
   private void registerCodecs() {
-    for (Class<?> local : List.of(PushBatch.class, MergeResult.Accepted.class, MergeResult.Refused.class, StreamJoin.class, RoomCounts.class)) {
+    for (Class<?> local : List.of(PushBatch.class, MergeResult.Accepted.class, MergeResult.Refused.class, StreamJoin.class, RoomCounts.class,
+      HistoryPage.class)) {
       LocalCodec.register(vertx, local);
     }
     // Every command a shard takes, so that a new one cannot be sent without a codec (send would throw).

@@ -1,0 +1,46 @@
+package io.pushgate.merge;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+
+/**
+ * A page of a stream's history for {@code GET /rooms/{room}/history}: its fields, and its items as
+ * the history keeps them (compact UTF-8 JSON). Its JSON is spliced from those bytes, as a frame's is
+ * (PushFrameEncoder): a page of up to historyStreamBytes made into a tree of values, copied between
+ * verticles and encoded again cost tens of milliseconds on the loop that also runs the merger's tick.
+ * Immutable; it passes from the merger to the API by reference.
+ *
+ * @param fields every field but {@code items}
+ */
+public record HistoryPage(JsonObject fields, List<byte[]> items) {
+
+  public HistoryPage {
+    items = List.copyOf(items);
+  }
+
+  /** The same page with {@code name} set to {@code value}. */
+  HistoryPage with(String name, Object value) {
+    return new HistoryPage(fields.copy().put(name, value), items);
+  }
+
+  /** The page's JSON object: the fields, then {@code "items":[...]}. */
+  public Buffer toJson() {
+    Buffer head = fields.toBuffer();
+    int length = head.length() + 11 + items.size();
+    for (byte[] item : items) {
+      length += item.length;
+    }
+    Buffer out = Buffer.buffer(length);
+    out.appendBuffer(head, 0, head.length() - 1); // without its closing brace
+    out.appendString(fields.isEmpty() ? "\"items\":[" : ",\"items\":[");
+    for (int i = 0; i < items.size(); i++) {
+      if (i > 0) {
+        out.appendByte((byte) ',');
+      }
+      out.appendBytes(items.get(i));
+    }
+    return out.appendString("]}");
+  }
+}
