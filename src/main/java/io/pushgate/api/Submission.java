@@ -6,6 +6,7 @@ import io.pushgate.cluster.Broadcaster;
 import io.pushgate.merge.MergeResult;
 import io.pushgate.merge.PushBatch;
 import io.pushgate.metrics.Counter;
+import io.pushgate.metrics.Throttle;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -24,6 +25,12 @@ import java.util.logging.Logger;
 final class Submission {
 
   private static final Logger log = Logger.getLogger(Submission.class.getName());
+  /**
+   * A history owner that fails over makes every push to its streams time out, at the pushers' rate:
+   * a line a minute says so (the answers, 500 and 503, are counted as api.refused).
+   */
+  private static final Throttle timeouts = new Throttle(60_000);
+  private static final Throttle failures = new Throttle(60_000);
 
   private final Vertx vertx;
   private final Broadcaster broadcaster;
@@ -44,11 +51,23 @@ final class Submission {
       .recover(e -> {
         if (e instanceof ReplyException r && r.failureType() == ReplyFailure.TIMEOUT) {
           // The merger has it, and may yet take it (a stream's append can outlast the request).
-          log.warning("the merger did not answer a push within " + Local.OPTIONS.getSendTimeout() + " ms: answered 500, taken or not");
+          long n = timeouts.occurred();
+          if (n > 0) {
+            log.warning("the merger did not answer a push within " + Local.OPTIONS.getSendTimeout() + " ms: answered 500, taken or not ("
+              + n + " such push(es) since the last line)");
+          }
           return Future.failedFuture(new PushRefused(ApiError.INTERNAL,
             "the node did not confirm the push in time: it may have been taken; retry with the same idempotencyKey"));
         }
-        log.log(Level.WARNING, "push could not be handed to the merger", e);
+        long n = failures.occurred();
+        if (n > 0) {
+          // A ReplyException (no merger yet, or stopping) says all there is in its message; anything else gets its trace.
+          if (e instanceof ReplyException) {
+            log.warning("push could not be handed to the merger: " + e.getMessage() + " (" + n + " such push(es) since the last line)");
+          } else {
+            log.log(Level.WARNING, "push could not be handed to the merger (" + n + " such push(es) since the last line)", e);
+          }
+        }
         return Future.failedFuture(new PushRefused(ApiError.QUEUE_FULL, "node not ready to accept pushes, retry shortly"));
       })
       .compose(reply -> {
