@@ -14,6 +14,8 @@ public final class NodeSecurity {
 
   /** How often per-IP buckets that are full again are forgotten. */
   private static final long FORGET_IDLE_MILLIS = 10_000;
+  /** Addresses forgotten per turn at most: the shards' handshakes wait for the limiter's lock meanwhile. */
+  private static final int FORGET_PER_TURN = 2_000;
 
   final SecurityOptions options;
   final SecurityStats stats;
@@ -39,9 +41,16 @@ public final class NodeSecurity {
     TokenVerifier verifier = TokenVerifier.create(vertx, config);
     NodeSecurity security = new NodeSecurity(config, verifier, nodeStats.add(Stats.of(Tags.empty(), null)));
     if (security.options.handshakesPerSecondPerIp() > 0) {
-      vertx.setPeriodic(FORGET_IDLE_MILLIS, id -> security.limiter.forgetIdle(System.nanoTime()));
+      vertx.setPeriodic(FORGET_IDLE_MILLIS, id -> security.forgetIdle(vertx));
     }
     return security;
+  }
+
+  /** Forgets idle addresses a slice at a time, each slice on its own turn of the loop, until none is left. */
+  private void forgetIdle(Vertx vertx) {
+    if (limiter.forgetIdle(System.nanoTime(), FORGET_PER_TURN) == FORGET_PER_TURN) {
+      vertx.runOnContext(v -> forgetIdle(vertx));
+    }
   }
 
   /** The guard of one shard, on that shard's event loop. */

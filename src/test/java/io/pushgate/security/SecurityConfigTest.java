@@ -135,8 +135,15 @@ class SecurityConfigTest {
     assertEquals(3, limiter.trackedIps());
     assertEquals(1, stats.ipsEvicted.get());
     assertEquals(HandshakeLimiter.Verdict.ALLOWED, limiter.check("b", now), "b was forgotten: a full bucket again");
-    assertEquals(3, limiter.forgetIdle(now + 2_000_000_000L), "all full again after a second");
+    assertEquals(2, limiter.forgetIdle(now + 2_000_000_000L, 2), "at most two at a time");
+    assertEquals(1, limiter.trackedIps());
+    assertEquals(1, limiter.forgetIdle(now + 2_000_000_000L, 2), "all full again after a second");
     assertEquals(0, limiter.trackedIps());
+    limiter.check("e", now + 3_000_000_000L);
+    limiter.check("f", now + 3_900_000_000L);
+    assertEquals(HandshakeLimiter.Verdict.ALLOWED, limiter.check("e", now + 4_000_000_000L), "e again: now seen after f");
+    assertEquals(1, limiter.forgetIdle(now + 4_950_000_000L, 10), "f, seen 1.05 s ago, is full; e, seen 0.95 s ago, is not, and ends the sweep");
+    assertEquals(1, limiter.trackedIps());
   }
 
   @Test
