@@ -17,8 +17,10 @@ import java.util.function.BiConsumer;
  * someone watches. Messages are checked and bounded: valid room names, counts from 0 to
  * {@link #MAX_COUNT}, at most maxRooms rooms watched and counted per node. A message that breaks a
  * rule is refused from the rule on (its counts are all checked before any is applied); what it
- * applied before stays, bounded as it is. A room past maxRooms breaks a rule too, so that it is
- * counted as refused rather than dropped unseen.
+ * applied before stays, bounded as it is. A room a peer would add past maxRooms is skipped and the
+ * rest of the message applied, and the message is reported (counted as refused): a peer's count of a
+ * room nobody watches any more stays here until its next full message, so a well-behaved peer at the
+ * bound may meet it, and its other rooms' counts must not be lost for that.
  */
 final class PeerTally {
 
@@ -80,12 +82,20 @@ final class PeerTally {
     }
     // Unwatched first: a node at maxRooms that swapped one room for another in an interval frees the
     // place before taking it, rather than being refused (its two lists never share a room).
+    pastMaxRooms = 0;
     String problem = watch(peer, body.getValue("unwatch"), false);
     if (problem == null) {
       problem = watch(peer, body.getValue("watch"), true);
     }
-    return problem != null ? problem : counts(peer, body.getValue("counts"));
+    if (problem == null) {
+      problem = counts(peer, body.getValue("counts"));
+    }
+    return problem != null || pastMaxRooms == 0 ? problem
+      : pastMaxRooms + " room(s) past maxRooms rooms skipped (the rest of the message applied)";
   }
+
+  /** Rooms the message being applied would have added past maxRooms. */
+  private int pastMaxRooms;
 
   /** Drops peers that left the cluster, and members silent since {@code silentSince}. */
   void expire(List<String> members, long silentSince) {
@@ -116,7 +126,8 @@ final class PeerTally {
         return "a watched room that is not a valid room name";
       }
       if (watch && peer.watched.size() >= maxRooms && !peer.watched.contains(room)) {
-        return "a watched room past maxRooms rooms";
+        pastMaxRooms++;
+        continue;
       }
       if (watch ? peer.watched.add(room) : peer.watched.remove(room)) {
         onWatch.accept(room, watch);
@@ -140,20 +151,23 @@ final class PeerTally {
         return "a count that is not a valid room with 0 to " + MAX_COUNT + " members";
       }
     }
-    // Emptied rooms first, as for the watch lists: a node at maxRooms whose members left one room for
-    // a new one sends both counts in no particular order.
+    // Emptied rooms first, then the rooms held, then new ones: a node at maxRooms whose members left one
+    // room for a new one sends both counts in no particular order.
     for (Map.Entry<String, Object> e : map) {
       if ((Integer) e.getValue() == 0) {
         peer.counts.remove(e.getKey());
+      } else if (peer.counts.containsKey(e.getKey())) {
+        peer.counts.put(e.getKey(), (Integer) e.getValue());
       }
     }
     for (Map.Entry<String, Object> e : map) {
       int n = (Integer) e.getValue();
-      if (n == 0) {
+      if (n == 0 || peer.counts.containsKey(e.getKey())) {
         continue;
       }
-      if (peer.counts.size() >= maxRooms && !peer.counts.containsKey(e.getKey())) {
-        return "a count past maxRooms rooms";
+      if (peer.counts.size() >= maxRooms) {
+        pastMaxRooms++;
+        continue;
       }
       peer.counts.put(e.getKey(), n);
     }
