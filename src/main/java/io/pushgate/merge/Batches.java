@@ -41,11 +41,6 @@ final class Batches {
   record Key(Target target, Kind kind) {
   }
 
-  /** The tick's order of keys: rooms before all, and of each, normal batches before low ones. */
-  private static final Comparator<Key> FLUSH_ORDER = Comparator
-    .comparing((Key key) -> key.target().isAll())
-    .thenComparing(key -> key.kind() == Kind.LOW);
-
   /** What a flush produced: the frame, and for a stream the items it carried. */
   record Flushed(EncodedFrame frame, RoomBatch batch) {
   }
@@ -243,9 +238,10 @@ final class Batches {
   }
 
   /**
-   * The tick: everything waiting, rooms in the order they first got an item, a room's low items after
-   * its normal ones (they are sampled against what the normal ones leave of the room's budget,
-   * whichever came first: README, Priority), all last. Stops at the
+   * The tick: everything waiting, rooms in the order they first got an item (a key whose frame could
+   * not be encoded last), all after them, and a room's low items right after its normal ones, whichever
+   * came first: they are sampled against what the normal ones leave of the room's budget (README,
+   * Priority). Stops at the
    * first frame that cannot be encoded: the rest wait, whole, for the next tick. Trying the others
    * would cost more than it saves: each refused allocation runs the JDK's reservation retries (a full
    * collection and up to half a second of sleeps) on the merger's event loop, and seven of them held
@@ -257,10 +253,23 @@ final class Batches {
     framedThisTick = new HashSet<>();
     List<Flushed> out = new ArrayList<>(pending.size());
     List<Key> keys = new ArrayList<>(pending.keySet());
-    keys.sort(FLUSH_ORDER); // stable: the order of first items within each group
+    keys.sort(Comparator.comparing((Key key) -> key.target().isAll())); // stable: the order of first items otherwise
+    Set<Target> normalToCome = new HashSet<>();
     for (Key key : keys) {
+      if (key.kind() != Kind.LOW) {
+        normalToCome.add(key.target());
+      }
+    }
+    for (Key key : keys) {
+      if (key.kind() == Kind.LOW && normalToCome.contains(key.target())) {
+        continue; // goes right after its room's normal batch, below
+      }
       if (!flushKey(key, out::add)) {
         return toTheBack(key, out);
+      }
+      Key low = new Key(key.target(), Kind.LOW);
+      if (key.kind() != Kind.LOW && normalToCome.remove(key.target()) && pending.containsKey(low) && !flushKey(low, out::add)) {
+        return toTheBack(low, out);
       }
     }
     return out;

@@ -76,6 +76,12 @@ class BatchesTest {
       batches.add(new PushBatch(target, bytes, bytes.stream().mapToLong(i -> i.length).sum()), outlet);
     }
 
+    /** A low-priority push of {@code items} to a room. */
+    void addLow(Target target, String... items) {
+      List<byte[]> bytes = java.util.Arrays.stream(items).map(i -> ("\"" + i + "\"").getBytes(StandardCharsets.UTF_8)).toList();
+      batches.add(new PushBatch(target, bytes, bytes.stream().mapToLong(i -> i.length).sum(), null, null, true), outlet);
+    }
+
     /** Items {@code from}..{@code to} of {@code epoch}, each naming its own offset. */
     void add(long from, long to, String epoch) {
       List<byte[]> items = LongStream.rangeClosed(from, to).mapToObj(o -> ("\"" + epoch + "-" + o + "\"").getBytes(StandardCharsets.UTF_8)).toList();
@@ -148,6 +154,23 @@ class BatchesTest {
     assertEquals(2, rig.stats.encodeFailures.get());
     rig.shortFor = null;
     assertEquals(List.of("[\"e-1\"]@1/e", "[\"y\"]"), rig.tick());
+  }
+
+  /**
+   * The same for another room's low items: a room's low batch waits for its own room's normal one (it
+   * is sampled against what that leaves of the budget), not for every room's.
+   */
+  @Test
+  void aFrameThatCannotBeEncodedHoldsBackNoOtherRoomsLowItems() {
+    Rig rig = new Rig();
+    rig.shortFor = ROOM;
+    rig.add(1, 1, "e");
+    rig.addLow(OTHER, "low");
+    rig.addLow(ROOM, "its own low");
+    assertEquals(List.of(), rig.tick());
+    assertEquals(List.of("[\"low\"]"), rig.tick(), "the frame that did not fit went to the back; its room's low batch waits with it");
+    rig.shortFor = null;
+    assertEquals(List.of("[\"e-1\"]@1/e", "[\"its own low\"]"), rig.tick());
   }
 
   /**
