@@ -28,13 +28,14 @@ public record HistoryPage(JsonObject fields, List<byte[]> items) {
   /** The page's JSON object: the fields, then {@code "items":[...]}. */
   public Buffer toJson() {
     Buffer head = fields.toBuffer();
-    int length = head.length() + 11 + items.size();
+    String opening = fields.isEmpty() ? "\"items\":[" : ",\"items\":[";
+    int length = head.length() - 1 + opening.length() + Math.max(0, items.size() - 1) + 2;
     for (byte[] item : items) {
       length += item.length;
     }
     Buffer out = Buffer.buffer(length);
     out.appendBuffer(head, 0, head.length() - 1); // without its closing brace
-    out.appendString(fields.isEmpty() ? "\"items\":[" : ",\"items\":[");
+    out.appendString(opening);
     for (int i = 0; i < items.size(); i++) {
       if (i > 0) {
         out.appendByte((byte) ',');

@@ -24,7 +24,6 @@ class HistoryPageTest {
     JsonObject parsed = new JsonObject(page.toJson());
     assertEquals(new JsonObject().put("room", "s").put("epoch", "e1").put("offset", 3).put("first", 1).put("recovered", true)
       .put("items", new JsonArray().add(new JsonObject().put("n", 1).put("t", "弹幕 \"quoted\"")).add(new JsonArray().add(1).add(2)).add("x")), parsed);
-    assertEquals(page.toJson().length(), page.toJson().getBytes().length, "sized exactly");
   }
 
   @Test
