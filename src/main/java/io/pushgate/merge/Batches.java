@@ -21,7 +21,8 @@ import java.util.function.Consumer;
  * The items waiting for the tick, per target and kind: a stream's in their own batch (consecutive
  * offsets of one epoch), low-priority ones in theirs (sampled when flushed), other rooms' and pushes
  * to all in theirs. A batch that reaches its item or byte limit is flushed at once; the tick flushes
- * the rest, rooms in the order they first got an item and all last. Flushing encodes the batch once,
+ * the rest, rooms in the order they first got an item (a room's low batch right after its normal
+ * one) and all last. Flushing encodes the batch once,
  * whatever its audience.
  *
  * <p>Leading edge: the first item of a batch that had no frame in this tick or the last is flushed
