@@ -33,6 +33,13 @@ final class Streams {
   private static final Logger log = Logger.getLogger(Streams.class.getName());
   /** After a member left, how many streams ask the history where they stand at once, and how far apart. */
   private static final int RECHECKS_PER_TURN = 256;
+  /**
+   * When a node leaves, streams active here within this long (or historyIdleMillis, if shorter) ask
+   * where they stand. A bound on the work, not on what may be missed: a stream quieter than that
+   * whose first push in a while went through the node that left learns of the item at its next push
+   * (a gap filled from the history).
+   */
+  private static final long RECHECK_WINDOW_MILLIS = 600_000;
   private static final long RECHECK_SPACING_MILLIS = 50;
 
   /** What the streams hand back to the merger. */
@@ -551,9 +558,9 @@ final class Streams {
    */
   void recheckAll() {
     boolean idle = toRecheck.isEmpty();
-    // Only streams active here within historyIdleMillis: the history has let the others go (reading
-    // them would only find them gone and start them again), and so had the node that left.
-    long since = System.nanoTime() - options.idleMillis() * 1_000_000L;
+    // Only streams active here within RECHECK_WINDOW_MILLIS, and never one past historyIdleMillis: the
+    // history has let those go (reading them would only find them gone and start them again).
+    long since = System.nanoTime() - Math.min(options.idleMillis(), RECHECK_WINDOW_MILLIS) * 1_000_000L;
     states.values().forEach(s -> {
       if (s.lastActiveNanos - since > 0) {
         toRecheck.add(s.room);
@@ -669,8 +676,8 @@ final class Streams {
   }
 
   /**
-   * Streams idle for historyIdleMillis keep their numbering but drop their rings (the history forgets
-   * their items too). Only past {@code maxStates} streams are the least recently active forgotten
+   * Streams quiet for historyTtlMillis keep their numbering but drop their rings (every item in them
+   * is past its age, which the history forgets too). Only past {@code maxStates} streams are the least recently active forgotten
    * whole, and never one whose room has members on this node ({@code hasMembers}): its next batch
    * would start its numbering again, and what came before it out of order would be dropped as old.
    * States of streams with no members here (every node keeps one for each stream pushed anywhere)
@@ -679,8 +686,8 @@ final class Streams {
   void sweep(long nowNanos, int maxStates, java.util.function.Predicate<String> hasMembers) {
     for (Iterator<Map.Entry<String, StreamState>> it = states.entrySet().iterator(); it.hasNext(); ) {
       StreamState s = it.next().getValue();
-      boolean idle = nowNanos - s.lastActiveNanos >= options.idleMillis() * 1_000_000L;
-      if (!idle && states.size() <= maxStates) {
+      boolean quiet = nowNanos - s.lastActiveNanos >= options.ttlMillis() * 1_000_000L;
+      if (!quiet && states.size() <= maxStates) {
         break; // access order: the rest were active more recently
       }
       // Not while a gap's wait or read is pending: its answer would hand items on for a state no

@@ -462,6 +462,37 @@ class StreamsTest {
     assertEquals(null, rig.on(() -> rig.streams.stateIfAny("elsewhere")), "the stream without members here went");
   }
 
+  /**
+   * A stream quiet for historyTtlMillis drops its ring (every item in it is past its age) and keeps
+   * its state and numbering, though historyIdleMillis (a day) is far off.
+   */
+  @Test
+  void aStreamQuietForTheHistorysAgeDropsItsRingAndKeepsItsNumbering() {
+    Rig rig = new Rig(200, HOLE_MILLIS, 60_000);
+    StreamState s = rig.joined();
+    List<PushBatch> b = rig.append(2);
+    rig.receive(b);
+    Eventually.await("offsets 1-2", () -> rig.offsets.size() == 2);
+    String epoch = b.get(0).first().epoch();
+    rig.on(() -> {
+      rig.streams.flushed(List.of(frame(epoch, 2, b.get(0).items())));
+      return null;
+    });
+    long activeAt = rig.on(() -> s.lastActiveNanos);
+    rig.on(() -> {
+      rig.streams.sweep(activeAt + 59_000_000_000L, 10, room -> false);
+      return null;
+    });
+    assertTrue(rig.on(() -> s.ring != null), "within the age: the ring stays");
+    rig.on(() -> {
+      rig.streams.sweep(activeAt + 60_000_000_000L, 10, room -> false);
+      return null;
+    });
+    assertEquals(null, rig.on(() -> s.ring), "quiet for the age: the ring goes");
+    assertTrue(rig.on(() -> rig.streams.stateIfAny(ROOM)) == s, "the state, and its numbering, stay");
+    assertEquals(2L, (long) rig.on(() -> s.flushedTop));
+  }
+
   /** An append the history refused outright took nothing: HISTORY_UNAVAILABLE (503), not OUTCOME_UNKNOWN (500). */
   @Test
   void anAppendRefusedOutrightIsHistoryUnavailable() {
