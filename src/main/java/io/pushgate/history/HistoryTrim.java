@@ -46,8 +46,10 @@ public final class HistoryTrim {
    * with at most historyMaxBytes of items are left, each unless appended to since this looked; with
    * {@code age}, frees the items of the kept streams quiet for historyTtlMillis.
    *
-   * @return the streams removed beyond the bounds (not the idle ones, whose removal is only what any
-   * later look would have found)
+   * @return the streams removed beyond the bounds that still held items within historyTtlMillis: not
+   * the idle ones, whose removal is only what any later look would have found, nor those whose items
+   * were all past their age, the first to go at the bounds on a member with more streams than
+   * historyMaxStreams over a historyIdleMillis, which lose nothing but their numbering
    */
   public static List<String> run(IMap<String, StreamLog> map, HistoryOptions options, long nowMillis, boolean age) {
     Set<String> owned = map.localKeySet();
@@ -73,7 +75,7 @@ public final class HistoryTrim {
     RuntimeException failed = null;
     for (int i = 0; i < removals.size(); i++) {
       try {
-        if (Boolean.TRUE.equals(removals.get(i).join()) && i >= idle.size()) {
+        if (Boolean.TRUE.equals(removals.get(i).join()) && i >= idle.size() && liveBytes(gone.get(i).getValue(), options, nowMillis) > 0) {
           removed.add(gone.get(i).getKey());
         }
       } catch (java.util.concurrent.CompletionException e) {

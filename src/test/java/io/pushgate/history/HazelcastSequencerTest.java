@@ -320,6 +320,31 @@ class HazelcastSequencerTest {
   }
 
   /**
+   * At historyMaxStreams the least recently appended go first; those whose items were all past their
+   * age lose only their numbering and are not reported (as idle ones), those still holding items are.
+   */
+  @Test
+  void streamsDroppedAtTheBoundAreReportedOnlyWhenTheyHeldItemsWithinTheirAge() {
+    HistoryOptions options = HistoryOptions.DEFAULTS.withMemberBounds(2, 1L << 30);
+    TestCluster cluster = new TestCluster(TestNode.freePortRange(1), 1);
+    HazelcastInstance member = Hazelcast.newHazelcastInstance(cluster.hazelcastConfig(options));
+    members.add(member);
+    com.hazelcast.map.IMap<String, StreamLog> map = member.getMap(HistoryOptions.MAP);
+    long now = System.currentTimeMillis();
+    java.util.function.BiConsumer<String, Long> append = (room, at) ->
+      map.executeOnKey(room, new Append(List.of(new Append.Push(List.of(bytes("a")), null)), at, Sequencer.newEpoch(), options));
+    append.accept("r0", now);
+    append.accept("r1", now + 1);
+    long pastTtl = now + options.ttlMillis() + 10;
+    append.accept("r2", pastTtl);
+    append.accept("r3", pastTtl + 1);
+    assertEquals(List.of(), HistoryTrim.run(map, options, pastTtl + 2, true), "r0 and r1, all their items past their age, go quietly");
+    assertEquals(java.util.Set.of("r2", "r3"), map.keySet());
+    append.accept("r4", pastTtl + 3);
+    assertEquals(List.of("r2"), HistoryTrim.run(map, options, pastTtl + 4, true), "r2 held an item within its age");
+  }
+
+  /**
    * Items past their age are freed only while every data member knows how: a member of an earlier
    * release (here one without the attribute) could not read the operation, in a rolling update.
    */

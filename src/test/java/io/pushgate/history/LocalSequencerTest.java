@@ -62,4 +62,36 @@ class LocalSequencerTest {
     assertEquals(0, sequencer.read("room-1", 0, 10).result().items().size(), "room-1's items are past their age");
     assertEquals(2, sequencer.append("room-1", List.of(new Append.Push(List.of(ITEM), null))).result().top(), "room-1 went on in its epoch");
   }
+
+  /** At historyMaxStreams, a stream whose items were all past their age goes unreported: it loses only its numbering. */
+  @Test
+  void aStreamDroppedAtTheBoundIsReportedOnlyWhenItHeldItemsWithinTheirAge() {
+    HistoryOptions options = HistoryOptions.DEFAULTS.withMemberBounds(2, 1L << 30);
+    AtomicLong now = new AtomicLong(1_000_000);
+    LocalSequencer sequencer = new LocalSequencer(options, now::get);
+    sequencer.append("r0", List.of(new Append.Push(List.of(ITEM), null)));
+    sequencer.append("r1", List.of(new Append.Push(List.of(ITEM), null)));
+    now.addAndGet(options.ttlMillis() + 10);
+    sequencer.append("r2", List.of(new Append.Push(List.of(ITEM), null)));
+    assertEquals(List.of(), sequencer.trim().result(), "r0 went quietly");
+    sequencer.append("r3", List.of(new Append.Push(List.of(ITEM), null)));
+    sequencer.append("r4", List.of(new Append.Push(List.of(ITEM), null)));
+    assertEquals(List.of("r2"), sequencer.trim().result(), "r1 went quietly, r2 held an item within its age");
+    assertEquals(2, sequencer.streams());
+  }
+
+  /** With the defaults a quiet stream keeps its numbering for hours: its clients are not told EPOCH_CHANGED when it speaks again. */
+  @Test
+  void withTheDefaultsAStreamQuietForAnHourKeepsItsNumbering() {
+    AtomicLong now = new AtomicLong(1_000_000);
+    LocalSequencer sequencer = new LocalSequencer(HistoryOptions.DEFAULTS, now::get);
+    AppendResult first = sequencer.append("chat", List.of(new Append.Push(List.of(ITEM, ITEM), null))).result();
+    now.addAndGet(3_600_000);
+    AppendResult later = sequencer.append("chat", List.of(new Append.Push(List.of(ITEM), null))).result();
+    assertEquals(first.epoch(), later.epoch());
+    assertEquals(3, later.top());
+    now.addAndGet(HistoryOptions.DEFAULTS.idleMillis());
+    AppendResult afterIdle = sequencer.append("chat", List.of(new Append.Push(List.of(ITEM), null))).result();
+    assertEquals(1, afterIdle.top(), "past historyIdleMillis it starts again");
+  }
 }
