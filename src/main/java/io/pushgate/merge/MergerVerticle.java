@@ -161,7 +161,7 @@ public final class MergerVerticle extends VerticleBase {
       // from the old numbering until the stream's next push.
       // A listener of the whole map is registered with every member and waits for their answers: not
       // on this event loop, which answers pushes.
-      listening = vertx.executeBlocking(() -> sequencer.onMerged(streams::recheckSoon, streams::recheckAll), false)
+      listening = vertx.executeBlocking(() -> sequencer.onMerged(streams::recheckSoon, () -> streams.recheckAll(rooms::contains)), false)
         .onSuccess(stop -> mergeListener = stop);
       recovery = new Recovery(streams, options, streamStats, (shard, command) -> vertx.eventBus().send(Addresses.shard(shard), command, Local.OPTIONS));
       stats.gauge("history.streams", "pushgate_history_streams", "streams this node keeps state for", () -> streams.states.size());
@@ -176,7 +176,7 @@ public final class MergerVerticle extends VerticleBase {
       });
       if (vertx.isClustered()) {
         memberListener = VertxInternals.onMemberLeft(vertx, io.pushgate.cluster.ClusterSetup.NODE_ATTRIBUTE,
-          () -> context.runOnContext(v -> streams.recheckAll()));
+          () -> context.runOnContext(v -> streams.recheckAll(rooms::contains)));
       }
     } else if (vertx.isClustered()) {
       // History is off here, but this node's member holds a share of the streams' history all the same

@@ -34,10 +34,10 @@ final class Streams {
   /** After a member left, how many streams ask the history where they stand at once, and how far apart. */
   private static final int RECHECKS_PER_TURN = 256;
   /**
-   * When a node leaves, streams active here within this long (or historyIdleMillis, if shorter) ask
-   * where they stand. A bound on the work, not on what may be missed: a stream quieter than that
-   * whose first push in a while went through the node that left learns of the item at its next push
-   * (a gap filled from the history).
+   * When a node leaves, the streams with members here ask where they stand, and of the others those
+   * active here within this long: a bound on the work. Such a stream whose first push in a while
+   * went through the node that left learns of the item at its next push, a gap read from the history,
+   * or skips it if that comes after historyTtlMillis; nobody here was owed it meanwhile.
    */
   private static final long RECHECK_WINDOW_MILLIS = 600_000;
   private static final long RECHECK_SPACING_MILLIS = 50;
@@ -553,16 +553,19 @@ final class Streams {
 
   /**
    * A pushgate node left the cluster: it may have numbered items and died before it broadcast them,
-   * and for a stream gone quiet nothing else would tell this node of them. Every stream this node
-   * keeps state for asks the history where it stands, {@link #RECHECKS_PER_TURN} at a time.
+   * and for a stream gone quiet nothing else would tell this node of them. The streams this node
+   * keeps state for ask the history where they stand, {@link #RECHECKS_PER_TURN} at a time: those
+   * whose rooms have members here ({@code hasMembers}), and the others active here within
+   * {@link #RECHECK_WINDOW_MILLIS}; never one quiet for historyIdleMillis, which the history has let
+   * go (reading it would only find it gone and start it again).
    */
-  void recheckAll() {
+  void recheckAll(java.util.function.Predicate<String> hasMembers) {
     boolean idle = toRecheck.isEmpty();
-    // Only streams active here within RECHECK_WINDOW_MILLIS, and never one past historyIdleMillis: the
-    // history has let those go (reading them would only find them gone and start them again).
-    long since = System.nanoTime() - Math.min(options.idleMillis(), RECHECK_WINDOW_MILLIS) * 1_000_000L;
+    long now = System.nanoTime();
+    long live = now - options.idleMillis() * 1_000_000L;
+    long recent = now - Math.min(options.idleMillis(), RECHECK_WINDOW_MILLIS) * 1_000_000L;
     states.values().forEach(s -> {
-      if (s.lastActiveNanos - since > 0) {
+      if (s.lastActiveNanos - recent > 0 || (s.lastActiveNanos - live > 0 && hasMembers.test(s.room))) {
         toRecheck.add(s.room);
       }
     });

@@ -350,16 +350,45 @@ class StreamsTest {
   @Test
   void aMemberLeavingMakesEveryStreamAskWhereItStands() {
     Rig rig = new Rig(200);
-    rig.joined();
-    List<PushBatch> b = rig.append(2, 1); // the second never broadcast: its node died
-    rig.receive(List.of(b.get(0)));
-    Eventually.await("offsets 1-2", () -> rig.offsets.size() == 2);
+    twoOfThreeTheLastNeverBroadcast(rig);
     rig.on(() -> {
-      rig.streams.recheckAll();
+      rig.streams.recheckAll(room -> false);
       return null;
     });
     Eventually.await("offset 3 read from the history", () -> rig.offsets.size() == 3);
     assertEquals(List.of(1L, 2L, 3L), List.copyOf(rig.offsets));
+  }
+
+  /**
+   * The same for a stream quiet here for longer than the recheck's window: it asks when its room has
+   * members here (they are owed the item), and not when it has none.
+   */
+  @Test
+  void aMemberLeavingMakesAQuietStreamAskWhenItsRoomHasMembersHere() {
+    Rig rig = new Rig(200);
+    StreamState s = twoOfThreeTheLastNeverBroadcast(rig);
+    int reads = rig.sequencer.readRooms.size();
+    rig.on(() -> {
+      s.lastActiveNanos = System.nanoTime() - 11 * 60_000_000_000L; // quiet here for 11 minutes
+      rig.streams.recheckAll(room -> false);
+      return null;
+    });
+    assertEquals(reads, rig.sequencer.readRooms.size(), "no members here: not asked");
+    rig.on(() -> {
+      rig.streams.recheckAll(ROOM::equals);
+      return null;
+    });
+    Eventually.await("offset 3 read from the history", () -> rig.offsets.size() == 3);
+    assertEquals(List.of(1L, 2L, 3L), List.copyOf(rig.offsets));
+  }
+
+  /** A joined stream with offsets 1-3 in its history, 1-2 delivered here; 3 was never broadcast (its node died). */
+  private static StreamState twoOfThreeTheLastNeverBroadcast(Rig rig) {
+    StreamState s = rig.joined();
+    List<PushBatch> b = rig.append(2, 1);
+    rig.receive(List.of(b.get(0)));
+    Eventually.await("offsets 1-2", () -> rig.offsets.size() == 2);
+    return s;
   }
 
   /**
@@ -464,7 +493,7 @@ class StreamsTest {
 
   /**
    * A stream quiet for historyTtlMillis drops its ring (every item in it is past its age) and keeps
-   * its state and numbering, though historyIdleMillis (a day) is far off.
+   * its state and numbering, though historyIdleMillis is far off.
    */
   @Test
   void aStreamQuietForTheHistorysAgeDropsItsRingAndKeepsItsNumbering() {
