@@ -80,7 +80,7 @@ public enum Limit {
   HISTORY_HOLE_MILLIS("historyHoleMillis", 1_000, 10,
     "a gap in a stream's offsets that stays open this long (the node that took those items died before it broadcast them) is filled from the cluster's history (counted as history.holesFilled)"),
   HISTORY_IDLE_MILLIS("historyIdleMillis", 86_400_000, 1_000,
-    "a stream with no append for this long is gone from the history: appends and reads treat it as absent, and its member's trim (every 5 s) removes it from owner and backup alike; its next push starts a new epoch, and its connected clients are told EPOCH_CHANGED. A day by default, so that a quiet stream keeps its numbering: a member's streams are bounded by historyMaxStreams and historyMaxBytes anyway, and those with no item left within historyTtlMillis are the first to go there, quietly"),
+    "a stream with no append for this long is gone from the history: appends and reads treat it as absent, and its member's trim (every 5 s) removes it from owner and backup alike; its next push starts a new epoch, and its connected clients are told EPOCH_CHANGED. A day by default, so that a quiet stream keeps its numbering: a member's streams are bounded by historyMaxStreams and historyMaxBytes anyway, where the least recently appended to go first"),
   IDEMPOTENCY_WINDOW_MILLIS("idempotencyWindowMillis", 120_000, 0,
     "a push with the idempotencyKey of an earlier push to the same stream within this long is not appended again; its answer is the first push's"),
   MAX_IDEMPOTENCY_KEYS("maxIdempotencyKeys", 1_000, 0,

@@ -46,10 +46,8 @@ public final class HistoryTrim {
    * with at most historyMaxBytes of items are left, each unless appended to since this looked; with
    * {@code age}, frees the items of the kept streams quiet for historyTtlMillis.
    *
-   * @return the streams removed beyond the bounds that still held items within historyTtlMillis: not
-   * the idle ones, whose removal is only what any later look would have found, nor those whose items
-   * were all past their age, the first to go at the bounds on a member with more streams than
-   * historyMaxStreams over a historyIdleMillis, which lose nothing but their numbering
+   * @return the streams removed beyond the bounds (not the idle ones, whose removal is only what any
+   * later look would have found)
    */
   public static List<String> run(IMap<String, StreamLog> map, HistoryOptions options, long nowMillis, boolean age) {
     Set<String> owned = map.localKeySet();
@@ -66,7 +64,7 @@ public final class HistoryTrim {
     live.sort(java.util.Comparator.comparingLong(e -> e.getValue()[0]));
     // The idle ones first, then the least recently appended beyond the bounds: only those are reported.
     List<Map.Entry<String, long[]>> gone = new ArrayList<>(idle);
-    int beyond = beyondBounds(live, options, nowMillis);
+    int beyond = beyondBounds(live, options, nowMillis, age);
     gone.addAll(live.subList(0, beyond));
     List<CompletableFuture<Boolean>> emptied = age ? age(map, live.subList(beyond, live.size()), options, nowMillis) : List.of();
     List<CompletableFuture<Boolean>> removals = forget(map, gone);
@@ -75,7 +73,7 @@ public final class HistoryTrim {
     RuntimeException failed = null;
     for (int i = 0; i < removals.size(); i++) {
       try {
-        if (Boolean.TRUE.equals(removals.get(i).join()) && i >= idle.size() && liveBytes(gone.get(i).getValue(), options, nowMillis) > 0) {
+        if (Boolean.TRUE.equals(removals.get(i).join()) && i >= idle.size()) {
           removed.add(gone.get(i).getKey());
         }
       } catch (java.util.concurrent.CompletionException e) {
@@ -89,12 +87,12 @@ public final class HistoryTrim {
   }
 
   /** How many of {@code live}, least recently appended first, must go to leave both bounds kept. */
-  private static int beyondBounds(List<Map.Entry<String, long[]>> live, HistoryOptions options, long nowMillis) {
-    long bytes = live.stream().mapToLong(e -> liveBytes(e.getValue(), options, nowMillis)).sum();
+  private static int beyondBounds(List<Map.Entry<String, long[]>> live, HistoryOptions options, long nowMillis, boolean age) {
+    long bytes = live.stream().mapToLong(e -> liveBytes(e.getValue(), options, nowMillis, age)).sum();
     int count = live.size();
     int drop = 0;
     while (drop < live.size() && options.beyondMemberBounds(count, bytes)) {
-      bytes -= liveBytes(live.get(drop).getValue(), options, nowMillis);
+      bytes -= liveBytes(live.get(drop).getValue(), options, nowMillis, age);
       count--;
       drop++;
     }
@@ -103,11 +101,11 @@ public final class HistoryTrim {
 
   /**
    * A stream's bytes as historyMaxBytes counts them: none once its last append is past
-   * historyTtlMillis, as every item is then past its age (an append or read skips them, and this
-   * trim frees them: {@link Age}).
+   * historyTtlMillis, as every item is then past its age (an append or read skips them), when this
+   * trim frees them ({@code age}: {@link Age}); else all of them, as they stay in memory.
    */
-  private static long liveBytes(long[] seen, HistoryOptions options, long nowMillis) {
-    return aged(seen, options, nowMillis) ? 0 : Touched.bytes(seen);
+  private static long liveBytes(long[] seen, HistoryOptions options, long nowMillis, boolean age) {
+    return age && aged(seen, options, nowMillis) ? 0 : Touched.bytes(seen);
   }
 
   private static boolean aged(long[] seen, HistoryOptions options, long nowMillis) {
@@ -117,7 +115,7 @@ public final class HistoryTrim {
   /**
    * Frees the items of the kept streams whose every item is past historyTtlMillis: counted as empty
    * against historyMaxBytes, they would otherwise stay in memory, on the owner and its backup, until
-   * the stream went idle (historyIdleMillis, by default five times the age). Their numbering stays.
+   * the stream went idle (historyIdleMillis, a day by default). Their numbering stays.
    */
   private static List<CompletableFuture<Boolean>> age(IMap<String, StreamLog> map, List<Map.Entry<String, long[]>> kept,
                                                       HistoryOptions options, long nowMillis) {

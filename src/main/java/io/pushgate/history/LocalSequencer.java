@@ -19,7 +19,7 @@ public final class LocalSequencer implements Sequencer {
   private final LongSupplier clock;
   /** Streams in order of last append, so idle ones, and the first to drop at historyMaxStreams, come first. */
   private final LinkedHashMap<String, StreamLog> logs = new LinkedHashMap<>();
-  /** Streams dropped at historyMaxStreams or historyMaxBytes since the last {@link #trim}, with items within historyTtlMillis. */
+  /** Streams dropped at historyMaxStreams or historyMaxBytes since the last {@link #trim}. */
   private final List<String> evicted = new java.util.ArrayList<>();
   /** Item bytes of all the streams held. */
   private long bytes;
@@ -56,9 +56,7 @@ public final class LocalSequencer implements Sequencer {
       Map.Entry<String, StreamLog> eldest = logs.entrySet().iterator().next();
       logs.remove(eldest.getKey());
       bytes -= eldest.getValue().bytes();
-      if (eldest.getValue().bytes() > 0) {
-        evicted.add(eldest.getKey()); // one whose items were all past their age (emptied above) loses only its numbering: not reported
-      }
+      evicted.add(eldest.getKey());
     }
     return Future.succeededFuture(result);
   }

@@ -63,23 +63,6 @@ class LocalSequencerTest {
     assertEquals(2, sequencer.append("room-1", List.of(new Append.Push(List.of(ITEM), null))).result().top(), "room-1 went on in its epoch");
   }
 
-  /** At historyMaxStreams, a stream whose items were all past their age goes unreported: it loses only its numbering. */
-  @Test
-  void aStreamDroppedAtTheBoundIsReportedOnlyWhenItHeldItemsWithinTheirAge() {
-    HistoryOptions options = HistoryOptions.DEFAULTS.withMemberBounds(2, 1L << 30);
-    AtomicLong now = new AtomicLong(1_000_000);
-    LocalSequencer sequencer = new LocalSequencer(options, now::get);
-    sequencer.append("r0", List.of(new Append.Push(List.of(ITEM), null)));
-    sequencer.append("r1", List.of(new Append.Push(List.of(ITEM), null)));
-    now.addAndGet(options.ttlMillis() + 10);
-    sequencer.append("r2", List.of(new Append.Push(List.of(ITEM), null)));
-    assertEquals(List.of(), sequencer.trim().result(), "r0 went quietly");
-    sequencer.append("r3", List.of(new Append.Push(List.of(ITEM), null)));
-    sequencer.append("r4", List.of(new Append.Push(List.of(ITEM), null)));
-    assertEquals(List.of("r2"), sequencer.trim().result(), "r1 went quietly, r2 held an item within its age");
-    assertEquals(2, sequencer.streams());
-  }
-
   /** With the defaults a quiet stream keeps its numbering for hours: its clients are not told EPOCH_CHANGED when it speaks again. */
   @Test
   void withTheDefaultsAStreamQuietForAnHourKeepsItsNumbering() {
