@@ -340,6 +340,23 @@ class HazelcastSequencerTest {
     assertEquals(0, residentBytes(map));
   }
 
+  /** A stream dropped at historyMaxStreams is reported, quiet or not: its clients are told EPOCH_CHANGED. */
+  @Test
+  void aQuietStreamDroppedAtHistoryMaxStreamsIsReported() {
+    HistoryOptions options = HistoryOptions.DEFAULTS.withMemberBounds(2, 1L << 30);
+    TestCluster cluster = new TestCluster(TestNode.freePortRange(1), 1);
+    HazelcastInstance member = Hazelcast.newHazelcastInstance(cluster.hazelcastConfig(options));
+    members.add(member);
+    com.hazelcast.map.IMap<String, StreamLog> map = member.getMap(HistoryOptions.MAP);
+    long now = System.currentTimeMillis();
+    map.executeOnKey("quiet", new Append(List.of(new Append.Push(List.of(bytes("a")), null)), now, Sequencer.newEpoch(), options));
+    long pastTtl = now + options.ttlMillis() + 10;
+    for (String room : List.of("r1", "r2")) {
+      map.executeOnKey(room, new Append(List.of(new Append.Push(List.of(bytes("a")), null)), pastTtl, Sequencer.newEpoch(), options));
+    }
+    assertEquals(List.of("quiet"), HistoryTrim.run(map, options, pastTtl + 1, true));
+  }
+
   /**
    * Items past their age are freed only while every data member knows how: a member of an earlier
    * release (here one without the attribute) could not read the operation, in a rolling update.
