@@ -105,11 +105,7 @@ public final class HistoryTrim {
    * trim frees them ({@code age}: {@link Age}); else all of them, as they stay in memory.
    */
   private static long liveBytes(long[] seen, HistoryOptions options, long nowMillis, boolean age) {
-    return age && aged(seen, options, nowMillis) ? 0 : Touched.bytes(seen);
-  }
-
-  private static boolean aged(long[] seen, HistoryOptions options, long nowMillis) {
-    return nowMillis - seen[0] > options.ttlMillis();
+    return age && StreamLog.aged(seen[0], nowMillis, options) ? 0 : Touched.bytes(seen);
   }
 
   /**
@@ -121,7 +117,7 @@ public final class HistoryTrim {
                                                       HistoryOptions options, long nowMillis) {
     List<CompletableFuture<Boolean>> out = new ArrayList<>();
     for (Map.Entry<String, long[]> e : kept) {
-      if (Touched.bytes(e.getValue()) > 0 && aged(e.getValue(), options, nowMillis)) {
+      if (Touched.bytes(e.getValue()) > 0 && StreamLog.aged(e.getValue()[0], nowMillis, options)) {
         out.add(map.submitToKey(e.getKey(), new Age(e.getValue()[0], e.getValue()[1], nowMillis, options)).toCompletableFuture());
       }
     }

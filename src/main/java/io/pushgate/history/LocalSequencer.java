@@ -103,7 +103,7 @@ public final class LocalSequencer implements Sequencer {
    */
   private void expireAged(long now) {
     for (StreamLog log : logs.values()) {
-      if (now - log.touchedMillis() <= options.ttlMillis()) {
+      if (!StreamLog.aged(log.touchedMillis(), now, options)) {
         break; // in order of last append: the rest were appended to more recently
       }
       bytes -= log.bytes();

@@ -91,6 +91,14 @@ public final class StreamLog implements DataSerializable {
   }
 
   /**
+   * Whether a log last appended to at {@code touchedMillis} holds only items past historyTtlMillis at
+   * {@code nowMillis}, so that {@link #expire} would empty it: against historyMaxBytes it counts as empty.
+   */
+  static boolean aged(long touchedMillis, long nowMillis, HistoryOptions options) {
+    return nowMillis - touchedMillis > options.ttlMillis();
+  }
+
+  /**
    * Appends each push's items (or, for a push whose key was seen within the window, gives back
    * what it was given then) and trims.
    */
