@@ -10,7 +10,6 @@ import io.pushgate.config.PushgateConfig;
 import io.pushgate.history.HistoryOptions;
 import io.pushgate.history.HistoryOwner;
 import io.pushgate.protocol.NotRecovered;
-import io.pushgate.protocol.Position;
 import io.pushgate.merge.HistoryPage;
 import io.pushgate.merge.PushBatch;
 import io.pushgate.metrics.Counter;
@@ -30,7 +29,6 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -246,9 +244,8 @@ public final class PushApiVerticle extends VerticleBase {
       return;
     }
     if (!history.isStream(room)) {
-      // Every field PROTOCOL.md names, with the position a JOIN's ACK gives such a room (offset 0 of epoch "0").
-      ctx.json(new JsonObject().put("room", room).put("epoch", Position.NO_EPOCH).put("offset", 0).put("recovered", false)
-        .put("reason", NotRecovered.NO_HISTORY.name()).put("first", 1).put("items", new JsonArray()));
+      // Every field PROTOCOL.md names, at the position a JOIN's ACK gives such a room.
+      sendPage(ctx, HistoryPage.none(room).with("recovered", false).with("reason", NotRecovered.NO_HISTORY.name()));
       return;
     }
     String since = ctx.request().getParam("since");
@@ -273,8 +270,12 @@ public final class PushApiVerticle extends VerticleBase {
       return;
     }
     vertx.eventBus().<HistoryPage>request(Addresses.HISTORY, query, Local.OPTIONS)
-      .onSuccess(reply -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(reply.body().toJson()))
+      .onSuccess(reply -> sendPage(ctx, reply.body()))
       .onFailure(e -> refusals.refuse(ctx, ApiError.QUEUE_FULL, "the stream's history could not be read, retry shortly"));
+  }
+
+  private static void sendPage(RoutingContext ctx, HistoryPage page) {
+    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(page.toJson());
   }
 
   private String bodyTooLarge() {

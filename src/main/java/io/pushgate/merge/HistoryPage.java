@@ -1,5 +1,6 @@
 package io.pushgate.merge;
 
+import io.pushgate.protocol.Position;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 
@@ -20,8 +21,18 @@ public record HistoryPage(JsonObject fields, List<byte[]> items) {
     items = List.copyOf(items);
   }
 
+  /** Items {@code first}.. of a stream at {@code top} in {@code epoch}. */
+  static HistoryPage of(String room, String epoch, long top, long first, List<byte[]> items) {
+    return new HistoryPage(new JsonObject().put("room", room).put("epoch", epoch).put("offset", top).put("first", first), items);
+  }
+
+  /** The page of a room with nothing in the history: offset 0 of epoch "0", the position a JOIN's ACK gives it. */
+  public static HistoryPage none(String room) {
+    return of(room, Position.NO_EPOCH, 0, 1, List.of());
+  }
+
   /** The same page with {@code name} set to {@code value}. */
-  HistoryPage with(String name, Object value) {
+  public HistoryPage with(String name, Object value) {
     return new HistoryPage(fields.copy().put(name, value), items);
   }
 

@@ -318,12 +318,12 @@ final class Recovery {
     return streams.sequencer.read(room, since == null ? -1 : since.offset(), limit).compose(r -> {
       if (r.epoch() == null) {
         // No entry (nothing pushed yet, or forgotten): nothing is created for a reader.
-        HistoryPage none = page(room, Position.NO_EPOCH, 0, 1, List.of());
+        HistoryPage none = HistoryPage.none(room);
         return Future.succeededFuture(since == null ? none : Position.NONE.equals(since) ? none.with("recovered", true)
           : none.with("recovered", false).with("reason", NotRecovered.EPOCH_CHANGED.name()));
       }
       if (since == null) {
-        return Future.succeededFuture(page(room, r.epoch(), r.top(), r.from(), r.items()));
+        return Future.succeededFuture(HistoryPage.of(room, r.epoch(), r.top(), r.from(), r.items()));
       }
       // More missed than the page holds is TOO_FAR: a page of the first L would claim the stream's top
       // while the items after it are missing from it, and a backend that renders it would skip them.
@@ -331,15 +331,11 @@ final class Recovery {
         : r.first() > since.offset() + 1 ? NotRecovered.HISTORY_GONE
         : r.top() - since.offset() > limit ? NotRecovered.TOO_FAR : null;
       if (reason == null) {
-        return Future.succeededFuture(page(room, r.epoch(), r.top(), r.from(), r.items()).with("recovered", true));
+        return Future.succeededFuture(HistoryPage.of(room, r.epoch(), r.top(), r.from(), r.items()).with("recovered", true));
       }
       stats.historyOps.inc();
       return streams.sequencer.read(room, -1, limit)
-        .map(last -> page(room, last.epoch(), last.top(), last.from(), last.items()).with("recovered", false).with("reason", reason.name()));
+        .map(last -> HistoryPage.of(room, last.epoch(), last.top(), last.from(), last.items()).with("recovered", false).with("reason", reason.name()));
     });
-  }
-
-  private static HistoryPage page(String room, String epoch, long top, long first, List<byte[]> items) {
-    return new HistoryPage(new JsonObject().put("room", room).put("epoch", epoch).put("offset", top).put("first", first), items);
   }
 }
