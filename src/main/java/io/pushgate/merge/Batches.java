@@ -134,7 +134,7 @@ final class Batches {
         flushEarly(key, outlet);
       }
       addItem(key, outlet).add(item);
-      bytes += item.length + PushBatch.ITEM_OVERHEAD_BYTES;
+      bytes += PushBatch.cost(item.length, 1);
     }
   }
 
@@ -154,7 +154,7 @@ final class Batches {
         flushEarly(key, outlet);
       }
       addItem(key, outlet).add(item, offset++, epoch);
-      bytes += item.length + PushBatch.ITEM_OVERHEAD_BYTES;
+      bytes += PushBatch.cost(item.length, 1);
     }
   }
 

@@ -47,7 +47,12 @@ public record PushBatch(Target target, List<byte[]> items, long bytes, String ke
 
   /** What the push counts against maxPendingBytes: its bytes and {@link #ITEM_OVERHEAD_BYTES} per item. */
   public long cost() {
-    return bytes + (long) ITEM_OVERHEAD_BYTES * items.size();
+    return cost(bytes, items.size());
+  }
+
+  /** What {@code items} items of {@code bytes} bytes together count against maxPendingBytes. */
+  static long cost(long bytes, int items) {
+    return bytes + (long) ITEM_OVERHEAD_BYTES * items;
   }
 
   /** Offset of the last item; only for a numbered push. */

@@ -55,7 +55,7 @@ final class RoomBatch {
 
   /** What the batch counts against maxPendingBytes ({@link PushBatch#cost}). */
   long cost() {
-    return bytes + (long) PushBatch.ITEM_OVERHEAD_BYTES * items.size();
+    return PushBatch.cost(bytes, items.size());
   }
 
   Target target() {
