@@ -194,15 +194,12 @@ class HazelcastSequencerTest {
    */
   @Test
   void aStreamAppendedToSinceTheTrimLookedStays() {
-    TestCluster cluster = new TestCluster(TestNode.freePortRange(1), 1);
-    HazelcastInstance member = Hazelcast.newHazelcastInstance(cluster.hazelcastConfig(HistoryOptions.DEFAULTS));
-    members.add(member);
-    com.hazelcast.map.IMap<String, StreamLog> map = member.getMap(HistoryOptions.MAP);
+    com.hazelcast.map.IMap<String, StreamLog> map = oneMembersMap(HistoryOptions.DEFAULTS);
     long now = System.currentTimeMillis();
-    map.executeOnKey("r", new Append(List.of(new Append.Push(List.of(bytes("a")), null)), now, Sequencer.newEpoch(), HistoryOptions.DEFAULTS));
+    appendOne(map, "r", "a", now, HistoryOptions.DEFAULTS);
     long[] seen = map.executeOnKey("r", new HistoryTrim.Touched());
     assertEquals(now + " 1", seen[0] + " " + seen[1]);
-    map.executeOnKey("r", new Append(List.of(new Append.Push(List.of(bytes("b")), null)), now, Sequencer.newEpoch(), HistoryOptions.DEFAULTS));
+    appendOne(map, "r", "b", now, HistoryOptions.DEFAULTS);
     assertEquals(false, map.executeOnKey("r", new HistoryTrim.Forget(seen[0], seen[1])), "appended to in the same millisecond: it stays");
     assertTrue(map.containsKey("r"));
     assertEquals(true, map.executeOnKey("r", new HistoryTrim.Forget(now, 2)));
@@ -290,15 +287,11 @@ class HazelcastSequencerTest {
   @Test
   void streamsQuietForTheirTtlCountAsEmptyForHistoryMaxBytesAndTheTrimFreesTheirItems() {
     HistoryOptions options = HistoryOptions.DEFAULTS.withMemberBounds(1_000, 2L * bytes("a").length);
-    TestCluster cluster = new TestCluster(TestNode.freePortRange(1), 1);
-    HazelcastInstance member = Hazelcast.newHazelcastInstance(cluster.hazelcastConfig(options));
-    members.add(member);
-    com.hazelcast.map.IMap<String, StreamLog> map = member.getMap(HistoryOptions.MAP);
+    com.hazelcast.map.IMap<String, StreamLog> map = oneMembersMap(options);
     long now = System.currentTimeMillis();
     java.util.Map<String, String> epochs = new java.util.HashMap<>();
     for (int i = 0; i < 4; i++) {
-      AppendResult r = (AppendResult) map.executeOnKey("r" + i,
-        new Append(List.of(new Append.Push(List.of(bytes("a")), null)), now + i, Sequencer.newEpoch(), options));
+      AppendResult r = appendOne(map, "r" + i, "a", now + i, options);
       epochs.put("r" + i, r.epoch());
     }
     assertEquals(List.of("r0", "r1"), HistoryTrim.run(map, options, now + 10, true), "within the age, the least recently appended go");
@@ -313,8 +306,7 @@ class HazelcastSequencerTest {
       assertEquals(1, seen[1], room + ": its top kept");
     }
     assertEquals(2 * bytes("a").length, ((long[]) map.executeOnKey("r4", new HistoryTrim.Touched()))[2], "r4's items kept");
-    AppendResult next = (AppendResult) map.executeOnKey("r2",
-      new Append(List.of(new Append.Push(List.of(bytes("c")), null)), pastTtl + 1, Sequencer.newEpoch(), options));
+    AppendResult next = appendOne(map, "r2", "c", pastTtl + 1, options);
     assertEquals(epochs.get("r2"), next.epoch(), "the same numbering");
     assertEquals(2, next.top());
   }
@@ -326,13 +318,10 @@ class HazelcastSequencerTest {
   @Test
   void itemsPastTheirAgeThatCannotBeFreedCountAgainstHistoryMaxBytes() {
     HistoryOptions options = HistoryOptions.DEFAULTS.withMemberBounds(1_000, 2L * bytes("a").length);
-    TestCluster cluster = new TestCluster(TestNode.freePortRange(1), 1);
-    HazelcastInstance member = Hazelcast.newHazelcastInstance(cluster.hazelcastConfig(options));
-    members.add(member);
-    com.hazelcast.map.IMap<String, StreamLog> map = member.getMap(HistoryOptions.MAP);
+    com.hazelcast.map.IMap<String, StreamLog> map = oneMembersMap(options);
     long now = System.currentTimeMillis();
     for (int i = 0; i < 3; i++) {
-      map.executeOnKey("r" + i, new Append(List.of(new Append.Push(List.of(bytes("a")), null)), now + i, Sequencer.newEpoch(), options));
+      appendOne(map, "r" + i, "a", now + i, options);
     }
     long pastTtl = now + options.ttlMillis() + 10;
     assertEquals(List.of("r0"), HistoryTrim.run(map, options, pastTtl, false), "three items' bytes held, two allowed");
@@ -344,15 +333,12 @@ class HazelcastSequencerTest {
   @Test
   void aQuietStreamDroppedAtHistoryMaxStreamsIsReported() {
     HistoryOptions options = HistoryOptions.DEFAULTS.withMemberBounds(2, 1L << 30);
-    TestCluster cluster = new TestCluster(TestNode.freePortRange(1), 1);
-    HazelcastInstance member = Hazelcast.newHazelcastInstance(cluster.hazelcastConfig(options));
-    members.add(member);
-    com.hazelcast.map.IMap<String, StreamLog> map = member.getMap(HistoryOptions.MAP);
+    com.hazelcast.map.IMap<String, StreamLog> map = oneMembersMap(options);
     long now = System.currentTimeMillis();
-    map.executeOnKey("quiet", new Append(List.of(new Append.Push(List.of(bytes("a")), null)), now, Sequencer.newEpoch(), options));
+    appendOne(map, "quiet", "a", now, options);
     long pastTtl = now + options.ttlMillis() + 10;
     for (String room : List.of("r1", "r2")) {
-      map.executeOnKey(room, new Append(List.of(new Append.Push(List.of(bytes("a")), null)), pastTtl, Sequencer.newEpoch(), options));
+      appendOne(map, room, "a", pastTtl, options);
     }
     assertEquals(List.of("quiet"), HistoryTrim.run(map, options, pastTtl + 1, true));
   }
@@ -377,7 +363,7 @@ class HazelcastSequencerTest {
     com.hazelcast.map.IMap<String, StreamLog> map = member.getMap(HistoryOptions.MAP);
     // Streams on both members: each trims the ones its member owns.
     for (int i = 0; i < 8; i++) {
-      map.executeOnKey("r" + i, new Append(List.of(new Append.Push(List.of(bytes("a")), null)), System.currentTimeMillis(), Sequencer.newEpoch(), options));
+      appendOne(map, "r" + i, "a", System.currentTimeMillis(), options);
     }
     long aged = System.currentTimeMillis() + options.ttlMillis() + 10;
     io.pushgate.testing.Eventually.await("the items past their age", () -> System.currentTimeMillis() > aged);
@@ -397,6 +383,19 @@ class HazelcastSequencerTest {
     assertEquals(List.of(), second.get(30, TimeUnit.SECONDS));
     assertEquals(0, residentBytes(map), "every member knows how: all freed");
     assertEquals(8, map.size(), "the streams stay");
+  }
+
+  /** The history map of a one-member cluster whose member is configured as a node with {@code options} configures its own. */
+  private com.hazelcast.map.IMap<String, StreamLog> oneMembersMap(HistoryOptions options) {
+    TestCluster cluster = new TestCluster(TestNode.freePortRange(1), 1);
+    HazelcastInstance member = Hazelcast.newHazelcastInstance(cluster.hazelcastConfig(options));
+    members.add(member);
+    return member.getMap(HistoryOptions.MAP);
+  }
+
+  /** Appends one item, {@code item} as a JSON string, to {@code room} at {@code atMillis}, as a node with {@code options} does. */
+  private static AppendResult appendOne(com.hazelcast.map.IMap<String, StreamLog> map, String room, String item, long atMillis, HistoryOptions options) {
+    return (AppendResult) map.executeOnKey(room, new Append(List.of(new Append.Push(List.of(bytes(item)), null)), atMillis, Sequencer.newEpoch(), options));
   }
 
   private static long residentBytes(com.hazelcast.map.IMap<String, StreamLog> map) {
