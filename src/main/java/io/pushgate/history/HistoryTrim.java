@@ -18,7 +18,8 @@ import java.util.concurrent.CompletableFuture;
  * Removes a member's idle streams (no append for historyIdleMillis) and holds it to historyMaxStreams
  * and historyMaxBytes: of the entries it owns, the idle ones and then the least recently appended to
  * beyond either bound are removed, each by an operation on its owner that its backup applies too, so both copies go;
- * the kept streams quiet for historyTtlMillis have their items, all past their age, freed the same way.
+ * the kept streams quiet for historyTtlMillis have their items, all past their age, freed the same way
+ * (and their idempotency keys once quiet for idempotencyWindowMillis).
  * Hazelcast's own eviction and expiry would not do: they act on the owner and on the backup each on
  * its own (eviction by its own sample; a max-idle expiry that the backup failed to match took random
  * other entries of the backup with it), so a backup could keep a stream its owner had dropped and
@@ -44,7 +45,8 @@ public final class HistoryTrim {
    * Removes the streams {@code map}'s local member owns that had no append for historyIdleMillis at
    * {@code nowMillis}, then the least recently appended of the rest until at most historyMaxStreams
    * with at most historyMaxBytes of items are left, each unless appended to since this looked; with
-   * {@code age}, frees the items of the kept streams quiet for historyTtlMillis.
+   * {@code age}, frees the items of the kept streams quiet for historyTtlMillis and their keys once quiet
+   * for idempotencyWindowMillis.
    *
    * @return the streams removed beyond the bounds (not the idle ones, whose removal is only what any
    * later look would have found)
@@ -111,13 +113,17 @@ public final class HistoryTrim {
   /**
    * Frees the items of the kept streams whose every item is past historyTtlMillis: counted as empty
    * against historyMaxBytes, they would otherwise stay in memory, on the owner and its backup, until
-   * the stream went idle (historyIdleMillis, a day by default). Their numbering stays.
+   * the stream went idle (historyIdleMillis, a day by default). Their numbering stays. The same for
+   * idempotency keys past idempotencyWindowMillis, which may be longer than historyTtlMillis: a
+   * stream whose items went by age keeps its keys until this trim finds them past their window.
    */
   private static List<CompletableFuture<Boolean>> age(IMap<String, StreamLog> map, List<Map.Entry<String, long[]>> kept,
                                                       HistoryOptions options, long nowMillis) {
     List<CompletableFuture<Boolean>> out = new ArrayList<>();
     for (Map.Entry<String, long[]> e : kept) {
-      if (Touched.bytes(e.getValue()) > 0 && StreamLog.aged(e.getValue()[0], nowMillis, options)) {
+      long[] seen = e.getValue();
+      if (Touched.bytes(seen) > 0 && StreamLog.aged(seen[0], nowMillis, options)
+        || Touched.keys(seen) > 0 && StreamLog.keysPast(seen[0], nowMillis, options)) {
         out.add(map.submitToKey(e.getKey(), new Age(e.getValue()[0], e.getValue()[1], nowMillis, options)).toCompletableFuture());
       }
     }
@@ -137,9 +143,9 @@ public final class HistoryTrim {
   }
 
   /**
-   * When a stream was last appended to, its top then, and its items' bytes: {touchedMillis, top,
-   * bytes}; null for none. Read on the owner only (a member of the release before, in a rolling
-   * update, answers without the bytes).
+   * When a stream was last appended to, its top then, its items' bytes and its idempotency keys:
+   * {touchedMillis, top, bytes, keys}; null for none. Read on the owner only (a member of an earlier
+   * release, in a rolling update, answers without the bytes or without the keys).
    */
   public static final class Touched implements EntryProcessor<String, StreamLog, long[]>, ReadOnly, DataSerializable {
 
@@ -150,11 +156,15 @@ public final class HistoryTrim {
     @Override
     public long[] process(Map.Entry<String, StreamLog> entry) {
       StreamLog log = entry.getValue();
-      return log == null ? null : new long[] {log.touchedMillis(), log.top(), log.bytes()};
+      return log == null ? null : new long[] {log.touchedMillis(), log.top(), log.bytes(), log.keys()};
     }
 
     static long bytes(long[] seen) {
       return seen.length > 2 ? seen[2] : 0;
+    }
+
+    static long keys(long[] seen) {
+      return seen.length > 3 ? seen[3] : 0;
     }
 
     @Override

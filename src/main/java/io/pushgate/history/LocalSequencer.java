@@ -49,7 +49,7 @@ public final class LocalSequencer implements Sequencer {
     logs.put(room, log);
     bytes += log.bytes();
     if (options.beyondMemberBounds(logs.size(), bytes)) {
-      expireAged(now);
+      expireQuiet(now);
     }
     while (logs.size() > 1 && options.beyondMemberBounds(logs.size(), bytes)) {
       // The first is the least recently appended, never the one just appended (the last).
@@ -79,6 +79,9 @@ public final class LocalSequencer implements Sequencer {
 
   @Override
   public Future<List<String>> trim() {
+    long now = clock.getAsLong();
+    expireIdle(now);
+    expireQuiet(now);
     List<String> dropped = List.copyOf(evicted);
     evicted.clear();
     return Future.succeededFuture(dropped);
@@ -98,18 +101,25 @@ public final class LocalSequencer implements Sequencer {
 
   /**
    * Empties the streams with no append for historyTtlMillis, whose items are all past their age, so
-   * that they count as empty against historyMaxBytes, as in the cluster's trim. Only when a bound is
-   * passed: the walk is over every such stream.
+   * that they count as empty against historyMaxBytes, and forgets the keys of those quiet for
+   * idempotencyWindowMillis, as the cluster's trim does: at each trim, and when a bound is passed.
    */
-  private void expireAged(long now) {
+  private void expireQuiet(long now) {
     for (StreamLog log : logs.values()) {
-      if (!StreamLog.aged(log.touchedMillis(), now, options)) {
+      long touched = log.touchedMillis();
+      if (!StreamLog.aged(touched, now, options) && !StreamLog.keysPast(touched, now, options)) {
         break; // in order of last append: the rest were appended to more recently
       }
       bytes -= log.bytes();
       log.expire(now, options);
       bytes += log.bytes();
     }
+  }
+
+  /** Idempotency keys {@code room}'s stream remembers, for tests. */
+  int keys(String room) {
+    StreamLog log = logs.get(room);
+    return log == null ? 0 : log.keys();
   }
 
   /** Streams held, for tests and stats. */

@@ -74,6 +74,11 @@ public final class StreamLog implements DataSerializable {
     return bytes;
   }
 
+  /** Idempotency keys remembered. */
+  int keys() {
+    return keys.size();
+  }
+
   /**
    * Whether nothing was appended for historyIdleMillis at {@code nowMillis}: the stream is then gone,
    * whoever looks. Judged by an operation's own time against the log's last append, both of which
@@ -96,6 +101,15 @@ public final class StreamLog implements DataSerializable {
    */
   static boolean aged(long touchedMillis, long nowMillis, HistoryOptions options) {
     return nowMillis - touchedMillis > options.ttlMillis();
+  }
+
+  /**
+   * Whether a log last appended to at {@code touchedMillis} holds, at {@code nowMillis}, only keys past
+   * idempotencyWindowMillis (every key is as old as an append at the latest), so that {@link #expire}
+   * would forget them all: with the window longer than historyTtlMillis they outlive the items.
+   */
+  static boolean keysPast(long touchedMillis, long nowMillis, HistoryOptions options) {
+    return nowMillis - touchedMillis > options.idempotencyWindowMillis();
   }
 
   /**

@@ -312,6 +312,32 @@ class HazelcastSequencerTest {
   }
 
   /**
+   * With idempotencyWindowMillis longer than historyTtlMillis a stream's keys outlive its items: the
+   * trim that frees the items keeps the keys, which still answer a retry, and forgets them at the window.
+   */
+  @Test
+  void theTrimForgetsAQuietStreamsKeysAtTheWindowNotBefore() {
+    HistoryOptions d = HistoryOptions.DEFAULTS;
+    HistoryOptions options = new HistoryOptions(d.size(), 1_000, 10_000, d.maxIdempotencyKeys(), d.streamBytes(), d.maxStreams(),
+      d.maxBytes(), d.maxRecoveryItems(), d.ringBytes(), d.holeMillis(), d.idleMillis(), d.rooms());
+    com.hazelcast.map.IMap<String, StreamLog> map = oneMembersMap(options);
+    long now = System.currentTimeMillis();
+    Append keyed = new Append(List.of(new Append.Push(List.of(bytes("a")), "k1")), now, Sequencer.newEpoch(), options);
+    String epoch = ((AppendResult) map.executeOnKey("r", keyed)).epoch();
+
+    assertEquals(List.of(), HistoryTrim.run(map, options, now + 1_010, true));
+    long[] seen = (long[]) map.executeOnKey("r", new HistoryTrim.Touched());
+    assertEquals("0 1", seen[2] + " " + seen[3], "past the age the item is freed, within the window the key stays");
+    Append retry = new Append(List.of(new Append.Push(List.of(bytes("a")), "k1")), now + 1_020, epoch, options);
+    AppendResult again = (AppendResult) map.executeOnKey("r", retry);
+    assertEquals("true 1", again.pushed().get(0).duplicate() + " " + again.top(), "a retry within the window is answered, not appended");
+
+    assertEquals(List.of(), HistoryTrim.run(map, options, now + 1_020 + 10_010, true));
+    seen = (long[]) map.executeOnKey("r", new HistoryTrim.Touched());
+    assertEquals("0 0 1", seen[2] + " " + seen[3] + " " + seen[1], "past the window the key is forgotten, the numbering kept");
+  }
+
+  /**
    * Where the trim cannot free items past their age (a member of an earlier release in the cluster),
    * they stay in memory and count against historyMaxBytes as they are.
    */

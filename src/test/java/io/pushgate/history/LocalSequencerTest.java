@@ -77,4 +77,24 @@ class LocalSequencerTest {
     AppendResult afterIdle = sequencer.append("chat", List.of(new Append.Push(List.of(ITEM), null))).result();
     assertEquals(1, afterIdle.top(), "past historyIdleMillis it starts again");
   }
+
+  /** A standalone node's trim forgets a quiet stream's idempotency keys at idempotencyWindowMillis, as the cluster's does. */
+  @Test
+  void theTrimForgetsAQuietStreamsKeysAtTheWindow() {
+    HistoryOptions d = HistoryOptions.DEFAULTS;
+    HistoryOptions options = new HistoryOptions(d.size(), 1_000, 10_000, d.maxIdempotencyKeys(), d.streamBytes(), d.maxStreams(),
+      d.maxBytes(), d.maxRecoveryItems(), d.ringBytes(), d.holeMillis(), d.idleMillis(), d.rooms());
+    AtomicLong now = new AtomicLong(1_000_000);
+    LocalSequencer sequencer = new LocalSequencer(options, now::get);
+    sequencer.append("room", List.of(new Append.Push(List.of(ITEM), "k1")));
+    now.addAndGet(10_000);
+    sequencer.trim();
+    assertEquals(1, sequencer.keys("room"), "at the window, not past it, the key stays");
+    assertEquals(true, sequencer.append("room", List.of(new Append.Push(List.of(ITEM), "k1"))).result().pushed().get(0).duplicate());
+    now.addAndGet(10_001);
+    sequencer.trim();
+    assertEquals(0, sequencer.keys("room"), "past the window the trim forgets it");
+    AppendResult next = sequencer.append("room", List.of(new Append.Push(List.of(ITEM), "k1"))).result();
+    assertEquals("false 2", next.pushed().get(0).duplicate() + " " + next.top(), "the same key is a new push, in the same numbering");
+  }
 }
