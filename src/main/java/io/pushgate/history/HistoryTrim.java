@@ -19,7 +19,7 @@ import java.util.concurrent.CompletableFuture;
  * and historyMaxBytes: of the entries it owns, the idle ones and then the least recently appended to
  * beyond either bound are removed, each by an operation on its owner that its backup applies too, so both copies go;
  * the kept streams quiet for historyTtlMillis have their items, all past their age, freed the same way
- * (and their idempotency keys once quiet for idempotencyWindowMillis).
+ * but the newest (and their idempotency keys once quiet for idempotencyWindowMillis).
  * Hazelcast's own eviction and expiry would not do: they act on the owner and on the backup each on
  * its own (eviction by its own sample; a max-idle expiry that the backup failed to match took random
  * other entries of the backup with it), so a backup could keep a stream its owner had dropped and
@@ -102,18 +102,19 @@ public final class HistoryTrim {
   }
 
   /**
-   * A stream's bytes as historyMaxBytes counts them: none once its last append is past
+   * A stream's bytes as historyMaxBytes counts them: its newest item's once its last append is past
    * historyTtlMillis, as every item is then past its age (an append or read skips them), when this
-   * trim frees them ({@code age}: {@link Age}); else all of them, as they stay in memory.
+   * trim frees the others ({@code age}: {@link Age}); else all of them, as they stay in memory.
    */
   private static long liveBytes(long[] seen, HistoryOptions options, long nowMillis, boolean age) {
-    return age && StreamLog.aged(seen[0], nowMillis, options) ? 0 : Touched.bytes(seen);
+    return age && StreamLog.aged(seen[0], nowMillis, options) ? Touched.lastBytes(seen) : Touched.bytes(seen);
   }
 
   /**
-   * Frees the items of the kept streams whose every item is past historyTtlMillis: counted as empty
-   * against historyMaxBytes, they would otherwise stay in memory, on the owner and its backup, until
-   * the stream went idle (historyIdleMillis, a day by default). Their numbering stays. The same for
+   * Frees the items of the kept streams whose every item is past historyTtlMillis, but the newest
+   * ({@link StreamLog#age}): counted as that item against historyMaxBytes, they would otherwise stay in
+   * memory, on the owner and its backup, until the stream went idle (historyIdleMillis, a day by
+   * default). Their numbering stays. The same for
    * idempotency keys past idempotencyWindowMillis, which may be longer than historyTtlMillis: a
    * stream whose items went by age keeps its keys until this trim finds them past their window.
    */
@@ -122,7 +123,7 @@ public final class HistoryTrim {
     List<CompletableFuture<Boolean>> out = new ArrayList<>();
     for (Map.Entry<String, long[]> e : kept) {
       long[] seen = e.getValue();
-      if (Touched.bytes(seen) > 0 && StreamLog.aged(seen[0], nowMillis, options)
+      if (Touched.bytes(seen) > Touched.lastBytes(seen) && StreamLog.aged(seen[0], nowMillis, options)
         || Touched.keys(seen) > 0 && StreamLog.keysPast(seen[0], nowMillis, options)) {
         out.add(map.submitToKey(e.getKey(), new Age(e.getValue()[0], e.getValue()[1], nowMillis, options)).toCompletableFuture());
       }
@@ -143,9 +144,10 @@ public final class HistoryTrim {
   }
 
   /**
-   * When a stream was last appended to, its top then, its items' bytes and its idempotency keys:
-   * {touchedMillis, top, bytes, keys}; null for none. Read on the owner only (a member of an earlier
-   * release, in a rolling update, answers without the bytes or without the keys).
+   * When a stream was last appended to, its top then, its items' bytes, its idempotency keys and its
+   * newest item's bytes: {touchedMillis, top, bytes, keys, lastBytes}; null for none. Read on the owner
+   * only (a member of an earlier release, in a rolling update, answers with fewer: what is missing is
+   * taken as no keys, and as all the bytes for the newest item, so such a stream is counted whole).
    */
   public static final class Touched implements EntryProcessor<String, StreamLog, long[]>, ReadOnly, DataSerializable {
 
@@ -156,7 +158,7 @@ public final class HistoryTrim {
     @Override
     public long[] process(Map.Entry<String, StreamLog> entry) {
       StreamLog log = entry.getValue();
-      return log == null ? null : new long[] {log.touchedMillis(), log.top(), log.bytes(), log.keys()};
+      return log == null ? null : new long[] {log.touchedMillis(), log.top(), log.bytes(), log.keys(), log.lastBytes()};
     }
 
     static long bytes(long[] seen) {
@@ -165,6 +167,10 @@ public final class HistoryTrim {
 
     static long keys(long[] seen) {
       return seen.length > 3 ? seen[3] : 0;
+    }
+
+    static long lastBytes(long[] seen) {
+      return seen.length > 4 ? seen[4] : bytes(seen);
     }
 
     @Override
@@ -187,8 +193,9 @@ public final class HistoryTrim {
   }
 
   /**
-   * Drops the items past their age of a stream that is still as {@link Touched} saw it, at the trim's
-   * time, so that owner and backup, which run it alike, keep the same items; the epoch and the top stay.
+   * Drops the items past their age, but the newest, of a stream that is still as {@link Touched} saw it,
+   * at the trim's time, so that owner and backup, which run it alike, keep the same items; the epoch
+   * and the top stay.
    */
   public static final class Age implements EntryProcessor<String, StreamLog, Boolean>, DataSerializable {
 
@@ -214,7 +221,7 @@ public final class HistoryTrim {
       if (!asSeen(log, touchedMillis, top)) {
         return false;
       }
-      log.expire(nowMillis, options);
+      log.age(nowMillis, options);
       entry.setValue(log);
       return true;
     }

@@ -101,7 +101,8 @@ public final class LocalSequencer implements Sequencer {
 
   /**
    * Empties the streams with no append for historyTtlMillis, whose items are all past their age, so
-   * that they count as empty against historyMaxBytes, and forgets the keys of those quiet for
+   * that they count as empty against historyMaxBytes (a standalone node has no split to heal, so it
+   * keeps no newest item for one to compare, as the cluster's trim does), and forgets the keys of those quiet for
    * idempotencyWindowMillis, as the cluster's trim does: at each trim, and when a bound is passed.
    */
   private void expireQuiet(long now) {

@@ -74,6 +74,11 @@ public final class StreamLog implements DataSerializable {
     return bytes;
   }
 
+  /** Bytes of the newest item kept, 0 for none. */
+  long lastBytes() {
+    return items.isEmpty() ? 0 : items.peekLast().bytes().length;
+  }
+
   /** Idempotency keys remembered. */
   int keys() {
     return keys.size();
@@ -97,7 +102,8 @@ public final class StreamLog implements DataSerializable {
 
   /**
    * Whether a log last appended to at {@code touchedMillis} holds only items past historyTtlMillis at
-   * {@code nowMillis}, so that {@link #expire} would empty it: against historyMaxBytes it counts as empty.
+   * {@code nowMillis}, so that {@link #age} would leave it its newest item only (and {@link #expire}
+   * none): against historyMaxBytes it counts as that item.
    */
   static boolean aged(long touchedMillis, long nowMillis, HistoryOptions options) {
     return nowMillis - touchedMillis > options.ttlMillis();
@@ -117,7 +123,7 @@ public final class StreamLog implements DataSerializable {
    * what it was given then) and trims.
    */
   AppendResult append(List<Append.Push> pushes, long nowMillis, HistoryOptions options) {
-    expire(nowMillis, options);
+    age(nowMillis, options); // the newest stays, as the trim leaves it: what a healed split compares
     touchedMillis = Math.max(touchedMillis, nowMillis);
     List<AppendResult.Pushed> results = new ArrayList<>(pushes.size());
     for (Append.Push push : pushes) {
@@ -149,8 +155,22 @@ public final class StreamLog implements DataSerializable {
 
   /** Drops items older than the history's age and keys older than the idempotency window. */
   void expire(long nowMillis, HistoryOptions options) {
+    expire(nowMillis, options, 0);
+  }
+
+  /**
+   * As {@link #expire}, but keeps the newest item past its age: a read skips it like any item past its
+   * age, but when two halves of a split cluster join again, their copies of a quiet stream can still be
+   * compared at their last offsets ({@link #merged}), where copies with no item left would have to be
+   * taken for diverged and every client of the stream told to reload.
+   */
+  void age(long nowMillis, HistoryOptions options) {
+    expire(nowMillis, options, 1);
+  }
+
+  private void expire(long nowMillis, HistoryOptions options, int keep) {
     long oldest = nowMillis - options.ttlMillis();
-    while (!items.isEmpty() && items.peekFirst().atMillis() < oldest) {
+    while (items.size() > keep && items.peekFirst().atMillis() < oldest) {
       bytes -= items.removeFirst().bytes().length;
     }
     first = top + 1 - items.size();

@@ -282,33 +282,35 @@ class HazelcastSequencerTest {
 
   /**
    * Streams whose last append is past historyTtlMillis hold only items past their age: they count as
-   * empty for historyMaxBytes, and the trim frees those items, keeping the numbering.
+   * their newest item for historyMaxBytes, and the trim frees the others, keeping the numbering (and
+   * the newest, for a healed split to compare copies by).
    */
   @Test
-  void streamsQuietForTheirTtlCountAsEmptyForHistoryMaxBytesAndTheTrimFreesTheirItems() {
-    HistoryOptions options = HistoryOptions.DEFAULTS.withMemberBounds(1_000, 2L * bytes("a").length);
+  void streamsQuietForTheirTtlCountAsTheirNewestItemForHistoryMaxBytesAndTheTrimFreesTheRest() {
+    int item = bytes("a").length;
+    HistoryOptions options = HistoryOptions.DEFAULTS.withMemberBounds(1_000, 7L * item);
     com.hazelcast.map.IMap<String, StreamLog> map = oneMembersMap(options);
     long now = System.currentTimeMillis();
     java.util.Map<String, String> epochs = new java.util.HashMap<>();
     for (int i = 0; i < 4; i++) {
-      AppendResult r = appendOne(map, "r" + i, "a", now + i, options);
-      epochs.put("r" + i, r.epoch());
+      epochs.put("r" + i, append(map, "r" + i, now + i, options, "a", "b", "c").epoch());
     }
     assertEquals(List.of("r0", "r1"), HistoryTrim.run(map, options, now + 10, true), "within the age, the least recently appended go");
 
     long pastTtl = now + options.ttlMillis() + 10;
-    map.executeOnKey("r4", new Append(List.of(new Append.Push(List.of(bytes("a"), bytes("b")), null)), pastTtl, Sequencer.newEpoch(), options));
-    assertEquals(List.of(), HistoryTrim.run(map, options, pastTtl, true), "r2 and r3 hold only items past their age, r4 two bytes' worth of fresh ones");
+    append(map, "r4", pastTtl, options, "a", "b");
+    // Counted whole, r2 and r3 would be 6 items with r4's 2, and r2 would go.
+    assertEquals(List.of(), HistoryTrim.run(map, options, pastTtl, true), "r2 and r3 count one item each, r4 two fresh ones");
     assertEquals(3, map.size());
     for (String room : List.of("r2", "r3")) {
       long[] seen = (long[]) map.executeOnKey(room, new HistoryTrim.Touched());
-      assertEquals(0, seen[2], room + ": its items freed");
-      assertEquals(1, seen[1], room + ": its top kept");
+      assertEquals(item + " 3", seen[2] + " " + seen[1], room + ": its newest item and its top kept");
     }
-    assertEquals(2 * bytes("a").length, ((long[]) map.executeOnKey("r4", new HistoryTrim.Touched()))[2], "r4's items kept");
-    AppendResult next = appendOne(map, "r2", "c", pastTtl + 1, options);
+    assertEquals(2 * item, ((long[]) map.executeOnKey("r4", new HistoryTrim.Touched()))[2], "r4's items kept");
+    assertEquals(0, ((ReadResult) map.executeOnKey("r2", new Read(0, 10, pastTtl + 1, options))).items().size(), "the newest kept is past its age: no read returns it");
+    AppendResult next = appendOne(map, "r2", "d", pastTtl + 1, options);
     assertEquals(epochs.get("r2"), next.epoch(), "the same numbering");
-    assertEquals(2, next.top());
+    assertEquals(4, next.top());
   }
 
   /**
@@ -322,19 +324,20 @@ class HazelcastSequencerTest {
       d.maxBytes(), d.maxRecoveryItems(), d.ringBytes(), d.holeMillis(), d.idleMillis(), d.rooms());
     com.hazelcast.map.IMap<String, StreamLog> map = oneMembersMap(options);
     long now = System.currentTimeMillis();
-    Append keyed = new Append(List.of(new Append.Push(List.of(bytes("a")), "k1")), now, Sequencer.newEpoch(), options);
+    int item = bytes("a").length;
+    Append keyed = new Append(List.of(new Append.Push(List.of(bytes("a"), bytes("b")), "k1")), now, Sequencer.newEpoch(), options);
     String epoch = ((AppendResult) map.executeOnKey("r", keyed)).epoch();
 
     assertEquals(List.of(), HistoryTrim.run(map, options, now + 1_010, true));
     long[] seen = (long[]) map.executeOnKey("r", new HistoryTrim.Touched());
-    assertEquals("0 1", seen[2] + " " + seen[3], "past the age the item is freed, within the window the key stays");
-    Append retry = new Append(List.of(new Append.Push(List.of(bytes("a")), "k1")), now + 1_020, epoch, options);
+    assertEquals(item + " 1", seen[2] + " " + seen[3], "past the age the items are freed but the newest, within the window the key stays");
+    Append retry = new Append(List.of(new Append.Push(List.of(bytes("a"), bytes("b")), "k1")), now + 1_020, epoch, options);
     AppendResult again = (AppendResult) map.executeOnKey("r", retry);
-    assertEquals("true 1", again.pushed().get(0).duplicate() + " " + again.top(), "a retry within the window is answered, not appended");
+    assertEquals("true 2", again.pushed().get(0).duplicate() + " " + again.top(), "a retry within the window is answered, not appended");
 
     assertEquals(List.of(), HistoryTrim.run(map, options, now + 1_020 + 10_010, true));
     seen = (long[]) map.executeOnKey("r", new HistoryTrim.Touched());
-    assertEquals("0 0 1", seen[2] + " " + seen[3] + " " + seen[1], "past the window the key is forgotten, the numbering kept");
+    assertEquals(item + " 0 2", seen[2] + " " + seen[3] + " " + seen[1], "past the window the key is forgotten, the numbering kept");
   }
 
   /**
@@ -343,16 +346,17 @@ class HazelcastSequencerTest {
    */
   @Test
   void itemsPastTheirAgeThatCannotBeFreedCountAgainstHistoryMaxBytes() {
-    HistoryOptions options = HistoryOptions.DEFAULTS.withMemberBounds(1_000, 2L * bytes("a").length);
+    int item = bytes("a").length;
+    HistoryOptions options = HistoryOptions.DEFAULTS.withMemberBounds(1_000, 4L * item);
     com.hazelcast.map.IMap<String, StreamLog> map = oneMembersMap(options);
     long now = System.currentTimeMillis();
     for (int i = 0; i < 3; i++) {
-      appendOne(map, "r" + i, "a", now + i, options);
+      append(map, "r" + i, now + i, options, "a", "b");
     }
     long pastTtl = now + options.ttlMillis() + 10;
-    assertEquals(List.of("r0"), HistoryTrim.run(map, options, pastTtl, false), "three items' bytes held, two allowed");
-    assertEquals(List.of(), HistoryTrim.run(map, options, pastTtl, true), "freed: nothing more goes");
-    assertEquals(0, residentBytes(map));
+    assertEquals(List.of("r0"), HistoryTrim.run(map, options, pastTtl, false), "six items' bytes held, four allowed");
+    assertEquals(List.of(), HistoryTrim.run(map, options, pastTtl, true), "freed but the newest of each: nothing more goes");
+    assertEquals(2 * item, residentBytes(map));
   }
 
   /** A stream dropped at historyMaxStreams is reported, quiet or not: its clients are told EPOCH_CHANGED. */
@@ -389,7 +393,7 @@ class HazelcastSequencerTest {
     com.hazelcast.map.IMap<String, StreamLog> map = member.getMap(HistoryOptions.MAP);
     // Streams on both members: each trims the ones its member owns.
     for (int i = 0; i < 8; i++) {
-      appendOne(map, "r" + i, "a", System.currentTimeMillis(), options);
+      append(map, "r" + i, System.currentTimeMillis(), options, "a", "b");
     }
     long aged = System.currentTimeMillis() + options.ttlMillis() + 10;
     io.pushgate.testing.Eventually.await("the items past their age", () -> System.currentTimeMillis() > aged);
@@ -399,7 +403,7 @@ class HazelcastSequencerTest {
     CompletableFuture<List<String>> first = new CompletableFuture<>();
     context.runOnContext(v -> sequencer.trim().onComplete(ar -> first.complete(ar.succeeded() ? ar.result() : null)));
     assertEquals(List.of(), first.get(30, TimeUnit.SECONDS));
-    assertEquals(8 * bytes("a").length, residentBytes(map), "a member of an earlier release in the cluster: nothing freed");
+    assertEquals(16 * bytes("a").length, residentBytes(map), "a member of an earlier release in the cluster: nothing freed");
 
     olderMember.getLifecycleService().shutdown(); // its partitions move to the one left, with their backups gone
     members.remove(olderMember);
@@ -407,7 +411,7 @@ class HazelcastSequencerTest {
     CompletableFuture<List<String>> second = new CompletableFuture<>();
     context.runOnContext(v -> sequencer.trim().onComplete(ar -> second.complete(ar.succeeded() ? ar.result() : null)));
     assertEquals(List.of(), second.get(30, TimeUnit.SECONDS));
-    assertEquals(0, residentBytes(map), "every member knows how: all freed");
+    assertEquals(8 * bytes("a").length, residentBytes(map), "every member knows how: all freed but each stream's newest");
     assertEquals(8, map.size(), "the streams stay");
   }
 
@@ -417,6 +421,12 @@ class HazelcastSequencerTest {
     HazelcastInstance member = Hazelcast.newHazelcastInstance(cluster.hazelcastConfig(options));
     members.add(member);
     return member.getMap(HistoryOptions.MAP);
+  }
+
+  /** Appends one push of {@code items}, each as a JSON string, to {@code room} at {@code atMillis}, as a node with {@code options} does. */
+  private static AppendResult append(com.hazelcast.map.IMap<String, StreamLog> map, String room, long atMillis, HistoryOptions options, String... items) {
+    List<byte[]> push = java.util.Arrays.stream(items).map(HazelcastSequencerTest::bytes).toList();
+    return (AppendResult) map.executeOnKey(room, new Append(List.of(new Append.Push(push, null)), atMillis, Sequencer.newEpoch(), options));
   }
 
   /** Appends one item, {@code item} as a JSON string, to {@code room} at {@code atMillis}, as a node with {@code options} does. */

@@ -24,7 +24,8 @@ import static org.quicktheories.generators.SourceDSL.integers;
  * historySize. A copy kept in its epoch never gives a client of either half another item at an
  * offset it holds (so, if both halves numbered items after the split, the stream starts again in a
  * new epoch, empty); and a half that numbered nothing after the split costs nobody a reload, as long
- * as the other still holds the last item it gave out.
+ * as the other still holds the last item it gave out, or neither half numbered anything (whatever
+ * the trim freed of either copy by age).
  */
 class SplitBrainMergePropertiesTest {
 
@@ -33,8 +34,11 @@ class SplitBrainMergePropertiesTest {
 
   @Test
   void aKeptCopyAgreesWithEveryItemEitherHalfGaveOutAndOnlyADivergedStreamStartsAgain() {
-    qt().withExamples(500).forAll(integers().between(1, 8), integers().between(0, 10), integers().between(0, 5), integers().between(0, 5))
-      .checkAssert((size, together, onlyA, onlyB) -> {
+    // The last source packs B's appends after the split (v / 4) and which halves' copies the trim then
+    // aged, their items all past historyTtlMillis (bit 0: A's, bit 1: B's).
+    qt().withExamples(800).forAll(integers().between(1, 8), integers().between(0, 10), integers().between(0, 5), integers().between(0, 23))
+      .checkAssert((size, together, onlyA, packed) -> {
+        int onlyB = packed / 4;
         HistoryOptions options = new HistoryOptions(size, 120_000, 120_000, 10, 1 << 20, 10_000, 1L << 30, 0, 0, 0, 3_600_000, RoomPatterns.ANY);
         Map.Entry<String, StreamLog> a = new AbstractMap.SimpleEntry<>("room", null);
         List<String> givenOutByA = new ArrayList<>();
@@ -46,6 +50,12 @@ class SplitBrainMergePropertiesTest {
         if (a.getValue() == null || b.getValue() == null) {
           return; // no append at all: no entry on either side, nothing to merge
         }
+        if ((packed & 1) != 0) {
+          a.getValue().age(NOW + options.ttlMillis() + 2_000, options);
+        }
+        if ((packed & 2) != 0) {
+          b.getValue().age(NOW + options.ttlMillis() + 2_000, options);
+        }
 
         StreamLog kept = StreamLog.merged(a.getValue(), b.getValue());
         boolean diverged = onlyA > 0 && onlyB > 0;
@@ -53,6 +63,9 @@ class SplitBrainMergePropertiesTest {
           assertNotEquals("e1", kept.epoch(), "both halves numbered items after the split");
           assertEquals(0, kept.top());
           return;
+        }
+        if (onlyA == 0 && onlyB == 0) {
+          assertEquals("e1 " + together, kept.epoch() + " " + kept.top(), "no half appended after the split: nobody reloads, aged or not");
         }
         if (!"e1".equals(kept.epoch())) {
           // Allowed only when the copy that went on no longer holds what the other half gave out last.
@@ -106,10 +119,19 @@ class SplitBrainMergePropertiesTest {
     assertEquals(NOW, log.touchedMillis(), "as recently appended to as the copy it replaces, for the trim");
   }
 
+  /**
+   * Appends {@code count} items, one a millisecond: before the split from NOW, then A's at odd and B's
+   * at even milliseconds, so that two halves' last appends are never in the same millisecond.
+   */
   private static void append(Map.Entry<String, StreamLog> entry, String side, int count, HistoryOptions options, List<String> givenOut) {
     for (int i = 0; i < count; i++) {
       String item = "\"" + side + "-" + i + "\"";
-      new Append(List.of(new Append.Push(List.of(item.getBytes(StandardCharsets.UTF_8)), null)), NOW, "e1", options).process(entry);
+      long at = switch (side) {
+        case "a" -> NOW + 1_000 + 2L * i + 1;
+        case "b" -> NOW + 1_000 + 2L * i + 2;
+        default -> NOW + i;
+      };
+      new Append(List.of(new Append.Push(List.of(item.getBytes(StandardCharsets.UTF_8)), null)), at, "e1", options).process(entry);
       givenOut.add(item);
     }
   }
