@@ -193,6 +193,8 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
       refuse(channel, CloseCode.INTERNAL_ERROR);
       throw e;
     }
+    // What the client sent with its upgrade goes on to the connection, before anything read later.
+    Upgrades.handOver(channel);
     stats.accepted.inc();
     hub.add(c);
     guard.watchExpiry(session, () -> c.close(CloseCode.POLICY_VIOLATION));

@@ -56,6 +56,19 @@ final class Upgrades extends ChannelDuplexHandler {
   private boolean held;
   /** The rest of an upgrade request taken (its end; a body, if one was sent, is dropped). */
   private boolean skipContent;
+  /**
+   * Once the 101 is written: frames the client sent with its upgrade, which the handshake decodes as
+   * it swaps the decoders (before the shard's connection is in place), and any read until then, held
+   * for the connection; null while none is held. Vert.x's handler, still behind this one, would drop
+   * them without releasing them.
+   */
+  private java.util.ArrayDeque<Object> early;
+  private boolean upgraded;
+  private Throwable earlyFailure;
+  private boolean handedOver;
+
+  /** Frames held for the connection at most: a client is to wait for the 101 before it sends any. */
+  static final int MAX_EARLY_FRAMES = 64;
 
   /**
    * @param onUpgrade decides each upgrade to a well-formed version-13 handshake (the shard)
@@ -76,6 +89,10 @@ final class Upgrades extends ChannelDuplexHandler {
     if (skipContent && msg instanceof HttpContent) {
       skipContent = !(msg instanceof LastHttpContent);
       ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (upgraded) {
+      hold(msg);
       return;
     }
     if (current != null) {
@@ -122,6 +139,65 @@ final class Upgrades extends ChannelDuplexHandler {
       ctx.channel().config().setAutoRead(true);
       // Not inside Vert.x's write of its answer, which goes on after it (the 101 still follows it).
       ctx.executor().execute(this::start);
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (upgraded && earlyFailure == null) {
+      earlyFailure = cause; // a frame decoded early that is not valid: the connection answers it (1007, 1009...)
+      return;
+    }
+    ctx.fireExceptionCaught(cause);
+  }
+
+  private void hold(Object msg) {
+    if (early == null) {
+      early = new java.util.ArrayDeque<>();
+    }
+    if (early.size() == MAX_EARLY_FRAMES) {
+      ReferenceCountUtil.release(msg);
+      releaseEarly();
+      ctx.close();
+      return;
+    }
+    early.add(msg);
+  }
+
+  private void releaseEarly() {
+    if (early != null) {
+      early.forEach(ReferenceCountUtil::release);
+      early.clear();
+    }
+  }
+
+  /**
+   * Leaves the pipeline of {@code channel}, whose WebSocket the shard's handler now reads: what was held
+   * goes on to it, in order, then a failure met meanwhile. Nothing when this handler is not there.
+   */
+  static void handOver(Channel channel) {
+    Upgrades upgrades = channel.pipeline().get(Upgrades.class);
+    if (upgrades != null) {
+      upgrades.handedOver = true;
+      channel.pipeline().remove(upgrades);
+    }
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    if (!handedOver) {
+      releaseEarly(); // the connection closed, or was turned away: nobody reads them
+      return;
+    }
+    boolean any = early != null && !early.isEmpty();
+    while (early != null && !early.isEmpty()) {
+      ctx.fireChannelRead(early.poll());
+    }
+    if (any) {
+      ctx.fireChannelReadComplete();
+    }
+    if (earlyFailure != null) {
+      ctx.fireExceptionCaught(earlyFailure);
     }
   }
 
@@ -246,12 +322,15 @@ final class Upgrades extends ChannelDuplexHandler {
         return null;
       }
       try {
+        upgraded = true;
         VertxInternals.upgrade(ctx, request, frames);
       } catch (WebSocketHandshakeException e) {
         // Netty's handshaker refused what the checks above let through: nothing of the pipeline changed yet.
+        upgraded = false;
         respond(HttpResponseStatus.BAD_REQUEST, "Not a WebSocket handshake: " + e.getMessage(), true);
         return null;
       }
+      // This handler stays until the shard's connection is in place (handOver), holding what is read meanwhile.
       return channel;
     }
   }

@@ -73,14 +73,20 @@ public final class VertxInternals {
    * Vert.x's HTTP encoder, which it removes once the 101 is out). Netty validates text frames as
    * UTF-8 only through its protocol handler, which Vert.x does not use, so invalid bytes would reach
    * the shard as U+FFFD: Netty's validator, placed after the decoder, raises a
-   * CorruptedWebSocketFrameException (1007) instead. Then {@code ctx}'s handler leaves the pipeline.
+   * CorruptedWebSocketFrameException (1007) instead. It is in place before the decoders are swapped,
+   * which at once decodes any frames the client sent with its request: those pass it too, and reach
+   * {@code ctx}'s handler, which stays in the pipeline.
    */
   public static void upgrade(ChannelHandlerContext ctx, HttpRequest request, WebSocketDecoderConfig frames) {
-    new WebSocketServerHandshaker13(request.uri(), null, frames).handshake(ctx.channel(),
-      new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(), Unpooled.EMPTY_BUFFER,
-        request.headers(), EmptyHttpHeaders.INSTANCE));
     ctx.pipeline().addBefore(ctx.name(), "pushgate-utf8", new Utf8FrameValidator(false));
-    ctx.pipeline().remove(ctx.handler());
+    try {
+      new WebSocketServerHandshaker13(request.uri(), null, frames).handshake(ctx.channel(),
+        new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(), Unpooled.EMPTY_BUFFER,
+          request.headers(), EmptyHttpHeaders.INSTANCE));
+    } catch (RuntimeException e) {
+      ctx.pipeline().remove("pushgate-utf8");
+      throw e;
+    }
   }
 
   /**

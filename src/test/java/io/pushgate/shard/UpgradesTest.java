@@ -123,6 +123,65 @@ class UpgradesTest {
     }
   }
 
+  /**
+   * A client that sends frames in the same packet as its upgrade (RFC 6455 asks it to wait for the
+   * 101) is answered all the same: the handshake decodes them before the shard's connection is in
+   * place, and they wait for it rather than reach Vert.x's handler, which would drop them unreleased.
+   */
+  @Test
+  void framesSentWithTheUpgradeReachTheConnection() throws Exception {
+    try (TestNode node = TestNode.start(new JsonObject()); RawClient raw = RawClient.connect(node.publicPort())) {
+      java.io.ByteArrayOutputStream packet = new java.io.ByteArrayOutputStream();
+      packet.writeBytes(upgrade("GET", "/connect", "Upgrade", "13", true).getBytes(StandardCharsets.US_ASCII));
+      for (int id = 1; id <= 3; id++) {
+        packet.writeBytes(raw.frame(RawClient.OP_TEXT, true, io.pushgate.testing.ClientMessages.join("room-" + id, (long) id, false)
+          .encode().getBytes(StandardCharsets.UTF_8), true));
+      }
+      raw.writeRaw(packet.toByteArray());
+      String head = raw.readHead();
+      assertTrue(head.startsWith("HTTP/1.1 101 "), head);
+      for (int id = 1; id <= 3; id++) {
+        JsonObject ack = new JsonObject(raw.readFrame().text());
+        assertEquals("ACK " + id, ack.getString("type") + " " + ack.getLong("id"), ack.encode());
+      }
+      assertWebSocket(raw);
+    }
+  }
+
+  /** An early frame that is not UTF-8 is answered as any: 1007, not dropped with the connection left open. */
+  @Test
+  void anInvalidFrameSentWithTheUpgradeIsClosed1007() throws Exception {
+    try (TestNode node = TestNode.start(new JsonObject()); RawClient raw = RawClient.connect(node.publicPort())) {
+      java.io.ByteArrayOutputStream packet = new java.io.ByteArrayOutputStream();
+      packet.writeBytes(upgrade("GET", "/connect", "Upgrade", "13", true).getBytes(StandardCharsets.US_ASCII));
+      packet.writeBytes(raw.frame(RawClient.OP_TEXT, true, new byte[] {'"', (byte) 0xC3, (byte) 0x28, '"'}, true));
+      raw.writeRaw(packet.toByteArray());
+      assertTrue(raw.readHead().startsWith("HTTP/1.1 101 "));
+      assertEquals(1007, raw.awaitClose());
+    }
+  }
+
+  /**
+   * More early frames than a connection holds for its shard: the connection ends (a client that
+   * floods before the 101 is not one to serve), and the node goes on serving others.
+   */
+  @Test
+  void aFloodOfEarlyFramesEndsTheConnection() throws Exception {
+    try (TestNode node = TestNode.start(new JsonObject()); RawClient raw = RawClient.connect(node.publicPort())) {
+      java.io.ByteArrayOutputStream packet = new java.io.ByteArrayOutputStream();
+      packet.writeBytes(upgrade("GET", "/connect", "Upgrade", "13", true).getBytes(StandardCharsets.US_ASCII));
+      for (int id = 0; id <= Upgrades.MAX_EARLY_FRAMES; id++) {
+        packet.writeBytes(raw.frame(RawClient.OP_TEXT, true, "{\"type\":\"PING\"}".getBytes(StandardCharsets.UTF_8), true));
+      }
+      raw.writeRaw(packet.toByteArray());
+      assertTrue(raw.awaitEof(), "the connection ends");
+      try (RawClient other = RawClient.connect(node.publicPort())) {
+        assertEquals(101, other.handshake());
+        assertWebSocket(other);
+      }
+    }
+  }
+
   private static int status(RawClient raw) {
     String head = raw.readHead();
     raw.readBytes(contentLength(head));

@@ -176,7 +176,8 @@ public final class RawClient implements AutoCloseable {
     return writeRaw(all.toByteArray());
   }
 
-  private byte[] frame(int opcode, boolean fin, byte[] payload, boolean masked) {
+  /** A frame's bytes as {@link #sendFrame} writes them, to write with something else. */
+  public byte[] frame(int opcode, boolean fin, byte[] payload, boolean masked) {
     ByteArrayOutputStream f = new ByteArrayOutputStream();
     f.write((fin ? 0x80 : 0) | (opcode & 0x0F));
     int mask = masked ? 0x80 : 0;
