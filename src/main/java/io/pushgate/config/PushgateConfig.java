@@ -47,6 +47,11 @@ public final class PushgateConfig {
     for (Setting s : Setting.values()) {
       known.add(s.key());
       Object raw = pick(json, env, s.key(), s.defaultValue());
+      String fromEnv = env.get(Setting.envName(s.key()));
+      if (s.turnsCheckOn() && fromEnv != null && fromEnv.isBlank()) {
+        problems.add(Setting.envName(s.key()) + " is set but empty, which would leave " + s.key() + "'s check off: give it a value,"
+          + " or unset the variable to run without it (a Kubernetes Secret whose key holds nothing does this)");
+      }
       if (s.isNumber()) {
         Long n = number(raw, s.key(), s.minimum(), s.maximum(), problems);
         settings.put(s, n == null ? s.defaultValue() : n);
@@ -110,6 +115,10 @@ public final class PushgateConfig {
     if (limit(Limit.MAX_OUTBOUND_BYTES) > Integer.MAX_VALUE || limit(Limit.MAX_FRAME_BYTES) > Integer.MAX_VALUE
       || limit(Limit.MAX_BODY_BYTES) > Integer.MAX_VALUE || limit(Limit.API_IDLE_TIMEOUT_MILLIS) > Integer.MAX_VALUE) {
       problems.add("maxOutboundBytes, maxFrameBytes, maxBodyBytes and apiIdleTimeoutMillis must each fit in 2^31-1");
+    }
+    if (publicPort() != 0 && publicPort() == apiPort()) {
+      problems.add(Setting.PUBLIC_PORT.key() + " and " + Setting.API_PORT.key() + " must differ, both are " + apiPort()
+        + ": the push API needs a port of its own, which clients must not reach");
     }
   }
 

@@ -123,6 +123,15 @@ public enum Setting {
     return "".equals(defaultValue);
   }
 
+  /**
+   * A setting whose value turns a check on (connection tokens, API keys): left empty, the check is off.
+   * Given empty through its environment variable (a Kubernetes Secret whose key exists but holds
+   * nothing), it is a mistake, not a wish to turn the check off, and the node refuses to start.
+   */
+  public boolean turnsCheckOn() {
+    return this == JWT_HS256_SECRET || this == JWT_RS256_PUBLIC_KEY || this == API_KEYS;
+  }
+
   /** Secrets never appear in {@link PushgateConfig#toString()} (and so never in a log line). */
   public boolean isSecret() {
     return this == JWT_HS256_SECRET || this == API_KEYS || this == EVENT_BUS_TLS_KEY_STORE_PASSWORD

@@ -40,6 +40,29 @@ class PushgateConfigTest {
     assertTrue(e.getMessage().contains("maxFrameBytes must be between 64"), e.getMessage());
   }
 
+  /**
+   * A token secret or API keys given empty through the environment (a Secret whose key holds nothing)
+   * would turn the check off without a word: refused, naming the variable. Empty in the file, as the
+   * shipped one has them, they are off as before.
+   */
+  @Test
+  void aCheckTurnedOffByAnEmptyVariableIsRefused() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PushgateConfig.load(new JsonObject(),
+      Map.of("PUSHGATE_JWT_HS256_SECRET", "", "PUSHGATE_API_KEYS", " ", "PUSHGATE_JWT_AUDIENCE", "")));
+    assertTrue(e.getMessage().contains("PUSHGATE_JWT_HS256_SECRET is set but empty"), e.getMessage());
+    assertTrue(e.getMessage().contains("PUSHGATE_API_KEYS is set but empty"), e.getMessage());
+    assertTrue(!e.getMessage().contains("PUSHGATE_JWT_AUDIENCE"), "an empty audience turns no check off: " + e.getMessage());
+    assertEquals("", PushgateConfig.load(new JsonObject().put("jwtHs256Secret", ""), Map.of()).text(Setting.JWT_HS256_SECRET));
+  }
+
+  @Test
+  void theApiAndThePublicPortMustDiffer() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PushgateConfig.load(
+      new JsonObject().put("publicPort", 8000).put("apiPort", 8000), Map.of()));
+    assertTrue(e.getMessage().contains("publicPort and apiPort must differ, both are 8000"), e.getMessage());
+    assertEquals(0, PushgateConfig.load(new JsonObject().put("publicPort", 0).put("apiPort", 0), Map.of()).publicPort(), "0 picks a free port each");
+  }
+
   /** A Service named pushgate-api gives pods PUSHGATE_API_PORT=tcp://...: the refusal says where it comes from. */
   @Test
   void aServiceLinkVariableIsNamedAsOne() {
