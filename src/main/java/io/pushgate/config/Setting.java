@@ -48,7 +48,7 @@ public enum Setting {
   EVENT_BUS_TLS_TRUST_STORE_PASSWORD("eventBusTlsTrustStorePassword", "",
     "password of eventBusTlsTrustStore; empty: eventBusTlsKeyStorePassword"),
   MIN_CLUSTER_MEMBERS("minClusterMembers", 1, 1, 1_000,
-    "with -cluster: a node that sees fewer cluster members than this is not ready (GET /ready answers 503), so a node cut off from its peers (split brain) or started alone stops getting new clients; 1 turns the check off"),
+    "with -cluster: a node that sees fewer pushgate nodes in its cluster than this (itself included; JVMs that join only to push do not count) is not ready (GET /ready answers 503), so a node cut off from its peers (split brain) or started alone stops getting new clients; 1 turns the check off"),
   LONELY_READY_AFTER_MILLIS("lonelyReadyAfterMillis", 60_000, 0, 3_600_000,
     "a node below minClusterMembers becomes ready anyway once it has been so for this long, so that the first node of a new cluster, or the last one standing, still serves"),
   HISTORY_ROOMS("historyRooms", "*",

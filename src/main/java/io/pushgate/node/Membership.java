@@ -5,7 +5,6 @@ import io.pushgate.config.Setting;
 import io.pushgate.vertx.VertxInternals;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.spi.cluster.ClusterManager;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -67,10 +66,13 @@ final class Membership {
     }
   }
 
-  /** Members of the cluster this node sees, itself included; 1 standalone. */
+  /**
+   * Pushgate nodes of the cluster this node sees, itself included; 1 standalone. A JVM that joins only
+   * to push (PushingService) is a member too, but no peer: a node cut off from its peers that still
+   * sees one must not count it, or it would stay ready through a split.
+   */
   int members() {
-    ClusterManager manager = VertxInternals.clusterManager(vertx);
-    return manager == null ? 1 : manager.getNodes().size();
+    return vertx.isClustered() ? VertxInternals.membersMarked(vertx, io.pushgate.cluster.ClusterSetup.NODE_ATTRIBUTE) : 1;
   }
 
   int min() {
@@ -88,7 +90,7 @@ final class Membership {
       if (seen >= min) {
         lastEnoughNanos = now;
       } else if (now - lastEnoughNanos < lonelyReadyAfterNanos) {
-        return "sees " + seen + " cluster members, fewer than minClusterMembers=" + min;
+        return "sees " + seen + " pushgate nodes in the cluster, fewer than minClusterMembers=" + min;
       }
     }
     return unsafe(now);

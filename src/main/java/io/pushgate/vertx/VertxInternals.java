@@ -247,6 +247,11 @@ public final class VertxInternals {
     };
   }
 
+  /** How many members of a clustered Vert.x's cluster, itself included, carry the attribute {@code marked}. */
+  public static int membersMarked(Vertx vertx, String marked) {
+    return (int) hazelcast(vertx).getCluster().getMembers().stream().filter(m -> m.getAttribute(marked) != null).count();
+  }
+
   /** The Hazelcast member under a clustered Vert.x. */
   public static com.hazelcast.core.HazelcastInstance hazelcast(Vertx vertx) {
     return ((io.vertx.spi.cluster.hazelcast.HazelcastClusterManager) clusterManager(vertx)).getHazelcastInstance();

@@ -21,11 +21,16 @@ class MembershipReadyTest {
 
   @Test
   void aLonelyNodeIsNotReadyUntilAPeerJoinsAndAgainWhenItLeaves() {
-    TestCluster cluster = new TestCluster(TestNode.freePortRange(2), 2);
+    TestCluster cluster = new TestCluster(TestNode.freePortRange(3), 3);
     try (TestNode first = TestNode.start(cluster.member(), new JsonObject().put("minClusterMembers", 2).put("lonelyReadyAfterMillis", 600_000))) {
       assertEquals(503, ready(first), "alone, expecting two members");
       JsonObject node = first.stats().getJsonObject("node");
-      assertEquals("sees 1 cluster members, fewer than minClusterMembers=2", node.getString("notReadyBecause"));
+      assertEquals("sees 1 pushgate nodes in the cluster, fewer than minClusterMembers=2", node.getString("notReadyBecause"));
+      // A JVM that joins only to push is a member, not a peer: alone with it, the node still expects one.
+      Vertx pusher = cluster.serviceMember();
+      Eventually.await("the pusher seen", () -> io.pushgate.vertx.VertxInternals.hazelcast(first.vertx).getCluster().getMembers().size() == 2);
+      assertEquals(503, ready(first), "a pushing JVM is no peer");
+      TestNode.await(pusher.close());
       Vertx peer = cluster.member();
       Eventually.await("ready once a peer joined", () -> ready(first) == 200, Duration.ofSeconds(30));
       TestNode.await(peer.close());
