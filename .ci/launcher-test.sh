@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bin/pushgate's sizing, with a stand-in `java` that prints what it was given: every way of naming the
 # configuration that pushgate reads (-conf FILE, --conf FILE, -conf=FILE, --conf=FILE, inline JSON), a
-# number given as a string, a bad number in the environment, and heap flags of the user's that win.
+# number given as a string, a bad number in the environment, and flags of the user's that win, from
+# each variable the JVM reads them from, while flags that only mention a collector or a size do not.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
@@ -60,4 +61,16 @@ JDK_JAVA_OPTIONS=-XX:NewSize=64m absent "NewSize of the user's too" -Xmn32m
 JDK_JAVA_OPTIONS=-XX:+UseAdaptiveSizePolicy absent "adaptive sizing of the user's stays theirs" -XX:-UseAdaptiveSizePolicy
 JDK_JAVA_OPTIONS=-XX:+UseAdaptiveSizePolicy expect "with our young generation beside it" -Xmn32m
 JAVA_OPTS=-XX:+UseG1GC absent "a collector of the user's takes none of ours" -Xmn32m
+# JAVA_TOOL_OPTIONS is the JVM's own: beside it a second collector stops the JVM, and our -Xmx would
+# override its heap.
+JAVA_TOOL_OPTIONS=-XX:+UseG1GC absent "a collector in JAVA_TOOL_OPTIONS: not a second one" -XX:+UseParallelGC
+_JAVA_OPTIONS=-XX:+UseZGC absent "nor beside _JAVA_OPTIONS" -XX:+UseParallelGC
+JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=60 absent "a heap share in JAVA_TOOL_OPTIONS stays theirs" -Xmx552m
+# Flags that merely mention a collector or a heap size decide neither.
+JDK_JAVA_OPTIONS=-XX:ParallelGCThreads=2 expect "a GC thread count is no collector" -XX:+UseParallelGC
+JDK_JAVA_OPTIONS="-XX:MaxGCPauseMillis=50 -XX:+UseAdaptiveSizePolicyWithSystemGC" expect "nor a pause goal, nor a neighbour of adaptive sizing" -XX:-UseAdaptiveSizePolicy
+JDK_JAVA_OPTIONS=-XX:NewSizeThreadIncrease=16k expect "a young-generation flag that sets no size" -Xmn32m
+JDK_JAVA_OPTIONS=-XX:SoftMaxHeapSize=1g expect "a soft heap goal is no maximum" -Xmx552m
+JAVA_OPTS=-Dnote=-Xmx1g expect "nor a property whose value looks like one" -Xmx552m
+JDK_JAVA_OPTIONS=-XX:MaxDirectMemorySize=1g absent "direct memory of the user's stays theirs" -XX:MaxDirectMemorySize=192m
 [ "$failures" -eq 0 ] || { echo "$failures launcher check(s) failed"; exit 1; }

@@ -246,7 +246,7 @@ class NodeProcessIT {
       Eventually.await("node ready", () -> Http.statusOrMinusOne(publicPort, "/ready") == 200, java.time.Duration.ofSeconds(30));
       String output = Files.readString(log);
       assertTrue(output.contains(jdkJavaOptions == null ? "pushgate: java -XX:+UseParallelGC -Xmn32m -XX:-UseAdaptiveSizePolicy -Xmx271m -XX:MaxDirectMemorySize=80m -jar"
-        : "heap from JDK_JAVA_OPTIONS/JAVA_OPTS"), "the launcher says what it chose: " + output);
+        : "heap from JDK_JAVA_OPTIONS"), "the launcher says what it chose: " + output);
       JsonObject stats = new JsonObject(Http.get(apiPort, "/stats").body());
       node.destroy();
       assertTrue(node.waitFor(30, TimeUnit.SECONDS), "the launched JVM gets SIGTERM itself and exits");
