@@ -72,5 +72,9 @@ JDK_JAVA_OPTIONS="-XX:MaxGCPauseMillis=50 -XX:+UseAdaptiveSizePolicyWithSystemGC
 JDK_JAVA_OPTIONS=-XX:NewSizeThreadIncrease=16k expect "a young-generation flag that sets no size" -Xmn32m
 JDK_JAVA_OPTIONS=-XX:SoftMaxHeapSize=1g expect "a soft heap goal is no maximum" -Xmx552m
 JAVA_OPTS=-Dnote=-Xmx1g expect "nor a property whose value looks like one" -Xmx552m
+expect "a node whose heap ran out exits" -XX:+ExitOnOutOfMemoryError
+JDK_JAVA_OPTIONS=-XX:+HeapDumpOnOutOfMemoryError expect "also with a heap dump of the user's, which comes first" -XX:+ExitOnOutOfMemoryError
+JDK_JAVA_OPTIONS=-XX:-ExitOnOutOfMemoryError absent "unless the user chose otherwise" -XX:+ExitOnOutOfMemoryError
+JAVA_TOOL_OPTIONS=-XX:+CrashOnOutOfMemoryError absent "or chose a crash (and its core file)" -XX:+ExitOnOutOfMemoryError
 JDK_JAVA_OPTIONS=-XX:MaxDirectMemorySize=1g absent "direct memory of the user's stays theirs" -XX:MaxDirectMemorySize=192m
 [ "$failures" -eq 0 ] || { echo "$failures launcher check(s) failed"; exit 1; }

@@ -245,7 +245,7 @@ class NodeProcessIT {
     try {
       Eventually.await("node ready", () -> Http.statusOrMinusOne(publicPort, "/ready") == 200, java.time.Duration.ofSeconds(30));
       String output = Files.readString(log);
-      assertTrue(output.contains(jdkJavaOptions == null ? "pushgate: java -XX:+UseParallelGC -Xmn32m -XX:-UseAdaptiveSizePolicy -Xmx271m -XX:MaxDirectMemorySize=80m -jar"
+      assertTrue(output.contains(jdkJavaOptions == null ? "pushgate: java -XX:+UseParallelGC -Xmn32m -XX:-UseAdaptiveSizePolicy -XX:+ExitOnOutOfMemoryError -Xmx271m -XX:MaxDirectMemorySize=80m -jar"
         : "heap from JDK_JAVA_OPTIONS"), "the launcher says what it chose: " + output);
       JsonObject stats = new JsonObject(Http.get(apiPort, "/stats").body());
       node.destroy();
