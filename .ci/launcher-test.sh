@@ -24,18 +24,25 @@ expect() {
     failures=$((failures + 1))
   fi
 }
-# 256 MiB + 16 KiB per connection; 2 x maxPendingBytes + 64 MiB.
-expect "-conf FILE" -Xmx1818m -conf "$work/c.json"
+# Heap: 16 KiB per connection + 2 x (maxPendingBytes + historyRingBytes), at least 256 MiB (c.json:
+# 1562 + 2 x (1 + 64)). Direct memory: 2 x maxPendingBytes + 64 MiB.
+expect "-conf FILE" -Xmx1692m -conf "$work/c.json"
 expect "--conf FILE" -XX:MaxDirectMemorySize=66m --conf "$work/c.json"
-expect "-conf=FILE" -Xmx1818m "-conf=$work/c.json"
-expect "--conf=FILE" -Xmx1818m "--conf=$work/c.json"
+expect "-conf=FILE" -Xmx1692m "-conf=$work/c.json"
+expect "--conf=FILE" -Xmx1692m "--conf=$work/c.json"
 expect "inline JSON" -Xmx1818m -conf '{"maxConnections":100000}'
 expect "a number as a string" -Xmx1818m -conf '{"maxConnections": "100000"}'
 expect "no configuration: the defaults" -Xmx552m -conf "$work/missing.json"
-PUSHGATE_MAX_CONNECTIONS=10000 expect "the environment wins" -Xmx412m -conf "$work/c.json"
+PUSHGATE_MAX_CONNECTIONS=10000 expect "the environment wins" -Xmx286m -conf "$work/c.json"
 PUSHGATE_MAX_CONNECTIONS=abc expect "a bad number in the environment: the default" -Xmx552m
 PUSHGATE_MAX_CONNECTIONS=08 expect "leading zeros are not octal" -Xmx256m
 PUSHGATE_MAX_CONNECTIONS=99999999999999999999 expect "too many digits: the default" -Xmx552m
+PUSHGATE_MAX_PENDING_BYTES=536870912 expect "pending items take heap: twice them" -Xmx1448m
+expect "so do the replay rings, from the configuration too" -Xmx680m -conf '{"historyRingBytes": 134217728}'
+PUSHGATE_HISTORY_RING_BYTES=0 expect "no rings, no heap for them" -Xmx424m
+PUSHGATE_HISTORY_MAX_BYTES=268435456 expect "a history bound of the user's beyond half the heap adds its 4 x beyond that half" -Xmx1300m
+PUSHGATE_HISTORY_MAX_BYTES=16777216 expect "one within that half adds nothing" -Xmx552m
+expect "never below 256 MiB" -Xmx256m -conf '{"maxConnections": 1000, "maxPendingBytes": 1048576, "historyRingBytes": 0}'
 expect "the top-level key, not a nested one after it" -Xmx1818m -conf '{"maxConnections":100000,"x":{"maxConnections":5}}'
 JAVA_OPTS=-Xms2g expect "an -Xms of the user's above our heap raises -Xmx with it" -Xmx2048m
 JAVA_OPTS=-Xms256m expect "an -Xms of the user's below our heap keeps our -Xmx" -Xmx552m

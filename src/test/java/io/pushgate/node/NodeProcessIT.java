@@ -209,22 +209,23 @@ class NodeProcessIT {
   }
 
   /**
-   * bin/pushgate sizes the JVM from the configuration (heap from maxConnections, direct memory from
-   * maxPendingBytes, the parallel collector) and steps back where JDK_JAVA_OPTIONS decides.
+   * bin/pushgate sizes the JVM from the configuration (heap from maxConnections, maxPendingBytes and
+   * historyRingBytes, direct memory from maxPendingBytes, the parallel collector) and steps back where
+   * JDK_JAVA_OPTIONS decides.
    */
   @Test
   void theLauncherSizesMemoryFromTheConfigurationAndDefersToTheOperator(@TempDir Path dir) throws Exception {
     Path conf = dir.resolve("node.json");
     JsonObject settings = new JsonObject().put("publicHost", "127.0.0.1").put("apiHost", "127.0.0.1")
-      .put("maxConnections", 1_000).put("maxPendingBytes", 8 * 1_048_576);
+      .put("maxConnections", 1_000).put("maxPendingBytes", 8 * 1_048_576).put("historyRingBytes", 128 * 1_048_576);
     JsonObject sized = launch(dir, conf, settings, null);
     assertEquals(80L * 1_048_576, sized.getJsonObject("node").getLong("directMemoryMaxBytes"), "2 x 8 MiB pending + 64 MiB");
     long heap = sized.getJsonObject("jvm").getLong("heapMaxBytes");
-    assertTrue(heap <= 271L * 1_048_576 && heap >= 240L * 1_048_576, "256 MiB + 16 KiB x 1,000 connections, was " + heap);
+    assertTrue(heap <= 287L * 1_048_576 && heap >= 260L * 1_048_576, "16 KiB x 1,000 connections + 2 x (8 MiB pending + 128 MiB rings), was " + heap);
 
     JsonObject operator = launch(dir, conf, settings, "-Xmx300m");
     long operatorHeap = operator.getJsonObject("jvm").getLong("heapMaxBytes");
-    assertTrue(operatorHeap > 271L * 1_048_576 && operatorHeap <= 300L * 1_048_576, "the operator's -Xmx300m, was " + operatorHeap);
+    assertTrue(operatorHeap > 287L * 1_048_576 && operatorHeap <= 300L * 1_048_576, "the operator's -Xmx300m, was " + operatorHeap);
     assertEquals(80L * 1_048_576, operator.getJsonObject("node").getLong("directMemoryMaxBytes"), "what the operator left alone is still sized");
   }
 
@@ -245,7 +246,7 @@ class NodeProcessIT {
     try {
       Eventually.await("node ready", () -> Http.statusOrMinusOne(publicPort, "/ready") == 200, java.time.Duration.ofSeconds(30));
       String output = Files.readString(log);
-      assertTrue(output.contains(jdkJavaOptions == null ? "pushgate: java -XX:+UseParallelGC -Xmn32m -XX:-UseAdaptiveSizePolicy -XX:+ExitOnOutOfMemoryError -Xmx271m -XX:MaxDirectMemorySize=80m -jar"
+      assertTrue(output.contains(jdkJavaOptions == null ? "pushgate: java -XX:+UseParallelGC -Xmn32m -XX:-UseAdaptiveSizePolicy -XX:+ExitOnOutOfMemoryError -Xmx287m -XX:MaxDirectMemorySize=80m -jar"
         : "heap from JDK_JAVA_OPTIONS"), "the launcher says what it chose: " + output);
       JsonObject stats = new JsonObject(Http.get(apiPort, "/stats").body());
       node.destroy();
