@@ -12,7 +12,8 @@ for f in auth.env eventbus-password eventbus.p12; do
   [ ! -e "$f" ] || { echo "make-secrets: $dir/$f exists; not touching it (delete it first to make a new one)" >&2; exit 1; }
 done
 umask 077
-# Connection-token secret (HS256, 48 random bytes), one API key for backends and one for Prometheus,
+# Connection-token secret (HS256, 48 random bytes written as 64 base64 characters: those characters
+# are the key, which the node never decodes; README, Connection tokens), one API key for backends and one for Prometheus,
 # which is also in apiKeys (the monitoring component's ServiceMonitor reads metricsApiKey).
 m=$(openssl rand -hex 24); printf 'jwtHs256Secret=%s\napiKeys=%s,%s\nmetricsApiKey=%s\n' "$(openssl rand -base64 48)" "$(openssl rand -hex 24)" "$m" "$m" > auth.env
 # The event-bus key store's password: one line, no newline (it becomes an environment variable).

@@ -26,7 +26,7 @@ public enum Setting {
     "serve POST /demo/publish on the public port, so the demo page can send comments; never enable it on a public deployment without auth"),
   // Security: each is empty by default, which leaves its feature off (see README, Security).
   JWT_HS256_SECRET("jwtHs256Secret", "",
-    "HS256 secret (at least 32 bytes) for connection tokens; set it or jwtRs256PublicKey and every `GET /connect` needs `?token=JWT`"),
+    "HS256 secret (at least 32 bytes) for connection tokens: the key is this text's UTF-8 bytes as written, never decoded; set it or jwtRs256PublicKey and every `GET /connect` needs `?token=JWT`"),
   JWT_RS256_PUBLIC_KEY("jwtRs256PublicKey", "",
     "RS256 public key for connection tokens: the PEM text (`-----BEGIN PUBLIC KEY-----...`) or the path of a PEM file"),
   JWT_AUDIENCE("jwtAudience", "",
