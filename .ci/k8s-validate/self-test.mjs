@@ -87,6 +87,10 @@ const CASES = [
     fs.writeFileSync(f, fs.readFileSync(f, "utf8").replace(/(shutdown\.max\.wait">)\d+/, "$160"));
   }],
   ["shutdown-budget", PROD, "a longer preStop sleep", (o) => { ctr(o).lifecycle.preStop.exec.command = ["sleep", "15"]; }],
+  // 20 s of spread + 20 s of Hazelcast fit the 40 s alone, but the drain also waits for the push API
+  // to leave the event bus and for the last clients to answer their close.
+  ["shutdown-budget", PROD, "a drain spread of 20 s", (o) => { env(o, "PUSHGATE_DRAIN_SPREAD_MILLIS").value = "20000"; }],
+  ["shutdown-budget", PROD, "a close timeout of 15 s", (o) => { ctr(o).env.push({ name: "PUSHGATE_CLOSE_TIMEOUT_MILLIS", value: "15000" }); }],
   ["cluster", PROD, "Hazelcast looking up another Service", (o) => { env(o, "HAZELCAST_KUBERNETES_SERVICE_DNS").value = "pushgate-hazelcast"; }],
   ["cluster", PROD, "no cluster name property", (o) => { const e = env(o, "JDK_JAVA_OPTIONS"); e.value = e.value.replace(/-Dpushgate\.hazelcast\.cluster-name=\S+/, ""); }],
   ["cluster", PROD, "a fixed cluster name in cluster-k8s.xml (source)", null, (tmp) => {

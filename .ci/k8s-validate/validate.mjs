@@ -18,6 +18,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import yaml from "js-yaml";
 import { renderRaw } from "./render-raw.mjs";
 
@@ -40,6 +41,17 @@ const PLACEHOLDER = /placeholder|replace-me|changeme/i;
 const CLIENT_LABEL = "pushgate-client";
 const CLUSTER_LABEL = "pushgate-cluster";
 const SHUTDOWN_MARGIN_S = 5;
+
+// The node's sources, in the repository this validator belongs to: the numbers of the node's own
+// behaviour that a check needs are read where the node declares them, so they cannot drift apart.
+const JAVA = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src/main/java/io/pushgate");
+function declared(file, pattern, what) {
+  const m = fs.readFileSync(path.join(JAVA, file), "utf8").match(pattern);
+  if (!m) throw new Error(`${what} is not declared as a number in src/main/java/io/pushgate/${file}, where this check reads it`);
+  return Number(m[1].replace(/_/g, ""));
+}
+const javaConstant = (file, name) => declared(file, new RegExp(`static final long ${name} = ([0-9_]+);`), name);
+const settingDefault = (key) => declared("config/Setting.java", new RegExp(`\\("${key}", ([0-9_]+),`), `the default of ${key}`);
 
 // ---------------------------------------------------------------------------------------------
 // Schemas, strict
@@ -467,8 +479,17 @@ check("eventbus-tls", "event-bus TLS is on: key store from a read-only Secret mo
   return errs.map((e) => ["eventbus-tls", e]);
 });
 
-check("shutdown-budget", "PUSHGATE_SHUTDOWN_TIMEOUT_MILLIS = (terminationGracePeriodSeconds - preStop sleep - 5 s) x 1000, and drain spread + Hazelcast's graceful wait fit in it", (objs) => {
+check("shutdown-budget", "PUSHGATE_SHUTDOWN_TIMEOUT_MILLIS = (terminationGracePeriodSeconds - preStop sleep - 5 s) x 1000, and the drain's longest (push API off the event bus, spread, close timeout, as capped by the node) + Hazelcast's graceful wait fit in it", (objs) => {
   const errs = [];
+  // What the node does on SIGTERM (NodeVerticle.drain, Main.beforeStoppingVertx): it waits up to
+  // API_DRAIN_MILLIS for the push API to leave the event bus, spreads its 1001s over drainSpreadMillis
+  // but at most SPREAD_SHARE_PERCENT of the budget, and gives the last clients closeTimeoutMillis to
+  // answer; Main waits for all that at most DRAIN_SHARE_PERCENT of the budget. Then Hazelcast leaves,
+  // for up to its graceful wait. Whatever passes the budget is cut by the deadline's halt(1), in the
+  // middle of the leave, whose partitions then move as after a crash.
+  const apiDrain = javaConstant("node/NodeVerticle.java", "API_DRAIN_MILLIS");
+  const spreadShare = javaConstant("node/NodeVerticle.java", "SPREAD_SHARE_PERCENT");
+  const drainShare = javaConstant("node/Main.java", "DRAIN_SHARE_PERCENT");
   for (const inst of installs(objs)) {
     const grace = inst.spec.terminationGracePeriodSeconds ?? 30;
     const pre = inst.c.lifecycle?.preStop;
@@ -483,11 +504,18 @@ check("shutdown-budget", "PUSHGATE_SHUTDOWN_TIMEOUT_MILLIS = (terminationGracePe
     const want = (grace - sleep - SHUTDOWN_MARGIN_S) * 1000;
     if (!Number.isFinite(timeout)) errs.push(`${inst.name}: PUSHGATE_SHUTDOWN_TIMEOUT_MILLIS is not set`);
     else if (timeout !== want) errs.push(`${inst.name}: PUSHGATE_SHUTDOWN_TIMEOUT_MILLIS is ${timeout}, not (${grace} s grace - ${sleep} s preStop - ${SHUTDOWN_MARGIN_S} s) x 1000 = ${want}`);
-    const spread = Number(setting(objs, inst, "drainSpreadMillis", "10000"));
+    const spread = Number(setting(objs, inst, "drainSpreadMillis", String(settingDefault("drainSpreadMillis"))));
+    const close = Number(setting(objs, inst, "closeTimeoutMillis", String(settingDefault("closeTimeoutMillis"))));
+    const window = Math.min(spread, Math.floor(timeout * spreadShare / 100));
+    const drain = Math.min(apiDrain + window + close, Math.floor(timeout * drainShare / 100));
     const xml = confFor(objs, inst).xml ?? "";
     const wait = xml.match(/<property\s+name="hazelcast\.graceful\.shutdown\.max\.wait">\s*(\d+)\s*</);
     if (!wait) errs.push(`${inst.name}: cluster-k8s.xml does not cap hazelcast.graceful.shutdown.max.wait (600 s by default)`);
-    else if (spread + Number(wait[1]) * 1000 > timeout) errs.push(`${inst.name}: drain spread ${spread} ms + Hazelcast's graceful wait ${wait[1]} s exceed the shutdown budget ${timeout} ms`);
+    else if (drain + Number(wait[1]) * 1000 > timeout) {
+      errs.push(`${inst.name}: the drain's longest ${drain} ms (push API off the event bus ${apiDrain} ms + 1001s spread over ${window} ms`
+        + ` + closeTimeoutMillis ${close} ms, at most ${drainShare} % of the budget) + Hazelcast's graceful wait ${wait[1]} s exceed the`
+        + ` shutdown budget ${timeout} ms: the deadline would halt the node while it leaves the cluster`);
+    }
   }
   return errs.map((e) => ["shutdown-budget", e]);
 });

@@ -215,8 +215,14 @@ public final class NodeVerticle extends VerticleBase {
     }
   }
 
-  /** How long a drain waits for the push API to leave the cluster's event bus before it closes clients. */
+  /**
+   * How long a drain waits for the push API to leave the cluster's event bus before it closes clients.
+   * .ci/k8s-validate reads it, SPREAD_SHARE_PERCENT below and Main.DRAIN_SHARE_PERCENT to check the
+   * manifests' shutdown budget.
+   */
   static final long API_DRAIN_MILLIS = 2_000;
+  /** The share of the shutdown budget, in percent, over which the drain may spread its 1001s at most. */
+  static final long SPREAD_SHARE_PERCENT = 50;
 
   /** This node's /stats, the figures of every component added up. */
   public NodeStats stats() {
@@ -229,11 +235,11 @@ public final class NodeVerticle extends VerticleBase {
    */
   private void drain(Message<Object> msg) {
     ready = false;
-    // The spread takes at most half of what is left of the shutdown: the last flush and the
+    // The spread takes at most a share of what is left of the shutdown: the last flush and the
     // cluster leave come after it, inside the same deadline.
     long budget = msg.body() instanceof JsonObject j && j.containsKey("budgetMillis") ? j.getLong("budgetMillis")
       : config.number(Setting.SHUTDOWN_TIMEOUT_MILLIS);
-    long window = Math.min(config.number(Setting.DRAIN_SPREAD_MILLIS), budget / 2);
+    long window = Math.min(config.number(Setting.DRAIN_SPREAD_MILLIS), budget * SPREAD_SHARE_PERCENT / 100);
     JsonObject spread = new JsonObject().put("windowMillis", window)
       .put("minClosesPerSecond", (double) config.number(Setting.DRAIN_MIN_CLOSES_PER_SECOND));
     DeliveryOptions options = new DeliveryOptions().setLocalOnly(true).setSendTimeout(window + config.closeTimeoutMillis() + 10_000);
