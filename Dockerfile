@@ -53,14 +53,20 @@ COPY --from=split /split/out/lib/deps.jar /app/lib/deps.jar
 COPY --from=split /split/out/pushgate.jar /app/pushgate.jar
 COPY --chmod=755 bin/pushgate /app/bin/pushgate
 # Config files only: conf/ also holds the kustomization.yaml that feeds the k8s ConfigMap.
-# On Kubernetes the ConfigMap is mounted over /app/conf; these copies serve plain `docker run`
-# (cluster-k8s.xml needs -Dpushgate.hazelcast.cluster-name, which only the k8s Deployment sets).
+# On Kubernetes the ConfigMap is mounted over /app/conf. These copies are what a plain `docker run`
+# starts with, and their safe defaults shut out more there than on a host: the push API listens on
+# 127.0.0.1 inside the container, out of reach of `-p 7799:7799` (set PUSHGATE_API_HOST=0.0.0.0 with
+# PUSHGATE_API_KEYS: the node refuses a non-loopback API without keys), and cluster.xml binds Hazelcast
+# to loopback, so -cluster forms no cluster across containers (mount a Hazelcast file of your own and
+# name it with PUSHGATE_CLUSTER_CONFIG; cluster-k8s.xml finds members through a Kubernetes Service and
+# needs -Dpushgate.hazelcast.cluster-name, which the k8s Deployment sets). README, Run it, says more.
 COPY conf/*.json conf/*.xml /app/conf/
 
 USER 10001:10001
 
-# 7777 public (WebSocket /connect, /health, /ready); 7799 push API, /stats, /metrics;
-# 5701 Hazelcast; 15701 Vert.x event bus (with -cluster-port 15701).
+# 7777 public (WebSocket /connect, /health, /ready); 7799 push API, /stats, /metrics (reachable only
+# with PUSHGATE_API_HOST set, above); 5701 Hazelcast and 15701 Vert.x event bus (with -cluster-port
+# 15701; across containers only with a Hazelcast file of your own, above).
 EXPOSE 7777 7799 5701 15701
 
 # The launcher sizes the JVM from the configuration and execs java, so java is PID 1 and gets SIGTERM
