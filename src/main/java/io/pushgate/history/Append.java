@@ -73,7 +73,7 @@ public final class Append implements EntryProcessor<String, StreamLog, AppendRes
       int count = WireCounts.read(in, "items");
       List<byte[]> items = WireCounts.listFor(count);
       for (int k = 0; k < count; k++) {
-        items.add(in.readByteArray());
+        items.add(WireCounts.bytes(in, "an item"));
       }
       pushes.add(new Push(items, key));
     }

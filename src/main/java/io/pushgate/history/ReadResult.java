@@ -79,7 +79,7 @@ public final class ReadResult implements DataSerializable {
     int n = WireCounts.read(in, "items");
     items = WireCounts.listFor(n);
     for (int i = 0; i < n; i++) {
-      items.add(in.readByteArray());
+      items.add(WireCounts.bytes(in, "an item"));
     }
   }
 }

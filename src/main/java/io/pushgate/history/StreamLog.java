@@ -290,7 +290,7 @@ public final class StreamLog implements DataSerializable {
     touchedMillis = in.readLong();
     int n = WireCounts.read(in, "items");
     for (int i = 0; i < n; i++) {
-      Item item = new Item(in.readByteArray(), in.readLong());
+      Item item = new Item(WireCounts.bytes(in, "an item"), in.readLong());
       items.addLast(item);
       bytes += item.bytes().length;
     }

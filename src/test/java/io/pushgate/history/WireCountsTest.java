@@ -52,4 +52,19 @@ class WireCountsTest {
     read.writeData(again);
     assertEquals(java.util.Arrays.toString(out.toByteArray()), java.util.Arrays.toString(again.toByteArray()), "read back as written");
   }
+
+  /**
+   * An item whose length promises 2 GiB that never follow: refused by name before anything is made
+   * for it (Hazelcast's readByteArray made the array first: 2 GiB, or an OutOfMemoryError).
+   */
+  @Test
+  void anItemLengthPastTheEndIsRefusedBeforeItIsAllocated() throws IOException {
+    ObjectDataOutput out = serialization.createObjectDataOutput();
+    new Append(java.util.List.of(new Append.Push(java.util.List.of(new byte[] {'Z'}), null)), 5L, "e", HistoryOptions.DEFAULTS).writeData(out);
+    byte[] bytes = out.toByteArray();
+    // The last five bytes are the item: its length (1), then 'Z'. Promise far more instead.
+    java.nio.ByteBuffer.wrap(bytes, bytes.length - 5, 4).order(serialization.getByteOrder()).putInt(Integer.MAX_VALUE - 16);
+    IOException e = assertThrows(IOException.class, () -> new Append().readData(serialization.createObjectDataInput(bytes)));
+    assertTrue(e.getMessage().contains("length of an item (2147483631) past the end"), e.getMessage());
+  }
 }
