@@ -193,12 +193,13 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
       refuse(channel, CloseCode.INTERNAL_ERROR);
       throw e;
     }
-    // What the client sent with its upgrade goes on to the connection, before anything read later.
-    Upgrades.handOver(channel);
     stats.accepted.inc();
     hub.add(c);
     guard.watchExpiry(session, () -> c.close(CloseCode.POLICY_VIOLATION));
     c.checkStillOpen();
+    // Last, once the connection is all set up (an early REFRESH replaces the expiry timer just set):
+    // what the client sent with its upgrade goes on to it, before anything read later.
+    Upgrades.handOver(channel);
   }
 
   /** An admitted client the shard does not take after all: its per-client slots given back, counted, closed. */

@@ -92,7 +92,11 @@ final class Upgrades extends ChannelDuplexHandler {
       return;
     }
     if (upgraded) {
-      hold(msg);
+      if (earlyFailure == null) {
+        hold(msg);
+      } else {
+        ReferenceCountUtil.release(msg); // after a frame the connection will close for: never acted on
+      }
       return;
     }
     if (current != null) {
@@ -142,10 +146,17 @@ final class Upgrades extends ChannelDuplexHandler {
     }
   }
 
+  /**
+   * A frame decoded early that is not valid: the connection answers it (1007, 1009...) once it is in
+   * place, after the frames before it; what comes after it, frames or more of the decoder's complaints
+   * (its state stays failed), is dropped, as the connection would drop it. Anything else goes on.
+   */
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (upgraded && earlyFailure == null) {
-      earlyFailure = cause; // a frame decoded early that is not valid: the connection answers it (1007, 1009...)
+    if (upgraded && cause instanceof io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException) {
+      if (earlyFailure == null) {
+        earlyFailure = cause;
+      }
       return;
     }
     ctx.fireExceptionCaught(cause);
@@ -178,7 +189,7 @@ final class Upgrades extends ChannelDuplexHandler {
   static void handOver(Channel channel) {
     Upgrades upgrades = channel.pipeline().get(Upgrades.class);
     if (upgrades != null) {
-      upgrades.handedOver = true;
+      upgrades.handedOver = channel.isActive(); // closed meanwhile: what was held is released, not read
       channel.pipeline().remove(upgrades);
     }
   }
@@ -329,6 +340,10 @@ final class Upgrades extends ChannelDuplexHandler {
         upgraded = false;
         respond(HttpResponseStatus.BAD_REQUEST, "Not a WebSocket handshake: " + e.getMessage(), true);
         return null;
+      } catch (RuntimeException e) {
+        upgraded = false;
+        releaseEarly();
+        throw e;
       }
       // This handler stays until the shard's connection is in place (handOver), holding what is read meanwhile.
       return channel;

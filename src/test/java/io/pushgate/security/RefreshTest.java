@@ -66,6 +66,38 @@ class RefreshTest {
   }
 
   /**
+   * A REFRESH sent with the upgrade itself (held until the connection is in place) replaces the
+   * handshake's token as any REFRESH does: a later one moves the deadline again, and no timer of an
+   * earlier token is left behind to close the connection.
+   */
+  @Test
+  void aRefreshSentWithTheUpgradeLeavesNoTimerBehind() {
+    try (TestNode node = TestNode.start(new JsonObject().put("jwtHs256Secret", Tokens.SECRET).put("jwtLeewaySeconds", 0));
+         io.pushgate.testing.RawClient raw = io.pushgate.testing.RawClient.connect(node.publicPort())) {
+      Tokens tokens = Tokens.hs256(node.vertx, Tokens.SECRET);
+      long shortExp = System.currentTimeMillis() / 1000 + 3;
+      java.io.ByteArrayOutputStream packet = new java.io.ByteArrayOutputStream();
+      packet.writeBytes(io.pushgate.testing.RawClient.upgradeRequest("/connect?token=" + tokens.valid("u", 60, new JsonObject()), "")
+        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      packet.writeBytes(raw.frame(io.pushgate.testing.RawClient.OP_TEXT, true,
+        refresh(1, tokens.sign(new JsonObject().put("sub", "u").put("exp", shortExp))).encode().getBytes(java.nio.charset.StandardCharsets.UTF_8), true));
+      raw.writeRaw(packet.toByteArray());
+      assertTrue(raw.readHead().startsWith("HTTP/1.1 101 "));
+      String first = raw.readFrame().text();
+      assertEquals("ACK", new JsonObject(first).getString("type"), first);
+      long spaced = System.nanoTime() + 1_100_000_000L; // one REFRESH a second per connection
+      Eventually.await("a second since the first REFRESH", () -> System.nanoTime() > spaced);
+      raw.sendText(refresh(2, tokens.valid("u", 120, new JsonObject())).encode());
+      String second = raw.readFrame().text();
+      assertEquals("ACK", new JsonObject(second).getString("type"), second);
+      Eventually.await("the early refresh's exp passed", () -> System.currentTimeMillis() > shortExp * 1000 + 1_500, Duration.ofSeconds(10));
+      raw.sendText(ClientMessages.ping(3).encode());
+      assertEquals("PONG", new JsonObject(raw.readFrame().text()).getString("type"), "open: the early refresh's timer went with it");
+      assertEquals(0, node.stats().getJsonObject("security").getJsonObject("closed").getLong("token_expired"));
+    }
+  }
+
+  /**
    * A REFRESH does not wait behind a JOIN of a stream the merger has yet to answer (the old token's
    * deadline runs meanwhile), and that JOIN, answered later, meets the grant the REFRESH gave.
    */
