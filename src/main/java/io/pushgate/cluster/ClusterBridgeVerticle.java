@@ -62,6 +62,10 @@ public final class ClusterBridgeVerticle extends VerticleBase {
       "well-formed pushes from other nodes over this node's maxItemsPerPush, maxItemBytes or maxItemDepth, not taken: missed, as at a full merge queue");
     stats.gauge("cluster.members", "pushgate_cluster_members", "cluster members this node sees, itself included (1 standalone)",
       () -> vertx.isClustered() ? members(vertx).size() : 1);
+    // What minClusterMembers counts, and what the alerts compare with it: a pushing JVM is a member, not a peer.
+    stats.gauge("cluster.nodes", "pushgate_cluster_nodes",
+      "pushgate nodes of the cluster this node sees, itself included (1 standalone): the members that are not JVMs joined only to push",
+      () -> vertx.isClustered() ? VertxInternals.membersMarked(vertx, ClusterSetup.NODE_ATTRIBUTE) : 1);
     stats.info("cluster.nodeId", () -> nodeId);
     stats.info("cluster.clustered", vertx::isClustered);
     stats.info("cluster.memberIds", () -> new JsonArray(members(vertx)));

@@ -30,6 +30,8 @@ class MembershipReadyTest {
       Vertx pusher = cluster.serviceMember();
       Eventually.await("the pusher seen", () -> io.pushgate.vertx.VertxInternals.hazelcast(first.vertx).getCluster().getMembers().size() == 2);
       assertEquals(503, ready(first), "a pushing JVM is no peer");
+      JsonObject seen = first.stats().getJsonObject("cluster");
+      assertEquals("2 members, 1 node", seen.getInteger("members") + " members, " + seen.getInteger("nodes") + " node");
       TestNode.await(pusher.close());
       Vertx peer = cluster.member();
       Eventually.await("ready once a peer joined", () -> ready(first) == 200, Duration.ofSeconds(30));
