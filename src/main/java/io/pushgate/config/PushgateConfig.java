@@ -48,7 +48,7 @@ public final class PushgateConfig {
       known.add(s.key());
       Object raw = pick(json, env, s.key(), s.defaultValue());
       String fromEnv = env.get(Setting.envName(s.key()));
-      if (s.turnsCheckOn() && fromEnv != null && fromEnv.isBlank()) {
+      if (s.turnsCheckOn() && fromEnv != null && fromEnv.isBlank() && !otherTokenKeySet(s, json, env)) {
         problems.add(Setting.envName(s.key()) + " is set but empty, which would leave " + s.key() + "'s check off: give it a value,"
           + " or unset the variable to run without it (a Kubernetes Secret whose key holds nothing does this)");
       }
@@ -116,10 +116,25 @@ public final class PushgateConfig {
       || limit(Limit.MAX_BODY_BYTES) > Integer.MAX_VALUE || limit(Limit.API_IDLE_TIMEOUT_MILLIS) > Integer.MAX_VALUE) {
       problems.add("maxOutboundBytes, maxFrameBytes, maxBodyBytes and apiIdleTimeoutMillis must each fit in 2^31-1");
     }
-    if (publicPort() != 0 && publicPort() == apiPort()) {
+    if (publicPort() != 0 && publicPort() == apiPort() && sameInterfaces(text(Setting.PUBLIC_HOST), text(Setting.API_HOST))) {
       problems.add(Setting.PUBLIC_PORT.key() + " and " + Setting.API_PORT.key() + " must differ, both are " + apiPort()
         + ": the push API needs a port of its own, which clients must not reach");
     }
+  }
+
+  /** Whether two listening hosts can clash on one port: the same one, or either of them every interface. */
+  private static boolean sameInterfaces(String a, String b) {
+    java.util.Set<String> any = java.util.Set.of("0.0.0.0", "::", "[::]", "");
+    return a.equals(b) || any.contains(a) || any.contains(b);
+  }
+
+  /**
+   * Whether {@code s} is one of the two token keys and the other is given: tokens are on either way,
+   * and a Secret that still carries an empty entry for the one not used is no mistake.
+   */
+  private static boolean otherTokenKeySet(Setting s, JsonObject json, Map<String, String> env) {
+    Setting other = s == Setting.JWT_HS256_SECRET ? Setting.JWT_RS256_PUBLIC_KEY : s == Setting.JWT_RS256_PUBLIC_KEY ? Setting.JWT_HS256_SECRET : null;
+    return other != null && pick(json, env, other.key(), "") instanceof String value && !value.isBlank();
   }
 
   private static Object pick(JsonObject json, Map<String, String> env, String key, Object fallback) {

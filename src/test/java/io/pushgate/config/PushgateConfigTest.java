@@ -53,6 +53,9 @@ class PushgateConfigTest {
     assertTrue(e.getMessage().contains("PUSHGATE_API_KEYS is set but empty"), e.getMessage());
     assertTrue(!e.getMessage().contains("PUSHGATE_JWT_AUDIENCE"), "an empty audience turns no check off: " + e.getMessage());
     assertEquals("", PushgateConfig.load(new JsonObject().put("jwtHs256Secret", ""), Map.of()).text(Setting.JWT_HS256_SECRET));
+    // RS256 instead of HS256, the Secret's HS256 entry left empty: tokens are on, nothing to refuse.
+    assertEquals("", PushgateConfig.load(new JsonObject(), Map.of("PUSHGATE_JWT_HS256_SECRET", "",
+      "PUSHGATE_JWT_RS256_PUBLIC_KEY", "/etc/pushgate/jwt.pem")).text(Setting.JWT_HS256_SECRET));
   }
 
   @Test
@@ -61,6 +64,8 @@ class PushgateConfigTest {
       new JsonObject().put("publicPort", 8000).put("apiPort", 8000), Map.of()));
     assertTrue(e.getMessage().contains("publicPort and apiPort must differ, both are 8000"), e.getMessage());
     assertEquals(0, PushgateConfig.load(new JsonObject().put("publicPort", 0).put("apiPort", 0), Map.of()).publicPort(), "0 picks a free port each");
+    assertEquals(8000, PushgateConfig.load(new JsonObject().put("publicPort", 8000).put("apiPort", 8000)
+      .put("publicHost", "10.0.0.1").put("apiHost", "127.0.0.1"), Map.of()).apiPort(), "one port on two interfaces binds");
   }
 
   /** A Service named pushgate-api gives pods PUSHGATE_API_PORT=tcp://...: the refusal says where it comes from. */
