@@ -116,10 +116,11 @@ class AuthTest {
 
   /**
    * Two short tokens: the first client leaves before its token expires, the second stays. Only the
-   * second is closed by expiry, with 1008: the first one's timer died with its connection.
+   * second is closed by expiry, with 1008. Whether the first one's timer went with its connection
+   * cannot be seen here (closing a closed connection counts nothing): ShardGuardTest sees it.
    */
   @Test
-  void tokenExpiringWhileConnectedClosesWith1008AndTheTimerGoesWithTheConnection() {
+  void tokenExpiringWhileConnectedClosesWith1008() {
     try (TestNode node = TestNode.start(new JsonObject().put("jwtHs256Secret", Tokens.SECRET).put("jwtLeewaySeconds", 0))) {
       Tokens tokens = Tokens.hs256(node.vertx, Tokens.SECRET);
       try (TestClient longLived = TestClient.connect(connect(node, tokens.valid("u4", 600, new JsonObject())), Map.of(), false)) {
