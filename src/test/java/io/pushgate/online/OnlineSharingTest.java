@@ -120,6 +120,18 @@ class OnlineSharingTest {
       List<Double> settled = bytesPerInterval(20);
       System.out.printf("online sharing: %d rooms on each of 3 nodes, %d watched on one node, steady: bytes per node per interval %s%n",
         ROOMS, watched, settled);
+      // In each cycle of FULL_EVERY intervals a node sends for a watched room: in its full state, node
+      // 0's watch list and each node's count; on nodes 1 and 2, their counts once more, after node 0's
+      // full state made them forget its watch list and learn it again. Under 32 bytes a room in all
+      // ("room-999" twice, quotes, colon, count, commas). A window of twenty intervals spans three cycles
+      // at most: the bound allows four, and the heartbeat. The counts resent every interval would be
+      // 13 bytes a room every interval (13,000 bytes here).
+      int cycles = 20 / OnlineVerticle.FULL_EVERY + 2;
+      double bound = cycles * 32.0 * watched / 20 + 200;
+      for (double bytes : settled) {
+        assertTrue(bytes < bound, "a node published " + bytes + " bytes per interval with steady counts, over " + bound
+          + ": more than the full state every " + OnlineVerticle.FULL_EVERY + " intervals");
+      }
     }
   }
 }
