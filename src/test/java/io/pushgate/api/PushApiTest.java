@@ -20,11 +20,16 @@ class PushApiTest {
 
   private static TestNode node;
 
-  @BeforeAll
-  static void start() {
-    node = TestNode.start(new JsonObject()
+  /** Small limits, and a tick longer than the tests, so that what merges stays pending. */
+  private static TestNode startNode() {
+    return TestNode.start(new JsonObject()
       .put("maxItemsPerPush", 3).put("maxItemBytes", 100).put("maxBodyBytes", 1_000).put("maxBatchBytes", 1_024)
       .put("maxPendingBytes", 1_024).put("tickMillis", 60_000));
+  }
+
+  @BeforeAll
+  static void start() {
+    node = startNode();
   }
 
   @AfterAll
@@ -104,30 +109,34 @@ class PushApiTest {
   /**
    * With a tick longer than the test, nothing leaves the merger but early flushes and a quiet room's
    * first item, and one room under its batch limits avoids both: once its bytes are full, pushes get 503.
+   * On a node of its own: the queue stays full until the tick, and the other tests' pushes would get 503
+   * after it (or fill part of it before).
    */
   @Test
   void fullMergeQueueIs503AndNothingOfTheRefusedPushIsKept() {
-    JsonArray items = new JsonArray().add("y".repeat(90)).add("y".repeat(90));
-    // A quiet room's first item leaves at once (leading edge): one warm item first, then the room merges until the tick.
-    assertEquals(200, node.pushJson("/push/room", new JsonObject().put("room", "queue").put("items", new JsonArray().add("warm"))).statusCode());
-    Eventually.await("the warm item handed out", () -> node.stats().getJsonObject("merger").getLong("pendingBytes") == 0);
-    int accepted = 0;
-    HttpResponse<String> response;
-    while ((response = node.pushJson("/push/room", new JsonObject().put("room", "queue").put("items", items))).statusCode() == 200) {
-      accepted++;
-      if (accepted > 100) {
-        throw new AssertionError("merge queue never filled");
+    try (TestNode node = startNode()) {
+      JsonArray items = new JsonArray().add("y".repeat(90)).add("y".repeat(90));
+      // A quiet room's first item leaves at once (leading edge): one warm item first, then the room merges until the tick.
+      assertEquals(200, node.pushJson("/push/room", new JsonObject().put("room", "queue").put("items", new JsonArray().add("warm"))).statusCode());
+      Eventually.await("the warm item handed out", () -> node.stats().getJsonObject("merger").getLong("pendingBytes") == 0);
+      int accepted = 0;
+      HttpResponse<String> response;
+      while ((response = node.pushJson("/push/room", new JsonObject().put("room", "queue").put("items", items))).statusCode() == 200) {
+        accepted++;
+        if (accepted > 100) {
+          throw new AssertionError("merge queue never filled");
+        }
       }
+      assertRefused(response, 503, "QUEUE_FULL");
+      assertEquals("1", response.headers().firstValue("Retry-After").orElse(null), "nothing was taken: retry a second later");
+      JsonObject merger = node.stats().getJsonObject("merger");
+      // Each push is 2 items of 92 bytes, each counted with what it costs the heap beside its bytes;
+      // the queue holds 1,024 bytes: 4 pushes fit, the 5th does not (5 would without the overhead).
+      long perPush = 2L * (92 + io.pushgate.merge.PushBatch.ITEM_OVERHEAD_BYTES);
+      assertEquals(4, accepted, merger.encode());
+      assertEquals(1_024 / perPush, accepted, "what fits in maxPendingBytes");
+      assertEquals(accepted * perPush, merger.getLong("pendingBytes"));
     }
-    assertRefused(response, 503, "QUEUE_FULL");
-    assertEquals("1", response.headers().firstValue("Retry-After").orElse(null), "nothing was taken: retry a second later");
-    JsonObject merger = node.stats().getJsonObject("merger");
-    // Each push is 2 items of 92 bytes, each counted with what it costs the heap beside its bytes;
-    // the queue holds 1,024 bytes: 4 pushes fit, the 5th does not (5 would without the overhead).
-    long perPush = 2L * (92 + io.pushgate.merge.PushBatch.ITEM_OVERHEAD_BYTES);
-    assertEquals(4, accepted, merger.encode());
-    assertEquals(1_024 / perPush, accepted, "what fits in maxPendingBytes");
-    assertEquals(accepted * perPush, merger.getLong("pendingBytes"));
   }
 
   /** The setting's text, which README repeats, says what each item counts beside its bytes. */
