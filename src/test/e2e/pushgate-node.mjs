@@ -15,16 +15,34 @@ const jar = path.join(root, 'target/pushgate.jar');
 /** A secret for HS256 tokens in tests: 48 bytes, none of the words the node refuses as a placeholder. */
 export const TEST_SECRET = 'e2e-hs256-secret-' + crypto.randomBytes(24).toString('hex');
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
+/** Ports this process has handed out: two calls never give the same one, free as it may still be. */
+const handedOut = new Set();
+
+/** Whether `port` can be listened on at 127.0.0.1 now (the listener is closed again at once). */
+function canListen(port) {
+  return new Promise((resolve) => {
     const s = net.createServer();
     s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const {port} = s.address();
-      s.close(() => resolve(port));
-    });
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
+}
+
+/**
+ * A free port below the kernel's ephemeral range (32768 and up), as TestNode.freePort picks them: a
+ * port the kernel hands out for port 0 is one its outgoing sockets draw from too, and one of those
+ * (the browser's reconnects, another process's clients) could take it before the node binds it, or
+ * while a restarted node binds it again.
+ */
+export async function freePort() {
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const port = 10_000 + crypto.randomInt(22_000);
+    if (!handedOut.has(port) && await canListen(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('no free port below 32000 in 500 tries');
 }
 
 /**
@@ -80,10 +98,7 @@ export async function startNode(name, env = {}, ports = null) {
     throw new Error(`${jar} is missing: run mvn package (or mvn verify) first`);
   }
   if (!ports) {
-    ports = {public: await freePort(), api: await freePort()};
-    while (ports.api === ports.public) {
-      ports.api = await freePort();
-    }
+    ports = {public: await freePort(), api: await freePort()}; // never the same twice
   }
   const logFile = path.join(outDir, `server-${name}-${++runs}.log`);
   const out = fs.openSync(logFile, 'w');
