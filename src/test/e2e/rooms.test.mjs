@@ -1038,18 +1038,25 @@ describe('network and page life', () => {
 
   test('a PING sent as the tab woke is not taken for a dead socket by the heartbeat that fires right after', async () => {
     const page = fakePage();
+    let c;
     try {
-      const c = client({heartbeatMs: 80});
+      // The wake comes 300 ms into a 1 s interval: its PING is 700 ms old when the next heartbeat
+      // finds it unanswered, under the 900 ms (0.9 of the interval) that would drop the socket. The
+      // wake may come up to 700 ms late and still be before that heartbeat; if it comes after it,
+      // the test fails rather than pass without the heartbeat meeting the wake's PING.
+      c = client({heartbeatMs: 1_000});
       const ws = await opened(c);
-      await waitFor('first PING', () => ws.sentOf('PING').length === 1);
+      await waitFor('first PING', () => ws.sentOf('PING').length === 1, 3_000);
       ws.deliver({type: 'PONG', data: {}});
-      await new Promise((r) => setTimeout(r, 70)); // just before the next heartbeat
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(ws.sentOf('PING').length, 1, 'the next heartbeat has not fired yet: the wake comes before it');
       page.visibility('visible'); // the tab wakes: a PING goes out at once
-      await waitFor('the heartbeat after the wake', () => ws.sentOf('PING').length >= 3, 1_000);
+      assert.equal(ws.sentOf('PING').length, 2, "the wake's PING");
+      await waitFor('the heartbeat after the wake', () => ws.sentOf('PING').length >= 3, 3_000);
       assert.equal(ws.closedWith, null, 'not dropped');
       ws.deliver({type: 'PONG', data: {}});
-      c.pg.close();
     } finally {
+      c?.pg.close(); // also when it failed: a client left reconnecting keeps the run from ending
       page.restore();
     }
   });
