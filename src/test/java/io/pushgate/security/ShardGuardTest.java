@@ -48,7 +48,8 @@ class ShardGuardTest {
         return true;
       });
       guard.watchExpiry(open, () -> {
-        openExpiredAt.complete(System.currentTimeMillis());
+        long now = System.currentTimeMillis();
+        loop.runOnContext(next -> openExpiredAt.complete(now)); // once the guard has counted it, on the loop's next turn
         return true;
       });
       guard.release(released);
