@@ -77,15 +77,24 @@ final class PeerTally {
       onNewPeer.run();
     }
     peer.seenNanos = nowNanos;
+    // A full state replaces the peer's watch list: the rooms it still watches are taken again without
+    // a word, and only those it no longer lists are unwatched (telling this node that every room went
+    // and came back would make it send all its counts of them again, at every peer's full state).
+    Set<String> listedBefore = null;
     if (Boolean.TRUE.equals(body.getValue("full"))) {
-      forget(peer);
+      listedBefore = new HashSet<>(peer.watched);
+      peer.watched.clear();
+      peer.counts.clear();
     }
     // Unwatched first: a node at maxRooms that swapped one room for another in an interval frees the
     // place before taking it, rather than being refused (its two lists never share a room).
     pastMaxRooms = 0;
-    String problem = watch(peer, body.getValue("unwatch"), false);
+    String problem = watch(peer, body.getValue("unwatch"), false, null);
     if (problem == null) {
-      problem = watch(peer, body.getValue("watch"), true);
+      problem = watch(peer, body.getValue("watch"), true, listedBefore);
+    }
+    if (listedBefore != null) {
+      listedBefore.forEach(room -> onWatch.accept(room, false));
     }
     if (problem == null) {
       problem = counts(peer, body.getValue("counts"));
@@ -114,7 +123,12 @@ final class PeerTally {
     peer.counts.clear();
   }
 
-  private String watch(Peer peer, Object rooms, boolean watch) {
+  /**
+   * Applies a watch or unwatch list. {@code listedBefore}: for a full state's watch list, the rooms the
+   * peer watched before it; a room still listed is taken again without telling {@code onWatch}, and
+   * leaves the set, so that what is left in it afterwards is what the peer stopped watching.
+   */
+  private String watch(Peer peer, Object rooms, boolean watch, Set<String> listedBefore) {
     if (rooms == null) {
       return null;
     }
@@ -130,7 +144,9 @@ final class PeerTally {
         continue;
       }
       if (watch ? peer.watched.add(room) : peer.watched.remove(room)) {
-        onWatch.accept(room, watch);
+        if (listedBefore == null || !listedBefore.remove(room)) {
+          onWatch.accept(room, watch);
+        }
       }
       if (!watch) {
         peer.counts.remove(room);

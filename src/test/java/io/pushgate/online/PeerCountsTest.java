@@ -192,4 +192,25 @@ class PeerCountsTest {
     assertEquals(0, tally.count("hall"));
     assertEquals(2, tally.count("lobby"));
   }
+
+  /**
+   * A peer's full state (every FULL_EVERY intervals) replaces its watch list: rooms it still lists are
+   * not reported as unwatched and watched again, which would make this node send all its counts of
+   * them again at every peer's full state; only the changes are.
+   */
+  @Test
+  void aFullStateTellsOnlyTheWatchChanges() {
+    List<String> watchers = new ArrayList<>();
+    PeerTally tally = new PeerTally(10, (room, watched) -> watchers.add(room + (watched ? "+" : "-")));
+    assertEquals(null, tally.apply("node", new JsonObject().put("full", true).put("watch", new JsonArray().add("arena").add("lobby"))
+      .put("counts", new JsonObject().put("arena", 3)), 0, () -> { }));
+    assertEquals(null, tally.apply("node", new JsonObject().put("full", true).put("watch", new JsonArray().add("lobby").add("annex"))
+      .put("counts", new JsonObject().put("annex", 4)), 0, () -> { }));
+    assertEquals(List.of("arena+", "lobby+", "annex+", "arena-"), watchers);
+    assertEquals("0 4", tally.count("arena") + " " + tally.count("annex"), "a full state's counts replace the peer's");
+    watchers.clear();
+    assertEquals(null, tally.apply("node", new JsonObject().put("full", true).put("watch", new JsonArray().add("lobby").add("annex"))
+      .put("counts", new JsonObject().put("annex", 4)), 0, () -> { }));
+    assertEquals(List.of(), watchers, "the same full state again: nothing changed");
+  }
 }
