@@ -248,6 +248,19 @@ final class Batches {
    * collection and up to half a second of sleeps) on the merger's event loop, and seven of them held
    * it 3.7 s in NodeProcessIT's tick short of memory.
    */
+  /**
+   * A tick's frames ({@link #flushAll}) with the rooms' budgets of {@code ticks} ticks, against what each
+   * sent since the last tick, early frames included; then the next tick's count starts.
+   */
+  List<Flushed> flushTick(long nowNanos, int ticks) {
+    sampler.startTick(nowNanos, ticks);
+    try {
+      return flushAll();
+    } finally {
+      sampler.endTick();
+    }
+  }
+
   List<Flushed> flushAll() {
     Set<Key> last = framedThisTick;
     framedLastTick = last;

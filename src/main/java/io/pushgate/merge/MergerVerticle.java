@@ -289,10 +289,10 @@ public final class MergerVerticle extends VerticleBase {
       batches.holding(true);
       return;
     }
-    sampler.startTick(start, heldTicks + 1);
+    int ticks = heldTicks + 1;
     heldTicks = 0;
     batches.holding(false);
-    List<Batches.Flushed> frames = batches.flushAll();
+    List<Batches.Flushed> frames = batches.flushTick(start, ticks);
     if (!frames.isEmpty()) {
       deliver(frames, start, true);
       counters.tickTime.recordNanos(System.nanoTime() - start);

@@ -30,7 +30,10 @@ final class Sampler {
   private final long itemsPerTick;
   private final FanoutPressure pressure;
   private final Counter sampled;
-  /** Items each room sent in the current tick, normal and kept low ones. */
+  /**
+   * Items each room sent since the last tick's frames, normal and kept low ones: early frames between
+   * two ticks (a full batch, a quiet room's leading frame) count against the tick that follows.
+   */
   private final Map<Target, Integer> sentThisTick = new HashMap<>();
   private final LinkedHashMap<String, Long> sampledByRoom = new LinkedHashMap<>(16, 0.75f, true);
   private boolean sampledSinceListed;
@@ -47,11 +50,11 @@ final class Sampler {
   }
 
   /**
-   * A new tick: budgets start again, for {@code ticks} ticks' worth of items (more than one when the
-   * merger held ticks while the shards were writing), and the share follows the node's lag.
+   * A tick's frames are about to be made: each room's budget is {@code ticks} ticks' worth of items
+   * (more than one when the merger held ticks while the shards were writing), less what it sent since
+   * the last tick; the share follows the node's lag.
    */
   void startTick(long nowNanos, int ticks) {
-    sentThisTick.clear();
     budgetTicks = ticks;
     if (sampledSinceListed) {
       sampledSinceListed = false;
@@ -61,6 +64,11 @@ final class Sampler {
       mostSampled = java.util.Collections.unmodifiableMap(top);
     }
     share = pressure.lagging(nowNanos, 2 * tickMillis * 1_000_000L) ? Math.max(MIN_SHARE, share / 2) : Math.min(1, share * 2);
+  }
+
+  /** The tick's frames are made: what the rooms send from now on counts against the next tick. */
+  void endTick() {
+    sentThisTick.clear();
   }
 
   double share() {

@@ -35,9 +35,11 @@ class SamplerTest {
     assertEquals(List.of(0, 10, 20, 30, 40), kept.stream().map(b -> (int) b[0]).toList());
     assertEquals(45, sampled.get());
     assertEquals(0, s.sample(ROOM, items(3)).size(), "nothing left this tick");
+    s.endTick();
     s.startTick(TICK_NANOS, 1);
     assertEquals(10, s.sample(ROOM, items(30)).size(), "a new tick, a new share");
     assertEquals(3, s.sample(Target.room("other"), items(3)).size(), "each room has its own budget");
+    s.endTick();
     s.startTick(2 * TICK_NANOS, 3);
     assertEquals(30, s.sample(ROOM, items(100)).size(), "a frame after two held ticks carries three ticks' budget");
   }

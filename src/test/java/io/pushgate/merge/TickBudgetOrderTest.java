@@ -42,7 +42,6 @@ class TickBudgetOrderTest {
   private static List<String> tick(boolean lowFirst, boolean stream, Counter sampled) {
     Sampler sampler = new Sampler(100, 100, new FanoutPressure(), sampled);
     Batches batches = new Batches(MergerOptions.DEFAULTS, sampler, new MergerStats(new NodeStats()), RoomBatch::encode, () -> 0L);
-    sampler.startTick(0, 1);
     PushBatch low = new PushBatch(ROOM, items("l", 10), 40, null, null, true);
     PushBatch normal = stream ? new PushBatch(ROOM, items("n", 10), 40).numbered(1, "e") : new PushBatch(ROOM, items("n", 10), 40);
     Runnable addNormal = () -> {
@@ -60,7 +59,7 @@ class TickBudgetOrderTest {
       batches.add(low, NO_EARLY_FLUSH);
     }
     List<String> frames = new ArrayList<>();
-    for (Batches.Flushed f : batches.flushAll()) {
+    for (Batches.Flushed f : batches.flushTick(0, 1)) {
       frames.add(f.frame().text());
       f.frame().release();
     }
@@ -79,5 +78,41 @@ class TickBudgetOrderTest {
         assertEquals(10, sampled.get(), why + ": the low items, over what the normal ones left");
       }
     }
+  }
+
+  /**
+   * Normal items that left between two ticks in early frames (a full batch) use the room's budget of
+   * the tick that follows, as those in its own frame do: the low items of that tick get what is left.
+   */
+  @Test
+  void normalItemsOfEarlyFramesUseTheNextTicksBudget() {
+    Counter sampled = new Counter();
+    Sampler sampler = new Sampler(100, 100, new FanoutPressure(), sampled); // 10 a tick
+    MergerOptions d = MergerOptions.DEFAULTS;
+    MergerOptions options = new MergerOptions(d.shards(), d.tickMillis(), 6, d.maxBatchBytes(), d.maxPendingBytes(),
+      d.closeTimeoutMillis(), d.maxRooms(), d.maxRoomItemsPerSecond());
+    Batches batches = new Batches(options, sampler, new MergerStats(new NodeStats()), RoomBatch::encode, () -> 0L);
+    List<Batches.Flushed> early = new ArrayList<>();
+    Batches.Outlet outlet = new Batches.Outlet() {
+      @Override
+      public void early(Batches.Flushed flushed) {
+        early.add(flushed);
+      }
+
+      @Override
+      public void leading(Batches.Key key) {
+      }
+    };
+    batches.add(new PushBatch(ROOM, items("n", 8), 32), outlet); // 6 leave early, 2 wait for the tick
+    batches.add(new PushBatch(ROOM, items("l", 5), 20, null, null, true), outlet);
+    List<String> frames = new ArrayList<>();
+    for (Batches.Flushed f : batches.flushTick(0, 1)) {
+      frames.add(f.frame().text());
+      f.frame().release();
+    }
+    early.forEach(f -> f.frame().release());
+    assertEquals(1, early.size(), "one early frame of 6 normal items");
+    // Counted from the tick's frame alone, 2 normal items would leave 8 and every low one would go.
+    assertEquals(3, sampled.get(), "8 normal items used 8 of the 10: 2 of the 5 low items go, 3 are sampled; frames " + frames);
   }
 }
