@@ -149,6 +149,11 @@ public final class MergerVerticle extends VerticleBase {
         }
 
         @Override
+        public boolean waiting(StreamState stream) {
+          return batches.waiting(stream.target);
+        }
+
+        @Override
         public void restarted(StreamState stream) {
           // After the old epoch's last frame (flushNow), on the same per-shard addresses, so in order.
           toEveryShard(new ShardCommand.StreamRestarted(stream.room));

@@ -206,7 +206,9 @@ final class Recovery {
         unavailable(j);
       }
     });
+    s.replayReads++;
     streams.sequencer.read(s.room, since, (int) (s.flushedTop - since)).onComplete(ar -> {
+      s.replayReads--;
       if (answered[0]) {
         return; // answered at its deadline
       }

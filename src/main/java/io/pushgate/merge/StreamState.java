@@ -41,6 +41,8 @@ final class StreamState {
   long historyReadNanos;
   long holeTimer = -1;
   boolean holeReading;
+  /** Replays being read from the history for this stream's JOINs: the sweep keeps the state meanwhile. */
+  int replayReads;
   /** Null after it was dropped to keep the node's rings in their bound; rebuilt from the next flush. */
   ReplayRing ring;
   /** Batches that came while the head was read (buffered) or with another epoch (foreign). */

@@ -56,6 +56,11 @@ final class Streams {
 
     /** The stream's numbering started again: the shards forget where it stood (and ask this merger). */
     void restarted(StreamState stream);
+
+    /** Whether frames of the stream wait in the merger's batches for the shards. */
+    default boolean waiting(StreamState stream) {
+      return false;
+    }
   }
 
   final Vertx vertx;
@@ -607,7 +612,9 @@ final class Streams {
     Set<StreamState> moved = new LinkedHashSet<>();
     for (RoomBatch b : frames) {
       StreamState s = b.isStream() ? states.get(b.target().room()) : null;
-      if (s != null && b.epoch().equals(s.epoch)) {
+      // A frame behind where the stream stands moves nothing back (it cannot come after a later one
+      // of a kept state: the sweep keeps states whose frames wait).
+      if (s != null && b.epoch().equals(s.epoch) && b.lastOffset() > s.flushedTop) {
         handed(s, b.lastOffset(), b.items());
         moved.add(s);
       }
@@ -697,7 +704,10 @@ final class Streams {
       // longer kept, beside a new one for the same room. A read of the head, for a JOIN or an epoch
       // check, is no reason to keep one: its answer finds the state gone and does nothing (kept), so
       // while the history cannot be read, states of rooms nobody is in still go.
-      boolean pending = s.holeTimer >= 0 || s.holeReading;
+      // Nor while its frames wait for the tick or a replay is being read: a new state for the room
+      // would answer JOINs from the history's head, and the old frames, handed on after, would give
+      // its new members items they had (and move where the stream stands back).
+      boolean pending = s.holeTimer >= 0 || s.holeReading || s.replayReads > 0 || outlet.waiting(s);
       if (s.early.isEmpty() && s.waiting.isEmpty() && s.buffered.isEmpty() && s.foreign.isEmpty() && !pending) {
         ringBytes -= s.ring == null ? 0 : s.ring.bytes();
         s.ring = null;

@@ -72,6 +72,9 @@ class StreamsTest {
       this(historySize, HOLE_MILLIS);
     }
 
+    /** Frames of the stream wait in the merger's batches for the tick. */
+    volatile boolean framesWaiting;
+
     Rig(int historySize, long holeMillis) {
       this(historySize, holeMillis, 120_000);
     }
@@ -104,6 +107,11 @@ class StreamsTest {
         @Override
         public void restarted(StreamState stream) {
           toShards.add("restarted in " + stream.epoch);
+        }
+
+        @Override
+        public boolean waiting(StreamState stream) {
+          return framesWaiting;
         }
       });
     }
@@ -1195,6 +1203,60 @@ class StreamsTest {
       return null;
     });
     assertNull(rig.on(() -> rig.streams.stateIfAny(ROOM)), "forgotten once nothing is pending");
+  }
+
+  /**
+   * Past maxStates a stream is not forgotten while its frames wait for the tick, nor while a JOIN's
+   * replay is read: a new state for the room would answer JOINs from the history's head, and the old
+   * frames, handed on after, would give its new members items they had.
+   */
+  @Test
+  void aStreamWhoseFramesWaitOrWhoseReplayIsReadIsNotForgotten() {
+    Rig rig = new Rig(200);
+    String epoch = fiveHandedOutWithoutRing(rig);
+    StreamState s = rig.on(() -> rig.streams.stateIfAny(ROOM));
+    rig.framesWaiting = true;
+    rig.on(() -> {
+      rig.streams.sweep(System.nanoTime(), 0, room -> false);
+      return null;
+    });
+    assertTrue(rig.on(() -> rig.streams.stateIfAny(ROOM)) == s, "kept while its frames wait");
+    rig.framesWaiting = false;
+
+    List<ShardCommand> answers = Collections.synchronizedList(new ArrayList<>());
+    Recovery recovery = new Recovery(rig.streams, MergerOptions.DEFAULTS, rig.stats, (shard, command) -> answers.add(command));
+    Promise<Void> held = Promise.promise();
+    rig.sequencer.readsWait = held.future();
+    long now = System.nanoTime();
+    rig.on(() -> {
+      recovery.join(new StreamJoin(0, "replay", ROOM, new Position(2, epoch), 1L, false, now, now + 5_000_000_000L));
+      rig.streams.sweep(System.nanoTime(), 0, room -> false);
+      return null;
+    });
+    assertTrue(rig.on(() -> rig.streams.stateIfAny(ROOM)) == s, "kept while its replay is read");
+    rig.sequencer.readsWait = Future.succeededFuture();
+    held.complete();
+    Eventually.await("the replay's answer", () -> answers.size() == 1);
+    JsonObject ack = ((ShardCommand.StreamJoined) answers.get(0)).ack();
+    assertEquals(true, ack.getBoolean("recovered"), ack.encode());
+    rig.on(() -> {
+      rig.streams.sweep(System.nanoTime(), 0, room -> false);
+      return null;
+    });
+    assertNull(rig.on(() -> rig.streams.stateIfAny(ROOM)), "forgotten once nothing is pending");
+  }
+
+  /** A frame behind where the stream stands (one of a state let go) does not move it back. */
+  @Test
+  void aFrameBehindWhereTheStreamStandsMovesNothing() {
+    Rig rig = new Rig(200);
+    String epoch = fiveHandedOutWithoutRing(rig);
+    StreamState s = rig.on(() -> rig.streams.stateIfAny(ROOM));
+    rig.on(() -> {
+      rig.streams.flushed(List.of(frame(epoch, 3, List.of("\"1\"".getBytes(StandardCharsets.UTF_8), "\"2\"".getBytes(StandardCharsets.UTF_8), "\"3\"".getBytes(StandardCharsets.UTF_8)))));
+      return null;
+    });
+    assertEquals(5, (long) rig.on(() -> s.flushedTop));
   }
 
   /** A frame of the stream as the merger hands it to the shards: {@code items}, the last at {@code lastOffset}. */
