@@ -82,6 +82,11 @@ final class Streams {
   /** Streams in order of last activity, so the least active ring goes first when rings are over their bound. */
   final LinkedHashMap<String, StreamState> states = new LinkedHashMap<>(16, 0.75f, true);
   private long ringBytes;
+  /**
+   * Streams whose rings may hold items, least recently appended to first: where the ring bound looks
+   * for rings to drop, instead of walking every state (most of them quiet, their rings gone).
+   */
+  private final LinkedHashSet<StreamState> ringOrder = new LinkedHashSet<>();
   /** Streams still to ask where they stand after a member left (at most one entry per state). */
   private final Set<String> toRecheck = new LinkedHashSet<>();
   private long earlyBytes;
@@ -655,6 +660,8 @@ final class Streams {
     long before = s.ring.bytes();
     s.ring.append(items, System.nanoTime(), options.size(), options.streamBytes(), options.ttlMillis() * 1_000_000L);
     ringBytes += s.ring.bytes() - before;
+    ringOrder.remove(s);
+    ringOrder.add(s);
   }
 
   /**
@@ -673,10 +680,11 @@ final class Streams {
     return s.ring;
   }
 
-  /** Drops whole rings, least recently active first, until they fit historyRingBytes together. */
+  /** Drops whole rings, least recently appended to first, until they fit historyRingBytes together. */
   private void boundRings() {
-    for (Iterator<StreamState> it = states.values().iterator(); ringBytes > options.ringBytes() && it.hasNext(); ) {
+    for (Iterator<StreamState> it = ringOrder.iterator(); ringBytes > options.ringBytes() && it.hasNext(); ) {
       StreamState s = it.next();
+      it.remove();
       if (s.ring != null && s.ring.bytes() > 0) {
         ringBytes -= s.ring.bytes();
         s.ring = null;
@@ -711,6 +719,7 @@ final class Streams {
       if (s.early.isEmpty() && s.waiting.isEmpty() && s.buffered.isEmpty() && s.foreign.isEmpty() && !pending) {
         ringBytes -= s.ring == null ? 0 : s.ring.bytes();
         s.ring = null;
+        ringOrder.remove(s);
         dropReplays(s);
         if (states.size() > maxStates && !hasMembers.test(s.room)) {
           it.remove();

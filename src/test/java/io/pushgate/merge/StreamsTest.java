@@ -84,7 +84,10 @@ class StreamsTest {
     }
 
     Rig(int historySize, long holeMillis, long ttlMillis, long idleMillis) {
-      HistoryOptions options = new HistoryOptions(historySize, ttlMillis, 120_000, 1_000, 1 << 20, 10_000, 1L << 30, 200, 64 << 20, holeMillis, idleMillis, RoomPatterns.ANY);
+      this(new HistoryOptions(historySize, ttlMillis, 120_000, 1_000, 1 << 20, 10_000, 1L << 30, 200, 64 << 20, holeMillis, idleMillis, RoomPatterns.ANY));
+    }
+
+    Rig(HistoryOptions options) {
       sequencer = new Swappable(options);
       streams = new Streams(vertx, options, sequencer, stats, new Streams.Outlet() {
         @Override
@@ -1244,6 +1247,49 @@ class StreamsTest {
       rig.streams.sweep(System.nanoTime(), 0, room -> false);
       return rig.streams.stateIfAny(ROOM);
     });
+  }
+
+  /**
+   * Past historyRingBytes the ring least recently appended to goes first, however many quiet streams
+   * (their rings gone) the node keeps state for.
+   */
+  @Test
+  void pastHistoryRingBytesTheRingLeastRecentlyAppendedToGoes() {
+    // Rings of 6 bytes each (two 3-byte items): two fit.
+    Rig rig = new Rig(new HistoryOptions(200, 120_000, 120_000, 1_000, 1 << 20, 10_000, 1L << 30, 200, 12, 1_000, 600_000, RoomPatterns.ANY));
+    List<String> rooms = List.of("a", "b", "c");
+    rig.on(() -> {
+      for (int i = 0; i < 1_000; i++) {
+        rig.streams.stateForJoin("quiet-" + i); // states without rings, most of them the least recently used
+      }
+      for (String room : rooms) {
+        handTwo(rig, room, 2);
+      }
+      return null;
+    });
+    assertEquals("a:false b:true c:true", rings(rig, rooms), "a's ring went for c's");
+    assertEquals(1, rig.stats.ringEvictions.get());
+    rig.on(() -> {
+      handTwo(rig, "a", 4); // a again: b's is now the oldest
+      return null;
+    });
+    assertEquals("a:true b:false c:true", rings(rig, rooms));
+    assertEquals(2, rig.stats.ringEvictions.get());
+  }
+
+  /** {@code room}'s next two items, through {@code lastOffset}, received and handed to the shards in epoch "e-room". */
+  private static void handTwo(Rig rig, String room, long lastOffset) {
+    List<byte[]> items = List.of(("\"" + (lastOffset - 1) + "\"").getBytes(StandardCharsets.UTF_8), ("\"" + lastOffset + "\"").getBytes(StandardCharsets.UTF_8));
+    PushBatch batch = new PushBatch(Target.room(room), items, 6).numbered(lastOffset - 1, "e-" + room);
+    rig.streams.receive(batch);
+    RoomBatch frame = new RoomBatch(Target.room(room));
+    frame.add(items.get(0), lastOffset - 1, "e-" + room);
+    frame.add(items.get(1), lastOffset, "e-" + room);
+    rig.streams.flushed(List.of(frame));
+  }
+
+  private static String rings(Rig rig, List<String> rooms) {
+    return rig.on(() -> String.join(" ", rooms.stream().map(r -> r + ":" + (rig.streams.stateIfAny(r).ring != null)).toList()));
   }
 
   /** A frame behind where the stream stands (one of a state let go) does not move it back. */
