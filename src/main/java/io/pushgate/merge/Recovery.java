@@ -250,7 +250,10 @@ final class Recovery {
       if (readTop < s.flushedTop) {
         ReplayRing ring = streams.ring(s);
         if (ring == null || ring.first() > readTop + 1) {
-          notRecovered(s, j, NotRecovered.HISTORY_GONE);
+          // Frames went out during the read, and the ring that holds their items was dropped meanwhile
+          // (historyRingBytes): the history has them, just appended; read again, up to where the stream
+          // stands now (by the JOIN's deadline, as any read).
+          readForReplay(s, j);
           return;
         }
         items.addAll(ring.range(readTop + 1, s.flushedTop));

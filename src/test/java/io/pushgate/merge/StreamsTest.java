@@ -1292,6 +1292,41 @@ class StreamsTest {
     return rig.on(() -> String.join(" ", rooms.stream().map(r -> r + ":" + (rig.streams.stateIfAny(r).ring != null)).toList()));
   }
 
+  /**
+   * Frames that went out during a replay's read, whose ring was dropped meanwhile (historyRingBytes):
+   * the history has their items, so the replay reads again rather than answer HISTORY_GONE.
+   */
+  @Test
+  void aReplayWhoseRingWentDuringItsReadReadsAgain() {
+    Rig rig = new Rig(200);
+    String epoch = fiveHandedOutWithoutRing(rig);
+    StreamState s = rig.on(() -> rig.streams.stateIfAny(ROOM));
+    List<ShardCommand> answers = Collections.synchronizedList(new ArrayList<>());
+    Recovery recovery = new Recovery(rig.streams, MergerOptions.DEFAULTS, rig.stats, (shard, command) -> answers.add(command));
+    List<PushBatch> more = rig.append(2); // 6..7, handed out while the read is on its way; their ring then dropped
+    Promise<Void> held = Promise.promise();
+    rig.sequencer.answersWait = held.future();
+    int readsBefore = rig.sequencer.readRooms.size();
+    long now = System.nanoTime();
+    rig.on(() -> {
+      recovery.join(new StreamJoin(0, "replay", ROOM, new Position(2, epoch), 1L, false, now, now + 5_000_000_000L));
+      return null;
+    });
+    Eventually.await("the replay's read asked", () -> rig.sequencer.readRooms.size() > readsBefore);
+    rig.receive(more);
+    rig.on(() -> {
+      rig.streams.flushed(List.of(frame(epoch, 7, more.get(0).items())));
+      s.ring = null;
+      return null;
+    });
+    rig.sequencer.answersWait = Future.succeededFuture();
+    held.complete();
+    Eventually.await("the replay's answer", () -> answers.size() == 1);
+    ShardCommand.StreamJoined answer = (ShardCommand.StreamJoined) answers.get(0);
+    assertEquals(true, answer.ack().getBoolean("recovered"), answer.ack().encode());
+    assertEquals(List.of("[\"3\",\"4\",\"5\",\"6\",\"7\"]@7/" + epoch), replayed(answer));
+  }
+
   /** A frame behind where the stream stands (one of a state let go) does not move it back. */
   @Test
   void aFrameBehindWhereTheStreamStandsMovesNothing() {
