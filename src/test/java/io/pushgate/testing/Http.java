@@ -83,4 +83,33 @@ public final class Http {
     }
     return new JsonObject(r.body());
   }
+
+  /**
+   * The raw bytes of one request on a connection of its own, and the whole answer as ISO-8859-1 text:
+   * for what Java's client will not send (odd methods, malformed bytes, a chunked body).
+   */
+  public static String raw(int port, byte[] request) {
+    try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+      s.setSoTimeout(30_000);
+      s.getOutputStream().write(request);
+      s.getOutputStream().flush();
+      java.io.ByteArrayOutputStream answer = new java.io.ByteArrayOutputStream();
+      byte[] buf = new byte[8192];
+      try {
+        for (int n; (n = s.getInputStream().read(buf)) > 0; ) {
+          answer.write(buf, 0, n);
+        }
+      } catch (java.net.SocketException reset) {
+        // The server may close at once after answering, resetting what it did not read.
+      }
+      return answer.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** {@link #raw(int, byte[])} of ISO-8859-1 text: each char one byte. */
+  public static String raw(int port, String request) {
+    return raw(port, request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+  }
 }
