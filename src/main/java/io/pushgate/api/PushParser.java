@@ -81,6 +81,8 @@ public final class PushParser {
     Object parsed;
     try {
       parsed = bodyJson.decode(body);
+    } catch (BoundedJson.NotUtf8 e) {
+      throw new PushRefused(ApiError.BAD_REQUEST, "body is not valid UTF-8");
     } catch (BoundedJson.TooDeep e) {
       throw tooDeep();
     } catch (BoundedJson.OverParserLimit e) {

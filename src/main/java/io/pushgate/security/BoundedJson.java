@@ -5,11 +5,15 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.jackson.JacksonCodec;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * {@code Json.decodeValue} with a nesting bound: Vert.x's own decoder into JsonObject/JsonArray, fed
@@ -37,6 +41,18 @@ public final class BoundedJson {
     }
   }
 
+  /**
+   * Bytes that are not strict UTF-8 (Netty's {@code ByteBufUtil.isText}: no overlong forms, no
+   * surrogates, nothing past U+10FFFF), or that hold a zero byte. Jackson decodes overlong forms
+   * ({@code C0 BC} is '<') and, given a zero byte, guesses UTF-16 or UTF-32: either way it would
+   * take text that no UTF-8 reader downstream sees the same, where a raw zero byte is never JSON.
+   */
+  public static final class NotUtf8 extends DecodeException {
+    NotUtf8(String message) {
+      super(message);
+    }
+  }
+
   private final JsonFactory factory;
   private final int maxDepth;
 
@@ -50,8 +66,13 @@ public final class BoundedJson {
   }
 
   public Object decode(Buffer json) throws DecodeException {
+    byte[] bytes = json.getBytes();
+    ByteBuf wrapped = Unpooled.wrappedBuffer(bytes);
+    if (wrapped.indexOf(0, bytes.length, (byte) 0) >= 0 || !ByteBufUtil.isText(wrapped, StandardCharsets.UTF_8)) {
+      throw new NotUtf8("not valid UTF-8");
+    }
     try {
-      return decode(factory.createParser(json.getBytes()));
+      return decode(factory.createParser(bytes));
     } catch (IOException e) {
       throw new DecodeException(e.getMessage(), e);
     }

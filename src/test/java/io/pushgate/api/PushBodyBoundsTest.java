@@ -100,4 +100,41 @@ class PushBodyBoundsTest {
     assertEquals(413, r.statusCode(), r.body());
     assertEquals("TOO_LARGE", new JsonObject(r.body()).getJsonObject("error").getString("code"));
   }
+
+  /** One push whose body is these bytes, sent as they are; the answer's status line and body. */
+  static String postBytes(int port, String contentType, byte[] body) {
+    byte[] head = ("POST /push/room HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Type: " + contentType
+      + "\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+    byte[] request = java.util.Arrays.copyOf(head, head.length + body.length);
+    System.arraycopy(body, 0, request, head.length, body.length);
+    return io.pushgate.testing.Http.raw(port, request);
+  }
+
+  private static byte[] bytes(String prefix, int[] middle, String suffix) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.writeBytes(prefix.getBytes(StandardCharsets.UTF_8));
+    for (int b : middle) {
+      out.write(b);
+    }
+    out.writeBytes(suffix.getBytes(StandardCharsets.UTF_8));
+    return out.toByteArray();
+  }
+
+  /**
+   * README promises strict UTF-8: Jackson alone decodes overlong forms ({@code C0 BC} and
+   * {@code E0 80 BC} are '<'), and reads a body with zero bytes as UTF-16.
+   */
+  @Test
+  void aJsonBodyThatIsNotStrictUtf8Is400() {
+    String prefix = "{\"room\":\"s5\",\"items\":[\"";
+    for (int[] bad : new int[][] {{0xC0, 0xBC}, {0xE0, 0x80, 0xBC}, {0xED, 0xA0, 0x80}, {0xFF}}) {
+      String answer = postBytes(node.apiPort(), "application/json", bytes(prefix, bad, "script\"]}"));
+      assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
+      assertTrue(answer.contains("\"code\":\"BAD_REQUEST\"") && answer.contains("not valid UTF-8"), answer);
+    }
+    String utf16 = postBytes(node.apiPort(), "application/json", "{\"room\":\"s5\",\"items\":[1]}".getBytes(StandardCharsets.UTF_16LE));
+    assertTrue(utf16.startsWith("HTTP/1.1 400"), utf16);
+    String fine = postBytes(node.apiPort(), "application/json", bytes(prefix, new int[] {0xE5, 0xBC, 0xB9}, "\"]}"));
+    assertTrue(fine.startsWith("HTTP/1.1 200"), fine);
+  }
 }
