@@ -154,6 +154,14 @@ public final class PushApiVerticle extends VerticleBase {
     PushBatch batch;
     try {
       String type = ctx.request().getHeader("Content-Type").toLowerCase();
+      if (type.startsWith(FORM)) {
+        Buffer raw = ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer();
+        String problem = FormBytes.charsetProblem(type);
+        problem = problem != null ? problem : FormBytes.utf8Problem(raw);
+        if (problem != null) {
+          throw new PushRefused(ApiError.BAD_REQUEST, problem);
+        }
+      }
       batch = type.startsWith(FORM)
         ? parser.fromForm(ctx.request().getFormAttribute("room"), ctx.request().getFormAttribute("items"),
             ctx.request().getFormAttribute("idempotencyKey"), ctx.request().getFormAttribute("priority"), toRoom)

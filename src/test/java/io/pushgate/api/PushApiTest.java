@@ -82,6 +82,27 @@ class PushApiTest {
       "a pair is one character, U+1F600");
   }
 
+  /**
+   * Vert.x's form decoder reads UTF-8 whatever the charset says and puts U+FFFD in place of bytes
+   * that are not UTF-8: room "s%E9" would have been room "s\uFFFD". Such forms are refused, and
+   * go-push's own form still goes through.
+   */
+  @Test
+  void aFormThatIsNotUtf8Is400() {
+    String form = "application/x-www-form-urlencoded";
+    for (String body : new String[] {"room=s%E9&items=[1]", "room=r&items=%5B%22a%C3%28b%ff%22%5D", "room=r&items=%5B%22%C0%BC%22%5D"}) {
+      HttpResponse<String> r = node.post("/push/room", form, body);
+      assertRefused(r, 400, "BAD_REQUEST");
+      assertEquals("a form field is not valid UTF-8", new JsonObject(r.body()).getJsonObject("error").getString("message"), body);
+    }
+    HttpResponse<String> latin1 = node.post("/push/room", form + "; charset=ISO-8859-1", "room=r&items=[1]");
+    assertRefused(latin1, 400, "BAD_REQUEST");
+    assertEquals("a form's charset must be UTF-8", new JsonObject(latin1.body()).getJsonObject("error").getString("message"));
+    assertEquals(200, node.post("/push/room", form + "; charset=UTF-8", "room=r&items=" + URLEncoder.encode("[\"弹幕 ok\"]", StandardCharsets.UTF_8))
+      .statusCode());
+    assertEquals(200, node.post("/push/room", form, "room=r&items=[\"a b\"]").statusCode());
+  }
+
   @Test
   void badRoomsAre400BadRoom() {
     assertRefused(node.pushJson("/push/room", new JsonObject().put("items", new JsonArray().add(1))), 400, "BAD_ROOM");
