@@ -121,8 +121,11 @@ public final class PushApiVerticle extends VerticleBase {
       .setIdleTimeout((int) config.limit(Limit.API_IDLE_TIMEOUT_MILLIS)).setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
     // go-push's form carries every item in one field: maxBodyBytes bounds it, as it bounds a JSON
     // body, not the HTTP server's 8 KiB per field (URL-encoded: a few hundred CJK characters).
-    int maxBody = (int) Math.min(Integer.MAX_VALUE, config.limit(Limit.MAX_BODY_BYTES));
-    options.setMaxFormAttributeSize(maxBody).setMaxFormBufferedBytes(maxBody);
+    // One piece of content past the body bound, so that the body handler's 413 is what answers a
+    // body over it: the form decoder sees each piece (up to maxChunkSize) before the body handler
+    // counts it, and at exactly maxBodyBytes it refused a chunked form first with its own 400.
+    int formBound = (int) Math.min(Integer.MAX_VALUE, config.limit(Limit.MAX_BODY_BYTES) + options.getMaxChunkSize());
+    options.setMaxFormAttributeSize(formBound).setMaxFormBufferedBytes(formBound);
     return busPushes.completion()
       .compose(v -> vertx.createHttpServer(options).connectionHandler(deadline::onConnection).requestHandler(router).listen())
       .recover(e -> Future.failedFuture(new IllegalStateException("cannot listen on the API port "
