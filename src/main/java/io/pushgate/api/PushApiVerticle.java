@@ -52,6 +52,7 @@ public final class PushApiVerticle extends VerticleBase {
   private static final Logger log = Logger.getLogger(PushApiVerticle.class.getName());
   private static final String FORM = "application/x-www-form-urlencoded";
   private static final String JSON = "application/json";
+  static final String NOSNIFF = "X-Content-Type-Options";
 
   private final PushgateConfig config;
   private final Broadcaster broadcaster;
@@ -95,6 +96,11 @@ public final class PushApiVerticle extends VerticleBase {
 
     Router router = Router.router(vertx);
     RequestDeadline deadline = new RequestDeadline(config.limit(Limit.API_REQUEST_TIMEOUT_MILLIS), requestTimeouts::inc);
+    // Every answer is JSON or Prometheus text: a browser pointed at the API must not guess otherwise.
+    router.route().handler(ctx -> {
+      ctx.response().putHeader(NOSNIFF, "nosniff");
+      ctx.next();
+    });
     router.route().handler(draining::onRequest);
     router.route().handler(deadline::onRequest);
     ApiKeys.protect(router, config); // then: with keys configured, nothing else runs without one
@@ -111,8 +117,9 @@ public final class PushApiVerticle extends VerticleBase {
     router.get("/rooms/:room/history").handler(this::history);
     router.get("/stats").handler(ctx -> offTheLoop(ctx, "application/json", () -> nodeStats.toJson().encode()));
     router.route().failureHandler(this::renderFailure);
-    router.errorHandler(404, ctx -> refusals.refuse(ctx, ApiError.NOT_FOUND, "no such endpoint: " + ctx.request().method() + " " + ctx.request().path()));
-    router.errorHandler(405, ctx -> refusals.refuse(ctx, ApiError.METHOD_NOT_ALLOWED, ctx.request().method() + " is not allowed on " + ctx.request().path()));
+    // Fixed texts: an answer that echoes the path or the method reflects what anyone sent.
+    router.errorHandler(404, ctx -> refusals.refuse(ctx, ApiError.NOT_FOUND, "no such endpoint"));
+    router.errorHandler(405, ctx -> refusals.refuse(ctx, ApiError.METHOD_NOT_ALLOWED, "method not allowed on this endpoint"));
 
     HttpServerOptions options = new HttpServerOptions().setHost(config.apiHost()).setPort(config.apiPort());
     // HTTP/1.1 only, as on the public port: with cleartext HTTP/2 detection Vert.x announces a
@@ -136,7 +143,7 @@ public final class PushApiVerticle extends VerticleBase {
     String type = ctx.request().getHeader("Content-Type");
     String base = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase();
     if (!base.equals(FORM) && !base.equals(JSON)) {
-      refusals.refuse(ctx, ApiError.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be " + JSON + " or " + FORM + ", got '" + type + "'");
+      refusals.refuse(ctx, ApiError.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be " + JSON + " or " + FORM);
       return;
     }
     ctx.next();
@@ -299,10 +306,14 @@ public final class PushApiVerticle extends VerticleBase {
     String message = switch (error) {
       case TOO_LARGE -> bodyTooLarge();
       case INTERNAL -> "internal error";
-      default -> ctx.failure() != null && ctx.failure().getMessage() != null ? ctx.failure().getMessage() : "request refused";
+      // Not pushgate's own refusal (those answer through Refusals directly): Vert.x's or Netty's
+      // message may quote the request (a form decoder's "Invalid hex byte ... in string: '<field>'").
+      default -> "request refused";
     };
     if (error == ApiError.INTERNAL) {
       log.log(Level.SEVERE, "API request failed: " + ctx.request().path(), ctx.failure());
+    } else if (ctx.failure() != null && log.isLoggable(Level.FINE)) {
+      log.log(Level.FINE, "API request refused with " + status, ctx.failure());
     }
     refusals.refuse(ctx, error, message);
   }

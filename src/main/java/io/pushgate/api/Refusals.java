@@ -28,7 +28,7 @@ final class Refusals {
       // Nothing was taken: a retry is welcome, a second later, or at once on a new connection from a draining node.
       ctx.response().putHeader("Retry-After", error == ApiError.DRAINING ? "0" : "1");
     }
-    ctx.response().setStatusCode(error.status()).putHeader("Content-Type", "application/json").end(error.body(message).encode());
+    ctx.response().setStatusCode(error.status()).putHeader("Content-Type", "application/json").putHeader(PushApiVerticle.NOSNIFF, "nosniff").end(error.body(message).encode());
   }
 
   /** The event bus's form: the failure code is the HTTP status, the message {@code "CODE: message"}. */

@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every refusal of the HTTP push API: its status and its JSON error body. */
@@ -129,6 +130,28 @@ class PushApiTest {
   void aFormOfMoreThan256FieldsIs400() {
     assertEquals(200, node.post("/push/room", "application/x-www-form-urlencoded", "room=r&items=[1]" + "&x=".repeat(254)).statusCode());
     assertRefused(node.post("/push/room", "application/x-www-form-urlencoded", "room=r&items=[1]" + "&x=".repeat(255)), 400, "BAD_REQUEST");
+  }
+
+  /**
+   * Refusals say what was wrong in pushgate's words, never by quoting the request (its path, method,
+   * Content-Type, or a field as Netty's form decoder did), and every answer carries nosniff.
+   */
+  @Test
+  void refusalsEchoNothingOfTheRequest() {
+    String marker = "ZQXmarker";
+    java.util.List<HttpResponse<String>> answers = java.util.List.of(
+      node.post("/push/room", "application/x-www-form-urlencoded", "room=r&items=%zz" + marker),
+      node.get(node.apiPort(), "/" + marker),
+      io.pushgate.testing.Http.send("DELETE", node.apiPort(), "/push/" + marker, null, null, java.util.Map.of()),
+      node.post("/push/room", "text/" + marker, "x"));
+    for (HttpResponse<String> r : answers) {
+      assertTrue(r.statusCode() >= 400, r.body());
+      assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(""));
+      assertFalse(r.body().contains(marker) || r.body().contains("DELETE"), r.body());
+      assertEquals("nosniff", r.headers().firstValue("X-Content-Type-Options").orElse(""), r.body());
+    }
+    HttpResponse<String> fine = node.get(node.apiPort(), "/stats");
+    assertEquals("nosniff", fine.headers().firstValue("X-Content-Type-Options").orElse(""));
   }
 
   @Test
