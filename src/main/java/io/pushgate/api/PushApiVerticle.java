@@ -34,6 +34,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -141,7 +142,7 @@ public final class PushApiVerticle extends VerticleBase {
 
   private void requireSupportedContentType(RoutingContext ctx) {
     String type = ctx.request().getHeader("Content-Type");
-    String base = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase();
+    String base = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
     if (!base.equals(FORM) && !base.equals(JSON)) {
       refusals.refuse(ctx, ApiError.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be " + JSON + " or " + FORM);
       return;
@@ -163,7 +164,7 @@ public final class PushApiVerticle extends VerticleBase {
   private void push(RoutingContext ctx, boolean toRoom) {
     PushBatch batch;
     try {
-      String type = ctx.request().getHeader("Content-Type").toLowerCase();
+      String type = ctx.request().getHeader("Content-Type").toLowerCase(Locale.ROOT);
       if (type.startsWith(FORM)) {
         Buffer raw = ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer();
         String problem = FormBytes.charsetProblem(type);

@@ -39,7 +39,7 @@ public enum CloseCode {
 
   /** The counter name in /stats, e.g. {@code closed.slow_consumer}. */
   public String statName() {
-    return name().toLowerCase();
+    return name().toLowerCase(java.util.Locale.ROOT);
   }
 
   public static CloseCode of(int code) {

@@ -154,6 +154,23 @@ class PushApiTest {
     assertEquals("nosniff", fine.headers().firstValue("X-Content-Type-Options").orElse(""));
   }
 
+  /**
+   * Content-Type is ASCII, compared without regard to case whatever the JVM's locale: under a Turkish
+   * default, "APPLICATION/JSON" lower-cased with it has a dotless i and was answered 415.
+   */
+  @Test
+  void contentTypesAreCaseFreeInATurkishLocale() {
+    java.util.Locale before = java.util.Locale.getDefault();
+    java.util.Locale.setDefault(java.util.Locale.forLanguageTag("tr-TR"));
+    try {
+      assertEquals(200, node.post("/push/room", "APPLICATION/JSON", "{\"room\":\"r\",\"items\":[1]}").statusCode());
+      assertEquals(200, node.post("/push/room", "application/x-www-form-urlencoded; CHARSET=UTF-8", "room=r&items=[1]").statusCode());
+      assertEquals("invalid_payload", io.pushgate.protocol.CloseCode.INVALID_PAYLOAD.statName());
+    } finally {
+      java.util.Locale.setDefault(before);
+    }
+  }
+
   @Test
   void badRoomsAre400BadRoom() {
     assertRefused(node.pushJson("/push/room", new JsonObject().put("items", new JsonArray().add(1))), 400, "BAD_ROOM");
