@@ -119,6 +119,8 @@ public final class PushApiVerticle extends VerticleBase {
     router.get("/stats").handler(ctx -> offTheLoop(ctx, "application/json", () -> nodeStats.toJson().encode()));
     router.route().failureHandler(this::renderFailure);
     // Fixed texts: an answer that echoes the path or the method reflects what anyone sent.
+    // A path that does not decode never reaches a route, nor the failure handler above.
+    router.errorHandler(400, ctx -> refusals.refuse(ctx, ApiError.BAD_REQUEST, "the request's path does not decode"));
     router.errorHandler(404, ctx -> refusals.refuse(ctx, ApiError.NOT_FOUND, "no such endpoint"));
     router.errorHandler(405, ctx -> refusals.refuse(ctx, ApiError.METHOD_NOT_ALLOWED, "method not allowed on this endpoint"));
 

@@ -171,6 +171,16 @@ class PushApiTest {
     }
   }
 
+  /** A path that does not decode is refused as every other request is: README's JSON body, counted. */
+  @Test
+  void anUndecodablePathIsAJsonRefusal() {
+    long before = node.stats().getJsonObject("api").getJsonObject("refused").getLong("BAD_REQUEST", 0L);
+    String answer = io.pushgate.testing.Http.raw(node.apiPort(), "GET /rooms/%zz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+    assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
+    assertTrue(answer.contains("{\"error\":{\"code\":\"BAD_REQUEST\""), answer);
+    assertEquals(before + 1, node.stats().getJsonObject("api").getJsonObject("refused").getLong("BAD_REQUEST", 0L));
+  }
+
   @Test
   void badRoomsAre400BadRoom() {
     assertRefused(node.pushJson("/push/room", new JsonObject().put("items", new JsonArray().add(1))), 400, "BAD_ROOM");
