@@ -264,18 +264,14 @@ public final class PushApiVerticle extends VerticleBase {
       refusals.refuse(ctx, ApiError.BAD_ROOM, problem);
       return;
     }
-    if (!history.isStream(room)) {
-      // Every field PROTOCOL.md names, at the position a JOIN's ACK gives such a room.
-      sendPage(ctx, HistoryPage.none(room).with("recovered", false).with("reason", NotRecovered.NO_HISTORY.name()));
-      return;
-    }
     String since = ctx.request().getParam("since");
     String epoch = ctx.request().getParam("epoch");
     String limit = ctx.request().getParam("limit");
     JsonObject query = new JsonObject().put("room", room);
     try {
       int n = limit == null ? Math.min(DEFAULT_HISTORY_LIMIT, history.size()) : Integer.parseInt(limit);
-      if (n < 1 || n > history.size()) {
+      // Only a limit asked for is checked: the default is 0 where historySize=0 (then no room is a stream).
+      if (limit != null && (n < 1 || n > history.size())) {
         throw new NumberFormatException();
       }
       query.put("limit", n);
@@ -288,6 +284,12 @@ public final class PushApiVerticle extends VerticleBase {
     } catch (NumberFormatException e) {
       refusals.refuse(ctx, ApiError.BAD_REQUEST, "since (a whole number) and epoch go together; limit is 1 to "
         + Limit.HISTORY_SIZE.key() + "=" + history.size());
+      return;
+    }
+    // After the parameters: a request that is wrong is wrong whatever the room is.
+    if (!history.isStream(room)) {
+      // Every field PROTOCOL.md names, at the position a JOIN's ACK gives such a room.
+      sendPage(ctx, HistoryPage.none(room).with("recovered", false).with("reason", NotRecovered.NO_HISTORY.name()));
       return;
     }
     vertx.eventBus().<HistoryPage>request(Addresses.HISTORY, query, Local.OPTIONS)

@@ -191,7 +191,8 @@ class StreamsApiTest {
     assertEquals(new JsonObject().put("room", "chat").put("epoch", "0").put("offset", 0).put("recovered", false).put("reason", "NO_HISTORY")
       .put("first", 1).put("items", new JsonArray()), history(node, "chat/history"), "chat is no stream here: every field, at the position its JOIN gets");
 
-    for (String bad : List.of("s1/history?limit=0", "s1/history?limit=201", "s1/history?since=1", "s1/history?since=-1&epoch=" + epoch, "s1/history?since=x&epoch=e")) {
+    for (String bad : List.of("s1/history?limit=0", "s1/history?limit=201", "s1/history?since=1", "s1/history?since=-1&epoch=" + epoch, "s1/history?since=x&epoch=e",
+        "chat/history?limit=abc", "chat/history?limit=0", "chat/history?since=1")) {
       HttpResponse<String> r = node.get(node.apiPort(), "/rooms/" + bad);
       assertEquals(400, r.statusCode(), bad);
       assertEquals("BAD_REQUEST", new JsonObject(r.body()).getJsonObject("error").getString("code"), bad);
