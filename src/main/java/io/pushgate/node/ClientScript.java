@@ -1,6 +1,7 @@
 package io.pushgate.node;
 
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 
 import java.io.IOException;
@@ -38,7 +39,7 @@ final class ClientScript {
     Buffer script = load();
     String version = version(script.toString());
     if (version != null) {
-      router.get("/pushgate-" + version + ".js").handler(ctx -> ctx.response()
+      router.route("/pushgate-" + version + ".js").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> ctx.response()
         .putHeader("Content-Type", JAVASCRIPT)
         // This name always holds these bytes: a page may cache it for a year.
         .putHeader("Cache-Control", "public, max-age=31536000, immutable")

@@ -5,7 +5,9 @@ import io.pushgate.bus.Addresses;
 import io.pushgate.bus.Local;
 import io.pushgate.config.PushgateConfig;
 import io.vertx.core.Vertx;
+import io.pushgate.security.PublicPortHeaders;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -19,8 +21,7 @@ import io.vertx.ext.web.handler.StaticHandler;
 final class PublicRoutes {
 
   private static final int DEMO_BODY_BYTES = 2_048;
-  static final String CONTENT_SECURITY_POLICY =
-    "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+  static final String CONTENT_SECURITY_POLICY = PublicPortHeaders.CONTENT_SECURITY_POLICY;
 
   private PublicRoutes() {
   }
@@ -28,8 +29,9 @@ final class PublicRoutes {
   static Router create(Vertx vertx, PushgateConfig config) {
     Router router = Router.router(vertx);
     router.route().handler(PublicRoutes::securityHeaders);
-    router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
-    router.get("/ready").handler(ctx -> ready(vertx, ctx));
+    // HEAD as GET: probes and caches may ask only for the head; Vert.x leaves the body out.
+    router.route("/health").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
+    router.route("/ready").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> ready(vertx, ctx));
     if (config.demoPublish()) {
       router.post("/demo/publish").handler(BodyHandler.create(false).setBodyLimit(DEMO_BODY_BYTES)).handler(ctx -> demoPublish(vertx, ctx));
     } else {
@@ -49,18 +51,12 @@ final class PublicRoutes {
       ctx.statusCode() == 413 ? "body too large" : "request failed"));
     // The path is not echoed: an error page that repeats what it was sent can carry a reflected payload.
     router.errorHandler(404, ctx -> refuse(ctx, ApiError.NOT_FOUND, "no such page"));
-    router.errorHandler(405, ctx -> refuse(ctx, ApiError.METHOD_NOT_ALLOWED, ctx.request().method() + " is not allowed here"));
+    router.errorHandler(405, ctx -> refuse(ctx, ApiError.METHOD_NOT_ALLOWED, "method not allowed here"));
     return router;
   }
 
-  /**
-   * Every response of the public port: browsers must not guess a content type (a JSON error must
-   * never run as a script), and the demo page may load only its own files and open WebSockets.
-   */
   private static void securityHeaders(RoutingContext ctx) {
-    ctx.response().putHeader("X-Content-Type-Options", "nosniff")
-      .putHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-      .putHeader("Referrer-Policy", "no-referrer");
+    PublicPortHeaders.apply(ctx.response()::putHeader);
     ctx.next();
   }
 

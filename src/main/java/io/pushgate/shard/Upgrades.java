@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
+import io.pushgate.security.PublicPortHeaders;
 import io.pushgate.security.Handshake;
 import io.pushgate.vertx.VertxInternals;
 
@@ -308,7 +309,9 @@ final class Upgrades extends ChannelDuplexHandler {
     private void respond(HttpResponseStatus status, String body, boolean close) {
       FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
         Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
-      response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+      response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes())
+        .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+      PublicPortHeaders.apply(response.headers()::set);
       if (status == HttpResponseStatus.UPGRADE_REQUIRED) {
         response.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, VERSION);
       }

@@ -1,5 +1,7 @@
 package io.pushgate.node;
 
+import io.pushgate.testing.Http;
+import io.pushgate.testing.RawClient;
 import io.pushgate.testing.TestNode;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -62,5 +64,38 @@ class PublicRoutesTest {
   void theClientsVersionComesFromItsOwnConstant() {
     assertEquals("1.4.0", ClientScript.version("// x\nexport const VERSION = '1.4.0';\nexport function connect() {}"));
     assertEquals(null, ClientScript.version("export function connect() {}"));
+  }
+
+  /** HEAD is GET without the body on the health, readiness and versioned client routes. */
+  @Test
+  void headIsAnsweredAsGetWithoutABody() {
+    try (TestNode node = TestNode.start(new JsonObject())) {
+      String version = ClientScript.version(node.get(node.publicPort(), "/pushgate.js").body());
+      for (String path : new String[] {"/health", "/ready", "/pushgate-" + version + ".js"}) {
+        String answer = Http.raw(node.publicPort(), "HEAD " + path + " HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+        assertTrue(answer.startsWith("HTTP/1.1 200"), path + ": " + answer);
+        assertTrue(answer.endsWith("\r\n\r\n"), path + " has no body: " + answer);
+        assertTrue(answer.toLowerCase(java.util.Locale.ROOT).contains("x-content-type-options: nosniff"), answer);
+      }
+    }
+  }
+
+  /**
+   * The shards' handshake refusals are written on the socket before Vert.x-web sees the request:
+   * they carry the same headers as every other answer of the port.
+   */
+  @Test
+  void handshakeRefusalsCarryThePortsHeaders() {
+    try (TestNode node = TestNode.start(new JsonObject()); RawClient raw = RawClient.connect(node.publicPort())) {
+      // The connection stays open after a refusal (the client may ask again): only the head is read.
+      raw.writeRaw("GET /nope HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: cHVzaGdhdGUtcmF3LWtleQ==\r\n\r\n");
+      String answer = raw.readHead();
+      assertTrue(answer.startsWith("HTTP/1.1 404"), answer);
+      String head = answer.toLowerCase(java.util.Locale.ROOT);
+      assertTrue(head.contains("content-type: text/plain; charset=utf-8"), answer);
+      assertTrue(head.contains("x-content-type-options: nosniff"), answer);
+      assertTrue(answer.contains("Content-Security-Policy: " + PublicRoutes.CONTENT_SECURITY_POLICY), answer);
+    }
   }
 }
