@@ -30,11 +30,16 @@ final class Sampler {
   private final long itemsPerTick;
   private final FanoutPressure pressure;
   private final Counter sampled;
-  /**
-   * Items each room sent since the last tick's frames, normal and kept low ones: early frames between
-   * two ticks (a full batch, a quiet room's leading frame) count against the tick that follows.
-   */
+  /** Items each room sent in the current tick, normal and kept low ones. */
   private final Map<Target, Integer> sentThisTick = new HashMap<>();
+  /**
+   * Normal items each room sent in early frames since the last tick's frames (a full batch, a quiet
+   * room's leading frame): they count against the next tick's budget too, as if they had waited for
+   * it. Low items of early frames do not: those are sampled against what the last tick left, so that
+   * the budget's low items ride in the tick's frame rather than in an extra one.
+   */
+  private final Map<Target, Integer> normalSinceTick = new HashMap<>();
+  private boolean inTick;
   private final LinkedHashMap<String, Long> sampledByRoom = new LinkedHashMap<>(16, 0.75f, true);
   private boolean sampledSinceListed;
   /** What /stats shows, made on the merger's thread once a tick when it changed: read from any thread. */
@@ -51,10 +56,14 @@ final class Sampler {
 
   /**
    * A tick's frames are about to be made: each room's budget is {@code ticks} ticks' worth of items
-   * (more than one when the merger held ticks while the shards were writing), less what it sent since
-   * the last tick; the share follows the node's lag.
+   * (more than one when the merger held ticks while the shards were writing), less the normal items it
+   * sent in early frames since the last tick; the share follows the node's lag.
    */
   void startTick(long nowNanos, int ticks) {
+    sentThisTick.clear();
+    sentThisTick.putAll(normalSinceTick);
+    normalSinceTick.clear();
+    inTick = true;
     budgetTicks = ticks;
     if (sampledSinceListed) {
       sampledSinceListed = false;
@@ -66,9 +75,9 @@ final class Sampler {
     share = pressure.lagging(nowNanos, 2 * tickMillis * 1_000_000L) ? Math.max(MIN_SHARE, share / 2) : Math.min(1, share * 2);
   }
 
-  /** The tick's frames are made: what the rooms send from now on counts against the next tick. */
+  /** The tick's frames are made: normal items sent from now on count against the next tick too. */
   void endTick() {
-    sentThisTick.clear();
+    inTick = false;
   }
 
   double share() {
@@ -78,6 +87,9 @@ final class Sampler {
   /** Normal items of {@code target} went out: they use the room's budget first. */
   void sent(Target target, int items) {
     sentThisTick.merge(target, items, Integer::sum);
+    if (!inTick) {
+      normalSinceTick.merge(target, items, Integer::sum);
+    }
   }
 
   /** The low items of {@code target} that go out: all, or evenly spaced ones within what is left of its budget. */

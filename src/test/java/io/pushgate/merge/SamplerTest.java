@@ -42,6 +42,11 @@ class SamplerTest {
     s.endTick();
     s.startTick(2 * TICK_NANOS, 3);
     assertEquals(30, s.sample(ROOM, items(100)).size(), "a frame after two held ticks carries three ticks' budget");
+    s.endTick();
+    assertEquals(0, s.sample(ROOM, items(100)).size(), "an early low frame after it gets what the tick left");
+    s.sent(ROOM, 4); // normal items in an early frame before the next tick
+    s.startTick(3 * TICK_NANOS, 1);
+    assertEquals(6, s.sample(ROOM, items(100)).size(), "they count against the next tick's budget");
   }
 
   @Test
