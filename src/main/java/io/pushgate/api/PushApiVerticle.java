@@ -169,8 +169,7 @@ public final class PushApiVerticle extends VerticleBase {
       String type = ctx.request().getHeader("Content-Type").toLowerCase(Locale.ROOT);
       if (type.startsWith(FORM)) {
         Buffer raw = ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer();
-        String problem = FormBytes.charsetProblem(type);
-        problem = problem != null ? problem : FormBytes.utf8Problem(raw);
+        String problem = FormBytes.problem(type, raw);
         if (problem != null) {
           throw new PushRefused(ApiError.BAD_REQUEST, problem);
         }
@@ -270,8 +269,9 @@ public final class PushApiVerticle extends VerticleBase {
     JsonObject query = new JsonObject().put("room", room);
     try {
       int n = limit == null ? Math.min(DEFAULT_HISTORY_LIMIT, history.size()) : Integer.parseInt(limit);
-      // Only a limit asked for is checked: the default is 0 where historySize=0 (then no room is a stream).
-      if (limit != null && (n < 1 || n > history.size())) {
+      // Only a limit asked for is checked, and its top only where streams are on: with historySize=0 no
+      // room is a stream, and a backend that always sends a limit gets NO_HISTORY as before.
+      if (limit != null && (n < 1 || (history.enabled() && n > history.size()))) {
         throw new NumberFormatException();
       }
       query.put("limit", n);

@@ -159,6 +159,7 @@ final class Recovery {
     } else if (missed == 0) {
       recovered(s, j, List.of());
     } else if (streams.ring(s) != null && s.ring.first() <= since.offset() + 1) {
+      streams.ringUsed(s); // a ring serving a storm of rejoins is kept before one only appended to
       List<EncodedFrame> cached = s.replays.get(since.offset());
       if (cached != null) {
         stats.replayShared.inc();
@@ -196,8 +197,14 @@ final class Recovery {
    * connection's later requests, which wait behind the JOIN, are not held past the deadline.
    */
   private void readForReplay(StreamState s, StreamJoin j) {
+    readForReplay(s, j, false);
+  }
+
+  /** @param again a second read, after frames went out during the first and their ring was dropped */
+  private void readForReplay(StreamState s, StreamJoin j, boolean again) {
     long since = j.since().offset();
     String epoch = s.epoch;
+    long topAtIssue = s.flushedTop;
     stats.historyOps.inc();
     boolean[] answered = {false};
     long timer = streams.vertx.setTimer(Math.max(1, (j.deadlineNanos() - System.nanoTime() + 999_999) / 1_000_000), id -> {
@@ -250,10 +257,14 @@ final class Recovery {
       if (readTop < s.flushedTop) {
         ReplayRing ring = streams.ring(s);
         if (ring == null || ring.first() > readTop + 1) {
-          // Frames went out during the read, and the ring that holds their items was dropped meanwhile
-          // (historyRingBytes): the history has them, just appended; read again, up to where the stream
-          // stands now (by the JOIN's deadline, as any read).
-          readForReplay(s, j);
+          if (!again && readTop == topAtIssue) {
+            // The read gave all it was asked, and frames went out meanwhile whose ring was dropped
+            // (historyRingBytes): the history has them, just appended. Read once more, up to where the
+            // stream stands now, by the JOIN's deadline as any read.
+            readForReplay(s, j, true);
+            return;
+          }
+          notRecovered(s, j, NotRecovered.HISTORY_GONE);
           return;
         }
         items.addAll(ring.range(readTop + 1, s.flushedTop));

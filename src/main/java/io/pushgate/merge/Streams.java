@@ -83,8 +83,9 @@ final class Streams {
   final LinkedHashMap<String, StreamState> states = new LinkedHashMap<>(16, 0.75f, true);
   private long ringBytes;
   /**
-   * Streams whose rings may hold items, least recently appended to first: where the ring bound looks
-   * for rings to drop, instead of walking every state (most of them quiet, their rings gone).
+   * Streams whose rings may hold items, least recently used first (appended to, or serving a
+   * replay): where the ring bound looks for rings to drop, instead of walking every state (most of
+   * them quiet, their rings gone).
    */
   private final LinkedHashSet<StreamState> ringOrder = new LinkedHashSet<>();
   /** Streams still to ask where they stand after a member left (at most one entry per state). */
@@ -660,6 +661,11 @@ final class Streams {
     long before = s.ring.bytes();
     s.ring.append(items, System.nanoTime(), options.size(), options.streamBytes(), options.ttlMillis() * 1_000_000L);
     ringBytes += s.ring.bytes() - before;
+    ringUsed(s);
+  }
+
+  /** The stream's ring was appended to or served a replay: it goes last at the ring bound. */
+  void ringUsed(StreamState s) {
     ringOrder.remove(s);
     ringOrder.add(s);
   }
@@ -680,7 +686,7 @@ final class Streams {
     return s.ring;
   }
 
-  /** Drops whole rings, least recently appended to first, until they fit historyRingBytes together. */
+  /** Drops whole rings, least recently used first, until they fit historyRingBytes together. */
   private void boundRings() {
     for (Iterator<StreamState> it = ringOrder.iterator(); ringBytes > options.ringBytes() && it.hasNext(); ) {
       StreamState s = it.next();

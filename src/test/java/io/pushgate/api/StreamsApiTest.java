@@ -499,6 +499,9 @@ class StreamsApiTest {
     assertNull(ack.getValue("data"), "a plain ACK, as before streams: " + ack.encode());
     assertEquals(new JsonObject().put("accepted", 1), push(node, "s", new JsonArray().add(1), null));
     assertFalse(nextPush(c, "s").containsKey("offset"));
+    // A backend that always asks with a limit gets NO_HISTORY, not a 400 for a limit above historySize=0.
+    io.vertx.core.json.JsonObject page = new JsonObject(node.get(node.apiPort(), "/rooms/s/history?limit=50").body());
+    assertEquals("NO_HISTORY", page.getString("reason"), page.encode());
   }
 
   @Test

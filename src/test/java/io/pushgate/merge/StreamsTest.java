@@ -1250,11 +1250,11 @@ class StreamsTest {
   }
 
   /**
-   * Past historyRingBytes the ring least recently appended to goes first, however many quiet streams
-   * (their rings gone) the node keeps state for.
+   * Past historyRingBytes the ring least recently used (appended to, or serving a replay) goes first,
+   * however many quiet streams (their rings gone) the node keeps state for.
    */
   @Test
-  void pastHistoryRingBytesTheRingLeastRecentlyAppendedToGoes() {
+  void pastHistoryRingBytesTheRingLeastRecentlyUsedGoes() {
     // Rings of 6 bytes each (two 3-byte items): two fit.
     Rig rig = new Rig(new HistoryOptions(200, 120_000, 120_000, 1_000, 1 << 20, 10_000, 1L << 30, 200, 12, 1_000, 600_000, RoomPatterns.ANY));
     List<String> rooms = List.of("a", "b", "c");
@@ -1275,6 +1275,21 @@ class StreamsTest {
     });
     assertEquals("a:true b:false c:true", rings(rig, rooms));
     assertEquals(2, rig.stats.ringEvictions.get());
+    // c's ring serves a rejoin: now a's is the least recently used, though c's was appended to before it.
+    List<ShardCommand> answers = Collections.synchronizedList(new ArrayList<>());
+    Recovery recovery = new Recovery(rig.streams, MergerOptions.DEFAULTS, rig.stats, (shard, command) -> answers.add(command));
+    long now = System.nanoTime();
+    rig.on(() -> {
+      recovery.join(new StreamJoin(0, "rejoin", "c", new Position(1, "e-c"), 1L, false, now, now + 5_000_000_000L));
+      return null;
+    });
+    Eventually.await("the replay", () -> answers.size() == 1);
+    ((ShardCommand.StreamJoined) answers.get(0)).replay().forEach(EncodedFrame::release);
+    rig.on(() -> {
+      handTwo(rig, "b", 4);
+      return null;
+    });
+    assertEquals("a:false b:true c:true", rings(rig, rooms), "a's ring went, not c's, which served the rejoin");
   }
 
   /** {@code room}'s next two items, through {@code lastOffset}, received and handed to the shards in epoch "e-room". */
