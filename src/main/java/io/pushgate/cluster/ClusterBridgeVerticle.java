@@ -65,7 +65,7 @@ public final class ClusterBridgeVerticle extends VerticleBase {
     // What minClusterMembers counts, and what the alerts compare with it: a pushing JVM is a member, not a peer.
     stats.gauge("cluster.nodes", "pushgate_cluster_nodes",
       "pushgate nodes of the cluster this node sees, itself included (1 standalone): the members that are not JVMs joined only to push",
-      () -> vertx.isClustered() ? VertxInternals.membersMarked(vertx, ClusterSetup.NODE_ATTRIBUTE) : 1);
+      () -> ClusterSetup.nodes(vertx));
     stats.info("cluster.nodeId", () -> nodeId);
     stats.info("cluster.clustered", vertx::isClustered);
     stats.info("cluster.memberIds", () -> new JsonArray(members(vertx)));

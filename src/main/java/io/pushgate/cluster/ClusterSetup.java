@@ -7,6 +7,8 @@ import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MergePolicyConfig;
 import io.pushgate.history.SplitBrainMerge;
 import io.pushgate.history.HistoryOptions;
+import io.pushgate.vertx.VertxInternals;
+import io.vertx.core.Vertx;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.io.IOException;
@@ -87,6 +89,14 @@ public final class ClusterSetup {
   public static HazelcastClusterManager asPusher(HazelcastClusterManager manager) {
     manager.getConfig().setLiteMember(true);
     return manager;
+  }
+
+  /**
+   * Pushgate nodes of the cluster {@code vertx} sees, itself included (1 standalone): the members
+   * marked {@link #NODE_ATTRIBUTE}, not the JVMs that join only to push, which are members but no peers.
+   */
+  public static int nodes(Vertx vertx) {
+    return vertx.isClustered() ? VertxInternals.membersMarked(vertx, NODE_ATTRIBUTE) : 1;
   }
 
   /** Marks the member {@code manager} will start as a pushgate node ({@link #NODE_ATTRIBUTE}). */

@@ -239,18 +239,9 @@ final class Batches {
   }
 
   /**
-   * The tick: everything waiting, rooms in the order they first got an item (a key whose frame could
-   * not be encoded last), all after them, and a room's low items right after its normal ones, whichever
-   * came first: they are sampled against what the normal ones leave of the room's budget (README,
-   * Priority). Stops at the
-   * first frame that cannot be encoded: the rest wait, whole, for the next tick. Trying the others
-   * would cost more than it saves: each refused allocation runs the JDK's reservation retries (a full
-   * collection and up to half a second of sleeps) on the merger's event loop, and seven of them held
-   * it 3.7 s in NodeProcessIT's tick short of memory.
-   */
-  /**
-   * A tick's frames ({@link #flushAll}) with the rooms' budgets of {@code ticks} ticks, against what each
-   * sent since the last tick, early frames included; then the next tick's count starts.
+   * A tick's frames ({@link #flushAll}) with the rooms' budgets of {@code ticks} ticks, less the normal
+   * items each sent in early frames since the last tick (Sampler); what is sent after counts towards
+   * the next.
    */
   List<Flushed> flushTick(long nowNanos, int ticks) {
     sampler.startTick(nowNanos, ticks);
@@ -261,6 +252,16 @@ final class Batches {
     }
   }
 
+  /**
+   * The tick: everything waiting, rooms in the order they first got an item (a key whose frame could
+   * not be encoded last), all after them, and a room's low items right after its normal ones, whichever
+   * came first: they are sampled against what the normal ones leave of the room's budget (README,
+   * Priority). Stops at the
+   * first frame that cannot be encoded: the rest wait, whole, for the next tick. Trying the others
+   * would cost more than it saves: each refused allocation runs the JDK's reservation retries (a full
+   * collection and up to half a second of sleeps) on the merger's event loop, and seven of them held
+   * it 3.7 s in NodeProcessIT's tick short of memory.
+   */
   List<Flushed> flushAll() {
     Set<Key> last = framedThisTick;
     framedLastTick = last;

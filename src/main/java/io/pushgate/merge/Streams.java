@@ -79,7 +79,7 @@ final class Streams {
    */
   private final Throttle skipped = new Throttle(60_000);
   private final Throttle restarts = new Throttle(60_000);
-  /** Streams in order of last activity, so the least active ring goes first when rings are over their bound. */
+  /** Streams in order of last activity, so that the sweep meets the least active first. */
   final LinkedHashMap<String, StreamState> states = new LinkedHashMap<>(16, 0.75f, true);
   private long ringBytes;
   /**

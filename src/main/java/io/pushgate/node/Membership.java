@@ -1,6 +1,7 @@
 package io.pushgate.node;
 
 import io.pushgate.config.PushgateConfig;
+import io.pushgate.cluster.ClusterSetup;
 import io.pushgate.config.Setting;
 import io.pushgate.vertx.VertxInternals;
 import io.vertx.core.Future;
@@ -72,7 +73,7 @@ final class Membership {
    * sees one must not count it, or it would stay ready through a split.
    */
   int members() {
-    return vertx.isClustered() ? VertxInternals.membersMarked(vertx, io.pushgate.cluster.ClusterSetup.NODE_ATTRIBUTE) : 1;
+    return ClusterSetup.nodes(vertx);
   }
 
   int min() {

@@ -21,8 +21,6 @@ import io.vertx.ext.web.handler.StaticHandler;
 final class PublicRoutes {
 
   private static final int DEMO_BODY_BYTES = 2_048;
-  static final String CONTENT_SECURITY_POLICY = PublicPortHeaders.CONTENT_SECURITY_POLICY;
-
   private PublicRoutes() {
   }
 

@@ -170,12 +170,12 @@ public final class OnlineVerticle extends VerticleBase {
         message.put("unwatch", new JsonArray(new ArrayList<>(changes.watchRemoved())));
         // A peer drops this node's count of a room it unwatches; where others still watch it, the
         // count goes again in the same message (applied after the unwatch), changed or not.
-        changes.watchRemoved().forEach(room -> {
+        for (String room : changes.watchRemoved()) {
           if (watchedBy.containsKey(room)) {
             published.remove(room);
           }
-        });
-        changes.watchRemoved().forEach(room -> publishCount(room, counts));
+          publishCount(room, counts);
+        }
       }
       changes.recounted().forEach(room -> publishCount(room, counts));
       newlyShared.forEach(room -> publishCount(room, counts));

@@ -49,7 +49,7 @@ class PublicRoutesTest {
       for (String path : new String[] {"/", "/pushgate.js", "/health", "/nope.html"}) {
         HttpResponse<String> r = node.get(node.publicPort(), path);
         assertEquals("nosniff", r.headers().firstValue("X-Content-Type-Options").orElse(""), path);
-        assertEquals(PublicRoutes.CONTENT_SECURITY_POLICY, r.headers().firstValue("Content-Security-Policy").orElse(""), path);
+        assertEquals(io.pushgate.security.PublicPortHeaders.CONTENT_SECURITY_POLICY, r.headers().firstValue("Content-Security-Policy").orElse(""), path);
       }
       String probe = "/%3Cscript%3Ealert(1)%3C%2Fscript%3E.html";
       HttpResponse<String> missing = node.get(node.publicPort(), probe);
@@ -95,7 +95,7 @@ class PublicRoutesTest {
       String head = answer.toLowerCase(java.util.Locale.ROOT);
       assertTrue(head.contains("content-type: text/plain; charset=utf-8"), answer);
       assertTrue(head.contains("x-content-type-options: nosniff"), answer);
-      assertTrue(answer.contains("Content-Security-Policy: " + PublicRoutes.CONTENT_SECURITY_POLICY), answer);
+      assertTrue(answer.contains("Content-Security-Policy: " + io.pushgate.security.PublicPortHeaders.CONTENT_SECURITY_POLICY), answer);
     }
   }
 }
