@@ -517,15 +517,8 @@ class StreamsTest {
   @Test
   void aStreamQuietForTheHistorysAgeDropsItsRingAndKeepsItsNumbering() {
     Rig rig = new Rig(200, HOLE_MILLIS, 60_000);
-    StreamState s = rig.joined();
-    List<PushBatch> b = rig.append(2);
-    rig.receive(b);
-    Eventually.await("offsets 1-2", () -> rig.offsets.size() == 2);
-    String epoch = b.get(0).first().epoch();
-    rig.on(() -> {
-      rig.streams.flushed(List.of(frame(epoch, 2, b.get(0).items())));
-      return null;
-    });
+    handedOut(rig, 2);
+    StreamState s = rig.on(() -> rig.streams.stateIfAny(ROOM));
     long activeAt = rig.on(() -> s.lastActiveNanos);
     rig.on(() -> {
       rig.streams.sweep(activeAt + 59_000_000_000L, 10, room -> false);
@@ -1394,14 +1387,23 @@ class StreamsTest {
    * rings in their bound): a replay reads the history. The stream's epoch.
    */
   private static String fiveHandedOutWithoutRing(Rig rig) {
-    StreamState s = rig.joined();
-    List<PushBatch> b = rig.append(5);
+    String epoch = handedOut(rig, 5);
+    rig.on(() -> {
+      rig.streams.stateIfAny(ROOM).ring = null;
+      return null;
+    });
+    return epoch;
+  }
+
+  /** Offsets 1..{@code n}, in one push, delivered and handed to the shards (so in the ring). The stream's epoch. */
+  private static String handedOut(Rig rig, int n) {
+    rig.joined();
+    List<PushBatch> b = rig.append(n);
     rig.receive(b);
-    Eventually.await("offsets 1..5", () -> rig.offsets.size() == 5);
+    Eventually.await("offsets 1.." + n, () -> rig.offsets.size() == n);
     String epoch = b.get(0).first().epoch();
     rig.on(() -> {
-      rig.streams.flushed(List.of(frame(epoch, 5, b.get(0).items())));
-      s.ring = null;
+      rig.streams.flushed(List.of(frame(epoch, n, b.get(0).items())));
       return null;
     });
     return epoch;
