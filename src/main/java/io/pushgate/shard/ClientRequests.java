@@ -137,7 +137,7 @@ final class ClientRequests {
         if (here != null) {
           stats.streamJoinsHere.inc(); // not a member's repeat go-push JOIN, which no position answers
         }
-        watch(c, r.room(), r.online()); // the count first, as the merger's answer has it
+        watch(c, r.room(), r.online());
         if (r.id() != null) {
           c.send(ServerMessages.ack(r.id(), new JsonObject().put("room", r.room()).put("offset", here.offset()).put("epoch", here.epoch())));
         }
@@ -210,7 +210,7 @@ final class ClientRequests {
       if (c.isClosing() || (!wasMember && !enter(c, j.room(), j.id()))) {
         return;
       }
-      watch(c, j.room(), j.online()); // a new watcher hears the count at once, as with any JOIN
+      watch(c, j.room(), j.online());
       if (joined.ack() != null && joined.ack().getLong("offset") != null) {
         hub.rooms.handed(j.room(), new Position(joined.ack().getLong("offset"), joined.ack().getString("epoch")));
       }
@@ -294,10 +294,10 @@ final class ClientRequests {
     return true;
   }
 
+  /** Its first ONLINE comes with the next interval's counts ({@link Hub#online}), not with the JOIN. */
   private void watch(Connection c, String room, boolean online) {
     if (online && !hub.rooms.watching(room, c)) {
       hub.rooms.watch(room, c);
-      hub.tellOnlineCount(c, room);
     }
   }
 

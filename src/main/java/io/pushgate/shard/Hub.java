@@ -7,6 +7,7 @@ import io.pushgate.protocol.ServerMessages;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +36,6 @@ final class Hub {
   private Set<Connection> slow;
   /** Last ONLINE count sent per room, so watchers hear only changes. */
   private final Map<String, Integer> onlineSent = new HashMap<>();
-  private Map<String, Integer> onlineTotals = Map.of();
   /** When this shard last warned of a tick written late, and how many came since (nanoTime). */
   private final Throttle lateTicks = new Throttle(60_000);
 
@@ -171,21 +171,33 @@ final class Hub {
 
   // ---- online counts ----
 
-  /** ONLINE to every watcher of a room whose cluster-wide count changed since it was last sent. */
+  /**
+   * ONLINE to every watcher of a room whose cluster-wide count changed since it was last sent, and to
+   * watchers new since the last interval whatever the count: for them it is new. Only here, so that
+   * a connection gets at most one ONLINE per room per interval (PROTOCOL.md).
+   */
   void online(Map<String, Integer> totals) {
-    onlineTotals = totals;
     onlineSent.keySet().retainAll(rooms.watchers().keySet());
     try {
+      for (Iterator<Map.Entry<String, Set<Connection>>> it = rooms.untold().entrySet().iterator(); it.hasNext(); ) {
+        Map.Entry<String, Set<Connection>> newcomers = it.next();
+        Integer count = totals.get(newcomers.getKey());
+        if (count == null) {
+          continue; // watched since this interval's reports: the counter has no count of it yet
+        }
+        it.remove();
+        if (count.equals(onlineSent.get(newcomers.getKey()))) {
+          tell(newcomers.getValue(), ServerMessages.online(newcomers.getKey(), count));
+        } // else the whole room hears the new count below, newcomers included
+      }
       rooms.watchers().forEach((room, watchers) -> {
-        Integer count = onlineTotals.get(room);
+        Integer count = totals.get(room);
         if (count == null || count.equals(onlineSent.get(room))) {
           return;
         }
         EncodedFrame frame = ServerMessages.online(room, count);
         onlineSent.put(room, count); // once there is a frame to send: a count that failed to go out is sent next time
-        for (Connection c : watchers) {
-          write(c, frame, false);
-        }
+        tell(watchers, frame);
       });
     } finally {
       // As after a delivery: nothing held carries over to the next pass, where a PUSH would overtake it.
@@ -193,21 +205,9 @@ final class Hub {
     }
   }
 
-  /**
-   * A new watcher hears the count at once: the last one sent, else the best this node knows, which
-   * then counts as sent (the next interval sends it again only if the count is another).
-   */
-  void tellOnlineCount(Connection c, String room) {
-    Integer sent = onlineSent.get(room);
-    int count = sent != null ? sent : Math.max(onlineTotals.getOrDefault(room, 0), rooms.members(room, 0));
-    EncodedFrame frame = ServerMessages.online(room, count);
-    if (sent == null) {
-      onlineSent.put(room, count);
-    }
-    try {
+  private void tell(Set<Connection> watchers, EncodedFrame frame) {
+    for (Connection c : watchers) {
       write(c, frame, false);
-    } finally {
-      writeQueuedAndCloseSlow();
     }
   }
 

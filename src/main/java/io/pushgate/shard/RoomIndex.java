@@ -21,6 +21,11 @@ final class RoomIndex {
   /** Members that joined with "online": true, the only ones told the room's count. */
   private final Map<String, Set<Connection>> watchers = new HashMap<>();
   /**
+   * Watchers not told their room's count yet. They hear it at the next online interval, changed or not,
+   * and never at their JOIN: a count then and another at the interval could come moments apart.
+   */
+  private final Map<String, Set<Connection>> untold = new HashMap<>();
+  /**
    * For streams with members here: the last position this shard was handed (by a frame, or by the
    * merger's answer to the room's first JOIN), the one a JOIN asking where it stands is told.
    */
@@ -61,7 +66,9 @@ final class RoomIndex {
       watchers.put(room, set);
       watchChanged(room, true);
     }
-    set.add(c);
+    if (set.add(c)) {
+      untold.computeIfAbsent(room, r -> new LinkedHashSet<>()).add(c);
+    }
   }
 
   /** Records a room's watched state against the last report: a change and its undoing cancel out. */
@@ -126,6 +133,7 @@ final class RoomIndex {
     if (remove(watchers, room, c)) {
       watchChanged(room, false);
     }
+    remove(untold, room, c);
   }
 
   /** @return true when the room's set emptied and left the index */
@@ -157,6 +165,11 @@ final class RoomIndex {
 
   Map<String, Set<Connection>> watchers() {
     return watchers;
+  }
+
+  /** Room → its watchers not told the count yet; the hub takes out those it tells. */
+  Map<String, Set<Connection>> untold() {
+    return untold;
   }
 
   boolean watching(String room, Connection c) {

@@ -17,7 +17,7 @@ public sealed interface ShardCommand {
   record Deliver(List<EncodedFrame> frames, long tickNanos, boolean tick) implements ShardCommand {
   }
 
-  /** Cluster-wide connection counts per room: send ONLINE to watchers of rooms whose count changed. */
+  /** Cluster-wide connection counts per room: send ONLINE to watchers of rooms whose count changed, and to new watchers. */
   record Online(Map<String, Integer> totals) implements ShardCommand {
   }
 

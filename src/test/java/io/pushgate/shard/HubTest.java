@@ -80,17 +80,54 @@ class HubTest {
     assertEquals(1, shard.stats.serverCloses.get(CloseCode.SLOW_CONSUMER).get());
   }
 
-  @Test
-  void watchersHearACountOnlyWhenItChanges() {
-    Connection watcher = shard.connect();
+  /** {@code c} (a new connection when null) joins room r with "online": true. */
+  private Connection watching(Connection c) {
+    Connection watcher = c == null ? shard.connect() : c;
     shard.hub.rooms.join("r", watcher);
     shard.hub.rooms.watch("r", watcher);
+    return watcher;
+  }
+
+  @Test
+  void watchersHearACountOnlyWhenItChanges() {
+    Connection watcher = watching(null);
     shard.hub.online(Map.of("r", 3));
     assertEquals(new JsonObject("{\"type\":\"ONLINE\",\"data\":{\"room\":\"r\",\"count\":3}}"), nextJson(watcher));
     shard.hub.online(Map.of("r", 3));
     assertNull(written(watcher), "the same count is not sent again");
     shard.hub.online(Map.of("r", 4));
     assertEquals(4, nextJson(watcher).getJsonObject("data").getInteger("count"));
+  }
+
+  /**
+   * A new watcher hears nothing when it starts watching, and the room's count at the next interval
+   * even when it did not change (for the newcomer it is new): one ONLINE, whichever way it is owed.
+   */
+  @Test
+  void aNewWatcherHearsTheCountOnceAtTheNextIntervalChangedOrNot() {
+    Connection old = watching(null);
+    shard.hub.online(Map.of("r", 2));
+    assertEquals(2, nextJson(old).getJsonObject("data").getInteger("count"));
+
+    Connection newcomer = watching(null);
+    assertNull(written(newcomer), "nothing before the interval");
+    shard.hub.online(Map.of());
+    assertNull(written(newcomer), "no count of the room yet: it waits for one");
+    shard.hub.online(Map.of("r", 2));
+    assertEquals(new JsonObject("{\"type\":\"ONLINE\",\"data\":{\"room\":\"r\",\"count\":2}}"), nextJson(newcomer));
+    assertNull(written(newcomer), "once");
+    assertNull(written(old), "the old watcher heard 2 already");
+    shard.hub.online(Map.of("r", 2));
+    assertNull(written(newcomer), "then only changes");
+
+    shard.hub.rooms.leave("r", newcomer);
+    watching(newcomer);
+    Connection another = watching(null);
+    shard.hub.online(Map.of("r", 3));
+    for (Connection c : List.of(old, newcomer, another)) {
+      assertEquals(3, nextJson(c).getJsonObject("data").getInteger("count"), "a rejoin is a new watcher; a change reaches all");
+      assertNull(written(c), "one ONLINE, though newcomers are owed one and the count changed");
+    }
   }
 
   @Test
