@@ -69,6 +69,10 @@ public final class OnlineVerticle extends VerticleBase {
   private boolean sendFull = true;
   private long intervals;
   private boolean counting;
+  /** When counts last went to the shards; PROTOCOL allows a watcher one ONLINE per interval. */
+  private long handedOutNanos;
+  private boolean handedOut;
+  private boolean handOutWaits;
   /** Per shard: its last answer was lost (late), so it is asked for everything. */
   private final Boolean[] lostReport;
   private final Counter publications;
@@ -204,8 +208,28 @@ public final class OnlineVerticle extends VerticleBase {
     }
   }
 
-  /** The cluster-wide count of every room watched on this node, handed to every shard by reference. */
+  /**
+   * The cluster-wide count of every room watched on this node, handed to every shard by reference;
+   * never sooner than an interval after the last hand-out. Rounds end when the last shard answers,
+   * so a slow round followed by a quick one would otherwise hand out twice within an interval, and
+   * each watcher would hear two ONLINE. A hand-out held back goes out at the interval's end with
+   * the counts of that moment.
+   */
   private void handTotalsToShards() {
+    long intervalNanos = config.onlineIntervalMillis() * 1_000_000L;
+    long early = handedOut ? handedOutNanos + intervalNanos - System.nanoTime() : 0;
+    if (early > 0) {
+      if (!handOutWaits) {
+        handOutWaits = true;
+        vertx.setTimer(Math.max(1, (early + 999_999) / 1_000_000), id -> {
+          handOutWaits = false;
+          handTotalsToShards();
+        });
+      }
+      return;
+    }
+    handedOut = true;
+    handedOutNanos = System.nanoTime();
     Map<String, Integer> totals = new HashMap<>(local.watched.size() * 2);
     for (String room : local.watched.keySet()) {
       totals.put(room, PeerTally.sum(local.count(room), peers.count(room)));
