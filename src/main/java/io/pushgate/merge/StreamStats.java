@@ -26,6 +26,7 @@ final class StreamStats {
   final Counter epochChanges;
   final Counter ringEvictions;
   final Counter streamsEvicted;
+  final Counter streamsForgotten;
   final Counter recovered;
   final Counter joinsUnavailable;
   final Map<NotRecovered, Counter> notRecovered;
@@ -58,6 +59,8 @@ final class StreamStats {
       "replay rings dropped to stay within historyRingBytes (their replays read the history instead)");
     streamsEvicted = stats.counter("history.streamsEvicted", "pushgate_history_streams_evicted",
       "streams this member dropped from the history because it held historyMaxStreams or historyMaxBytes (least recently appended to first): their next push starts a new epoch");
+    streamsForgotten = stats.counter("history.streamsForgotten", "pushgate_history_streams_forgotten",
+      "streams whose state this node's merger let go because it kept more than twice maxRooms (the least recently active first, never one with members here or anything pending): a later JOIN here reads where the stream stands from the history again");
     recovered = stats.counter("history.joins.recovered", "pushgate_stream_joins", "JOINs with since, by outcome", Tags.of("outcome", "recovered"));
     joinsUnavailable = stats.counter("history.joins.unavailable", "pushgate_stream_joins_unavailable",
       "JOINs of streams answered RATE_LIMITED because the stream's history could not be read (a read failed, or did not answer by the JOIN's deadline)");

@@ -705,7 +705,8 @@ final class Streams {
    * whole, and never one whose room has members on this node ({@code hasMembers}): its next batch
    * would start its numbering again, and what came before it out of order would be dropped as old.
    * States of streams with no members here (every node keeps one for each stream pushed anywhere)
-   * are enough to go.
+   * are enough to go. Quiet ones too go only at the bound, so each state forgotten is the bound at work,
+   * and counted (history.streamsForgotten).
    */
   void sweep(long nowNanos, int maxStates, java.util.function.Predicate<String> hasMembers) {
     for (Iterator<Map.Entry<String, StreamState>> it = states.entrySet().iterator(); it.hasNext(); ) {
@@ -730,6 +731,7 @@ final class Streams {
         if (states.size() > maxStates && !hasMembers.test(s.room)) {
           it.remove();
           s.dropped = true;
+          stats.streamsForgotten.inc();
         }
       }
     }

@@ -511,6 +511,31 @@ class StreamsTest {
   }
 
   /**
+   * Each state the sweep forgets past maxStates is counted, and only those: a state kept for its
+   * members here, or one quiet for the history's age within the bound (only its ring goes), is not.
+   */
+  @Test
+  void eachStateForgottenPastMaxStatesIsCounted() {
+    Rig rig = new Rig(200, HOLE_MILLIS, 60_000);
+    List<String> rooms = List.of("r1", "r2", "r3", "r4", "r5");
+    rig.on(() -> {
+      rooms.forEach(room -> rig.streams.receive(new PushBatch(Target.room(room), List.of("\"1\"".getBytes(StandardCharsets.UTF_8)), 3)
+        .numbered(1, "e-" + room)));
+      rig.streams.sweep(System.nanoTime() + 3_600_000_000_000L, rooms.size(), room -> false); // an hour quiet, at the bound
+      return null;
+    });
+    assertEquals(0, rig.stats.streamsForgotten.get(), "quiet within the bound: kept");
+    rig.on(() -> {
+      rig.streams.sweep(System.nanoTime(), 2, "r1"::equals);
+      rig.streams.sweep(System.nanoTime(), 2, "r1"::equals);
+      return null;
+    });
+    assertEquals(java.util.Set.of("r1", "r5"), rig.on(() -> java.util.Set.copyOf(rig.streams.states.keySet())),
+      "the least recently active without members went");
+    assertEquals(3, rig.stats.streamsForgotten.get(), "one count per state forgotten");
+  }
+
+  /**
    * A stream quiet for historyTtlMillis drops its ring (every item in it is past its age) and keeps
    * its state and numbering, though historyIdleMillis is far off.
    */
