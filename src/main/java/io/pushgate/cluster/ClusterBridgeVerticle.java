@@ -5,12 +5,10 @@ import io.pushgate.bus.Addresses;
 import io.pushgate.bus.Local;
 import io.pushgate.merge.MergeResult;
 import io.pushgate.merge.NotTaken;
-import io.pushgate.merge.PushBatch;
 import io.pushgate.metrics.Counter;
 import io.pushgate.metrics.Throttle;
 import io.pushgate.metrics.NodeStats;
 import io.pushgate.metrics.Stats;
-import io.pushgate.protocol.ItemValidator;
 import io.pushgate.vertx.VertxInternals;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -27,16 +25,16 @@ import java.util.logging.Logger;
  * Where pushes from other nodes arrive. Each node has exactly one cluster consumer, this
  * verticle's, whatever its shard and room counts, so the Hazelcast subscription map stays one entry
  * per node and a push crosses the network once per node ({@link Broadcaster} sends them). What
- * arrives is checked as a push to the API is, then handed to this node's merger. A well-formed push
- * over this node's own item limits (set lower than the sender's, say halfway through a configuration
- * change) is not dropped as malformed: the merger treats it as one its queue had no room for.
+ * arrives was checked as a push to the API is, by {@link ClusterPushCodec} as it read the message,
+ * and is handed to this node's merger. A well-formed push over this node's own item limits (set
+ * lower than the sender's, say halfway through a configuration change) is not dropped as malformed:
+ * the merger treats it as one its queue had no room for.
  */
 public final class ClusterBridgeVerticle extends VerticleBase {
 
   private static final Logger log = Logger.getLogger(ClusterBridgeVerticle.class.getName());
 
   private final String nodeId;
-  private final ItemValidator items;
   private final Counter received;
   private final Counter remoteItemsAccepted;
   private final Counter remoteItemsRefused;
@@ -47,9 +45,8 @@ public final class ClusterBridgeVerticle extends VerticleBase {
   private final Throttle invalids = new Throttle(10_000);
   private final Throttle overLimits = new Throttle(10_000);
 
-  public ClusterBridgeVerticle(String nodeId, ClusterOptions options, NodeStats nodeStats, Vertx vertx) {
+  public ClusterBridgeVerticle(String nodeId, NodeStats nodeStats, Vertx vertx) {
     this.nodeId = nodeId;
-    this.items = new ItemValidator(options.maxItemDepth());
     Stats stats = nodeStats.add(Stats.of(Tags.empty(), null));
     received = stats.counter("cluster.broadcastsReceived", "pushgate_cluster_broadcasts_received", "pushes received from other nodes");
     remoteItemsAccepted = stats.counter("cluster.remoteItemsAccepted", "pushgate_cluster_remote_items", "items received from other nodes",
@@ -112,16 +109,6 @@ public final class ClusterBridgeVerticle extends VerticleBase {
       invalid(push.origin(), push.problem());
       return;
     }
-    ItemValidator.Problem problem = itemProblem(push.batch());
-    if (problem != null && problem.overLimit()) {
-      PushBatch batch = push.batch();
-      overLimits(push.origin(), NotTaken.of(batch.target(), batch.first(), batch.items().size(), batch.low()), problem.message());
-      return;
-    }
-    if (problem != null) {
-      invalid(push.origin(), problem.message());
-      return;
-    }
     int count = push.batch().items().size();
     vertx.eventBus().<MergeResult>request(Addresses.MERGE_REMOTE, push.batch(), Local.OPTIONS).onComplete(ar -> {
       if (ar.succeeded() && ar.result().body() instanceof MergeResult.Accepted) {
@@ -162,21 +149,5 @@ public final class ClusterBridgeVerticle extends VerticleBase {
         + " since the last report, cluster.remotePushesOverLimits: " + remotePushesOverLimits.get()
         + "); give every node the same maxItemsPerPush, maxItemBytes and maxItemDepth");
     }
-  }
-
-  /**
-   * Another node's push is checked as the API checks one: every item one valid JSON value; a malformed
-   * item counts before one that is only too deep, wherever each stands.
-   */
-  private ItemValidator.Problem itemProblem(PushBatch batch) {
-    ItemValidator.Problem deep = null;
-    for (byte[] item : batch.items()) {
-      ItemValidator.Problem problem = items.check(item);
-      if (problem != null && !problem.overLimit()) {
-        return problem;
-      }
-      deep = deep == null ? problem : deep;
-    }
-    return deep;
   }
 }

@@ -1,10 +1,13 @@
 package io.pushgate.cluster;
 
+import io.netty.buffer.ByteBuf;
 import io.pushgate.merge.NotTaken;
 import io.pushgate.merge.PushBatch;
+import io.pushgate.protocol.ItemValidator;
 import io.pushgate.protocol.Position;
 import io.pushgate.protocol.RoomName;
 import io.pushgate.protocol.Target;
+import io.pushgate.vertx.VertxInternals;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageCodec;
 
@@ -22,9 +25,11 @@ import java.util.List;
  * <p>Decoding trusts nothing it reads: every count and length is checked against this node's own
  * limits and against the bytes that are really left before anything is allocated, and a message
  * that fails is decoded as a refusal naming the problem, never as an exception or an allocation of
- * whatever size a peer wrote. A message whose every length fits in it and is no empty item, but with
- * more items or a longer item than this node's limits, is decoded as over them: the node that sent it
- * may have higher limits, and this one's clients must then learn they missed it.
+ * whatever size a peer wrote. Every item is checked as one JSON value, as a push to the API is
+ * ({@link ItemValidator}), in the one pass that reads it. A message whose every length fits in it and
+ * every item is valid, but with more items, a longer item or one nested deeper than this node's
+ * limits, is decoded as over them: the node that sent it may have higher limits, and this one's
+ * clients must then learn they missed it.
  */
 public final class ClusterPushCodec implements MessageCodec<ClusterPush, ClusterPush> {
 
@@ -39,10 +44,12 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
 
   private final int maxItems;
   private final int maxItemBytes;
+  private final ItemValidator validator;
 
   public ClusterPushCodec(ClusterOptions options) {
     this.maxItems = options.maxItemsPerPush();
     this.maxItemBytes = options.maxItemBytes();
+    this.validator = new ItemValidator(options.maxItemDepth());
   }
 
   @Override
@@ -100,16 +107,21 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
       }
       Target target = room == null ? Target.ALL : Target.room(room);
       Position first = epoch == null ? null : new Position(offset, epoch);
-      // Over a limit, the rest is only walked, not copied, but each length is still checked as the items'
-      // would be (no empty item, none past the bytes left): garbage is malformed, not merely over a limit,
-      // which for a push to all would close every client here with 1013.
+      // Over a limit, the rest is only walked, not copied, but each item is still checked as one JSON
+      // value where it lies: garbage is malformed wherever it stands, not merely over a limit, which for
+      // a push to all would close every client here with 1013. The check is the one every item of a
+      // push within the limits needs anyway, made in this one pass over the bytes.
       String over = count > maxItems ? count + " items, more than maxItemsPerPush=" + maxItems : null;
       List<byte[]> items = over == null ? new ArrayList<>(count) : null;
       long bytes = 0;
       for (int i = 0; i < count; i++) {
         int length = in.itemLength();
-        if (over == null && length > maxItemBytes) {
-          over = "an item of " + length + " bytes, more than maxItemBytes=" + maxItemBytes;
+        ItemValidator.Problem problem = validator.check(in.ahead(length));
+        if (problem != null && !problem.overLimit()) {
+          throw new Malformed(problem.message());
+        }
+        if (over == null && (length > maxItemBytes || problem != null)) {
+          over = length > maxItemBytes ? "an item of " + length + " bytes, more than maxItemBytes=" + maxItemBytes : problem.message();
           items = null;
         }
         if (items == null) {
@@ -131,13 +143,21 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
   /** Reads within the message: a length is checked against its limit and the bytes left first. */
   private static final class Reader {
     private final Buffer buffer;
+    /** The same bytes, for items checked where they lie. */
+    private final ByteBuf bytes;
     private final int end;
     private int at;
 
     Reader(Buffer buffer, int pos) {
       this.buffer = buffer;
+      this.bytes = VertxInternals.bytes(buffer);
       this.at = pos;
       this.end = buffer.length();
+    }
+
+    /** The next {@code n} bytes, known to be there, not copied and not passed yet. */
+    ByteBuf ahead(int n) {
+      return bytes.slice(at, n);
     }
 
     long offset() throws Malformed {
@@ -183,12 +203,9 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
       return take(n);
     }
 
-    /** An item's length: at least 1 (no JSON value is empty), any that fits in what is left, whatever this node's limit. */
+    /** An item's length: any that fits in what is left, whatever this node's limit (an empty item is no JSON: the item's check says so). */
     int itemLength() throws Malformed {
       int n = length(Integer.MAX_VALUE, "item length");
-      if (n == 0) {
-        throw new Malformed("an empty item");
-      }
       if (end - at < n) {
         throw new Malformed("item longer than the message");
       }

@@ -120,7 +120,7 @@ public final class NodeVerticle extends VerticleBase {
     Broadcaster broadcaster = new Broadcaster(vertx, nodeId, stats);
     return portFree(config.publicHost(), config.publicPort())
       .compose(v -> deploy(new MergerVerticle(MergerOptions.from(config), HistoryOptions.from(config), stats, pressure, nodeRooms, broadcaster::publish), services))
-      .compose(id -> deploy(new ClusterBridgeVerticle(nodeId, ClusterOptions.from(config), stats, vertx), services))
+      .compose(id -> deploy(new ClusterBridgeVerticle(nodeId, stats, vertx), services))
       .compose(id -> deployShards(shards, loops, shardOptions, shard -> new ShardVerticle(shard.index(), shard.options(), connections,
         nodeRooms, pressure, v -> PublicRoutes.create(v, config), security, stats)))
       .compose(port -> deploy(new OnlineVerticle(config, nodeId, stats), services)

@@ -4,11 +4,13 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -53,6 +55,14 @@ public final class ItemValidator {
    *         double's range, float or integer, counts as none, as the push API refuses it), or null when it is
    */
   public Problem check(byte[] item) {
+    return check(Unpooled.wrappedBuffer(item));
+  }
+
+  /**
+   * {@link #check(byte[])} of {@code item}'s readable bytes where they lie: a broadcast's items are
+   * checked inside the message, also those of a push over a limit, which are never copied out.
+   */
+  public Problem check(ByteBuf item) {
     // Checked as UTF-8 first: Jackson given bytes guesses their encoding (a byte order mark, zero bytes
     // of UTF-16 or UTF-32) and would pass bytes that no client can read in the UTF-8 frame they land
     // in. Bytes that pass are UTF-8 without a mark or a zero byte, which Jackson then reads as UTF-8.
@@ -60,7 +70,7 @@ public final class ItemValidator {
     if (encoding != null) {
       return new Problem(encoding, false);
     }
-    try (JsonParser p = factory.createParser(item)) {
+    try (JsonParser p = parser(item)) {
       JsonToken t = p.nextToken();
       if (t == null) {
         return new Problem("an item is empty", false);
@@ -85,20 +95,30 @@ public final class ItemValidator {
     }
   }
 
+  private JsonParser parser(ByteBuf item) throws IOException {
+    if (item.hasArray()) {
+      return factory.createParser(item.array(), item.arrayOffset() + item.readerIndex(), item.readableBytes());
+    }
+    // Direct memory has no array to parse in place: streamed, still not copied whole. (An InputStream,
+    // not the DataInput ByteBufInputStream also is: that parser reads another way.)
+    InputStream direct = new ByteBufInputStream(item.duplicate());
+    return factory.createParser(direct);
+  }
+
   /**
-   * Why {@code b} is not UTF-8 as a frame may carry it (Netty's {@code ByteBufUtil.isText}: no overlong
-   * forms, no surrogates, nothing past U+10FFFF), or starts with a byte order mark, or holds a zero
-   * byte; null when fine. No decoder: nothing to allocate, and nothing
+   * Why {@code b}'s readable bytes are not UTF-8 as a frame may carry it (Netty's {@code ByteBufUtil.isText}:
+   * no overlong forms, no surrogates, nothing past U+10FFFF), or start with a byte order mark, or hold a
+   * zero byte; null when fine. No decoder: nothing to allocate, and nothing
    * new to compile on a path every broadcast item takes.
    */
-  static String utf8Problem(byte[] b) {
-    if (b.length >= 3 && (b[0] & 0xFF) == 0xEF && (b[1] & 0xFF) == 0xBB && (b[2] & 0xFF) == 0xBF) {
+  static String utf8Problem(ByteBuf b) {
+    int from = b.readerIndex();
+    if (b.readableBytes() >= 3 && b.getUnsignedByte(from) == 0xEF && b.getUnsignedByte(from + 1) == 0xBB && b.getUnsignedByte(from + 2) == 0xBF) {
       return "an item starts with a byte order mark, which breaks the JSON of the frame it is in";
     }
-    ByteBuf bytes = Unpooled.wrappedBuffer(b);
-    if (bytes.indexOf(0, b.length, (byte) 0) >= 0) {
+    if (b.indexOf(from, b.writerIndex(), (byte) 0) >= 0) {
       return "an item holds a zero byte";
     }
-    return ByteBufUtil.isText(bytes, StandardCharsets.UTF_8) ? null : "an item is not valid UTF-8";
+    return ByteBufUtil.isText(b, StandardCharsets.UTF_8) ? null : "an item is not valid UTF-8";
   }
 }

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.unix.UnixChannel;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
@@ -21,10 +22,12 @@ import io.vertx.core.Deployable;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.internal.CloseFuture;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.net.impl.ServerID;
 import io.vertx.core.spi.cluster.ClusterManager;
 
@@ -269,6 +272,14 @@ public final class VertxInternals {
   /** The cluster manager of a clustered Vert.x, null when standalone. */
   public static ClusterManager clusterManager(Vertx vertx) {
     return ((VertxInternal) vertx).clusterManager();
+  }
+
+  /**
+   * The Netty buffer under a Vert.x one, at the same indexes, not copied: a broadcast's items are
+   * checked where they lie in the message. Only read it; its owner releases it.
+   */
+  public static ByteBuf bytes(Buffer buffer) {
+    return ((BufferInternal) buffer).unwrap();
   }
 
   /** Vert.x's event loops, in a fixed order: the ones deployments are placed on. */

@@ -11,12 +11,15 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageCodec;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -172,5 +175,67 @@ class HostileClusterInputTest {
         TestNode.await(attacker.close());
       }
     }
+  }
+
+  /**
+   * maxItemsPerPush+1 items that are each the byte {@code x}, to all. The push API's roads refuse the
+   * pusher (HTTP and the event bus alike: the count, or the JSON, is checked first), so only a
+   * member's broadcast carries it here, and there it is malformed, not over this node's limits: taken
+   * for a push another node with higher limits accepted, it would close every client here with 1013.
+   * The same for an item past maxItemBytes that is no JSON, and for garbage after a valid item past it.
+   */
+  @Test
+  void garbagePastTheItemLimitsIsRefusedOnEveryRoadAndClosesNobody() throws Exception {
+    TestCluster cluster = new TestCluster(TestNode.freePortRange(2), 2);
+    try (TestNode node = TestNode.start(cluster.member(), new JsonObject().put("maxItemsPerPush", 3).put("maxItemBytes", 1_000))) {
+      Vertx attacker = cluster.serviceMember();
+      try (TestClient inRoom = node.client().joinAcked("arena", 1); TestClient inNoRoom = node.client()) {
+        Eventually.await("2 members", () -> node.stats().getJsonObject("cluster").getInteger("members") == 2);
+        String xs = "[x,x,x,x]";
+        assertRefusal(node.post("/push/all", "application/json", "{\"items\":" + xs + "}"), 400, "BAD_REQUEST");
+        assertRefusal(node.post("/push/all", "application/x-www-form-urlencoded", "items=" + java.net.URLEncoder.encode(xs, StandardCharsets.UTF_8)),
+          400, "BAD_REQUEST");
+        assertRefusal(node.pushJson("/push/all", new JsonObject().put("items", new JsonArray(List.of("x", "x", "x", "x")))), 413, "TOO_LARGE");
+        DeliveryOptions wait = new DeliveryOptions().setSendTimeout(10_000);
+        for (Object body : List.of(new JsonObject().put("items", new JsonArray(List.of("x", "x", "x", "x"))), "{\"items\":" + xs + "}")) {
+          Throwable refused = attacker.eventBus().request(Addresses.PUSH, body, wait).toCompletionStage().toCompletableFuture()
+            .handle((ok, error) -> error).get(20, TimeUnit.SECONDS);
+          assertTrue(refused instanceof ReplyException r && r.failureCode() == (body instanceof JsonObject ? 413 : 400), String.valueOf(refused));
+        }
+        assertEquals(0, node.stats().getJsonObject("cluster").getLong("broadcastsSent"), "nothing refused was passed on");
+
+        attacker.eventBus().registerCodec(new RawCodec());
+        DeliveryOptions raw = new DeliveryOptions().setCodecName(ClusterPushCodec.NAME);
+        byte[] x = {'x'};
+        List<Buffer> garbage = List.of(
+          push(null, 4, x, x, x, x),
+          push("arena", 4, x, x, x, x),
+          push(null, 1, "x".repeat(1_001).getBytes(StandardCharsets.US_ASCII)),
+          push(null, 2, ("\"" + "x".repeat(1_000) + "\"").getBytes(StandardCharsets.US_ASCII), x));
+        garbage.forEach(bytes -> attacker.eventBus().publish(Addresses.CLUSTER_PUSH, bytes, raw));
+        Eventually.await("every broadcast handled", () -> node.stats().getJsonObject("cluster").getLong("broadcastsReceived") == garbage.size());
+
+        // Handled in order, a close before the frame after it: a client closed for the garbage never gets this.
+        assertEquals(200, node.pushJson("/push/all", new JsonObject().put("items", new JsonArray().add("still here"))).statusCode());
+        for (TestClient client : List.of(inRoom, inNoRoom)) {
+          try {
+            assertEquals(List.of("still here"), client.awaitItems(null, 1));
+          } catch (AssertionError e) {
+            throw new AssertionError(client.isClosed() ? "closed with " + client.awaitClose() + " for garbage" : e.getMessage(), e);
+          }
+        }
+        JsonObject stats = node.stats();
+        assertEquals(garbage.size(), stats.getJsonObject("cluster").getLong("remotePushesInvalid"), stats.getJsonObject("cluster").encode());
+        assertEquals(0, stats.getJsonObject("cluster").getLong("remotePushesOverLimits"));
+        assertEquals(0, stats.getJsonObject("merger").getLong("missedCloses"));
+      } finally {
+        TestNode.await(attacker.close());
+      }
+    }
+  }
+
+  private static void assertRefusal(HttpResponse<String> r, int status, String code) {
+    assertEquals(status, r.statusCode(), r.body());
+    assertEquals(code, new JsonObject(r.body()).getJsonObject("error").getString("code"));
   }
 }

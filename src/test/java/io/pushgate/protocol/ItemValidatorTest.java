@@ -67,6 +67,28 @@ class ItemValidatorTest {
       validator.check(("[".repeat(deepest + 1) + "]".repeat(deepest + 1)).getBytes(StandardCharsets.UTF_8)));
   }
 
+  /**
+   * A broadcast's items are checked where they lie in its message, in a heap or a direct buffer: what
+   * stands either side of an item is none of it.
+   */
+  @Test
+  void anItemIsCheckedWhereItLiesAsAlone() {
+    byte[] message = bytes(0, 'x', '[', '1', ',', '"', 0xC3, 0xA9, '"', ']', 0xEF, 0xBB, 0xBF, 0);
+    io.netty.buffer.ByteBuf direct = io.netty.buffer.Unpooled.directBuffer(message.length).writeBytes(message);
+    try {
+      for (io.netty.buffer.ByteBuf in : java.util.List.of(io.netty.buffer.Unpooled.wrappedBuffer(message), direct)) {
+        assertNull(validator.check(in.slice(2, 8)), "[1,\"é\"] between garbage");
+        assertEquals("an item is not valid JSON", validator.check(in.slice(1, 9)).message(), "x[1,\"é\"]");
+        assertEquals("an item holds a zero byte", validator.check(in.slice(2, 12)).message());
+        assertEquals("an item starts with a byte order mark, which breaks the JSON of the frame it is in",
+          validator.check(in.slice(10, 3)).message());
+        assertEquals("an item is not valid UTF-8", validator.check(in.slice(6, 1)).message(), "half of é");
+      }
+    } finally {
+      direct.release();
+    }
+  }
+
   private static byte[] bytes(int... values) {
     byte[] b = new byte[values.length];
     for (int i = 0; i < values.length; i++) {
