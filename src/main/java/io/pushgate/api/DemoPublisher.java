@@ -40,7 +40,8 @@ final class DemoPublisher {
         throw new PushRefused(ApiError.BAD_REQUEST, "text must be a non-empty string of at most " + TEXT_CHARS + " characters");
       }
       JsonObject item = new JsonObject().put("text", t.strip()).put("ts", System.currentTimeMillis());
-      PushBatch batch = parser.fromJson(new JsonObject().put("room", body.getValue("room")).put("items", new JsonArray().add(item)), true);
+      JsonObject push = new JsonObject().put(PushParser.ROOM, body.getValue("room")).put(PushParser.ITEMS, new JsonArray().add(item));
+      PushBatch batch = parser.fromJson(push, true);
       if (!batch.target().room().startsWith(ROOM_PREFIX)) {
         throw new PushRefused(ApiError.FORBIDDEN, "the demo publishes only to rooms whose name starts with '" + ROOM_PREFIX + "'");
       }

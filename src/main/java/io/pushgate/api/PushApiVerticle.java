@@ -175,8 +175,7 @@ public final class PushApiVerticle extends VerticleBase {
         }
       }
       batch = type.startsWith(FORM)
-        ? parser.fromForm(ctx.request().getFormAttribute("room"), ctx.request().getFormAttribute("items"),
-            ctx.request().getFormAttribute("idempotencyKey"), ctx.request().getFormAttribute("priority"), toRoom)
+        ? parser.fromForm(ctx.request().formAttributes(), toRoom)
         : parser.fromJsonBody(ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer(), toRoom);
     } catch (PushRefused e) {
       refusals.refuse(ctx, e.error(), e.getMessage());

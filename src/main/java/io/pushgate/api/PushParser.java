@@ -8,6 +8,7 @@ import io.pushgate.protocol.Priority;
 import io.pushgate.protocol.Surrogates;
 import io.pushgate.protocol.Target;
 import io.pushgate.security.BoundedJson;
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
@@ -17,6 +18,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Validates a push at the edge. Every item must be valid JSON, because one malformed item inside a
@@ -55,11 +57,53 @@ public final class PushParser {
   /** A pusher's retry token (PROTOCOL.md): short, so that a stream can remember many. */
   static final int MAX_KEY_CHARS = 64;
 
+  /** The fields of a push, the same in a JSON body, a form and an event-bus message. */
+  static final String ROOM = "room";
+  static final String ITEMS = "items";
+  static final String KEY = "idempotencyKey";
+  static final String PRIORITY = "priority";
+  /** What a push to a room takes, and a push to all: any other field is refused ({@link #notTaken}). */
+  private static final List<String> TO_ROOM = List.of(ROOM, ITEMS, KEY, PRIORITY);
+  private static final List<String> TO_ALL = List.of(ITEMS, KEY, PRIORITY);
   /**
-   * go-push's form body: {@code items} is a JSON array in a string; {@code key} the form's
-   * idempotencyKey and {@code priority} its priority, each null when absent.
+   * The longest field name a refusal quotes, and only one of ASCII letters, digits, '_', '-' and '.':
+   * enough for any typo of a real field, while an answer repeats no arbitrary text of the request.
    */
-  public PushBatch fromForm(String room, String items, String key, String priority, boolean toRoom) {
+  static final int MAX_QUOTED_NAME = 32;
+
+  /**
+   * Why a push may not carry the field {@code name}. A field the push does not take would otherwise be
+   * dropped without a word: a misspelt "priorty" or "idempotency_key" changes what the push does, and a
+   * room on a push to all, meant for one room, would reach every viewer, those kept out of that room too.
+   */
+  static String notTaken(String name, boolean toRoom) {
+    if (!toRoom && ROOM.equals(name)) {
+      return "a push to all takes no room, whatever its value: a push to one room goes to POST /push/room";
+    }
+    boolean plain = !name.isEmpty() && name.length() <= MAX_QUOTED_NAME
+      && name.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || c == '_' || c == '-' || c == '.'));
+    return "unknown field " + (plain ? "'" + name + "'" : "(its name not repeated: over " + MAX_QUOTED_NAME
+      + " characters, or not only ASCII letters, digits, '_', '-' and '.')") + ": a push to " + (toRoom ? "a room" : "all")
+      + " takes only " + String.join(", ", toRoom ? TO_ROOM : TO_ALL);
+  }
+
+  private static void takesOnly(Iterable<String> names, boolean toRoom) {
+    List<String> taken = toRoom ? TO_ROOM : TO_ALL;
+    for (String name : names) {
+      if (!taken.contains(name)) {
+        throw new PushRefused(ApiError.BAD_REQUEST, notTaken(name, toRoom));
+      }
+    }
+  }
+
+  /**
+   * go-push's form body: {@code items} is a JSON array in a string, beside {@code room} (to a room),
+   * {@code idempotencyKey} and {@code priority}. Names are compared as written, as a JSON body's are:
+   * Vert.x's form map is blind to case, and would take "Room" for "room".
+   */
+  public PushBatch fromForm(MultiMap form, boolean toRoom) {
+    takesOnly(form.entries().stream().map(Map.Entry::getKey).toList(), toRoom);
+    String items = form.get(ITEMS);
     if (items == null) {
       throw new PushRefused(ApiError.BAD_REQUEST, "form field 'items' is missing");
     }
@@ -73,7 +117,7 @@ public final class PushParser {
     } catch (DecodeException e) {
       throw new PushRefused(ApiError.BAD_REQUEST, "form field 'items' is not valid JSON");
     }
-    return batch(toRoom ? room : null, parsed, toRoom, key, priority, Long.MAX_VALUE);
+    return batch(toRoom ? form.get(ROOM) : null, parsed, toRoom, form.get(KEY), form.get(PRIORITY), Long.MAX_VALUE);
   }
 
   /** A JSON body {@code {"room": R, "items": [...]}}. */
@@ -107,16 +151,16 @@ public final class PushParser {
    * The encoding stops at the bound, so what the refusal allocates is bounded by it too.
    */
   public PushBatch fromBus(JsonObject json) {
-    return fromJson(json, json.containsKey("room"), maxBodyBytes);
+    return fromJson(json, json.containsKey(ROOM), maxBodyBytes);
   }
 
   private PushBatch fromJson(JsonObject json, boolean toRoom, long maxTotalBytes) {
-    Object room = json.getValue("room");
+    takesOnly(json.fieldNames(), toRoom);
+    Object room = json.getValue(ROOM);
     if (toRoom && room != null && !(room instanceof String)) {
       throw new PushRefused(ApiError.BAD_ROOM, "room must be a string");
     }
-    return batch(toRoom ? (String) room : null, json.getValue("items"), toRoom, json.getValue("idempotencyKey"), json.getValue("priority"),
-      maxTotalBytes);
+    return batch(toRoom ? (String) room : null, json.getValue(ITEMS), toRoom, json.getValue(KEY), json.getValue(PRIORITY), maxTotalBytes);
   }
 
   private PushBatch batch(String room, Object items, boolean toRoom, Object key, Object priorityField, long maxTotalBytes) {

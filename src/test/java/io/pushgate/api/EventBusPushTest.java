@@ -89,6 +89,32 @@ class EventBusPushTest {
   }
 
   /**
+   * A field a push does not take is refused, as over HTTP: the event bus pushes to all when there is no
+   * room, so a misspelt room ("Room", "roomId") sent the push to every viewer, and a misspelt
+   * "priorty" was dropped without a word. Neither reaches anyone.
+   */
+  @Test
+  void anUnknownFieldIsRefusedAndReachesNoOne() throws Exception {
+    withService(new JsonObject(), (node, service, viewer) -> {
+      assertBadRequest(refusal(service, new JsonObject().put("Room", "bus").put("items", new JsonArray().add("misrouted"))), "'Room'");
+      assertBadRequest(refusal(service, new JsonObject().put("roomId", "bus").put("items", new JsonArray().add("misrouted"))), "'roomId'");
+      assertBadRequest(refusal(service, new JsonObject().put("room", "bus").put("priorty", "low").put("items", new JsonArray().add("typo"))),
+        "'priorty'");
+
+      for (JsonObject push : List.of(new JsonObject().put("items", new JsonArray().add("to all")),
+        new JsonObject().put("room", "bus").put("items", new JsonArray().add("to bus")))) {
+        assertEquals(1, service.eventBus().<JsonObject>request(Addresses.PUSH, push).await().body().getInteger("accepted"));
+      }
+      List<Object> received = new java.util.ArrayList<>();
+      while (received.size() < 2) {
+        received.addAll(viewer.await(m -> "PUSH".equals(m.getString("type"))).getJsonObject("data").getJsonArray("items").getList());
+      }
+      assertEquals(java.util.Set.of("to all", "to bus"), java.util.Set.copyOf(received), "only the two pushes taken: " + received);
+      assertEquals(3, node.stats().getJsonObject("api").getJsonObject("refused").getLong("BAD_REQUEST"));
+    });
+  }
+
+  /**
    * No HTTP body limit bounds what arrives over the event bus: a push is held to maxBodyBytes all the
    * same (its items as encoded, or a string or buffer body as it came), refused 413 as over HTTP.
    */
