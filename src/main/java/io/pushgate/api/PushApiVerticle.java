@@ -166,6 +166,11 @@ public final class PushApiVerticle extends VerticleBase {
   private void push(RoutingContext ctx, boolean toRoom) {
     PushBatch batch;
     try {
+      String query = ctx.request().query();
+      if (query != null && !query.isEmpty()) {
+        // No push reads its query (go-push sends none): a room there (/push/all?room=vip) went to every viewer.
+        throw new PushRefused(ApiError.BAD_REQUEST, "a push takes no query parameters: its fields go in the body");
+      }
       String type = ctx.request().getHeader("Content-Type").toLowerCase(Locale.ROOT);
       if (type.startsWith(FORM)) {
         Buffer raw = ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer();

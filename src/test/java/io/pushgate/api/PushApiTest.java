@@ -218,12 +218,16 @@ class PushApiTest {
         assertRefused(r, 400, "BAD_REQUEST");
         assertTrue(message(r).contains("POST /push/room"), r.body());
       }
+      // The room in the URL: no push reads its query, and one that has a query is refused whole.
+      HttpResponse<String> query = node.post("/push/all?room=vip-only", form, "items=" + secret);
+      assertRefused(query, 400, "BAD_REQUEST");
+      assertFalse(query.body().contains("vip-only"), query.body());
       assertEquals(200, node.post("/push/all", form, "items=" + URLEncoder.encode("[\"to all\"]", StandardCharsets.UTF_8)).statusCode());
       assertEquals(List.of("to all"), viewer.awaitItems(null, 1), "the first push to all the viewer gets is the one taken");
       HttpResponse<String> toRoom = node.post("/push/room", form, "items=" + URLEncoder.encode("[\"to lobby\"]", StandardCharsets.UTF_8) + "&room=lobby");
       assertEquals(200, toRoom.statusCode(), toRoom.body());
       assertEquals(List.of("to lobby"), viewer.awaitItems("lobby", 1));
-      assertEquals(4, node.stats().getJsonObject("api").getJsonObject("refused").getLong("BAD_REQUEST"));
+      assertEquals(5, node.stats().getJsonObject("api").getJsonObject("refused").getLong("BAD_REQUEST"));
     }
   }
 
@@ -248,6 +252,9 @@ class PushApiTest {
       assertRefused(r, 400, "BAD_REQUEST");
       assertTrue(message(r).contains("'" + c.field() + "'"), c.body() + ": " + r.body());
     }
+    HttpResponse<String> query = node.post("/push/room?priority=low", "application/json", "{\"room\":\"r\",\"items\":[1]}");
+    assertRefused(query, 400, "BAD_REQUEST");
+    assertTrue(message(query).contains("query"), query.body());
     String marker = "ZQX" + "y".repeat(40);
     for (HttpResponse<String> r : List.of(
       node.post("/push/room", "application/json", "{\"room\":\"r\",\"items\":[1],\"" + marker + "\":1}"),
