@@ -48,6 +48,14 @@ public final class OnlineVerticle extends VerticleBase {
    */
   private static final int EXPIRY_INTERVALS = 3;
   private static final long MIN_EXPIRY_MILLIS = 10_000;
+  /**
+   * A room's watchers hear nothing sooner than this share of an interval after their last ONLINE
+   * (PROTOCOL: at most one an interval). Not all of it: rounds end when their last shard answers,
+   * a few milliseconds later or sooner each time, and a room whose count came that much early
+   * would otherwise wait a whole interval more.
+   */
+  public static final int ONLINE_SPACING_PERCENT = 90;
+
   /** A whole state every this many intervals, so that a node that missed a delta converges. */
   static final int FULL_EVERY = 10;
   private static final long QUERY_TIMEOUT_MILLIS = 1_000;
@@ -69,10 +77,6 @@ public final class OnlineVerticle extends VerticleBase {
   private boolean sendFull = true;
   private long intervals;
   private boolean counting;
-  /** When counts last went to the shards; PROTOCOL allows a watcher one ONLINE per interval. */
-  private long handedOutNanos;
-  private boolean handedOut;
-  private boolean handOutWaits;
   /** Per shard: its last answer was lost (late), so it is asked for everything. */
   private final Boolean[] lostReport;
   private final Counter publications;
@@ -208,33 +212,13 @@ public final class OnlineVerticle extends VerticleBase {
     }
   }
 
-  /**
-   * The cluster-wide count of every room watched on this node, handed to every shard by reference;
-   * never sooner than an interval after the last hand-out. Rounds end when the last shard answers,
-   * so a slow round followed by a quick one would otherwise hand out twice within an interval, and
-   * each watcher would hear two ONLINE. A hand-out held back goes out at the interval's end with
-   * the counts of that moment.
-   */
+  /** The cluster-wide count of every room watched on this node, handed to every shard by reference. */
   private void handTotalsToShards() {
-    long intervalNanos = config.onlineIntervalMillis() * 1_000_000L;
-    long early = handedOut ? handedOutNanos + intervalNanos - System.nanoTime() : 0;
-    if (early > 0) {
-      if (!handOutWaits) {
-        handOutWaits = true;
-        vertx.setTimer(Math.max(1, (early + 999_999) / 1_000_000), id -> {
-          handOutWaits = false;
-          handTotalsToShards();
-        });
-      }
-      return;
-    }
-    handedOut = true;
-    handedOutNanos = System.nanoTime();
     Map<String, Integer> totals = new HashMap<>(local.watched.size() * 2);
     for (String room : local.watched.keySet()) {
       totals.put(room, PeerTally.sum(local.count(room), peers.count(room)));
     }
-    ShardCommand.Online command = new ShardCommand.Online(Map.copyOf(totals));
+    ShardCommand.Online command = new ShardCommand.Online(Map.copyOf(totals), config.onlineIntervalMillis() * 1_000_000L * ONLINE_SPACING_PERCENT / 100);
     for (int i = 0; i < shards; i++) {
       vertx.eventBus().send(Addresses.shard(i), command, Local.OPTIONS);
     }

@@ -36,6 +36,8 @@ final class Hub {
   private Set<Connection> slow;
   /** Last ONLINE count sent per room, so watchers hear only changes. */
   private final Map<String, Integer> onlineSent = new HashMap<>();
+  /** When any of a room's watchers was last sent an ONLINE (nanoTime), so none gets two within an interval. */
+  private final Map<String, Long> onlineAt = new HashMap<>();
   /** When this shard last warned of a tick written late, and how many came since (nanoTime). */
   private final Throttle lateTicks = new Throttle(60_000);
 
@@ -174,35 +176,47 @@ final class Hub {
   /**
    * ONLINE to every watcher of a room whose cluster-wide count changed since it was last sent, and to
    * watchers new since the last interval whatever the count: for them it is new. Only here, so that
-   * a connection gets at most one ONLINE per room per interval (PROTOCOL.md).
+   * a connection gets at most one ONLINE per room per interval (PROTOCOL.md). Counts come once an
+   * interval, but a round of the counter ends when its last shard answers, so a late round followed
+   * by a quick one comes sooner: a room told anything less than {@code spacingNanos} before
+   * {@code nowNanos} waits for the next (its newcomers stay untold, its change unsent).
    */
-  void online(Map<String, Integer> totals) {
+  void online(Map<String, Integer> totals, long spacingNanos, long nowNanos) {
     onlineSent.keySet().retainAll(rooms.watchers().keySet());
+    onlineAt.keySet().retainAll(rooms.watchers().keySet());
     try {
       for (Iterator<Map.Entry<String, Set<Connection>>> it = rooms.untold().entrySet().iterator(); it.hasNext(); ) {
         Map.Entry<String, Set<Connection>> newcomers = it.next();
-        Integer count = totals.get(newcomers.getKey());
-        if (count == null) {
-          continue; // watched since this interval's reports: the counter has no count of it yet
+        String room = newcomers.getKey();
+        Integer count = totals.get(room);
+        if (count == null || toldWithin(room, spacingNanos, nowNanos)) {
+          continue; // watched since this interval's reports (the counter has no count of it yet), or told too recently
         }
         it.remove();
-        if (count.equals(onlineSent.get(newcomers.getKey()))) {
-          tell(newcomers.getValue(), ServerMessages.online(newcomers.getKey(), count));
+        if (count.equals(onlineSent.get(room))) {
+          tell(newcomers.getValue(), ServerMessages.online(room, count));
+          onlineAt.put(room, nowNanos);
         } // else the whole room hears the new count below, newcomers included
       }
       rooms.watchers().forEach((room, watchers) -> {
         Integer count = totals.get(room);
-        if (count == null || count.equals(onlineSent.get(room))) {
+        if (count == null || count.equals(onlineSent.get(room)) || toldWithin(room, spacingNanos, nowNanos)) {
           return;
         }
         EncodedFrame frame = ServerMessages.online(room, count);
         onlineSent.put(room, count); // once there is a frame to send: a count that failed to go out is sent next time
+        onlineAt.put(room, nowNanos);
         tell(watchers, frame);
       });
     } finally {
       // As after a delivery: nothing held carries over to the next pass, where a PUSH would overtake it.
       writeQueuedAndCloseSlow();
     }
+  }
+
+  private boolean toldWithin(String room, long spacingNanos, long nowNanos) {
+    Long at = onlineAt.get(room);
+    return at != null && nowNanos - at < spacingNanos;
   }
 
   private void tell(Set<Connection> watchers, EncodedFrame frame) {

@@ -18,7 +18,7 @@ public sealed interface ShardCommand {
   }
 
   /** Cluster-wide connection counts per room: send ONLINE to watchers of rooms whose count changed, and to new watchers. */
-  record Online(Map<String, Integer> totals) implements ShardCommand {
+  record Online(Map<String, Integer> totals, long spacingNanos) implements ShardCommand {
   }
 
   /**

@@ -252,7 +252,7 @@ public final class ShardVerticle extends VerticleBase implements ConnectionConte
     } else if (msg.body() instanceof ShardCommand.Missed missed) {
       hub.missed(missed.target());
     } else if (msg.body() instanceof ShardCommand.Online online) {
-      hub.online(online.totals());
+      hub.online(online.totals(), online.spacingNanos(), System.nanoTime());
     } else if (msg.body() instanceof ShardCommand.Drain d) {
       int clients = hub.connections.size();
       drain(d).onComplete(ar -> msg.reply(clients));
