@@ -197,10 +197,36 @@ public final class PushgateConfig {
     return orTwicePerCore(intSetting(Setting.SHARDS));
   }
 
-  /** Listening sockets each shard opens: listenSockets (0: 2 x cores) shared out, at least one. */
-  public int listenSocketsPerShard() {
-    int total = orTwicePerCore(intSetting(Setting.LISTEN_SOCKETS));
+  /**
+   * Listening sockets each shard opens where SO_REUSEPORT spreads connections: listenSockets (0: see
+   * {@link #listenSockets}) shared out, at least one.
+   *
+   * @param somaxconn net.core.somaxconn as the node read it, -1 where unknown
+   */
+  public int listenSocketsPerShard(long somaxconn) {
+    int total = listenSockets(intSetting(Setting.LISTEN_SOCKETS), Runtime.getRuntime().availableProcessors(),
+      acceptQueue(intLimit(Limit.ACCEPT_BACKLOG), somaxconn), intLimit(Limit.MAX_CONNECTIONS));
     return Math.max(1, (total + shards() - 1) / shards());
+  }
+
+  /** The connections one listening socket queues: the kernel caps acceptBacklog at somaxconn (-1: unknown). */
+  static long acceptQueue(int acceptBacklog, long somaxconn) {
+    return Math.max(1, somaxconn < 0 ? acceptBacklog : Math.min(acceptBacklog, somaxconn));
+  }
+
+  /**
+   * The listening sockets on the public port: the configured number, or for 0 enough that their accept
+   * queues together hold maxConnections, and at least 2 x cores. A default that fell short would have
+   * the node warn at every start (and drop SYNs in a reconnect storm), on a kernel's default somaxconn
+   * of 4096 whenever 2 x cores x 4096 < maxConnections; the setting's maximum still caps it, and the
+   * warning then says what to raise.
+   */
+  static int listenSockets(int configured, int cores, long acceptQueue, int maxConnections) {
+    if (configured > 0) {
+      return configured;
+    }
+    long holding = (maxConnections + acceptQueue - 1) / acceptQueue;
+    return (int) Math.min(Setting.LISTEN_SOCKETS.maximum(), Math.max(2L * cores, holding));
   }
 
   /** A count whose 0 means two per CPU core, as Vert.x sizes its event-loop pool. */

@@ -106,14 +106,16 @@ public final class NodeVerticle extends VerticleBase {
       return Future.failedFuture(e);
     }
     int shards = config.shards();
-    int sockets = VertxInternals.reusePortSpreads(vertx) ? shards * config.listenSocketsPerShard() : 1;
-    String queues = KernelCounters.listenQueueWarning(KernelCounters.somaxconn(), sockets, config.intLimit(Limit.ACCEPT_BACKLOG),
+    // Read once: the default listenSockets is sized from it, and the warning checks the same figure.
+    long somaxconn = KernelCounters.somaxconn();
+    ShardOptions shardOptions = ShardOptions.from(config, somaxconn);
+    int sockets = VertxInternals.reusePortSpreads(vertx) ? shards * shardOptions.listenSockets() : 1;
+    String queues = KernelCounters.listenQueueWarning(somaxconn, sockets, config.intLimit(Limit.ACCEPT_BACKLOG),
       config.intLimit(Limit.MAX_CONNECTIONS));
     if (queues != null) {
       log.warning(queues);
     }
     Budget connections = new Budget(config.intLimit(Limit.MAX_CONNECTIONS));
-    ShardOptions shardOptions = ShardOptions.from(config);
     List<EventLoop> loops = VertxInternals.eventLoops(vertx);
     EventLoop services = loops.size() > shards ? loops.get(shards) : null;
     FanoutPressure pressure = new FanoutPressure();
@@ -129,7 +131,7 @@ public final class NodeVerticle extends VerticleBase {
           ready = true;
           log.info("pushgate node ready: " + shards + " shards, WebSocket on " + config.publicHost() + ":" + port
             + "/connect, push API on " + config.apiHost() + ":" + config.apiPort() + ", tick " + config.tickMillis() + " ms"
-            + (vertx.isClustered() ? ", clustered" : ", standalone") + ", transport " + transport()
+            + (vertx.isClustered() ? ", clustered" : ", standalone") + ", transport " + transport(shardOptions.listenSockets())
             + (services == null ? ", push API on the shards' event loops (" + loops.size() + " loops for " + shards + " shards)"
               : ", push API and merger on an event loop of their own"));
         }));
@@ -186,10 +188,10 @@ public final class NodeVerticle extends VerticleBase {
    * the jar) or NIO, with the reason native was not available, so an operator sees why; and whether
    * the shards accept on sockets of their own (epoll only) or share one.
    */
-  private String transport() {
+  private String transport(int socketsPerShard) {
     if (vertx.isNativeTransportEnabled()) {
-      return VertxInternals.reusePortSpreads(vertx) ? "epoll (native), " + config.listenSocketsPerShard()
-        + (config.listenSocketsPerShard() == 1 ? " listening socket" : " listening sockets") + " per shard"
+      return VertxInternals.reusePortSpreads(vertx) ? "epoll (native), " + socketsPerShard
+        + (socketsPerShard == 1 ? " listening socket" : " listening sockets") + " per shard"
         : "native (kqueue), one listening socket shared by the shards";
     }
     Throwable cause = vertx.unavailableNativeTransportCause();

@@ -27,9 +27,11 @@ public record ShardOptions(String publicHost, int publicPort, int maxFrameBytes,
                            RoomPatterns streams, long streamJoinTimeoutNanos, int maxQueuedRequests, int acceptBacklog,
                            int listenSockets) {
 
-  public static final ShardOptions DEFAULTS = from(PushgateConfig.defaults());
+  /** The defaults where somaxconn is unknown. */
+  public static final ShardOptions DEFAULTS = from(PushgateConfig.defaults(), -1);
 
-  public static ShardOptions from(PushgateConfig config) {
+  /** @param somaxconn net.core.somaxconn as the node read it (-1: unknown), which sizes the default listenSockets */
+  public static ShardOptions from(PushgateConfig config, long somaxconn) {
     return new ShardOptions(config.publicHost(), config.publicPort(),
       config.intLimit(Limit.MAX_FRAME_BYTES), config.intLimit(Limit.MAX_FRAGMENTS_PER_MESSAGE),
       config.intLimit(Limit.MAX_ROOMS_PER_CONNECTION), config.intLimit(Limit.MAX_ROOMS), config.intLimit(Limit.MAX_OUTBOUND_BYTES),
@@ -40,7 +42,7 @@ public record ShardOptions(String publicHost, int publicPort, int maxFrameBytes,
       // A reconnect's rejoin (up to maxRoomsPerConnection JOINs, which PROTOCOL.md lets through at
       // once) must fit behind its first JOIN of a stream, whatever the two settings say.
       Math.max(config.intLimit(Limit.MAX_QUEUED_REQUESTS), config.intLimit(Limit.MAX_ROOMS_PER_CONNECTION)),
-      config.intLimit(Limit.ACCEPT_BACKLOG), config.listenSocketsPerShard());
+      config.intLimit(Limit.ACCEPT_BACKLOG), config.listenSocketsPerShard(somaxconn));
   }
 
   /** The same options on another public port: the port the first shard got when 0 asked for any. */

@@ -104,6 +104,31 @@ class PushgateConfigTest {
     assertTrue(e.getMessage().contains("historyStreamBytes must not exceed historyMaxBytes"), e.getMessage());
   }
 
+  /**
+   * The default listenSockets is sized so that a default start does not warn: 2 x cores alone gave a
+   * 2-CPU node 4 x 4096 = 16,384 places at the kernel's default somaxconn, short of 19,000.
+   */
+  @Test
+  void theDefaultListeningSocketsQueueMaxConnections() {
+    assertEquals(5, PushgateConfig.listenSockets(0, 2, 4096, 19_000), "19,000 / 4096 rounded up, above 2 x 2 cores");
+    assertEquals(8, PushgateConfig.listenSockets(0, 4, 4096, 19_000), "2 x cores where those already hold them");
+    assertEquals(4, PushgateConfig.listenSockets(0, 2, 65_535, 19_000));
+    assertEquals(4, PushgateConfig.listenSockets(4, 2, 4096, 19_000), "a number set stands, short or not: the node warns");
+    assertEquals(1_024, PushgateConfig.listenSockets(0, 2, 1, 19_000), "no more than the setting allows");
+    assertEquals(4096, PushgateConfig.acceptQueue(65_535, 4096), "the kernel caps the backlog at somaxconn");
+    assertEquals(1_000, PushgateConfig.acceptQueue(1_000, 4096));
+    assertEquals(65_535, PushgateConfig.acceptQueue(65_535, -1), "somaxconn unknown: the backlog asked for");
+
+    // Shared out among the shards, rounded up, whatever this machine's cores: the queues still hold them all.
+    PushgateConfig config = PushgateConfig.load(new JsonObject().put("shards", 4), Map.of());
+    for (long somaxconn : new long[] {128, 1_000, 4096, 32_768}) {
+      long places = 4L * config.listenSocketsPerShard(somaxconn) * somaxconn;
+      assertTrue(places >= 19_000, "somaxconn " + somaxconn + ": " + places + " places");
+    }
+    assertEquals(2, PushgateConfig.load(new JsonObject().put("shards", 2).put("listenSockets", 3), Map.of()).listenSocketsPerShard(4096),
+      "3 sockets over 2 shards: 2 each");
+  }
+
   @Test
   void envNamesAreUpperSnakeCase() {
     assertEquals("PUSHGATE_MAX_ROOMS_PER_CONNECTION", Setting.envName(Limit.MAX_ROOMS_PER_CONNECTION.key()));
