@@ -2,7 +2,8 @@
 # bin/pushgate's sizing, with a stand-in `java` that prints what it was given: every way of naming the
 # configuration that pushgate reads (-conf FILE, --conf FILE, -conf=FILE, --conf=FILE, inline JSON), a
 # number given as a string, a bad number in the environment, and flags of the user's that win, from
-# each variable the JVM reads them from, while flags that only mention a collector or a size do not.
+# each variable the JVM reads them from, while flags that only mention a collector or a size do not;
+# and which configuration file it names when started from another directory than its install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
@@ -84,4 +85,34 @@ JDK_JAVA_OPTIONS=-XX:+HeapDumpOnOutOfMemoryError expect "also with a heap dump o
 JDK_JAVA_OPTIONS=-XX:-ExitOnOutOfMemoryError absent "unless the user chose otherwise" -XX:+ExitOnOutOfMemoryError
 JAVA_TOOL_OPTIONS=-XX:+CrashOnOutOfMemoryError absent "or chose a crash (and its core file)" -XX:+ExitOnOutOfMemoryError
 JDK_JAVA_OPTIONS=-XX:MaxDirectMemorySize=1g absent "direct memory of the user's stays theirs" -XX:MaxDirectMemorySize=192m
+
+# Started from another directory: pushgate reads conf/pushgate.json from where it starts, so without
+# -conf the launcher names the install's own file (and sizes from it); where the directory has one
+# (the image's WORKDIR /app, a checkout), pushgate reads that itself.
+mkdir -p "$work/install/bin" "$work/install/conf" "$work/elsewhere" "$work/checkout/conf"
+cp bin/pushgate "$work/install/bin/pushgate"
+touch "$work/install/pushgate.jar"
+cp "$work/c.json" "$work/install/conf/pushgate.json"
+echo '{"maxConnections": 10000}' > "$work/checkout/conf/pushgate.json"
+# from DIR NAME WANTED UNWANTED ARGS...: the installed launcher started in DIR; its java command line and
+# messages hold WANTED and lack UNWANTED (- for none).
+from() {
+  dir=$1; name=$2; wanted=$3; unwanted=$4; shift 4
+  got=$(cd "$dir" && PATH="$work/bin:$PATH" PUSHGATE_JAR='' sh "$work/install/bin/pushgate" "$@" 2>&1)
+  if [[ " $got " != *" $wanted "* ]]; then
+    echo "FAIL $name: wanted $wanted in: $got"; failures=$((failures + 1))
+  elif [[ "$unwanted" != - && " $got " == *" $unwanted "* ]]; then
+    echo "FAIL $name: $unwanted in: $got"; failures=$((failures + 1))
+  else
+    echo "ok   $name"
+  fi
+}
+from "$work/elsewhere" "elsewhere: the install's conf/pushgate.json, named" "-conf $work/install/conf/pushgate.json" -
+from "$work/elsewhere" "elsewhere: and said" "in $work/elsewhere: using" -
+from "$work/elsewhere" "elsewhere: sized from it" -Xmx1692m -
+from "$work/elsewhere" "elsewhere: the arguments follow it" "$work/install/pushgate.jar -conf $work/install/conf/pushgate.json -cluster" - -cluster
+from "$work/checkout" "a directory with conf/pushgate.json: pushgate reads it, not named" -Xmx412m -conf
+from "$work/elsewhere" "a -conf given stands" -Xmx552m "$work/install/conf/pushgate.json" -conf "$work/missing.json"
+rm "$work/install/conf/pushgate.json"
+from "$work/elsewhere" "no file anywhere: the defaults" -Xmx552m -conf
 [ "$failures" -eq 0 ] || { echo "$failures launcher check(s) failed"; exit 1; }
