@@ -34,6 +34,18 @@ public final class NodeStats {
     return root;
   }
 
+  /**
+   * Two counts add as whole numbers, so /stats shows them as integers; only a fractional figure
+   * makes the sum one. Not one conditional expression: its long and double arms would promote the
+   * whole numbers to double too, and every count summed over the shards would read 0.0.
+   */
+  static Number sum(Number n, Number m) {
+    if (n instanceof Double || n instanceof Float || m instanceof Double || m instanceof Float) {
+      return n.doubleValue() + m.doubleValue();
+    }
+    return n.longValue() + m.longValue();
+  }
+
   static void merge(JsonObject into, JsonObject from) {
     for (String key : from.fieldNames()) {
       Object v = from.getValue(key);
@@ -45,7 +57,7 @@ public final class NodeStats {
         merge(copy, nested);
         into.put(key, copy);
       } else if (v instanceof Number n && existing instanceof Number m) {
-        into.put(key, (n instanceof Double || m instanceof Double) ? n.doubleValue() + m.doubleValue() : n.longValue() + m.longValue());
+        into.put(key, sum(n, m));
       } else if (v instanceof JsonArray list && existing instanceof JsonArray target) {
         list.forEach(target::add);
       } else {
