@@ -219,15 +219,21 @@ public final class PushgateConfig {
    * queues together hold maxConnections, and at least 2 x cores. A default that fell short would have
    * the node warn at every start (and drop SYNs in a reconnect storm), on a kernel's default somaxconn
    * of 4096 whenever 2 x cores x 4096 < maxConnections; the setting's maximum still caps it, and the
-   * warning then says what to raise.
+   * warning then says what to raise. Never more than {@link #MAX_DEFAULT_SOCKETS_PER_CORE} a core:
+   * kernels before 5.4 default somaxconn to 128, where holding 19,000 would take 149 sockets (each a
+   * server bound at start) for what one sysctl gives; there the warning names the sysctl.
    */
   static int listenSockets(int configured, int cores, long acceptQueue, int maxConnections) {
     if (configured > 0) {
       return configured;
     }
     long holding = (maxConnections + acceptQueue - 1) / acceptQueue;
-    return (int) Math.min(Setting.LISTEN_SOCKETS.maximum(), Math.max(2L * cores, holding));
+    long most = Math.min(Setting.LISTEN_SOCKETS.maximum(), (long) MAX_DEFAULT_SOCKETS_PER_CORE * cores);
+    return (int) Math.min(most, Math.max(2L * cores, holding));
   }
+
+  /** The most listening sockets a core the default opens (0): eight, four times the least. */
+  static final int MAX_DEFAULT_SOCKETS_PER_CORE = 8;
 
   /** A count whose 0 means two per CPU core, as Vert.x sizes its event-loop pool. */
   private static int orTwicePerCore(int n) {
