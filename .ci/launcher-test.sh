@@ -94,11 +94,11 @@ cp bin/pushgate "$work/install/bin/pushgate"
 touch "$work/install/pushgate.jar"
 cp "$work/c.json" "$work/install/conf/pushgate.json"
 echo '{"maxConnections": 10000}' > "$work/checkout/conf/pushgate.json"
-# from DIR NAME WANTED UNWANTED ARGS...: the installed launcher started in DIR; its java command line and
-# messages hold WANTED and lack UNWANTED (- for none).
+# from DIR NAME WANTED UNWANTED ARGS...: the installed launcher (or $LAUNCHER) started in DIR; its java
+# command line and messages hold WANTED and lack UNWANTED (- for none).
 from() {
   dir=$1; name=$2; wanted=$3; unwanted=$4; shift 4
-  got=$(cd "$dir" && PATH="$work/bin:$PATH" PUSHGATE_JAR='' sh "$work/install/bin/pushgate" "$@" 2>&1)
+  got=$(cd "$dir" && PATH="$work/bin:$PATH" PUSHGATE_JAR='' sh "${LAUNCHER:-$work/install/bin/pushgate}" "$@" 2>&1)
   if [[ " $got " != *" $wanted "* ]]; then
     echo "FAIL $name: wanted $wanted in: $got"; failures=$((failures + 1))
   elif [[ "$unwanted" != - && " $got " == *" $unwanted "* ]]; then
@@ -113,6 +113,10 @@ from "$work/elsewhere" "elsewhere: sized from it" -Xmx1692m -
 from "$work/elsewhere" "elsewhere: the arguments follow it" "$work/install/pushgate.jar -conf $work/install/conf/pushgate.json -cluster" - -cluster
 from "$work/checkout" "a directory with conf/pushgate.json: pushgate reads it, not named" -Xmx412m -conf
 from "$work/elsewhere" "a -conf given stands" -Xmx552m "$work/install/conf/pushgate.json" -conf "$work/missing.json"
+mkdir -p "$work/links"
+ln -s "$work/install/bin/pushgate" "$work/links/pushgate"
+LAUNCHER=$work/links/pushgate from "$work/elsewhere" "a symlink to the launcher: the install's jar and conf" \
+  "$work/install/pushgate.jar -conf $work/install/conf/pushgate.json" -
 rm "$work/install/conf/pushgate.json"
 from "$work/elsewhere" "no file anywhere: the defaults" -Xmx552m -conf
 [ "$failures" -eq 0 ] || { echo "$failures launcher check(s) failed"; exit 1; }
