@@ -52,7 +52,10 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
     this.maxItems = options.maxItemsPerPush();
     this.maxItemBytes = options.maxItemBytes();
     this.farItems = (long) FAR_PAST * options.maxItemsPerPush();
-    this.farBytes = (long) FAR_PAST * options.maxBodyBytes();
+    // A push's items are re-encoded by the API that took it (1e23 comes back as 9.999999999999999E22),
+    // so their bytes can outgrow the body they came in; maxItemsPerPush x maxItemBytes is what any node
+    // with these limits can send.
+    this.farBytes = Math.max((long) FAR_PAST * options.maxBodyBytes(), (long) options.maxItemsPerPush() * options.maxItemBytes());
     this.validator = new ItemValidator(options.maxItemDepth());
   }
 
@@ -72,7 +75,8 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
 
   /**
    * A broadcast with more than this many times this node's maxItemsPerPush items, or items of more
-   * than this many times its maxBodyBytes, is refused as malformed before the rest is read: no node
+   * bytes than this many times its maxBodyBytes and than maxItemsPerPush x maxItemBytes, is refused
+   * as malformed before the rest is read: no node
    * set as README asks (the same limits everywhere) sends one, and checking each item of such a
    * message as JSON would keep the merger's loop for seconds (2,000,000 one-byte items: 0.2–2.5 s).
    * Within it, a push over a limit is checked item by item, so that garbage is never taken for one.
@@ -135,7 +139,7 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
         int length = in.itemLength();
         walked += length;
         if (walked > farBytes) {
-          throw new Malformed("items of more than " + farBytes + " bytes (" + FAR_PAST + " x maxBodyBytes): not read");
+          throw new Malformed("items of more than " + farBytes + " bytes (" + FAR_PAST + " x maxBodyBytes, or maxItemsPerPush x maxItemBytes): not read");
         }
         ItemValidator.Problem problem = validator.check(in.ahead(length));
         if (problem != null && !problem.overLimit()) {

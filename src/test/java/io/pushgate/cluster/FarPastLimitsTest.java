@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A broadcast over this node's limits is taken as over them (its clients here closed with 1013)
  * only within {@link ClusterPushCodec#FAR_PAST} times them; past that it is refused as malformed
  * before its items are read, since checking each as JSON would hold the merger's loop for seconds.
- * Encoded by a codec of default limits, decoded by one of 10 items a push and 100 bytes a body.
+ * Encoded by a codec of default limits, decoded by one of 10 items a push of 64 bytes each and 100
+ * bytes a body.
  */
 class FarPastLimitsTest {
 
@@ -46,9 +48,20 @@ class FarPastLimitsTest {
   }
 
   @Test
-  void itemsOfMoreThanFourTimesTheBodyAreMalformed() {
-    ClusterPush push = roundTrip(9, 50); // 450 bytes > 4 x 100, each item within maxItemBytes
+  void itemsOfMoreBytesThanAnyNodeWithTheseLimitsSendsAreMalformed() {
+    ClusterPush push = roundTrip(30, 60); // 1,800 bytes > 4 x 100 and > 10 x 64
     assertNull(push.overLimits(), "not taken as over the limits: " + push.problem());
     assertTrue(push.problem().contains("not read"), push.problem());
+  }
+
+  /**
+   * The API re-encodes items (1e23 comes back as 9.999999999999999E22), so a push within every limit
+   * can carry more item bytes than 4 x maxBodyBytes: up to maxItemsPerPush x maxItemBytes.
+   */
+  @Test
+  void aPushWithinTheLimitsIsTakenWhateverItsBodyWas() {
+    ClusterPush push = roundTrip(10, 64); // 640 bytes > 4 x 100
+    assertNull(push.problem(), push.problem());
+    assertEquals(10, push.batch().items().size());
   }
 }
