@@ -17,8 +17,10 @@ import io.vertx.core.json.JsonObject;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Validates a push at the edge. Every item must be valid JSON, because one malformed item inside a
@@ -87,11 +89,20 @@ public final class PushParser {
       + " takes only " + String.join(", ", toRoom ? TO_ROOM : TO_ALL);
   }
 
+  /**
+   * Refuses a field the push does not take, and one given twice (a form's {@code room=a&room=b}, a
+   * JSON body's key repeated): which of the two counts differs from reader to reader, so a proxy or
+   * a check in front of pushgate could read another room than pushgate would.
+   */
   private static void takesOnly(Iterable<String> names, boolean toRoom) {
     List<String> taken = toRoom ? TO_ROOM : TO_ALL;
+    Set<String> seen = new HashSet<>();
     for (String name : names) {
       if (!taken.contains(name)) {
         throw new PushRefused(ApiError.BAD_REQUEST, notTaken(name, toRoom));
+      }
+      if (!seen.add(name)) {
+        throw new PushRefused(ApiError.BAD_REQUEST, "field '" + name + "' given more than once: a push gives each field once");
       }
     }
   }
@@ -122,9 +133,11 @@ public final class PushParser {
 
   /** A JSON body {@code {"room": R, "items": [...]}}. */
   public PushBatch fromJsonBody(Buffer body, boolean toRoom) {
+    BoundedJson.Members members;
     Object parsed;
     try {
-      parsed = bodyJson.decode(body);
+      members = bodyJson.decodeObject(body);
+      parsed = members != null ? members.object() : bodyJson.decode(body);
     } catch (BoundedJson.NotUtf8 e) {
       throw new PushRefused(ApiError.BAD_REQUEST, "body is not valid UTF-8");
     } catch (BoundedJson.TooDeep e) {
@@ -134,9 +147,10 @@ public final class PushParser {
     } catch (DecodeException e) {
       throw new PushRefused(ApiError.BAD_REQUEST, "body is not valid JSON");
     }
-    if (!(parsed instanceof JsonObject json)) {
+    if (members == null || !(parsed instanceof JsonObject json)) {
       throw new PushRefused(ApiError.BAD_REQUEST, "body must be a JSON object {\"room\": ..., \"items\": [...]}");
     }
+    takesOnly(members.names(), toRoom);
     return fromJson(json, toRoom);
   }
 

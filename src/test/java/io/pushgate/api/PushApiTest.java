@@ -265,6 +265,32 @@ class PushApiTest {
     }
   }
 
+  /**
+   * A field given twice is refused: which of the two counts differs between readers (a form's first,
+   * a JSON map's last), so a check in front of pushgate could read one room and pushgate the other.
+   * Items whose objects repeat a key still go out, re-encoded with the last value.
+   */
+  @Test
+  void aFieldGivenTwiceIsRefusedAndReachesNoOne() {
+    String form = "application/x-www-form-urlencoded";
+    try (TestNode node = TestNode.start(new JsonObject());
+         TestClient a = node.client().joinAcked("a", 1);
+         TestClient b = node.client().joinAcked("b", 1)) {
+      for (HttpResponse<String> r : List.of(
+        node.post("/push/room", "application/json", "{\"room\":\"a\",\"room\":\"b\",\"items\":[\"twice\"]}"),
+        node.post("/push/room", "application/json", "{\"room\":\"a\",\"items\":[\"twice\"],\"items\":[\"again\"]}"),
+        node.post("/push/room", form, "room=a&room=b&items=%5B%22twice%22%5D"))) {
+        assertRefused(r, 400, "BAD_REQUEST");
+        assertTrue(message(r).contains("given more than once"), r.body());
+      }
+      HttpResponse<String> nested = node.post("/push/room", "application/json", "{\"room\":\"b\",\"items\":[{\"k\":1,\"k\":2}]}");
+      assertEquals(200, nested.statusCode(), nested.body());
+      assertEquals(200, node.post("/push/room", "application/json", "{\"room\":\"a\",\"items\":[\"once\"]}").statusCode());
+      assertEquals(List.of("once"), a.awaitItems("a", 1), "the first push room a gets is the one taken");
+      assertEquals(List.of(new JsonObject().put("k", 2)), b.awaitItems("b", 1), "room b got only the push whose items repeat a key");
+    }
+  }
+
   @Test
   void badRoomsAre400BadRoom() {
     assertRefused(node.pushJson("/push/room", new JsonObject().put("items", new JsonArray().add(1))), 400, "BAD_ROOM");
