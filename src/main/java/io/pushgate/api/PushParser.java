@@ -134,10 +134,11 @@ public final class PushParser {
   /** A JSON body {@code {"room": R, "items": [...]}}. */
   public PushBatch fromJsonBody(Buffer body, boolean toRoom) {
     BoundedJson.Members members;
-    Object parsed;
     try {
       members = bodyJson.decodeObject(body);
-      parsed = members != null ? members.object() : bodyJson.decode(body);
+      if (members == null) {
+        bodyJson.decode(body); // no object: refused below, unless this says it is no JSON at all
+      }
     } catch (BoundedJson.NotUtf8 e) {
       throw new PushRefused(ApiError.BAD_REQUEST, "body is not valid UTF-8");
     } catch (BoundedJson.TooDeep e) {
@@ -147,16 +148,16 @@ public final class PushParser {
     } catch (DecodeException e) {
       throw new PushRefused(ApiError.BAD_REQUEST, "body is not valid JSON");
     }
-    if (members == null || !(parsed instanceof JsonObject json)) {
+    if (members == null) {
       throw new PushRefused(ApiError.BAD_REQUEST, "body must be a JSON object {\"room\": ..., \"items\": [...]}");
     }
-    takesOnly(members.names(), toRoom);
-    return fromJson(json, toRoom);
+    // Its names as written, a repeated one twice: the decoded object has each once.
+    return fromJson(members.object(), members.names(), toRoom, Long.MAX_VALUE);
   }
 
   /** An already-parsed object; no room (toRoom false) means all. */
   public PushBatch fromJson(JsonObject json, boolean toRoom) {
-    return fromJson(json, toRoom, Long.MAX_VALUE);
+    return fromJson(json, json.fieldNames(), toRoom, Long.MAX_VALUE);
   }
 
   /**
@@ -165,11 +166,12 @@ public final class PushParser {
    * The encoding stops at the bound, so what the refusal allocates is bounded by it too.
    */
   public PushBatch fromBus(JsonObject json) {
-    return fromJson(json, json.containsKey(ROOM), maxBodyBytes);
+    return fromJson(json, json.fieldNames(), json.containsKey(ROOM), maxBodyBytes);
   }
 
-  private PushBatch fromJson(JsonObject json, boolean toRoom, long maxTotalBytes) {
-    takesOnly(json.fieldNames(), toRoom);
+  /** {@code names}: the fields the push came with, checked by {@link #takesOnly}. */
+  private PushBatch fromJson(JsonObject json, Iterable<String> names, boolean toRoom, long maxTotalBytes) {
+    takesOnly(names, toRoom);
     Object room = json.getValue(ROOM);
     if (toRoom && room != null && !(room instanceof String)) {
       throw new PushRefused(ApiError.BAD_ROOM, "room must be a string");
