@@ -210,7 +210,7 @@ public final class PushgateConfig {
   }
 
   /** The connections one listening socket queues: the kernel caps acceptBacklog at somaxconn (-1: unknown). */
-  static long acceptQueue(int acceptBacklog, long somaxconn) {
+  public static long acceptQueue(int acceptBacklog, long somaxconn) {
     return Math.max(1, somaxconn < 0 ? acceptBacklog : Math.min(acceptBacklog, somaxconn));
   }
 

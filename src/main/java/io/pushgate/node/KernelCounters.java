@@ -1,5 +1,7 @@
 package io.pushgate.node;
 
+import io.pushgate.config.PushgateConfig;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +48,7 @@ final class KernelCounters {
     if (somaxconn < 0) {
       return null;
     }
-    long perSocket = Math.min(somaxconn, acceptBacklog);
+    long perSocket = PushgateConfig.acceptQueue(acceptBacklog, somaxconn);
     long total = perSocket * sockets;
     if (total >= maxConnections) {
       return null;
