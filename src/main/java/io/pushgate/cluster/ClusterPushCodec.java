@@ -76,9 +76,9 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
   /**
    * A broadcast with more than this many times this node's maxItemsPerPush items, or items of more
    * bytes than this many times its maxBodyBytes and than maxItemsPerPush x maxItemBytes, is refused
-   * as malformed before the rest is read: no node
-   * set as README asks (the same limits everywhere) sends one, and checking each item of such a
-   * message as JSON would keep the merger's loop for seconds (2,000,000 one-byte items: 0.2–2.5 s).
+   * as malformed before the rest is read: no node set as README asks (the same limits everywhere)
+   * sends one, and checking each item of such a message as JSON would keep the merger's loop for
+   * seconds (2,000,000 one-byte items: 0.2–2.5 s).
    * Within it, a push over a limit is checked item by item, so that garbage is never taken for one.
    */
   static final int FAR_PAST = 4;

@@ -99,6 +99,14 @@ class HubTest {
     return watcher;
   }
 
+  /** A watcher of room r, told its count 2 at a hand-out. */
+  private Connection toldTwo() {
+    Connection watcher = watching(null);
+    handOut(Map.of("r", 2));
+    assertEquals(2, nextJson(watcher).getJsonObject("data").getInteger("count"));
+    return watcher;
+  }
+
   @Test
   void watchersHearACountOnlyWhenItChanges() {
     Connection watcher = watching(null);
@@ -116,9 +124,7 @@ class HubTest {
    */
   @Test
   void aNewWatcherHearsTheCountOnceAtTheNextIntervalChangedOrNot() {
-    Connection old = watching(null);
-    handOut(Map.of("r", 2));
-    assertEquals(2, nextJson(old).getJsonObject("data").getInteger("count"));
+    Connection old = toldTwo();
 
     Connection newcomer = watching(null);
     assertNull(written(newcomer), "nothing before the interval");
@@ -148,9 +154,7 @@ class HubTest {
    */
   @Test
   void aRoomToldLessThanAnIntervalAgoWaitsForTheNextHandOut() {
-    Connection old = watching(null);
-    handOut(Map.of("r", 2));
-    assertEquals(2, nextJson(old).getJsonObject("data").getInteger("count"));
+    Connection old = toldTwo();
 
     Connection newcomer = watching(null);
     now += 35_000_000L;
