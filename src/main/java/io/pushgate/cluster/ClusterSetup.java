@@ -1,7 +1,7 @@
 package io.pushgate.cluster;
 
 import com.hazelcast.config.Config;
-import com.hazelcast.config.FileSystemXmlConfig;
+import com.hazelcast.config.XmlConfigBuilder;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MergePolicyConfig;
@@ -11,9 +11,13 @@ import io.pushgate.vertx.VertxInternals;
 import io.vertx.core.Vertx;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.logging.Logger;
 
 /**
@@ -62,7 +66,7 @@ public final class ClusterSetup {
     }
     Config config;
     try {
-      config = new FileSystemXmlConfig(path.toFile());
+      config = read(path);
     } catch (IOException | RuntimeException e) {
       java.util.regex.Matcher unset = UNSET_PROPERTY.matcher(String.valueOf(e.getMessage()));
       if (unset.find()) {
@@ -73,6 +77,55 @@ public final class ClusterSetup {
       throw new IllegalStateException("cluster configuration " + path.toAbsolutePath() + " is not valid Hazelcast XML: " + e.getMessage(), e);
     }
     return new HazelcastClusterManager(configure(config, history));
+  }
+
+  /** Hazelcast's switch (a system property, true by default) for checking an XML file against its schema. */
+  static final String SCHEMA_VALIDATION = "hazelcast.config.schema.validation.enabled";
+  /**
+   * The Hazelcast files pushgate ships (conf/cluster.xml, conf/cluster-k8s.xml), copied into the jar
+   * by the build, whose tests check them against Hazelcast's schema (ClusterSetupTest).
+   */
+  /** Held while the switch is turned off for one file: the property is the whole JVM's. */
+  private static final Object SCHEMA_SWITCH = new Object();
+  static final List<String> SHIPPED = List.of("/shipped-conf/cluster.xml", "/shipped-conf/cluster-k8s.xml");
+
+  /**
+   * The file as Hazelcast reads it ({@code ${...}} from the system properties), checked against
+   * Hazelcast's schema unless it is, byte for byte, one that pushgate ships: the build checked that
+   * one, and the check (compiling Hazelcast's XSD in a JVM that has run nothing yet) costs a start
+   * about half a CPU-second, a sixth of it, which three nodes started together on two cores wait
+   * for. Any other file is checked, so a misspelt element is still refused at start instead of
+   * leaving, say, multicast on. A user's own setting of the property stands.
+   */
+  static Config read(Path path) throws IOException {
+    byte[] file = Files.readAllBytes(path);
+    Config config;
+    synchronized (SCHEMA_SWITCH) {
+      boolean skip = System.getProperty(SCHEMA_VALIDATION) == null && shipped(file);
+      if (skip) {
+        System.setProperty(SCHEMA_VALIDATION, "false");
+      }
+      try {
+        config = new XmlConfigBuilder(new ByteArrayInputStream(file)).setProperties(System.getProperties()).build();
+      } finally {
+        if (skip) {
+          System.clearProperty(SCHEMA_VALIDATION);
+        }
+      }
+    }
+    return config.setConfigurationFile(path.toFile());
+  }
+
+  /** Whether {@code file} is one of the {@link #SHIPPED} files, byte for byte. */
+  static boolean shipped(byte[] file) throws IOException {
+    for (String resource : SHIPPED) {
+      try (InputStream in = ClusterSetup.class.getResourceAsStream(resource)) {
+        if (in != null && Arrays.equals(file, in.readAllBytes())) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /**
