@@ -61,6 +61,14 @@ COPY --chmod=755 bin/pushgate /app/bin/pushgate
 # name it with PUSHGATE_CLUSTER_CONFIG; cluster-k8s.xml finds members through a Kubernetes Service and
 # needs -Dpushgate.hazelcast.cluster-name, which the k8s Deployment sets). README, Run it, says more.
 COPY conf/*.json conf/*.xml /app/conf/
+# The class-data archive (/app/pushgate.jsa), written here by one training start with this image's JVM
+# and jars: an archive holds only to the JVM build and the jars that wrote it, so the one mvn package
+# left in target/ is no use here. A node maps the classes of its start from it instead of loading
+# them again (BENCHMARKS.md, cluster formation). bin/pushgate-cds never fails the build: without an
+# archive the node starts as before, only slower. It runs as root before USER; the archive is
+# world-readable and the training's files are gone with its temporary directory.
+COPY --chmod=755 bin/pushgate-cds /app/bin/pushgate-cds
+RUN /app/bin/pushgate-cds /app/pushgate.jar
 
 USER 10001:10001
 

@@ -3,7 +3,8 @@
 # configuration that pushgate reads (-conf FILE, --conf FILE, -conf=FILE, --conf=FILE, inline JSON), a
 # number given as a string, a bad number in the environment, and flags of the user's that win, from
 # each variable the JVM reads them from, while flags that only mention a collector or a size do not;
-# and which configuration file it names when started from another directory than its install.
+# the class-data archive beside the jar, while it is newer than the jar; and which configuration file
+# it names when started from another directory than its install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
@@ -85,6 +86,19 @@ JDK_JAVA_OPTIONS=-XX:+HeapDumpOnOutOfMemoryError expect "also with a heap dump o
 JDK_JAVA_OPTIONS=-XX:-ExitOnOutOfMemoryError absent "unless the user chose otherwise" -XX:+ExitOnOutOfMemoryError
 JAVA_TOOL_OPTIONS=-XX:+CrashOnOutOfMemoryError absent "or chose a crash (and its core file)" -XX:+ExitOnOutOfMemoryError
 JDK_JAVA_OPTIONS=-XX:MaxDirectMemorySize=1g absent "direct memory of the user's stays theirs" -XX:MaxDirectMemorySize=192m
+
+# The class-data archive beside the jar (JAR with .jsa for .jar, which bin/pushgate-cds writes): used
+# while it is newer than the jar, unless the user's options decide class sharing.
+touch -d '2000-01-01 00:00' "$work/pushgate.jar"
+touch "$work/pushgate.jsa"
+expect "an archive newer than the jar is used" "-XX:SharedArchiveFile=$work/pushgate.jsa"
+JAVA_OPTS=-Xshare:off absent "not beside a sharing choice of the user's" "-XX:SharedArchiveFile=$work/pushgate.jsa"
+JDK_JAVA_OPTIONS=-XX:SharedArchiveFile=/elsewhere.jsa absent "nor beside an archive of the user's" "-XX:SharedArchiveFile=$work/pushgate.jsa"
+touch -d '2001-01-01 00:00' "$work/pushgate.jsa"
+touch "$work/pushgate.jar"
+absent "an archive older than the jar (the jar was rebuilt) is not" "-XX:SharedArchiveFile=$work/pushgate.jsa"
+rm "$work/pushgate.jsa"
+absent "nor is a missing one" "-XX:SharedArchiveFile=$work/pushgate.jsa"
 
 # Started from another directory: pushgate reads conf/pushgate.json from where it starts, so without
 # -conf the launcher names the install's own file (and sizes from it); where the directory has one
