@@ -31,7 +31,7 @@ RUN set -eux; \
     mkdir -p fat out/lib; \
     (cd fat && jar xf ../fat.jar); \
     (cd fat && find . -type f ! -path './META-INF/MANIFEST.MF' ! -name module-info.class | LC_ALL=C sort | sed 's|^\./||') > all.list; \
-    grep -E '^(io/pushgate/|webroot/|shipped-conf/|pushgate-logging\.properties$|META-INF/maven/io\.pushgate/)' all.list > own.list; \
+    grep -E '^(io/pushgate/|webroot/|pushgate-logging\.properties$|META-INF/maven/io\.pushgate/)' all.list > own.list; \
     grep -v -x -F -f own.list all.list > deps.list; \
     tr -d '\r' < fat/META-INF/MANIFEST.MF | sed '/^$/d' > manifest.txt; \
     echo 'Class-Path: lib/deps.jar' >> manifest.txt; \

@@ -13,11 +13,9 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.List;
+import java.util.Set;
 import java.util.logging.Logger;
 
 /**
@@ -81,27 +79,32 @@ public final class ClusterSetup {
 
   /** Hazelcast's switch (a system property, true by default) for checking an XML file against its schema. */
   static final String SCHEMA_VALIDATION = "hazelcast.config.schema.validation.enabled";
-  /**
-   * The Hazelcast files pushgate ships (conf/cluster.xml, conf/cluster-k8s.xml), copied into the jar
-   * by the build, whose tests check them against Hazelcast's schema (ClusterSetupTest).
-   */
   /** Held while the switch is turned off for one file: the property is the whole JVM's. */
   private static final Object SCHEMA_SWITCH = new Object();
-  static final List<String> SHIPPED = List.of("/shipped-conf/cluster.xml", "/shipped-conf/cluster-k8s.xml");
+  /**
+   * SHA-256 of the Hazelcast files pushgate ships, conf/cluster.xml and conf/cluster-k8s.xml, as
+   * ClusterSetupTest checked them against Hazelcast's schema: that test fails when a file no longer
+   * has its digest here, and names the new one once the file passes. Digests, not the files as the
+   * build found them: a file edited and built without the tests (-DskipTests) is checked at start.
+   */
+  static final Set<String> CHECKED_FILES = Set.of(
+    "7a58867a962d1ea746fe73842f771b3887467bcecd7c115dd98b81e33ff611fb",
+    "98cd474021cd4e8f093568577d3341d8a2bc22a4c2379c04f49590b60ecabc25");
 
   /**
    * The file as Hazelcast reads it ({@code ${...}} from the system properties), checked against
-   * Hazelcast's schema unless it is, byte for byte, one that pushgate ships: the build checked that
-   * one, and the check (compiling Hazelcast's XSD in a JVM that has run nothing yet) costs a start
-   * about half a CPU-second, a sixth of it, which three nodes started together on two cores wait
-   * for. Any other file is checked, so a misspelt element is still refused at start instead of
-   * leaving, say, multicast on. A user's own setting of the property stands.
+   * Hazelcast's schema unless its digest is one of {@link #CHECKED_FILES}: compiling Hazelcast's XSD
+   * in a JVM that has run nothing yet costs a start about half a CPU-second, a sixth of it, which
+   * three nodes started together on two cores wait for. Any other file is checked, so a misspelt
+   * element is still refused at start instead of leaving, say, multicast on. A user's own setting of
+   * the property stands. The switch is the JVM's: another thread building a Hazelcast configuration
+   * during this read would skip the check too (a node reads its file once, before anything else runs).
    */
   static Config read(Path path) throws IOException {
     byte[] file = Files.readAllBytes(path);
     Config config;
     synchronized (SCHEMA_SWITCH) {
-      boolean skip = System.getProperty(SCHEMA_VALIDATION) == null && shipped(file);
+      boolean skip = System.getProperty(SCHEMA_VALIDATION) == null && CHECKED_FILES.contains(sha256(file));
       if (skip) {
         System.setProperty(SCHEMA_VALIDATION, "false");
       }
@@ -116,16 +119,13 @@ public final class ClusterSetup {
     return config.setConfigurationFile(path.toFile());
   }
 
-  /** Whether {@code file} is one of the {@link #SHIPPED} files, byte for byte. */
-  static boolean shipped(byte[] file) throws IOException {
-    for (String resource : SHIPPED) {
-      try (InputStream in = ClusterSetup.class.getResourceAsStream(resource)) {
-        if (in != null && Arrays.equals(file, in.readAllBytes())) {
-          return true;
-        }
-      }
+  /** The SHA-256 of {@code bytes}, in lower-case hex. */
+  static String sha256(byte[] bytes) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
     }
-    return false;
   }
 
   /**
