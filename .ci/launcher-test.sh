@@ -94,6 +94,17 @@ touch "$work/pushgate.jsa"
 expect "an archive newer than the jar is used" "-XX:SharedArchiveFile=$work/pushgate.jsa"
 JAVA_OPTS=-Xshare:off absent "not beside a sharing choice of the user's" "-XX:SharedArchiveFile=$work/pushgate.jsa"
 JDK_JAVA_OPTIONS=-XX:SharedArchiveFile=/elsewhere.jsa absent "nor beside an archive of the user's" "-XX:SharedArchiveFile=$work/pushgate.jsa"
+# An install path with a space: the archive is one argument all the same (flags are split on spaces).
+mkdir -p "$work/sp ace" "$work/args"
+printf '#!/bin/sh\nfor a in "$@"; do echo "[$a]"; done\n' > "$work/args/java"
+chmod +x "$work/args/java"
+touch -d '2000-01-01 00:00' "$work/sp ace/pushgate.jar"
+touch "$work/sp ace/pushgate.jsa"
+if PATH="$work/args:$PATH" PUSHGATE_JAR="$work/sp ace/pushgate.jar" sh bin/pushgate 2>/dev/null | grep -qx "\[-XX:SharedArchiveFile=$work/sp ace/pushgate.jsa\]"; then
+  echo "ok   an archive in a path with a space is one argument"
+else
+  echo "FAIL an archive in a path with a space is one argument"; failures=$((failures + 1))
+fi
 touch -d '2001-01-01 00:00' "$work/pushgate.jsa"
 touch "$work/pushgate.jar"
 absent "an archive older than the jar (the jar was rebuilt) is not" "-XX:SharedArchiveFile=$work/pushgate.jsa"

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The packaged jar as users run it: {@code java -jar target/pushgate.jar -conf FILE}, stopped by SIGTERM. */
@@ -246,8 +247,15 @@ class NodeProcessIT {
     try {
       Eventually.await("node ready", () -> Http.statusOrMinusOne(publicPort, "/ready") == 200, java.time.Duration.ofSeconds(30));
       String output = Files.readString(log);
-      assertTrue(output.contains(jdkJavaOptions == null ? "pushgate: java -XX:+UseParallelGC -Xmn32m -XX:-UseAdaptiveSizePolicy -XX:+ExitOnOutOfMemoryError -Xmx287m -XX:MaxDirectMemorySize=80m -jar"
+      assertTrue(output.contains(jdkJavaOptions == null ? "pushgate: java -XX:+UseParallelGC -Xmn32m -XX:-UseAdaptiveSizePolicy -XX:+ExitOnOutOfMemoryError -Xmx287m -XX:MaxDirectMemorySize=80m "
         : "heap from JDK_JAVA_OPTIONS"), "the launcher says what it chose: " + output);
+      // The class-data archive mvn package trained beside the jar (if it did: it never fails a build)
+      // is named, and this JVM maps it without a word; an archive it could not use would warn.
+      Path archive = Path.of("target", "pushgate.jsa");
+      if (Files.exists(archive) && Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(Path.of("target", "pushgate.jar"))) > 0) {
+        assertTrue(output.contains(" -XX:SharedArchiveFile=" + archive.toAbsolutePath() + " -jar "), "the launcher maps the archive: " + output);
+        assertFalse(output.contains("shared archive") || output.contains("[cds"), "the JVM took the archive: " + output);
+      }
       JsonObject stats = new JsonObject(Http.get(apiPort, "/stats").body());
       node.destroy();
       assertTrue(node.waitFor(30, TimeUnit.SECONDS), "the launched JVM gets SIGTERM itself and exits");
