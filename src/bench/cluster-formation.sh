@@ -96,7 +96,7 @@ for run in $(seq 1 "$RUNS"); do
   done
   if [ "$slowest" -ge 0 ]; then
     printf 'formation: 3 members on all 3 nodes after %d.%02d s (run %d, %s, %s, load %s)\n' $((slowest / 1000)) $((slowest % 1000 / 10)) \
-      "$run" "${START:-launcher}$(grep -q SharedArchiveFile "$WORK/node1.log" && echo ' with archive')" "$(date -u +%H:%M:%SZ)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+      "$run" "${START:-launcher}$(grep -q SharedArchiveFile "$WORK/node1.log" && ! grep -q 'Unable to use shared archive' "$WORK/node1.log" && echo ' with archive')" "$(date -u +%H:%M:%SZ)" "$(cut -d' ' -f1-3 /proc/loadavg)"
   else
     echo "formation: FAILED within ${TIMEOUT} s (run $run)"
   fi
