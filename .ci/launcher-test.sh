@@ -100,7 +100,9 @@ printf '#!/bin/sh\nfor a in "$@"; do echo "[$a]"; done\n' > "$work/args/java"
 chmod +x "$work/args/java"
 touch -d '2000-01-01 00:00' "$work/sp ace/pushgate.jar"
 touch "$work/sp ace/pushgate.jsa"
-if PATH="$work/args:$PATH" PUSHGATE_JAR="$work/sp ace/pushgate.jar" sh bin/pushgate 2>/dev/null | grep -qx "\[-XX:SharedArchiveFile=$work/sp ace/pushgate.jsa\]"; then
+# Captured first: grep -q would stop reading early, and under pipefail the writer's SIGPIPE fails the test.
+args=$(PATH="$work/args:$PATH" PUSHGATE_JAR="$work/sp ace/pushgate.jar" sh bin/pushgate 2>/dev/null)
+if printf '%s\n' "$args" | grep -x "\[-XX:SharedArchiveFile=$work/sp ace/pushgate.jsa\]" >/dev/null; then
   echo "ok   an archive in a path with a space is one argument"
 else
   echo "FAIL an archive in a path with a space is one argument"; failures=$((failures + 1))

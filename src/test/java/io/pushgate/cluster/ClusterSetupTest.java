@@ -63,7 +63,7 @@ class ClusterSetupTest {
     Config config = ClusterSetup.read(SHIPPED_FILES[0]);
     assertEquals("pushgate-dev", config.getClusterName());
     assertEquals(SHIPPED_FILES[0].toFile(), config.getConfigurationFile());
-    assertEquals("7a58867a962d1ea746fe73842f771b3887467bcecd7c115dd98b81e33ff611fb", ClusterSetup.sha256(Files.readAllBytes(SHIPPED_FILES[0])));
+    assertTrue(ClusterSetup.CHECKED_FILES.contains(ClusterSetup.sha256(Files.readAllBytes(SHIPPED_FILES[0]))), "a file the tests checked");
     assertNull(System.getProperty(ClusterSetup.SCHEMA_VALIDATION), "the JVM-wide switch is left as it was");
   }
 
