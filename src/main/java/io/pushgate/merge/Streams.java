@@ -379,12 +379,10 @@ final class Streams {
     if (!s.hasHole() || !s.ready()) {
       return;
     }
-    if (outlet.full() && s.early.isEmpty()) {
+    if (outlet.full()) {
       // Its items would join the pending ones past maxPendingBytes, which refused the pushes that
       // made many such gaps (refused): they wait in the history, read once there is room. Reads
-      // already under way may still carry the pending bytes past it, by one read each. A stream
-      // with batches waiting behind its gap is read all the same: those batches are pending bytes
-      // that only this read lets go, and waiting for room would wait for ever.
+      // already under way may still carry the pending bytes past it, by one read each.
       stats.holeReadsDeferred.inc();
       armHole(s);
       return;

@@ -876,25 +876,6 @@ class StreamsTest {
   }
 
   /**
-   * ... but a gap with batches waiting behind it is read at the bound all the same: they are
-   * pending bytes that only its read lets go, and waiting for room would wait for ever.
-   */
-  @Test
-  void aGapWithBatchesWaitingBehindItIsReadEvenAtTheBound() {
-    Rig rig = new Rig(200);
-    rig.joined();
-    List<PushBatch> b = rig.append(2, 3);
-    rig.full = true;
-    rig.on(() -> {
-      rig.streams.receive(b.get(1));
-      return null;
-    });
-    Eventually.await("offsets 1..5", () -> rig.offsets.size() >= 5);
-    assertEquals(List.of(1L, 2L, 3L, 4L, 5L), List.copyOf(rig.offsets));
-    assertEquals(0L, rig.on(() -> rig.stats.holeReadsDeferred.get()));
-  }
-
-  /**
    * Batches kept while the stream's head cannot be read are pending bytes, bounded by
    * maxPendingBytes like the early ones, and no longer once they are delivered.
    */
