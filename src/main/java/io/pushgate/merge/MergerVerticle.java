@@ -158,11 +158,6 @@ public final class MergerVerticle extends VerticleBase {
           // After the old epoch's last frame (flushNow), on the same per-shard addresses, so in order.
           toEveryShard(new ShardCommand.StreamRestarted(stream.room));
         }
-
-        @Override
-        public boolean full() {
-          return pendingBytes() >= options.maxPendingBytes();
-        }
       });
       appends = new StreamAppends(sequencer, streams, streamStats, broadcast);
       vertx.setPeriodic(HistoryTrim.EVERY_MILLIS, id -> sequencer.trim().onSuccess(dropped -> dropped.forEach(this::evicted))

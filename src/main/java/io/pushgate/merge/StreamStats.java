@@ -19,7 +19,6 @@ final class StreamStats {
   final Counter historyFailures;
   final Counter holesFilled;
   final Counter holeItemsRead;
-  final Counter holeReadsDeferred;
   final Counter itemsSkipped;
   final Counter itemsNeverGiven;
   final Counter duplicateItems;
@@ -47,8 +46,6 @@ final class StreamStats {
     holesFilled = stats.counter("history.holesFilled", "pushgate_history_holes_filled",
       "reads of the history that filled a gap in a stream's offsets (delivered or skipped some of them)");
     holeItemsRead = stats.counter("history.holeItemsRead", "pushgate_history_hole_items_read", "items read from the history to fill gaps");
-    holeReadsDeferred = stats.counter("history.holeReadsDeferred", "pushgate_history_hole_reads_deferred",
-      "reads of a gap put off by historyHoleMillis because the merger's pending items were at maxPendingBytes");
     itemsSkipped = stats.counter("history.itemsSkipped", "pushgate_history_items_skipped",
       "items gone from the history before this node got them: its clients skip them (logged)");
     itemsNeverGiven = stats.counter("history.itemsNeverGiven", "pushgate_history_items_never_given",

@@ -61,11 +61,6 @@ final class Streams {
     default boolean waiting(StreamState stream) {
       return false;
     }
-
-    /** Whether the merger's pending items are at maxPendingBytes: a gap's items then stay in the history. */
-    default boolean full() {
-      return false;
-    }
   }
 
   final Vertx vertx;
@@ -377,14 +372,6 @@ final class Streams {
 
   private void fillHole(StreamState s) {
     if (!s.hasHole() || !s.ready()) {
-      return;
-    }
-    if (outlet.full()) {
-      // Its items would join the pending ones past maxPendingBytes, which refused the pushes that
-      // made many such gaps (refused): they wait in the history, read once there is room. Reads
-      // already under way may still carry the pending bytes past it, by one read each.
-      stats.holeReadsDeferred.inc();
-      armHole(s);
       return;
     }
     s.holeReading = true;

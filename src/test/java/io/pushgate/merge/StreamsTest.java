@@ -74,8 +74,6 @@ class StreamsTest {
 
     /** Frames of the stream wait in the merger's batches for the tick. */
     volatile boolean framesWaiting;
-    /** The merger's pending items are at maxPendingBytes. */
-    volatile boolean full;
 
     Rig(int historySize, long holeMillis) {
       this(historySize, holeMillis, 120_000);
@@ -117,11 +115,6 @@ class StreamsTest {
         @Override
         public boolean waiting(StreamState stream) {
           return framesWaiting;
-        }
-
-        @Override
-        public boolean full() {
-          return full;
         }
       });
     }
@@ -848,31 +841,6 @@ class StreamsTest {
     Eventually.await("offsets 1..5", () -> rig.offsets.size() >= 5);
     assertEquals(List.of(1L, 2L, 3L, 4L, 5L), List.copyOf(rig.offsets));
     assertEquals(1L, rig.on(() -> rig.stats.holesFilled.get())); // counted after the read hands its items on
-  }
-
-  /**
-   * A gap's items wait in the history while the merger's pending items are at maxPendingBytes (the
-   * bound that refused them), and are read once there is room: the read is put off, and counted,
-   * not dropped.
-   */
-  @Test
-  void aGapIsNotReadWhileThePendingItemsAreAtTheirBound() {
-    Rig rig = new Rig(200);
-    rig.joined();
-    List<PushBatch> b = rig.append(2, 3);
-    rig.full = true;
-    rig.on(() -> {
-      rig.streams.receive(b.get(0));
-      rig.streams.refused(ROOM, lastOf(b.get(1)));
-      return null;
-    });
-    Eventually.await("two reads put off", () -> rig.stats.holeReadsDeferred.get() >= 2);
-    assertEquals(List.of(1L, 2L), List.copyOf(rig.offsets), "nothing of the gap read while full");
-    assertEquals(0L, rig.on(() -> rig.stats.holeItemsRead.get()));
-    rig.full = false;
-    Eventually.await("offsets 1..5", () -> rig.offsets.size() >= 5);
-    assertEquals(List.of(1L, 2L, 3L, 4L, 5L), List.copyOf(rig.offsets));
-    assertEquals(3L, rig.on(() -> rig.stats.holeItemsRead.get()));
   }
 
   /**
