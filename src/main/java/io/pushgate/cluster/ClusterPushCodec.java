@@ -133,7 +133,6 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
       // push within the limits needs anyway, made in this one pass over the bytes.
       String over = count > maxItems ? count + " items, more than maxItemsPerPush=" + maxItems : null;
       List<byte[]> items = over == null ? new ArrayList<>(count) : null;
-      long bytes = 0;
       long walked = 0;
       for (int i = 0; i < count; i++) {
         int length = in.itemLength();
@@ -153,13 +152,13 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
           in.skip(length);
         } else {
           items.add(in.take(length));
-          bytes += length;
         }
       }
       if (over != null) {
         return ClusterPush.overLimits(origin, NotTaken.of(target, first, count, priority == 1), over);
       }
-      return ClusterPush.of(origin, new PushBatch(target, items, bytes, null, first, priority == 1));
+      // Within the limits every item was taken: the bytes walked are the batch's bytes.
+      return ClusterPush.of(origin, new PushBatch(target, items, walked, null, first, priority == 1));
     } catch (Malformed e) {
       return ClusterPush.refused(origin, e.getMessage());
     }
