@@ -77,6 +77,8 @@ public enum Limit {
     "a JOIN with since that missed more items than this (or more bytes than maxOutboundBytes lets its connection queue) rejoins with recovered: false, TOO_FAR, and reloads instead of replaying"),
   HISTORY_RING_BYTES("historyRingBytes", 64L * 1024 * 1024, 0,
     "item bytes the node keeps in memory for replays across all streams; past it the least recently active streams' rings are dropped (recovery then reads the cluster's history, counted as history.ringEvictions). Replays encoded for a position and kept for the next JOINs at it until the stream's next frame have a bound of the same size; past it a replay goes to its JOIN alone (history.replaysNotCached)"),
+  MAX_HISTORY_READS("maxHistoryReads", 32, 1,
+    "reads of items from the streams' history in flight at once on this node (gaps filled, replays the ring cannot serve, GET /rooms/{room}/history, a retried push's items sent again); more wait their turn, first come first served (counted as history.readsWaited), so what reads hold at once is at most this many times historyStreamBytes; a replay still waiting at its JOIN's deadline is not read, and the JOIN is answered RATE_LIMITED as for any read that did not answer in time"),
   HISTORY_HOLE_MILLIS("historyHoleMillis", 1_000, 10,
     "a gap in a stream's offsets that stays open this long (the node that took those items died before it broadcast them) is filled from the cluster's history (counted as history.holesFilled)"),
   HISTORY_IDLE_MILLIS("historyIdleMillis", 86_400_000, 1_000,

@@ -133,7 +133,7 @@ public final class MergerVerticle extends VerticleBase {
       Sequencer sequencer = vertx.isClustered()
         ? new HazelcastSequencer(VertxInternals.hazelcast(vertx), history, context)
         : new LocalSequencer(history);
-      streams = new Streams(vertx, history, sequencer, streamStats, new Streams.Outlet() {
+      streams = new Streams(vertx, history, sequencer, options.maxHistoryReads(), streamStats, new Streams.Outlet() {
         @Override
         public void take(PushBatch numbered) {
           batches.addNumbered(numbered, outlet);
@@ -172,6 +172,8 @@ public final class MergerVerticle extends VerticleBase {
       stats.gauge("history.streams", "pushgate_history_streams", "streams this node keeps state for", () -> streams.states.size());
       stats.gauge("history.entries", "pushgate_history_entries",
         "streams whose history this member holds (entries of the cluster's map it owns; standalone, all); each is bounded by historySize and historyStreamBytes", sequencer::entries);
+      stats.gauge("history.readsWaiting", "pushgate_history_reads_waiting",
+        "reads of items from the streams' history waiting for their turn now (maxHistoryReads in flight)", streams.reads::waiting);
       stats.gauge("history.ringBytes", "pushgate_history_ring_bytes", "item bytes held in the replay rings (bounded by historyRingBytes)", streams::ringBytes);
       vertx.eventBus().<StreamJoin>localConsumer(Addresses.STREAM_JOIN, msg -> recovery.join(msg.body()));
       vertx.eventBus().<JsonObject>localConsumer(Addresses.HISTORY, this::onHistory);

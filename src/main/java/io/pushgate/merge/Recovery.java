@@ -214,7 +214,8 @@ final class Recovery {
       }
     });
     s.replayReads++;
-    streams.sequencer.read(s.room, since, (int) (s.flushedTop - since)).onComplete(ar -> {
+    // A read still waiting for its turn when the JOIN was answered at its deadline is not sent.
+    streams.reads.read(s.room, since, (int) (s.flushedTop - since), t -> { }, () -> !answered[0]).onComplete(ar -> {
       s.replayReads--;
       if (answered[0]) {
         return; // answered at its deadline
@@ -331,7 +332,7 @@ final class Recovery {
   /** GET /rooms/{room}/history (PROTOCOL.md): the items after {@code since} when it can be served, else the last {@code limit}. */
   Future<HistoryPage> history(String room, Position since, int limit) {
     stats.historyOps.inc();
-    return streams.sequencer.read(room, since == null ? -1 : since.offset(), limit).compose(r -> {
+    return streams.reads.read(room, since == null ? -1 : since.offset(), limit).compose(r -> {
       if (r.epoch() == null) {
         // No entry (nothing pushed yet, or forgotten): nothing is created for a reader.
         HistoryPage none = HistoryPage.none(room);
@@ -350,7 +351,7 @@ final class Recovery {
         return Future.succeededFuture(HistoryPage.of(room, r.epoch(), r.top(), r.from(), r.items()).with("recovered", true));
       }
       stats.historyOps.inc();
-      return streams.sequencer.read(room, -1, limit)
+      return streams.reads.read(room, -1, limit)
         .map(last -> HistoryPage.of(room, last.epoch(), last.top(), last.from(), last.items()).with("recovered", false).with("reason", reason.name()));
     });
   }

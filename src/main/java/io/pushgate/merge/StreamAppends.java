@@ -116,7 +116,7 @@ final class StreamAppends {
    */
   private void resend(String room, AppendResult.Pushed p, String epoch) {
     stats.historyOps.inc();
-    sequencer.read(room, p.first() - 1, (int) Math.min(Integer.MAX_VALUE, p.last() - p.first() + 1)).onSuccess(r -> {
+    streams.reads.read(room, p.first() - 1, (int) Math.min(Integer.MAX_VALUE, p.last() - p.first() + 1)).onSuccess(r -> {
       if (!epoch.equals(r.epoch()) || r.items().isEmpty() || r.from() > p.last()) {
         return; // a new numbering since, or trimmed: nothing of this push to send
       }

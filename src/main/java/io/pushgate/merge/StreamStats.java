@@ -17,6 +17,7 @@ final class StreamStats {
   final Counter idempotentRepeats;
   final Counter historyOps;
   final Counter historyFailures;
+  final Counter readsWaited;
   final Counter holesFilled;
   final Counter holeItemsRead;
   final Counter itemsSkipped;
@@ -43,6 +44,8 @@ final class StreamStats {
       "pushes whose idempotencyKey was seen within the window: answered with the first push's offsets, not appended");
     historyOps = stats.counter("history.operations", "pushgate_history_operations", "operations on the streams' history: appends, reads, heads");
     historyFailures = stats.counter("history.failures", "pushgate_history_failures", "operations on the streams' history that failed (retried)");
+    readsWaited = stats.counter("history.readsWaited", "pushgate_history_reads_waited",
+      "reads of items from the streams' history that waited for their turn because maxHistoryReads were in flight");
     holesFilled = stats.counter("history.holesFilled", "pushgate_history_holes_filled",
       "reads of the history that filled a gap in a stream's offsets (delivered or skipped some of them)");
     holeItemsRead = stats.counter("history.holeItemsRead", "pushgate_history_hole_items_read", "items read from the history to fill gaps");

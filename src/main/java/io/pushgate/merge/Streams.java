@@ -66,6 +66,8 @@ final class Streams {
   final Vertx vertx;
   final HistoryOptions options;
   final Sequencer sequencer;
+  /** Reads of items, at most maxHistoryReads at once (heads go to the sequencer directly). */
+  final HistoryReads reads;
   final StreamStats stats;
   private final Outlet outlet;
   /** Restarts held back while direct memory keeps an old epoch's frame: one line a minute at most. */
@@ -98,10 +100,12 @@ final class Streams {
   /** Told when a stream's state becomes ready or changes epoch: its waiting joins can be answered. */
   Consumer<StreamState> onChange = s -> { };
 
-  Streams(Vertx vertx, HistoryOptions options, Sequencer sequencer, StreamStats stats, Outlet outlet) {
+  /** @param maxReads reads of items in flight at once at most (maxHistoryReads) */
+  Streams(Vertx vertx, HistoryOptions options, Sequencer sequencer, int maxReads, StreamStats stats, Outlet outlet) {
     this.vertx = vertx;
     this.options = options;
     this.sequencer = sequencer;
+    this.reads = new HistoryReads(sequencer, maxReads, stats);
     this.stats = stats;
     this.outlet = outlet;
   }
@@ -379,8 +383,8 @@ final class Streams {
     long after = s.nextExpected - 1;
     int limit = (int) Math.min(options.size(), s.knownTop - after);
     stats.historyOps.inc();
-    long issued = System.nanoTime();
-    sequencer.read(s.room, after, limit).onComplete(ar -> {
+    long[] issued = {0}; // when the read is sent: it may wait its turn (maxHistoryReads)
+    reads.read(s.room, after, limit, t -> issued[0] = t, () -> true).onComplete(ar -> {
       s.holeReading = false;
       if (ar.failed()) {
         stats.historyFailures.inc();
@@ -396,7 +400,7 @@ final class Streams {
         checkEpoch(s);
         return;
       }
-      heard(s, r.top(), issued);
+      heard(s, r.top(), issued[0]);
       long before = s.nextExpected;
       if (r.first() > s.nextExpected) {
         // Trimmed or expired before this node could read them: the clients of this node miss them.
@@ -424,7 +428,7 @@ final class Streams {
       if (s.nextExpected > before) {
         stats.holesFilled.inc(); // not a read that found the gap closed, or nothing past the top
       }
-      dropNeverGiven(s, r.top(), issued);
+      dropNeverGiven(s, r.top(), issued[0]);
       if (s.knownTop > r.top()) {
         // A client said it had offsets the stream never gave out: nothing will fill that. A batch past
         // the top that stays (it came after the read was issued) still shows a gap before it.

@@ -111,7 +111,7 @@ class BatchesTest {
   private static MergerOptions threeItemsAFrame() {
     MergerOptions d = MergerOptions.DEFAULTS;
     return new MergerOptions(d.shards(), d.tickMillis(), 3, d.maxBatchBytes(), d.maxPendingBytes(), d.closeTimeoutMillis(),
-      d.maxRooms(), d.maxRoomItemsPerSecond());
+      d.maxRooms(), d.maxRoomItemsPerSecond(), d.maxHistoryReads());
   }
 
   /** A frame as its items, then for a stream's "@offset/epoch". */

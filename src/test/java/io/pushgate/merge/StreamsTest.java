@@ -88,8 +88,12 @@ class StreamsTest {
     }
 
     Rig(HistoryOptions options) {
+      this(options, MergerOptions.DEFAULTS.maxHistoryReads());
+    }
+
+    Rig(HistoryOptions options, int maxReads) {
       sequencer = new Swappable(options);
-      streams = new Streams(vertx, options, sequencer, stats, new Streams.Outlet() {
+      streams = new Streams(vertx, options, sequencer, maxReads, stats, new Streams.Outlet() {
         @Override
         public void take(PushBatch numbered) {
           for (int i = 0; i < numbered.items().size(); i++) {
@@ -779,6 +783,54 @@ class StreamsTest {
   }
 
   /**
+   * maxHistoryReads: with one read in flight allowed, a second JOIN's replay waits its turn; still
+   * waiting at its deadline, it is told to retry and its read is never sent, while the first JOIN's
+   * read answers and recovers it. A third, asked with the turn free, is read at once.
+   */
+  @Test
+  void aReplayWaitingForItsTurnAtItsDeadlineIsToldToRetryAndNotRead() {
+    Rig rig = new Rig(new HistoryOptions(200, 120_000, 120_000, 1_000, 1 << 20, 10_000, 1L << 30, 200, 64 << 20, HOLE_MILLIS, 600_000,
+      RoomPatterns.ANY), 1);
+    String epoch = fiveHandedOutWithoutRing(rig);
+    List<ShardCommand> answers = Collections.synchronizedList(new ArrayList<>());
+    Recovery recovery = new Recovery(rig.streams, MergerOptions.DEFAULTS, rig.stats, (shard, command) -> answers.add(command));
+    Promise<Void> held = Promise.promise();
+    rig.sequencer.readsWait = held.future();
+    int readsBefore = rig.sequencer.readRooms.size();
+    long now = System.nanoTime();
+    rig.on(() -> {
+      recovery.join(new StreamJoin(0, "first", ROOM, new Position(2, epoch), 1L, false, now, now + 5_000_000_000L));
+      recovery.join(new StreamJoin(0, "second", ROOM, new Position(2, epoch), 2L, false, now, now + 300_000_000L));
+      return null;
+    });
+    assertEquals(readsBefore + 1, rig.sequencer.readRooms.size(), "one read sent, one waiting");
+    assertEquals(1, rig.stats.readsWaited.get());
+    Eventually.await("the second JOIN's answer at its deadline", () -> answers.size() == 1);
+    ShardCommand.StreamJoined second = (ShardCommand.StreamJoined) answers.get(0);
+    assertEquals("second", second.join().connection());
+    assertNull(second.ack(), String.valueOf(second.ack()));
+    assertTrue(second.retryLater() != null && second.retryLater().contains("retry"), String.valueOf(second.retryLater()));
+
+    rig.sequencer.readsWait = Future.succeededFuture();
+    rig.on(() -> held.tryComplete());
+    Eventually.await("the first JOIN's answer", () -> answers.size() == 2);
+    JsonObject first = ((ShardCommand.StreamJoined) answers.get(1)).ack();
+    assertEquals(true, first.getBoolean("recovered"), first.encode());
+    assertEquals(readsBefore + 1, rig.sequencer.readRooms.size(), "the second JOIN's read was never sent");
+    assertEquals(1, rig.stats.joinsUnavailable.get());
+
+    long later = System.nanoTime();
+    rig.on(() -> {
+      recovery.join(new StreamJoin(0, "third", ROOM, new Position(2, epoch), 3L, false, later, later + 5_000_000_000L));
+      return null;
+    });
+    Eventually.await("the third JOIN's answer", () -> answers.size() == 3);
+    assertEquals(true, ((ShardCommand.StreamJoined) answers.get(2)).ack().getBoolean("recovered"));
+    assertEquals(readsBefore + 2, rig.sequencer.readRooms.size());
+    assertEquals(1, rig.stats.readsWaited.get(), "the third did not wait");
+  }
+
+  /**
    * A replay read that finds another epoch (every copy of the history was lost since this node last
    * looked) makes the node ask where the stream stands, and the client is told EPOCH_CHANGED with the
    * new epoch: not with the one it sent, which the node would otherwise keep until the stream's next push.
@@ -1252,7 +1304,7 @@ class StreamsTest {
     });
     assertTrue(rig.on(() -> rig.streams.stateIfAny(ROOM)) == s, "kept while its replay is read");
     rig.sequencer.readsWait = Future.succeededFuture();
-    held.complete();
+    rig.on(() -> held.tryComplete()); // on the merger's loop, where the history answers
     Eventually.await("the replay's answer", () -> answers.size() == 1);
     JsonObject ack = ((ShardCommand.StreamJoined) answers.get(0)).ack();
     assertEquals(true, ack.getBoolean("recovered"), ack.encode());

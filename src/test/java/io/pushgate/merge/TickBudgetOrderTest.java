@@ -90,7 +90,7 @@ class TickBudgetOrderTest {
     Sampler sampler = new Sampler(100, 100, new FanoutPressure(), sampled); // 10 a tick
     MergerOptions d = MergerOptions.DEFAULTS;
     MergerOptions options = new MergerOptions(d.shards(), d.tickMillis(), 6, d.maxBatchBytes(), d.maxPendingBytes(),
-      d.closeTimeoutMillis(), d.maxRooms(), d.maxRoomItemsPerSecond());
+      d.closeTimeoutMillis(), d.maxRooms(), d.maxRoomItemsPerSecond(), d.maxHistoryReads());
     Batches batches = new Batches(options, sampler, new MergerStats(new NodeStats()), RoomBatch::encode, () -> 0L);
     List<Batches.Flushed> early = new ArrayList<>();
     Batches.Outlet outlet = new Batches.Outlet() {
