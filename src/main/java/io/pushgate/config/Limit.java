@@ -45,7 +45,7 @@ public enum Limit {
   MAX_TRACKED_IPS("maxTrackedIps", 100_000, 1,
     "the per-IP handshake buckets form an LRU map of this many addresses; the least recently seen address is forgotten (counted as security.ipsEvicted), which at worst gives it a full bucket again"),
   MAX_MESSAGES_PER_SECOND("maxMessagesPerSecond", 100, 0,
-    "0 is off. Over this many frames per second from one connection (bursts up to the same number, plus maxRoomsPerConnection right after the handshake; pings and fragments count), a message gets ERROR RATE_LIMITED and is not processed; a connection refused more than this many times in a second (beyond a burst of as many) is closed with 1008 (counted as security.closed.message_rate)"),
+    "0 is off. Over this many frames per second from one connection (bursts up to the same number, plus maxRoomsPerConnection right after the handshake; pings and fragments count), a message gets ERROR RATE_LIMITED and is not processed (a ping gets no pong, and a message whose fragments it came between is read on); a connection refused more than this many times in a second (beyond a burst of as many) is closed with 1008 (counted as security.closed.message_rate)"),
   MAX_JOINS_PER_SECOND("maxJoinsPerSecond", 20, 0,
     "0 is off. Over this many JOINs per second from one connection (bursts up to the same number, plus maxRoomsPerConnection right after the handshake: the rejoin allowance), a JOIN gets ERROR RATE_LIMITED; the connection stays open (counted as security.rateLimited.joins)"),
   MAX_FRAGMENTS_PER_MESSAGE("maxFragmentsPerMessage", 64, 1,

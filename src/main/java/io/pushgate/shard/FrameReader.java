@@ -61,11 +61,16 @@ final class FrameReader {
       return false;
     }
     if (verdict == ClientSession.FrameVerdict.LIMITED) {
-      // The message this frame belongs to is dropped whole; it is answered once.
+      if (frame instanceof BinaryWebSocketFrame) {
+        c.close(CloseCode.UNSUPPORTED_DATA); // what a binary frame gets at any rate
+        return false;
+      }
+      // A limited part of a message drops the message whole, answered once. A limited ping or pong
+      // is only not answered: a message whose fragments it came between is no part of it, and is
+      // read on (it would otherwise be lost without an answer, its later fragments ignored).
       boolean text = frame instanceof TextWebSocketFrame;
-      boolean dropsMessage = text || (frame instanceof ContinuationWebSocketFrame && c.partial != null);
-      c.dropPartial();
-      if (dropsMessage) {
+      if (text || (frame instanceof ContinuationWebSocketFrame && c.partial != null)) {
+        c.dropPartial();
         c.shared.listener().onRateLimited(c, text && frame.isFinalFragment() ? ((TextWebSocketFrame) frame).text() : null);
       }
       return false;

@@ -10,7 +10,7 @@ import io.pushgate.protocol.Position;
  *
  * @param connection    the shard's connection, carried back untouched
  * @param sentNanos     when the shard sent it: a history read issued later knows of every offset the client can have
- * @param deadlineNanos when a join still waiting for this node to catch up is answered HISTORY_GONE
+ * @param deadlineNanos when a join still waiting (for this node to catch up, or for a read of the history) is told to retry (RATE_LIMITED)
  */
 public record StreamJoin(int shard, Object connection, String room, Position since, Long id, boolean online, long sentNanos, long deadlineNanos) {
 }

@@ -64,6 +64,24 @@ class ConnectionTest {
     assertEquals(List.of("{\"type\":\"PING\"}", "whole"), shard.texts);
   }
 
+  /**
+   * Over the message rate, a ping or pong that comes between a message's fragments is not answered,
+   * and the message is kept: it is no part of it. A binary frame over the rate still closes with 1003.
+   */
+  @Test
+  void aLimitedPingBetweenFragmentsKeepsTheMessageAndALimitedBinaryFrameCloses1003() {
+    // Three messages a second, and three strikes over it before the connection is closed with 1008.
+    Connection c = shard.connect(io.pushgate.security.ClientSession.detached(io.pushgate.security.Grant.OPEN, 3, 0, 0));
+    channel(c).writeInbound(text("one", true), text("two", true), text("{\"type\":", false)); // the second's three
+    channel(c).writeInbound(new PingWebSocketFrame(Unpooled.copiedBuffer("p", StandardCharsets.US_ASCII)),
+      new PongWebSocketFrame(Unpooled.copiedBuffer("q", StandardCharsets.US_ASCII)));
+    assertTrue(c.partial != null, "the message being reassembled is kept");
+    assertNull(written(c), "no pong and no ERROR for a limited control frame");
+    assertEquals(List.of("one", "two"), shard.texts);
+    channel(c).writeInbound(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {1})));
+    assertEquals(CloseCode.UNSUPPORTED_DATA.code(), closeCode(c));
+  }
+
   @Test
   void aReassembledMessageOverMaxFrameBytesCloses1009() {
     Connection c = shard.connect();
