@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import {
   backoffDelay, closePolicy, CLOSE_ACTIONS, connect, DEFAULTS, OVERLOAD_MIN_ATTEMPT, roomProblem, tokenExpired,
 } from '../../main/resources/webroot/pushgate.js';
-import {client, FAST, FakeSocket, opened, waitFor, withWallClock} from './fake-socket.mjs';
+import {client, FAST, FakeSocket, fakePage, opened, waitFor, withWallClock} from './fake-socket.mjs';
 
 describe('backoffDelay (full jitter)', () => {
   test('stays within [0, min(max, base * 2^attempt)) and doubles per attempt', () => {
@@ -306,6 +306,76 @@ describe('client against a scripted server', () => {
     c.pg.close();
   });
 
+  test('requests refused with RATE_LIMITED go out again in the order they were first sent', async () => {
+    const c = client({token: 't', rateLimitDelayMs: 20});
+    const ws = await opened(c);
+    const a = c.pg.join('a');
+    await waitFor('JOIN a', () => ws.sentOf('JOIN').length === 1);
+    ws.ackAll('JOIN');
+    await a;
+    const left = c.pg.leave('a');
+    const b = c.pg.join('b');
+    await waitFor('LEAVE a and JOIN b', () => ws.sentOf('LEAVE').length === 1 && ws.sentOf('JOIN').length === 2);
+    const sent = ws.sent.length;
+    for (const m of ws.sent.slice(sent - 2)) {
+      ws.deliver({type: 'ERROR', id: m.id, data: {code: 'RATE_LIMITED', message: 'too fast'}});
+    }
+    // After the pause the queue resumes one request at a time: the first sent again is the LEAVE.
+    const first = await waitFor('the first sent again', () => ws.sent[sent]);
+    assert.equal(first.type + ' ' + first.data.room, 'LEAVE a', 'the LEAVE first, as the page asked: the JOIN could otherwise meet maxRoomsPerConnection');
+    ws.deliver({type: 'ACK', id: first.id});
+    await left;
+    const second = await waitFor('the JOIN sent again', () => ws.sent[sent + 1]);
+    assert.equal(second.type + ' ' + second.data.room, 'JOIN b');
+    ws.deliver({type: 'ACK', id: second.id});
+    await b;
+    c.pg.close();
+  });
+
+  test('close() from a listener of a getToken failure stays closed: no retry, no more getToken', async () => {
+    let calls = 0;
+    const c = client({getToken: () => {
+      calls++;
+      throw new Error('401');
+    }});
+    c.pg.on('error', (e) => e.code === 'TOKEN' && c.pg.close());
+    await waitFor('the first getToken', () => calls === 1);
+    await waitFor('closed', () => c.states.some((x) => x.s === 'closed'));
+    // Longer than FAST's whole backoff (40 ms at most): a retry armed after the close would have asked again.
+    const until = performance.now() + 150;
+    await waitFor('time for a retry to show', () => performance.now() >= until);
+    assert.equal(calls, 1, 'getToken asked once');
+    assert.deepEqual(c.states.map((x) => x.s), ['closed'], 'no reconnecting after the close: ' + JSON.stringify(c.states));
+    assert.equal(FakeSocket.all.length, 0, 'no socket opened');
+  });
+
+  test('close() from a listener of reconnecting stays closed, offline too, and closed is told once', async () => {
+    const page = fakePage();
+    try {
+      const c = client({token: 't'});
+      await opened(c);
+      c.pg.on('state', (s) => s === 'reconnecting' && c.pg.close());
+      page.offline(); // drops the socket; the retry then finds the browser offline
+      await waitFor('closed', () => c.states.some((x) => x.s === 'closed'));
+      const until = performance.now() + 150;
+      await waitFor('time for a retry to show', () => performance.now() >= until);
+      assert.equal(FakeSocket.all.length, 1, 'no second socket');
+      assert.equal(c.states.filter((x) => x.s === 'closed').length, 1);
+      assert.equal(c.states.at(-1).s, 'closed', JSON.stringify(c.states));
+    } finally {
+      page.restore();
+    }
+  });
+
+  test('close() from a listener of a fatal close\'s error: one closed', async () => {
+    const c = client({token: 't'});
+    const ws = await opened(c);
+    c.pg.on('error', () => c.pg.close());
+    ws.drop(1003);
+    await waitFor('closed', () => c.states.some((x) => x.s === 'closed'));
+    assert.equal(c.states.filter((x) => x.s === 'closed').length, 1, JSON.stringify(c.states));
+  });
+
   test('1008 without getToken stops with an error', async () => {
     const c = client({token: 't'});
     const ws = await opened(c);
@@ -420,6 +490,10 @@ describe('client against a scripted server', () => {
   test('options are validated', () => {
     assert.throws(() => connect('ws://h/connect', {WebSocket: FakeSocket, heartbeatMs: 0}), RangeError);
     assert.throws(() => connect('ws://h/connect', {WebSocket: FakeSocket, backoffMaxMs: -1}), RangeError);
+    assert.throws(() => connect('ws://h/connect', {WebSocket: FakeSocket, heartbeatMs: Number.MAX_SAFE_INTEGER}), RangeError,
+      'more than a timer holds: a browser would fire it at once');
+    assert.throws(() => connect('ws://h/connect', {WebSocket: FakeSocket, requestTimeoutMs: 2 ** 31}), RangeError);
+    connect('ws://h/connect', {WebSocket: FakeSocket, heartbeatMs: 2 ** 31 - 1}).close();
     assert.throws(() => connect('/connect', {WebSocket: FakeSocket}), TypeError, 'relative address without a page');
   });
 });

@@ -72,6 +72,12 @@ describe('room ids and helpers', () => {
     const close = iat + 20_000; // within a minute: this clock (and a token kept a little) as they are
     assert.equal(refreshDelay(exp, close, close, 30_000, iat), 250_000);
     assert.equal(refreshDelay(exp, fast, fast, 30_000), 0, 'without iat nothing tells the clock is off');
+    // An hour-long token an auth library kept for 20 minutes before handing it out (this clock right):
+    // the server closes at its exp, so the refresh is 30 s before that, not 20 minutes after.
+    const hour = iat + 3_600_000;
+    assert.equal(refreshDelay(hour, iat + 1_200_000, iat + 1_200_000, 30_000, iat), 2_370_000, 'a kept token: before its exp');
+    // The same token with this clock 5 minutes ahead: exp as it stands, 5 minutes early (safe), not after it.
+    assert.equal(refreshDelay(hour, iat + 300_000, iat + 300_000, 30_000, iat), 3_270_000, 'clock ahead, exp still ahead');
     assert.equal(tokenIssuedAt(jwt({exp: 1_700_000_300, iat: 1_700_000_000})), 1_700_000_000_000);
     assert.equal(tokenIssuedAt(jwt({exp: 1_700_000_300})), null);
   });

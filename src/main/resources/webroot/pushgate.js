@@ -202,6 +202,9 @@ export function tokenExpired(token, nowMs = Date.now(), withinMs = 0) {
 /** The epoch of a stream with nothing in it yet (offset 0): its first item's epoch is no change of numbering. */
 const NO_EPOCH = '0';
 
+/** The longest delay setTimeout keeps (a signed 32-bit count of ms); beyond it browsers fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /** How far this client's clock may be from the token issuer's before `iat` is trusted over it. */
 const CLOCK_TOLERANCE_MS = 60_000;
 
@@ -209,14 +212,19 @@ const CLOCK_TOLERANCE_MS = 60_000;
  * How long from `nowMs` until a token that expires at `expiryMs` and was received at `receivedMs`
  * should be renewed: `refreshBeforeMs` ahead of its expiry, but at the latest after 2/3 of its life.
  * `exp` is the issuer's clock and `receivedMs` this client's: when the token's `iat` (`issuedAtMs`)
- * is more than a minute from when it arrived, this clock is off (or the token was kept that long),
- * and the token's life (exp - iat) counted from its arrival is used instead, so a clock ahead does
- * not make every new token look expired (a refresh loop) and one behind does not refresh too late.
+ * is more than a minute from when it arrived, this clock is off or the token was kept that long (an
+ * auth library's cache hands out a token until shortly before it expires), and nothing in the token
+ * tells which. Its life (exp - iat) counted from its arrival is then right for a clock off and late
+ * by the token's age for a kept one, and exp as it stands early for a clock ahead: the earlier of the
+ * two, as the server closes at exp. Only when exp is past (or nearly) already at its arrival is the
+ * life from the arrival taken alone: a clock ahead then neither refreshes at once, in a loop, nor
+ * gives up; and one behind never refreshes late.
  */
 export function refreshDelay(expiryMs, receivedMs, nowMs, refreshBeforeMs = DEFAULTS.refreshBeforeMs, issuedAtMs = null) {
-  const expires = skewCorrected(expiryMs, receivedMs, issuedAtMs);
-  const life = Math.max(0, expires - receivedMs);
+  const corrected = skewCorrected(expiryMs, receivedMs, issuedAtMs);
+  const life = Math.max(0, corrected - receivedMs);
   const lead = Math.min(refreshBeforeMs, life / 3);
+  const expires = expiryMs - lead > receivedMs ? Math.min(expiryMs, corrected) : corrected;
   return Math.max(0, Math.floor(expires - lead - nowMs));
 }
 
@@ -529,8 +537,10 @@ export class PushgateClient {
     for (const key of Object.keys(DEFAULTS)) {
       if (options[key] != null) {
         const value = Number(options[key]);
-        if (!Number.isFinite(value) || value < 0 || (value === 0 && key !== 'jitterMs')) {
-          throw new RangeError('pushgate: option ' + key + ' must be a positive number, not ' + options[key]);
+        // At most what a timer takes (2^31 - 1 ms, about 24.8 days): a browser fires a longer
+        // setTimeout at once, so a heartbeatMs "off" of Number.MAX_SAFE_INTEGER would ping non-stop.
+        if (!Number.isFinite(value) || value < 0 || (value === 0 && key !== 'jitterMs') || value > MAX_TIMER_MS) {
+          throw new RangeError('pushgate: option ' + key + ' must be a positive number of at most ' + MAX_TIMER_MS + ', not ' + options[key]);
         }
         this.#opts[key] = value;
       }
@@ -977,6 +987,9 @@ export class PushgateClient {
   }
 
   #retry(detail, action, renewToken = false) {
+    if (this.#state === 'closed') {
+      return; // close() from a listener of what led here (an 'error', a 'state'): closed stays closed
+    }
     let delayMs;
     if (action === 'soon' || action === 'token') {
       // 1001 (a draining node), 4001, 1008: back at once, but spread over the window so that the
@@ -996,9 +1009,15 @@ export class PushgateClient {
     this.#retryAction = action;
     this.#retryRenew = renewToken;
     this.#setState('reconnecting', {...detail, attempt: this.#attempt, delayMs}, true);
+    if (this.#state === 'closed') {
+      return; // closed by a listener of that 'reconnecting'
+    }
     clearTimeout(this.#timers.retry);
     this.#timers.retry = setTimeout(() => {
       this.#timers.retry = null;
+      if (this.#state === 'closed') {
+        return;
+      }
       if (globalThis.navigator?.onLine === false) {
         // Offline: no attempt can work; wait for 'online' (with the next backoff as a safety net).
         this.#retry({code: 1006, reason: 'offline'}, 'backoff', renewToken);
@@ -1058,6 +1077,9 @@ export class PushgateClient {
 
   /** The client stops for good: rooms end as `roomState` ('left' or 'failed' with `error`). */
   #stop(detail, error, roomState) {
+    if (this.#state === 'closed') {
+      return; // a listener of the error that led here closed the client already: one 'closed' only
+    }
     const ws = this.#ws;
     this.#ws = null;
     if (ws) {
@@ -1149,7 +1171,7 @@ export class PushgateClient {
     clearTimeout(this.#timers.refresh);
     this.#timers.refresh = null;
     const expiry = tokenExpiry(this.#connToken);
-    if (!this.#getToken || expiry === null || this.#refreshUnsupported) {
+    if (!this.#getToken || expiry === null || this.#refreshUnsupported || this.#state === 'closed') {
       return;
     }
     let delay = refreshDelay(expiry, this.#connTokenAt, Date.now(), this.#opts.refreshBeforeMs, tokenIssuedAt(this.#connToken));
@@ -1444,18 +1466,33 @@ export class PushgateClient {
         }
         s.resend = false; // the JOIN sent again carries the room's options as they are now
         if (wanted(room)) {
-          this.#queue.unshift({type: 'JOIN', room: room.name});
+          this.#requeue({type: 'JOIN', room: room.name}, req.id);
         }
       }
     } else if (req.type === 'LEAVE') {
       if (!this.#rooms.has(req.room) || !wanted(this.#rooms.get(req.room))) {
-        this.#queue.unshift({type: 'LEAVE', room: req.room, waiter: req.waiter});
+        this.#requeue({type: 'LEAVE', room: req.room, waiter: req.waiter}, req.id);
       } else {
         req.waiter?.resolve(); // joined again meanwhile: nothing to leave
       }
     } else if (req.type === 'REFRESH') {
       this.#refreshRefused(req);
     }
+  }
+
+  /**
+   * A request refused for now goes back to the front of the queue, in the order it was first sent
+   * among the others refused (`id`): refusals of one round come oldest first, and each put first
+   * would send a LEAVE and the JOIN after it in reverse (the JOIN then refused at
+   * maxRoomsPerConnection, for good).
+   */
+  #requeue(entry, id) {
+    entry.sentId = id;
+    let i = 0;
+    while (i < this.#queue.length && this.#queue[i].sentId !== undefined && this.#queue[i].sentId < id) {
+      i++;
+    }
+    this.#queue.splice(i, 0, entry);
   }
 
   /**
@@ -1548,6 +1585,9 @@ export class PushgateClient {
       // Final for this room: FORBIDDEN, BAD_ROOM, ROOM_LIMIT, BAD_REQUEST, ... Joining again would be refused again.
       if (s.waiters.length === 0) {
         this.#emit('error', error); // a rejoin nobody awaits: told here too, besides the room's 'failed'
+        if (this.#state === 'closed') {
+          return; // closed by a listener of that error: the room ended 'left' with the client
+        }
       }
       this.#rejectWaiters(room, error);
       this.#endRoom(room, 'failed', error, {reason: error.message});
@@ -1660,8 +1700,8 @@ export class PushgateClient {
   }
 
   #setState(state, detail, always = false) {
-    if (state === this.#state && !always) {
-      return;
+    if ((state === this.#state && !always) || this.#state === 'closed') {
+      return; // 'closed' is for good: only #stop enters it, and nothing leaves it
     }
     this.#state = state;
     this.#emit('state', state, detail);
