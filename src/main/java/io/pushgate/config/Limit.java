@@ -47,7 +47,7 @@ public enum Limit {
   MAX_MESSAGES_PER_SECOND("maxMessagesPerSecond", 100, 0,
     "0 is off. Over this many frames per second from one connection (bursts up to the same number, plus maxRoomsPerConnection right after the handshake; pings and fragments count), a message gets ERROR RATE_LIMITED and is not processed (a ping gets no pong, and a message whose fragments it came between is read on); a connection refused more than this many times in a second (beyond a burst of as many) is closed with 1008 (counted as security.closed.message_rate)"),
   MAX_JOINS_PER_SECOND("maxJoinsPerSecond", 20, 0,
-    "0 is off. Over this many JOINs per second from one connection (bursts up to the same number, plus maxRoomsPerConnection right after the handshake: the rejoin allowance), a JOIN gets ERROR RATE_LIMITED; the connection stays open (counted as security.rateLimited.joins)"),
+    "0 is off. Over this many JOINs per second from one connection (bursts up to the same number, plus maxRoomsPerConnection right after the handshake: the rejoin allowance; counted as each JOIN arrives, also one that waits behind JOINs of streams), a JOIN gets ERROR RATE_LIMITED; the connection stays open (counted as security.rateLimited.joins)"),
   MAX_FRAGMENTS_PER_MESSAGE("maxFragmentsPerMessage", 64, 1,
     "a client message sent in more fragments than this is refused with close 1009, like an oversized one"),
   MAX_HEADER_BYTES("maxHeaderBytes", 8_192, 1_024,

@@ -118,14 +118,31 @@ public final class ClientSession {
 
   static final long REFRESH_SPACING_NANOS = 1_000_000_000L;
 
-  /** @return null when the JOIN may proceed, else the ERROR to answer it with */
-  public Refusal checkJoin(String room, long nowNanos) {
+  /**
+   * Takes one of the connection's JOINs a second as a JOIN arrives: a JOIN that waits behind others
+   * (of streams, answered by the merger) is answered later, but was sent now, and a client that sent
+   * its JOINs at the allowed pace is not refused because they are answered together.
+   * @return false when the JOIN is over maxJoinsPerSecond (counted here)
+   */
+  public boolean takeJoin(long nowNanos) {
+    if (joins == null || joins.tryTake(nowNanos)) {
+      return true;
+    }
+    stats.joinsLimited.inc();
+    return false;
+  }
+
+  /**
+   * Whether a JOIN of {@code room} may be answered now: by the grant it meets when answered (a REFRESH
+   * it waited behind may have changed it), and by the rate it met when it came ({@link #takeJoin}).
+   * @return null when the JOIN may proceed, else the ERROR to answer it with
+   */
+  public Refusal checkJoin(String room, boolean inRate) {
     if (!grant.rooms().allows(room)) {
       stats.forbiddenJoins.inc();
       return new Refusal(ErrorCode.FORBIDDEN, "the token does not allow this room");
     }
-    if (joins != null && !joins.tryTake(nowNanos)) {
-      stats.joinsLimited.inc();
+    if (!inRate) {
       return new Refusal(ErrorCode.RATE_LIMITED, "more than " + Limit.MAX_JOINS_PER_SECOND.key() + "=" + joinsPerSecond + " JOINs per second");
     }
     return null;

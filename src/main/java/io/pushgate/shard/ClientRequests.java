@@ -36,6 +36,8 @@ final class ClientRequests {
   private final int shard;
   /** Hands a stream's JOIN to the merger, which answers with {@link #onStreamJoined}. */
   private final Consumer<StreamJoin> toMerger;
+  /** The clock of maxJoinsPerSecond (System.nanoTime; a test steps its own). */
+  java.util.function.LongSupplier clock = System::nanoTime;
 
   ClientRequests(ShardOptions options, ShardStats stats, Hub hub, ShardGuard guard, int shard, Consumer<StreamJoin> toMerger) {
     this.options = options;
@@ -66,12 +68,12 @@ final class ClientRequests {
     if (r.type() == MessageType.REFRESH) {
       // Not in line: the old token's deadline runs while it would wait (up to a JOIN's deadline), so
       // a REFRESH sent in time would come too late. A JOIN it overtakes meets the new grant when answered.
-      dispatch(c, r);
+      dispatch(c, r, true);
       return;
     }
     boolean nothingWaits = c.waiting == null || c.waiting.isEmpty();
     if (nothingWaits && (c.joining.isEmpty() || isNewStreamJoin(c, r))) {
-      dispatch(c, r);
+      dispatch(c, r, inRate(c, r));
     } else if (c.waiting != null && c.waiting.size() >= options.maxQueuedRequests()) {
       reject(c, ErrorCode.RATE_LIMITED, "more than " + options.maxQueuedRequests() + " requests (" + Limit.MAX_QUEUED_REQUESTS.key()
         + ", at least " + Limit.MAX_ROOMS_PER_CONNECTION.key() + ") waiting for this connection's JOINs of streams to be answered", r.id());
@@ -79,8 +81,17 @@ final class ClientRequests {
       if (c.waiting == null) {
         c.waiting = new ArrayDeque<>(4);
       }
-      c.waiting.add(r);
+      c.waiting.add(new Waiting(r, inRate(c, r)));
     }
+  }
+
+  /** A request waiting behind JOINs of streams; a JOIN's rate was met, or not, when it came. */
+  record Waiting(ClientRequest request, boolean inRate) {
+  }
+
+  /** A JOIN takes its place in maxJoinsPerSecond as it arrives, not when its turn comes. */
+  private boolean inRate(Connection c, ClientRequest r) {
+    return r.type() != MessageType.JOIN || c.session.takeJoin(clock.getAsLong());
   }
 
   private boolean isNewStreamJoin(Connection c, ClientRequest r) {
@@ -93,15 +104,16 @@ final class ClientRequests {
       c.joining.remove(room); // a set with members is the connection's own HashSet
     }
     while (c.waiting != null && !c.waiting.isEmpty() && !c.isClosing()
-      && (c.joining.isEmpty() || isNewStreamJoin(c, c.waiting.peek()))) {
-      dispatch(c, c.waiting.poll());
+      && (c.joining.isEmpty() || isNewStreamJoin(c, c.waiting.peek().request()))) {
+      Waiting w = c.waiting.poll();
+      dispatch(c, w.request(), w.inRate());
     }
   }
 
-  private void dispatch(Connection c, ClientRequest r) {
+  private void dispatch(Connection c, ClientRequest r, boolean inRate) {
     switch (r.type()) {
       case PING -> onPing(c, r);
-      case JOIN -> onJoin(c, r);
+      case JOIN -> onJoin(c, r, inRate);
       case LEAVE -> onLeave(c, r);
       case REFRESH -> onRefresh(c, r);
       default -> reject(c, ErrorCode.UNKNOWN_TYPE, "unknown type " + r.type(), r.id());
@@ -118,8 +130,8 @@ final class ClientRequests {
     ack(c, r);
   }
 
-  private void onJoin(Connection c, ClientRequest r) {
-    ClientSession.Refusal refusal = c.session.checkJoin(r.room(), System.nanoTime());
+  private void onJoin(Connection c, ClientRequest r, boolean inRate) {
+    ClientSession.Refusal refusal = c.session.checkJoin(r.room(), inRate);
     if (refusal != null) {
       reject(c, refusal.code(), refusal.message(), r.id());
       return;

@@ -64,7 +64,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
    */
   Set<String> keptRooms;
   /** Requests that came while JOINs of streams were being answered, in order; null until the first. */
-  java.util.ArrayDeque<io.pushgate.protocol.ClientRequest> waiting;
+  java.util.ArrayDeque<ClientRequests.Waiting> waiting;
 
   Connection(ConnectionContext shared, ClientSession session, long nowNanos) {
     this.shared = shared;

@@ -111,6 +111,38 @@ class ClientRequestsTest {
     assertEquals(null, ShardFixture.written(c), "no ERROR: it had no id, and it is in the room");
   }
 
+  /**
+   * maxJoinsPerSecond counts JOINs as they come, not as their turn comes: JOINs of plain rooms sent
+   * at the allowed pace behind a JOIN of a stream the merger takes a while to answer are all ACKed,
+   * though they are answered together.
+   */
+  @Test
+  void joinsWaitingBehindAStreamsJoinMeetTheRateAsTheyCameNotAsTheyAreAnswered() {
+    ShardFixture mixed = new ShardFixture(ShardFixture.options(4_096, 64, 8, 1_048_576, RoomPatterns.fromList("stream")), 10);
+    mixed.handleRequests = true;
+    long[] now = {System.nanoTime()};
+    mixed.requests.clock = () -> now[0];
+    Connection c = mixed.connect(ClientSession.detached(Grant.OPEN, 0, 2, 0)); // 2 JOINs a second, bursts of 2
+    send(c, ClientMessages.join("stream", 1)); // a token; to the merger
+    send(c, ClientMessages.join("a", 2)); // the second token; waits behind the stream's JOIN
+    now[0] += 600_000_000L;
+    send(c, ClientMessages.join("b", 3)); // 1.2 tokens came back meanwhile
+    now[0] += 600_000_000L;
+    send(c, ClientMessages.join("c", 4)); // and 1.2 more
+    assertEquals(null, ShardFixture.written(c), "all wait for the stream's answer");
+    StreamJoin j = mixed.toMerger.get(0);
+    mixed.requests.onStreamJoined(new io.pushgate.shard.ShardCommand.StreamJoined(j,
+      new JsonObject().put("room", "stream").put("offset", 0).put("epoch", "0"), java.util.List.of()));
+    for (long id = 1; id <= 4; id++) {
+      JsonObject answer = nextJson(c);
+      assertEquals("ACK", answer.getString("type"), "JOIN " + id + ": " + answer.encode());
+      assertEquals(id, answer.getLong("id"));
+    }
+    assertEquals(java.util.Set.of("stream", "a", "b", "c"), c.rooms);
+    send(c, ClientMessages.join("d", 5)); // now, with 0.4 of a token left: over the rate
+    assertEquals("RATE_LIMITED", errorCode(nextJson(c)));
+  }
+
   /** A member rejoining with since keeps its place among maxRoomsPerConnection (2 here) until answered. */
   @Test
   void aRejoinWithSinceKeepsItsPlaceAmongTheConnectionsRooms() {
