@@ -323,9 +323,13 @@ describe('client against a scripted server', () => {
     // After the pause the queue resumes one request at a time: the first sent again is the LEAVE.
     const first = await waitFor('the first sent again', () => ws.sent[sent]);
     assert.equal(first.type + ' ' + first.data.room, 'LEAVE a', 'the LEAVE first, as the page asked: the JOIN could otherwise meet maxRoomsPerConnection');
-    ws.deliver({type: 'ACK', id: first.id});
+    // Refused again (the server's bucket still empty): it stays ahead of the JOIN that waited meanwhile.
+    ws.deliver({type: 'ERROR', id: first.id, data: {code: 'RATE_LIMITED', message: 'too fast'}});
+    const again = await waitFor('the LEAVE sent a third time', () => ws.sent[sent + 1]);
+    assert.equal(again.type + ' ' + again.data.room, 'LEAVE a', 'still before the JOIN');
+    ws.deliver({type: 'ACK', id: again.id});
     await left;
-    const second = await waitFor('the JOIN sent again', () => ws.sent[sent + 1]);
+    const second = await waitFor('the JOIN sent again', () => ws.sent[sent + 2]);
     assert.equal(second.type + ' ' + second.data.room, 'JOIN b');
     ws.deliver({type: 'ACK', id: second.id});
     await b;

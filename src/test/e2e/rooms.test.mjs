@@ -2,7 +2,7 @@
 // server (FakeSocket). Run: node --test src/test/e2e/
 import {test, describe} from 'node:test';
 import assert from 'node:assert/strict';
-import {DEFAULTS, isTemporary, refreshDelay, roomProblem, tokenExpiry, tokenIssuedAt, VERSION} from '../../main/resources/webroot/pushgate.js';
+import {DEFAULTS, isTemporary, refreshDelay, renewalExpiry, roomProblem, tokenExpiry, tokenIssuedAt, VERSION} from '../../main/resources/webroot/pushgate.js';
 import {client, fakePage, FakeSocket, jwt, opened, waitFor, withClockAhead, withWallClock} from './fake-socket.mjs';
 
 const joinsOf = (ws) => ws.sentOf('JOIN');
@@ -78,6 +78,20 @@ describe('room ids and helpers', () => {
     assert.equal(refreshDelay(hour, iat + 1_200_000, iat + 1_200_000, 30_000, iat), 2_370_000, 'a kept token: before its exp');
     // The same token with this clock 5 minutes ahead: exp as it stands, 5 minutes early (safe), not after it.
     assert.equal(refreshDelay(hour, iat + 300_000, iat + 300_000, 30_000, iat), 3_270_000, 'clock ahead, exp still ahead');
+    // A clock 59.5 minutes ahead: the first token is renewed early (once), and the next one, whose iat is
+    // as far from its arrival, is taken for the clock's offset: its whole life, not another 0.5 s.
+    const ahead = 3_569_500;
+    assert.equal(refreshDelay(hour, iat + ahead, iat + ahead, 30_000, iat), 500, 'the first: early, once');
+    const iat2 = iat + 1_000;
+    assert.equal(refreshDelay(iat2 + 3_600_000, iat2 + ahead, iat2 + ahead, 30_000, iat2, ahead), 3_570_000,
+      'the next, as far from its arrival: a clock ahead, no renewal every half second');
+    // A kept token with less than refreshBeforeMs left (a 24 h token, 90 s left, renewed 120 s ahead): at
+    // once, not a day later.
+    const day = iat + 86_400_000;
+    assert.equal(refreshDelay(day, day - 90_000, day - 90_000, 120_000, iat), 0, 'a kept token near its exp: at once');
+    assert.equal(renewalExpiry(day, day - 90_000, iat), day);
+    assert.equal(renewalExpiry(day, day - 90_000, iat, 86_313_000), day - 90_000 + 86_400_000,
+      'the same offset as the token before (within 5 s): the clock, the life from the arrival');
     assert.equal(tokenIssuedAt(jwt({exp: 1_700_000_300, iat: 1_700_000_000})), 1_700_000_000_000);
     assert.equal(tokenIssuedAt(jwt({exp: 1_700_000_300})), null);
   });

@@ -363,10 +363,19 @@ export function tokenExpiry(token: unknown): number | null;
 export function tokenExpired(token: unknown, nowMs?: number, withinMs?: number): boolean;
 
 /**
- * How long until a token expiring at expiryMs, received at receivedMs, should be renewed; with
- * issuedAtMs (its iat) more than a minute from receivedMs, its life (exp - iat) counts from receivedMs.
+ * How long until a token expiring at expiryMs, received at receivedMs, should be renewed:
+ * refreshBeforeMs (or a third of its life) before renewalExpiry.
  */
-export function refreshDelay(expiryMs: number, receivedMs: number, nowMs: number, refreshBeforeMs?: number, issuedAtMs?: number | null): number;
+export function refreshDelay(expiryMs: number, receivedMs: number, nowMs: number, refreshBeforeMs?: number, issuedAtMs?: number | null,
+  previousOffsetMs?: number | null): number;
+
+/**
+ * When the server closes a connection holding this token, on this device's clock: exp, unless its iat
+ * (issuedAtMs) is more than a minute from its arrival, where a clock off and a token kept by an auth
+ * library look alike: the life (exp - iat) from the arrival when exp was past at the arrival or the
+ * token before was as far from its arrival (previousOffsetMs, within 5 s), else the earlier of the two.
+ */
+export function renewalExpiry(expiryMs: number, receivedMs: number, issuedAtMs?: number | null, previousOffsetMs?: number | null): number;
 
 /** A JWT's iat in ms since the epoch, or null. */
 export function tokenIssuedAt(token: unknown): number | null;

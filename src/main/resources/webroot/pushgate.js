@@ -210,22 +210,37 @@ const CLOCK_TOLERANCE_MS = 60_000;
 
 /**
  * How long from `nowMs` until a token that expires at `expiryMs` and was received at `receivedMs`
- * should be renewed: `refreshBeforeMs` ahead of its expiry, but at the latest after 2/3 of its life.
- * `exp` is the issuer's clock and `receivedMs` this client's: when the token's `iat` (`issuedAtMs`)
- * is more than a minute from when it arrived, this clock is off or the token was kept that long (an
- * auth library's cache hands out a token until shortly before it expires), and nothing in the token
- * tells which. Its life (exp - iat) counted from its arrival is then right for a clock off and late
- * by the token's age for a kept one, and exp as it stands early for a clock ahead: the earlier of the
- * two, as the server closes at exp. Only when exp is past (or nearly) already at its arrival is the
- * life from the arrival taken alone: a clock ahead then neither refreshes at once, in a loop, nor
- * gives up; and one behind never refreshes late.
+ * should be renewed: `refreshBeforeMs` ahead of its expiry (renewalExpiry), but at the latest after
+ * 2/3 of its life.
  */
-export function refreshDelay(expiryMs, receivedMs, nowMs, refreshBeforeMs = DEFAULTS.refreshBeforeMs, issuedAtMs = null) {
-  const corrected = skewCorrected(expiryMs, receivedMs, issuedAtMs);
-  const life = Math.max(0, corrected - receivedMs);
+export function refreshDelay(expiryMs, receivedMs, nowMs, refreshBeforeMs = DEFAULTS.refreshBeforeMs, issuedAtMs = null, previousOffsetMs = null) {
+  const life = Math.max(0, skewCorrected(expiryMs, receivedMs, issuedAtMs) - receivedMs);
   const lead = Math.min(refreshBeforeMs, life / 3);
-  const expires = expiryMs - lead > receivedMs ? Math.min(expiryMs, corrected) : corrected;
-  return Math.max(0, Math.floor(expires - lead - nowMs));
+  return Math.max(0, Math.floor(renewalExpiry(expiryMs, receivedMs, issuedAtMs, previousOffsetMs) - lead - nowMs));
+}
+
+/** Two tokens whose iat lies as far from their arrival within this are taken for one clock's offset. */
+const SAME_OFFSET_MS = 5_000;
+
+/**
+ * When the server will close a connection that holds a token expiring at `expiryMs` (the issuer's
+ * clock), received at `receivedMs` and issued at `issuedAtMs`, on this client's clock: what its
+ * renewal is scheduled by. When iat is more than a minute from the arrival, either this clock is off
+ * (exp is then early or late by as much) or the token was kept that long before it came (an auth
+ * library's cache hands out a token until shortly before it expires: exp is right, and its life
+ * counted from the arrival late by the token's age); nothing in one token tells which.
+ * - exp already past at the arrival: a clock ahead, the life from the arrival (no renewal loop);
+ * - the token before had iat as far from its arrival (`previousOffsetMs`, within 5 s): a clock off,
+ *   the same; a kept token's age does not repeat, a fresh token's is about 0;
+ * - else the earlier of the two: early by a clock's offset once, never late by a token's age.
+ */
+export function renewalExpiry(expiryMs, receivedMs, issuedAtMs = null, previousOffsetMs = null) {
+  const corrected = skewCorrected(expiryMs, receivedMs, issuedAtMs);
+  if (corrected === expiryMs || expiryMs <= receivedMs) {
+    return corrected;
+  }
+  const clockOff = typeof previousOffsetMs === 'number' && Math.abs(receivedMs - issuedAtMs - previousOffsetMs) <= SAME_OFFSET_MS;
+  return clockOff ? corrected : Math.min(expiryMs, corrected);
 }
 
 /** When `token` was issued, in ms since the epoch (its iat claim), or null. */
@@ -488,6 +503,9 @@ export class PushgateClient {
    */
   #connToken = null;
   #connTokenAt = 0;
+  /** How far the connection's token's iat was from its arrival, and the one's before it (renewalExpiry). */
+  #connTokenOffset = null;
+  #previousTokenOffset = null;
   /** getToken was asked since the last socket opened: a refused handshake does not ask it again. */
   #renewedSinceOpen = false;
   #getToken;
@@ -787,8 +805,7 @@ export class PushgateClient {
     this.#forgivenPingAt = -1;
     this.#timers.stable = setTimeout(() => (this.#attempt = 0), this.#opts.stableMs);
     this.#scheduleHeartbeat();
-    this.#connToken = this.#socketToken;
-    this.#connTokenAt = this.#socketTokenAt;
+    this.#adoptConnToken(this.#socketToken, this.#socketTokenAt);
     if (this.#token && this.#token !== this.#connToken) {
       this.#sendRefresh(this.#token); // given (setToken, getToken) while the socket was connecting
     } else {
@@ -1167,6 +1184,23 @@ export class PushgateClient {
 
   // ---- tokens: REFRESH shortly before exp ----
 
+  /** The token the server holds for this connection now, received at `at`. */
+  #adoptConnToken(token, at) {
+    if (token !== this.#connToken) {
+      const iat = tokenIssuedAt(token);
+      this.#previousTokenOffset = this.#connTokenOffset;
+      this.#connTokenOffset = iat === null ? null : at - iat;
+    }
+    this.#connToken = token;
+    this.#connTokenAt = at;
+  }
+
+  /** When the server closes this connection for its token's exp, on this clock (renewalExpiry), or null. */
+  #renewalDeadline() {
+    const expiry = tokenExpiry(this.#connToken);
+    return expiry === null ? null : renewalExpiry(expiry, this.#connTokenAt, tokenIssuedAt(this.#connToken), this.#previousTokenOffset);
+  }
+
   #scheduleRefresh() {
     clearTimeout(this.#timers.refresh);
     this.#timers.refresh = null;
@@ -1174,12 +1208,12 @@ export class PushgateClient {
     if (!this.#getToken || expiry === null || this.#refreshUnsupported || this.#state === 'closed') {
       return;
     }
-    let delay = refreshDelay(expiry, this.#connTokenAt, Date.now(), this.#opts.refreshBeforeMs, tokenIssuedAt(this.#connToken));
+    let delay = refreshDelay(expiry, this.#connTokenAt, Date.now(), this.#opts.refreshBeforeMs, tokenIssuedAt(this.#connToken), this.#previousTokenOffset);
     if (this.#refreshFailures > 0) {
       // After a failure: again after a backoff, as long as that is before exp on this clock (else the
       // server's 1008 at exp makes the client reconnect with a new token).
       delay = Math.max(delay, backoffDelay(this.#refreshFailures, this.#opts.backoffBaseMs, this.#opts.backoffMaxMs));
-      if (Date.now() + delay >= localExpiry(this.#connToken, this.#connTokenAt) - 200) {
+      if (Date.now() + delay >= this.#renewalDeadline() - 200) {
         return;
       }
     }
@@ -1258,8 +1292,7 @@ export class PushgateClient {
     }
     this.#refreshFailures = 0;
     this.#refreshRefusals = 0;
-    this.#connToken = req.token;
-    this.#connTokenAt = req.sentAt;
+    this.#adoptConnToken(req.token, req.sentAt);
     const left = Array.isArray(data.left) ? data.left.filter((r) => typeof r === 'string') : [];
     for (const name of left) {
       const room = this.#rooms.get(name);
@@ -1352,10 +1385,11 @@ export class PushgateClient {
         if (from) {
           data.since = {offset: from.offset, epoch: from.epoch};
         }
-        s.pendingId = this.#request('JOIN', data, {room: room.name, since: data.since ?? null, asked: s.since !== null, gen: s.gen, handle: room}, true);
+        s.pendingId = this.#request('JOIN', data, {room: room.name, since: data.since ?? null, asked: s.since !== null, gen: s.gen, handle: room,
+          sentId: q.sentId}, true);
         this.#armWaiters(room);
       } else {
-        this.#request('LEAVE', {room: q.room}, {room: q.room, waiter: q.waiter}, true);
+        this.#request('LEAVE', {room: q.room}, {room: q.room, waiter: q.waiter, sentId: q.sentId}, true);
       }
     }
   }
@@ -1466,12 +1500,12 @@ export class PushgateClient {
         }
         s.resend = false; // the JOIN sent again carries the room's options as they are now
         if (wanted(room)) {
-          this.#requeue({type: 'JOIN', room: room.name}, req.id);
+          this.#requeue({type: 'JOIN', room: room.name}, req.sentId ?? req.id);
         }
       }
     } else if (req.type === 'LEAVE') {
       if (!this.#rooms.has(req.room) || !wanted(this.#rooms.get(req.room))) {
-        this.#requeue({type: 'LEAVE', room: req.room, waiter: req.waiter}, req.id);
+        this.#requeue({type: 'LEAVE', room: req.room, waiter: req.waiter}, req.sentId ?? req.id);
       } else {
         req.waiter?.resolve(); // joined again meanwhile: nothing to leave
       }
@@ -1482,9 +1516,10 @@ export class PushgateClient {
 
   /**
    * A request refused for now goes back to the front of the queue, in the order it was first sent
-   * among the others refused (`id`): refusals of one round come oldest first, and each put first
-   * would send a LEAVE and the JOIN after it in reverse (the JOIN then refused at
-   * maxRoomsPerConnection, for good).
+   * among the others refused (`id`, the id of its first sending, kept through each sending again):
+   * refusals of one round come oldest first, and each put first would send a LEAVE and the JOIN
+   * after it in reverse (the JOIN then refused at maxRoomsPerConnection, for good); so would one
+   * refused again after the pause, ahead of those still waiting from its first round.
    */
   #requeue(entry, id) {
     entry.sentId = id;
@@ -1507,7 +1542,7 @@ export class PushgateClient {
       return; // a newer token went out since, as a REFRESH of its own: its answer counts
     }
     let delay = this.#rateLimitPause(this.#refreshRefusals);
-    const deadline = localExpiry(this.#connToken, this.#connTokenAt);
+    const deadline = this.#renewalDeadline();
     if (deadline !== null) {
       const latest = deadline - 200 - Date.now();
       if (latest <= 0) {
