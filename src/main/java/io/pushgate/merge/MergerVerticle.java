@@ -358,7 +358,9 @@ public final class MergerVerticle extends VerticleBase {
   private void onHistory(Message<JsonObject> msg) {
     JsonObject q = msg.body();
     JsonObject since = q.getJsonObject("since");
-    recovery.history(q.getString("room"), since == null ? null : new Position(since.getLong("offset"), since.getString("epoch")), q.getInteger("limit"))
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(Local.OPTIONS.getSendTimeout()); // the API's wait
+    recovery.history(q.getString("room"), since == null ? null : new Position(since.getLong("offset"), since.getString("epoch")), q.getInteger("limit"),
+        deadline)
       .onSuccess(msg::reply)
       .onFailure(e -> msg.fail(503, "the stream's history could not be read: " + e.getMessage()));
   }

@@ -329,10 +329,16 @@ final class Recovery {
     toShard.accept(j.shard(), new ShardCommand.StreamJoined(j, ack, List.copyOf(replay)));
   }
 
-  /** GET /rooms/{room}/history (PROTOCOL.md): the items after {@code since} when it can be served, else the last {@code limit}. */
-  Future<HistoryPage> history(String room, Position since, int limit) {
+  /**
+   * GET /rooms/{room}/history (PROTOCOL.md): the items after {@code since} when it can be served, else the last {@code limit}.
+   * @param deadlineNanos when the API stops waiting for the answer: a read still waiting for its turn
+   *                      (maxHistoryReads) then is not sent, so a backlog of pages nobody waits for any
+   *                      longer holds up no gap's read or JOIN's replay
+   */
+  Future<HistoryPage> history(String room, Position since, int limit, long deadlineNanos) {
+    java.util.function.BooleanSupplier awaited = () -> System.nanoTime() - deadlineNanos < 0;
     stats.historyOps.inc();
-    return streams.reads.read(room, since == null ? -1 : since.offset(), limit).compose(r -> {
+    return streams.reads.read(room, since == null ? -1 : since.offset(), limit, t -> { }, awaited).compose(r -> {
       if (r.epoch() == null) {
         // No entry (nothing pushed yet, or forgotten): nothing is created for a reader.
         HistoryPage none = HistoryPage.none(room);
@@ -351,7 +357,7 @@ final class Recovery {
         return Future.succeededFuture(HistoryPage.of(room, r.epoch(), r.top(), r.from(), r.items()).with("recovered", true));
       }
       stats.historyOps.inc();
-      return streams.reads.read(room, -1, limit)
+      return streams.reads.read(room, -1, limit, t -> { }, awaited)
         .map(last -> HistoryPage.of(room, last.epoch(), last.top(), last.from(), last.items()).with("recovered", false).with("reason", reason.name()));
     });
   }

@@ -122,14 +122,10 @@ public final class ClientSession {
    * Takes one of the connection's JOINs a second as a JOIN arrives: a JOIN that waits behind others
    * (of streams, answered by the merger) is answered later, but was sent now, and a client that sent
    * its JOINs at the allowed pace is not refused because they are answered together.
-   * @return false when the JOIN is over maxJoinsPerSecond (counted here)
+   * @return false when the JOIN is over maxJoinsPerSecond (counted when it is answered so: checkJoin)
    */
   public boolean takeJoin(long nowNanos) {
-    if (joins == null || joins.tryTake(nowNanos)) {
-      return true;
-    }
-    stats.joinsLimited.inc();
-    return false;
+    return joins == null || joins.tryTake(nowNanos);
   }
 
   /**
@@ -143,6 +139,7 @@ public final class ClientSession {
       return new Refusal(ErrorCode.FORBIDDEN, "the token does not allow this room");
     }
     if (!inRate) {
+      stats.joinsLimited.inc(); // the RATE_LIMITED answers sent: a JOIN also forbidden is answered FORBIDDEN
       return new Refusal(ErrorCode.RATE_LIMITED, "more than " + Limit.MAX_JOINS_PER_SECOND.key() + "=" + joinsPerSecond + " JOINs per second");
     }
     return null;

@@ -831,6 +831,32 @@ class StreamsTest {
   }
 
   /**
+   * A GET /rooms/{room}/history whose read still waits for its turn when the API stops waiting is not
+   * read: a backlog of pages nobody waits for would hold up gaps and replays.
+   */
+  @Test
+  void aHistoryPageNobodyWaitsForAnyLongerIsNotRead() {
+    Rig rig = new Rig(new HistoryOptions(200, 120_000, 120_000, 1_000, 1 << 20, 10_000, 1L << 30, 200, 64 << 20, HOLE_MILLIS, 600_000,
+      RoomPatterns.ANY), 1);
+    fiveHandedOutWithoutRing(rig);
+    Recovery recovery = new Recovery(rig.streams, MergerOptions.DEFAULTS, rig.stats, (shard, command) -> { });
+    Promise<Void> held = Promise.promise();
+    rig.sequencer.readsWait = held.future();
+    int readsBefore = rig.sequencer.readRooms.size();
+    long now = System.nanoTime();
+    List<Future<HistoryPage>> pages = rig.on(() -> List.of(
+      recovery.history(ROOM, null, 10, now + 5_000_000_000L),
+      recovery.history(ROOM, null, 10, now - 1))); // its caller gone by its turn
+    assertEquals(readsBefore + 1, rig.sequencer.readRooms.size());
+    rig.sequencer.readsWait = Future.succeededFuture();
+    rig.on(() -> held.tryComplete());
+    Eventually.await("both answered", () -> pages.get(0).isComplete() && pages.get(1).isComplete());
+    assertTrue(pages.get(0).succeeded(), String.valueOf(pages.get(0).cause()));
+    assertTrue(pages.get(1).cause() instanceof HistoryReads.NotStarted, String.valueOf(pages.get(1).cause()));
+    assertEquals(readsBefore + 1, rig.sequencer.readRooms.size(), "the second page was never read");
+  }
+
+  /**
    * A replay read that finds another epoch (every copy of the history was lost since this node last
    * looked) makes the node ask where the stream stands, and the client is told EPOCH_CHANGED with the
    * new epoch: not with the one it sent, which the node would otherwise keep until the stream's next push.
