@@ -1056,6 +1056,26 @@ describe('network and page life', () => {
     }
   });
 
+  test('a tab coming back into view finds a half-open socket within 5 s, not at the next heartbeats', {timeout: 15_000}, async () => {
+    const page = fakePage();
+    let c;
+    try {
+      c = client(); // heartbeatMs 60 s: the heartbeat alone would take a minute or two
+      const ws = await opened(c);
+      page.visibility('hidden');
+      const shownAt = performance.now();
+      page.visibility('visible'); // the laptop woke: the socket is dead, and no close event comes
+      assert.equal(ws.sentOf('PING').length, 1, 'a PING at once');
+      await waitFor('the socket given up', () => ws.closedWith, 8_000);
+      const after = performance.now() - shownAt;
+      assert.ok(after >= 4_900 && after < 7_000, 'dropped about 5 s after the tab came back: ' + Math.round(after) + ' ms');
+      await waitFor('reconnecting', () => c.states.some((x) => x.s === 'reconnecting'));
+    } finally {
+      c?.pg.close();
+      page.restore();
+    }
+  });
+
   test('a PING sent as the tab woke is not taken for a dead socket by the heartbeat that fires right after', async () => {
     const page = fakePage();
     let c;

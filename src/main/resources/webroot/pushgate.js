@@ -202,6 +202,9 @@ export function tokenExpired(token, nowMs = Date.now(), withinMs = 0) {
 /** The epoch of a stream with nothing in it yet (offset 0): its first item's epoch is no change of numbering. */
 const NO_EPOCH = '0';
 
+/** How long a PING sent as the page comes back (visible again, online again) waits for any answer. */
+const CHECK_MS = 5_000;
+
 /** The longest delay setTimeout keeps (a signed 32-bit count of ms); beyond it browsers fire at once. */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -531,7 +534,7 @@ export class PushgateClient {
   #pausedUntil = 0;
   #pauseRound = 0;
   #rateLimitedRounds = 0;
-  #timers = {retry: null, heartbeat: null, stable: null, connect: null, pause: null, refresh: null};
+  #timers = {retry: null, heartbeat: null, stable: null, connect: null, pause: null, refresh: null, check: null};
   #lastPingAt = 0;
   #lastReceivedAt = 0;
   #heartbeatDueAt = 0;
@@ -1082,6 +1085,26 @@ export class PushgateClient {
     this.#send({type: 'PING'});
   }
 
+  /**
+   * A PING now, and the socket given up if nothing at all came back by CHECK_MS later (at most 0.9 of
+   * heartbeatMs): when a tab comes back into view or the network returns, a laptop may have slept or
+   * the network changed under a socket that is now half-open without a close event, which the
+   * heartbeat alone would find only one or two intervals later while the page shows 'open'.
+   */
+  #checkSocket() {
+    const ws = this.#ws;
+    this.#ping();
+    const pingAt = this.#lastPingAt;
+    const ms = Math.min(CHECK_MS, this.#opts.heartbeatMs * 0.9);
+    clearTimeout(this.#timers.check);
+    this.#timers.check = setTimeout(() => {
+      this.#timers.check = null;
+      if (ws === this.#ws && this.#lastReceivedAt < pingAt) {
+        this.#drop(ws, 'no answer within ' + Math.round(ms) + ' ms to a PING sent as the page came back');
+      }
+    }, ms);
+  }
+
   /** Gives up a socket that is dead without a close event (no open in time, no PONG, offline) and retries. */
   #drop(ws, reason) {
     if (ws !== this.#ws) {
@@ -1129,7 +1152,7 @@ export class PushgateClient {
   }
 
   #stopSocketTimers() {
-    for (const name of ['connect', 'stable', 'heartbeat', 'pause', 'refresh']) {
+    for (const name of ['connect', 'stable', 'heartbeat', 'pause', 'refresh', 'check']) {
       clearTimeout(this.#timers[name]);
       this.#timers[name] = null;
     }
@@ -1158,12 +1181,12 @@ export class PushgateClient {
         return;
       }
       if (this.#isOpen()) {
-        this.#ping(); // timers may have been throttled while hidden: check the socket now
+        this.#checkSocket(); // timers may have been throttled while hidden: check the socket now
       } else if (this.#retryAction !== 'overload') {
         retryNow(); // but a node that said it is overloaded (1013, 4002) keeps its wider window
       }
     };
-    this.#listen(target, 'online', retryNow);
+    this.#listen(target, 'online', () => (this.#isOpen() ? this.#checkSocket() : retryNow()));
     this.#listen(target, 'offline', onOffline);
     if (globalThis.document?.addEventListener) {
       this.#listen(globalThis.document, 'visibilitychange', onVisible);
