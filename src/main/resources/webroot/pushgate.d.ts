@@ -85,7 +85,7 @@ export interface WebSocketLike {
 }
 
 export interface JoinOptions {
-  /** Ask for ONLINE counts of this room ('online' events): the first at the server's next online interval after the join (onlineIntervalMillis, 1 s by default), then when the count changes; a later join() without it ends them, and one with it again shows the last count the connection got at once. */
+  /** Ask for ONLINE counts of this room ('online' events): the first at the server's next online interval after the join (onlineIntervalMillis, 1 s by default), then when the count changes; a later join() without it ends them. */
   online?: boolean;
   /**
    * For a stream: the position the page already has (e.g. a page rendered from the history endpoint); what

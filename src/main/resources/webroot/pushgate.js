@@ -359,12 +359,6 @@ export class Room {
     state: 'left',
     error: null,
     online: false,
-    /**
-     * The last ONLINE count this connection got for the room, shown or not (a room joined without
-     * online after one with it still gets them: the server's watch only adds), or null: a join() that
-     * turns online on again starts no new watch, so no first count comes; this one is shown instead.
-     */
-    lastCount: null,
     /** {offset, epoch} of the last stream item handed to the application, or null. */
     position: null,
     /**
@@ -824,7 +818,6 @@ export class PushgateClient {
     // its rooms already on their way and sends no JOIN twice.
     for (const room of this.#rooms.values()) {
       const s = internals.get(room).s;
-      s.lastCount = null; // a new connection watches anew: its first count comes at the next interval
       if (wanted(room)) {
         clearTimeout(s.retryTimer);
         s.retryTimer = null;
@@ -859,11 +852,8 @@ export class PushgateClient {
         const room = this.#rooms.get(d.room);
         // Only rooms joined with {online: true} now: a later join() without it cannot make the server
         // stop (its watch of a room only adds), so the counts it still sends end here.
-        if (room && wanted(room)) {
-          internals.get(room).s.lastCount = d.count;
-          if (internals.get(room).s.online) {
-            this.#emitBoth(room, 'online', {room: d.room, count: d.count});
-          }
+        if (room && wanted(room) && internals.get(room).s.online) {
+          this.#emitBoth(room, 'online', {room: d.room, count: d.count});
         }
         break;
       }
@@ -1419,7 +1409,7 @@ export class PushgateClient {
           data.since = {offset: from.offset, epoch: from.epoch};
         }
         s.pendingId = this.#request('JOIN', data, {room: room.name, since: data.since ?? null, asked: s.since !== null, gen: s.gen, handle: room,
-          sentId: q.sentId, online: s.online, watched: s.lastCount !== null}, true);
+          sentId: q.sentId}, true);
         this.#armWaiters(room);
       } else {
         this.#request('LEAVE', {room: q.room}, {room: q.room, waiter: q.waiter, sentId: q.sentId}, true);
@@ -1698,10 +1688,6 @@ export class PushgateClient {
       this.#emitBoth(room, 'recovered', event);
     }
     this.#emitBoth(room, 'joined', detail);
-    if (req.online && req.watched && s.online && s.lastCount !== null) {
-      // Watched on this connection since before this JOIN: the server sends the next count only on a change.
-      this.#emitBoth(room, 'online', {room: room.name, count: s.lastCount});
-    }
     for (const w of s.waiters.splice(0)) {
       clearTimeout(w.timer);
       w.resolve(detail);
@@ -1738,7 +1724,6 @@ export class PushgateClient {
   /** A wanted room ends: 'left' (leave(), close()) or 'failed' (refused for good, with `error`). */
   #endRoom(room, state, error, detail) {
     const s = internals.get(room).s;
-    s.lastCount = null; // left or failed: the server watches it no longer
     clearTimeout(s.retryTimer);
     s.retryTimer = null;
     s.pendingId = null;
