@@ -306,9 +306,9 @@ final class ClientRequests {
     return true;
   }
 
-  /** Its first ONLINE comes with the next interval's counts ({@link Hub#online}), not with the JOIN. */
+  /** Its first ONLINE comes with the next interval's counts ({@link Hub#online}), not with the JOIN; so after every JOIN with online. */
   private void watch(Connection c, String room, boolean online) {
-    if (online && !hub.rooms.watching(room, c)) {
+    if (online) {
       hub.rooms.watch(room, c);
     }
   }

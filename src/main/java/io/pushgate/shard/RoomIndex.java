@@ -58,7 +58,12 @@ final class RoomIndex {
     return Joined.NEW_MEMBER;
   }
 
-  /** Adds a member of {@code room} to its watchers; JOIN with "online": true. */
+  /**
+   * Adds a member of {@code room} to its watchers; JOIN with "online": true. It is told the count at
+   * the next interval, also when it watched already: a client that stopped showing the counts (a
+   * JOIN without online, which ends no watch) and asks again would otherwise hear nothing until the
+   * count changes.
+   */
   void watch(String room, Connection c) {
     Set<Connection> set = watchers.get(room);
     if (set == null) {
@@ -66,9 +71,8 @@ final class RoomIndex {
       watchers.put(room, set);
       watchChanged(room, true);
     }
-    if (set.add(c)) {
-      untold.computeIfAbsent(room, r -> new LinkedHashSet<>()).add(c);
-    }
+    set.add(c);
+    untold.computeIfAbsent(room, r -> new LinkedHashSet<>()).add(c);
   }
 
   /** Records a room's watched state against the last report: a change and its undoing cancel out. */
@@ -170,11 +174,6 @@ final class RoomIndex {
   /** Room → its watchers not told the count yet; the hub takes out those it tells. */
   Map<String, Set<Connection>> untold() {
     return untold;
-  }
-
-  boolean watching(String room, Connection c) {
-    Set<Connection> set = watchers.get(room);
-    return set != null && set.contains(c);
   }
 
   int members(String room, int ifAbsent) {

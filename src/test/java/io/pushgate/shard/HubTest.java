@@ -119,6 +119,23 @@ class HubTest {
   }
 
   /**
+   * A watcher that asks for the counts again (a JOIN with online after one without, which ended no
+   * watch) hears the count at the next interval though it did not change: its page shows nothing
+   * until it does. Once: the interval after hears only changes again.
+   */
+  @Test
+  void aWatcherThatAsksAgainHearsTheCountAtTheNextIntervalUnchanged() {
+    Connection watcher = toldTwo();
+    handOut(Map.of("r", 2));
+    assertNull(written(watcher), "unchanged: nothing");
+    watching(watcher); // JOIN r with online again
+    handOut(Map.of("r", 2));
+    assertEquals(2, nextJson(watcher).getJsonObject("data").getInteger("count"), "asked again: told again");
+    handOut(Map.of("r", 2));
+    assertNull(written(watcher), "once");
+  }
+
+  /**
    * A new watcher hears nothing when it starts watching, and the room's count at the next interval
    * even when it did not change (for the newcomer it is new): one ONLINE, whichever way it is owed.
    */
