@@ -231,11 +231,14 @@ const SAME_OFFSET_MS = 5_000;
  * renewal is scheduled by. When iat is more than a minute from the arrival, either this clock is off
  * (exp is then early or late by as much) or the token was kept that long before it came (an auth
  * library's cache hands out a token until shortly before it expires: exp is right, and its life
- * counted from the arrival late by the token's age); nothing in one token tells which.
- * - exp already past at the arrival: a clock ahead, the life from the arrival (no renewal loop);
- * - the token before had iat as far from its arrival (`previousOffsetMs`, within 5 s): a clock off,
- *   the same; a kept token's age does not repeat, a fresh token's is about 0;
- * - else the earlier of the two: early by a clock's offset once, never late by a token's age.
+ * counted from the arrival late by the token's age); nothing in one token tells which. The earlier
+ * of the two is early by a clock's offset, never late by a token's age, and is taken, except where it
+ * would renew at once, in a loop for a clock ahead by most of a token's life:
+ * - exp already past at the arrival: a clock ahead, the life from the arrival;
+ * - less than a third of the life left at the arrival, and the token before had iat as far from its
+ *   arrival (`previousOffsetMs`, within 5 s): a clock off, the same. (A kept token's age can repeat,
+ *   when a library renews on a schedule of its own, but a library that hands out tokens with less
+ *   than a third of their life left is renewed at once each time, never late.)
  */
 export function renewalExpiry(expiryMs, receivedMs, issuedAtMs = null, previousOffsetMs = null) {
   const corrected = skewCorrected(expiryMs, receivedMs, issuedAtMs);
@@ -243,7 +246,8 @@ export function renewalExpiry(expiryMs, receivedMs, issuedAtMs = null, previousO
     return corrected;
   }
   const clockOff = typeof previousOffsetMs === 'number' && Math.abs(receivedMs - issuedAtMs - previousOffsetMs) <= SAME_OFFSET_MS;
-  return clockOff ? corrected : Math.min(expiryMs, corrected);
+  const soon = expiryMs - receivedMs < (expiryMs - issuedAtMs) / 3;
+  return clockOff && soon ? corrected : Math.min(expiryMs, corrected);
 }
 
 /** When `token` was issued, in ms since the epoch (its iat claim), or null. */
@@ -265,8 +269,9 @@ function skewCorrected(expiryMs, receivedMs, issuedAtMs) {
 }
 
 /**
- * When `token`, received at `receivedMs`, expires on this client's clock (its exp, corrected from its
- * iat as refreshDelay does), or null without exp: what every "has it expired?" of the client reads, so
+ * When `token`, received at `receivedMs`, expires on this client's clock at the latest (its exp, or its
+ * life from its arrival when its iat is more than a minute from it), or null without exp: what every
+ * "has it expired?" of the client reads, so
  * that a device clock hours ahead neither refuses a token the server accepts nor gives up its refresh.
  */
 function localExpiry(token, receivedMs) {
@@ -1096,13 +1101,23 @@ export class PushgateClient {
     this.#ping();
     const pingAt = this.#lastPingAt;
     const ms = Math.min(CHECK_MS, this.#opts.heartbeatMs * 0.9);
-    clearTimeout(this.#timers.check);
-    this.#timers.check = setTimeout(() => {
+    let waits = 1;
+    const check = () => {
       this.#timers.check = null;
-      if (ws === this.#ws && this.#lastReceivedAt < pingAt) {
-        this.#drop(ws, 'no answer within ' + Math.round(ms) + ' ms to a PING sent as the page came back');
+      if (ws !== this.#ws || this.#lastReceivedAt >= pingAt) {
+        return;
       }
-    }, ms);
+      if (waits === 1 && this.#pending.size > 0) {
+        // The server answers a connection's requests in order, and a JOIN of a stream may wait about
+        // 5 s for the node to catch up (a failover's rejoins): the PING behind it gets one wait more.
+        waits++;
+        this.#timers.check = setTimeout(check, ms);
+        return;
+      }
+      this.#drop(ws, 'no answer within ' + Math.round(ms * waits) + ' ms to a PING sent as the page came back');
+    };
+    clearTimeout(this.#timers.check);
+    this.#timers.check = setTimeout(check, ms);
   }
 
   /** Gives up a socket that is dead without a close event (no open in time, no PONG, offline) and retries. */

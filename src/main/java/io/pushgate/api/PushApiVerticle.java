@@ -296,6 +296,8 @@ public final class PushApiVerticle extends VerticleBase {
       sendPage(ctx, HistoryPage.none(room).with("recovered", false).with("reason", NotRecovered.NO_HISTORY.name()));
       return;
     }
+    // Until when this waits for the page: a read still waiting its turn then is not sent (one JVM, one clock).
+    query.put("deadlineNanos", System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(Local.OPTIONS.getSendTimeout()));
     vertx.eventBus().<HistoryPage>request(Addresses.HISTORY, query, Local.OPTIONS)
       .onSuccess(reply -> sendPage(ctx, reply.body()))
       .onFailure(e -> refusals.refuse(ctx, ApiError.QUEUE_FULL, "the stream's history could not be read, retry shortly"));

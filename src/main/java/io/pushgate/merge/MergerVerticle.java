@@ -358,7 +358,8 @@ public final class MergerVerticle extends VerticleBase {
   private void onHistory(Message<JsonObject> msg) {
     JsonObject q = msg.body();
     JsonObject since = q.getJsonObject("since");
-    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(Local.OPTIONS.getSendTimeout()); // the API's wait
+    Long asked = q.getLong("deadlineNanos"); // the API's, from when it asked: this loop may have been busy since
+    long deadline = asked != null ? asked : System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(Local.OPTIONS.getSendTimeout());
     recovery.history(q.getString("room"), since == null ? null : new Position(since.getLong("offset"), since.getString("epoch")), q.getInteger("limit"),
         deadline)
       .onSuccess(msg::reply)
