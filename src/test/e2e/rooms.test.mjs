@@ -95,6 +95,14 @@ describe('room ids and helpers', () => {
     // A library that renews its tokens on a schedule of its own (Firebase, 5 min before exp) hands out
     // each one 4.5 minutes old when the client renews 30 s before exp: the same age every time, but
     // most of the life left, so exp as it stands: never after the server's close.
+    // A 30 s token and this clock 40 s ahead: exp past at the arrival, inside the minute's tolerance:
+    // its life from the arrival (20 s to the renewal), not a renewal at once, again and again.
+    assert.equal(refreshDelay(iat + 30_000, iat + 40_000, iat + 40_000, 30_000, iat), 20_000, 'short token, clock a little ahead');
+    // This clock 45 s behind: renewed by the life from the arrival, 45 s before exp on this clock, not after the server's close.
+    assert.equal(refreshDelay(hour, iat - 45_000, iat - 45_000, 30_000, iat), 3_570_000, 'clock behind, inside the tolerance');
+    // A 100 s token, this clock 65 s ahead: the first renewed early (5 s), the next ones by their life (70 s), not every 5 s.
+    assert.equal(refreshDelay(iat + 100_000, iat + 65_000, iat + 65_000, 30_000, iat), 5_000);
+    assert.equal(refreshDelay(iat + 100_000, iat + 65_000, iat + 65_000, 30_000, iat, 65_000), 70_000);
     const kept = 270_000;
     assert.equal(renewalExpiry(hour, iat + kept, iat, kept), hour, 'a kept age that repeats: exp');
     assert.equal(refreshDelay(hour, iat + kept, iat + kept, 30_000, iat, kept), 3_300_000);

@@ -370,12 +370,13 @@ export function refreshDelay(expiryMs: number, receivedMs: number, nowMs: number
   previousOffsetMs?: number | null): number;
 
 /**
- * When the server closes a connection holding this token, on this device's clock: exp, unless its iat
- * (issuedAtMs) is more than a minute from its arrival, where a clock off and a token kept by an auth
- * library look alike: the life (exp - iat) from the arrival when exp was past at the arrival or the
- * token before was as far from its arrival (previousOffsetMs, within 5 s), else the earlier of the two.
+ * When the server closes a connection holding this token, on this device's clock, as the renewal is
+ * scheduled by: the life (exp - iat) from the arrival for a clock behind (arrival before iat), and
+ * where renewing by exp would come within a third of the life of the arrival while exp was past at
+ * the arrival or the token before was as far from its arrival (previousOffsetMs, within 5 s); else exp.
  */
-export function renewalExpiry(expiryMs: number, receivedMs: number, issuedAtMs?: number | null, previousOffsetMs?: number | null): number;
+export function renewalExpiry(expiryMs: number, receivedMs: number, issuedAtMs?: number | null, previousOffsetMs?: number | null,
+  refreshBeforeMs?: number): number;
 
 /** A JWT's iat in ms since the epoch, or null. */
 export function tokenIssuedAt(token: unknown): number | null;

@@ -213,41 +213,50 @@ const CLOCK_TOLERANCE_MS = 60_000;
 
 /**
  * How long from `nowMs` until a token that expires at `expiryMs` and was received at `receivedMs`
- * should be renewed: `refreshBeforeMs` ahead of its expiry (renewalExpiry), but at the latest after
- * 2/3 of its life.
+ * should be renewed: `refreshBeforeMs` ahead of when the server will close for it (renewalExpiry),
+ * but at the latest after 2/3 of its life (exp - iat, or without iat what is left of it).
  */
 export function refreshDelay(expiryMs, receivedMs, nowMs, refreshBeforeMs = DEFAULTS.refreshBeforeMs, issuedAtMs = null, previousOffsetMs = null) {
-  const life = Math.max(0, skewCorrected(expiryMs, receivedMs, issuedAtMs) - receivedMs);
+  const life = typeof issuedAtMs === 'number' && issuedAtMs < expiryMs ? expiryMs - issuedAtMs : Math.max(0, expiryMs - receivedMs);
   const lead = Math.min(refreshBeforeMs, life / 3);
-  return Math.max(0, Math.floor(renewalExpiry(expiryMs, receivedMs, issuedAtMs, previousOffsetMs) - lead - nowMs));
+  return Math.max(0, Math.floor(renewalExpiry(expiryMs, receivedMs, issuedAtMs, previousOffsetMs, refreshBeforeMs) - lead - nowMs));
 }
 
 /** Two tokens whose iat lies as far from their arrival within this are taken for one clock's offset. */
 const SAME_OFFSET_MS = 5_000;
 
+/** iat is in whole seconds: an arrival up to this much before it is this clock, not a clock behind. */
+const IAT_ROUNDING_MS = 1_000;
+
 /**
  * When the server will close a connection that holds a token expiring at `expiryMs` (the issuer's
  * clock), received at `receivedMs` and issued at `issuedAtMs`, on this client's clock: what its
- * renewal is scheduled by. When iat is more than a minute from the arrival, either this clock is off
- * (exp is then early or late by as much) or the token was kept that long before it came (an auth
- * library's cache hands out a token until shortly before it expires: exp is right, and its life
- * counted from the arrival late by the token's age); nothing in one token tells which. The earlier
- * of the two is early by a clock's offset, never late by a token's age, and is taken, except where it
- * would renew at once, in a loop for a clock ahead by most of a token's life:
- * - exp already past at the arrival: a clock ahead, the life from the arrival;
- * - less than a third of the life left at the arrival, and the token before had iat as far from its
- *   arrival (`previousOffsetMs`, within 5 s): a clock off, the same. (A kept token's age can repeat,
- *   when a library renews on a schedule of its own, but a library that hands out tokens with less
- *   than a third of their life left is renewed at once each time, never late.)
+ * renewal is scheduled by. Its life (exp - iat) counted from its arrival is right when this clock is
+ * off, and late by the token's age when an auth library kept it before handing it out (a cache hands
+ * out a token until shortly before it expires); exp as it stands is right for a kept token and early
+ * or late by a clock's offset. Nothing in one token tells which, so:
+ * - arrival before iat: a clock behind (no token is younger than 0), the life from the arrival, earlier;
+ * - exp, unless renewing by it would come within a third of the life of the arrival (a renewal loop,
+ *   for a clock ahead by most of a token's life) and either exp was past at the arrival or the token
+ *   before had iat as far from its arrival (`previousOffsetMs`, within 5 s: a clock's offset repeats):
+ *   then the life from the arrival. A kept token is never renewed late by this unless a library hands
+ *   out, each time, tokens with less than a third of their life left.
+ * Without iat, exp as it stands.
  */
-export function renewalExpiry(expiryMs, receivedMs, issuedAtMs = null, previousOffsetMs = null) {
-  const corrected = skewCorrected(expiryMs, receivedMs, issuedAtMs);
-  if (corrected === expiryMs || expiryMs <= receivedMs) {
-    return corrected;
+export function renewalExpiry(expiryMs, receivedMs, issuedAtMs = null, previousOffsetMs = null, refreshBeforeMs = DEFAULTS.refreshBeforeMs) {
+  if (typeof issuedAtMs !== 'number' || issuedAtMs >= expiryMs) {
+    return expiryMs;
   }
-  const clockOff = typeof previousOffsetMs === 'number' && Math.abs(receivedMs - issuedAtMs - previousOffsetMs) <= SAME_OFFSET_MS;
-  const soon = expiryMs - receivedMs < (expiryMs - issuedAtMs) / 3;
-  return clockOff && soon ? corrected : Math.min(expiryMs, corrected);
+  const life = expiryMs - issuedAtMs;
+  const offset = receivedMs - issuedAtMs;
+  const fromArrival = receivedMs + life;
+  if (offset < -IAT_ROUNDING_MS) {
+    return fromArrival;
+  }
+  const lead = Math.min(refreshBeforeMs, life / 3);
+  const soon = expiryMs - lead - receivedMs < life / 3;
+  const repeats = typeof previousOffsetMs === 'number' && Math.abs(offset - previousOffsetMs) <= SAME_OFFSET_MS;
+  return soon && (expiryMs <= receivedMs || repeats) ? fromArrival : expiryMs;
 }
 
 /** When `token` was issued, in ms since the epoch (its iat claim), or null. */
@@ -257,12 +266,16 @@ export function tokenIssuedAt(token) {
 }
 
 /**
- * `expiryMs` (the issuer's clock) on this client's clock, for a token received at `receivedMs` and
- * issued at `issuedAtMs`: when iat is more than a minute from the arrival, this clock is off (or the
- * token was kept that long) and the token's life (exp - iat) counts from its arrival (refreshDelay).
+ * `expiryMs` (the issuer's clock) on this client's clock at the latest, for a token received at
+ * `receivedMs` and issued at `issuedAtMs`: when iat is more than a minute from the arrival, or exp was
+ * past at it, this clock may be off (or the token was kept that long) and the token's life (exp - iat)
+ * counts from its arrival. What "has it expired?" reads (localExpiry), lenient so that a clock ahead
+ * never refuses a token the server accepts; renewals go by renewalExpiry.
  */
 function skewCorrected(expiryMs, receivedMs, issuedAtMs) {
-  if (typeof issuedAtMs === 'number' && issuedAtMs < expiryMs && Math.abs(receivedMs - issuedAtMs) > CLOCK_TOLERANCE_MS) {
+  // Also within the tolerance when exp was past at the arrival: a short token and a clock a little ahead.
+  if (typeof issuedAtMs === 'number' && issuedAtMs < expiryMs
+    && (Math.abs(receivedMs - issuedAtMs) > CLOCK_TOLERANCE_MS || expiryMs <= receivedMs)) {
     return receivedMs + (expiryMs - issuedAtMs);
   }
   return expiryMs;
@@ -1236,7 +1249,8 @@ export class PushgateClient {
   /** When the server closes this connection for its token's exp, on this clock (renewalExpiry), or null. */
   #renewalDeadline() {
     const expiry = tokenExpiry(this.#connToken);
-    return expiry === null ? null : renewalExpiry(expiry, this.#connTokenAt, tokenIssuedAt(this.#connToken), this.#previousTokenOffset);
+    return expiry === null ? null : renewalExpiry(expiry, this.#connTokenAt, tokenIssuedAt(this.#connToken), this.#previousTokenOffset,
+      this.#opts.refreshBeforeMs);
   }
 
   #scheduleRefresh() {

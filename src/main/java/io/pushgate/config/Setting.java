@@ -21,7 +21,7 @@ public enum Setting {
   HEARTBEAT_TIMEOUT_MILLIS("heartbeatTimeoutMillis", 60_000, 100, 3_600_000,
     "a connection that sends no frame for this long is closed with 4001"),
   ONLINE_INTERVAL_MILLIS("onlineIntervalMillis", 1_000, 100, 60_000,
-    "how often nodes share their per-room connection counts and ONLINE messages go out (a new watcher's first, else only when a count changed)"),
+    "how often nodes share their per-room connection counts and ONLINE messages go out (after each JOIN with online its first, also for a connection that watched the room already, else only when a count changed)"),
   DEMO_PUBLISH("demoPublish", false,
     "serve POST /demo/publish on the public port, so the demo page can send comments; never enable it on a public deployment without auth"),
   // Security: each is empty by default, which leaves its feature off (see README, Security).

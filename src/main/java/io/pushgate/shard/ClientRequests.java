@@ -65,9 +65,11 @@ final class ClientRequests {
    * streams go out at once, so a reconnecting client's rejoins travel together.
    */
   private void inOrder(Connection c, ClientRequest r) {
-    if (r.type() == MessageType.REFRESH) {
+    if (r.type() == MessageType.REFRESH || (r.type() == MessageType.PING && r.id() == null)) {
       // Not in line: the old token's deadline runs while it would wait (up to a JOIN's deadline), so
       // a REFRESH sent in time would come too late. A JOIN it overtakes meets the new grant when answered.
+      // A PING without id is a heartbeat: its PONG answers nothing in order, and a client waiting for it
+      // behind a slow JOIN (a node catching up after a failover) would take a live socket for dead.
       dispatch(c, r, true);
       return;
     }

@@ -143,6 +143,24 @@ class ClientRequestsTest {
     assertEquals("RATE_LIMITED", errorCode(nextJson(c)));
   }
 
+  /**
+   * A heartbeat PING (no id) is answered at once also while a JOIN of a stream waits for the merger;
+   * a PING with an id keeps its place in line, its ACK after the JOIN's.
+   */
+  @Test
+  void aHeartbeatPingIsNotHeldBehindAStreamsJoin() {
+    Connection c = streams.connect();
+    send(c, ClientMessages.join("s", 1));
+    send(c, ClientMessages.ping(2));
+    send(c, new JsonObject().put("type", "PING"));
+    assertEquals("PONG", nextJson(c).getString("type"), "the heartbeat's PONG, at once");
+    assertEquals(null, ShardFixture.written(c), "the PING with an id waits behind the JOIN");
+    answer(streams.toMerger.get(0), new JsonObject().put("room", "s").put("offset", 0).put("epoch", "0"));
+    assertEquals(1L, nextJson(c).getLong("id"), "the JOIN's ACK");
+    assertEquals("PONG", nextJson(c).getString("type"));
+    assertEquals(2L, nextJson(c).getLong("id"));
+  }
+
   /** A member rejoining with since keeps its place among maxRoomsPerConnection (2 here) until answered. */
   @Test
   void aRejoinWithSinceKeepsItsPlaceAmongTheConnectionsRooms() {
