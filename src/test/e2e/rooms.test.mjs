@@ -902,6 +902,26 @@ describe('tokens', () => {
     });
   });
 
+  test('a device clock 40 s ahead, no getToken: a reconnect in the token\'s last 40 s still uses it (the server accepts it)', async () => {
+    const realNow = Date.now;
+    const real = realNow();
+    const token = jwt({sub: 'u', iat: Math.floor(real / 1000), exp: Math.floor(real / 1000) + 60});
+    let c;
+    try {
+      Date.now = () => realNow() + 40_000; // received 40 s "after" its iat on this clock, inside the minute's tolerance
+      c = client({token});
+      const ws = await opened(c);
+      Date.now = () => realNow() + 70_000; // past exp on this clock; 60 s of life left on the server's
+      ws.drop(1006);
+      const again = await waitFor('a second socket', () => c.socket(1));
+      assert.equal(new URL(again.url).searchParams.get('token'), token);
+      assert.deepEqual(c.errors.map((e) => e.code), [], 'no TOKEN_EXPIRED');
+    } finally {
+      Date.now = realNow;
+      c?.pg.close();
+    }
+  });
+
   test('a device clock 2 h ahead: a refresh that failed is tried again before the exp corrected from iat', () => {
     const issued = Date.now();
     const initial = jwt({sub: 'u', iat: Math.floor(issued / 1000), exp: (issued + 1_500) / 1000});

@@ -239,8 +239,8 @@ const IAT_ROUNDING_MS = 1_000;
  * - exp, unless renewing by it would come within a third of the life of the arrival (a renewal loop,
  *   for a clock ahead by most of a token's life) and either exp was past at the arrival or the token
  *   before had iat as far from its arrival (`previousOffsetMs`, within 5 s: a clock's offset repeats):
- *   then the life from the arrival. A kept token is never renewed late by this unless a library hands
- *   out, each time, tokens with less than a third of their life left.
+ *   then the life from the arrival. A kept token is renewed late by this only when a library hands
+ *   out, each time, tokens with less than a third of their life plus refreshBeforeMs left.
  * Without iat, exp as it stands.
  */
 export function renewalExpiry(expiryMs, receivedMs, issuedAtMs = null, previousOffsetMs = null, refreshBeforeMs = DEFAULTS.refreshBeforeMs) {
@@ -267,25 +267,24 @@ export function tokenIssuedAt(token) {
 
 /**
  * `expiryMs` (the issuer's clock) on this client's clock at the latest, for a token received at
- * `receivedMs` and issued at `issuedAtMs`: when iat is more than a minute from the arrival, or exp was
- * past at it, this clock may be off (or the token was kept that long) and the token's life (exp - iat)
- * counts from its arrival. What "has it expired?" reads (localExpiry), lenient so that a clock ahead
- * never refuses a token the server accepts; renewals go by renewalExpiry.
+ * `receivedMs` and issued at `issuedAtMs`: the later of exp and its life (exp - iat) from its arrival,
+ * which is never before the server's close whatever this clock's offset (the token's age only makes it
+ * later); for an arrival more than a minute before iat (a clock behind), the life from the arrival
+ * alone. What "has it expired?" reads (localExpiry): lenient, so that a clock ahead never refuses a
+ * token the server accepts. Renewals go by renewalExpiry.
  */
 function skewCorrected(expiryMs, receivedMs, issuedAtMs) {
-  // Also within the tolerance when exp was past at the arrival: a short token and a clock a little ahead.
-  if (typeof issuedAtMs === 'number' && issuedAtMs < expiryMs
-    && (Math.abs(receivedMs - issuedAtMs) > CLOCK_TOLERANCE_MS || expiryMs <= receivedMs)) {
-    return receivedMs + (expiryMs - issuedAtMs);
+  if (typeof issuedAtMs !== 'number' || issuedAtMs >= expiryMs) {
+    return expiryMs;
   }
-  return expiryMs;
+  const fromArrival = receivedMs + (expiryMs - issuedAtMs);
+  return issuedAtMs - receivedMs > CLOCK_TOLERANCE_MS ? fromArrival : Math.max(expiryMs, fromArrival);
 }
 
 /**
- * When `token`, received at `receivedMs`, expires on this client's clock at the latest (its exp, or its
- * life from its arrival when its iat is more than a minute from it), or null without exp: what every
- * "has it expired?" of the client reads, so
- * that a device clock hours ahead neither refuses a token the server accepts nor gives up its refresh.
+ * When `token`, received at `receivedMs`, expires on this client's clock at the latest (skewCorrected),
+ * or null without exp: what every "has it expired?" of the client reads, so that a device clock ahead
+ * neither refuses a token the server accepts nor gives up its refresh.
  */
 function localExpiry(token, receivedMs) {
   const expiry = tokenExpiry(token);
@@ -1121,8 +1120,8 @@ export class PushgateClient {
         return;
       }
       if (waits === 1 && this.#pending.size > 0) {
-        // The server answers a connection's requests in order, and a JOIN of a stream may wait about
-        // 5 s for the node to catch up (a failover's rejoins): the PING behind it gets one wait more.
+        // A server before 2026-12 answers a heartbeat PING in line, after a JOIN of a stream that may
+        // wait about 5 s for the node to catch up (a failover's rejoins): one wait more for it.
         waits++;
         this.#timers.check = setTimeout(check, ms);
         return;
