@@ -7,6 +7,9 @@
 # Each client in PROBE_CLIENTS (default "socket jdk", see PushLatency.java) probes in turn.
 # The node starts with README's command (bin/pushgate) unless SERVER_OPTS is set, in which case it
 # is `java $SERVER_OPTS -jar SERVER_JAR` (e.g. SERVER_OPTS=-XX:+UseParallelGC, as before 2026-11-30 22:30).
+# API_SLICE_NS / PROBE_SLICE_NS (default unset): a scheduler slice for the push API's event loop (the
+# loop whose CPU grows over 300 pushes before the load) / for the probes' JVMs, through
+# src/bench/sched-slice.py (Linux 6.12+, python3).
 # SCRAPE_EVERY (seconds, default 0: none) reads GET /metrics that often while the probes run, as
 # Prometheus or a dashboard would; the scraper is bounded by the probes' time.
 # Usage: src/bench/push-latency.sh [SERVER_JAR] (default target/pushgate.jar). Loopback only;
@@ -60,6 +63,22 @@ else
 fi
 NODE_PID=$!
 await_node_ready "$NODE_PID" "$WORK/node.log" 30
+if [ -n "${API_SLICE_NS:-}" ]; then
+  java_pid=$(pgrep -f -- "-jar $JAR" | head -1)
+  loop_cpu() {
+    for task in /proc/"$java_pid"/task/*; do
+      case "$(cat "$task/comm")" in
+        vert.x-eventloo*) echo "$(basename "$task") $(awk '{ print $14 + $15 }' "$task/stat")" ;;
+      esac
+    done | sort
+  }
+  loop_cpu >"$WORK/loops.before"
+  for _ in $(seq 1 300); do
+    curl -s -o /dev/null -H 'content-type: application/json' -d '{"room":"warm","items":[1]}' "http://127.0.0.1:$API_PORT/push/room"
+  done
+  api_tid=$(loop_cpu | join "$WORK/loops.before" - | awk '{ print $3 - $2, $1 }' | sort -n | tail -1 | cut -d' ' -f2)
+  python3 src/bench/sched-slice.py "$API_SLICE_NS" "$api_tid"
+fi
 
 # GEN_NICE (default 0): the generator's nice value. It stands in for 5,000 viewers on other machines;
 # at 10 the kernel gives the server and the pusher a core first, as separate hosts would.
@@ -87,6 +106,8 @@ if [ "$SCRAPE_EVERY" != 0 ]; then
   done) &
   SCRAPER_PID=$!
 fi
+# The script's own shell: the probes' JVMs inherit it.
+[ -z "${PROBE_SLICE_NS:-}" ] || python3 src/bench/sched-slice.py "$PROBE_SLICE_NS" $$
 for client in $PROBE_CLIENTS; do
   echo "probe ($client): $PROBE_RATE requests/s for $PROBE_SECONDS s, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%H:%M:%SZ)"
   timeout $((PROBE_SECONDS + 40)) java src/bench/PushLatency.java "http://127.0.0.1:$API_PORT/push/room" probe "$PROBE_RATE" "$PROBE_SECONDS" "$client"
