@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pushgate.bus.Addresses;
 import io.pushgate.bus.Local;
-import io.pushgate.cluster.Broadcaster;
 import io.pushgate.config.Limit;
 import io.pushgate.config.PushgateConfig;
 import io.pushgate.history.HistoryOptions;
@@ -56,7 +55,6 @@ public final class PushApiVerticle extends VerticleBase {
   static final String NOSNIFF = "X-Content-Type-Options";
 
   private final PushgateConfig config;
-  private final Broadcaster broadcaster;
   private final NodeStats nodeStats;
   private final PushParser parser;
   private final Refusals refusals;
@@ -69,10 +67,8 @@ public final class PushApiVerticle extends VerticleBase {
   private static final int DEFAULT_HISTORY_LIMIT = 100;
   private Submission submission;
 
-  /** @param broadcaster sends what this node's merger took to the other nodes (the merger's own too) */
-  public PushApiVerticle(PushgateConfig config, NodeStats nodeStats, Broadcaster broadcaster) {
+  public PushApiVerticle(PushgateConfig config, NodeStats nodeStats) {
     this.config = config;
-    this.broadcaster = broadcaster;
     this.nodeStats = nodeStats;
     this.parser = new PushParser(config);
     this.history = HistoryOptions.from(config);
@@ -85,7 +81,7 @@ public final class PushApiVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    submission = new Submission(vertx, broadcaster, pushesAccepted);
+    submission = new Submission(vertx, pushesAccepted);
     DemoPublisher demo = new DemoPublisher(config, parser, submission, refusals);
     MessageConsumer<Object> busPushes = vertx.eventBus().consumer(Addresses.PUSH, this::onBusPush);
     vertx.eventBus().<JsonObject>localConsumer(Addresses.DEMO_PUBLISH, demo::onPublish);

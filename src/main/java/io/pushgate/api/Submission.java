@@ -2,7 +2,6 @@ package io.pushgate.api;
 
 import io.pushgate.bus.Addresses;
 import io.pushgate.bus.Local;
-import io.pushgate.cluster.Broadcaster;
 import io.pushgate.merge.MergeResult;
 import io.pushgate.merge.PushBatch;
 import io.pushgate.metrics.Counter;
@@ -18,9 +17,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The road of a validated push: this node's merger takes it whole or refuses it whole, and what it
- * took is published once to every other node. One hop to the merger and back; a refusal becomes
- * an {@link ApiError} here and nowhere else.
+ * The road of a validated push: this node's merger takes it whole or refuses it whole, and sends
+ * what it took once to every other node. One hop to the merger and back; a refusal becomes an
+ * {@link ApiError} here and nowhere else.
  */
 final class Submission {
 
@@ -33,12 +32,10 @@ final class Submission {
   private static final Throttle failures = new Throttle(60_000);
 
   private final Vertx vertx;
-  private final Broadcaster broadcaster;
   private final Counter accepted;
 
-  Submission(Vertx vertx, Broadcaster broadcaster, Counter accepted) {
+  Submission(Vertx vertx, Counter accepted) {
     this.vertx = vertx;
-    this.broadcaster = broadcaster;
     this.accepted = accepted;
   }
 
@@ -81,9 +78,6 @@ final class Submission {
         }
         MergeResult.Accepted ok = (MergeResult.Accepted) reply.body();
         accepted.inc();
-        if (ok.broadcast() != null) {
-          broadcaster.publish(ok.broadcast());
-        }
         JsonObject answer = new JsonObject().put("accepted", ok.items());
         if (ok.last() != null) {
           answer.put("offset", ok.last().offset()).put("epoch", ok.last().epoch());

@@ -12,13 +12,13 @@ public sealed interface MergeResult {
   /**
    * The push's items are taken and will go out with the next tick (or earlier, at a batch limit).
    *
-   * @param last      for a stream, the position of the push's last item (PROTOCOL.md: the push reply's
-   *                  offset and epoch); null for other rooms
-   * @param broadcast what the other nodes must get, for the pusher's verticle to send: the push
-   *                  itself; null for a stream push, which the merger sent itself once appended (an
-   *                  append may outlast the pusher's wait), or whose idempotency key was already seen
+   * The merger has sent what the other nodes must get by then (a stream push once its append
+   * numbered it): the pusher's wait may end first, in a timeout, and the push is taken all the same.
+   *
+   * @param last for a stream, the position of the push's last item (PROTOCOL.md: the push reply's
+   *             offset and epoch); null for other rooms
    */
-  record Accepted(int items, Position last, PushBatch broadcast) implements MergeResult {
+  record Accepted(int items, Position last) implements MergeResult {
   }
 
   /** Nothing was taken. */

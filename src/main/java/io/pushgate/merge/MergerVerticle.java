@@ -103,9 +103,10 @@ public final class MergerVerticle extends VerticleBase {
   };
 
   /**
-   * @param broadcast sends a stream push to the other nodes once its append numbered it: here, not by
-   *                  the API after this merger's answer, which a slow append can outlast (the API
-   *                  stops waiting; the items are in the history and delivered here all the same)
+   * @param broadcast sends a push this node took to the other nodes: here, as it is taken (a stream
+   *                  push once its append numbered it), not by the API after this merger's answer,
+   *                  which the API may stop waiting for (a slow append, a stalled loop) while the
+   *                  items are taken and delivered here all the same
    */
   public MergerVerticle(MergerOptions options, HistoryOptions history, NodeStats nodeStats, FanoutPressure pressure, NodeRooms rooms,
                         Consumer<PushBatch> broadcast) {
@@ -244,10 +245,13 @@ public final class MergerVerticle extends VerticleBase {
       result = appended.future();
     } else if (push.first() != null && streams != null) {
       streams.receive(push); // another node's, already numbered
-      result = Future.succeededFuture(new MergeResult.Accepted(push.items().size(), null, null));
+      result = Future.succeededFuture(new MergeResult.Accepted(push.items().size(), null));
     } else {
       batches.add(push, outlet);
-      result = Future.succeededFuture(new MergeResult.Accepted(push.items().size(), null, push));
+      if (!remote) {
+        broadcast.accept(push);
+      }
+      result = Future.succeededFuture(new MergeResult.Accepted(push.items().size(), null));
     }
     return result.onSuccess(r -> {
       if (r instanceof MergeResult.Accepted ok) {

@@ -97,14 +97,14 @@ final class StreamAppends {
       if (p.duplicate()) {
         stats.idempotentRepeats.inc();
         resend(w.push().target().room(), p, result.epoch());
-        w.reply().complete(new MergeResult.Accepted((int) (p.last() - p.first() + 1), last, null));
+        w.reply().complete(new MergeResult.Accepted((int) (p.last() - p.first() + 1), last));
         continue;
       }
       stats.appendedItems.add(w.push().items().size());
       PushBatch numbered = w.push().numbered(p.first(), result.epoch());
       streams.receive(numbered);
       broadcast.accept(numbered); // now, whether or not the pusher's request still waits for the answer
-      w.reply().complete(new MergeResult.Accepted(w.push().items().size(), last, null));
+      w.reply().complete(new MergeResult.Accepted(w.push().items().size(), last));
     }
   }
 

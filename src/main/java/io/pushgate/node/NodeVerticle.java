@@ -126,7 +126,7 @@ public final class NodeVerticle extends VerticleBase {
       .compose(id -> deployShards(shards, loops, shardOptions, shard -> new ShardVerticle(shard.index(), shard.options(), connections,
         nodeRooms, pressure, v -> PublicRoutes.create(v, config), security, stats)))
       .compose(port -> deploy(new OnlineVerticle(config, nodeId, stats), services)
-        .compose(id -> deploy(new PushApiVerticle(config, stats, broadcaster), services))
+        .compose(id -> deploy(new PushApiVerticle(config, stats), services))
         .onSuccess(id -> {
           ready = true;
           log.info("pushgate node ready: " + shards + " shards, WebSocket on " + config.publicHost() + ":" + port

@@ -95,6 +95,25 @@ class ClusterDeliveryTest {
     elsewhere.close();
   }
 
+  /**
+   * What a node's merger takes, it sends to the other nodes itself: a push handed to the merger by
+   * anything but the API (here the event bus, locally) reaches node 1's client too. When the API sent
+   * a plain push on after the merger's answer, a pusher's request that timed out meanwhile left the
+   * items on this node alone.
+   */
+  @Test
+  @Order(1)
+  void aPushTheMergerTookReachesTheOtherNodesWithoutTheApi() {
+    try (TestClient there = nodes.get(1).client()) {
+      there.send(ClientMessages.ping(1));
+      assertEquals("PONG", there.next().getString("type"));
+      byte[] item = "\"merger's own\"".getBytes(StandardCharsets.UTF_8);
+      Object answer = TestNode.await(nodes.get(0).vertx.eventBus().request(Addresses.MERGE, new PushBatch(Target.ALL, List.of(item), item.length), Local.OPTIONS)).body();
+      assertEquals(io.pushgate.merge.MergeResult.Accepted.class, answer.getClass(), "taken: " + answer);
+      assertEquals(List.of("merger's own"), there.awaitItems(null, 1), "the push to all, on the node that did not take it");
+    }
+  }
+
   /** Watchers on different nodes see the same cluster-wide count, and so does GET /rooms on any node. */
   @Test
   @Order(2)
