@@ -313,6 +313,8 @@ public final class PushApiVerticle extends VerticleBase {
     String message = switch (error) {
       case TOO_LARGE -> bodyTooLarge();
       case INTERNAL -> "internal error";
+      // ApiKeys' own words: which of the key's two problems it is.
+      case UNAUTHORIZED -> ctx.failure() instanceof SecurityException denied ? denied.getMessage() : "request refused";
       // Not pushgate's own refusal (those answer through Refusals directly): Vert.x's or Netty's
       // message may quote the request (a form decoder's "Invalid hex byte ... in string: '<field>'").
       default -> "request refused";

@@ -163,7 +163,7 @@ public final class PushParser {
   /**
    * A push over the event bus, whose body no HTTP body limit bounded: its items, encoded, may come to
    * at most maxBodyBytes in all, or every node would take and rebroadcast a push the API refuses.
-   * The encoding stops at the bound, so what the refusal allocates is bounded by it too.
+   * An item whose characters alone pass the bound is refused before it is encoded, so what a refusal allocates is bounded by it too.
    */
   public PushBatch fromBus(JsonObject json) {
     return fromJson(json, json.fieldNames(), json.containsKey(ROOM), maxBodyBytes);
@@ -184,8 +184,13 @@ public final class PushParser {
     if (priority == null) {
       throw new PushRefused(ApiError.BAD_REQUEST, "priority must be \"normal\" or \"low\"");
     }
-    if (key != null && (!(key instanceof String k) || k.length() > MAX_KEY_CHARS)) {
+    // Characters as PROTOCOL.md and room names count them: code points, not UTF-16 units.
+    if (key != null && (!(key instanceof String k) || k.length() > 2 * MAX_KEY_CHARS || k.codePointCount(0, k.length()) > MAX_KEY_CHARS)) {
       throw new PushRefused(ApiError.BAD_REQUEST, "idempotencyKey must be a string of at most " + MAX_KEY_CHARS + " characters");
+    }
+    if (key instanceof String k && Surrogates.firstUnpaired(k) >= 0) {
+      // The history writes it as UTF-8, which has no such character: two keys could become one.
+      throw new PushRefused(ApiError.BAD_REQUEST, "idempotencyKey contains an unpaired surrogate");
     }
     if ("".equals(key)) {
       key = null; // a form that always sends the field, empty when there is no key: no key
@@ -217,6 +222,15 @@ public final class PushParser {
         throw new PushRefused(ApiError.BAD_REQUEST, "item " + i + " holds a number beyond the range of a double (such as 1e400,"
           + " or an integer of 400 digits), which clients would read as Infinity and JSON cannot carry");
       }
+      long least = encodedAtLeast(array.getValue(i), Math.min(maxItemBytes, maxTotalBytes - bytes));
+      if (least > maxItemBytes) {
+        // Refused before it is encoded: an event-bus item comes decoded, of any size its sender chose.
+        throw new PushRefused(ApiError.TOO_LARGE, "item " + i + " is at least " + least + " bytes, more than "
+          + Limit.MAX_ITEM_BYTES.key() + "=" + maxItemBytes);
+      }
+      if (bytes + least > maxTotalBytes) {
+        throw itemsOverTotal(maxTotalBytes);
+      }
       String json = Json.encode(array.getValue(i));
       int unpaired = Surrogates.firstUnpaired(json);
       if (unpaired >= 0) {
@@ -231,13 +245,53 @@ public final class PushParser {
           + Limit.MAX_ITEM_BYTES.key() + "=" + maxItemBytes);
       }
       if (bytes + item.length > maxTotalBytes) {
-        throw new PushRefused(ApiError.TOO_LARGE, "items of more than " + Limit.MAX_BODY_BYTES.key() + "=" + maxTotalBytes
-          + " bytes in all, encoded (an event-bus push is held to an HTTP body's limit)");
+        throw itemsOverTotal(maxTotalBytes);
       }
       encoded.add(item);
       bytes += item.length;
     }
     return new PushBatch(toRoom ? Target.room(room) : Target.ALL, encoded, bytes, (String) key, null, priority == Priority.LOW);
+  }
+
+  private static PushRefused itemsOverTotal(long maxTotalBytes) {
+    return new PushRefused(ApiError.TOO_LARGE, "items of more than " + Limit.MAX_BODY_BYTES.key() + "=" + maxTotalBytes
+      + " bytes in all, encoded (an event-bus push is held to an HTTP body's limit)");
+  }
+
+  /**
+   * Bytes that {@code value}'s compact JSON has at least (each character of a string or a name takes
+   * one or more), counted until past {@code stopAt}: what encoding an item allocates is so bounded by
+   * the limits, not by the size of what a sender decoded. Nesting was bounded before.
+   */
+  private static long encodedAtLeast(Object value, long stopAt) {
+    if (value instanceof String text) {
+      return text.length() + 2L;
+    }
+    long bytes = 2; // brackets or braces; a scalar's own bytes are at least that, but for a digit
+    if (value instanceof JsonObject o) {
+      value = o.getMap();
+    } else if (value instanceof JsonArray a) {
+      value = a.getList();
+    }
+    if (value instanceof java.util.Map<?, ?> map) {
+      for (java.util.Map.Entry<?, ?> e : map.entrySet()) {
+        bytes += String.valueOf(e.getKey()).length() + 3L + encodedAtLeast(e.getValue(), stopAt - bytes); // "name": (commas uncounted)
+        if (bytes > stopAt) {
+          return bytes;
+        }
+      }
+      return bytes;
+    }
+    if (value instanceof List<?> list) {
+      for (Object child : list) {
+        bytes += encodedAtLeast(child, stopAt - bytes);
+        if (bytes > stopAt) {
+          return bytes;
+        }
+      }
+      return bytes;
+    }
+    return 1;
   }
 
   /** Whether {@code value} nests more than {@code levels} arrays or objects; recurses at most that deep. */

@@ -89,9 +89,18 @@ final class Submission {
       });
   }
 
-  /** The refusal a failed submission carries. */
+  private static final Throttle unexpected = new Throttle(60_000);
+
+  /** The refusal a failed submission carries; anything but a refusal is a failure of pushgate's, said with its trace. */
   static PushRefused refusal(Throwable failure) {
-    return failure instanceof PushRefused refused ? refused : new PushRefused(ApiError.INTERNAL, "internal error");
+    if (failure instanceof PushRefused refused) {
+      return refused;
+    }
+    long n = unexpected.occurred();
+    if (n > 0) {
+      log.log(Level.SEVERE, "a push failed unexpectedly: answered 500 (" + n + " such push(es) since the last line)", failure);
+    }
+    return new PushRefused(ApiError.INTERNAL, "internal error");
   }
 
   /** Answers an event-bus request with the submission's outcome. */

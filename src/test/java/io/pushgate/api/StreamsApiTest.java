@@ -112,6 +112,27 @@ class StreamsApiTest {
   }
 
   /**
+   * A key is at most 64 characters as PROTOCOL.md counts them, code points as in room names (64
+   * emoji are 128 UTF-16 units), and a Unicode string: an unpaired surrogate, which the history's
+   * UTF-8 would turn into '?', could make two keys one.
+   */
+  @Test
+  void anIdempotencyKeyIsAtMost64CharactersOfUnicode() {
+    TestNode node = node(new JsonObject());
+    String emoji = "\uD83C\uDF89"; // one character, two UTF-16 units
+    JsonObject first = push(node, "k", new JsonArray().add("e"), emoji.repeat(64));
+    assertEquals(first, push(node, "k", new JsonArray().add("e"), emoji.repeat(64)), "64 emoji are a key, remembered");
+    // As JSON text: the escapes, since a string with an unpaired surrogate has no UTF-8 bytes to send.
+    for (String key : List.of(emoji.repeat(65), "a".repeat(65), "k\\ud800", "k\\udc00x")) {
+      HttpResponse<String> r = node.post("/push/room", "application/json", "{\"room\":\"k\",\"items\":[\"x\"],\"idempotencyKey\":\"" + key + "\"}");
+      assertEquals(400, r.statusCode(), key + ": " + r.body());
+      assertEquals(key.length() > 64 ? "idempotencyKey must be a string of at most 64 characters" : "idempotencyKey contains an unpaired surrogate",
+        new JsonObject(r.body()).getJsonObject("error").getString("message"), key);
+    }
+    assertEquals(first.getLong("offset") + 1, push(node, "k", new JsonArray().add("f"), "k?").getLong("offset"), "nothing refused was appended");
+  }
+
+  /**
    * A JOIN reads a stream and creates nothing: a client allowed into stream rooms cannot fill the
    * history with an entry per name it makes up. Before its first item a stream stands at offset 0 in
    * {@link Position#NO_EPOCH}; the first item gives it a real epoch, and a position from before that

@@ -182,6 +182,9 @@ class AuthTest {
         HttpResponse<String> r = Http.send("POST", api, "/push/room", "application/json", body, auth);
         assertEquals(401, r.statusCode(), auth + ": " + r.body());
         assertEquals("UNAUTHORIZED", new JsonObject(r.body()).getJsonObject("error").getString("code"));
+        boolean presented = auth != null && auth.startsWith("Bearer ");
+        assertEquals(presented ? "the API key is not valid" : "this API needs Authorization: Bearer KEY",
+          new JsonObject(r.body()).getJsonObject("error").getString("message"), "a pusher learns which of the two it is: " + auth);
         assertTrue(r.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"));
       }
       assertEquals(401, Http.send("GET", api, "/stats", null, null, (String) null).statusCode());
