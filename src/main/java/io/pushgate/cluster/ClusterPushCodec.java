@@ -35,8 +35,8 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
 
   /** v2: a stream's push carries its numbering. A v1 node has no codec of this name: see README, Upgrading. */
   public static final String NAME = "pushgate.cluster-push.v2";
-  /** A stream's epoch is a short string the sequencer made. */
-  static final int MAX_EPOCH_BYTES = 64;
+  /** A stream's epoch is a short string of hex digits the sequencer made: as many bytes as characters. */
+  static final int MAX_EPOCH_BYTES = Position.MAX_EPOCH_CHARS;
   /** Node ids are UUIDs: 36 characters. */
   static final int MAX_ORIGIN_BYTES = 64;
   /** A room id is at most 128 code points, each at most 4 bytes of UTF-8. */

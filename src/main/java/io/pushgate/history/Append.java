@@ -64,7 +64,7 @@ public final class Append implements EntryProcessor<String, StreamLog, AppendRes
   @Override
   public void readData(ObjectDataInput in) throws IOException {
     nowMillis = in.readLong();
-    newEpoch = in.readString();
+    newEpoch = WireCounts.epoch(in, false);
     options = HistoryOptions.readData(in);
     int n = WireCounts.read(in, "pushes");
     pushes = WireCounts.listFor(n);

@@ -61,12 +61,15 @@ public final class AppendResult implements DataSerializable {
 
   @Override
   public void readData(ObjectDataInput in) throws IOException {
-    epoch = in.readString();
-    top = in.readLong();
+    epoch = WireCounts.epoch(in, false);
+    top = WireCounts.offset(in, 0, "a stream's top");
     int n = WireCounts.read(in, "pushes");
     pushed = WireCounts.listFor(n);
     for (int i = 0; i < n; i++) {
-      pushed.add(new Pushed(in.readLong(), in.readLong(), in.readBoolean()));
+      Pushed p = new Pushed(in.readLong(), in.readLong(), in.readBoolean());
+      WireCounts.check(1 <= p.first() && p.first() <= p.last() && p.last() <= top, "a push's offsets " + p.first() + ".." + p.last()
+        + " outside the stream's 1.." + top);
+      pushed.add(p);
     }
   }
 }

@@ -59,12 +59,32 @@ public final class HazelcastSequencer implements Sequencer {
   @Override
   public Future<AppendResult> append(String room, List<Append.Push> pushes) {
     try {
+      // An answer that cannot be read (AppendResult refuses one that contradicts itself) is of an append
+      // the owner ran: its outcome is as unknown as a timeout's.
       return onContext(map.submitToKey(room, new Append(pushes, System.currentTimeMillis(), Sequencer.newEpoch(), options)))
         .recover(e -> Future.failedFuture(e instanceof com.hazelcast.core.IndeterminateOperationStateException
-          || e instanceof com.hazelcast.core.OperationTimeoutException ? new AppendOutcomeUnknown(e) : e));
+          || e instanceof com.hazelcast.core.OperationTimeoutException
+          || e instanceof com.hazelcast.nio.serialization.HazelcastSerializationException ? new AppendOutcomeUnknown(e) : e))
+        .compose(result -> answersEach(result, pushes) ? Future.succeededFuture(result)
+          : Future.failedFuture(new AppendOutcomeUnknown(new IllegalStateException("the history's answer does not match the "
+            + pushes.size() + " push(es) sent"))));
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
+  }
+
+  /** One answer per push, each new one with as many offsets as the push had items. */
+  static boolean answersEach(AppendResult result, List<Append.Push> pushes) {
+    if (result.pushed().size() != pushes.size()) {
+      return false;
+    }
+    for (int i = 0; i < pushes.size(); i++) {
+      AppendResult.Pushed p = result.pushed().get(i);
+      if (!p.duplicate() && p.last() - p.first() + 1 != pushes.get(i).items().size()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override

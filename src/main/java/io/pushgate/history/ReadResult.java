@@ -3,6 +3,7 @@ package io.pushgate.history;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.DataSerializable;
+import io.pushgate.protocol.ItemValidator;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -14,6 +15,9 @@ import java.util.List;
  * stream (no entry) reads as epoch null, top 0.
  */
 public final class ReadResult implements DataSerializable {
+
+  /** Items only as JSON: any depth another node's maxItemDepth took is delivered. */
+  private static final ItemValidator ITEMS = new ItemValidator(1);
 
   private String epoch;
   private long first;
@@ -72,14 +76,21 @@ public final class ReadResult implements DataSerializable {
 
   @Override
   public void readData(ObjectDataInput in) throws IOException {
-    epoch = in.readString();
-    first = in.readLong();
-    top = in.readLong();
-    from = in.readLong();
+    epoch = WireCounts.epoch(in, true);
+    first = WireCounts.offset(in, 1, "a stream's first item");
+    top = WireCounts.offset(in, 0, "a stream's top");
+    from = WireCounts.offset(in, 1, "the first item read");
     int n = WireCounts.read(in, "items");
+    WireCounts.check(epoch != null || (top == 0 && n == 0), "items of no stream");
+    WireCounts.check(first <= top + 1 && (n == 0 || (from >= first && n <= top - from + 1)),
+      n + " items from " + from + " of a stream holding " + first + ".." + top);
     items = WireCounts.listFor(n);
     for (int i = 0; i < n; i++) {
-      items.add(WireCounts.bytes(in, "an item"));
+      byte[] item = WireCounts.bytes(in, "an item");
+      // They go into PUSH frames as they are: one that is not JSON would break every client's frame.
+      ItemValidator.Problem problem = ITEMS.check(item);
+      WireCounts.check(problem == null || problem.overLimit(), "an item read from the history refused: " + (problem == null ? "" : problem.message()));
+      items.add(item);
     }
   }
 }

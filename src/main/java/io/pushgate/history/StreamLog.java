@@ -284,11 +284,13 @@ public final class StreamLog implements DataSerializable {
 
   @Override
   public void readData(ObjectDataInput in) throws IOException {
-    epoch = in.readString();
-    first = in.readLong();
-    top = in.readLong();
+    epoch = WireCounts.epoch(in, false);
+    first = WireCounts.offset(in, 1, "a stream's first item");
+    top = WireCounts.offset(in, 0, "a stream's top");
     touchedMillis = in.readLong();
     int n = WireCounts.read(in, "items");
+    // What the log's own methods keep: its items are the last ones given out.
+    WireCounts.check(n <= top && first == top + 1 - n, n + " items as " + first + ".." + top);
     for (int i = 0; i < n; i++) {
       Item item = new Item(WireCounts.bytes(in, "an item"), in.readLong());
       items.addLast(item);
@@ -296,7 +298,9 @@ public final class StreamLog implements DataSerializable {
     }
     int k = WireCounts.read(in, "idempotency keys");
     for (int i = 0; i < k; i++) {
-      keys.put(in.readString(), new Keyed(in.readLong(), in.readLong(), in.readInt(), in.readLong()));
+      String key = in.readString();
+      WireCounts.check(key != null, "an idempotency key that is none");
+      keys.put(key, new Keyed(in.readLong(), in.readLong(), in.readInt(), in.readLong()));
     }
   }
 }

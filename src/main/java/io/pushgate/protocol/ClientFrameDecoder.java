@@ -16,8 +16,7 @@ public final class ClientFrameDecoder {
 
   /** Our messages nest three levels; anything far deeper is abuse, refused before it costs stack. */
   static final int MAX_NESTING = 16;
-  /** A stream's epoch is the server's own short string; a longer one was never handed out. */
-  static final int MAX_EPOCH_CHARS = 64;
+  static final int MAX_EPOCH_CHARS = Position.MAX_EPOCH_CHARS;
   /** A JWT in a REFRESH: far larger than a real token, far smaller than a frame. */
   static final int MAX_TOKEN_CHARS = 4_096;
 

@@ -14,6 +14,12 @@ public record Position(long offset, String epoch) {
   public static final long MAX_OFFSET = (1L << 53) - 1;
 
   /**
+   * The longest epoch there can be: a node makes 12 hex digits ({@code Sequencer.newEpoch}); a longer
+   * one, in a client's JOIN or from another member, was never handed out.
+   */
+  public static final int MAX_EPOCH_CHARS = 64;
+
+  /**
    * The epoch of a stream that has no entry in the history (no item pushed yet, or forgotten after
    * historyIdleMillis), with offset 0. Reading a stream creates nothing, so a JOIN cannot fill the
    * cluster's history with empty streams; the stream gets a real epoch with its first item. Real
