@@ -107,7 +107,9 @@ public final class HistoryTrim {
    * trim frees the others ({@code age}: {@link Age}); else all of them, as they stay in memory.
    */
   private static long liveBytes(long[] seen, HistoryOptions options, long nowMillis, boolean age) {
-    return age && StreamLog.aged(seen[0], nowMillis, options) ? Touched.lastBytes(seen) : Touched.bytes(seen);
+    // Keys as StreamLog.heldBytes counts them, until this trim forgets them.
+    long keys = age && StreamLog.keysPast(seen[0], nowMillis, options) ? 0 : Touched.keys(seen) * StreamLog.KEY_HEAP_BYTES;
+    return keys + (age && StreamLog.aged(seen[0], nowMillis, options) ? Touched.lastBytes(seen) : Touched.bytes(seen));
   }
 
   /**

@@ -21,7 +21,7 @@ public final class LocalSequencer implements Sequencer {
   private final LinkedHashMap<String, StreamLog> logs = new LinkedHashMap<>();
   /** Streams dropped at historyMaxStreams or historyMaxBytes since the last {@link #trim}. */
   private final List<String> evicted = new java.util.ArrayList<>();
-  /** Item bytes of all the streams held. */
+  /** Bytes of all the streams held, as historyMaxBytes counts them (items and keys). */
   private long bytes;
 
   public LocalSequencer(HistoryOptions options) {
@@ -40,14 +40,14 @@ public final class LocalSequencer implements Sequencer {
     expireIdle(now);
     StreamLog log = logs.remove(room); // and put back last: the most recently appended
     if (log != null) {
-      bytes -= log.bytes();
+      bytes -= log.heldBytes();
     }
     if (log == null || log.idle(now, options)) {
       log = new StreamLog(Sequencer.newEpoch());
     }
     AppendResult result = log.append(pushes, now, options);
     logs.put(room, log);
-    bytes += log.bytes();
+    bytes += log.heldBytes();
     if (options.beyondMemberBounds(logs.size(), bytes)) {
       expireQuiet(now);
     }
@@ -55,7 +55,7 @@ public final class LocalSequencer implements Sequencer {
       // The first is the least recently appended, never the one just appended (the last).
       Map.Entry<String, StreamLog> eldest = logs.entrySet().iterator().next();
       logs.remove(eldest.getKey());
-      bytes -= eldest.getValue().bytes();
+      bytes -= eldest.getValue().heldBytes();
       evicted.add(eldest.getKey());
     }
     return Future.succeededFuture(result);
@@ -95,7 +95,7 @@ public final class LocalSequencer implements Sequencer {
         break; // in order of last append: the rest were appended to more recently
       }
       it.remove();
-      bytes -= log.bytes();
+      bytes -= log.heldBytes();
     }
   }
 
@@ -111,9 +111,9 @@ public final class LocalSequencer implements Sequencer {
       if (!StreamLog.aged(touched, now, options) && !StreamLog.keysPast(touched, now, options)) {
         break; // in order of last append: the rest were appended to more recently
       }
-      bytes -= log.bytes();
+      bytes -= log.heldBytes();
       log.expire(now, options);
-      bytes += log.bytes();
+      bytes += log.heldBytes();
     }
   }
 

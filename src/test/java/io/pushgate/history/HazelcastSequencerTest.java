@@ -115,16 +115,26 @@ class HazelcastSequencerTest {
    */
   @Test
   void aTrimKeepsTheMostRecentlyAppendedHistoryMaxStreamsAndNamesTheRest() throws Exception {
-    trimKeeps14(HistoryOptions.DEFAULTS.withMemberBounds(14, HistoryOptions.DEFAULTS.maxBytes()));
+    trimKeeps14(HistoryOptions.DEFAULTS.withMemberBounds(14, HistoryOptions.DEFAULTS.maxBytes()), false);
   }
 
   /** The same with historyMaxBytes the items of 14 such streams (each holds one item of 7 bytes). */
   @Test
   void aTrimKeepsTheMostRecentlyAppendedHistoryMaxBytes() throws Exception {
-    trimKeeps14(HistoryOptions.DEFAULTS.withMemberBounds(1_000, 14 * bytes("first").length));
+    trimKeeps14(HistoryOptions.DEFAULTS.withMemberBounds(1_000, 14 * bytes("first").length), false);
   }
 
-  private void trimKeeps14(HistoryOptions options) throws Exception {
+  /**
+   * The same with each push's idempotency key remembered: a key costs the heap more than a small
+   * item, and counts against historyMaxBytes as StreamLog.KEY_HEAP_BYTES (all 60 streams' items alone
+   * would fit the bound).
+   */
+  @Test
+  void aTrimCountsRememberedKeysAgainstHistoryMaxBytes() throws Exception {
+    trimKeeps14(HistoryOptions.DEFAULTS.withMemberBounds(1_000, 14 * (bytes("first").length + StreamLog.KEY_HEAP_BYTES)), true);
+  }
+
+  private void trimKeeps14(HistoryOptions options, boolean keyed) throws Exception {
     TestCluster cluster = new TestCluster(TestNode.freePortRange(1), 1);
     HazelcastInstance member = Hazelcast.newHazelcastInstance(cluster.hazelcastConfig(options).setProperty("hazelcast.partition.count", "7"));
     members.add(member);
@@ -136,7 +146,7 @@ class HazelcastSequencerTest {
       Future<?> chain = Future.succeededFuture();
       for (int i = 0; i < 60; i++) {
         String room = "room-" + i;
-        chain = chain.compose(v -> sequencer.append(room, List.of(new Append.Push(List.of(bytes("first")), null)))
+        chain = chain.compose(v -> sequencer.append(room, List.of(new Append.Push(List.of(bytes("first")), keyed ? "key-" + room : null)))
           .onSuccess(r -> epochs.put(room, r.epoch())));
       }
       chain.onComplete(ar -> {

@@ -30,6 +30,17 @@ class LocalSequencerTest {
     assertEquals(4, sequencer.append("room-7", List.of(new Append.Push(List.of(ITEM), null))).result().top(), "room-7 went on");
   }
 
+  /** A remembered idempotency key counts as StreamLog.KEY_HEAP_BYTES beside the items: 20 streams' items alone would fit. */
+  @Test
+  void rememberedKeysCountAgainstHistoryMaxBytes() {
+    LocalSequencer sequencer = new LocalSequencer(HistoryOptions.DEFAULTS.withMemberBounds(1_000, 14L * (ITEM.length + StreamLog.KEY_HEAP_BYTES)));
+    for (int i = 0; i < 20; i++) {
+      sequencer.append("room-" + i, List.of(new Append.Push(List.of(ITEM), "key-" + i)));
+    }
+    assertEquals(14, sequencer.streams());
+    assertEquals(IntStream.range(0, 6).mapToObj(i -> "room-" + i).toList(), sequencer.trim().result(), "the six appended to first");
+  }
+
   @Test
   void historyMaxStreamsStillHolds() {
     LocalSequencer sequencer = new LocalSequencer(HistoryOptions.DEFAULTS.withMemberBounds(3, 1L << 30));
