@@ -26,7 +26,7 @@ public enum Limit {
   MAX_BATCH_BYTES("maxBatchBytes", 65_536, 256,
     "the room's batch is flushed before the tick ends: one PUSH frame never carries more item bytes"),
   MAX_PENDING_BYTES("maxPendingBytes", 64L * 1024 * 1024, 1_024,
-    "the merger holds no more bytes of items between ticks, each item counted with 32 bytes more for what it costs the heap beside its bytes (a million one-byte items count 33 MB); further pushes are refused whole with 503 QUEUE_FULL"),
+    "the merger holds no more bytes of items between ticks, each item counted with 32 bytes more for what it costs the heap beside its bytes (a million one-byte items count 33 MB), and each batch a stream keeps for later (its turn not come yet, its head or epoch not known yet) with 1024 more for its entry and its stream's state; further pushes are refused whole with 503 QUEUE_FULL"),
   MAX_ROOM_ITEMS_PER_SECOND("maxRoomItemsPerSecond", 1_000, 0,
     "a room's low-priority items beyond this many a second (normal items count first), and beyond a shrinking share while the node's fan-out lags behind its tick, are sampled down evenly and counted (merger.itemsSampled); normal items are never sampled. 0: no budget, sampling only while the node lags"),
   DEMO_PUBLISH_PER_SECOND("demoPublishPerSecond", 5, 1,

@@ -115,22 +115,35 @@ final class Streams {
     return earlyBytes;
   }
 
-  /** Item bytes this stream state holds for later (early, buffered while the head is read, of another epoch): part of maxPendingBytes. */
+  /** What this holds for later (early, buffered while the head is read, of another epoch), as {@link #heldCost} counts it: part of maxPendingBytes. */
   long pendingBytes() {
     return earlyBytes + heldBytes;
+  }
+
+  /**
+   * What a batch kept for later costs the heap beside its items: its entry, and the stream state and
+   * hole timer that a batch to a stream new here makes (about a kilobyte). Counted against
+   * maxPendingBytes, so that batches of a few bytes each to many streams (a broken or hostile member's)
+   * are bounded in the heap as well as in bytes.
+   */
+  static final long HELD_BATCH_OVERHEAD_BYTES = 1_024;
+
+  /** What {@code b} counts against maxPendingBytes while this keeps it. */
+  static long heldCost(PushBatch b) {
+    return b.cost() + HELD_BATCH_OVERHEAD_BYTES;
   }
 
   /** Keeps a batch until its stream's head (or current epoch) is known: a stream's buffered or foreign list. */
   private void hold(List<PushBatch> list, PushBatch b) {
     list.add(b);
-    heldBytes += b.cost();
+    heldBytes += heldCost(b);
   }
 
   /** Takes back what {@link #hold} kept in {@code list}. */
   private List<PushBatch> release(List<PushBatch> list) {
     List<PushBatch> out = new ArrayList<>(list);
     list.clear();
-    heldBytes -= out.stream().mapToLong(PushBatch::cost).sum();
+    heldBytes -= out.stream().mapToLong(Streams::heldCost).sum();
     return out;
   }
 
@@ -274,8 +287,8 @@ final class Streams {
     }
     if (b.first().offset() > s.nextExpected) {
       if (s.early.putIfAbsent(b.first().offset(), new StreamState.Early(b, System.nanoTime())) == null) {
-        s.earlyBytes += b.cost();
-        earlyBytes += b.cost();
+        s.earlyBytes += heldCost(b);
+        earlyBytes += heldCost(b);
       }
       s.knownTop = Math.max(s.knownTop, b.lastOffset());
       armHole(s);
@@ -317,8 +330,8 @@ final class Streams {
   private void drain(StreamState s) {
     while (!s.early.isEmpty() && s.early.firstKey() <= s.nextExpected) {
       PushBatch next = s.early.pollFirstEntry().getValue().batch();
-      s.earlyBytes -= next.cost();
-      earlyBytes -= next.cost();
+      s.earlyBytes -= heldCost(next);
+      earlyBytes -= heldCost(next);
       if (next.lastOffset() < s.nextExpected) {
         stats.duplicateItems.add(next.items().size());
       } else {
@@ -453,8 +466,8 @@ final class Streams {
       if (e.cameNanos() - issuedNanos < 0) {
         it.remove();
         PushBatch b = e.batch();
-        s.earlyBytes -= b.cost();
-        earlyBytes -= b.cost();
+        s.earlyBytes -= heldCost(b);
+        earlyBytes -= heldCost(b);
         stats.itemsNeverGiven.add(b.items().size());
         long n = neverGiven.occurred();
         if (n > 0) {

@@ -921,6 +921,23 @@ class StreamsTest {
   }
 
   /**
+   * A batch kept until its turn counts, beside its items, what its entry and its stream's state cost
+   * the heap: a member's batches of a few bytes to many new streams are bounded by maxPendingBytes in
+   * the heap too, not only in bytes.
+   */
+  @Test
+  void anEarlyBatchCountsWhatItsEntryCostsAgainstMaxPendingBytes() {
+    Rig rig = new Rig(200, 60_000);
+    rig.joined();
+    List<PushBatch> b = rig.append(1, 1, 1);
+    rig.receive(List.of(b.get(0), b.get(2)));
+    assertEquals(b.get(2).cost() + Streams.HELD_BATCH_OVERHEAD_BYTES, (long) rig.on(() -> rig.streams.pendingBytes()));
+    rig.receive(List.of(b.get(1)));
+    assertEquals(List.of(1L, 2L, 3L), List.copyOf(rig.offsets));
+    assertEquals(0, (long) rig.on(() -> rig.streams.pendingBytes()), "and nothing once it is delivered");
+  }
+
+  /**
    * Batches kept while the stream's head cannot be read are pending bytes, bounded by
    * maxPendingBytes like the early ones, and no longer once they are delivered.
    */
@@ -931,7 +948,8 @@ class StreamsTest {
     rig.sequencer.unreachable = true;
     rig.on(() -> rig.streams.stateForJoin(ROOM));
     rig.receive(b);
-    assertEquals(b.get(0).cost() + b.get(1).cost(), (long) rig.on(() -> rig.streams.pendingBytes()), "their bytes and what each item costs beside them");
+    assertEquals(b.get(0).cost() + b.get(1).cost() + 2 * Streams.HELD_BATCH_OVERHEAD_BYTES, (long) rig.on(() -> rig.streams.pendingBytes()),
+      "their bytes, what each item costs beside them, and what each batch kept costs");
     rig.sequencer.unreachable = false;
     Eventually.await("the head read", () -> rig.on(() -> rig.streams.stateIfAny(ROOM).ready()));
     assertEquals(0, (long) rig.on(() -> rig.streams.pendingBytes()));
