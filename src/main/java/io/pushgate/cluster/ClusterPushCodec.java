@@ -253,7 +253,13 @@ public final class ClusterPushCodec implements MessageCodec<ClusterPush, Cluster
         at += 4;
         return null;
       }
-      return new String(bytes(max, what), StandardCharsets.UTF_8);
+      byte[] bytes = bytes(max, what);
+      try {
+        // Strict: a lenient decoding would make another room of bytes that are none (U+FFFD for each).
+        return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+      } catch (java.nio.charset.CharacterCodingException e) {
+        throw new Malformed("a " + what + " that is not UTF-8");
+      }
     }
   }
 

@@ -76,6 +76,13 @@ class HostileClusterInputTest {
     return b;
   }
 
+  /** A push of one item to a room given as raw bytes. */
+  private static Buffer rawRoom(byte[] room) {
+    Buffer b = string(Buffer.buffer(), "attacker").appendInt(room.length).appendBytes(room);
+    b.appendLong(0).appendInt(-1).appendByte((byte) 0).appendInt(1);
+    return b.appendInt(1).appendBytes("1".getBytes(StandardCharsets.US_ASCII));
+  }
+
   /** A numbered push: its first item at {@code offset} of {@code epoch}. */
   private static Buffer pushAt(String room, long offset, String epoch, byte[]... items) {
     Buffer b = string(string(Buffer.buffer(), "attacker"), room);
@@ -123,6 +130,7 @@ class HostileClusterInputTest {
           push("arena", 1, ("-1" + "0".repeat(400)).getBytes(StandardCharsets.UTF_8)), // and an integer they would read as -Infinity
           push("are*na", 1, ok),                                         // a room no client may name
           push("x".repeat(600), 1, ok),                                  // a room longer than any room
+          rawRoom(new byte[] {'a', (byte) 0xFF}),                        // a room that is no UTF-8 (leniently "a\uFFFD", another room)
           pushAt("arena", Long.MAX_VALUE - 1, "0123456789ab", ok, ok),   // offsets past any a client can read (and overflowing)
           pushAt("arena", 1, Position.NO_EPOCH, ok),                     // numbered in the epoch of a stream with no items
           Buffer.buffer(new byte[] {0, 0}));                             // not even an origin
