@@ -26,35 +26,35 @@ expect() {
     failures=$((failures + 1))
   fi
 }
-# Heap: 16 KiB per connection + 2 x (maxPendingBytes + historyRingBytes) + maxHistoryReads x
-# historyStreamBytes, at least 256 MiB (c.json: 1562 + 2 x (1 + 64) + 32 x 1). Direct memory:
+# Heap: 16 KiB per connection + 2 x (maxPendingBytes + historyRingBytes + maxHistoryReads x
+# historyStreamBytes), at least 256 MiB (c.json: 1562 + 2 x (1 + 64 + 32 x 1)). Direct memory:
 # 2 x maxPendingBytes + 64 MiB.
-expect "-conf FILE" -Xmx1724m -conf "$work/c.json"
+expect "-conf FILE" -Xmx1756m -conf "$work/c.json"
 expect "--conf FILE" -XX:MaxDirectMemorySize=66m --conf "$work/c.json"
-expect "-conf=FILE" -Xmx1724m "-conf=$work/c.json"
-expect "--conf=FILE" -Xmx1724m "--conf=$work/c.json"
-expect "inline JSON" -Xmx1850m -conf '{"maxConnections":100000}'
-expect "a number as a string" -Xmx1850m -conf '{"maxConnections": "100000"}'
-expect "no configuration: the defaults" -Xmx584m -conf "$work/missing.json"
-PUSHGATE_MAX_CONNECTIONS=10000 expect "the environment wins" -Xmx318m -conf "$work/c.json"
-PUSHGATE_MAX_CONNECTIONS=abc expect "a bad number in the environment: the default" -Xmx584m
-PUSHGATE_MAX_CONNECTIONS=08 expect "leading zeros are not octal" -Xmx288m
-PUSHGATE_MAX_CONNECTIONS=99999999999999999999 expect "too many digits: the default" -Xmx584m
-PUSHGATE_MAX_PENDING_BYTES=536870912 expect "pending items take heap: twice them" -Xmx1480m
-expect "so do the replay rings, from the configuration too" -Xmx712m -conf '{"historyRingBytes": 134217728}'
-PUSHGATE_HISTORY_RING_BYTES=0 expect "no rings, no heap for them" -Xmx456m
+expect "-conf=FILE" -Xmx1756m "-conf=$work/c.json"
+expect "--conf=FILE" -Xmx1756m "--conf=$work/c.json"
+expect "inline JSON" -Xmx1882m -conf '{"maxConnections":100000}'
+expect "a number as a string" -Xmx1882m -conf '{"maxConnections": "100000"}'
+expect "no configuration: the defaults" -Xmx616m -conf "$work/missing.json"
+PUSHGATE_MAX_CONNECTIONS=10000 expect "the environment wins" -Xmx350m -conf "$work/c.json"
+PUSHGATE_MAX_CONNECTIONS=abc expect "a bad number in the environment: the default" -Xmx616m
+PUSHGATE_MAX_CONNECTIONS=08 expect "leading zeros are not octal" -Xmx320m
+PUSHGATE_MAX_CONNECTIONS=99999999999999999999 expect "too many digits: the default" -Xmx616m
+PUSHGATE_MAX_PENDING_BYTES=536870912 expect "pending items take heap: twice them" -Xmx1512m
+expect "so do the replay rings, from the configuration too" -Xmx744m -conf '{"historyRingBytes": 134217728}'
+PUSHGATE_HISTORY_RING_BYTES=0 expect "no rings, no heap for them" -Xmx488m
 PUSHGATE_HISTORY_MAX_BYTES=268435456 expect "a history bound of the user's beyond half the heap adds its 4 x beyond that half" -Xmx1332m
-PUSHGATE_HISTORY_MAX_BYTES=16777216 expect "one within that half adds nothing" -Xmx584m
-PUSHGATE_MAX_HISTORY_READS=128 expect "more history reads at once, more heap for what they hold" -Xmx680m
-expect "so do larger streams, from the configuration too" -Xmx680m -conf '{"historyStreamBytes": 4194304}'
-PUSHGATE_MAX_HISTORY_READS=999999999999 expect "a product past the shell's arithmetic is a TiB, not a wrapped number" -Xmx1049128m
+PUSHGATE_HISTORY_MAX_BYTES=16777216 expect "one within that half adds nothing" -Xmx616m
+PUSHGATE_MAX_HISTORY_READS=128 expect "more history reads at once, more heap for what they hold" -Xmx808m
+expect "so do larger streams, from the configuration too" -Xmx808m -conf '{"historyStreamBytes": 4194304}'
+PUSHGATE_MAX_HISTORY_READS=999999999999 expect "a product past the shell's arithmetic is a TiB, not a wrapped number" -Xmx2097704m
 expect "never below 256 MiB" -Xmx256m -conf '{"maxConnections": 1000, "maxPendingBytes": 1048576, "historyRingBytes": 0}'
-expect "the top-level key, not a nested one after it" -Xmx1850m -conf '{"maxConnections":100000,"x":{"maxConnections":5}}'
+expect "the top-level key, not a nested one after it" -Xmx1882m -conf '{"maxConnections":100000,"x":{"maxConnections":5}}'
 JAVA_OPTS=-Xms2g expect "an -Xms of the user's above our heap raises -Xmx with it" -Xmx2048m
-JAVA_OPTS=-Xms256m expect "an -Xms of the user's below our heap keeps our -Xmx" -Xmx584m
-JAVA_OPTS=-Xms600000k expect "an -Xms in KiB is rounded up, not down" -Xmx586m
-JAVA_OPTS=-Xms614400001 expect "an -Xms in bytes is rounded up, not down" -Xmx586m
-expect "a number with an exponent is not read as its first digits" -Xmx584m -conf '{"maxConnections": 1e5}'
+JAVA_OPTS=-Xms256m expect "an -Xms of the user's below our heap keeps our -Xmx" -Xmx616m
+JAVA_OPTS=-Xms700000k expect "an -Xms in KiB is rounded up, not down" -Xmx684m
+JAVA_OPTS=-Xms716800001 expect "an -Xms in bytes is rounded up, not down" -Xmx684m
+expect "a number with an exponent is not read as its first digits" -Xmx616m -conf '{"maxConnections": 1e5}'
 expect "nor one with a decimal point" -XX:MaxDirectMemorySize=192m -conf '{"maxPendingBytes": 6.4e7}'
 out=$(PATH="$work/bin:$PATH" PUSHGATE_JAR="$work/pushgate.jar" JAVA_OPTS=-Xms1099511627776000 sh bin/pushgate 2>/dev/null)
 if [[ "$out" == *-Xmx* ]]; then echo "FAIL an -Xms the launcher cannot read: ours beside it: $out"; failures=$((failures + 1)); else echo "ok   an -Xms the launcher cannot read leaves the heap to the user"; fi
@@ -78,13 +78,13 @@ JAVA_OPTS=-XX:+UseG1GC absent "a collector of the user's takes none of ours" -Xm
 # override its heap.
 JAVA_TOOL_OPTIONS=-XX:+UseG1GC absent "a collector in JAVA_TOOL_OPTIONS: not a second one" -XX:+UseParallelGC
 _JAVA_OPTIONS=-XX:+UseZGC absent "nor beside _JAVA_OPTIONS" -XX:+UseParallelGC
-JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=60 absent "a heap share in JAVA_TOOL_OPTIONS stays theirs" -Xmx584m
+JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=60 absent "a heap share in JAVA_TOOL_OPTIONS stays theirs" -Xmx616m
 # Flags that merely mention a collector or a heap size decide neither.
 JDK_JAVA_OPTIONS=-XX:ParallelGCThreads=2 expect "a GC thread count is no collector" -XX:+UseParallelGC
 JDK_JAVA_OPTIONS="-XX:MaxGCPauseMillis=50 -XX:+UseAdaptiveSizePolicyWithSystemGC" expect "nor a pause goal, nor a neighbour of adaptive sizing" -XX:-UseAdaptiveSizePolicy
 JDK_JAVA_OPTIONS=-XX:NewSizeThreadIncrease=16k expect "a young-generation flag that sets no size" -Xmn32m
-JDK_JAVA_OPTIONS=-XX:SoftMaxHeapSize=1g expect "a soft heap goal is no maximum" -Xmx584m
-JAVA_OPTS=-Dnote=-Xmx1g expect "nor a property whose value looks like one" -Xmx584m
+JDK_JAVA_OPTIONS=-XX:SoftMaxHeapSize=1g expect "a soft heap goal is no maximum" -Xmx616m
+JAVA_OPTS=-Dnote=-Xmx1g expect "nor a property whose value looks like one" -Xmx616m
 expect "a node whose heap ran out exits" -XX:+ExitOnOutOfMemoryError
 JDK_JAVA_OPTIONS=-XX:+HeapDumpOnOutOfMemoryError expect "also with a heap dump of the user's, which comes first" -XX:+ExitOnOutOfMemoryError
 JDK_JAVA_OPTIONS=-XX:-ExitOnOutOfMemoryError absent "unless the user chose otherwise" -XX:+ExitOnOutOfMemoryError
@@ -140,14 +140,14 @@ from() {
 }
 from "$work/elsewhere" "elsewhere: the install's conf/pushgate.json, named" "-conf $work/install/conf/pushgate.json" -
 from "$work/elsewhere" "elsewhere: and said" "in $work/elsewhere: using" -
-from "$work/elsewhere" "elsewhere: sized from it" -Xmx1724m -
+from "$work/elsewhere" "elsewhere: sized from it" -Xmx1756m -
 from "$work/elsewhere" "elsewhere: the arguments follow it" "$work/install/pushgate.jar -conf $work/install/conf/pushgate.json -cluster" - -cluster
-from "$work/checkout" "a directory with conf/pushgate.json: pushgate reads it, not named" -Xmx444m -conf
-from "$work/elsewhere" "a -conf given stands" -Xmx584m "$work/install/conf/pushgate.json" -conf "$work/missing.json"
+from "$work/checkout" "a directory with conf/pushgate.json: pushgate reads it, not named" -Xmx476m -conf
+from "$work/elsewhere" "a -conf given stands" -Xmx616m "$work/install/conf/pushgate.json" -conf "$work/missing.json"
 mkdir -p "$work/links"
 ln -s "$work/install/bin/pushgate" "$work/links/pushgate"
 LAUNCHER=$work/links/pushgate from "$work/elsewhere" "a symlink to the launcher: the install's jar and conf" \
   "$work/install/pushgate.jar -conf $work/install/conf/pushgate.json" -
 rm "$work/install/conf/pushgate.json"
-from "$work/elsewhere" "no file anywhere: the defaults" -Xmx584m -conf
+from "$work/elsewhere" "no file anywhere: the defaults" -Xmx616m -conf
 [ "$failures" -eq 0 ] || { echo "$failures launcher check(s) failed"; exit 1; }
