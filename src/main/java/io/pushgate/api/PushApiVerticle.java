@@ -16,6 +16,7 @@ import io.pushgate.metrics.Metrics;
 import io.pushgate.metrics.NodeStats;
 import io.pushgate.metrics.Stats;
 import io.pushgate.metrics.Throttle;
+import io.pushgate.protocol.Position;
 import io.pushgate.protocol.RoomName;
 import io.pushgate.security.ApiKeys;
 import io.pushgate.security.RequestDeadline;
@@ -275,14 +276,16 @@ public final class PushApiVerticle extends VerticleBase {
         throw new NumberFormatException();
       }
       query.put("limit", n);
-      if ((since == null) != (epoch == null) || (since != null && Long.parseLong(since) < 0)) {
+      // An offset is at most MAX_OFFSET (PROTOCOL.md: what a JavaScript client reads exactly); past it
+      // no stream is, and the history's answer from the position after it could not be read.
+      if ((since == null) != (epoch == null) || (since != null && (Long.parseLong(since) < 0 || Long.parseLong(since) > Position.MAX_OFFSET))) {
         throw new NumberFormatException();
       }
       if (since != null) {
         query.put("since", new JsonObject().put("offset", Long.parseLong(since)).put("epoch", epoch));
       }
     } catch (NumberFormatException e) {
-      refusals.refuse(ctx, ApiError.BAD_REQUEST, "since (a whole number) and epoch go together; limit is 1 to "
+      refusals.refuse(ctx, ApiError.BAD_REQUEST, "since (a whole number up to " + Position.MAX_OFFSET + ") and epoch go together; limit is 1 to "
         + Limit.HISTORY_SIZE.key() + "=" + history.size());
       return;
     }

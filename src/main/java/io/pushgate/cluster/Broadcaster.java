@@ -11,8 +11,8 @@ import io.vertx.core.eventbus.DeliveryOptions;
 
 /**
  * Sends a push this node accepted to every other node, once: one publish to the one cluster
- * consumer each node has. Used by the push API right after its merger took a plain push, and by the
- * merger itself for a stream push once appended (so from two event loops); standalone it does nothing.
+ * consumer each node has. Used by the merger as it takes a push: a plain one at once, a stream push
+ * once appended; standalone it does nothing.
  */
 public final class Broadcaster {
 

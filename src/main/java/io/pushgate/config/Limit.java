@@ -61,7 +61,7 @@ public enum Limit {
   API_REQUEST_TIMEOUT_MILLIS("apiRequestTimeoutMillis", 30_000, 100,
     "an API-port request whose head, body and answer are not complete this long after its first byte has its connection closed (counted as api.requestTimeouts); a connection that sends nothing is the idle timeout's"),
   MAX_ITEM_DEPTH("maxItemDepth", 32, 1,
-    "a push whose body nests JSON arrays or objects deeper than this inside an item is refused with 400 BAD_REQUEST before it is built"),
+    "a push whose body nests JSON arrays or objects deeper than this inside an item is refused with 400 BAD_REQUEST before it is built; at most 10000"),
   // Streams: history and recovery (io.pushgate.history).
   HISTORY_SIZE("historySize", 200, 0,
     "0 turns streams off. Items each stream keeps for recovery (the oldest is trimmed); a client that missed more rejoins with recovered: false, HISTORY_GONE"),

@@ -109,6 +109,10 @@ public final class PushgateConfig {
       problems.add(Limit.HISTORY_STREAM_BYTES.key() + " must not exceed " + Limit.HISTORY_MAX_BYTES.key()
         + ": one stream's history has to fit in a member's share");
     }
+    if (limit(Limit.MAX_ITEM_DEPTH) > io.pushgate.protocol.ItemValidator.MAX_PARSED_DEPTH) {
+      problems.add(Limit.MAX_ITEM_DEPTH.key() + " must not exceed " + io.pushgate.protocol.ItemValidator.MAX_PARSED_DEPTH
+        + ": deeper, an item is not told from a broken one where it is checked again (other nodes, the history's reads)");
+    }
     if (limit(Limit.MAX_BATCH_BYTES) > limit(Limit.MAX_PENDING_BYTES)) {
       problems.add(Limit.MAX_BATCH_BYTES.key() + " must not exceed " + Limit.MAX_PENDING_BYTES.key());
     }

@@ -93,7 +93,10 @@ public final class HistoryTrim {
     long bytes = live.stream().mapToLong(e -> liveBytes(e.getValue(), options, nowMillis, age)).sum();
     int count = live.size();
     int drop = 0;
-    while (drop < live.size() && options.beyondMemberBounds(count, bytes)) {
+    // Never the most recently appended to: alone past historyMaxBytes (a stream at historyStreamBytes
+    // with its keys, where historyMaxBytes is as small as allowed), dropping it would start it again
+    // at every trim; a standalone node keeps the one just appended to the same way.
+    while (drop < live.size() - 1 && options.beyondMemberBounds(count, bytes)) {
       bytes -= liveBytes(live.get(drop).getValue(), options, nowMillis, age);
       count--;
       drop++;

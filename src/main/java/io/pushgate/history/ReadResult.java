@@ -4,6 +4,7 @@ import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.DataSerializable;
 import io.pushgate.protocol.ItemValidator;
+import io.pushgate.protocol.Position;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -79,7 +80,9 @@ public final class ReadResult implements DataSerializable {
     epoch = WireCounts.epoch(in, true);
     first = WireCounts.offset(in, 1, "a stream's first item");
     top = WireCounts.offset(in, 0, "a stream's top");
-    from = WireCounts.offset(in, 1, "the first item read");
+    from = in.readLong();
+    // The position after the last offset a stream can have, for a read after it (since = MAX_OFFSET).
+    WireCounts.check(1 <= from && from <= Position.MAX_OFFSET + 1, "a read from offset " + from);
     int n = WireCounts.read(in, "items");
     WireCounts.check(epoch != null || (top == 0 && n == 0), "items of no stream");
     WireCounts.check(first <= top + 1 && (n == 0 || (from >= first && n <= top - from + 1)),

@@ -121,7 +121,7 @@ public final class MergerVerticle extends VerticleBase {
     stats = counters.stats;
     sampler = new Sampler(options.maxRoomItemsPerSecond(), options.tickMillis(), pressure, counters.itemsSampled);
     batches = new Batches(options, sampler, counters);
-    stats.gauge("merger.pendingBytes", "pushgate_pending_bytes", "bytes of items waiting for the tick, an append or their turn, as maxPendingBytes counts them (" + PushBatch.ITEM_OVERHEAD_BYTES + " more per item)", this::pendingBytes);
+    stats.gauge("merger.pendingBytes", "pushgate_pending_bytes", "bytes of items waiting for the tick, an append or their turn, as maxPendingBytes counts them (" + PushBatch.ITEM_OVERHEAD_BYTES + " more per item, " + Streams.HELD_BATCH_OVERHEAD_BYTES + " more per batch a stream keeps for later)", this::pendingBytes);
     stats.gauge("merger.pendingRooms", "pushgate_pending_rooms", "targets with items waiting for the tick", batches::targets);
     stats.info("merger.mostSampledRooms", () -> new JsonObject(new java.util.LinkedHashMap<>(sampler.mostSampled())));
     stats.info("merger.lowPriorityShare", sampler::share);

@@ -32,7 +32,7 @@ public final class ItemValidator {
    * streaming parser keeps a small object per open level, so this bounds what a deep item costs;
    * deeper counts as broken (no node accepts it unless configured with a maxItemDepth above it).
    */
-  static final int MAX_PARSED_DEPTH = 10_000;
+  public static final int MAX_PARSED_DEPTH = 10_000;
 
   private final JsonFactory factory;
   private final int maxDepth;

@@ -130,6 +130,11 @@ class StreamsApiTest {
         new JsonObject(r.body()).getJsonObject("error").getString("message"), key);
     }
     assertEquals(first.getLong("offset") + 1, push(node, "k", new JsonArray().add("f"), "k?").getLong("offset"), "nothing refused was appended");
+    // The history after the last offset there can be is empty; past it there is no offset at all.
+    String epoch = first.getString("epoch");
+    assertEquals(false, history(node, "k/history?since=9007199254740991&epoch=" + epoch).getBoolean("recovered"), "a position past the top");
+    HttpResponse<String> past = node.get(node.apiPort(), "/rooms/k/history?since=9007199254740992&epoch=" + epoch);
+    assertEquals(400, past.statusCode(), past.body());
   }
 
   /**

@@ -97,6 +97,15 @@ class PushgateConfigTest {
     assertTrue(e.getMessage().contains("maxItemBytes must not exceed maxBatchBytes"), e.getMessage());
   }
 
+  /** Past the depth the validators follow, an item a node took would read as broken from the history and on other nodes. */
+  @Test
+  void maxItemDepthStaysWhereItemsAreStillToldFromBrokenOnes() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PushgateConfig.load(
+      new JsonObject().put("maxItemDepth", 10_001), Map.of()));
+    assertTrue(e.getMessage().contains("maxItemDepth must not exceed 10000"), e.getMessage());
+    assertEquals(10_000, PushgateConfig.load(new JsonObject().put("maxItemDepth", 10_000), Map.of()).limit(Limit.MAX_ITEM_DEPTH));
+  }
+
   @Test
   void aStreamMustFitInAMembersShareOfTheHistory() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PushgateConfig.load(

@@ -454,6 +454,23 @@ class HazelcastSequencerTest {
     return map.executeOnKeys(map.keySet(), new HistoryTrim.Touched()).values().stream().mapToLong(seen -> seen[2]).sum();
   }
 
+  /**
+   * A member's bound below one stream (its keys beside its items, where historyMaxBytes is as small as
+   * allowed): the trim drops the others, never the most recently appended to, which it would otherwise
+   * start again at every trim.
+   */
+  @Test
+  void aTrimKeepsTheMostRecentlyAppendedStreamEvenAloneBeyondTheBound() {
+    HistoryOptions options = HistoryOptions.DEFAULTS.withMemberBounds(1_000, 3);
+    com.hazelcast.map.IMap<String, StreamLog> map = oneMembersMap(options);
+    long now = System.currentTimeMillis();
+    appendOne(map, "r0", "older", now, options);
+    appendOne(map, "r1", "newer", now + 1, options);
+    assertEquals(List.of("r0"), HistoryTrim.run(map, options, now + 10, true));
+    assertEquals(List.of(), HistoryTrim.run(map, options, now + 20, true), "r1 stays, beyond the bound alone");
+    assertEquals(java.util.Set.of("r1"), map.keySet());
+  }
+
   /** The setting's text, which README repeats, says how often a trim runs. */
   @Test
   void historyMaxStreamsSaysHowOftenATrimRuns() {

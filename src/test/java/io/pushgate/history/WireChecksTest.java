@@ -93,6 +93,8 @@ class WireChecksTest {
     assertEquals(null, refusal(new ReadResult("e", 3, 9, 4, List.of(utf8("{\"a\":[[[1]]]}"), utf8("\"x\""))), ReadResult::new),
       "nested deeper than any maxItemDepth of 1: another node's bound may be higher");
     assertEquals(null, refusal(new ReadResult("e", 10, 9, 10, List.of()), ReadResult::new), "all trimmed: nothing to read");
+    assertEquals(null, refusal(new ReadResult("e", 1, 9, (1L << 53), List.of()), ReadResult::new), "a read after the last offset there can be");
+    assertEquals("a read from offset 9007199254740993, from another member", refusal(new ReadResult("e", 1, 9, (1L << 53) + 1, List.of()), ReadResult::new));
     assertEquals("an item read from the history refused: an item is not valid JSON, from another member",
       refusal(new ReadResult("e", 1, 1, 1, List.of(utf8("0],\"room\":\"other\",\"items\":[\"x\""))), ReadResult::new));
     assertEquals("items of no stream, from another member", refusal(new ReadResult(null, 1, 1, 1, List.of(utf8("1"))), ReadResult::new));
