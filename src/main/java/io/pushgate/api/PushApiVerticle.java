@@ -278,11 +278,12 @@ public final class PushApiVerticle extends VerticleBase {
       query.put("limit", n);
       // An offset is at most MAX_OFFSET (PROTOCOL.md: what a JavaScript client reads exactly); past it
       // no stream is, and the history's answer from the position after it could not be read.
-      if ((since == null) != (epoch == null) || (since != null && (Long.parseLong(since) < 0 || Long.parseLong(since) > Position.MAX_OFFSET))) {
+      long offset = since == null ? 0 : Long.parseLong(since);
+      if ((since == null) != (epoch == null) || offset < 0 || offset > Position.MAX_OFFSET) {
         throw new NumberFormatException();
       }
       if (since != null) {
-        query.put("since", new JsonObject().put("offset", Long.parseLong(since)).put("epoch", epoch));
+        query.put("since", new JsonObject().put("offset", offset).put("epoch", epoch));
       }
     } catch (NumberFormatException e) {
       refusals.refuse(ctx, ApiError.BAD_REQUEST, "since (a whole number up to " + Position.MAX_OFFSET + ") and epoch go together; limit is 1 to "
